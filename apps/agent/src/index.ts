@@ -1,0 +1,2 @@
+// @perf/agent: starts on import. (Being built: see issue 4.)
+export {};

@@ -1,0 +1,2 @@
+// The dashboard's server modules (ingest, store, query, live). Being built: see issue 3.
+export {};

@@ -1,0 +1,42 @@
+/**
+ * Metric and attribute names perf produces and understands (OpenTelemetry semantic conventions where one
+ * exists). See DESIGN.md "Metric names". Units: durations in seconds, sizes in bytes, ratios 0..1.
+ */
+export const Metrics = {
+  httpServerRequestDuration: 'http.server.request.duration',
+  httpServerActiveRequests: 'http.server.active_requests',
+  /** perf extension: requests the client aborted before the response finished */
+  httpServerAbortedRequests: 'http.server.aborted_requests',
+  eventLoopDelay: 'nodejs.eventloop.delay',
+  /** perf extension: the largest event-loop delay seen in the export interval */
+  eventLoopDelayMax: 'nodejs.eventloop.delay.max',
+  eventLoopUtilization: 'nodejs.eventloop.utilization',
+  gcDuration: 'v8js.gc.duration',
+  heapUsed: 'v8js.memory.heap.used',
+  heapLimit: 'v8js.memory.heap.limit',
+  cpuUtilization: 'process.cpu.utilization',
+  memoryUsage: 'process.memory.usage',
+  activeHandles: 'nodejs.active_handles',
+  openFds: 'process.open_file_descriptor.count',
+  fdLimit: 'process.open_file_descriptor.limit',
+  listenOverflows: 'system.network.listen.overflows',
+  listenDrops: 'system.network.listen.drops',
+  /** perf extension: routes folded into `other` because the per-process route cap was reached */
+  routesFolded: 'perf.agent.routes.folded',
+} as const;
+export type MetricName = (typeof Metrics)[keyof typeof Metrics];
+
+export const Attrs = {
+  serviceName: 'service.name',
+  serviceInstanceId: 'service.instance.id',
+  hostName: 'host.name',
+  processPid: 'process.pid',
+  httpMethod: 'http.request.method',
+  httpRoute: 'http.route',
+  httpStatusCode: 'http.response.status_code',
+  gcType: 'v8js.gc.type',
+  heapSpaceName: 'v8js.heap.space.name',
+} as const;
+
+/** The route value the agent uses once its per-process route cap is reached. */
+export const OTHER_ROUTE = 'other';

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Makes a fresh machine with only Node.js 20 and npm ready to run perf, then runs a root script.
+//   node scripts/bootstrap.mjs               install pnpm (pinned) and the workspace's packages
+//   node scripts/bootstrap.mjs run NAME ...  the same, then `pnpm run NAME ...`
+// pnpm is installed into ./.tools (no global install, no corepack) unless the pinned version is on PATH.
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync, statSync, readFileSync } from 'node:fs';
+import { dirname, join, delimiter } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const toolsBin = join(root, '.tools', 'node_modules', '.bin');
+
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+env.PATH = `${toolsBin}${delimiter}${join(root, 'node_modules', '.bin')}${delimiter}${env.PATH ?? ''}`;
+// better-sqlite3 compiles from source under pnpm; node-gyp must use the local Node headers, not download them.
+if (!env.npm_config_nodedir && existsSync('/usr/include/node/node.h')) {
+  env.npm_config_nodedir = '/usr';
+  env.pnpm_config_nodedir = '/usr';
+}
+
+function sh(cmd, args, opts = {}) {
+  return spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit', ...opts });
+}
+
+function pnpmVersion() {
+  const r = spawnSync('pnpm', ['--version'], { cwd: root, env, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function ensurePnpm() {
+  if (pnpmVersion() === pinned) return;
+  console.error(`perf: installing pnpm ${pinned} into .tools/ ...`);
+  const r = sh('npm', ['install', '--prefix', join(root, '.tools'), '--no-audit', '--no-fund', '--loglevel=error', `pnpm@${pinned}`]);
+  if (r.status !== 0 || pnpmVersion() !== pinned) {
+    console.error(`perf: could not install pnpm ${pinned} with npm (exit ${r.status}). Install it yourself: npm i -g pnpm@${pinned}`);
+    process.exit(1);
+  }
+}
+
+function mtime(p) {
+  try { return statSync(join(root, p)).mtimeMs; } catch { return 0; }
+}
+
+function ensureInstalled() {
+  const marker = mtime('node_modules/.modules.yaml');
+  const lock = mtime('pnpm-lock.yaml');
+  const manifests = ['package.json', 'pnpm-workspace.yaml'].map(mtime);
+  if (marker && marker >= lock && manifests.every((m) => marker >= m)) return;
+  console.error('perf: installing packages (first run compiles better-sqlite3, about a minute) ...');
+  const args = ['install'];
+  if (lock) args.push('--frozen-lockfile');
+  const r = sh('pnpm', args);
+  if (r.status !== 0) {
+    console.error('perf: `pnpm install` failed; see the output above.');
+    process.exit(r.status ?? 1);
+  }
+}
+
+ensurePnpm();
+ensureInstalled();
+
+const [verb, script, ...rest] = process.argv.slice(2);
+if (verb === 'run' && script) {
+  const child = spawn('pnpm', ['run', '--silent', script, ...rest], { cwd: root, env, stdio: 'inherit' });
+  // The child shares our terminal, so Ctrl-C reaches it directly; wait for it to finish cleanly.
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
