@@ -15,6 +15,6 @@ export interface ExponentialHistogramOptions {
    * more, the histogram halves its resolution (scale − 1) until it fits. Default: DEFAULT_MAX_SIZE.
    */
   maxSize?: number;
-  /** Starting (and highest) scale, −10..20. Default: 20 (OpenTelemetry's). */
+  /** Starting (and highest) scale, −10..20. Default: DEFAULT_MAX_SCALE = 10 (OpenTelemetry starts at 20; see DEFAULT_MAX_SCALE). */
   maxScale?: number;
 }
