@@ -6,4 +6,5 @@ export { ExplicitHistogram } from './histogram/ExplicitHistogram.js';
 export { explicitToExponential } from './histogram/convert.js';
 export type { ExponentialHistogramData, ExplicitHistogramData, ExponentialHistogramOptions } from './histogram/types.js';
 export { MetricsError, OtlpDecodeError, HistogramError } from './errors.js';
+export { OtlpErrorCode } from './otlp/errors.js';
 export { Metrics, Attrs, OTHER_ROUTE, type MetricName } from './names.js';

@@ -23,7 +23,19 @@ export const OtlpErrorCode = {
 } as const;
 export type OtlpErrorCode = (typeof OtlpErrorCode)[keyof typeof OtlpErrorCode];
 
-const ADVICE = 'The body is not a valid OTLP ExportMetricsServiceRequest; check the exporter and the Content-Type header.';
+/** What the sender can do about each kind of failure. */
+function advice(code: OtlpErrorCode): string {
+  switch (code) {
+    case OtlpErrorCode.TOO_MANY_POINTS:
+    case OtlpErrorCode.TOO_MANY_BUCKETS:
+    case OtlpErrorCode.TOO_MANY_METRICS:
+      return 'Send smaller exports (fewer series or buckets per request, e.g. a smaller maxSize for exponential histograms) or raise the receiver\'s limit.';
+    case OtlpErrorCode.NESTING_TOO_DEEP:
+      return 'Flatten the attribute values (perf uses flat string, number and boolean attributes).';
+    default:
+      return 'The body is not a valid OTLP ExportMetricsServiceRequest: check the exporter and the Content-Type header.';
+  }
+}
 
 /**
  * Thrown inside the decoders. Each message reader on the way up adds where it was (`Metric.sum`), so the
@@ -46,10 +58,10 @@ export function within(e: unknown, segment: string): unknown {
 
 export function toProtobufError(f: DecodeFailure): OtlpDecodeError {
   const where = f.path.length ? ` in ${f.path.reverse().join(' > ')}` : '';
-  return new OtlpDecodeError(f.code, `OTLP protobuf: ${f.detail} at byte ${f.at}${where}. ${ADVICE}`, f.at);
+  return new OtlpDecodeError(f.code, `OTLP protobuf: ${f.detail} at byte ${f.at}${where}. ${advice(f.code)}`, f.at);
 }
 
 export function toJsonError(f: DecodeFailure): OtlpDecodeError {
   const path = (f.path.reverse().join('') + f.at).replace(/^\./, '') || '(root)';
-  return new OtlpDecodeError(f.code, `OTLP JSON: ${f.detail} at ${path}. ${ADVICE}`, path);
+  return new OtlpDecodeError(f.code, `OTLP JSON: ${f.detail} at ${path}. ${advice(f.code)}`, path);
 }

@@ -120,6 +120,7 @@ describe('JSON decoder: bad input gives OtlpDecodeError with its JSON path', () 
   it('PERF_OTLP_BAD_JSON for text that is not JSON, PERF_OTLP_BAD_UTF8 for bytes that are not UTF-8', () => {
     rejects('{"resourceMetrics": [', 'PERF_OTLP_BAD_JSON');
     rejects(Uint8Array.from([0x7b, 0xff, 0x7d]), 'PERF_OTLP_BAD_UTF8');
+    rejects(JSON.stringify(wrap({ name: 'a\ud800b' })), 'PERF_OTLP_BAD_UTF8', 'resourceMetrics[0].scopeMetrics[0].metrics[0].name');
   });
 
   it('PERF_OTLP_BAD_FIELD with the path for a value of the wrong type', () => {

@@ -8,7 +8,6 @@ import { OtlpDecodeError } from '../../errors.js';
 import { DecodeFailure, OtlpErrorCode as Code, toJsonError, within } from '../errors.js';
 import { resolveLimits, type DecodeLimits } from '../limits.js';
 import type { ExportMetricsRequest, InstrumentationScope, Metric, Resource, ResourceMetrics, ScopeMetrics } from '../model.js';
-
 import { readAttributes } from './read-attributes.js';
 import { readExponentialPoint, readHistogramPoint, readNumberPoint, readSummaryPoint } from './read-points.js';
 import { bool, budget, list, object, str, temporality, U32, type Obj } from './values.js';

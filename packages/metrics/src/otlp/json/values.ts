@@ -33,10 +33,18 @@ export function list<T>(v: unknown, at: string, out: T[], read: (item: unknown) 
 }
 
 export function str(v: unknown, at: string): string {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') {
+    // A lone surrogate (from a `\ud800` escape) has no UTF-8 form: refused as the protobuf reader refuses
+    // invalid UTF-8, so that both formats accept the same strings.
+    if (!(v as WellFormed).isWellFormed()) throw new DecodeFailure(Code.BAD_UTF8, 'a string holds a lone surrogate (not valid UTF-8)', at);
+    return v;
+  }
   if (v === null || v === undefined) return '';
   bad(at, 'a string', v);
 }
+
+/** String.prototype.isWellFormed (ES2024, in Node.js 20) is not in the ES2023 lib this package compiles against. */
+type WellFormed = string & { isWellFormed(): boolean };
 
 export function bool(v: unknown, at: string): boolean {
   if (typeof v === 'boolean') return v;
@@ -44,23 +52,24 @@ export function bool(v: unknown, at: string): boolean {
   bad(at, 'true or false', v);
 }
 
-const INTEGER_TEXT = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+/** Decimal text as proto3 JSON parsers accept it for numeric fields (exponents included). */
+const NUMBER_TEXT = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const U64_MAX = 18446744073709551615;
+const I64_MAX = 9223372036854775807;
+const U64_TOP = 18446744073709549568; // 2^64 - 2048
+const I64_TOP = 9223372036854774784; // 2^63 - 1024
 
 /** An integer field (uint64/int64/uint32/int32): a JSON number or a decimal string, within [min, max]. */
 export function integer(v: unknown, at: string, min: number, max: number): number {
   let n: number;
   if (typeof v === 'number') n = v;
-  else if (typeof v === 'string' && INTEGER_TEXT.test(v)) n = Number(v);
+  else if (typeof v === 'string' && NUMBER_TEXT.test(v)) n = Number(v);
   else if (v === null || v === undefined) return 0;
   else bad(at, 'an integer (number or decimal string)', v);
   if (!Number.isInteger(n) || n < min || n > max) bad(at, `an integer in [${min}, ${max}]`, v);
   // as in the protobuf reader: values that round to 2^64 / 2^63 read as the largest double below
   return n < max ? n : max === U64_MAX ? U64_TOP : max === I64_MAX ? I64_TOP : n;
 }
-const U64_MAX = 18446744073709551615;
-const I64_MAX = 9223372036854775807;
-const U64_TOP = 18446744073709549568;
-const I64_TOP = 9223372036854774784;
 export const U64 = (v: unknown, at: string) => integer(v, at, 0, U64_MAX);
 export const I64 = (v: unknown, at: string) => integer(v, at, -9223372036854775808, I64_MAX);
 export const U32 = (v: unknown, at: string) => integer(v, at, 0, 4294967295);
@@ -72,7 +81,7 @@ export function dbl(v: unknown, at: string): number {
     if (v === 'NaN') return NaN;
     if (v === 'Infinity') return Infinity;
     if (v === '-Infinity') return -Infinity;
-    if (INTEGER_TEXT.test(v)) return Number(v);
+    if (NUMBER_TEXT.test(v)) return Number(v);
   }
   if (v === null || v === undefined) return 0;
   bad(at, 'a number (or "NaN", "Infinity", "-Infinity")', v);

@@ -6,8 +6,6 @@ import { OtlpErrorCode as Code, within } from '../errors.js';
 import type { AttributeValue, Attributes } from '../model.js';
 import { where, type WireReader } from './reader.js';
 
-// ---- attributes (common/v1 KeyValue, AnyValue) -------------------------------------------------------
-
 const F_KEY_VALUE = ['', 'key', 'value'];
 export function readKeyValue(r: WireReader, target: Attributes, end: number, depth: number): void {
   let key = '';

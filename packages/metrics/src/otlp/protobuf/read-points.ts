@@ -13,8 +13,6 @@ import type {
 import { readKeyValue } from './read-attributes.js';
 import { where, type WireReader } from './reader.js';
 
-// ---- data points ----------------------------------------------------------------------------------------
-
 function countPoint(r: WireReader): void {
   if (--r.pointsLeft < 0) r.fail(Code.TOO_MANY_POINTS, 'more data points than DecodeLimits.maxPoints');
 }
@@ -128,8 +126,6 @@ export function readHistogramPoint(r: WireReader, end: number): HistogramDataPoi
   return p;
 }
 
-
-
 const F_EXPONENTIAL_POINT = [
   '', 'attributes', 'start_time_unix_nano', 'time_unix_nano', 'count', 'sum', 'scale', 'zero_count', 'positive', 'negative',
   'flags', 'exemplars', 'min', 'max', 'zero_threshold',
@@ -216,7 +212,6 @@ function readBuckets(r: WireReader, b: ExponentialBuckets, end: number, budget: 
     throw within(e, where('Buckets', ['', 'offset', 'bucket_counts'], tag));
   }
 }
-
 
 const F_SUMMARY_POINT = ['', '', 'start_time_unix_nano', 'time_unix_nano', 'count', 'sum', 'quantile_values', 'attributes', 'flags'];
 export function readSummaryPoint(r: WireReader, end: number): SummaryDataPoint {

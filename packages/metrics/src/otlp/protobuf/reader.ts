@@ -2,7 +2,7 @@
 // the budgets from DecodeLimits; the message readers (read-*.ts) call its primitives. Every primitive
 // checks the bytes it needs against `end` (the end of the enclosing message) before reading, and every
 // failure is a DecodeFailure carrying the byte offset.
-import { DecodeFailure, OtlpErrorCode as Code } from '../errors.js';
+import { DecodeFailure, OtlpErrorCode as Code, type OtlpErrorCode } from '../errors.js';
 import type { DecodeLimits } from '../limits.js';
 
 const TWO_32 = 4294967296;
@@ -23,8 +23,6 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const CACHE_BITS = 12;
 const cache: string[] = new Array<string>(1 << CACHE_BITS).fill('');
 
-export type ErrorCode = (typeof Code)[keyof typeof Code];
-
 export class WireReader {
   readonly buf: Uint8Array;
   readonly view: DataView;
@@ -43,7 +41,7 @@ export class WireReader {
     this.maxDepth = Math.min(limits.maxDepth, HARD_MAX_DEPTH);
   }
 
-  fail(code: ErrorCode, detail: string): never {
+  fail(code: OtlpErrorCode, detail: string): never {
     throw new DecodeFailure(code, detail, this.pos);
   }
 
@@ -257,9 +255,13 @@ export class WireReader {
     const stop = this.lenEnd(end);
     const b8 = this.buf;
     let p = this.pos;
-    // Count the elements first (one byte test each) so the array is allocated once at its final size.
-    let n = 0;
-    for (let i = p; i < stop; i++) n += (b8[i] >>> 7) ^ 1;
+    // Count the elements first (the bytes without a continuation bit, four at a time: the high bits
+    // summed by a multiply) so the array is allocated once at its final size.
+    let n = stop - p;
+    const view = this.view;
+    let i = p;
+    for (; i + 4 <= stop; i += 4) n -= Math.imul((view.getUint32(i, true) >>> 7) & 0x01010101, 0x01010101) >>> 24;
+    for (; i < stop; i++) n -= b8[i] >>> 7;
     if (stop > p && b8[stop - 1] >= 0x80) {
       this.pos = stop;
       this.fail(Code.TRUNCATED, 'the last varint of a packed field runs past the field');
@@ -274,7 +276,7 @@ export class WireReader {
     // point (measured: 155 → 308 MB/s when decoding into a reused Float64Array instead); SMI and double
     // elements measured the same.
     const out = new Array<number>(n);
-    let i = 0;
+    i = 0;
     // The field ends with a terminating byte, so a varint that continues always has its next byte in
     // range: up to 4 bytes (counts < 2^28) are read without bounds checks; longer ones take the general path.
     while (p < stop) {
