@@ -1,1 +1,89 @@
-export {};
+/**
+ * @perf/agent's programmatic API, without the auto-start of `import '@perf/agent'`:
+ *
+ *   import { start, shutdown } from '@perf/agent/api';
+ *   start({ serviceName: 'checkout', exportIntervalMillis: 5000 });
+ *   …
+ *   await shutdown(); // final export, bounded by PERF_SHUTDOWN_TIMEOUT
+ *
+ * Options override the environment (OTEL_*, PERF_*). One agent per process: start() is idempotent.
+ */
+import type { IncomingMessage } from 'node:http';
+import { Agent } from './agent.js';
+import { resolveConfig, type AgentOptions } from './config.js';
+import { kRoute } from './collectors/http.js';
+import { warnOnce } from './warn.js';
+
+export type { AgentOptions } from './config.js';
+export type { Agent } from './agent.js';
+
+let agent: Agent | undefined;
+let signalsInstalled = false;
+
+/**
+ * Starts the agent (once per process; later calls return the running one). Returns undefined when
+ * disabled (PERF_ENABLED=false or `enabled: false`). Never throws: a failure to start is one warning.
+ */
+export function start(options?: AgentOptions): Agent | undefined {
+  if (agent) return agent;
+  try {
+    const config = resolveConfig(options);
+    if (!config.enabled) return undefined;
+    agent = new Agent(config);
+    agent.start();
+    installSignalHandlers();
+    return agent;
+  } catch (error) {
+    warnOnce('PERF_AGENT_START_FAILED', `perf agent: could not start (${(error as Error).message}); the app runs unmeasured.`);
+    agent = undefined;
+    return undefined;
+  }
+}
+
+/** Stops the agent after one last export (bounded by PERF_SHUTDOWN_TIMEOUT, default 2 s). */
+export async function shutdown(): Promise<void> {
+  const a = agent;
+  agent = undefined;
+  if (a) await a.shutdown();
+}
+
+/** Exports now, outside the interval (e.g. before a planned exit). Never rejects. */
+export async function flush(): Promise<void> {
+  await agent?.flush();
+}
+
+/** The running agent, if any (for tests and advanced use). */
+export function getAgent(): Agent | undefined {
+  return agent;
+}
+
+/**
+ * Tells the agent which route template a request matched, for frameworks it does not know (Express and
+ * Fastify are detected): `setRoute(req, '/users/:id')`. Same as `req[Symbol.for('perf.route')] = …`.
+ */
+export function setRoute(req: IncomingMessage, template: string): void {
+  (req as unknown as Record<symbol, string>)[kRoute] = template;
+}
+
+/**
+ * SIGTERM/SIGINT: export once more, bounded. If the app has its own handler for the signal, it decides
+ * when to exit; if not, the agent re-raises the signal after the flush so the process ends exactly as it
+ * would have without the agent.
+ */
+function installSignalHandlers(): void {
+  if (signalsInstalled) return;
+  signalsInstalled = true;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const onSignal = () => {
+      const appHandles = process.listenerCount(signal) > 0;
+      if (!appHandles) {
+        // keep the default "die by this signal" once the flush is done (or timed out)
+        const done = () => process.kill(process.pid, signal);
+        shutdown().then(done, done);
+      } else {
+        void shutdown().catch(() => {});
+      }
+    };
+    process.once(signal, onSignal);
+  }
+}

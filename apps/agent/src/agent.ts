@@ -1,0 +1,117 @@
+import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Metric } from '@perf/metrics';
+import type { Config } from './config.js';
+import { CpuCollector } from './collectors/cpu.js';
+import { EventLoopDelayCollector } from './collectors/eventLoopDelay.js';
+import { EventLoopUtilizationCollector } from './collectors/eventLoopUtilization.js';
+import { FdCollector } from './collectors/fds.js';
+import { GcCollector } from './collectors/gc.js';
+import { HandlesCollector } from './collectors/handles.js';
+import { HttpCollector } from './collectors/http.js';
+import { MemoryCollector } from './collectors/memory.js';
+import { NetstatCollector } from './collectors/netstat.js';
+import type { Collector } from './collectors/types.js';
+import { ExportWorker, type ExportStats } from './export/ExportWorker.js';
+import { PrometheusServer } from './export/prometheus.js';
+import { resourceAttributes } from './export/resource.js';
+import { MetricBatch } from './recording/MetricBatch.js';
+import { RouteTable } from './recording/RouteTable.js';
+
+/** Bucket layout of every histogram the agent records: scale 6 (≤ 0.54% error), up to 1024 buckets (4.8 decades). */
+export const HISTOGRAM_SCALE = 6;
+export const HISTOGRAM_MAX_SIZE = 1024;
+
+function nowUnixNano(): number {
+  return (performance.timeOrigin + performance.now()) * 1e6;
+}
+
+/**
+ * One running agent: the collectors, the route table, and the two ways out: OTLP through the SDK's
+ * MeterProvider + PeriodicExportingMetricReader, whose MetricProducer asks this agent for a snapshot, in
+ * an export worker thread (export/worker.ts); and optionally Prometheus /metrics on this thread.
+ */
+export class Agent {
+  readonly routes: RouteTable;
+  readonly http: HttpCollector;
+  readonly collectors: Collector[];
+  readonly resource: Record<string, string | number>;
+  /** the port /metrics listens on, once started (PERF_PROMETHEUS_PORT) */
+  prometheusPort: Promise<number | undefined> = Promise.resolve(undefined);
+  private readonly startTimeUnixNano = nowUnixNano();
+  private exportWorker: ExportWorker | undefined;
+  private prometheus: PrometheusServer | undefined;
+  private stopped = false;
+
+  constructor(readonly config: Config) {
+    this.routes = new RouteTable({ maxRoutes: config.maxRoutes, maxScale: HISTOGRAM_SCALE, maxSize: HISTOGRAM_MAX_SIZE });
+    this.http = new HttpCollector(this.routes);
+    this.collectors = [
+      this.http,
+      new EventLoopDelayCollector(config.eventLoopResolutionMillis),
+      new EventLoopUtilizationCollector(),
+      new GcCollector(),
+      new MemoryCollector(),
+      new CpuCollector(),
+      new HandlesCollector(),
+      new FdCollector(),
+      new NetstatCollector(),
+    ];
+    this.resource = resourceAttributes(config);
+  }
+
+  start(): void {
+    for (const c of this.collectors) c.start();
+    this.exportWorker = new ExportWorker(this.config, this.resource, () => this.collect('otlp', true));
+    if (this.config.prometheusPort !== undefined) {
+      this.prometheus = new PrometheusServer(
+        () => this.collect('prometheus'),
+        (req: IncomingMessage) => this.http.ignore(req),
+      );
+      this.prometheusPort = this.prometheus.start(this.config.prometheusPort, this.config.prometheusHost);
+    }
+  }
+
+  /**
+   * Everything the collectors hold now (cumulative), for one consumer. `raw`: histogram buckets as
+   * untrimmed Float64Array copies (for the export worker). Never throws.
+   */
+  collect(consumer = 'otlp', raw = false): Metric[] {
+    const batch = new MetricBatch(this.startTimeUnixNano, nowUnixNano(), consumer, raw);
+    for (const c of this.collectors) {
+      try {
+        c.collect(batch);
+      } catch {
+        // one broken probe must not cost the others their export
+      }
+    }
+    return [...batch.metrics.values()];
+  }
+
+  /** Collects and exports now (outside the interval); resolves when the export is done or failed. */
+  async flush(): Promise<void> {
+    await this.exportWorker?.flush();
+  }
+
+  /** The OTLP exporter's counters (attempted, skipped, failed, succeeded exports). */
+  async exportStats(): Promise<ExportStats | undefined> {
+    return this.exportWorker?.stats();
+  }
+
+  /** Stops the probes, exports once more (bounded by `timeoutMs`), and shuts the exporter down. */
+  async shutdown(timeoutMs = this.config.shutdownTimeoutMillis): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const c of this.collectors) c.stop();
+    this.prometheus?.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    let finished = false;
+    await Promise.race([this.exportWorker?.shutdown().then(() => (finished = true)), limit]);
+    clearTimeout(timer);
+    if (!finished) this.exportWorker?.terminate();
+  }
+}

@@ -1,0 +1,221 @@
+import dc from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Attrs, Metrics } from '@perf/metrics';
+import { now } from '../clock.js';
+import type { MetricBatch } from '../recording/MetricBatch.js';
+import { METHOD_COUNT, METHOD_NAMES, methodIndex } from '../recording/methods.js';
+import { normalizePath } from '../recording/normalizePath.js';
+import type { Route, RouteTable } from '../recording/RouteTable.js';
+import type { Collector } from './types.js';
+
+/** Where a request's start time (performance.now() ms) is kept: one own property, same shape for every request. */
+const kStart = Symbol('perf.agent.start');
+/** Marks a socket whose 'close' the agent already listens to (once per connection, not per request). */
+const kWatched = Symbol('perf.agent.watched');
+/**
+ * The route template of a request, for frameworks the agent does not know: `req[Symbol.for('perf.route')] =
+ * '/users/:id'` (or `setRoute(req, …)` from the API). The agent sets it itself from Fastify's channel.
+ */
+export const kRoute = Symbol.for('perf.route');
+
+/**
+ * Next.js (`next start`) keeps its request metadata on the IncomingMessage under this symbol; the matched
+ * route's definition (`match.definition.pathname`, e.g. `/blog/[slug]`) is there once Next has routed it.
+ */
+const kNextMeta = Symbol.for('NextInternalRequestMeta');
+interface NextMeta {
+  match?: { definition?: { pathname?: unknown } };
+}
+
+/** Express: the full template of a route object (mount path + route path), computed once per route. */
+const kTemplate = Symbol('perf.agent.template');
+
+interface ExpressRoute {
+  path?: unknown;
+  [kTemplate]?: string;
+}
+type Req = IncomingMessage & {
+  [kStart]?: number;
+  [kRoute]?: string;
+  [kNextMeta]?: NextMeta;
+  route?: ExpressRoute;
+  baseUrl?: string;
+  originalUrl?: string;
+};
+type Res = ServerResponse & { req?: Req };
+type Sock = Socket & { [kWatched]?: boolean; _httpMessage?: Res | null };
+interface HttpMessage {
+  request: Req;
+  response: Res;
+  socket: Sock;
+}
+interface FastifyHandlerStart {
+  request: { raw: Req };
+  route: { url?: string };
+}
+
+const REQUEST_START = 'http.server.request.start';
+const RESPONSE_FINISH = 'http.server.response.finish';
+const FASTIFY_HANDLER_START = 'tracing:fastify.request.handler:start';
+
+/**
+ * HTTP server requests through Node's diagnostics_channel: every node:http/https server in the process
+ * (Express, Fastify, Next.js included) without patching anything.
+ *
+ * Per request: two performance.now() reads, one own property on the request, the route (a template
+ * property, or a cached lookup of the raw URL), the series (last-hit check, else one integer-keyed Map
+ * lookup) and a histogram record; no closure, no listener, no allocation (the route of a plain URL is cached).
+ * Aborts are seen through one shared 'close' listener per connection: when a socket closes while its
+ * current response (`socket._httpMessage`, set by node:http for exactly this purpose) has not finished,
+ * that request was aborted.
+ */
+export class HttpCollector implements Collector {
+  /**
+   * requests started / aborted per method index; finished ones are the histograms' counts, so
+   * active = started − finished − aborted is computed at collect time (one store less per request)
+   */
+  readonly started = new Float64Array(METHOD_COUNT);
+  readonly abortedTotal = new Float64Array(METHOD_COUNT);
+
+  private readonly onStart: (message: unknown) => void;
+  private readonly onFinish: (message: unknown) => void;
+  private readonly onFastify: (message: unknown) => void;
+  /** one function for every socket: `this` is the socket */
+  private readonly onSocketClose: (this: Sock) => void;
+
+  constructor(private readonly table: RouteTable) {
+    const started = this.started;
+    // Hot path. Measured in bench/overhead/micro.ts: the pair costs ≈ 130 ns, mostly the two clock reads.
+    this.onStart = (message) => {
+      const m = message as HttpMessage;
+      const req = m.request;
+      req[kStart] = now();
+      started[methodIndex(req.method)]++;
+      const socket = m.socket;
+      if (socket[kWatched] !== true) this.watch(socket);
+    };
+    this.onFinish = (message) => {
+      const req = (message as HttpMessage).request;
+      const start = req[kStart];
+      if (start === undefined) return; // began before the agent started
+      const seconds = (now() - start) / 1000;
+      const method = methodIndex(req.method);
+      const route = this.routeOf(req);
+      if (route === table.other) table.folded++;
+      route.record(method, (message as HttpMessage).response.statusCode, seconds);
+    };
+    this.onFastify = (message) => {
+      const m = message as FastifyHandlerStart;
+      const url = m.route?.url;
+      if (typeof url === 'string' && m.request?.raw) m.request.raw[kRoute] = url;
+    };
+    const socketClosed = (socket: Sock) => this.socketClosed(socket);
+    this.onSocketClose = function (this: Sock) {
+      socketClosed(this);
+    };
+  }
+
+  start(): void {
+    dc.subscribe(REQUEST_START, this.onStart);
+    dc.subscribe(RESPONSE_FINISH, this.onFinish);
+    dc.subscribe(FASTIFY_HANDLER_START, this.onFastify);
+  }
+
+  stop(): void {
+    dc.unsubscribe(REQUEST_START, this.onStart);
+    dc.unsubscribe(RESPONSE_FINISH, this.onFinish);
+    dc.unsubscribe(FASTIFY_HANDLER_START, this.onFastify);
+  }
+
+  /** Forgets a request already started (the agent's own /metrics endpoint must not count itself). */
+  ignore(req: IncomingMessage): void {
+    const r = req as Req;
+    if (r[kStart] === undefined) return;
+    r[kStart] = undefined;
+    this.started[methodIndex(r.method)]--;
+  }
+
+  private watch(socket: Sock): void {
+    socket[kWatched] = true;
+    socket.on('close', this.onSocketClose);
+  }
+
+  private socketClosed(socket: Sock): void {
+    const res = socket._httpMessage;
+    if (res == null || res.writableFinished) return;
+    const req = res.req;
+    if (req == null || req[kStart] === undefined) return;
+    const method = methodIndex(req.method);
+    this.abortedTotal[method]++;
+    this.routeOf(req).aborted[method]++;
+  }
+
+  /** Framework template when known (explicit symbol, Express, Next.js), else the normalised URL. */
+  private routeOf(req: Req): Route {
+    const explicit = req[kRoute];
+    if (typeof explicit === 'string') return this.table.byTemplate(explicit);
+    const route = req.route;
+    if (route !== undefined && route !== null) {
+      const template = route[kTemplate] ?? expressTemplate(req, route);
+      if (template !== undefined) return this.table.byTemplate(template);
+    }
+    const next = req[kNextMeta];
+    if (next !== undefined) {
+      const pathname = next.match?.definition?.pathname;
+      if (typeof pathname === 'string') return this.table.byTemplate(pathname);
+    }
+    return this.table.byUrl(req.originalUrl ?? req.url ?? '/');
+  }
+
+  /** @internal */
+  collect(batch: MetricBatch): void {
+    const finished = new Float64Array(METHOD_COUNT);
+    const duration = 'Duration of HTTP server requests, from the request head parsed to the response finished.';
+    this.table.forEachRoute((route) => {
+      for (const s of route.series.values()) {
+        finished[s.method] += s.histogram.count;
+        batch.histogram(Metrics.httpServerRequestDuration, 's', duration, s.histogram, {
+          [Attrs.httpMethod]: METHOD_NAMES[s.method],
+          [Attrs.httpRoute]: route.name,
+          [Attrs.httpStatusCode]: s.status,
+        });
+      }
+      for (let m = 0; m < METHOD_COUNT; m++) {
+        if (route.aborted[m] > 0) {
+          batch.sum(Metrics.httpServerAbortedRequests, '{request}', 'HTTP server requests the client aborted before the response finished.', route.aborted[m], true, {
+            [Attrs.httpMethod]: METHOD_NAMES[m],
+            [Attrs.httpRoute]: route.name,
+          });
+        }
+      }
+    });
+    for (let m = 0; m < METHOD_COUNT; m++) {
+      if (this.started[m] === 0) continue;
+      batch.sum(Metrics.httpServerActiveRequests, '{request}', 'HTTP server requests in flight.', this.started[m] - finished[m] - this.abortedTotal[m], false, {
+        [Attrs.httpMethod]: METHOD_NAMES[m],
+      });
+    }
+    batch.sum(Metrics.routesFolded, '{request}', 'Requests recorded under the route "other" because the per-process route cap (PERF_MAX_ROUTES) was reached.', this.table.folded, true);
+  }
+}
+
+/**
+ * The template of an Express route, once per route object: the router's mount path (req.baseUrl,
+ * normalised in case the mount has parameters) + the route's path. When an error unwinds the routers,
+ * Express has already restored baseUrl to '' by the time the response finishes: then the mount path is
+ * the part of the URL before the route's own segments.
+ */
+function expressTemplate(req: Req, route: ExpressRoute): string | undefined {
+  if (typeof route.path !== 'string') return undefined;
+  let mount = req.baseUrl ?? '';
+  if (mount === '') {
+    const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
+    const segments = path.split('/');
+    const own = route.path.split('/').length - 1;
+    mount = segments.slice(0, Math.max(1, segments.length - own)).join('/');
+  }
+  const template = (mount === '' || mount === '/' ? '' : normalizePath(mount)) + route.path;
+  route[kTemplate] = template;
+  return template;
+}

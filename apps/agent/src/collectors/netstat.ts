@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Metrics } from '@perf/metrics';
+import type { MetricBatch } from '../recording/MetricBatch.js';
+import type { Collector } from './types.js';
+
+const NETSTAT = '/proc/net/netstat';
+
+/**
+ * Linux listen-queue overflows and drops (TcpExt ListenOverflows / ListenDrops in /proc/net/netstat,
+ * counters since boot for the network namespace): connections refused because an accept queue was full,
+ * the first sign of a server that cannot accept fast enough (raise the listen backlog and
+ * net.core.somaxconn). Read asynchronously at collect time; absent where the file does not exist.
+ */
+export class NetstatCollector implements Collector {
+  private overflows: number | undefined;
+  private drops: number | undefined;
+  private reading = false;
+  private readonly supported = process.platform === 'linux' && existsSync(NETSTAT);
+
+  start(): void {
+    this.refresh();
+  }
+
+  stop(): void {}
+
+  private refresh(): void {
+    if (!this.supported || this.reading) return;
+    this.reading = true;
+    readFile(NETSTAT, 'utf8')
+      .then((text) => {
+        const values = parseTcpExt(text);
+        this.overflows = values.get('ListenOverflows');
+        this.drops = values.get('ListenDrops');
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.reading = false;
+      });
+  }
+
+  collect(batch: MetricBatch): void {
+    if (this.overflows !== undefined) batch.sum(Metrics.listenOverflows, '{connection}', 'TCP connections dropped because a listen queue was full (Linux ListenOverflows, host-wide).', this.overflows, true);
+    if (this.drops !== undefined) batch.sum(Metrics.listenDrops, '{connection}', 'TCP connection requests dropped at a listening socket (Linux ListenDrops, host-wide).', this.drops, true);
+    this.refresh();
+  }
+}
+
+/** The `TcpExt:` header/value line pair of /proc/net/netstat as a name → value map. */
+export function parseTcpExt(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const lines = text.split('\n');
+  for (let i = 0; i + 1 < lines.length; i++) {
+    if (!lines[i].startsWith('TcpExt:') || !lines[i + 1].startsWith('TcpExt:')) continue;
+    const names = lines[i].split(/\s+/);
+    const values = lines[i + 1].split(/\s+/);
+    for (let j = 1; j < names.length && j < values.length; j++) out.set(names[j], Number(values[j]));
+    break;
+  }
+  return out;
+}

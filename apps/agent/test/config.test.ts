@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { resolveConfig } from '../src/config.js';
+
+test('defaults: localhost:4318/v1/metrics, protobuf, gzip, 1 s, cumulative, 200 routes, no Prometheus', () => {
+  const c = resolveConfig({}, {});
+  assert.equal(c.endpoint, 'http://localhost:4318/v1/metrics');
+  assert.equal(c.protocol, 'http/protobuf');
+  assert.equal(c.compression, 'gzip');
+  assert.equal(c.exportIntervalMillis, 1000);
+  assert.equal(c.temporality, 'cumulative');
+  assert.equal(c.maxRoutes, 200);
+  assert.equal(c.prometheusPort, undefined);
+  assert.equal(c.enabled, true);
+});
+
+test('the standard OTEL_* variables', () => {
+  const c = resolveConfig(
+    {},
+    {
+      OTEL_SERVICE_NAME: 'api',
+      OTEL_RESOURCE_ATTRIBUTES: 'a=1,b=x%2Cy',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4318/',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20TOKEN,x-tenant=7',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_METRIC_EXPORT_INTERVAL: '5000',
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'Delta',
+      PERF_PROMETHEUS_PORT: '9464',
+      PERF_MAX_ROUTES: '50',
+    },
+  );
+  assert.equal(c.serviceName, 'api');
+  assert.deepEqual(c.resourceAttributes, { a: '1', b: 'x,y' });
+  assert.equal(c.endpoint, 'https://collector:4318/v1/metrics');
+  assert.deepEqual(c.headers, { authorization: 'Bearer TOKEN', 'x-tenant': '7' });
+  assert.equal(c.protocol, 'http/json');
+  assert.equal(c.exportIntervalMillis, 5000);
+  assert.equal(c.temporality, 'delta');
+  assert.equal(c.prometheusPort, 9464);
+  assert.equal(c.maxRoutes, 50);
+});
+
+test('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is used as is; service.name falls back to OTEL_RESOURCE_ATTRIBUTES', () => {
+  const c = resolveConfig({}, { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://x:1/custom', OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs' });
+  assert.equal(c.endpoint, 'http://x:1/custom');
+  assert.equal(c.serviceName, 'from-attrs');
+});
+
+test('PERF_ENABLED=false and OTEL_SDK_DISABLED=true turn it off; options override the environment', () => {
+  assert.equal(resolveConfig({}, { PERF_ENABLED: 'false' }).enabled, false);
+  assert.equal(resolveConfig({}, { OTEL_SDK_DISABLED: 'true' }).enabled, false);
+  assert.equal(resolveConfig({ exportIntervalMillis: 250 }, { OTEL_METRIC_EXPORT_INTERVAL: '5000' }).exportIntervalMillis, 250);
+});
+
+test('bad values fall back to safe defaults', () => {
+  const c = resolveConfig({}, { OTEL_METRIC_EXPORT_INTERVAL: '-1', PERF_MAX_ROUTES: 'many', OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://nope', PERF_PROMETHEUS_PORT: '99999', PERF_ENABLED: 'maybe' });
+  assert.equal(c.exportIntervalMillis, 1000);
+  assert.equal(c.maxRoutes, 200);
+  assert.equal(c.endpoint, 'http://localhost:4318/v1/metrics');
+  assert.equal(c.prometheusPort, undefined);
+  assert.equal(c.enabled, true);
+});

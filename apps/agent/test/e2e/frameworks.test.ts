@@ -1,0 +1,100 @@
+// Express 5 and Fastify 5 apps started with --import @perf/agent: the framework's route template is the
+// route (not the normalised URL), for routers and prefixes too; counts stay exact.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { OtlpSink, requestCounts, totalRequests } from '../helpers/sink.js';
+import { hit, startFixture } from '../helpers/processes.js';
+
+describe('framework route templates', () => {
+  const sink = new OtlpSink();
+  before(() => sink.start());
+  after(() => sink.stop());
+
+  // regression: a handler that throws inside a router finished with baseUrl already restored to '' (was `/fail`)
+  test('Express 5: req.route.path with the router base URL (also when the handler throws); unmatched paths are normalised', async () => {
+    const app = await startFixture('express-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'express-app' });
+    try {
+      const base = `http://127.0.0.1:${app.ready.port}`;
+      // names that would NOT normalise to :id: only the template can group them
+      await hit(base, ['alice', 'bob', 'carol', 'dave'].map((u) => `/users/${u}`));
+      await hit(base, ['/users/x/orders', '/users/y/orders', '/users/z/orders'], 2, { method: 'POST' });
+      await hit(base, ['/api/items/red', '/api/items/green', '/api/items/blue', '/api/items/blue?x=1']);
+      await hit(base, ['/api/fail', '/api/fail']);
+      await hit(base, ['/nope/123', '/nope/456']);
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'express-app' && totalRequests(x) === 15);
+      assert.deepEqual(
+        new Map([...requestCounts(r)].sort()),
+        new Map(
+          [
+            ['GET /users/:id 200', 4],
+            ['POST /users/:id/orders 201', 3],
+            ['GET /api/items/:itemId 200', 4],
+            ['GET /api/fail 500', 2],
+            ['GET /nope/:id 404', 2],
+          ].sort() as [string, number][],
+        ),
+      );
+    } finally {
+      await app.kill();
+    }
+  });
+
+  test('Fastify 5: the route URL from Fastify\'s diagnostics channel, prefixes included', async () => {
+    const app = await startFixture('fastify-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'fastify-app' });
+    try {
+      const base = `http://127.0.0.1:${app.ready.port}`;
+      await hit(base, ['alice', 'bob', 'carol'].map((u) => `/users/${u}`));
+      await hit(base, ['/v1/orders/abc', '/v1/orders/def']);
+      await hit(base, ['/missing/777']);
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'fastify-app' && totalRequests(x) === 6);
+      assert.deepEqual(
+        new Map([...requestCounts(r)].sort()),
+        new Map(
+          [
+            ['GET /users/:id 200', 3],
+            ['GET /v1/orders/:orderId 202', 2],
+            ['GET /missing/:id 404', 1],
+          ].sort() as [string, number][],
+        ),
+      );
+    } finally {
+      await app.kill();
+    }
+  });
+});
+
+describe('node:cluster', () => {
+  const sink = new OtlpSink();
+  before(() => sink.start());
+  after(() => sink.stop());
+
+  test('every worker is its own instance; the workers\' counts add up to the requests sent', async () => {
+    const app = await startFixture('cluster-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'clustered' });
+    try {
+      const workers = app.ready.workers as number[];
+      const statuses = await hit(`http://127.0.0.1:${app.ready.port}`, Array.from({ length: 60 }, (_, i) => `/w/${i}`), 6, { headers: { connection: 'close' } });
+      assert.equal(statuses.length, 60);
+      // the latest cumulative export of each worker
+      const latest = new Map<number, number>();
+      const instances = new Map<number, string>();
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        for (const r of sink.received) {
+          const attrs = r.request.resourceMetrics[0].resource.attributes;
+          const pid = Number(attrs['process.pid']);
+          if (!workers.includes(pid)) continue;
+          latest.set(pid, requestCounts(r).get('GET /w/:id 200') ?? 0);
+          instances.set(pid, String(attrs['service.instance.id']));
+        }
+        if ([...latest.values()].reduce((a, b) => a + b, 0) === 60) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal([...latest.values()].reduce((a, b) => a + b, 0), 60);
+      assert.equal(new Set(instances.values()).size, instances.size);
+      assert.ok(latest.size >= 1);
+    } finally {
+      app.proc.kill('SIGTERM');
+      await app.exited;
+    }
+  });
+});

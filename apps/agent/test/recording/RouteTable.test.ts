@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RouteTable } from '../../src/recording/RouteTable.js';
+
+test('at most maxRoutes distinct routes; the rest go to "other"; URLs are cached per raw string', () => {
+  const table = new RouteTable({ maxRoutes: 5, maxScale: 6, maxSize: 1024 });
+  for (let i = 0; i < 5; i++) assert.equal(table.byTemplate(`/r${i}`).name, `/r${i}`);
+  assert.equal(table.byTemplate('/r5'), table.other);
+  assert.equal(table.byUrl('/r2?x=1').name, '/r2');
+  assert.equal(table.byUrl('/new/thing'), table.other);
+  assert.equal(table.routes.size, 5);
+});
+
+test('series per method and status; the last-hit cache never mixes them up', () => {
+  const table = new RouteTable({ maxRoutes: 10, maxScale: 6, maxSize: 1024 });
+  const r = table.byTemplate('/a');
+  const plan: [number, number][] = [[0, 200], [0, 200], [1, 200], [0, 500], [0, 200], [1, 201]];
+  for (const [m, s] of plan) r.record(m, s, 0.01);
+  const counts = new Map([...r.series.values()].map((s) => [`${s.method}:${s.status}`, s.histogram.count]));
+  assert.deepEqual(counts, new Map([['0:200', 3], ['1:200', 1], ['0:500', 1], ['1:201', 1]]));
+});

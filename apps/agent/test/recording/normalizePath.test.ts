@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { normalizePath } from '../../src/recording/normalizePath.js';
+
+test('folds identifiers to :id and drops query and fragment', () => {
+  const cases: [string, string][] = [
+    ['/', '/'],
+    ['/health?verbose=1', '/health'],
+    ['/users/123', '/users/:id'],
+    ['/users/123/', '/users/:id'],
+    ['/users/123/orders/456#top', '/users/:id/orders/:id'],
+    ['/orders/3f2504e0-4f89-11d3-9a0c-0305e82c3301/items', '/orders/:id/items'],
+    ['/blobs/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', '/blobs/:id'],
+    ['/files/deadbeef12', '/files/:id'],
+    ['/t/aGVsbG8gd29ybGQgdGhpcyBpcyBsb25n1', '/t/:id'],
+    ['/api/v2/users', '/api/v2/users'],
+    ['/about-us', '/about-us'],
+    ['/static/app.js', '/static/app.js'],
+    ['/decade', '/decade'], // hex letters only, no digit: a word, not a hash
+    ['http://example.com/users/7?x', '/users/:id'],
+  ];
+  for (const [input, expected] of cases) assert.equal(normalizePath(input), expected, input);
+});
+
+test('a very long path becomes a bounded label', () => {
+  const long = `/${'segment/'.repeat(100)}`;
+  assert.ok(normalizePath(long).length <= 200);
+});

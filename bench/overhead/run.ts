@@ -1,0 +1,180 @@
+// The overhead benchmark (issue 4): what the agent costs a server, measured as CPU time per request.
+//   pnpm bench:overhead            (≈ 3 min; BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_PIPELINING,
+//                                   BENCH_VARIANTS=bare,agent,dc-min,prom,otel,agent-nohttp, BENCH_SKIP_JSON=1)
+//
+// A hello-world node:http server per variant, all pinned to one core (taskset), loaded in turn from a
+// process pinned to the other core with autocannon, in interleaved rounds (A B C D A B C D …) so drift on
+// this shared machine hits every variant alike. CPU µs per request = the server's own process.cpuUsage()
+// delta / requests it served in the round: far steadier than req/s. Every figure is a ratio to bare in the
+// same round; the table shows medians over the rounds, and the best (least disturbed) round of each. A second table repeats bare vs agent with a
+// handler doing ~1 ms of JSON work (the realistic case).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { machine, median, table } from '../lib/report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const agentEntry = join(here, '../../apps/agent/dist/index.js');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 1);
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const SERVER_CPU = '1';
+const LOAD_CPU = '0';
+
+interface Server {
+  name: string;
+  port: number;
+  child: ChildProcess;
+}
+
+/** A sink that accepts OTLP exports (the agent and the OTel SDK export somewhere real, as in production). */
+async function startSink(): Promise<{ url: string; close: () => void }> {
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`, close: () => sink.close() };
+}
+
+/** Reps of the JSON work that take ~1 ms, calibrated once here so every server does the same work. */
+const jsonReps = (() => {
+  const doc = JSON.stringify({ items: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item-${i}`, tags: ['a', 'b', 'c'], price: i * 1.5 })) });
+  for (let i = 0; i < 200; i++) JSON.stringify(JSON.parse(doc));
+  const t0 = performance.now();
+  for (let i = 0; i < 400; i++) JSON.stringify(JSON.parse(doc));
+  return Math.max(1, Math.round(1 / ((performance.now() - t0) / 400)));
+})();
+
+async function startServer(name: string, variant: string, handler: string, sinkUrl: string): Promise<Server> {
+  const preload: Record<string, string> = {
+    agent: agentEntry,
+    'agent-nohttp': join(here, 'agent-nohttp-preload.mjs'),
+    otel: join(here, 'otel-preload.mjs'),
+    'dc-min': join(here, 'dc-min-preload.mjs'),
+  };
+  const nodeArgs = preload[variant] ? ['--import', preload[variant]] : [];
+  const cmd = hasTaskset ? 'taskset' : process.execPath;
+  const args = hasTaskset ? ['-c', SERVER_CPU, process.execPath, ...nodeArgs, join(here, 'server.mjs')] : [...nodeArgs, join(here, 'server.mjs')];
+  const child = spawn(cmd, args, {
+    cwd: here,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      BENCH_VARIANT: variant,
+      BENCH_HANDLER: handler,
+      BENCH_JSON_REPS: String(jsonReps),
+      OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${sinkUrl}/v1/metrics`,
+      OTEL_SERVICE_NAME: `bench-${name}`,
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_METRICS_EXPORTER: 'none',
+    },
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${name} server exited (${code})`)));
+  });
+  return { name, port: JSON.parse(line).port as number, child };
+}
+
+async function stats(port: number): Promise<{ cpuMicros: number; served: number }> {
+  const r = await fetch(`http://127.0.0.1:${port}/__stats`);
+  return (await r.json()) as { cpuMicros: number; served: number };
+}
+
+function load(port: number): Promise<{ requests: number; rps: number; errors: number }> {
+  const cmd = hasTaskset ? 'taskset' : process.execPath;
+  const script = join(here, 'load.mjs');
+  const args = [`http://127.0.0.1:${port}/`, String(SECONDS), String(CONNECTIONS), String(PIPELINING)];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, hasTaskset ? ['-c', LOAD_CPU, process.execPath, script, ...args] : [script, ...args], { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load exited ${code}`))));
+  });
+}
+
+interface Sample {
+  usPerReq: number;
+  rps: number;
+}
+
+async function round(server: Server): Promise<Sample> {
+  const before = await stats(server.port);
+  const t0 = performance.now();
+  await load(server.port);
+  const after = await stats(server.port);
+  const served = after.served - before.served;
+  const seconds = (performance.now() - t0) / 1000;
+  return { usPerReq: (after.cpuMicros - before.cpuMicros) / served, rps: served / seconds };
+}
+
+async function compare(title: string, variants: [string, string][], handler: string, sinkUrl: string): Promise<void> {
+  const servers: Server[] = [];
+  for (const [name, variant] of variants) servers.push(await startServer(name, variant, handler, sinkUrl));
+  try {
+    // warm-up: JIT, connection pools, the agent's first routes
+    for (const s of servers) {
+      await load(s.port);
+    }
+    const samples = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const s of servers) samples.get(s.name)!.push(await round(s));
+      process.stderr.write(`  round ${r + 1}/${ROUNDS} done\n`);
+    }
+    const bare = samples.get(servers[0].name)!;
+    console.log(`\n## ${title}\n`);
+    const pct = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
+    const bareMin = Math.min(...bare.map((x) => x.usPerReq));
+    table(
+      ['variant', 'CPU µs/request (median)', 'CPU vs bare (median of per-round ratios)', 'CPU µs/request (best round)', 'best vs bare best', 'req/s (median)', 'req/s vs bare'],
+      servers.map((s) => {
+        const xs = samples.get(s.name)!;
+        const cpuRatio = median(xs.map((x, i) => x.usPerReq / bare[i].usPerReq));
+        const rpsRatio = median(xs.map((x, i) => x.rps / bare[i].rps));
+        const best = Math.min(...xs.map((x) => x.usPerReq));
+        return [s.name, median(xs.map((x) => x.usPerReq)), pct(cpuRatio), best, pct(best / bareMin), Math.round(median(xs.map((x) => x.rps))), pct(rpsRatio)];
+      }),
+    );
+    console.log(`\nper-round CPU µs/request: ${servers.map((s) => `${s.name}: ${samples.get(s.name)!.map((x) => x.usPerReq.toFixed(1)).join(' ')}`).join('; ')}`);
+  } finally {
+    for (const s of servers) s.child.kill('SIGTERM');
+  }
+}
+
+const sink = await startSink();
+console.log(`# Agent overhead — ${machine()}`);
+console.log(`${ROUNDS} interleaved rounds of ${SECONDS} s, ${CONNECTIONS} connections × pipelining ${PIPELINING}, server ${hasTaskset ? `pinned to CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'unpinned (no taskset)'}; medians of per-round ratios to bare.`);
+try {
+  const all: [string, string][] = [
+    ['bare', 'bare'],
+    ['@perf/agent', 'agent'],
+    ['bare-minimum diagnostics_channel subscriber (reference)', 'dc-min'],
+    ['prom-client histogram + default metrics', 'prom'],
+    ['OpenTelemetry NodeSDK + instrumentation-http', 'otel'],
+    ['@perf/agent without its HTTP probe (diagnostic)', 'agent-nohttp'],
+  ];
+  // BENCH_VARIANTS=bare,agent,… runs a subset (bare is always first: it is the baseline)
+  const wanted = (process.env.BENCH_VARIANTS ?? 'bare,agent,dc-min,prom,otel').split(',');
+  await compare('hello world (worst case: the handler does nothing)', all.filter(([, v]) => v === 'bare' || wanted.includes(v)), 'hello', sink.url);
+  if (process.env.BENCH_SKIP_JSON !== '1')
+    await compare(
+    'handler doing ~1 ms of JSON work (realistic)',
+    [
+      ['bare', 'bare'],
+      ['@perf/agent', 'agent'],
+    ],
+    'json',
+    sink.url,
+  );
+} finally {
+  sink.close();
+}
