@@ -1,0 +1,79 @@
+'use client';
+// The alerts page: rules (create, edit, delete), active alerts and past alerts with their delivery history.
+import { useMemo, useState } from 'react';
+import type { AlertsView, RuleView } from '../../server/alerts/engine/engine.js';
+import { useApi, useNow } from '../../lib/hooks.js';
+import { AlertsTable } from './alerts-table.js';
+import { RuleEditor } from './rule-editor.js';
+import { RulesTable } from './rules-table.js';
+import { deleteRule } from './mutate.js';
+import css from './alerts.module.css';
+
+export function AlertsClient() {
+  const now = useNow(2000);
+  const [version, setVersion] = useState(0);
+  const tick = now + version;
+  const rulesQ = useApi<RuleView[]>('alerts/rules', {}, tick);
+  const alertsQ = useApi<AlertsView>('alerts', { limit: 50 }, tick);
+  const [editing, setEditing] = useState<RuleView | 'new' | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const firing = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const a of alertsQ.data?.active ?? []) if (a.state === 'firing') m.set(a.ruleId, (m.get(a.ruleId) ?? 0) + 1);
+    return m;
+  }, [alertsQ.data]);
+
+  async function remove(r: RuleView) {
+    if (!window.confirm(`Delete rule “${r.name}”? Its firing alerts are sent as resolved.`)) return;
+    try {
+      await deleteRule(r.id);
+      setNotice(`Deleted “${r.name}”.`);
+    } catch (e) {
+      setNotice(`Could not delete “${r.name}”: ${(e as Error).message}`);
+    }
+    setVersion((v) => v + 1);
+  }
+
+  return (
+    <div data-testid="alerts-page">
+      <h1>Alerts</h1>
+      {notice ? (
+        <p className="banner info" role="status" data-testid="alerts-notice">
+          {notice}
+        </p>
+      ) : null}
+      <section className={css.section}>
+        <div className="toolbar">
+          <h2 style={{ margin: 0 }}>Rules</h2>
+          {editing === null ? (
+            <button type="button" className="primary" onClick={() => setEditing('new')} data-testid="new-rule">
+              New rule
+            </button>
+          ) : null}
+        </div>
+        {editing !== null ? (
+          <RuleEditor
+            key={editing === 'new' ? 'new' : editing.id}
+            rule={editing === 'new' ? null : editing}
+            onCancel={() => setEditing(null)}
+            onSaved={(r) => {
+              setEditing(null);
+              setNotice(`Saved “${r.name}”.`);
+              setVersion((v) => v + 1);
+            }}
+          />
+        ) : null}
+        {rulesQ.error && !rulesQ.data ? <p className="error-text">Could not load rules: {rulesQ.error.message}</p> : null}
+        {rulesQ.data ? <RulesTable rules={rulesQ.data} firing={firing} onEdit={(r) => setEditing(r)} onDelete={remove} /> : <p className="muted">Loading…</p>}
+      </section>
+      <section className={css.section}>
+        <h2>Active</h2>
+        {alertsQ.data ? <AlertsTable alerts={alertsQ.data.active} now={now} empty="Nothing is firing." testId="active-alerts" /> : <p className="muted">Loading…</p>}
+      </section>
+      <section className={css.section}>
+        <h2>Past</h2>
+        {alertsQ.data ? <AlertsTable alerts={alertsQ.data.past} now={now} empty="No resolved alerts yet." testId="past-alerts" /> : null}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+'use client';
+// Fleet overview: headline numbers, live charts of each, the latency heatmap and the findings panel.
+import type { Fleet, Finding } from '../server/api/types.js';
+import { ChartHeatmapLatency } from '../components/chart-heatmap-latency.js';
+import { ChartLineEventLoop } from '../components/chart-line-event-loop.js';
+import { ChartLineLatency } from '../components/chart-line-latency.js';
+import { ChartLineMetric } from '../components/chart-line-metric.js';
+import { ConnectHelp } from '../components/connect-help.js';
+import { FindingsPanel } from '../components/findings-panel.js';
+import { KpiTiles } from '../components/kpi-tiles.js';
+import { useApi, useNow, useShownSnapshot, useStream, useTick, useView } from '../lib/hooks.js';
+import { RANGE_SPECS, statsWindowSeconds, windowParam } from '../lib/url-state.js';
+
+export function OverviewClient() {
+  const [view] = useView();
+  const state = useStream(view.service);
+  const tick = useTick(view, state);
+  const snap = useShownSnapshot(view, state);
+  const spec = RANGE_SPECS[view.range];
+  const now = useNow(5000);
+  // Historical ranges: the headline numbers cover the whole range (live: the stream's last 10 s).
+  const fleetQ = useApi<Fleet>(spec.live ? null : 'fleet', { service: view.service, window: windowParam(spec.seconds) }, tick);
+  const findingsQ = useApi<Finding[]>(spec.live ? null : 'findings', { service: view.service, window: windowParam(spec.seconds) }, tick);
+  const fleet = spec.live ? (snap?.fleet ?? null) : fleetQ.data;
+  const findings = spec.live ? (snap?.findings ?? null) : findingsQ.data;
+  const windowLabel = spec.live ? `the last ${statsWindowSeconds(view.range)} s` : spec.label.replace('Last ', 'the last ');
+
+  if (snap && snap.services.length === 0 && snap.fleet.nodes === 0 && snap.fleet.nodesDown === 0) {
+    return <ConnectHelp origin={typeof window === 'undefined' ? null : window.location.origin} />;
+  }
+
+  return (
+    <div data-testid="overview">
+      <h1>
+        Fleet overview{view.service ? <span className="muted">: {view.service}</span> : null}
+        {view.paused ? <span className="badge warning" style={{ marginLeft: 8 }}>paused</span> : null}
+      </h1>
+      <KpiTiles fleet={fleet} windowLabel={windowLabel} />
+      <div className="grid charts">
+        <ChartLineMetric title="Throughput" testId="chart-rps" metric="rps" view={view} tick={tick} />
+        <ChartLineLatency view={view} tick={tick} />
+        <ChartLineMetric title="Error rate (5xx)" testId="chart-error-rate" metric="errorRate" view={view} tick={tick} />
+        <ChartLineEventLoop view={view} tick={tick} />
+      </div>
+      <div className="two-col">
+        <ChartHeatmapLatency view={view} tick={tick} />
+        <FindingsPanel findings={findings} view={view} now={now} />
+      </div>
+    </div>
+  );
+}

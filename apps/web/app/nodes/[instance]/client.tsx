@@ -1,0 +1,102 @@
+'use client';
+import { useMemo } from 'react';
+import type { NodeRow } from '../../../server/api/types.js';
+import { ChartHeatmapLatency } from '../../../components/chart-heatmap-latency.js';
+import { ChartLineEventLoop } from '../../../components/chart-line-event-loop.js';
+import { ChartLineLatency } from '../../../components/chart-line-latency.js';
+import { ChartLineMetric } from '../../../components/chart-line-metric.js';
+import { formatAgo, formatBytes, formatDuration, formatInteger, formatPercent, formatRps } from '../../../lib/format.js';
+import { useApi, useNow, useStream, useTick, useView } from '../../../lib/hooks.js';
+import { Link } from '../../../lib/link.js';
+import { hrefFor, statsWindowSeconds, windowParam } from '../../../lib/url-state.js';
+
+export function NodeClient({ instance }: { instance: string }) {
+  const [view] = useView();
+  const state = useStream(view.service);
+  const tick = useTick(view, state);
+  const now = useNow(1000);
+  // `instance=` narrows the answer server-side (a 1,000-node fleet is not shipped to show one row).
+  const nodesQ = useApi<NodeRow[]>('nodes', { instance, window: windowParam(statsWindowSeconds(view.range)) }, tick);
+  const node = useMemo(() => nodesQ.data?.find((n) => n.instance === instance) ?? null, [nodesQ.data, instance]);
+  const filter = useMemo(() => ({ instance }), [instance]);
+  const serviceFilter = useMemo(() => ({ service: node?.service ?? null }), [node?.service]);
+
+  return (
+    <div data-testid="node-page" data-instance={instance}>
+      <p>
+        <Link href={hrefFor('/nodes', view)}>← Nodes</Link>
+      </p>
+      <h1>
+        <span className="mono">{instance}</span>{' '}
+        {node ? (
+          <span className={`badge ${node.up ? 'up' : 'down'}`} data-testid="node-state">
+            {node.up ? 'up' : 'down'}
+          </span>
+        ) : null}
+      </h1>
+      {nodesQ.data && !node ? (
+        <p className="error-text" data-testid="node-missing">
+          This instance has not reported in the selected range (it may have been retired).
+        </p>
+      ) : null}
+      {node && !node.up ? (
+        <div className="banner bad" role="alert" data-testid="node-down" style={{ marginBottom: 12, borderRadius: 6 }}>
+          <strong>Node down:</strong> nothing received for {formatAgo(now - node.lastSeen).replace(' ago', '')} (last seen{' '}
+          {new Date(node.lastSeen).toLocaleString()}). The charts stop at its last export.
+        </div>
+      ) : null}
+      {node ? (
+        <section className="grid kpis" aria-label="Node summary">
+          <Info label="Service" value={node.service} />
+          <Info label="Host" value={node.host} />
+          <Info label="PID" value={node.pid === null ? '—' : String(node.pid)} />
+          <Info label="Throughput" value={formatRps(node.rps)} testId="node-rps" />
+          <Info label="Latency p99" value={formatDuration(node.latency.p99)} testId="node-p99" />
+          <Info label="Loop delay p99" value={formatDuration(node.eventLoopDelay.p99)} />
+          <Info label="ELU / CPU" value={`${formatPercent(node.elu)} / ${formatPercent(node.cpu)}`} />
+          <Info label="Heap" value={`${formatBytes(node.heapUsed)}${node.heapLimit ? ` of ${formatBytes(node.heapLimit)}` : ''}`} />
+          <Info label="RSS" value={formatBytes(node.rss)} />
+          <Info label="Handles / fds" value={`${formatInteger(node.handles)} / ${formatInteger(node.fds)}`} />
+          <Info label="Last seen" value={formatAgo(now - node.lastSeen)} />
+          <Info label="Agent" value={node.version ?? '—'} />
+        </section>
+      ) : null}
+      <div className="grid charts">
+        <ChartLineMetric title="Throughput" testId="chart-rps" metric="rps" by="node" params={filter} view={view} tick={tick} />
+        <ChartLineLatency view={view} tick={tick} by="node" params={filter} />
+        {node ? (
+          // The store keeps routes fleet-wide per service (a node's histograms are not split by route), so this
+          // chart shows the routes of the node's service; the node's own latency is the chart above.
+          <ChartLineMetric
+            title={`Latency p99 per route (${node.service}, all nodes)`}
+            testId="chart-route-latency"
+            metric="latency.p99"
+            by="route"
+            params={serviceFilter}
+            view={view}
+            tick={tick}
+          />
+        ) : null}
+        <ChartLineEventLoop view={view} tick={tick} by="node" params={filter} />
+        <ChartLineMetric title="Event-loop utilisation" testId="chart-elu" metric="elu" by="node" params={filter} view={view} tick={tick} />
+        <ChartLineMetric title="CPU (of one core)" testId="chart-cpu" metric="cpu" by="node" params={filter} view={view} tick={tick} />
+        <ChartLineMetric title="Heap used" testId="chart-heap" metric="heapUsed" by="node" params={filter} view={view} tick={tick} />
+        <ChartLineMetric title="GC share of wall time" testId="chart-gc" metric="gcShare" by="node" params={filter} view={view} tick={tick} />
+        <ChartLineMetric title="RSS" testId="chart-rss" metric="rss" by="node" params={filter} view={view} tick={tick} />
+        <ChartLineMetric title="Active handles" testId="chart-handles" metric="handles" by="node" params={filter} view={view} tick={tick} />
+      </div>
+      <ChartHeatmapLatency view={view} tick={tick} params={filter} />
+    </div>
+  );
+}
+
+function Info({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="panel kpi">
+      <div className="label">{label}</div>
+      <div className="value" style={{ fontSize: 16 }} data-testid={testId}>
+        {value}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+'use client';
+// The fleet's headline numbers. Each tile's title attribute carries the exact value (hover or focus).
+import { memo } from 'react';
+import type { Fleet } from '../server/api/types.js';
+import { formatDuration, formatExact, formatInteger, formatPercent, formatRps } from '../lib/format.js';
+
+interface Tile {
+  id: string;
+  label: string;
+  value: string;
+  exact: string;
+  /** the number shown, in the API's unit (tests compare it with the API) */
+  raw: number | null;
+  sub?: string;
+  bad?: boolean;
+}
+
+export function fleetTiles(f: Fleet, windowLabel: string): Tile[] {
+  return [
+    { id: 'rps', label: 'Throughput', value: formatRps(f.rps), exact: formatExact('rps', f.rps), raw: f.rps, sub: `${formatInteger(f.requests)} requests in ${windowLabel}` },
+    {
+      id: 'error-rate',
+      label: 'Error rate (5xx)',
+      value: formatPercent(f.errorRate),
+      exact: formatExact('ratio', f.errorRate),
+      raw: f.errorRate,
+      sub: `${formatInteger(f.errors)} errors`,
+      bad: f.errorRate >= 0.01,
+    },
+    { id: 'p50', label: 'Latency p50', value: formatDuration(f.latency.p50), exact: formatExact('seconds', f.latency.p50), raw: f.latency.p50 },
+    { id: 'p90', label: 'Latency p90', value: formatDuration(f.latency.p90), exact: formatExact('seconds', f.latency.p90), raw: f.latency.p90 },
+    { id: 'p99', label: 'Latency p99', value: formatDuration(f.latency.p99), exact: formatExact('seconds', f.latency.p99), raw: f.latency.p99 },
+    { id: 'p999', label: 'Latency p99.9', value: formatDuration(f.latency.p999), exact: formatExact('seconds', f.latency.p999), raw: f.latency.p999 },
+    {
+      id: 'eld-p99',
+      label: 'Event-loop delay p99',
+      value: formatDuration(f.eventLoopDelay.p99),
+      exact: formatExact('seconds', f.eventLoopDelay.p99),
+      raw: f.eventLoopDelay.p99,
+      bad: (f.eventLoopDelay.p99 ?? 0) >= 0.1,
+    },
+    { id: 'eld-max', label: 'Event-loop delay max', value: formatDuration(f.eventLoopDelay.max), exact: formatExact('seconds', f.eventLoopDelay.max), raw: f.eventLoopDelay.max },
+    {
+      id: 'nodes',
+      label: 'Nodes up / down',
+      value: `${formatInteger(f.nodesUp)} / ${formatInteger(f.nodesDown)}`,
+      exact: `${f.nodesUp} up, ${f.nodesDown} down`,
+      raw: f.nodesUp,
+      bad: f.nodesDown > 0,
+    },
+  ];
+}
+
+function KpiTilesImpl({ fleet, windowLabel }: { fleet: Fleet | null; windowLabel: string }) {
+  if (!fleet) {
+    return (
+      <section className="grid kpis" aria-label="Fleet summary" aria-busy="true">
+        <div className="panel kpi muted">Loading…</div>
+      </section>
+    );
+  }
+  return (
+    <section className="grid kpis" aria-label={`Fleet summary over ${windowLabel}`}>
+      {fleetTiles(fleet, windowLabel).map((t) => (
+        <div key={t.id} className={`panel kpi${t.bad ? ' bad' : ''}`} data-testid={`kpi-${t.id}`} data-value={t.raw ?? ''} title={t.exact} tabIndex={0}>
+          <div className="label">{t.label}</div>
+          <div className="value" data-testid={`kpi-${t.id}-value`}>
+            {t.value}
+          </div>
+          {t.sub ? <div className="sub">{t.sub}</div> : null}
+        </div>
+      ))}
+    </section>
+  );
+}
+
+export const KpiTiles = memo(KpiTilesImpl);

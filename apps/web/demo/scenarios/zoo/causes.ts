@@ -1,0 +1,88 @@
+// The zoo's causes: real work that produces each bottleneck inside a real Node.js server process. Each
+// cause is switched on and off at runtime (IPC message from the fleet, or ZOO_CAUSES at start).
+
+import { pbkdf2Sync } from 'node:crypto';
+import { openSync, closeSync } from 'node:fs';
+
+export const CAUSES = ['block', 'cpu', 'churn', 'leak', 'errors', 'fds'] as const;
+export type CauseName = (typeof CAUSES)[number];
+
+/** What is switched on in this process. */
+export const active = new Set<CauseName>();
+
+/** block: a synchronous key derivation (~100–200 ms here) on the request path: the event loop stops. */
+export function blockingWork(): void {
+  pbkdf2Sync('correct horse battery staple', 'salt', active.has('block') ? 150_000 : 50, 64, 'sha512');
+}
+
+/**
+ * cpu: 100 ms of CPU per request in 2 ms slices with the loop free in between: the process runs out of
+ * CPU (utilisation near 1) while no single task blocks the loop for long.
+ */
+export async function cpuWork(): Promise<number> {
+  const ms = active.has('cpu') ? 100 : 0.2;
+  let acc = 0;
+  let left = ms;
+  // a request stops its work when the cause is switched off (the fix is deployed), so the backlog drains at once
+  while (left > 0 && (ms < 1 || active.has('cpu'))) {
+    const slice = Math.min(2, left);
+    const until = performance.now() + slice;
+    while (performance.now() < until) acc += Math.sqrt(acc + 1);
+    left -= slice;
+    if (left > 0) await new Promise((r) => setImmediate(r));
+  }
+  return acc;
+}
+
+// churn: many objects per request kept alive for a few seconds, so they survive scavenges, are promoted
+// and die in the old generation (the expensive pattern: buffers of parsed rows, per-request caches)
+const churnRing: unknown[] = new Array(48).fill(null);
+let churnAt = 0;
+export function churnWork(): void {
+  if (!active.has('churn')) return;
+  for (let k = 0; k < 8; k++) {
+    const rows = new Array(4000);
+    for (let i = 0; i < rows.length; i++) rows[i] = { id: i, name: `row-${i}`, tags: [i, i + 1] };
+    churnRing[churnAt++ % churnRing.length] = rows;
+  }
+}
+
+// leak: an unbounded cache keyed by request id, ~1 MB of heap per request. Capped at 600 MB so the demo
+// machine survives (the cap empties it: a restart's saw-tooth); cleared when the cause is switched off.
+const LEAK_CAP = 600;
+let leakCache = new Map<number, number[][]>();
+let leakKey = 0;
+export function leakWork(): void {
+  if (!active.has('leak')) {
+    if (leakCache.size > 0) leakCache = new Map();
+    return;
+  }
+  if (leakCache.size >= LEAK_CAP) leakCache = new Map();
+  // 8 arrays of 16 Ki doubles (128 KiB each, on the JS heap; strings would not do: V8 builds repeated
+  // strings as ropes of a few bytes)
+  const chunk: number[][] = [];
+  for (let i = 0; i < 8; i++) chunk.push(new Array<number>(16 * 1024).fill(leakKey + i + 0.5));
+  leakCache.set(leakKey++, chunk);
+}
+
+/** errors: the route fails with 503 (a broken dependency) */
+export function failing(): boolean {
+  return active.has('errors');
+}
+
+// fds: descriptors opened and never closed, up to 95% of the soft limit (what a socket leak does)
+const held: number[] = [];
+export function fdWork(limit: number): void {
+  if (!active.has('fds')) {
+    while (held.length > 0) closeSync(held.pop()!);
+    return;
+  }
+  const target = Math.floor(limit * 0.95) - 64;
+  for (let i = 0; i < 200 && held.length < target; i++) {
+    try {
+      held.push(openSync('/dev/null', 'r'));
+    } catch {
+      break;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// Builds the Next.js UI when `.next/BUILD_ID` is missing or older than the UI sources.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCES = ['app', 'components', 'lib', 'public', 'next.config.ts', 'package.json'];
+
+/** Newest modification time (ms) of a file or of anything under a folder (node_modules skipped). */
+export function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let m = st.mtimeMs;
+  for (const e of readdirSync(path)) if (e !== 'node_modules') m = Math.max(m, newest(join(path, e)));
+  return m;
+}
+
+/** 'built' | 'fresh' (already up to date) | 'absent' (no app/ yet) | 'failed' */
+export function ensureUi(log: (m: string) => void = console.log): 'built' | 'fresh' | 'absent' | 'failed' {
+  if (!existsSync(join(WEB_DIR, 'app'))) return 'absent';
+  const marker = join(WEB_DIR, '.next', 'BUILD_ID');
+  const built = existsSync(marker) ? statSync(marker).mtimeMs : 0;
+  const src = Math.max(...SOURCES.map((s) => newest(join(WEB_DIR, s))));
+  if (built > 0 && built >= src) return 'fresh';
+  log(built > 0 ? 'perf: the UI sources changed since the last build; building (10–20 s)…' : 'perf: building the UI (first start, 10–20 s)…');
+  const nextBin = join(WEB_DIR, 'node_modules', 'next', 'dist', 'bin', 'next');
+  const r = spawnSync(process.execPath, [nextBin, 'build'], { cwd: WEB_DIR, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  return r.status === 0 ? 'built' : 'failed';
+}

@@ -1,0 +1,428 @@
+// The alert engine in the dashboard process: holds the rules (API and file), evaluates them every second over a
+// MetricSource, writes transitions and their deliveries to SQLite in one transaction, and runs the delivery
+// queue. Also re-sends firing alerts to Alertmanager targets as Prometheus does.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { AlertError } from '../errors.js';
+import { parseDuration } from '../duration.js';
+import { validateRule } from '../rules/validate.js';
+import { loadRulesFile } from '../rules/file.js';
+import { AlertStore, alertId } from '../store/alert-store.js';
+import { DeliveryQueue } from '../notify/queue.js';
+import { alertmanagerWebhookBody } from '../notify/payload/alertmanager-webhook.js';
+import { slackBody } from '../notify/payload/slack.js';
+import { alertmanagerApiBody, RESEND_DELAY_MS } from '../notify/payload/alertmanager-api.js';
+import { blockPrivateFromEnv } from '../notify/url-guard.js';
+import { Evaluator } from './evaluator.js';
+import type { EvaluatorOptions } from './evaluator.js';
+import type { QueueOptions } from '../notify/queue.js';
+import type { DeliveryRow, StoredAlert } from '../store/alert-store.js';
+import type { Alert, MetricSource, Notification, Rule, RuleSpec, Target } from '../types.js';
+
+/** Stands for a webhook secret in API answers; sending it back in a PUT keeps the stored secret. */
+export const REDACTED = '********';
+
+export interface AlertEngineOptions {
+  db: Database.Database;
+  source: MetricSource;
+  /** Base URL of the UI for links in notifications (PERF_PUBLIC_URL, default http://localhost:3000). */
+  externalURL?: string;
+  /** YAML or JSON rules file (PERF_ALERT_RULES_FILE). */
+  rulesFile?: string;
+  /** Refuse private and link-local targets (PERF_ALERTS_BLOCK_PRIVATE=true). */
+  blockPrivate?: boolean;
+  /** Evaluation period (ms). Default 1000; 0 when the host calls `tick()` itself (the dashboard's per-second tick). */
+  intervalMs?: number;
+  /** Re-send period of firing alerts to Alertmanager targets (ms). Default 60 s. */
+  resendDelayMs?: number;
+  evaluator?: EvaluatorOptions;
+  /** After a restart, firing alerts do not resolve for this long (ms) while the store's windows refill. Default: the longest rule window, 10 s to 60 s. */
+  restoreGraceMs?: number;
+  queue?: QueueOptions;
+  /** Finished deliveries and resolved alerts are kept this long (ms). Default 7 days. */
+  retentionMs?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export interface DeliveryView {
+  id: string;
+  status: 'firing' | 'resolved';
+  repeat: boolean;
+  target: { type: 'webhook' | 'alertmanager'; url: string; format?: string };
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  history: { attempt: number; at: number; durationMs: number; status: number | null; outcome: string; error: string | null }[];
+}
+
+export interface AlertView {
+  id: string;
+  ruleId: string;
+  ruleName: string;
+  state: 'pending' | 'firing' | 'resolved';
+  fingerprint: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Unix ms */
+  startsAt: number;
+  firedAt: number | null;
+  endsAt: number | null;
+  /** last value, in the rule metric's unit */
+  value: number | null;
+  deliveries: DeliveryView[];
+}
+
+export interface AlertsView {
+  active: AlertView[];
+  past: AlertView[];
+}
+
+export type RuleView = Omit<Rule, 'targets'> & { targets: Target[] };
+
+export class AlertEngine {
+  readonly store: AlertStore;
+  readonly queue: DeliveryQueue;
+  readonly evaluator: Evaluator;
+  private readonly options: AlertEngineOptions;
+  private readonly externalURL: string;
+  private readonly blockPrivate: boolean;
+  private readonly resendDelayMs: number;
+  private rules: Rule[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
+  /** `${ruleId}|${targetIndex}` → last time the rule's firing alerts went to that Alertmanager. */
+  private readonly amSent = new Map<string, number>();
+  private lastTickMs = 0;
+  private started = false;
+  private fileTimer: NodeJS.Timeout | undefined;
+  /** mtime and size of the rules file version last read */
+  private fileStamp = '';
+
+  constructor(options: AlertEngineOptions) {
+    this.options = options;
+    this.store = new AlertStore(options.db);
+    this.externalURL = (options.externalURL ?? process.env.PERF_PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
+    this.blockPrivate = options.blockPrivate ?? blockPrivateFromEnv();
+    this.resendDelayMs = options.resendDelayMs ?? RESEND_DELAY_MS;
+    this.evaluator = new Evaluator(options.evaluator);
+    this.queue = new DeliveryQueue(this.store, {
+      blockPrivate: this.blockPrivate,
+      ...options.queue,
+      onDone: (row, result) => {
+        if (result.outcome === 'failed') this.log('warn', `alert delivery ${row.id} (${row.ruleName} ${row.status} → ${row.url}) failed: ${result.error}`);
+        options.queue?.onDone?.(row, result);
+      },
+    });
+    const file = options.rulesFile ?? process.env.PERF_ALERT_RULES_FILE;
+    if (file) this.loadFile(file, true);
+    this.rules = this.store.listRules();
+    // firing alerts survive a restart: same startsAt, not announced again
+    const longestWindow = this.rules.reduce((m, r) => Math.max(m, r.windowMs), 0);
+    this.evaluator.restore(this.store.firingAlerts(), this.rules, Date.now(), options.restoreGraceMs ?? Math.min(60_000, Math.max(10_000, longestWindow)));
+  }
+
+  /** Starts the per-second evaluation and the delivery queue. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.queue.start();
+    if (this.options.intervalMs !== 0) {
+      this.timer = setInterval(() => this.tick(), this.options.intervalMs ?? 1000);
+      this.timer.unref();
+    }
+    const file = this.options.rulesFile ?? process.env.PERF_ALERT_RULES_FILE;
+    if (file) {
+      // polled against the stat of the version loaded (fs.watch misses editors' rename-over writes)
+      this.fileTimer = setInterval(() => {
+        if (fileStamp(file) !== this.fileStamp) this.loadFile(file, false);
+      }, 2000);
+      this.fileTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.fileTimer) clearInterval(this.fileTimer);
+    this.fileTimer = undefined;
+    await this.queue.stop();
+  }
+
+  /** One evaluation. Public for tests and benchmarks; returns the notifications it queued. */
+  tick(nowMs = Date.now()): Notification[] {
+    this.lastTickMs = nowMs;
+    let notifications: Notification[];
+    try {
+      notifications = this.evaluator.evaluate(this.rules, this.options.source, nowMs);
+    } catch (e) {
+      this.log('error', `alert evaluation failed: ${(e as Error).stack ?? e}`);
+      return [];
+    }
+    if (notifications.length > 0) {
+      this.store.transaction(() => {
+        for (const n of notifications) this.record(n, nowMs);
+      });
+    }
+    this.resendToAlertmanager(nowMs);
+    if (notifications.length > 0) this.queue.pump();
+    if (nowMs - this.lastPrune > 3_600_000) {
+      this.lastPrune = nowMs;
+      this.store.prune(nowMs - (this.options.retentionMs ?? 7 * 86_400_000));
+    }
+    return notifications;
+  }
+
+  /** Alerts firing right now. */
+  firingCount(): number {
+    let n = 0;
+    for (const a of this.evaluator.alerts()) if (a.state === 'firing') n++;
+    return n;
+  }
+
+  // ---- rules
+
+  listRules(): RuleView[] {
+    return this.rules.map(redact);
+  }
+
+  getRule(id: string): RuleView {
+    const r = this.rules.find((x) => x.id === id);
+    if (!r) throw new AlertError('RULE_NOT_FOUND', `no alert rule with id "${id}"`, 'id', 404);
+    return redact(r);
+  }
+
+  createRule(input: unknown): RuleView {
+    const spec = validateRule(input, { blockPrivate: this.blockPrivate });
+    this.assertNameFree(spec.name);
+    const rule = this.store.insertRule(`rule-${randomBytes(6).toString('hex')}`, 'api', spec);
+    this.rules = [...this.rules, rule];
+    return redact(rule);
+  }
+
+  updateRule(id: string, input: unknown): RuleView {
+    const old = this.rules.find((x) => x.id === id);
+    if (!old) throw new AlertError('RULE_NOT_FOUND', `no alert rule with id "${id}"`, 'id', 404);
+    if (old.source === 'file') throw readOnly(old);
+    const spec = validateRule(keepSecrets(input, old), { blockPrivate: this.blockPrivate });
+    this.assertNameFree(spec.name, id);
+    const rule = this.store.updateRule(id, spec)!;
+    this.rules = this.rules.map((r) => (r.id === id ? rule : r));
+    return redact(rule);
+  }
+
+  /** Deletes a rule; its firing alerts are announced as resolved on the next tick. */
+  deleteRule(id: string): void {
+    const old = this.rules.find((x) => x.id === id);
+    if (!old) throw new AlertError('RULE_NOT_FOUND', `no alert rule with id "${id}"`, 'id', 404);
+    if (old.source === 'file') throw readOnly(old);
+    this.store.deleteRule(id);
+    this.rules = this.rules.filter((r) => r.id !== id);
+  }
+
+  // ---- alerts
+
+  /** Active (pending and firing) and recent past alerts, each with its delivery history. */
+  listAlerts(limit = 100): AlertsView {
+    const names = new Map(this.rules.map((r) => [r.id, r.name]));
+    const active = this.evaluator
+      .alerts()
+      .sort((a, b) => b.activeAt - a.activeAt)
+      .map((a) => this.view(a, names.get(a.ruleId) ?? a.labels.alertname ?? a.ruleId));
+    const past = this.store
+      .recentAlerts(limit + active.length)
+      .filter((a) => a.state === 'resolved')
+      .slice(0, limit)
+      .map((a) => this.view(a, a.ruleName));
+    return { active, past };
+  }
+
+  // ---- internals
+
+  private view(a: Alert | StoredAlert, ruleName: string): AlertView {
+    const id = alertId(a);
+    return {
+      id,
+      ruleId: a.ruleId,
+      ruleName,
+      state: a.state,
+      fingerprint: a.fingerprint,
+      labels: a.labels,
+      annotations: a.annotations,
+      startsAt: a.activeAt,
+      firedAt: a.firedAt ?? null,
+      endsAt: a.resolvedAt ?? null,
+      value: Number.isFinite(a.value) ? a.value : null,
+      deliveries: a.state === 'pending' ? [] : this.store.deliveriesOfAlert(id).map((d) => this.deliveryView(d)),
+    };
+  }
+
+  private deliveryView(d: DeliveryRow): DeliveryView {
+    return {
+      id: d.id,
+      status: d.status,
+      repeat: d.repeat,
+      target: { type: d.targetType, url: d.url, ...(d.targetFormat ? { format: d.targetFormat } : {}) },
+      state: d.state,
+      attempts: d.attempts,
+      nextAttemptAt: d.state === 'pending' ? d.nextAttemptAt : null,
+      lastStatus: d.lastStatus,
+      lastError: d.lastError,
+      createdAt: d.createdAt,
+      updatedAt: d.updatedAt,
+      history: this.store.attempts(d.id),
+    };
+  }
+
+  private record(n: Notification, now: number): void {
+    for (const a of n.alerts) this.store.saveAlert(a, n.rule.name);
+    const ids = n.alerts.map(alertId);
+    n.rule.targets.forEach((t, i) => {
+      if (t.type === 'alertmanager') {
+        if (n.repeat) return; // Alertmanager targets have their own, faster re-send below
+        this.amSent.set(`${n.rule.id}|${i}`, now);
+      }
+      this.store.insertDelivery({
+        id: randomUUID(),
+        ruleId: n.rule.id,
+        ruleName: n.rule.name,
+        status: n.status,
+        repeat: n.repeat,
+        targetType: t.type,
+        ...(t.type === 'webhook' ? { targetFormat: t.format, secret: t.secret } : {}),
+        url: t.type === 'alertmanager' ? alertmanagerUrl(t.url) : t.url,
+        orderKey: `${n.rule.id}|${t.type}|${t.url}`,
+        body: this.body(n, t, now),
+        alertIds: ids,
+        createdAt: now,
+      });
+    });
+  }
+
+  private body(n: Notification, t: Target, now: number): string {
+    if (t.type === 'alertmanager') return JSON.stringify(alertmanagerApiBody(n.alerts, n.status, this.externalURL, now, this.resendDelayMs));
+    if (t.format === 'slack') return JSON.stringify(slackBody(n, this.externalURL));
+    return JSON.stringify(alertmanagerWebhookBody(n, this.externalURL));
+  }
+
+  private resendToAlertmanager(now: number): void {
+    let byRule: Map<string, Alert[]> | undefined;
+    for (const rule of this.rules) {
+      for (let i = 0; i < rule.targets.length; i++) {
+        if (rule.targets[i].type !== 'alertmanager') continue;
+        const key = `${rule.id}|${i}`;
+        const last = this.amSent.get(key);
+        if (last !== undefined && now - last < this.resendDelayMs) continue;
+        if (!byRule) {
+          byRule = new Map();
+          for (const a of this.evaluator.alerts()) {
+            if (a.state !== 'firing') continue;
+            let l = byRule.get(a.ruleId);
+            if (!l) byRule.set(a.ruleId, (l = []));
+            l.push(a);
+          }
+        }
+        const firing = byRule.get(rule.id);
+        if (!firing) {
+          this.amSent.delete(key);
+          continue;
+        }
+        this.amSent.set(key, now);
+        const n: Notification = { rule: { ...rule, targets: [rule.targets[i]] }, status: 'firing', alerts: firing, repeat: false };
+        this.store.insertDelivery({
+          id: randomUUID(),
+          ruleId: rule.id,
+          ruleName: rule.name,
+          status: 'firing',
+          repeat: true,
+          targetType: 'alertmanager',
+          url: alertmanagerUrl(rule.targets[i].url),
+          orderKey: `${rule.id}|alertmanager|${rule.targets[i].url}`,
+          body: this.body(n, rule.targets[i], now),
+          alertIds: firing.map(alertId),
+          createdAt: now,
+        });
+        this.queue.pump();
+      }
+    }
+  }
+
+  private assertNameFree(name: string, exceptId?: string): void {
+    const other = this.rules.find((r) => r.name === name && r.id !== exceptId);
+    if (other) throw new AlertError('RULE_NAME_TAKEN', `another rule (${other.id}) is already named "${name}"; rule names are alert names and must be unique`, 'name', 409);
+  }
+
+  private loadFile(path: string, initial: boolean): void {
+    this.fileStamp = fileStamp(path);
+    try {
+      const rules = loadRulesFile(path, { blockPrivate: this.blockPrivate });
+      for (const r of rules) {
+        const clash = this.store.listRules().find((x) => x.source === 'api' && x.name === r.spec.name);
+        if (clash) throw new AlertError('RULES_FILE_INVALID', `${path}: rule "${r.spec.name}" has the name of API rule ${clash.id}; rename one of them`);
+      }
+      this.store.replaceFileRules(rules);
+      this.rules = this.store.listRules();
+      if (!initial) this.log('info', `alert rules reloaded from ${path} (${rules.length} rules)`);
+    } catch (e) {
+      if (initial) throw e;
+      this.log('error', `alert rules file not reloaded, keeping the previous rules: ${(e as Error).message}`);
+    }
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    if (this.options.log) this.options.log(level, message);
+    else if (level !== 'info') console.error(`[perf alerts] ${message}`);
+  }
+
+  /** When the last evaluation ran (Unix ms), 0 before the first. */
+  get lastEvaluation(): number {
+    return this.lastTickMs;
+  }
+}
+
+function fileStamp(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.mtimeMs}|${s.size}|${s.ino}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+function alertmanagerUrl(base: string): string {
+  const u = new URL(base);
+  if (!u.pathname.endsWith('/api/v2/alerts')) u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/v2/alerts`;
+  return u.toString();
+}
+
+function readOnly(rule: Rule): AlertError {
+  return new AlertError('RULE_READONLY', `rule "${rule.name}" comes from PERF_ALERT_RULES_FILE; change it in the file`, 'id', 409);
+}
+
+function redact(rule: Rule): RuleView {
+  return { ...rule, targets: rule.targets.map((t) => (t.type === 'webhook' ? { ...t, secret: REDACTED } : t)) };
+}
+
+/** A PUT may send back the redacted secret (or none): keep the stored secret of the webhook target with the same URL. */
+function keepSecrets(input: unknown, old: Rule): unknown {
+  if (typeof input !== 'object' || input === null || !Array.isArray((input as RuleSpec).targets)) return input;
+  const targets = (input as { targets: unknown[] }).targets.map((t) => {
+    if (typeof t !== 'object' || t === null) return t;
+    const tt = t as Record<string, unknown>;
+    if (tt.type !== 'webhook' || (tt.secret !== undefined && tt.secret !== REDACTED)) return t;
+    const prev = old.targets.find((o) => o.type === 'webhook' && o.url === tt.url);
+    return prev && prev.type === 'webhook' ? { ...tt, secret: prev.secret } : t;
+  });
+  return { ...(input as object), targets };
+}
+
+/** Parses a rule's durations (exported for the API's dry-run and tests). */
+export function ruleFromSpec(id: string, spec: RuleSpec, source: Rule['source'] = 'api'): Rule {
+  const now = new Date().toISOString();
+  return { ...spec, id, source, windowMs: parseDuration(spec.window)!, forMs: parseDuration(spec.for)!, createdAt: now, updatedAt: now };
+}

@@ -1,0 +1,22 @@
+// The alert engine: rules → evaluation → notifications → durable, signed, retried delivery.
+export { AlertEngine, REDACTED } from './engine/engine.js';
+export type { AlertEngineOptions, AlertView, AlertsView, DeliveryView, RuleView } from './engine/engine.js';
+export { Evaluator } from './engine/evaluator.js';
+export type { EvaluatorOptions } from './engine/evaluator.js';
+export { fingerprint } from './engine/fingerprint.js';
+export { handleAlertsApi, isAlertsPath } from './api.js';
+export type { AlertsApiAnswer } from './api.js';
+export { AlertError } from './errors.js';
+export type { AlertErrorCode } from './errors.js';
+export { validateRule } from './rules/validate.js';
+export { parseRulesFile, loadRulesFile } from './rules/file.js';
+export { deliver, backoffDelay, parseRetryAfter } from './notify/deliver.js';
+export type { DeliverOptions, DeliveryRequest, DeliveryResult, AttemptRecord } from './notify/deliver.js';
+export { sign, verify, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER } from './notify/sign.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { METRICS } from './types.js';
+export type { Alert, MetricName, MetricQuery, MetricSource, Notification, Rule, RuleSpec, Scope, ScopedValue, Target } from './types.js';
+export { createAlerting, openAlertsDatabase } from './setup.js';
+export type { Alerting, AlertingOptions } from './setup.js';
+export { FleetViewSource } from './source/fleet-view-source.js';
+export type { FindingLike } from './source/fleet-view-source.js';

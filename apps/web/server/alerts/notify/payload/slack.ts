@@ -1,0 +1,35 @@
+// A Slack incoming-webhook body: `text` (the notification fallback and what Slack-compatible chat tools show)
+// plus Block Kit blocks. https://api.slack.com/messaging/webhooks
+import { generatorURL } from './alertmanager-webhook.js';
+import type { Notification } from '../../types.js';
+
+export interface SlackBody {
+  text: string;
+  blocks: unknown[];
+}
+
+const MAX_LISTED = 10;
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function slackBody(n: Notification, externalURL: string): SlackBody {
+  const icon = n.status === 'firing' ? ':rotating_light:' : ':white_check_mark:';
+  const head = `${n.status === 'firing' ? 'FIRING' : 'RESOLVED'}${n.alerts.length > 1 ? ` (${n.alerts.length})` : ''}: ${n.rule.name}`;
+  const lines = n.alerts.slice(0, MAX_LISTED).map((a) => `• ${escape(a.annotations.summary ?? a.labels.alertname)}`);
+  if (n.alerts.length > MAX_LISTED) lines.push(`…and ${n.alerts.length - MAX_LISTED} more`);
+  const first = n.alerts[0]?.annotations ?? {};
+  const link = generatorURL(externalURL, n.rule.id);
+  const text = `${icon} ${head}\n${lines.join('\n')}`;
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: head.slice(0, 150), emoji: true } },
+    { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 3000) } },
+  ];
+  if (first.description) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escape(first.description).slice(0, 3000) } });
+  const context = [`<${link}|Open in perf>`];
+  const runbook = first.runbook_url ?? first.runbook;
+  if (runbook) context.push(`<${runbook}|Runbook>`);
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
+  return { text, blocks };
+}

@@ -1,0 +1,80 @@
+// Which target URLs the notifier may call: http(s) only, and optionally (PERF_ALERTS_BLOCK_PRIVATE=true) no
+// loopback, private or link-local addresses, so rule authors cannot aim the dashboard at internal services.
+// Literal IPs are checked when a rule is saved; host names are checked after DNS resolution at every
+// delivery (see `guardedLookup`), which also defeats names that resolve to internal addresses.
+import { BlockList, isIP } from 'node:net';
+import dns from 'node:dns';
+import type { LookupFunction } from 'node:net';
+
+const PRIVATE = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) PRIVATE.addSubnet(net, prefix, 'ipv6');
+
+/** True for loopback, private, link-local, CGNAT, multicast and unspecified addresses (IPv4, IPv6, IPv4-mapped IPv6). */
+export function isPrivateAddress(address: string): boolean {
+  const bare = address.startsWith('[') ? address.slice(1, -1) : address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
+  if (mapped) return PRIVATE.check(mapped[1], 'ipv4');
+  const family = isIP(bare);
+  if (family === 4) return PRIVATE.check(bare, 'ipv4');
+  if (family === 6) return PRIVATE.check(bare, 'ipv6');
+  return false;
+}
+
+/** Whether PERF_ALERTS_BLOCK_PRIVATE asks to refuse private targets. */
+export function blockPrivateFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(1|true|yes)$/i.test(env.PERF_ALERTS_BLOCK_PRIVATE ?? '');
+}
+
+/** Checks a target URL; returns the reason it is refused, or undefined when it may be used. */
+export function checkTargetUrl(text: string, blockPrivate: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http or https, not ${url.protocol.replace(':', '')}`;
+  if (!url.hostname) return 'has no host';
+  if (blockPrivate) {
+    const host = url.hostname.toLowerCase();
+    if (host === 'localhost' || host.endsWith('.localhost')) return 'points at localhost, which PERF_ALERTS_BLOCK_PRIVATE=true refuses';
+    if (isPrivateAddress(host)) return `points at the private or link-local address ${host}, which PERF_ALERTS_BLOCK_PRIVATE=true refuses`;
+  }
+  return undefined;
+}
+
+/** A `lookup` for http.request that refuses names resolving to private addresses. */
+export const guardedLookup: LookupFunction = (hostname, options, callback) => {
+  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return (callback as any)(err);
+    const list = addresses as dns.LookupAddress[];
+    const bad = list.find((a) => isPrivateAddress(a.address));
+    if (bad) {
+      const e = Object.assign(new Error(`${hostname} resolves to the private address ${bad.address}, refused by PERF_ALERTS_BLOCK_PRIVATE=true`), {
+        code: 'PERF_TARGET_PRIVATE',
+      });
+      return (callback as any)(e);
+    }
+    if ((options as dns.LookupOptions).all) return (callback as any)(null, list);
+    return (callback as any)(null, list[0].address, list[0].family);
+  });
+};

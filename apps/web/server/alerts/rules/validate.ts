@@ -1,0 +1,176 @@
+// Turns untrusted input (an API body or one entry of the rules file) into a RuleSpec, or throws an AlertError
+// naming the field and the reason. Unknown fields are refused so that typos ("treshold") do not pass silently.
+import { AlertError } from '../errors.js';
+import { parseDuration } from '../duration.js';
+import { checkTargetUrl } from '../notify/url-guard.js';
+import { METRICS } from '../types.js';
+import type { MetricName, RuleSpec, Scope, Target } from '../types.js';
+
+const SCOPES: readonly Scope[] = ['fleet', 'node', 'route'];
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** Labels the engine sets itself from the rule and the scope key. */
+const RESERVED_LABELS = new Set(['alertname', 'service', 'instance', 'route', 'method', 'finding']);
+/** Fields of a stored rule that a client may send back unchanged (GET → edit → PUT); they are ignored. */
+const READ_ONLY = new Set(['id', 'source', 'createdAt', 'updatedAt', 'windowMs', 'forMs', 'state']);
+const KNOWN = new Set(['name', 'service', 'scope', 'metric', 'finding', 'op', 'threshold', 'window', 'for', 'labels', 'annotations', 'targets', 'enabled']);
+
+/** Scopes each metric exists at (a route has no event loop or heap of its own). */
+const METRIC_SCOPES: Record<MetricName, readonly Scope[]> = {
+  'latency.p50': SCOPES,
+  'latency.p90': SCOPES,
+  'latency.p99': SCOPES,
+  'latency.p999': SCOPES,
+  'eventLoopDelay.p99': ['fleet', 'node'],
+  'eventLoopDelay.max': ['fleet', 'node'],
+  errorRate: SCOPES,
+  rps: SCOPES,
+  elu: ['fleet', 'node'],
+  cpu: ['fleet', 'node'],
+  heapUsed: ['fleet', 'node'],
+  nodeDown: ['fleet', 'node'],
+  finding: SCOPES,
+};
+const RATIO_METRICS = new Set<MetricName>(['errorRate', 'elu']);
+const SECONDS_METRICS = new Set<MetricName>(['latency.p50', 'latency.p90', 'latency.p99', 'latency.p999', 'eventLoopDelay.p99', 'eventLoopDelay.max']);
+/** Metrics whose condition is "present": op and threshold are optional (default "> 0"). */
+const PRESENCE_METRICS = new Set<MetricName>(['nodeDown', 'finding']);
+
+const MIN_WINDOW_MS = 1000;
+const MAX_WINDOW_MS = 3_600_000;
+const MAX_FOR_MS = 7 * 86_400_000;
+
+export interface ValidateOptions {
+  /** Refuse loopback, private and link-local target addresses (PERF_ALERTS_BLOCK_PRIVATE=true). */
+  blockPrivate?: boolean;
+  /** Prefix for field paths, e.g. "rules[3]." when validating a rules file. */
+  fieldPrefix?: string;
+}
+
+function fail(field: string, reason: string, prefix: string): never {
+  throw new AlertError('RULE_INVALID', `${prefix}${field} ${reason}`, `${prefix}${field}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function stringMap(v: unknown, field: string, p: string, checkNames: boolean): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (!isObject(v)) fail(field, 'must be an object of string values', p);
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (checkNames && !LABEL_NAME.test(k)) fail(`${field}.${k}`, 'is not a valid label name (letters, digits and _, not starting with a digit)', p);
+    if (checkNames && RESERVED_LABELS.has(k)) fail(`${field}.${k}`, `is set by perf itself and cannot be overridden (reserved: ${[...RESERVED_LABELS].join(', ')})`, p);
+    if (typeof val !== 'string') fail(`${field}.${k}`, 'must be a string', p);
+    if (val.length > 4096) fail(`${field}.${k}`, 'is longer than 4096 characters', p);
+    out[k] = val;
+  }
+  return out;
+}
+
+function target(v: unknown, i: number, p: string, blockPrivate: boolean): Target {
+  const f = `targets[${i}]`;
+  if (!isObject(v)) fail(f, 'must be an object', p);
+  const url = v.url;
+  if (typeof url !== 'string' || url === '') fail(`${f}.url`, 'is required (an http or https URL)', p);
+  const refused = checkTargetUrl(url, blockPrivate);
+  if (refused) fail(`${f}.url`, refused, p);
+  if (v.type === 'webhook') {
+    for (const k of Object.keys(v)) if (!['type', 'url', 'secret', 'format'].includes(k)) fail(`${f}.${k}`, 'is not a field of a webhook target (type, url, secret, format)', p);
+    if (typeof v.secret !== 'string' || v.secret.length === 0) fail(`${f}.secret`, 'is required: every webhook request is signed with it (X-Perf-Signature)', p);
+    const format = v.format ?? 'alertmanager';
+    if (format !== 'alertmanager' && format !== 'slack') fail(`${f}.format`, 'must be "alertmanager" or "slack"', p);
+    return { type: 'webhook', url, secret: v.secret, format };
+  }
+  if (v.type === 'alertmanager') {
+    for (const k of Object.keys(v)) if (!['type', 'url'].includes(k)) fail(`${f}.${k}`, 'is not a field of an alertmanager target (type, url)', p);
+    return { type: 'alertmanager', url };
+  }
+  return fail(`${f}.type`, 'must be "webhook" or "alertmanager"', p);
+}
+
+/** Validates one rule. Throws AlertError('RULE_INVALID') with `field` set. */
+export function validateRule(input: unknown, options: ValidateOptions = {}): RuleSpec {
+  const p = options.fieldPrefix ?? '';
+  if (!isObject(input)) {
+    throw new AlertError('RULE_INVALID', `${p ? p.replace(/\.$/, '') : 'the rule'} must be a JSON object`, p.replace(/\.$/, '') || undefined);
+  }
+  for (const k of Object.keys(input)) {
+    if (!KNOWN.has(k) && !READ_ONLY.has(k)) fail(k, `is not a rule field (known: ${[...KNOWN].join(', ')})`, p);
+  }
+
+  const name = input.name;
+  if (typeof name !== 'string' || name.trim() === '') fail('name', 'is required (a non-empty string)', p);
+  if (name.length > 200) fail('name', 'is longer than 200 characters', p);
+
+  let service: string | undefined;
+  if (input.service !== undefined && input.service !== null && input.service !== '') {
+    if (typeof input.service !== 'string') fail('service', 'must be a string (a service.name)', p);
+    service = input.service;
+  }
+
+  const scope = input.scope;
+  if (!SCOPES.includes(scope as Scope)) fail('scope', 'must be one of "fleet", "node", "route"', p);
+
+  const metric = input.metric as MetricName;
+  if (!(METRICS as readonly string[]).includes(metric as string)) fail('metric', `must be one of ${METRICS.map((m) => `"${m}"`).join(', ')}`, p);
+  if (!METRIC_SCOPES[metric].includes(scope as Scope)) {
+    fail('scope', `"${String(scope)}" has no ${metric}; use ${METRIC_SCOPES[metric].map((s) => `"${s}"`).join(' or ')}`, p);
+  }
+
+  let finding: string | undefined;
+  if (metric === 'finding') {
+    if (typeof input.finding !== 'string' || input.finding === '') fail('finding', 'is required with metric "finding" (a finding kind, e.g. "event-loop-blocked")', p);
+    if (!/^[a-z][a-z0-9-]*$/.test(input.finding)) fail('finding', 'must be a finding kind in kebab-case, e.g. "event-loop-blocked" (see GET /api/v1/findings)', p);
+    finding = input.finding;
+  } else if (input.finding !== undefined) {
+    fail('finding', 'is only allowed with metric "finding"', p);
+  }
+
+  const presence = PRESENCE_METRICS.has(metric);
+  const op = input.op ?? (presence ? '>' : undefined);
+  if (op !== '>' && op !== '<') fail('op', op === undefined ? 'is required (">" or "<")' : 'must be ">" or "<"', p);
+
+  const threshold = input.threshold ?? (presence ? 0 : undefined);
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) fail('threshold', threshold === undefined ? 'is required (a number in the metric\'s unit)' : 'must be a finite number', p);
+  if (threshold < 0) fail('threshold', 'must not be negative', p);
+  if (RATIO_METRICS.has(metric) && threshold > 1) fail('threshold', `is a ratio between 0 and 1 for ${metric} (1% is 0.01)`, p);
+  if (metric === 'cpu' && threshold > 64) fail('threshold', 'is a ratio of one core (0.8 is 80% of a core)', p);
+  if (SECONDS_METRICS.has(metric) && threshold > 3600) fail('threshold', `is in seconds for ${metric} (200 ms is 0.2)`, p);
+
+  const window = input.window ?? '30s';
+  const windowMs = typeof window === 'string' ? parseDuration(window) : undefined;
+  if (windowMs === undefined) fail('window', 'must be a duration such as "30s", "1m" or "5m"', p);
+  if (windowMs < MIN_WINDOW_MS || windowMs > MAX_WINDOW_MS) fail('window', 'must be between 1s and 1h', p);
+
+  const forText = input.for ?? '0s';
+  const forMs = typeof forText === 'string' ? parseDuration(forText) : undefined;
+  if (forMs === undefined) fail('for', 'must be a duration such as "0s", "30s" or "5m"', p);
+  if (forMs > MAX_FOR_MS) fail('for', 'must be at most 7d', p);
+
+  const labels = stringMap(input.labels, 'labels', p, true);
+  const annotations = stringMap(input.annotations, 'annotations', p, false);
+
+  const rawTargets = input.targets ?? [];
+  if (!Array.isArray(rawTargets)) fail('targets', 'must be an array', p);
+  if (rawTargets.length > 20) fail('targets', 'has more than 20 entries', p);
+  const targets = rawTargets.map((t, i) => target(t, i, p, options.blockPrivate ?? false));
+
+  if (input.enabled !== undefined && typeof input.enabled !== 'boolean') fail('enabled', 'must be true or false', p);
+
+  return {
+    name: name.trim(),
+    ...(service !== undefined ? { service } : {}),
+    scope: scope as Scope,
+    metric,
+    ...(finding !== undefined ? { finding } : {}),
+    op,
+    threshold,
+    window: window as string,
+    for: forText as string,
+    labels,
+    annotations,
+    targets,
+    enabled: input.enabled ?? true,
+  };
+}

@@ -1,0 +1,53 @@
+// Wires the alert engine into the dashboard process: its own SQLite file under PERF_DATA_DIR (so alert writes
+// never wait on the store's flushes), the FleetView metric source, the live findings, and env configuration.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { AlertEngine } from './engine/engine.js';
+import { FleetViewSource } from './source/fleet-view-source.js';
+import type { AlertEngineOptions } from './engine/engine.js';
+import type { FindingLike } from './source/fleet-view-source.js';
+import type { FleetView } from '../query/FleetView.js';
+
+export interface AlertingOptions extends Partial<Omit<AlertEngineOptions, 'db' | 'source'>> {
+  view: FleetView;
+  /** The live findings, for `metric: "finding"` rules. */
+  findings?: () => readonly FindingLike[];
+  /** Directory of the SQLite file (alerts.sqlite); in memory when undefined. */
+  dataDir?: string;
+  /** Start evaluating right away (default true). */
+  start?: boolean;
+}
+
+export interface Alerting {
+  engine: AlertEngine;
+  close(): Promise<void>;
+}
+
+/** Opens (creating) the alerts database: `alerts.sqlite` in `dataDir`, or in memory. */
+export function openAlertsDatabase(dataDir?: string): Database.Database {
+  if (!dataDir) return new Database(':memory:');
+  mkdirSync(dataDir, { recursive: true });
+  return new Database(join(dataDir, 'alerts.sqlite'));
+}
+
+/** Creates (and by default starts) the alert engine. Throws AlertError('RULES_FILE_INVALID') on a bad PERF_ALERT_RULES_FILE. */
+export function createAlerting(options: AlertingOptions): Alerting {
+  const { view, findings, dataDir, start = true, ...rest } = options;
+  const db = openAlertsDatabase(dataDir);
+  let engine: AlertEngine;
+  try {
+    engine = new AlertEngine({ db, source: new FleetViewSource(view, findings), ...rest });
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  if (start) engine.start();
+  return {
+    engine,
+    close: async () => {
+      await engine.stop();
+      db.close();
+    },
+  };
+}

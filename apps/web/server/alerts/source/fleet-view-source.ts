@@ -1,0 +1,188 @@
+// The alert rules' metric source over the dashboard's query layer (FleetView) and the live findings.
+// Units are those of the public API: seconds, ratios, req/s, bytes.
+//   fleet: one value (latency/event-loop percentiles from merged histograms; elu/cpu the mean of up nodes;
+//          heapUsed the sum over up nodes; nodeDown the number of nodes silent longer than the window)
+//   node:  one value per node, labels { instance, service } (down nodes only count for nodeDown: 1 when the
+//          node has been silent longer than the rule's window, else 0)
+//   route: one value per route, labels { route, method, service }
+//   finding: 1 per live finding of the kind (fleet: the count; node: per listed node; route: per listed route)
+// Reads within one evaluation share work: rows are computed once per (scope, service, window) and instant.
+import { rangeFor } from '../../query/window.js';
+import type { FleetView } from '../../query/FleetView.js';
+import type { Fleet, NodeRow, RouteRow } from '../../api/types.js';
+import type { MetricQuery, MetricSource, ScopedValue } from '../types.js';
+
+/** The part of a diagnosis finding the alert engine needs. */
+export interface FindingLike {
+  kind: string;
+  service?: string;
+  nodes: readonly string[];
+  routes: readonly string[];
+}
+
+const nn = (v: number | null | undefined): number => (v === null || v === undefined ? NaN : v);
+
+export class FleetViewSource implements MetricSource {
+  private cacheAt = NaN;
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(
+    private readonly view: FleetView,
+    private readonly findings: () => readonly FindingLike[] = () => [],
+  ) {}
+
+  private memo<T>(key: string, now: number, make: () => T): T {
+    if (now !== this.cacheAt) {
+      this.cache.clear();
+      this.cacheAt = now;
+    }
+    let v = this.cache.get(key) as T | undefined;
+    if (v === undefined) this.cache.set(key, (v = make()));
+    return v;
+  }
+
+  read(q: MetricQuery, now: number): ScopedValue[] {
+    const window = Math.max(1, Math.round(q.windowMs / 1000));
+    const svc = q.service;
+    if (q.metric === 'finding') return this.readFindings(q);
+    if (q.metric === 'nodeDown') return this.readNodeDown(q, now);
+    switch (q.scope) {
+      case 'fleet': {
+        const f = this.memo(`f|${svc ?? ''}|${window}`, now, () => this.view.fleet({ service: svc, window, now }));
+        return [{ labels: {}, value: this.fleetValue(f, q, now, window) }];
+      }
+      case 'node': {
+        const rows = this.memo(`n|${svc ?? ''}|${window}`, now, () => this.view.nodes({ service: svc, window, now }));
+        const out: ScopedValue[] = [];
+        for (const r of rows) {
+          if (!r.up) continue;
+          out.push({ labels: { instance: r.instance, service: r.service }, value: this.nodeValue(r, q, now, window), key: `n\u0000${r.service}\u0000${r.instance}` });
+        }
+        return out;
+      }
+      case 'route': {
+        const rows = this.memo(`r|${svc ?? ''}|${window}`, now, () => this.view.routes({ service: svc, window, now }));
+        return rows.map((r) => ({ labels: { route: r.route, method: r.method, service: r.service }, value: routeValue(r, q), key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` }));
+      }
+    }
+  }
+
+  private fleetValue(f: Fleet, q: MetricQuery, now: number, window: number): number {
+    switch (q.metric) {
+      case 'latency.p50':
+      case 'latency.p90':
+      case 'latency.p99':
+      case 'latency.p999':
+        return nn(f.latency[q.metric.slice(8) as 'p50']);
+      case 'eventLoopDelay.p99':
+        return nn(f.eventLoopDelay.p99);
+      case 'eventLoopDelay.max':
+        return nn(f.eventLoopDelay.max);
+      case 'errorRate':
+        return f.requests > 0 ? f.errorRate : NaN;
+      case 'rps':
+        return f.rps;
+      case 'elu':
+        return nn(f.elu);
+      case 'cpu':
+        return nn(f.cpu);
+      case 'heapUsed': {
+        const rows = this.memo(`n|${q.service ?? ''}|${window}`, now, () => this.view.nodes({ service: q.service, window, now }));
+        let sum = 0;
+        let n = 0;
+        for (const r of rows) {
+          if (r.up && r.heapUsed !== null) {
+            sum += r.heapUsed;
+            n++;
+          }
+        }
+        return n > 0 ? sum : NaN;
+      }
+      default:
+        return NaN;
+    }
+  }
+
+  private nodeValue(r: NodeRow, q: MetricQuery, now: number, window: number): number {
+    switch (q.metric) {
+      case 'latency.p50':
+        return nn(r.latency.p50);
+      case 'latency.p99':
+        return nn(r.latency.p99);
+      case 'latency.p90':
+      case 'latency.p999': {
+        // node rows carry p50/p99 only: the rest from the node's own histogram
+        const n = this.view.nodeStates(r.service).find((x) => x.meta.instance === r.instance);
+        if (!n) return NaN;
+        const { lat } = this.view.nodeHistograms(n, rangeFor(this.view.store, now, window));
+        const v = lat.quantile(q.metric === 'latency.p90' ? 0.9 : 0.999);
+        return Number.isFinite(v) ? v : NaN;
+      }
+      case 'eventLoopDelay.p99':
+        return nn(r.eventLoopDelay.p99);
+      case 'eventLoopDelay.max':
+        return nn(r.eventLoopDelayMax);
+      case 'errorRate':
+        return r.rps > 0 ? r.errorRate : NaN;
+      case 'rps':
+        return r.rps;
+      case 'elu':
+        return nn(r.elu);
+      case 'cpu':
+        return nn(r.cpu);
+      case 'heapUsed':
+        return nn(r.heapUsed);
+      default:
+        return NaN;
+    }
+  }
+
+  private readNodeDown(q: MetricQuery, now: number): ScopedValue[] {
+    const nodes = this.view.nodeStates(q.service);
+    if (q.scope === 'fleet') {
+      let down = 0;
+      for (const n of nodes) if (now - n.lastSeen > q.windowMs) down++;
+      return [{ labels: {}, value: down }];
+    }
+    return nodes.map((n) => ({ labels: { instance: n.meta.instance, service: n.meta.service }, value: now - n.lastSeen > q.windowMs ? 1 : 0, key: `n\u0000${n.meta.service}\u0000${n.meta.instance}` }));
+  }
+
+  private readFindings(q: MetricQuery): ScopedValue[] {
+    const list = this.findings().filter((f) => f.kind === q.finding && (q.service === undefined || f.service === undefined || f.service === q.service));
+    if (q.scope === 'fleet') return [{ labels: {}, value: list.length }];
+    const out = new Map<string, ScopedValue>();
+    for (const f of list) {
+      const keys = q.scope === 'node' ? f.nodes : f.routes;
+      for (const k of keys) {
+        // routes of findings are "METHOD /path"
+        const sp = k.indexOf(' ');
+        const labels: Record<string, string> = q.scope === 'node' ? { instance: k } : sp > 0 ? { route: k.slice(sp + 1), method: k.slice(0, sp) } : { route: k };
+        if (f.service !== undefined) labels.service = f.service;
+        const id = `${labels.service ?? ''}|${k}`;
+        const v = out.get(id);
+        if (v) v.value++;
+        else out.set(id, { labels, value: 1 });
+      }
+    }
+    return [...out.values()];
+  }
+}
+
+function routeValue(r: RouteRow, q: MetricQuery): number {
+  switch (q.metric) {
+    case 'latency.p50':
+      return nn(r.latency.p50);
+    case 'latency.p90':
+      return nn(r.latency.p90);
+    case 'latency.p99':
+      return nn(r.latency.p99);
+    case 'latency.p999':
+      return nn(r.p999);
+    case 'errorRate':
+      return r.requests > 0 ? r.errorRate : NaN;
+    case 'rps':
+      return r.rps;
+    default:
+      return NaN;
+  }
+}

@@ -1,0 +1,73 @@
+import type { FleetView } from '../query/FleetView.js';
+import type { LiveStream } from '../live/stream.js';
+import type { Status } from './types.js';
+import { ApiHttpError, JsonReply, type ApiRouter } from './router.js';
+import { byParam, durationParam, intParam, metricParam, stringParam } from './params.js';
+import { SESSION_COOKIE, tokenMatches } from '../auth.js';
+
+export interface ApiDeps {
+  view: FleetView;
+  live: LiveStream;
+  status: () => Status;
+  apiToken: string | undefined;
+}
+
+/** Mounts the built-in `/api/v1` endpoints (fleet, nodes, routes, series, heatmap, services, status, stream, login). */
+export function mountApi(router: ApiRouter, deps: ApiDeps): void {
+  const { view, live } = deps;
+  const maxWindow = Math.max(...view.store.options.tiers.map((t) => t.retention));
+  const scope = (query: URLSearchParams, fallback = 60) => ({
+    service: stringParam(query, 'service'),
+    window: durationParam(query, 'window', fallback, maxWindow),
+  });
+
+  router.get('/api/v1/fleet', ({ query }) => view.fleet(scope(query)));
+  router.get('/api/v1/nodes', ({ query }) => {
+    const rows = view.nodes(scope(query));
+    const instance = stringParam(query, 'instance');
+    return instance === undefined ? rows : rows.filter((r) => r.instance === instance);
+  });
+  router.get('/api/v1/nodes/:instance', ({ query, params }) => {
+    const row = view.nodes(scope(query)).find((r) => r.instance === params.instance);
+    if (row === undefined) throw new ApiHttpError(404, 'PERF_API_UNKNOWN_NODE', `no node "${params.instance}" (nodes are dropped after the retention without data)`);
+    return row;
+  });
+  router.get('/api/v1/routes', ({ query }) => view.routes(scope(query)));
+  router.get('/api/v1/series', ({ query }) =>
+    view.series({
+      ...scope(query, 300),
+      metric: metricParam(query),
+      by: byParam(query),
+      step: durationParam(query, 'step', undefined, maxWindow),
+      instance: stringParam(query, 'instance'),
+      route: stringParam(query, 'route'),
+      method: stringParam(query, 'method'),
+      limit: intParam(query, 'limit', 50, 1, 1000),
+    }),
+  );
+  router.get('/api/v1/heatmap', ({ query }) =>
+    view.heatmap({
+      ...scope(query, 300),
+      step: durationParam(query, 'step', undefined, maxWindow),
+      route: stringParam(query, 'route'),
+      method: stringParam(query, 'method'),
+      instance: stringParam(query, 'instance'),
+    }),
+  );
+  router.get('/api/v1/services', () => view.services());
+  router.get('/api/v1/status', () => deps.status());
+  router.get('/api/v1/findings', ({ query }) => live.findings(stringParam(query, 'service')));
+  router.get('/api/v1/stream', ({ req, res, query }) => {
+    live.handle(req, res, stringParam(query, 'service'));
+    return undefined;
+  });
+  router.post('/api/v1/login', async (ctx) => {
+    const body = (await ctx.json()) as { token?: unknown } | undefined;
+    const token = body?.token;
+    if (typeof token !== 'string' || token === '') throw new ApiHttpError(400, 'PERF_API_BAD_LOGIN', 'send { "token": "<PERF_API_TOKEN>" }');
+    if (deps.apiToken !== undefined && !tokenMatches(token, deps.apiToken)) throw new ApiHttpError(401, 'PERF_API_UNAUTHORIZED', 'wrong token');
+    const secure = ctx.req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
+    return new JsonReply(200, { ok: true }, { 'set-cookie': `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000${secure}` });
+  });
+  router.post('/api/v1/logout', () => new JsonReply(200, { ok: true }, { 'set-cookie': `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` }));
+}

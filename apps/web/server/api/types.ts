@@ -1,0 +1,263 @@
+/**
+ * The response shapes of the public API under `/api/v1` (DESIGN.md "Public API"), imported by the UI.
+ * Additive changes only: fields are never renamed or removed once published.
+ *
+ * Units: durations in seconds, sizes in bytes, ratios 0..1, rates per second, times as Unix milliseconds.
+ * A value is `null` when there is no data for it in the window (e.g. a percentile of zero requests).
+ */
+
+/** Every error answer: `{ error: { code, message } }` with a stable `code` (e.g. PERF_API_BAD_PARAM). */
+export interface ApiError {
+  error: { code: string; message: string };
+}
+
+export interface LatencyQuantiles {
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  p999: number | null;
+}
+
+/** `GET /api/v1/fleet?service=&window=`: the fleet over the window, percentiles from merged histograms. */
+export interface Fleet {
+  rps: number;
+  errorRate: number;
+  latency: LatencyQuantiles;
+  eventLoopDelay: { p50: number | null; p99: number | null; max: number | null };
+  /** nodes currently up (heard from within the last 10 s) */
+  nodes: number;
+  // additive fields
+  /** the service filter applied, or null for every service */
+  service: string | null;
+  /** the window in seconds */
+  window: number;
+  /** end of the window (Unix ms) */
+  at: number;
+  /** requests and errors (5xx) counted in the window */
+  requests: number;
+  errors: number;
+  nodesUp: number;
+  nodesDown: number;
+  /** mean event-loop utilisation and CPU (of one core) across up nodes, 0..1 */
+  elu: number | null;
+  cpu: number | null;
+  /** relative-error bound of the latency percentiles (e.g. 0.0054 at scale 6; larger for explicit-bucket input) */
+  relativeError: number | null;
+  /** series folded into `other` by the per-service cardinality cap (so totals stay right, detail is lost) */
+  foldedSeries: number;
+}
+
+/** One row of `GET /api/v1/nodes`. */
+export interface NodeRow {
+  instance: string;
+  service: string;
+  host: string;
+  rps: number;
+  latency: { p50: number | null; p99: number | null };
+  eventLoopDelay: { p99: number | null };
+  elu: number | null;
+  cpu: number | null;
+  heapUsed: number | null;
+  /** Unix ms of the last export received from the node */
+  lastSeen: number;
+  // additive fields
+  /** false when nothing was heard for 10 s (the row stays until the node retention passes) */
+  up: boolean;
+  pid: number | null;
+  errorRate: number;
+  eventLoopDelayMax: number | null;
+  rss: number | null;
+  heapLimit: number | null;
+  handles: number | null;
+  fds: number | null;
+  /** share of wall time spent in GC over the window, 0..1 */
+  gcShare: number | null;
+  /** the agent/SDK that sent the data (telemetry.sdk.name + version), when known */
+  version: string | null;
+  /** Unix ms of the first export seen from the node */
+  firstSeen: number;
+}
+
+/** One row of `GET /api/v1/routes`. */
+export interface RouteRow {
+  route: string;
+  method: string;
+  rps: number;
+  errorRate: number;
+  latency: { p50: number | null; p90: number | null; p99: number | null };
+  /** this route's share of the total request time of the service(s) in the window, 0..1 */
+  timeShare: number;
+  // additive fields
+  service: string;
+  requests: number;
+  errors: number;
+  p999: number | null;
+  /** mean latency (s) */
+  mean: number | null;
+}
+
+/** The metric names `/api/v1/series` accepts (the same names as alert rules). */
+export type SeriesMetric =
+  | 'rps'
+  | 'errorRate'
+  | 'latency.p50'
+  | 'latency.p90'
+  | 'latency.p99'
+  | 'latency.p999'
+  | 'eventLoopDelay.p99'
+  | 'eventLoopDelay.max'
+  | 'elu'
+  | 'cpu'
+  | 'heapUsed'
+  | 'rss'
+  | 'gcShare'
+  | 'handles'
+  | 'fds';
+
+/** `by=` of `/api/v1/series`; absent means one fleet-wide series. */
+export type SeriesBy = 'fleet' | 'node' | 'route' | 'service';
+
+export interface SeriesLine {
+  /** e.g. `{}` for the fleet, `{ instance, service }`, `{ route, method, service }`, `{ service }` */
+  key: Record<string, string>;
+  /** [Unix ms at the start of the step, value or null when no data] in time order, one per step */
+  points: [number, number | null][];
+}
+
+/** `GET /api/v1/series?metric=&by=&step=&window=&service=` */
+export interface Series {
+  metric: SeriesMetric;
+  by: SeriesBy;
+  /** step in seconds */
+  step: number;
+  series: SeriesLine[];
+  // additive fields
+  window: number;
+  /** lines left out because `limit=` (default 50) was reached; the largest by value are kept */
+  truncated: number;
+}
+
+/** `GET /api/v1/heatmap?service=&window=&step=&route=&instance=`: request counts per latency bucket per step. */
+export interface Heatmap {
+  step: number;
+  window: number;
+  /** start of each time step (Unix ms) */
+  times: number[];
+  /** latency bucket boundaries in seconds, increasing, log-spaced: bucket i is (bounds[i], bounds[i+1]] */
+  bounds: number[];
+  /** counts[t][i]: requests in time step t with latency in bucket i (length bounds.length − 1) */
+  counts: number[][];
+  /** largest single cell, for colour scaling */
+  maxCount: number;
+  /** per-step p50/p99 overlay (seconds, null when empty) */
+  p50: (number | null)[];
+  p99: (number | null)[];
+}
+
+/** One entry of `GET /api/v1/services`. */
+export interface ServiceInfo {
+  name: string;
+  nodesUp: number;
+  nodesDown: number;
+  /**
+   * distinct series of the service (metric + attributes across its instances: 1,000 nodes exporting the
+   * same 50 series count 50), and the cap that applies to them (PERF_MAX_SERIES_PER_SERVICE)
+   */
+  series: number;
+  seriesCap: number;
+  /** series held per instance (each node's copy of each series): what memory follows */
+  instanceSeries: number;
+  /** series folded into `other` because the cap was reached (since start) */
+  foldedSeries: number;
+  /** data points that landed in folded series (since start) */
+  foldedPoints: number;
+  routes: number;
+  lastSeen: number;
+}
+export type Services = ServiceInfo[];
+
+/** `GET /api/v1/status`: the dashboard process itself. */
+export interface Status {
+  version: string;
+  uptime: number;
+  now: number;
+  ingest: {
+    /** requests and data points per second over the last 10 s */
+    requestsPerSecond: number;
+    pointsPerSecond: number;
+    /** totals since start */
+    requests: number;
+    points: number;
+    /** points rejected (partial success), by reason */
+    rejectedPoints: number;
+    rejectedByReason: Record<string, number>;
+    /** requests refused whole, by HTTP status ("400", "401", "413", "415", "429", "503") */
+    refusedRequests: Record<string, number>;
+    duplicatePoints: number;
+    outOfOrderPoints: number;
+    resets: number;
+    queueDepth: number;
+    queueCapacity: number;
+  };
+  store: {
+    services: number;
+    nodes: number;
+    nodesUp: number;
+    /** series held per instance (each node's copy of each series), across services */
+    series: number;
+    /** estimate of the bytes held by the store's data structures */
+    bytes: number;
+    bytesPerSeries: number;
+    tiers: { step: number; retention: number }[];
+    foldedSeries: number;
+    /** Unix ms of the last successful SQLite flush, null before the first */
+    lastFlush: number | null;
+    persistence: 'sqlite' | 'memory';
+    dataDir: string | null;
+  };
+  process: {
+    rss: number;
+    heapUsed: number;
+    /** the dashboard's own event-loop delay over the last ~10 s, seconds */
+    eventLoopDelay: { p50: number; p99: number; max: number };
+    elu: number;
+  };
+  stream: { clients: number; lastEventId: number };
+}
+
+/** One finding of `GET /api/v1/findings` (built by server/diagnose). */
+export interface Finding {
+  kind: string;
+  severity: 'info' | 'warning' | 'critical';
+  summary: string;
+  evidence: Record<string, unknown> | string[] | string;
+  nodes: string[];
+  routes: string[];
+  /** Unix ms since when the finding holds */
+  since: number;
+}
+
+/** The data of each `snapshot` event on `GET /api/v1/stream` (one per second; `id:` is `seq`). */
+export interface StreamSnapshot {
+  /** increasing event id, also sent as the SSE `id:` field */
+  seq: number;
+  /** Unix ms of the second the snapshot describes */
+  at: number;
+  /** fleet over the last 10 s, per service filter of the stream (all services when none) */
+  fleet: Fleet;
+  /** the same numbers for the last second only (for live counters) */
+  second: { rps: number; errorRate: number; latency: LatencyQuantiles };
+  /** the top nodes by rps plus any down nodes (at most 200) */
+  nodes: NodeRow[];
+  /** the top routes by time share (at most 50) */
+  routes: RouteRow[];
+  services: Services;
+  findings: Finding[];
+  /** active alerts count (0 until the alerts engine mounts) */
+  alertsFiring: number;
+}
+
+/** `POST /api/v1/login` answer (the token is set as an http-only cookie). */
+export interface LoginResult {
+  ok: true;
+}

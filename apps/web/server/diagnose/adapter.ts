@@ -1,0 +1,224 @@
+// Builds the rules' input from the fleet store: the last `windowSeconds` of every live node's per-second
+// row and of every route's per-second slots, aligned on one time axis. Seconds still open (not yet
+// settled by the store) get their percentiles from the open histograms, so a problem shows within a
+// second or two of its data arriving rather than after the store's settle delay.
+
+import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
+import type { StoreHistogram } from '../store/histogram.js';
+import { NODE_FIELDS, NodeField, type NodeState } from '../store/node.js';
+import type { DiagnosisInput, NodeWindow, RouteWindow } from './types.js';
+
+export interface AdapterOptions {
+  /** seconds of history the rules see (default 120: enough for trends, cheap at 500 nodes) */
+  windowSeconds: number;
+  /** nodes silent for longer than this are left out (ms, default 15 000) */
+  staleAfterMs: number;
+}
+
+/**
+ * Node fields the rules can use when the store records them (looked up by name, so the adapter keeps
+ * working as the store gains fields): GC pause max, fd limit, listen-queue counters per second.
+ */
+type OptionalField = 'gcPauseMax' | 'fdLimit' | 'listenOverflows' | 'listenDrops';
+
+function optionalField(name: OptionalField): number {
+  const v = (NodeField as Record<string, number>)[name];
+  return typeof v === 'number' ? v : -1;
+}
+
+interface Quantiles {
+  p50: number;
+  p99: number;
+  sum: number;
+  count: number;
+}
+
+/** A row never written (all NaN): the node sent nothing that second. */
+function isEmptyRow(chunk: Float32Array, at: number): boolean {
+  for (let f = 0; f < NODE_FIELDS; f++) if (!Number.isNaN(chunk[at + f])) return false;
+  return true;
+}
+
+function quantiles(h: StoreHistogram): Quantiles {
+  return h.count > 0 ? { p50: h.quantile(0.5), p99: h.quantile(0.99), sum: h.sum, count: h.count } : { p50: NaN, p99: NaN, sum: 0, count: 0 };
+}
+
+export class DiagnosisAdapter {
+  readonly options: AdapterOptions;
+  /** settled route seconds never change: their percentiles are computed once */
+  readonly #routeCache = new WeakMap<RouteState, Map<number, Quantiles>>();
+  readonly #fields = {
+    gcPauseMax: optionalField('gcPauseMax'),
+    fdLimit: optionalField('fdLimit'),
+    listenOverflows: optionalField('listenOverflows'),
+    listenDrops: optionalField('listenDrops'),
+  };
+
+  constructor(
+    readonly store: FleetStore,
+    options: Partial<AdapterOptions> = {},
+  ) {
+    this.options = { windowSeconds: options.windowSeconds ?? 120, staleAfterMs: options.staleAfterMs ?? 15_000 };
+  }
+
+  /**
+   * The input at `now` (Unix ms). The window ends at the last complete second (`now` − 1 s): agents
+   * export once a second, so the current second is still filling.
+   */
+  build(now = Date.now(), service?: string | null): DiagnosisInput {
+    const len = this.options.windowSeconds;
+    const end = Math.floor(now / 1000) - 1;
+    const start = end - len + 1;
+    const times = Array.from({ length: len }, (_, i) => (start + i) * 1000);
+    const nodes: NodeWindow[] = [];
+    const routes: RouteWindow[] = [];
+    for (const svc of this.store.services.values()) {
+      if (service && svc.name !== service) continue;
+      for (const node of svc.nodes.values()) {
+        if (now - node.lastSeen > this.options.staleAfterMs) continue;
+        nodes.push(this.node(svc, node, start, len));
+      }
+      routes.push(...this.routes(svc, start, len));
+    }
+    return { times, nodes, routes };
+  }
+
+  private node(svc: ServiceState, node: NodeState, start: number, len: number): NodeWindow {
+    const ring = node.tiers[0];
+    const f = () => new Float64Array(len).fill(NaN);
+    const w: NodeWindow = {
+      instance: node.meta.instance,
+      service: svc.name,
+      host: node.meta.host,
+      rps: f(),
+      errorRate: f(),
+      latencyP50: f(),
+      latencyP99: f(),
+      eventLoopDelayP99: f(),
+      eventLoopDelayMax: f(),
+      elu: f(),
+      cpu: f(),
+      heapUsed: f(),
+      heapLimit: f(),
+      rss: f(),
+      gcShare: f(),
+      gcPauseMax: f(),
+      fds: f(),
+      fdLimit: f(),
+      listenOverflows: f(),
+      listenDrops: f(),
+    };
+    const opt = this.#fields;
+    // rows straight from the ring's chunks (one Map lookup per chunk, no subarray per second: this runs
+    // for every node every second)
+    let chunkKey = NaN;
+    let chunk: Float32Array | undefined;
+    let perChunk = 0;
+    for (let i = 0; i < len; i++) {
+      const t = start + i;
+      if (perChunk === 0 || Math.floor(t / perChunk) !== chunkKey) {
+        const probe = ring.chunks.values().next().value;
+        perChunk = probe === undefined ? 0 : probe.length / NODE_FIELDS;
+        if (perChunk === 0) break;
+        chunkKey = Math.floor(t / perChunk);
+        chunk = ring.chunks.get(chunkKey);
+      }
+      if (chunk === undefined) continue;
+      const at = (t - chunkKey * perChunk) * NODE_FIELDS;
+      if (isEmptyRow(chunk, at)) continue;
+      const row = chunk;
+      const requests = Number.isNaN(row[at + NodeField.requests]) ? 0 : row[at + NodeField.requests];
+      const errors = Number.isNaN(row[at + NodeField.errors]) ? 0 : row[at + NodeField.errors];
+      w.rps[i] = requests;
+      w.errorRate[i] = requests > 0 ? errors / requests : NaN;
+      let p50 = row[at + NodeField.p50];
+      let p99 = row[at + NodeField.p99];
+      let elP99 = row[at + NodeField.elP99];
+      let elMax = row[at + NodeField.elMax];
+      const open = node.open.get(t);
+      if (open !== undefined) {
+        // not settled yet: percentiles from the second's open histograms
+        if (open.lat.count > 0) {
+          p50 = open.lat.quantile(0.5);
+          p99 = open.lat.quantile(0.99);
+        }
+        if (open.el.count > 0) {
+          elP99 = open.el.quantile(0.99);
+          if (!(elMax >= open.el.max)) elMax = open.el.max;
+        }
+      }
+      w.latencyP50[i] = p50;
+      w.latencyP99[i] = p99;
+      w.eventLoopDelayP99[i] = elP99;
+      w.eventLoopDelayMax[i] = elMax;
+      w.elu[i] = row[at + NodeField.elu];
+      w.cpu[i] = row[at + NodeField.cpu];
+      w.heapUsed[i] = row[at + NodeField.heapUsed];
+      w.heapLimit[i] = row[at + NodeField.heapLimit];
+      w.rss[i] = row[at + NodeField.rss];
+      w.fds[i] = row[at + NodeField.fds];
+      // GC seconds recorded in the second (none recorded while the node reports is zero GC time)
+      const gc = row[at + NodeField.gcTime];
+      w.gcShare[i] = Number.isNaN(gc) ? (Number.isNaN(row[at + NodeField.elu]) ? NaN : 0) : Math.min(1, gc);
+      if (opt.gcPauseMax >= 0) w.gcPauseMax[i] = row[at + opt.gcPauseMax];
+      if (opt.fdLimit >= 0) w.fdLimit[i] = row[at + opt.fdLimit];
+      if (opt.listenOverflows >= 0) w.listenOverflows[i] = row[at + opt.listenOverflows];
+      if (opt.listenDrops >= 0) w.listenDrops[i] = row[at + opt.listenDrops];
+    }
+    return w;
+  }
+
+  private routes(svc: ServiceState, start: number, len: number): RouteWindow[] {
+    const out: RouteWindow[] = [];
+    const totals = new Float64Array(len);
+    const sums: Float64Array[] = [];
+    for (const route of svc.routes.values()) {
+      let cache = this.#routeCache.get(route);
+      if (cache === undefined) {
+        cache = new Map();
+        this.#routeCache.set(route, cache);
+      }
+      const f = () => new Float64Array(len).fill(NaN);
+      const w: RouteWindow = { route: route.route, method: route.method, service: svc.name, rps: f(), errorRate: f(), latencyP50: f(), latencyP99: f(), latencyMean: f(), timeShare: f() };
+      const sum = new Float64Array(len);
+      let any = false;
+      for (let i = 0; i < len; i++) {
+        const t = start + i;
+        const slot = route.tiers[0].get(t);
+        if (slot === undefined) {
+          // the service reported that second but this route had no requests: 0 req/s, not "no data"
+          if (svc.el[0].get(t) !== undefined) w.rps[i] = 0;
+          continue;
+        }
+        any = true;
+        w.rps[i] = slot.requests;
+        w.errorRate[i] = slot.requests > 0 ? slot.errors / slot.requests : NaN;
+        let q: Quantiles | undefined;
+        if (t <= this.store.settledUntil) {
+          q = cache.get(t);
+          if (q === undefined) {
+            q = quantiles(slot.hist);
+            cache.set(t, q);
+          }
+        } else q = quantiles(slot.hist);
+        w.latencyP50[i] = q.p50;
+        w.latencyP99[i] = q.p99;
+        if (q.count > 0) w.latencyMean![i] = q.sum / q.count;
+        sum[i] = q.sum;
+        totals[i] += q.sum;
+      }
+      for (const t of cache.keys()) {
+        if (t >= start) break;
+        cache.delete(t);
+      }
+      if (!any) continue;
+      out.push(w);
+      sums.push(sum);
+    }
+    for (let k = 0; k < out.length; k++) {
+      const share = out[k].timeShare;
+      for (let i = 0; i < len; i++) if (totals[i] > 0) share[i] = sums[k][i] / totals[i];
+    }
+    return out;
+  }
+}

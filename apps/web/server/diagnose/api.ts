@@ -1,0 +1,34 @@
+// GET /api/v1/findings: the live diagnosis.
+//   service=  only findings of that service        window=  accepted like every endpoint (findings are live)
+//   kind=     only that kind                         instance= / route=  findings naming that node / route
+// Answers an array of findings, worst first (DESIGN.md: `[{ kind, severity, summary, evidence, nodes, routes, since }]`
+// plus additive fields: id, service, advice, metrics (chart links), updatedAt).
+
+import { durationParam, stringParam } from '../api/params.js';
+import { ApiHttpError, type RequestContext } from '../api/router.js';
+import type { DiagnosisService } from './service.js';
+import type { ServiceFinding } from './diagnoser.js';
+import type { FindingKind } from './types.js';
+
+const KINDS: readonly FindingKind[] = ['event-loop-blocked', 'cpu-saturated', 'gc-pressure', 'io-wait', 'load-imbalance', 'memory-leak', 'error-burst', 'os-limits', 'hot-route'];
+
+export function findingsHandler(diagnosis: DiagnosisService, maxWindowSeconds: number) {
+  return (ctx: RequestContext): ServiceFinding[] => {
+    const q = ctx.query;
+    durationParam(q, 'window', undefined, maxWindowSeconds);
+    const service = stringParam(q, 'service');
+    const kind = stringParam(q, 'kind');
+    if (kind !== undefined && !(KINDS as readonly string[]).includes(kind)) {
+      throw new ApiHttpError(400, 'PERF_API_BAD_PARAM', `kind="${kind}" is unknown: use one of ${KINDS.join(', ')}`);
+    }
+    const instance = stringParam(q, 'instance');
+    const route = stringParam(q, 'route');
+    const method = stringParam(q, 'method');
+    return diagnosis.findings(service).filter(
+      (f) =>
+        (kind === undefined || f.kind === kind) &&
+        (instance === undefined || f.nodes.includes(instance)) &&
+        (route === undefined || f.routes.some((r) => (method === undefined ? r.endsWith(` ${route}`) || r === route : r === `${method} ${route}`))),
+    );
+  };
+}

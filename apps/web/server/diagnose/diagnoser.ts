@@ -1,0 +1,100 @@
+// The diagnosis engine: runs every rule on each service's recent windows, passes what they find through
+// hysteresis, and renders the live findings (text from texts.ts). Pure apart from the time it is given.
+
+import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
+import { RULES } from './rules/index.js';
+import { evidenceLine, explain } from './texts.js';
+import type { DiagnosisFinding, DiagnosisInput, FindingDraft, Rule, Verdict } from './types.js';
+
+export interface DiagnoserOptions extends Partial<HysteresisOptions> {
+  /** the rules to run (default: all of rules/index.ts) */
+  rules?: readonly { name: string; rule: Rule }[];
+}
+
+/** A finding together with the service it was found in. */
+export interface ServiceFinding extends DiagnosisFinding {
+  service: string;
+}
+
+const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
+
+/** Splits the input by `service.name`: baselines and medians are only meaningful among peers. */
+export function byService(input: DiagnosisInput): Map<string, DiagnosisInput> {
+  const out = new Map<string, DiagnosisInput>();
+  const get = (service: string): DiagnosisInput => {
+    let v = out.get(service);
+    if (!v) {
+      v = { times: input.times, nodes: [], routes: [] };
+      out.set(service, v);
+    }
+    return v;
+  };
+  for (const n of input.nodes) get(n.service).nodes.push(n);
+  for (const r of input.routes) get(r.service).routes.push(r);
+  return out;
+}
+
+export class Diagnoser {
+  readonly #rules: readonly { name: string; rule: Rule }[];
+  readonly #hysteresis: Hysteresis<{ draft: FindingDraft; service: string; order: number }>;
+  #findings: ServiceFinding[] = [];
+  #verdicts = new Map<string, Verdict['status']>();
+
+  constructor(options: DiagnoserOptions = {}) {
+    this.#rules = options.rules ?? RULES;
+    this.#hysteresis = new Hysteresis(options);
+  }
+
+  /** One evaluation (the server calls it once per second). Returns the live findings, worst first. */
+  evaluate(input: DiagnosisInput, now = Date.now()): ServiceFinding[] {
+    const seen = new Map<string, { draft: FindingDraft; service: string; order: number }>();
+    this.#verdicts = new Map();
+    for (const [service, part] of byService(input)) {
+      this.#rules.forEach(({ name, rule }, order) => {
+        let verdict: Verdict;
+        try {
+          verdict = rule(part);
+        } catch (err) {
+          // one broken rule must not take the others down; it reports as "not enough data"
+          verdict = { status: 'insufficient-data', reason: `rule failed: ${(err as Error).message}` };
+        }
+        this.#verdicts.set(`${service}|${name}`, verdict.status);
+        if (verdict.status !== 'issue') return;
+        for (const draft of verdict.findings) seen.set(`${service}|${draft.kind}|${draft.variant}|${draft.subject}`, { draft, service, order });
+      });
+    }
+    this.#findings = this.#hysteresis
+      .update(seen, now)
+      .sort((a, b) => SEVERITY_ORDER[a.value.draft.severity] - SEVERITY_ORDER[b.value.draft.severity] || a.value.order - b.value.order || a.since - b.since)
+      .map(({ key, value, since }) => render(key, value.draft, value.service, since, now));
+    return this.#findings;
+  }
+
+  /** The findings of the last evaluation, optionally of one service. */
+  findings(service?: string | null): ServiceFinding[] {
+    return service ? this.#findings.filter((f) => f.service === service) : this.#findings;
+  }
+
+  /** Each rule's last answer per service ("issue", "none", "insufficient-data"), for debugging. */
+  verdicts(): ReadonlyMap<string, Verdict['status']> {
+    return this.#verdicts;
+  }
+}
+
+function render(id: string, draft: FindingDraft, service: string, since: number, now: number): ServiceFinding {
+  const { summary, advice } = explain(draft);
+  return {
+    id,
+    kind: draft.kind,
+    severity: draft.severity,
+    summary,
+    evidence: draft.evidence.map(evidenceLine),
+    nodes: draft.nodes,
+    routes: draft.routes,
+    since,
+    advice,
+    metrics: draft.evidence.map((e) => ({ ...e, baseline: Number.isFinite(e.baseline) ? e.baseline : NaN })),
+    updatedAt: now,
+    service,
+  };
+}

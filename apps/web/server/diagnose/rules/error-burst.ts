@@ -1,0 +1,90 @@
+// error-burst: the 5xx rate of a route or a node rises above its own recent past. A route fleet-wide when
+// the errors are everywhere; a node when one process fails (its share is diluted in the fleet's routes).
+
+import type { DiagnosisInput, EvidenceItem, FindingDraft, RouteWindow, Series, Verdict } from '../types.js';
+import { baseline, hasRecent, recent, routeName, sustained } from '../window.js';
+
+/** 5% of requests failing is a burst users notice (one page in twenty fails to load) */
+const MIN_RATE = 0.05;
+/** and well above the subject's own past: 3× it plus 2 points (a route that always fails is a bug, not a burst) */
+const PAST_MULTIPLE = 3;
+const PAST_GAP = 0.02;
+/** at least one error per second in the seconds judged, so a single failed request at low traffic is not a burst */
+const MIN_ERRORS_PER_S = 1;
+/** severe: a quarter of requests failing */
+const CRITICAL_RATE = 0.25;
+
+interface Burst {
+  rate: number;
+  before: number;
+  errorsPerSecond: number;
+}
+
+function burst(errorRate: Series, rps: Series): Burst | null {
+  // the cheap test first: most subjects have no errors to speak of, and the past's median costs a sort
+  if (!sustained(errorRate, (v, i) => v >= MIN_RATE && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
+  const before = baseline(errorRate);
+  const floor = Number.isNaN(before) ? MIN_RATE : Math.max(MIN_RATE, PAST_MULTIPLE * before + PAST_GAP);
+  if (!sustained(errorRate, (v, i) => v >= floor && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
+  const rate = recent(errorRate);
+  return { rate, before: Number.isNaN(before) ? 0 : before, errorsPerSecond: rate * recent(rps) };
+}
+
+export function errorBurst(input: DiagnosisInput): Verdict {
+  if (!input.routes.some((r) => hasRecent(r.errorRate)) && !input.nodes.some((n) => hasRecent(n.errorRate))) {
+    return { status: 'insufficient-data', reason: 'no requests in the last seconds' };
+  }
+  const drafts: FindingDraft[] = [];
+  const covered = new Set<string>();
+  for (const r of input.routes) {
+    const b = burst(r.errorRate, r.rps);
+    if (!b) continue;
+    const name = routeName(r);
+    const nodeRates: { instance: string; rate: number }[] = [];
+    for (const n of input.nodes) {
+      if (n.service !== r.service) continue;
+      const nr: RouteWindow | undefined = n.routes?.find((x) => routeName(x) === name);
+      const rate = recent(nr ? nr.errorRate : n.errorRate);
+      if (rate >= MIN_RATE) nodeRates.push({ instance: n.instance, rate });
+    }
+    nodeRates.sort((a, b) => b.rate - a.rate);
+    for (const x of nodeRates) covered.add(x.instance);
+    const evidence: EvidenceItem[] = [
+      { metric: 'errorRate', value: b.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', route: name },
+      ...nodeRates.slice(0, 5).map((x): EvidenceItem => ({ metric: 'errorRate', value: x.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', instance: x.instance, route: name })),
+    ];
+    drafts.push({
+      kind: 'error-burst',
+      variant: 'route',
+      subject: `${r.service}|${name}`,
+      severity: b.rate >= CRITICAL_RATE ? 'critical' : 'warning',
+      nodes: nodeRates.map((x) => x.instance),
+      routes: [name],
+      evidence,
+      facts: { route: name, rate: b.rate, before: b.before, errorsPerSecond: b.errorsPerSecond, nodeCount: nodeRates.length, node: nodeRates[0]?.instance ?? '' },
+    });
+  }
+  for (const n of input.nodes) {
+    if (covered.has(n.instance)) continue;
+    const b = burst(n.errorRate, n.rps);
+    if (!b) continue;
+    const routes = (n.routes ?? [])
+      .map((r) => ({ name: routeName(r), rate: recent(r.errorRate) }))
+      .filter((r) => r.rate >= MIN_RATE)
+      .sort((a, c) => c.rate - a.rate);
+    drafts.push({
+      kind: 'error-burst',
+      variant: 'node',
+      subject: n.instance,
+      severity: b.rate >= CRITICAL_RATE ? 'critical' : 'warning',
+      nodes: [n.instance],
+      routes: routes.map((r) => r.name),
+      evidence: [
+        { metric: 'errorRate', value: b.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', instance: n.instance },
+        ...routes.slice(0, 5).map((r): EvidenceItem => ({ metric: 'errorRate', value: r.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', instance: n.instance, route: r.name })),
+      ],
+      facts: { node: n.instance, rate: b.rate, before: b.before, errorsPerSecond: b.errorsPerSecond, route: routes[0]?.name ?? '' },
+    });
+  }
+  return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
+}

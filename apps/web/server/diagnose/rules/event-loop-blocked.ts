@@ -1,0 +1,92 @@
+// event-loop-blocked: some nodes' event-loop delay far above the fleet's while their loop is busy, i.e.
+// synchronous work (crypto, JSON, regex, sync fs) holds the loop and every request on the node waits.
+
+import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
+import { baseline, countWhere, hasRecent, lastValues, max, median, recent, sustained } from '../window.js';
+import { risingRoutes } from './suspects.js';
+
+/** p99 delay above 50 ms in a second: a request arriving then waits longer than a typical request takes. */
+const P99_BLOCKED_S = 0.05;
+/** a single stall of 100 ms or more in a second is a blocked loop even when p99 is lower (rare, long blocks) */
+const MAX_BLOCKED_S = 0.1;
+/** "far above the fleet's": at least this multiple of the fleet's median p99 (unless most of the fleet is blocked) */
+const FLEET_MULTIPLE = 3;
+/** the loop must be busy for the delay to be its own work (not the process being descheduled) */
+const MIN_ELU = 0.3;
+/** a fleet-wide stall counts when the stalled loops use at least a fifth of a core (see below) */
+const FLEET_MIN_CPU = 0.2;
+/** at most this many routes named: the ones whose latency rose most */
+const MAX_ROUTES = 3;
+
+function blockedSecond(node: NodeWindow): (v: number, i: number) => boolean {
+  return (p99, i) => p99 >= P99_BLOCKED_S || node.eventLoopDelayMax[i] >= MAX_BLOCKED_S;
+}
+
+/** Routes whose latency rose with the stall: their tail reaches a good part of it (a quarter: low-traffic routes see few stalls per second). */
+function suspectRoutes(routes: readonly RouteWindow[], stall: number) {
+  return risingRoutes(routes, (r) => {
+    const p99Before = baseline(r.latencyP99, 5);
+    return recent(r.latencyP99) >= Math.max(stall * 0.25, Number.isNaN(p99Before) ? 0 : 2 * p99Before);
+  }).slice(0, MAX_ROUTES);
+}
+
+export function eventLoopBlocked(input: DiagnosisInput): Verdict {
+  const judged = input.nodes.filter((n) => hasRecent(n.eventLoopDelayP99));
+  if (judged.length === 0) return { status: 'insufficient-data', reason: 'no node reported event-loop delay in the last seconds' };
+  const fleetP99 = median(judged.map((n) => recent(n.eventLoopDelayP99)));
+  const blocked = judged.filter((n) => sustained(n.eventLoopDelayP99, blockedSecond(n)) && recent(n.elu) >= MIN_ELU);
+  // most of the fleet at once is the code path only if those loops burn CPU doing it: processes starved of
+  // CPU by a crowded machine show the same delays while their own CPU time stays low
+  const mostOfFleet = blocked.length * 2 > judged.length && !(median(blocked.map((n) => recent(n.cpu))) < FLEET_MIN_CPU);
+  if (blocked.length * 2 > judged.length && !mostOfFleet) return { status: 'none' };
+  const sick = mostOfFleet ? blocked : blocked.filter((n) => recent(n.eventLoopDelayP99) >= FLEET_MULTIPLE * fleetP99 || fleetP99 < P99_BLOCKED_S / FLEET_MULTIPLE);
+  if (sick.length === 0) return { status: 'none' };
+
+  const healthyP99 = median(judged.filter((n) => !sick.includes(n)).map((n) => recent(n.eventLoopDelayP99)));
+  const evidence: EvidenceItem[] = [];
+  const routes: string[] = [];
+  let worstMax = 0;
+  for (const n of sick.sort((a, b) => recent(b.eventLoopDelayP99) - recent(a.eventLoopDelayP99))) {
+    const p99 = recent(n.eventLoopDelayP99);
+    const stall = max(lastValues(n.eventLoopDelayMax, 5));
+    worstMax = Math.max(worstMax, stall || 0);
+    const base = Number.isNaN(healthyP99) ? P99_BLOCKED_S : healthyP99;
+    evidence.push({ metric: 'eventLoopDelay.p99', value: p99, baseline: base, baselineKind: Number.isNaN(healthyP99) ? 'threshold' : 'fleet-median', unit: 's', instance: n.instance });
+    if (evidence.length <= 6) {
+      evidence.push({ metric: 'eventLoopDelay.max', value: stall, baseline: MAX_BLOCKED_S, baselineKind: 'threshold', unit: 's', instance: n.instance });
+      evidence.push({ metric: 'elu', value: recent(n.elu), baseline: MIN_ELU, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+    }
+    for (const r of suspectRoutes(n.routes ?? [], Math.max(p99, stall || 0))) {
+      if (!routes.includes(r.name)) routes.push(r.name);
+      if (evidence.length < 12) evidence.push({ metric: 'latency.p50', value: r.mean, baseline: r.before, baselineKind: 'own-past', unit: 's', instance: n.instance, route: r.name });
+    }
+  }
+  if (routes.length === 0) {
+    for (const r of suspectRoutes(input.routes, worstMax)) {
+      routes.push(r.name);
+      if (evidence.length < 12) evidence.push({ metric: 'latency.p50', value: r.mean, baseline: r.before, baselineKind: 'own-past', unit: 's', route: r.name });
+    }
+  }
+  const first = sick[0];
+  const draft: FindingDraft = {
+    kind: 'event-loop-blocked',
+    variant: mostOfFleet ? 'fleet' : 'nodes',
+    subject: mostOfFleet ? 'fleet' : 'nodes',
+    severity: worstMax >= 0.5 || recent(first.eventLoopDelayP99) >= 0.25 ? 'critical' : 'warning',
+    nodes: sick.map((n) => n.instance),
+    routes,
+    evidence,
+    facts: {
+      nodeCount: sick.length,
+      fleetNodes: judged.length,
+      node: first.instance,
+      p99: recent(first.eventLoopDelayP99),
+      max: worstMax,
+      fleetP99: Number.isNaN(healthyP99) ? fleetP99 : healthyP99,
+      elu: recent(first.elu),
+      route: routes[0] ?? '',
+      blockedSeconds: countWhere(first.eventLoopDelayP99, blockedSecond(first)).hits,
+    },
+  };
+  return { status: 'issue', findings: [draft] };
+}

@@ -1,0 +1,26 @@
+// Every diagnosis rule, in the order their findings are listed (causes before symptoms).
+
+import type { Rule } from '../types.js';
+import { cpuSaturated } from './cpu-saturated.js';
+import { errorBurst } from './error-burst.js';
+import { eventLoopBlocked } from './event-loop-blocked.js';
+import { gcPressure } from './gc-pressure.js';
+import { hotRoute } from './hot-route.js';
+import { ioWait } from './io-wait.js';
+import { loadImbalance } from './load-imbalance.js';
+import { memoryLeak } from './memory-leak.js';
+import { osLimits } from './os-limits.js';
+
+export const RULES: readonly { name: string; rule: Rule }[] = [
+  { name: 'os-limits', rule: osLimits },
+  { name: 'error-burst', rule: errorBurst },
+  { name: 'event-loop-blocked', rule: eventLoopBlocked },
+  { name: 'cpu-saturated', rule: cpuSaturated },
+  { name: 'gc-pressure', rule: gcPressure },
+  { name: 'memory-leak', rule: memoryLeak },
+  { name: 'io-wait', rule: ioWait },
+  { name: 'load-imbalance', rule: loadImbalance },
+  { name: 'hot-route', rule: hotRoute },
+];
+
+export { cpuSaturated, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits };

@@ -1,0 +1,216 @@
+// What each finding means and what to do about it, kept apart from the rules' logic. A summary is one
+// sentence with the numbers; advice is what an on-call engineer would try first.
+
+import type { EvidenceItem, FindingDraft, FindingKind } from './types.js';
+
+export function fmtSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '—';
+  if (s < 1e-3) return `${Math.round(s * 1e6)} µs`;
+  if (s < 1) return `${sig(s * 1e3)} ms`;
+  return `${sig(s)} s`;
+}
+
+export function fmtBytes(b: number): string {
+  if (!Number.isFinite(b)) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = b;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${sig(v)} ${units[i]}`;
+}
+
+export function fmtPercent(r: number): string {
+  return Number.isFinite(r) ? `${sig(r * 100)}%` : '—';
+}
+
+function sig(v: number): string {
+  const a = Math.abs(v);
+  return a >= 100 ? String(Math.round(v)) : a >= 10 ? v.toFixed(1).replace(/\.0$/, '') : v.toFixed(2).replace(/\.?0+$/, '');
+}
+
+function n(f: FindingDraft, key: string): number {
+  const v = f.facts[key];
+  return typeof v === 'number' ? v : NaN;
+}
+function s(f: FindingDraft, key: string): string {
+  const v = f.facts[key];
+  return v === undefined ? '' : String(v);
+}
+function nodes(f: FindingDraft): string {
+  const count = n(f, 'nodeCount');
+  return count > 1 ? `${count} nodes (worst ${s(f, 'node')})` : `node ${s(f, 'node')}`;
+}
+function onRoute(f: FindingDraft): string {
+  return s(f, 'route') ? `, mostly in ${s(f, 'route')}` : '';
+}
+
+interface Text {
+  summary: (f: FindingDraft) => string;
+  advice: string;
+}
+
+const TEXTS: Record<FindingKind, Record<string, Text>> = {
+  'event-loop-blocked': {
+    nodes: {
+      summary: (f) =>
+        `Event loop blocked on ${nodes(f)}: delay p99 ${fmtSeconds(n(f, 'p99'))} (stalls up to ${fmtSeconds(n(f, 'max'))}) against ${fmtSeconds(n(f, 'fleetP99'))} on the rest of the fleet${onRoute(f)}.`,
+      advice:
+        'Synchronous work holds the event loop and every request on the node waits behind it. Find it with a CPU profile of that node (clinic flame, --cpu-prof); move crypto, compression, big JSON or regex work to async APIs or a worker thread, and replace *Sync calls.',
+    },
+    fleet: {
+      summary: (f) => `Event loop blocked on ${f.facts.nodeCount} of ${f.facts.fleetNodes} nodes: delay p99 ${fmtSeconds(n(f, 'p99'))}, stalls up to ${fmtSeconds(n(f, 'max'))}${onRoute(f)}.`,
+      advice:
+        'The same synchronous work blocks every node, so it is in the code path, not one machine. Profile one node (clinic flame, --cpu-prof) and move the blocking call off the main thread (async API or worker thread).',
+    },
+  },
+  'cpu-saturated': {
+    nodes: {
+      summary: (f) =>
+        `CPU saturated on ${nodes(f)}: ${fmtPercent(n(f, 'cpu'))} of a core, event loop ${fmtPercent(n(f, 'elu'))} busy, against ${fmtPercent(n(f, 'fleetCpu'))} CPU on the other nodes${
+          !s(f, 'route') ? '' : n(f, 'routeShare') >= 0.3 ? `; ${s(f, 'route')} takes ${fmtPercent(n(f, 'routeShare'))} of its request time` : `; the work is mostly in ${s(f, 'route')}`
+        }.`,
+      advice:
+        'One node works much harder than its peers: its share of traffic or of expensive requests is uneven. Check the load balancer and keep-alive distribution, and profile the hot route on that node.',
+    },
+    fleet: {
+      summary: (f) => `CPU saturated on ${f.facts.nodeCount} of ${f.facts.fleetNodes} nodes (up to ${fmtPercent(n(f, 'cpu'))} of a core, event loop ${fmtPercent(n(f, 'elu'))} busy)${s(f, 'route') ? `; ${s(f, 'route')} takes most of the time` : ''}.`,
+      advice: 'The fleet is out of CPU: add processes (one per core, e.g. node:cluster or more replicas) or make the hot route cheaper.',
+    },
+  },
+  'gc-pressure': {
+    share: {
+      summary: (f) =>
+        `Garbage collection takes ${fmtPercent(n(f, 'share'))} of wall time on ${nodes(f)} (fleet median ${fmtPercent(n(f, 'fleetShare'))}; heap at ${fmtPercent(n(f, 'heapRatio'))} of its limit).`,
+      advice:
+        'The process allocates faster than it should: look for per-request buffers, large temporary arrays or JSON round-trips (a heap-allocation profile shows them). If the heap is near its limit, raise --max-old-space-size or find what is retained.',
+    },
+    'long-pauses': {
+      summary: (f) => `Long GC pauses (up to ${fmtSeconds(n(f, 'pauseMax'))}) on ${nodes(f)} with the heap at ${fmtPercent(n(f, 'heapRatio'))} of its limit.`,
+      advice: 'The old generation is nearly full, so every major collection scans a lot and frees little. Check for a leak (heap snapshot), lower retained caches, or raise --max-old-space-size.',
+    },
+  },
+  'io-wait': {
+    route: {
+      summary: (f) =>
+        `${s(f, 'route')} waits on something outside the process: p50 ${fmtSeconds(n(f, 'p50'))} against ${fmtSeconds(n(f, 'before'))} before, while its nodes' event loop is ${fmtPercent(n(f, 'elu'))} busy and CPU ${fmtPercent(n(f, 'cpu'))}.`,
+      advice:
+        'The time goes to a database, cache or downstream service, not to this code: check the downstream’s latency and errors, connection-pool sizes and timeouts. More Node.js processes will not help.',
+    },
+  },
+  'load-imbalance': {
+    rps: {
+      summary: (f) =>
+        `Load imbalance in ${s(f, 'service')}: ${s(f, 'node')} serves ${sig(n(f, 'rps'))} req/s against a median of ${sig(n(f, 'fleetRps'))} req/s per node (${sig(n(f, 'ratio'))}×).`,
+      advice:
+        'Traffic is not spread evenly: check the load balancer’s algorithm and health checks, and long-lived keep-alive or HTTP/2 connections pinned to one node (set a max requests/age per connection).',
+    },
+    latency: {
+      summary: (f) => `${s(f, 'node')} is slow at the same load: p99 ${fmtSeconds(n(f, 'p99'))} against ${fmtSeconds(n(f, 'fleetP99'))} on its peers, with an idle event loop.`,
+      advice: 'Something about that machine differs: a noisy neighbour, a slower disk or network path, or a different downstream endpoint. Compare its host metrics with a healthy peer.',
+    },
+  },
+  'memory-leak': {
+    heap: {
+      summary: (f) =>
+        `Heap growing steadily on ${s(f, 'node')}: +${fmtBytes(n(f, 'slope'))}/s over ${f.facts.span} s, now ${fmtBytes(n(f, 'used'))} of ${fmtBytes(n(f, 'limit'))}${n(f, 'toLimit') > 0 ? `, full in about ${Math.round(n(f, 'toLimit'))} s` : ''}.`,
+      advice:
+        'Something retains objects per request or per event (an unbounded cache or map, listeners never removed, closures kept by timers). Take two heap snapshots a minute apart and compare what grew; bound caches with a size or TTL.',
+    },
+    rss: {
+      summary: (f) => `Resident memory growing steadily on ${s(f, 'node')}: +${fmtBytes(n(f, 'slope'))}/s over ${f.facts.span} s (now ${fmtBytes(n(f, 'rss'))}) while the JS heap stays flat.`,
+      advice: 'Memory outside the JS heap grows: Buffers or native addons. Check retained Buffers (heap snapshot "system / ArrayBuffer"), streams never consumed and native modules.',
+    },
+  },
+  'error-burst': {
+    route: {
+      summary: (f) =>
+        `Error burst on ${s(f, 'route')}: ${fmtPercent(n(f, 'rate'))} of requests answered 5xx (${sig(n(f, 'errorsPerSecond'))}/s) against ${fmtPercent(n(f, 'before'))} before${n(f, 'nodeCount') > 0 ? `, on ${nodes(f)}` : ''}.`,
+      advice: 'Check the route’s logs for the failing requests; a recent deploy, a failing dependency or an exhausted pool are the usual causes.',
+    },
+    node: {
+      summary: (f) =>
+        `Error burst on node ${s(f, 'node')}: ${fmtPercent(n(f, 'rate'))} of its requests answered 5xx against ${fmtPercent(n(f, 'before'))} before${s(f, 'route') ? `, mostly ${s(f, 'route')}` : ''}.`,
+      advice: 'Only this process fails: check its logs, its dependencies’ connections (a broken pool, a bad DNS answer) and whether it runs a different version; restart or drain it.',
+    },
+  },
+  'os-limits': {
+    fds: {
+      summary: (f) => `File descriptors nearly exhausted on ${nodes(f)}: ${f.facts.fds} open of a limit of ${f.facts.limit} (${fmtPercent(n(f, 'ratio'))}).`,
+      advice: 'New connections and files will fail with EMFILE. Look for sockets or files never closed (a leak shows as a steady rise); raise the limit (`ulimit -n`, LimitNOFILE in systemd, nofile in the container runtime).',
+    },
+    'listen-queue': {
+      summary: (f) =>
+        `The kernel is dropping connections on host ${s(f, 'host')}: ${f.facts.overflows} listen-queue overflows and ${f.facts.drops} drops in the last ${f.facts.seconds} s (${f.facts.nodeCount} node(s) there).`,
+      advice:
+        'Connections arrive faster than the processes accept them: raise the listen backlog (server.listen({ backlog })), `net.core.somaxconn` and `net.ipv4.tcp_max_syn_backlog`, and check whether the event loop is blocked (it cannot accept while blocked).',
+    },
+  },
+  'hot-route': {
+    regression: {
+      summary: (f) => `${s(f, 'route')} regressed: p99 ${fmtSeconds(n(f, 'p99'))} against ${fmtSeconds(n(f, 'before'))} in its own recent past (${sig(n(f, 'ratio'))}×).`,
+      advice: 'Compare with the last deploy or configuration change; the route page’s heatmap shows whether all requests slowed or a new slow mode appeared.',
+    },
+    dominant: {
+      summary: (f) => `${s(f, 'route')} takes ${fmtPercent(n(f, 'share'))} of the request time on ${n(f, 'nodeCount')} busy node(s): it is where the capacity goes.`,
+      advice: 'Optimising or caching this route frees the most capacity; profile it first.',
+    },
+  },
+};
+
+/** The one-sentence summary and the advice for a draft. */
+export function explain(f: FindingDraft): { summary: string; advice: string } {
+  const t = TEXTS[f.kind][f.variant];
+  if (!t) return { summary: `${f.kind} on ${f.nodes.join(', ') || f.routes.join(', ')}`, advice: '' };
+  return { summary: t.summary(f), advice: t.advice };
+}
+
+const METRIC_LABEL: Record<string, string> = {
+  'eventLoopDelay.p99': 'event-loop delay p99',
+  'eventLoopDelay.max': 'event-loop delay max',
+  elu: 'event-loop utilisation',
+  cpu: 'CPU',
+  gcShare: 'GC share of wall time',
+  heapUsed: 'heap used',
+  rss: 'RSS',
+  fds: 'open file descriptors',
+  rps: 'requests per second',
+  errorRate: '5xx rate',
+  'latency.p50': 'latency p50',
+  'latency.p99': 'latency p99',
+};
+
+const BASELINE_LABEL: Record<EvidenceItem['baselineKind'], string> = {
+  'fleet-median': 'fleet median',
+  'own-past': 'own recent past',
+  limit: 'limit',
+  threshold: 'threshold',
+};
+
+function fmtValue(v: number, unit: EvidenceItem['unit']): string {
+  switch (unit) {
+    case 's':
+      return fmtSeconds(v);
+    case 'ratio':
+      return fmtPercent(v);
+    case 'bytes':
+      return fmtBytes(v);
+    case 'bytes/s':
+      return `${fmtBytes(v)}/s`;
+    case 'rps':
+      return `${sig(v)} req/s`;
+    case 'per-s':
+      return `${sig(v)}/s`;
+    case 'fd':
+      return String(Math.round(v));
+  }
+}
+
+/** One human line per evidence item: "node-3 event-loop delay p99: 180 ms (fleet median 2.1 ms)". */
+export function evidenceLine(e: EvidenceItem): string {
+  const where = [e.instance, e.route].filter(Boolean).join(' ');
+  const base = Number.isFinite(e.baseline) ? ` (${BASELINE_LABEL[e.baselineKind]} ${fmtValue(e.baseline, e.unit)})` : '';
+  return `${where ? `${where} ` : ''}${METRIC_LABEL[e.metric] ?? e.metric}${e.unit === 'bytes/s' ? ' growth' : ''}: ${fmtValue(e.value, e.unit)}${base}`;
+}

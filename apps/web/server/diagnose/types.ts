@@ -1,0 +1,145 @@
+// The diagnosis rules' small contracts: what they read (recent per-second windows of every node and
+// route), what they return (a verdict holding finding drafts), and the finding the API publishes.
+
+import type { Finding as ApiFinding, SeriesMetric } from '../api/types.js';
+
+/**
+ * Per-second series of one subject over the recent window, oldest first, one slot per second, all aligned
+ * with `DiagnosisInput.times`. `NaN` marks a second without data (node silent, no requests on a route).
+ * Units: seconds for latency and delays, ratios 0..1 for rates of errors/ELU/CPU/GC share, bytes for
+ * memory, per second for rates.
+ */
+export type Series = Float64Array | number[];
+
+/** One route as seen on one node, or fleet-wide when it sits in `DiagnosisInput.routes`. */
+export interface RouteWindow {
+  route: string;
+  method: string;
+  service: string;
+  /** requests per second */
+  rps: Series;
+  /** share of requests answered 5xx, 0..1 */
+  errorRate: Series;
+  /** latency percentiles, seconds */
+  latencyP50: Series;
+  latencyP99: Series;
+  /** mean latency, seconds (optional: the blocking route stands out by its mean even when merged across nodes) */
+  latencyMean?: Series;
+  /** share of the fleet's (or the node's) total request time spent in this route per second, 0..1 */
+  timeShare: Series;
+}
+
+/** One node (one process, `service.instance.id`). */
+export interface NodeWindow {
+  instance: string;
+  service: string;
+  host: string;
+  rps: Series;
+  errorRate: Series;
+  latencyP50: Series;
+  latencyP99: Series;
+  /** event-loop delay p99 and max of the second, seconds */
+  eventLoopDelayP99: Series;
+  eventLoopDelayMax: Series;
+  /** event-loop utilisation, 0..1 */
+  elu: Series;
+  /** CPU time as a share of one core, 0..1 (may exceed 1 with worker threads) */
+  cpu: Series;
+  /** bytes */
+  heapUsed: Series;
+  heapLimit: Series;
+  rss: Series;
+  /** share of wall time spent in GC pauses in the second, 0..1 */
+  gcShare: Series;
+  /** longest single GC pause in the second, seconds */
+  gcPauseMax: Series;
+  /** open file descriptors and the process's soft limit */
+  fds: Series;
+  fdLimit: Series;
+  /** kernel listen-queue overflows and drops per second (Linux; NaN elsewhere) */
+  listenOverflows: Series;
+  listenDrops: Series;
+  /** this node's routes (optional: fleet-scale inputs may leave it out) */
+  routes?: RouteWindow[];
+}
+
+/** Everything the rules see, built once per evaluation by the adapter (or by tests). */
+export interface DiagnosisInput {
+  /** Unix ms of the start of each second in the window, oldest first; every series has this length. */
+  times: number[];
+  nodes: NodeWindow[];
+  /** fleet-wide routes (merged across nodes) */
+  routes: RouteWindow[];
+}
+
+/** Numbers behind a finding, against the baseline they were compared with. */
+export interface EvidenceItem {
+  /** the `/api/v1/series` metric that shows it on a chart */
+  metric: SeriesMetric;
+  /** what was measured, e.g. the node's value over the last seconds */
+  value: number;
+  /** the fleet's median, or the subject's own recent past, or a fixed threshold */
+  baseline: number;
+  baselineKind: 'fleet-median' | 'own-past' | 'limit' | 'threshold';
+  unit: 's' | 'ratio' | 'bytes' | 'rps' | 'bytes/s' | 'per-s' | 'fd';
+  instance?: string;
+  route?: string;
+  method?: string;
+}
+
+export type FindingKind =
+  | 'event-loop-blocked'
+  | 'cpu-saturated'
+  | 'gc-pressure'
+  | 'io-wait'
+  | 'load-imbalance'
+  | 'memory-leak'
+  | 'error-burst'
+  | 'os-limits'
+  | 'hot-route';
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+/** What a rule returns for one problem it sees; the engine adds text, hysteresis and `since`. */
+export interface FindingDraft {
+  kind: FindingKind;
+  /**
+   * Which text variant explains it (see texts.ts) and, with `kind` and `subject`, the identity hysteresis
+   * follows: a finding keeps its identity while its nodes or routes change.
+   */
+  variant: string;
+  /** the subject the draft is about: a node id, a route ("GET /x"), or "fleet" */
+  subject: string;
+  severity: Severity;
+  /** `service.instance.id` of the nodes concerned, worst first */
+  nodes: string[];
+  /** "METHOD route" of the routes concerned, worst first */
+  routes: string[];
+  evidence: EvidenceItem[];
+  /** values the explanation text interpolates (numbers in base units) */
+  facts: Record<string, number | string>;
+}
+
+/** A rule's answer: problems found, none, or not enough data to say (like clinic doctor's analysis). */
+export type Verdict =
+  | { status: 'issue'; findings: FindingDraft[] }
+  | { status: 'none' }
+  | { status: 'insufficient-data'; reason: string };
+
+export type Rule = (input: DiagnosisInput) => Verdict;
+
+/** A live finding as `GET /api/v1/findings` publishes it (the API's `Finding` plus additive fields). */
+export interface DiagnosisFinding extends ApiFinding {
+  kind: FindingKind;
+  /** human lines, each with the number and its baseline */
+  evidence: string[];
+  // additive fields
+  /** stable identity while the finding holds: kind, variant and subject */
+  id: string;
+  /** what to do about it */
+  advice: string;
+  /** the structured numbers, each naming the chart (metric, node or route) that shows it */
+  metrics: EvidenceItem[];
+  /** Unix ms of the evaluation that last confirmed it */
+  updatedAt: number;
+}

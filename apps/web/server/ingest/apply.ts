@@ -1,0 +1,297 @@
+import { Attrs, Metrics, type Attributes, type AttributeValue, type ExportMetricsRequest, type Metric, type NumberDataPoint } from '@perf/metrics';
+import { StoreHistogram } from '../store/histogram.js';
+import { SparseDelta } from '../store/delta.js';
+import { NodeField, type NodeState } from '../store/node.js';
+import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
+import { FOLDED_ROUTE } from '../store/FleetStore.js';
+import { expDelta, explicitDelta, newState, type DeltaOutcome, type SeriesState } from './series.js';
+import type { IngestStats } from './stats.js';
+
+/** The result of applying one export request: points rejected (OTLP partial success) and why. */
+export interface ApplyResult {
+  points: number;
+  rejected: number;
+  /** first few distinct reasons, for the partial-success error message */
+  reasons: string[];
+}
+
+const INVALID = 'histogram point with negative or inconsistent counts';
+
+/** The old HTTP semantic-convention name (milliseconds), still sent by older Python/Java instrumentations. */
+const LEGACY_HTTP_DURATION = 'http.server.duration';
+
+/** gauge metric name → node field */
+const GAUGE_FIELDS = new Map<string, number>([
+  [Metrics.eventLoopUtilization, NodeField.elu],
+  [Metrics.cpuUtilization, NodeField.cpu],
+  [Metrics.heapUsed, NodeField.heapUsed],
+  [Metrics.heapLimit, NodeField.heapLimit],
+  [Metrics.memoryUsage, NodeField.rss],
+  [Metrics.activeHandles, NodeField.handles],
+  [Metrics.openFds, NodeField.fds],
+  [Metrics.fdLimit, NodeField.fdLimit],
+  [Metrics.eventLoopDelayMax, NodeField.elMax],
+]);
+/** gauges reported per heap space: the node value is their sum */
+const SUMMED_GAUGES = new Set<string>([Metrics.heapUsed, Metrics.heapLimit]);
+
+function unitFactor(unit: string, name: string): number {
+  if (name === LEGACY_HTTP_DURATION) return unit === 's' ? 1 : 1e-3;
+  switch (unit) {
+    case 'ms':
+      return 1e-3;
+    case 'us':
+    case 'µs':
+      return 1e-6;
+    case 'ns':
+      return 1e-9;
+    default:
+      return 1;
+  }
+}
+
+function str(v: AttributeValue | undefined): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+/** Stable key of a point's attributes (sorted), e.g. `http.request.method=GET|http.route=/a|…`. */
+export function attributesKey(attrs: Attributes): string {
+  const keys = Object.keys(attrs);
+  if (keys.length === 0) return '';
+  if (keys.length > 1) keys.sort();
+  let k = '';
+  for (const name of keys) {
+    const v = attrs[name];
+    k += name + '=' + (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)) + '|';
+  }
+  return k;
+}
+
+/**
+ * Applies decoded OTLP metrics to the store: resolves the node, turns cumulative points into deltas
+ * per series, folds series over the per-service cap, and writes per-second deltas.
+ */
+export class Applier {
+  /** scratch reused for every point (no allocation per point) */
+  private readonly delta = new SparseDelta();
+  private readonly converted = new SparseDelta();
+  private readonly spread = new StoreHistogram(6, 4096, 256);
+  /** cumulative series first seen with a start time after this (ns) are new: their first point counts */
+  readonly startNs: number;
+
+  constructor(
+    readonly store: FleetStore,
+    readonly stats: IngestStats,
+  ) {
+    this.startNs = store.startedAt * 1e6;
+  }
+
+  apply(req: ExportMetricsRequest, now = Date.now()): ApplyResult {
+    const result: ApplyResult = { points: 0, rejected: 0, reasons: [] };
+    for (const rm of req.resourceMetrics) {
+      const ra = rm.resource.attributes;
+      const serviceName = str(ra[Attrs.serviceName]) || 'unknown_service';
+      const host = str(ra[Attrs.hostName]) ?? '';
+      const pidRaw = ra[Attrs.processPid];
+      const pid = typeof pidRaw === 'number' ? pidRaw : typeof pidRaw === 'string' && /^\d+$/.test(pidRaw) ? Number(pidRaw) : null;
+      const instance = str(ra[Attrs.serviceInstanceId]) || (host ? `${host}:${pid ?? ''}` : serviceName);
+      const sdk = str(ra['telemetry.sdk.name']);
+      const sdkVersion = str(ra['telemetry.sdk.version']);
+      const version = str(ra['perf.agent.version']) ?? (sdk ? `${sdk}${sdkVersion ? ' ' + sdkVersion : ''}` : null);
+      const service = this.store.service(serviceName);
+      let points = 0;
+      for (const sm of rm.scopeMetrics) for (const m of sm.metrics) points += 'points' in m ? m.points.length : 0;
+      result.points += points;
+      const node = this.store.node(service, { service: serviceName, instance, host, pid, version }, now);
+      if (node === undefined) {
+        // the service is at its instance cap and this is a new node: counted as folded, not stored
+        this.store.fold(service, '\0instance\0' + instance);
+        service.foldedPoints += points - 1;
+        continue;
+      }
+      for (const sm of rm.scopeMetrics) {
+        for (const m of sm.metrics) this.metric(service, node, m, now, result);
+      }
+    }
+    return result;
+  }
+
+  private reject(result: ApplyResult, reason: string, n = 1): void {
+    result.rejected += n;
+    this.stats.reject(reason, n);
+    if (result.reasons.length < 3 && !result.reasons.includes(reason)) result.reasons.push(reason);
+  }
+
+  /** Second slot of a point, or undefined (rejected) when too old or far in the future. */
+  private slotOf(timeNs: number, now: number, result: ApplyResult): number | undefined {
+    const t = Math.floor(timeNs / 1e9);
+    const nowSec = Math.floor(now / 1000);
+    const oldest = this.store.settledUntil + 1;
+    if (!(timeNs > 0)) {
+      this.reject(result, 'point without a timestamp');
+      return undefined;
+    }
+    if (t > nowSec + 300) {
+      this.reject(result, 'timestamp more than 5 minutes in the future (check the node clock)');
+      return undefined;
+    }
+    if (t < nowSec - this.store.options.tiers[0].retention) {
+      this.reject(result, 'timestamp older than the finest tier retention');
+      return undefined;
+    }
+    // late points land in the oldest open second and early ones (clock skew) in the next: totals stay right
+    return t < oldest ? oldest : t > nowSec + 1 ? nowSec + 1 : t;
+  }
+
+  /** The series state, created when the service is under its cap; undefined when folded. */
+  private state(service: ServiceState, node: NodeState, key: string): [SeriesState | undefined, boolean] {
+    const st = node.states.get(key) as SeriesState | undefined;
+    if (st !== undefined) return [st, false];
+    const refs = service.seriesKeys.get(key);
+    if (refs === undefined && service.seriesKeys.size >= this.store.options.maxSeriesPerService) {
+      this.store.fold(service, key);
+      return [undefined, true];
+    }
+    service.seriesKeys.set(key, (refs ?? 0) + 1);
+    const created = newState();
+    node.states.set(key, created);
+    service.series++;
+    return [created, true];
+  }
+
+  private count(outcome: DeltaOutcome): void {
+    if (outcome === 'duplicate') this.stats.duplicatePoints++;
+    else if (outcome === 'outOfOrder') this.stats.outOfOrderPoints++;
+    else if (outcome === 'reset') this.stats.resets++;
+  }
+
+  private metric(service: ServiceState, node: NodeState, m: Metric, now: number, result: ApplyResult): void {
+    const name = m.name;
+    const isHttp = name === Metrics.httpServerRequestDuration || name === LEGACY_HTTP_DURATION;
+    const isEl = name === Metrics.eventLoopDelay;
+    const isGc = name === Metrics.gcDuration;
+    if (m.type === 'exponentialHistogram' || m.type === 'histogram') {
+      if (!isHttp && !isEl && !isGc) return;
+      const factor = unitFactor(m.unit, name);
+      for (const p of m.points) {
+        // exponential points are checked in the same pass that de-cumulates them
+        if (m.type === 'histogram' && !validHistogram(p)) {
+          this.reject(result, INVALID);
+          continue;
+        }
+        if ((p.flags & 1) === 1) continue; // no recorded value
+        const t = this.slotOf(p.timeUnixNano, now, result);
+        if (t === undefined) continue;
+        const key = name + '#' + attributesKey(p.attributes);
+        const [st, firstSeen] = this.state(service, node, key);
+        const fresh = p.startTimeUnixNano >= this.startNs || p.startTimeUnixNano === 0;
+        if (st === undefined) {
+          // folded: delta points still count towards the service's `other` route; cumulative ones cannot
+          if (isHttp && m.temporality === 'delta') this.foldedHttp(service, m, p, t, factor);
+          continue;
+        }
+        let outcome: DeltaOutcome;
+        let delta: SparseDelta;
+        if (m.type === 'exponentialHistogram') {
+          const ep = p as (typeof m.points)[number];
+          outcome = expDelta(ep, m.temporality, st, firstSeen, fresh, this.delta, this.store.options.fleetScale);
+          delta = this.delta;
+          if (factor !== 1 && (outcome === 'delta' || outcome === 'reset')) delta = this.rescale(delta, factor);
+        } else {
+          const hp = p as (typeof m.points)[number] & { explicitBounds: number[] };
+          outcome = explicitDelta(hp, m.temporality, st, firstSeen, fresh, factor, this.spread, this.store.options.fleetScale);
+          delta = this.converted.fromHistogram(this.spread);
+        }
+        if (outcome === 'invalid') {
+          this.reject(result, INVALID);
+          continue;
+        }
+        this.count(outcome);
+        if (outcome !== 'delta' && outcome !== 'reset') continue;
+        if (!(delta.count > 0)) continue;
+        if (isHttp) {
+          // the route is resolved once per series; a route dropped by the store (no data left) is re-resolved
+          let route = st.target as RouteState | undefined;
+          if (route === undefined || route.dropped) {
+            const a = p.attributes;
+            const method = str(a[Attrs.httpMethod]) ?? str(a['http.method']) ?? '*';
+            const routeName = str(a[Attrs.httpRoute]) ?? '(no route)';
+            st.isError = Number(a[Attrs.httpStatusCode] ?? a['http.status_code'] ?? 0) >= 500;
+            route = this.store.route(service, method, routeName);
+            st.target = route;
+          }
+          this.store.addRequests(route, node, t, delta, st.isError);
+        } else if (isEl) {
+          this.store.addEventLoop(service, node, t, delta);
+        } else {
+          node.addField(t, NodeField.gcTime, delta.sum);
+          if (delta.max > 0 && !(node.tiers[0].get(t, NodeField.gcPauseMax) >= delta.max)) node.setField(t, NodeField.gcPauseMax, delta.max);
+        }
+      }
+      return;
+    }
+    if (m.type === 'gauge' || (m.type === 'sum' && !m.monotonic)) {
+      const field = GAUGE_FIELDS.get(name);
+      if (field === undefined) return;
+      const summed = SUMMED_GAUGES.has(name);
+      let total = 0;
+      let last: NumberDataPoint | undefined;
+      for (const p of m.points) {
+        if (!Number.isFinite(p.value)) {
+          this.reject(result, 'gauge value is not a finite number');
+          continue;
+        }
+        total += p.value;
+        if (last === undefined || p.timeUnixNano >= last.timeUnixNano) last = p;
+      }
+      if (last === undefined) return;
+      const t = this.slotOf(last.timeUnixNano, now, result);
+      if (t === undefined) return;
+      node.setField(t, field, summed ? total : last.value);
+    }
+  }
+
+  private foldedHttp(service: ServiceState, m: Metric, p: FoldablePoint, t: number, factor: number): void {
+    const st = newState();
+    let outcome: DeltaOutcome;
+    let delta: SparseDelta;
+    if (m.type === 'exponentialHistogram') {
+      outcome = expDelta(p as Extract<Metric, { type: 'exponentialHistogram' }>['points'][number], 'delta', st, true, true, this.delta, this.store.options.fleetScale);
+      delta = factor !== 1 ? this.rescale(this.delta, factor) : this.delta;
+    } else {
+      outcome = explicitDelta(p as Extract<Metric, { type: 'histogram' }>['points'][number], 'delta', st, true, true, factor, this.spread, this.store.options.fleetScale);
+      delta = this.converted.fromHistogram(this.spread);
+    }
+    if (outcome !== 'delta' || !(delta.count > 0)) return;
+    const status = Number(p.attributes[Attrs.httpStatusCode] ?? 0);
+    this.store.addRequests(this.store.route(service, '*', FOLDED_ROUTE), undefined, t, delta, status >= 500);
+  }
+
+  /** Exponential input in another unit: spread each bucket over seconds-scaled buckets. */
+  private rescale(d: SparseDelta, factor: number): SparseDelta {
+    const out = this.spread;
+    out.resetTo(this.store.options.fleetScale);
+    const w = Math.pow(2, -d.scale);
+    for (let i = 0; i < d.k; i++) out.addSpread(Math.pow(2, d.idx[i] * w) * factor, Math.pow(2, (d.idx[i] + 1) * w) * factor, d.cnt[i]);
+    out.zeroCount = d.zeroCount;
+    out.count = d.count;
+    out.sum = d.sum * factor;
+    out.min = d.min * factor;
+    out.max = d.max * factor;
+    return this.converted.fromHistogram(out);
+  }
+}
+
+type FoldablePoint = { attributes: Attributes };
+
+function validHistogram(p: { count: number; bucketCounts?: number[]; positive?: { bucketCounts: number[] }; zeroCount?: number }): boolean {
+  if (!(p.count >= 0) || !Number.isFinite(p.count)) return false;
+  const buckets = p.bucketCounts ?? p.positive?.bucketCounts ?? [];
+  let total = p.zeroCount ?? 0;
+  for (const c of buckets) {
+    if (!(c >= 0)) return false;
+    total += c;
+  }
+  // the proto says count = sum of buckets; allow negative-range counts we ignore (total ≤ count)
+  return buckets.length === 0 ? true : total <= p.count + 1e-6;
+}

@@ -1,0 +1,319 @@
+import type { ExponentialHistogramDataPoint, HistogramDataPoint, Temporality } from '@perf/metrics';
+import type { StoreHistogram } from '../store/histogram.js';
+import type { SparseDelta } from '../store/delta.js';
+
+/**
+ * Per-series ingest state: the last point seen (for duplicates and out-of-order points) and, for
+ * cumulative histograms, the last cumulative snapshot (to turn the next one into a delta).
+ */
+export interface SeriesState {
+  /** ns of the last accepted point */
+  time: number;
+  /** ns start time of the last cumulative point */
+  start: number;
+  count: number;
+  sum: number;
+  /** last cumulative exponential buckets */
+  exp: CumulativeBuckets | undefined;
+  /** last cumulative explicit bucket counts and their bounds */
+  explicit: Float64Array | undefined;
+  bounds: number[] | undefined;
+  /** the last point was invalid: the next cumulative point only re-establishes the state */
+  rebase: boolean;
+  /** where this series' requests go, resolved on its first point (ingest's cache; opaque here) */
+  target: unknown;
+  /** whether this series counts as errors (5xx) */
+  isError: boolean;
+}
+
+/**
+ * A cumulative snapshot's buckets, compact: Uint32 counts while they fit (4 bytes a bucket; a bucket
+ * passes 2^32 only after years at thousands of requests a second), Float64 after.
+ */
+export interface CumulativeBuckets {
+  scale: number;
+  offset: number;
+  length: number;
+  counts: Uint32Array | Float64Array;
+  zeroCount: number;
+}
+
+/** `invalid`: negative, non-finite or inconsistent counts (the point is rejected; the series re-baselines). */
+export type DeltaOutcome = 'delta' | 'baseline' | 'duplicate' | 'outOfOrder' | 'reset' | 'invalid';
+
+export function newState(): SeriesState {
+  return { time: 0, start: 0, count: 0, sum: 0, exp: undefined, explicit: undefined, bounds: undefined, rebase: false, target: undefined, isError: false };
+}
+
+export function stateBytes(s: SeriesState): number {
+  return 120 + (s.exp ? 48 + s.exp.counts.byteLength : 0) + (s.explicit?.byteLength ?? 0);
+}
+
+/**
+ * Turns an exponential histogram point into a sparse delta in `out`, at the point's scale capped at
+ * `maxScale` (everything downstream is capped there, and downscaling commutes with subtraction, so the
+ * state is kept at the cap). `fresh` says whether a first-seen cumulative series started after this
+ * receiver did (then its first point is all new data; otherwise it is only a baseline).
+ *
+ * Cumulative points take one pass over their buckets: each bucket is compared with the state and the
+ * state overwritten in place (a reset needs the current values anyway), emitting only buckets that grew.
+ */
+export function expDelta(
+  p: ExponentialHistogramDataPoint,
+  temporality: Temporality,
+  st: SeriesState,
+  firstSeen: boolean,
+  fresh: boolean,
+  out: SparseDelta,
+  maxScale: number,
+): DeltaOutcome {
+  if (!firstSeen && p.timeUnixNano <= st.time) return p.timeUnixNano === st.time ? 'duplicate' : 'outOfOrder';
+  const pc = p.positive.bucketCounts;
+  const po = p.positive.offset;
+  const n = pc.length;
+  if (temporality === 'delta') {
+    st.time = p.timeUnixNano;
+    const scale = Math.min(p.scale, maxScale);
+    const shift = p.scale - scale;
+    out.reset(scale);
+    let j = NaN;
+    let acc = 0;
+    let total = p.zeroCount;
+    for (let i = 0; i < n; i++) {
+      const c = pc[i];
+      if (c === 0) continue;
+      if (!(c > 0)) return 'invalid';
+      total += c;
+      const m = (po + i) >> shift;
+      if (m !== j) {
+        if (acc !== 0) out.push(j, acc);
+        j = m;
+        acc = 0;
+      }
+      acc += c;
+    }
+    if (acc !== 0) out.push(j, acc);
+    // the proto says count = zero + positive + negative buckets; negative ones are not kept here
+    if (!(total <= p.count + 1e-6) || !(p.zeroCount >= 0)) return 'invalid';
+    out.zeroCount = p.zeroCount;
+    out.count = p.count;
+    out.sum = p.sum ?? 0;
+    if (p.min !== undefined && p.max !== undefined) {
+      out.min = p.min;
+      out.max = p.max;
+    }
+    out.boundFromBuckets();
+    return 'delta';
+  }
+  let sb = st.exp;
+  let scale = Math.min(p.scale, maxScale);
+  if (sb !== undefined && sb.scale !== scale) {
+    if (sb.scale > scale) downscaleState(sb, sb.scale - scale);
+    else scale = sb.scale; // the state is coarser (an earlier point was): map the input down to it
+  }
+  const shift = p.scale - scale;
+  const lo = n > 0 ? po >> shift : 0;
+  const hi = n > 0 ? (po + n - 1) >> shift : -1;
+  if (sb === undefined) {
+    sb = { scale, offset: lo, length: 0, counts: new Uint32Array(Math.max(hi - lo + 1 + 8, 8)), zeroCount: 0 };
+    st.exp = sb;
+  }
+  let negative = false;
+  // buckets the state holds outside the new range must be empty, or counts went down (a reset)
+  const sEnd = sb.offset + sb.length;
+  for (let j = sb.offset; j < sEnd; j++) {
+    if (j >= lo && j <= hi) {
+      j = hi;
+      continue;
+    }
+    if (sb.counts[j - sb.offset] !== 0) {
+      negative = true;
+      sb.counts[j - sb.offset] = 0;
+    }
+  }
+  if (n > 0) ensureStateRange(sb, lo, hi);
+  out.reset(scale);
+  const sc = sb.counts;
+  const so = sb.offset;
+  let j = NaN;
+  let acc = 0;
+  let total = p.zeroCount;
+  let bad = !(p.zeroCount >= 0);
+  for (let i = 0; i <= n; i++) {
+    const m = i < n ? (po + i) >> shift : NaN;
+    if (m !== j) {
+      if (j === j) {
+        const at = j - so;
+        const d = acc - sc[at];
+        if (d < 0) negative = true;
+        else if (d > 0) out.push(j, d);
+        if (acc > 0xffffffff && sb.counts instanceof Uint32Array) widen(sb);
+        sb.counts[at] = acc;
+      }
+      j = m;
+      acc = 0;
+    }
+    if (i < n) {
+      const c = pc[i];
+      if (!(c >= 0)) bad = true;
+      acc += c;
+      total += c;
+    }
+  }
+  if (bad || !(total <= p.count + 1e-6)) {
+    // the state now holds garbage: the next point re-establishes it without counting anything
+    st.rebase = true;
+    return 'invalid';
+  }
+  const dz = p.zeroCount - sb.zeroCount;
+  sb.zeroCount = p.zeroCount;
+  const isReset = !firstSeen && (p.startTimeUnixNano !== st.start || p.count < st.count || negative || dz < 0);
+  let outcome: DeltaOutcome;
+  if ((firstSeen && !fresh) || st.rebase) {
+    outcome = 'baseline';
+    st.rebase = false;
+  } else if (firstSeen || isReset) {
+    outcome = firstSeen ? 'delta' : 'reset';
+    // the whole current snapshot is the delta (the state now holds exactly it)
+    out.reset(scale);
+    for (let i = 0; i < sb.length; i++) if (sb.counts[i] !== 0) out.push(sb.offset + i, sb.counts[i]);
+    out.zeroCount = p.zeroCount;
+    out.count = p.count;
+    out.sum = p.sum ?? 0;
+  } else {
+    outcome = 'delta';
+    out.zeroCount = dz;
+    out.count = p.count - st.count;
+    out.sum = (p.sum ?? 0) - st.sum;
+  }
+  if (outcome !== 'baseline') out.boundFromBuckets();
+  st.time = p.timeUnixNano;
+  st.start = p.startTimeUnixNano;
+  st.count = p.count;
+  st.sum = p.sum ?? 0;
+  return outcome;
+}
+
+/** Grows the state's buffer to cover indexes lo..hi (with headroom; rare once a series is warm). */
+function ensureStateRange(sb: CumulativeBuckets, lo: number, hi: number): void {
+  if (sb.length === 0) {
+    if (sb.counts.length < hi - lo + 1) sb.counts = new Uint32Array(hi - lo + 1 + 8);
+    sb.counts.fill(0);
+    sb.offset = lo;
+    sb.length = hi - lo + 1;
+    return;
+  }
+  const newLo = Math.min(lo, sb.offset);
+  const newHi = Math.max(hi, sb.offset + sb.length - 1);
+  if (newLo === sb.offset && newHi - newLo + 1 <= sb.counts.length) {
+    sb.length = Math.max(sb.length, newHi - newLo + 1);
+    return;
+  }
+  const len = newHi - newLo + 1;
+  const next = sb.counts instanceof Uint32Array ? new Uint32Array(len + 8) : new Float64Array(len + 8);
+  next.set(sb.counts.subarray(0, sb.length), sb.offset - newLo);
+  sb.counts = next;
+  sb.offset = newLo;
+  sb.length = len;
+}
+
+function widen(sb: CumulativeBuckets): void {
+  sb.counts = Float64Array.from(sb.counts);
+}
+
+/** Halves the state's resolution `by` times (the sender lowered its scale; rare). */
+function downscaleState(sb: CumulativeBuckets, by: number): void {
+  if (sb.length === 0) {
+    sb.scale -= by;
+    sb.offset = 0;
+    return;
+  }
+  const lo = sb.offset >> by;
+  const hi = (sb.offset + sb.length - 1) >> by;
+  const next = new Float64Array(hi - lo + 1 + 8);
+  for (let i = 0; i < sb.length; i++) next[((sb.offset + i) >> by) - lo] += sb.counts[i];
+  sb.counts = next;
+  sb.offset = lo;
+  sb.length = hi - lo + 1;
+  sb.scale -= by;
+}
+
+/**
+ * Turns an explicit-bucket point into a delta spread over `out`'s exponential buckets (values × factor).
+ * Bounds that change mean a reset.
+ */
+export function explicitDelta(
+  p: HistogramDataPoint,
+  temporality: Temporality,
+  st: SeriesState,
+  firstSeen: boolean,
+  fresh: boolean,
+  factor: number,
+  out: StoreHistogram,
+  scale: number,
+): DeltaOutcome {
+  if (!firstSeen && p.timeUnixNano <= st.time) return p.timeUnixNano === st.time ? 'duplicate' : 'outOfOrder';
+  out.resetTo(scale);
+  const n = p.bucketCounts.length;
+  if (temporality === 'delta') {
+    st.time = p.timeUnixNano;
+    spreadExplicit(out, p.explicitBounds, p.bucketCounts, undefined, p.min, p.max, factor);
+    out.addSummary(p.count, p.sum === undefined ? undefined : p.sum * factor, p.min === undefined ? undefined : p.min * factor, p.max === undefined ? undefined : p.max * factor, 0);
+    out.boundFromBuckets();
+    return 'delta';
+  }
+  const prev = st.explicit;
+  const sameBounds = st.bounds !== undefined && st.bounds.length === p.explicitBounds.length && st.bounds.every((b, i) => b === p.explicitBounds[i]);
+  let outcome: DeltaOutcome;
+  const isReset = !firstSeen && (p.startTimeUnixNano !== st.start || p.count < st.count || !sameBounds);
+  let minusPrev: Float64Array | undefined;
+  if (firstSeen && !fresh) outcome = 'baseline';
+  else if (firstSeen || isReset || prev === undefined || prev.length !== n) outcome = firstSeen ? 'delta' : 'reset';
+  else {
+    outcome = 'delta';
+    for (let i = 0; i < n; i++) if (p.bucketCounts[i] < prev[i]) outcome = 'reset';
+    if (outcome === 'delta') minusPrev = prev;
+  }
+  if (outcome !== 'baseline') {
+    const knownMinMax = outcome !== 'delta' || firstSeen;
+    spreadExplicit(out, p.explicitBounds, p.bucketCounts, minusPrev, knownMinMax ? p.min : undefined, knownMinMax ? p.max : undefined, factor);
+    out.count = p.count - (minusPrev !== undefined ? st.count : 0);
+    out.sum = ((p.sum ?? 0) - (minusPrev !== undefined ? st.sum : 0)) * factor;
+    out.boundFromBuckets();
+  }
+  st.time = p.timeUnixNano;
+  st.start = p.startTimeUnixNano;
+  st.count = p.count;
+  st.sum = p.sum ?? 0;
+  if (st.explicit === undefined || st.explicit.length !== n) st.explicit = new Float64Array(n);
+  for (let i = 0; i < n; i++) st.explicit[i] = p.bucketCounts[i];
+  if (!sameBounds) st.bounds = p.explicitBounds.slice();
+  return outcome;
+}
+
+function spreadExplicit(
+  out: StoreHistogram,
+  bounds: number[],
+  counts: number[],
+  minus: Float64Array | undefined,
+  min: number | undefined,
+  max: number | undefined,
+  factor: number,
+): void {
+  const n = counts.length;
+  for (let i = 0; i < n; i++) {
+    const c = counts[i] - (minus === undefined ? 0 : minus[i]);
+    if (!(c > 0)) continue;
+    let lower = i === 0 ? (min !== undefined && min > 0 ? min : NaN) : bounds[i - 1];
+    let upper = i < bounds.length ? bounds[i] : max !== undefined && max > bounds[bounds.length - 1] ? max : bounds[bounds.length - 1] * 2;
+    if (i === 0 && !(lower > 0)) lower = upper > 0 ? upper / 4 : NaN;
+    if (min !== undefined && min > lower && min <= upper) lower = min;
+    if (max !== undefined && max < upper && max > lower) upper = max;
+    if (!(upper > 0)) {
+      out.zeroCount += c;
+      continue;
+    }
+    out.addSpread(lower * factor, upper * factor, c);
+  }
+  // count is set by the caller; bucket mass from the spread already matches it
+}

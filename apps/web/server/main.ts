@@ -1,0 +1,78 @@
+// The dashboard process: `node --import tsx server/main.ts` (what `pnpm start` runs). Settings from the
+// environment, see the README "Dashboard server" section.
+import { startServer, uiBuilt, type ServerOptions } from './server.js';
+import { parseDuration, parseTiers } from './store/config.js';
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 0) {
+    console.error(`perf: ${name}="${raw}" is not a whole number; using ${fallback}`);
+    return fallback;
+  }
+  return v;
+}
+
+/** Options from PORT, PERF_* variables and `--no-ui`. */
+export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)): ServerOptions {
+  let ui = !argv.includes('--no-ui') && env.PERF_UI !== 'false';
+  if (ui && !uiBuilt()) {
+    console.warn('perf: the UI is not built (apps/web/.next missing): starting with the API only. Run "pnpm start" to build it first.');
+    ui = false;
+  }
+  const store: ServerOptions['store'] = {};
+  if (env.PERF_TIERS) store.tiers = parseTiers(env.PERF_TIERS);
+  if (env.PERF_MAX_SERIES_PER_SERVICE) store.maxSeriesPerService = intEnv('PERF_MAX_SERIES_PER_SERVICE', 10_000);
+  if (env.PERF_MAX_NODES_PER_SERVICE) store.maxNodesPerService = intEnv('PERF_MAX_NODES_PER_SERVICE', 5_000);
+  if (env.PERF_NODE_RETENTION) store.nodeRetentionMs = parseDuration(env.PERF_NODE_RETENTION) * 1000;
+  return {
+    port: intEnv('PORT', 3000),
+    otlpPort: intEnv('PERF_OTLP_PORT', 4318),
+    host: env.HOST || undefined,
+    dataDir: env.PERF_DATA_DIR === 'memory' ? null : (env.PERF_DATA_DIR ?? './data'),
+    ui,
+    apiToken: env.PERF_API_TOKEN || undefined,
+    ingestToken: env.PERF_INGEST_TOKEN || undefined,
+    maxBodyBytes: intEnv('PERF_MAX_BODY_BYTES', 8 * 1024 * 1024),
+    ingestQueue: intEnv('PERF_INGEST_QUEUE', 256),
+    store,
+  };
+}
+
+async function main(): Promise<void> {
+  // a closed stdout/stderr (piped into a process that went away) must not take the dashboard down
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  const options = optionsFromEnv();
+  const server = await startServer(options);
+  const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : 'localhost';
+  console.log(`perf dashboard: http://${host}:${server.port}${options.ui ? '' : '  (API only: /api/v1)'}`);
+  console.log(`OTLP/HTTP receiver: http://${host}:${server.otlpPort}/v1/metrics`);
+  if (server.persistence) console.log(`data: ${server.persistence.file}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      console.log('perf: forced exit');
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`perf: ${signal}: flushing and stopping…`);
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        console.error('perf: shutdown failed:', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {
+  main().catch((err) => {
+    console.error(`perf: cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

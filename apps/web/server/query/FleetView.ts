@@ -1,0 +1,657 @@
+import { StoreHistogram } from '../store/histogram.js';
+import { COARSE, NodeField, type NodeFieldName, type NodeState } from '../store/node.js';
+import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
+import type { Fleet, Heatmap, LatencyQuantiles, NodeRow, RouteRow, Series, SeriesBy, SeriesLine, SeriesMetric, ServiceInfo } from '../api/types.js';
+import { forEachSlot, rangeFor, type Range } from './window.js';
+
+/** What every read of the fleet takes: an optional service filter and a window in seconds. */
+export interface Scope {
+  service?: string;
+  /** seconds; default 60 */
+  window?: number;
+  /** Unix ms the window ends at (default: now) */
+  now?: number;
+}
+
+export interface SeriesQuery extends Scope {
+  metric: SeriesMetric;
+  by?: SeriesBy;
+  /** seconds per point */
+  step?: number;
+  /** only this node / route (method optional) */
+  instance?: string;
+  route?: string;
+  method?: string;
+  /** most lines returned (largest by mean value first); default 50 */
+  limit?: number;
+}
+
+export interface HeatmapQuery extends Scope {
+  step?: number;
+  route?: string;
+  method?: string;
+  instance?: string;
+}
+
+/** Per-second rows of one node, for rules that look at shapes over time (the finder, alerts). */
+export interface NodeSeconds {
+  instance: string;
+  service: string;
+  host: string;
+  up: boolean;
+  /** second starts (Unix ms) */
+  times: number[];
+  /** field → value per second (null when the node sent nothing for it) */
+  values: Record<NodeFieldName, (number | null)[]>;
+}
+
+/** Per-second fleet-level numbers of one route. */
+export interface RouteSeconds {
+  service: string;
+  method: string;
+  route: string;
+  times: number[];
+  requests: number[];
+  errors: number[];
+  p50: (number | null)[];
+  p99: (number | null)[];
+}
+
+export const SERIES_METRICS: readonly SeriesMetric[] = [
+  'rps',
+  'errorRate',
+  'latency.p50',
+  'latency.p90',
+  'latency.p99',
+  'latency.p999',
+  'eventLoopDelay.p99',
+  'eventLoopDelay.max',
+  'elu',
+  'cpu',
+  'heapUsed',
+  'rss',
+  'gcShare',
+  'handles',
+  'fds',
+];
+
+const QUANTILE: Record<string, number> = { 'latency.p50': 0.5, 'latency.p90': 0.9, 'latency.p99': 0.99, 'latency.p999': 0.999 };
+/** node gauges and the field holding each */
+const GAUGE_FIELD: Partial<Record<SeriesMetric, number>> = {
+  elu: NodeField.elu,
+  cpu: NodeField.cpu,
+  heapUsed: NodeField.heapUsed,
+  rss: NodeField.rss,
+  handles: NodeField.handles,
+  fds: NodeField.fds,
+};
+
+function q(h: StoreHistogram, quantile: number): number | null {
+  const v = h.quantile(quantile);
+  return Number.isFinite(v) ? v : null;
+}
+
+function quantiles(h: StoreHistogram): LatencyQuantiles {
+  return { p50: q(h, 0.5), p90: q(h, 0.9), p99: q(h, 0.99), p999: q(h, 0.999) };
+}
+
+/**
+ * The read interface over the store, shared by the REST API, the SSE stream, the finder and the alerts
+ * engine. Fleet and route percentiles come from merged histograms; node rows from each node's own data.
+ * Every method is synchronous and bounded by (nodes + routes) × slots in the window.
+ */
+export class FleetView {
+  constructor(readonly store: FleetStore) {}
+
+  /** Services in scope (all, or the one named; none when it is unknown). */
+  private servicesOf(service: string | undefined): ServiceState[] {
+    if (service === undefined || service === '') return [...this.store.services.values()];
+    const s = this.store.services.get(service);
+    return s === undefined ? [] : [s];
+  }
+
+  isUp(node: NodeState, now = Date.now()): boolean {
+    return now - node.lastSeen <= this.store.options.nodeDownAfterMs;
+  }
+
+  /** Every node in scope. */
+  nodeStates(service?: string): NodeState[] {
+    const out: NodeState[] = [];
+    for (const s of this.servicesOf(service)) for (const n of s.nodes.values()) out.push(n);
+    return out;
+  }
+
+  /** Every route series in scope. */
+  routeStates(service?: string): RouteState[] {
+    const out: RouteState[] = [];
+    for (const s of this.servicesOf(service)) for (const r of s.routes.values()) out.push(r);
+    return out;
+  }
+
+  /** Adds a route's requests of range [from, to] into acc (and hist). */
+  private accRoute(r: RouteState, range: Range, from: number, to: number, acc: { requests: number; errors: number }, hist: StoreHistogram | undefined): void {
+    forEachSlot(this.store, range.tier, from, to, (k, slot) => {
+      const s = r.tiers[k].get(slot);
+      if (s === undefined) return;
+      acc.requests += s.requests;
+      acc.errors += s.errors;
+      if (hist !== undefined) hist.merge(s.hist);
+    });
+  }
+
+  /** The merged latency histogram of the scope (optionally one route or one node), over the window. */
+  latencyHistogram(scope: Scope & { route?: string; method?: string }): StoreHistogram {
+    const now = scope.now ?? Date.now();
+    const range = rangeFor(this.store, now, scope.window ?? 60);
+    const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
+    const acc = { requests: 0, errors: 0 };
+    for (const r of this.routeStates(scope.service)) {
+      if (scope.route !== undefined && r.route !== scope.route) continue;
+      if (scope.method !== undefined && r.method !== scope.method) continue;
+      this.accRoute(r, range, range.from, range.to, acc, h);
+    }
+    return h;
+  }
+
+  /** The merged fleet event-loop delay histogram over the window. */
+  eventLoopHistogram(scope: Scope): StoreHistogram {
+    const now = scope.now ?? Date.now();
+    const range = rangeFor(this.store, now, scope.window ?? 60);
+    const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
+    for (const s of this.servicesOf(scope.service)) {
+      forEachSlot(this.store, range.tier, range.from, range.to, (k, slot) => {
+        const e = s.el[k].get(slot);
+        if (e !== undefined) h.merge(e);
+      });
+    }
+    return h;
+  }
+
+  fleet(scope: Scope = {}): Fleet {
+    const now = scope.now ?? Date.now();
+    const window = scope.window ?? 60;
+    const range = rangeFor(this.store, now, window);
+    const seconds = range.to - range.from + 1;
+    const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
+    const acc = { requests: 0, errors: 0 };
+    for (const r of this.routeStates(scope.service)) this.accRoute(r, range, range.from, range.to, acc, h);
+    const el = this.eventLoopHistogram({ ...scope, now });
+    let up = 0;
+    let down = 0;
+    let elu = 0;
+    let eluN = 0;
+    let cpu = 0;
+    let cpuN = 0;
+    let folded = 0;
+    for (const s of this.servicesOf(scope.service)) {
+      folded += s.foldedSeries;
+      for (const n of s.nodes.values()) {
+        if (!this.isUp(n, now)) {
+          down++;
+          continue;
+        }
+        up++;
+        const e = this.nodeMean(n, NodeField.elu, range);
+        if (e !== null) {
+          elu += e;
+          eluN++;
+        }
+        const c = this.nodeMean(n, NodeField.cpu, range);
+        if (c !== null) {
+          cpu += c;
+          cpuN++;
+        }
+      }
+    }
+    return {
+      rps: acc.requests / seconds,
+      errorRate: acc.requests > 0 ? acc.errors / acc.requests : 0,
+      latency: quantiles(h),
+      eventLoopDelay: { p50: q(el, 0.5), p99: q(el, 0.99), max: el.count > 0 && Number.isFinite(el.max) ? el.max : null },
+      nodes: up,
+      service: scope.service || null,
+      window: seconds,
+      at: (range.to + 1) * 1000,
+      requests: acc.requests,
+      errors: acc.errors,
+      nodesUp: up,
+      nodesDown: down,
+      elu: eluN > 0 ? elu / eluN : null,
+      cpu: cpuN > 0 ? cpu / cpuN : null,
+      relativeError: h.count > 0 ? h.relativeError : null,
+      foldedSeries: folded,
+    };
+  }
+
+  /** Mean of a node field over the range (NaN rows skipped); null when none. */
+  private nodeMean(n: NodeState, field: number, range: Range): number | null {
+    let sum = 0;
+    let cnt = 0;
+    forEachSlot(this.store, range.tier, range.from, range.to, (k, slot) => {
+      const v = n.tiers[k].get(slot, field);
+      if (!Number.isNaN(v)) {
+        sum += v;
+        cnt++;
+      }
+    });
+    return cnt > 0 ? sum / cnt : null;
+  }
+
+  private nodeSum(n: NodeState, field: number, range: Range): number {
+    let sum = 0;
+    forEachSlot(this.store, range.tier, range.from, range.to, (k, slot) => {
+      const v = n.tiers[k].get(slot, field);
+      if (!Number.isNaN(v)) sum += v;
+    });
+    return sum;
+  }
+
+  private nodeMax(n: NodeState, field: number, range: Range): number | null {
+    let m = -Infinity;
+    forEachSlot(this.store, range.tier, range.from, range.to, (k, slot) => {
+      const v = n.tiers[k].get(slot, field);
+      if (v > m) m = v;
+    });
+    return m > -Infinity ? m : null;
+  }
+
+  /** The latest value of a gauge field at or before range.to (looking back at most the range, or 15 s when it is shorter). */
+  private nodeLast(n: NodeState, field: number, range: Range): number | null {
+    const ring = n.tiers[0];
+    const stop = Math.min(range.from, range.to - 15);
+    for (let t = range.to + 1; t >= stop; t--) {
+      const v = ring.get(t, field);
+      if (!Number.isNaN(v)) return v;
+    }
+    return null;
+  }
+
+  /** The node's merged latency and event-loop histograms over the range (10 s granularity, plus open seconds). */
+  nodeHistograms(n: NodeState, range: Range): { lat: StoreHistogram; el: StoreHistogram } {
+    const lat = new StoreHistogram(this.store.options.nodeScale, 512, 0);
+    const el = new StoreHistogram(this.store.options.nodeScale, 512, 0);
+    const tiers = this.store.options.tiers;
+    const hstep = tiers.length > 1 ? tiers[1].step : tiers[0].step;
+    const first = Math.floor(range.from / hstep);
+    const last = Math.floor(range.to / hstep);
+    for (let s = first; s <= last; s++) {
+      const h = n.hists.get(s);
+      if (h !== undefined) {
+        lat.merge(h.lat);
+        el.merge(h.el);
+      }
+    }
+    // older data sits in 6-slot (60 s) histograms: those overlapping the range (their edges may reach past it)
+    if (n.coarse.size > 0) {
+      for (let c = Math.floor(first / COARSE); c <= Math.floor(last / COARSE); c++) {
+        const h = n.coarse.get(c);
+        if (h !== undefined) {
+          lat.merge(h.lat);
+          el.merge(h.el);
+        }
+      }
+    }
+    for (const [t, h] of n.open) {
+      if (t >= range.from && t <= range.to) {
+        lat.merge(h.lat);
+        el.merge(h.el);
+      }
+    }
+    return { lat, el };
+  }
+
+  nodeRow(n: NodeState, range: Range, now: number): NodeRow {
+    const seconds = range.to - range.from + 1;
+    const requests = this.nodeSum(n, NodeField.requests, range);
+    const errors = this.nodeSum(n, NodeField.errors, range);
+    const { lat, el } = this.nodeHistograms(n, range);
+    const gc = this.nodeSum(n, NodeField.gcTime, range);
+    return {
+      instance: n.meta.instance,
+      service: n.meta.service,
+      host: n.meta.host,
+      rps: requests / seconds,
+      latency: { p50: q(lat, 0.5), p99: q(lat, 0.99) },
+      eventLoopDelay: { p99: el.count > 0 ? q(el, 0.99) : this.nodeMax(n, NodeField.elP99, range) },
+      elu: this.nodeMean(n, NodeField.elu, range),
+      cpu: this.nodeMean(n, NodeField.cpu, range),
+      heapUsed: this.nodeLast(n, NodeField.heapUsed, range),
+      lastSeen: n.lastSeen,
+      up: this.isUp(n, now),
+      pid: n.meta.pid,
+      errorRate: requests > 0 ? errors / requests : 0,
+      eventLoopDelayMax: this.nodeMax(n, NodeField.elMax, range) ?? (el.count > 0 && el.max > -Infinity ? el.max : null),
+      rss: this.nodeLast(n, NodeField.rss, range),
+      heapLimit: this.nodeLast(n, NodeField.heapLimit, range),
+      handles: this.nodeLast(n, NodeField.handles, range),
+      fds: this.nodeLast(n, NodeField.fds, range),
+      gcShare: Math.min(gc / seconds, 1),
+      version: n.meta.version,
+      firstSeen: n.firstSeen,
+    };
+  }
+
+  nodes(scope: Scope = {}): NodeRow[] {
+    const now = scope.now ?? Date.now();
+    const range = rangeFor(this.store, now, scope.window ?? 60);
+    const rows = this.nodeStates(scope.service).map((n) => this.nodeRow(n, range, now));
+    rows.sort((a, b) => b.rps - a.rps || a.instance.localeCompare(b.instance));
+    return rows;
+  }
+
+  routes(scope: Scope = {}): RouteRow[] {
+    const now = scope.now ?? Date.now();
+    const range = rangeFor(this.store, now, scope.window ?? 60);
+    const seconds = range.to - range.from + 1;
+    const rows: RouteRow[] = [];
+    let totalTime = 0;
+    const sums: number[] = [];
+    for (const r of this.routeStates(scope.service)) {
+      const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
+      const acc = { requests: 0, errors: 0 };
+      this.accRoute(r, range, range.from, range.to, acc, h);
+      if (acc.requests === 0) continue;
+      totalTime += h.sum;
+      sums.push(h.sum);
+      rows.push({
+        route: r.route,
+        method: r.method,
+        rps: acc.requests / seconds,
+        errorRate: acc.errors / acc.requests,
+        latency: { p50: q(h, 0.5), p90: q(h, 0.9), p99: q(h, 0.99) },
+        timeShare: 0,
+        service: r.service,
+        requests: acc.requests,
+        errors: acc.errors,
+        p999: q(h, 0.999),
+        mean: h.count > 0 ? h.sum / h.count : null,
+      });
+    }
+    rows.forEach((row, i) => (row.timeShare = totalTime > 0 ? sums[i] / totalTime : 0));
+    rows.sort((a, b) => b.timeShare - a.timeShare || b.rps - a.rps);
+    return rows;
+  }
+
+  services(now = Date.now()): ServiceInfo[] {
+    const out: ServiceInfo[] = [];
+    for (const s of this.store.services.values()) {
+      let up = 0;
+      for (const n of s.nodes.values()) if (this.isUp(n, now)) up++;
+      out.push({
+        name: s.name,
+        nodesUp: up,
+        nodesDown: s.nodes.size - up,
+        series: s.seriesKeys.size,
+        seriesCap: this.store.options.maxSeriesPerService,
+        instanceSeries: s.series,
+        foldedSeries: s.foldedSeries,
+        foldedPoints: s.foldedPoints,
+        routes: s.routes.size,
+        lastSeen: s.lastSeen,
+      });
+    }
+    out.sort((a, b) => a.name.localeCompare(b.name));
+    return out;
+  }
+
+  /** Chart series: one line per fleet / service / node / route, one point per step. */
+  series(query: SeriesQuery): Series {
+    const now = query.now ?? Date.now();
+    const window = query.window ?? 300;
+    const range = rangeFor(this.store, now, window, query.step);
+    const by: SeriesBy = query.by ?? 'fleet';
+    const steps: number[] = [];
+    // steps aligned to multiples of the step, the last one ending at range.to
+    const firstStep = Math.floor(range.from / range.step) * range.step;
+    for (let t = firstStep; t <= range.to; t += range.step) steps.push(t);
+    const lines: SeriesLine[] = [];
+    const metric = query.metric;
+    const nodeMetric = GAUGE_FIELD[metric] !== undefined || metric === 'gcShare' || by === 'node';
+    if (nodeMetric) {
+      const groups = new Map<string, { key: Record<string, string>; nodes: NodeState[] }>();
+      for (const n of this.nodeStates(query.service)) {
+        if (query.instance !== undefined && n.meta.instance !== query.instance) continue;
+        const id = by === 'node' ? n.meta.service + '\0' + n.meta.instance : by === 'service' ? n.meta.service : '';
+        const key: Record<string, string> =
+          by === 'node' ? { instance: n.meta.instance, service: n.meta.service } : by === 'service' ? { service: n.meta.service } : {};
+        let g = groups.get(id);
+        if (g === undefined) groups.set(id, (g = { key, nodes: [] }));
+        g.nodes.push(n);
+      }
+      if (by === 'route' && GAUGE_FIELD[metric] !== undefined) {
+        // gauges have no route: one fleet line
+      }
+      for (const g of groups.values()) lines.push({ key: g.key, points: steps.map((t) => [t * 1000, this.nodeStep(g.nodes, metric, range, t)]) });
+    } else if (metric === 'eventLoopDelay.p99' || metric === 'eventLoopDelay.max') {
+      const groups = by === 'service' ? this.servicesOf(query.service).map((s) => [s]) : [this.servicesOf(query.service)];
+      for (const g of groups) {
+        const key: Record<string, string> = by === 'service' ? { service: g[0]?.name ?? '' } : {};
+        lines.push({
+          key,
+          points: steps.map((t) => {
+            const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
+            for (const s of g) {
+              forEachSlot(this.store, range.tier, Math.max(t, range.from), Math.min(t + range.step - 1, range.to), (k, slot) => {
+                const e = s.el[k].get(slot);
+                if (e !== undefined) h.merge(e);
+              });
+            }
+            if (h.count === 0) return [t * 1000, null];
+            return [t * 1000, metric === 'eventLoopDelay.max' ? (Number.isFinite(h.max) ? h.max : null) : q(h, 0.99)];
+          }),
+        });
+      }
+    } else {
+      const groups = new Map<string, { key: Record<string, string>; routes: RouteState[] }>();
+      for (const r of this.routeStates(query.service)) {
+        if (query.route !== undefined && r.route !== query.route) continue;
+        if (query.method !== undefined && r.method !== query.method) continue;
+        const id = by === 'route' ? r.service + '\0' + r.method + ' ' + r.route : by === 'service' ? r.service : '';
+        const key: Record<string, string> = by === 'route' ? { route: r.route, method: r.method, service: r.service } : by === 'service' ? { service: r.service } : {};
+        let g = groups.get(id);
+        if (g === undefined) groups.set(id, (g = { key, routes: [] }));
+        g.routes.push(r);
+      }
+      if (groups.size === 0 && by === 'fleet') groups.set('', { key: {}, routes: [] });
+      for (const g of groups.values()) {
+        lines.push({
+          key: g.key,
+          points: steps.map((t) => {
+            const a = Math.max(t, range.from);
+            const b = Math.min(t + range.step - 1, range.to);
+            const acc = { requests: 0, errors: 0 };
+            const h = metric in QUANTILE ? new StoreHistogram(this.store.options.fleetScale, 2048, 0) : undefined;
+            for (const r of g.routes) this.accRoute(r, range, a, b, acc, h);
+            if (metric === 'rps') return [t * 1000, acc.requests / (b - a + 1)];
+            if (metric === 'errorRate') return [t * 1000, acc.requests > 0 ? acc.errors / acc.requests : null];
+            return [t * 1000, h !== undefined && h.count > 0 ? q(h, QUANTILE[metric]) : null];
+          }),
+        });
+      }
+    }
+    const limit = query.limit ?? 50;
+    let truncated = 0;
+    if (lines.length > limit) {
+      const mean = (l: SeriesLine) => {
+        let s = 0;
+        for (const p of l.points) s += p[1] ?? 0;
+        return s;
+      };
+      lines.sort((x, y) => mean(y) - mean(x));
+      truncated = lines.length - limit;
+      lines.length = limit;
+    }
+    return { metric, by, step: range.step, series: lines, window: range.to - range.from + 1, truncated };
+  }
+
+  /** One step of a node-derived metric over a group of nodes (mean across nodes). */
+  private nodeStep(nodes: NodeState[], metric: SeriesMetric, range: Range, t: number): number | null {
+    const a = Math.max(t, range.from);
+    const b = Math.min(t + range.step - 1, range.to);
+    const sub: Range = { from: a, to: b, step: range.step, tier: range.tier };
+    const seconds = b - a + 1;
+    let sum = 0;
+    let n = 0;
+    for (const node of nodes) {
+      let v: number | null;
+      switch (metric) {
+        case 'rps':
+          v = this.nodeSum(node, NodeField.requests, sub) / seconds;
+          break;
+        case 'errorRate': {
+          const r = this.nodeSum(node, NodeField.requests, sub);
+          v = r > 0 ? this.nodeSum(node, NodeField.errors, sub) / r : null;
+          break;
+        }
+        case 'gcShare':
+          v = this.nodeSum(node, NodeField.gcTime, sub) / seconds;
+          break;
+        case 'latency.p50':
+        case 'latency.p90':
+        case 'latency.p99':
+        case 'latency.p999': {
+          const field = metric === 'latency.p50' ? NodeField.p50 : NodeField.p99;
+          if (seconds >= 10 && range.tier === 0) {
+            const h = this.nodeHistograms(node, sub).lat;
+            v = h.count > 0 ? q(h, QUANTILE[metric]) : null;
+          } else v = this.nodeMax(node, field, sub);
+          break;
+        }
+        case 'eventLoopDelay.p99':
+          v = this.nodeMax(node, NodeField.elP99, sub);
+          break;
+        case 'eventLoopDelay.max':
+          v = this.nodeMax(node, NodeField.elMax, sub);
+          break;
+        default:
+          v = this.nodeMean(node, GAUGE_FIELD[metric] ?? NodeField.elu, sub);
+      }
+      if (v !== null && Number.isFinite(v)) {
+        sum += v;
+        n++;
+      }
+    }
+    // rps adds up across nodes; everything else is the mean per node
+    if (n === 0) return null;
+    return metric === 'rps' ? sum : sum / n;
+  }
+
+  /** Per-second rows of each node in scope over the window (at most the finest tier's retention). */
+  nodeSeconds(scope: Scope & { instance?: string } = {}): NodeSeconds[] {
+    const now = scope.now ?? Date.now();
+    const window = Math.min(scope.window ?? 60, this.store.options.tiers[0].retention);
+    const to = Math.floor(now / 1000) - 1;
+    const from = to - window + 1;
+    const names = Object.keys(NodeField) as NodeFieldName[];
+    const out: NodeSeconds[] = [];
+    for (const n of this.nodeStates(scope.service)) {
+      if (scope.instance !== undefined && n.meta.instance !== scope.instance) continue;
+      const times: number[] = [];
+      const values = {} as Record<NodeFieldName, (number | null)[]>;
+      for (const f of names) values[f] = [];
+      for (let t = from; t <= to; t++) {
+        times.push(t * 1000);
+        for (const f of names) {
+          const v = n.tiers[0].get(t, NodeField[f]);
+          values[f].push(Number.isNaN(v) ? null : v);
+        }
+      }
+      out.push({ instance: n.meta.instance, service: n.meta.service, host: n.meta.host, up: this.isUp(n, now), times, values });
+    }
+    return out;
+  }
+
+  /** Per-second fleet-level numbers of each route in scope over the window. */
+  routeSeconds(scope: Scope = {}): RouteSeconds[] {
+    const now = scope.now ?? Date.now();
+    const window = Math.min(scope.window ?? 60, this.store.options.tiers[0].retention);
+    const to = Math.floor(now / 1000) - 1;
+    const from = to - window + 1;
+    const out: RouteSeconds[] = [];
+    for (const r of this.routeStates(scope.service)) {
+      const row: RouteSeconds = { service: r.service, method: r.method, route: r.route, times: [], requests: [], errors: [], p50: [], p99: [] };
+      for (let t = from; t <= to; t++) {
+        const s = r.tiers[0].get(t);
+        row.times.push(t * 1000);
+        row.requests.push(s?.requests ?? 0);
+        row.errors.push(s?.errors ?? 0);
+        row.p50.push(s !== undefined ? q(s.hist, 0.5) : null);
+        row.p99.push(s !== undefined ? q(s.hist, 0.99) : null);
+      }
+      out.push(row);
+    }
+    return out;
+  }
+
+  /** Request counts per latency bucket per step (log-spaced buckets, 4 per doubling), from merged histograms. */
+  heatmap(query: HeatmapQuery = {}): Heatmap {
+    const now = query.now ?? Date.now();
+    const window = query.window ?? 300;
+    const tiers = this.store.options.tiers;
+    const hstep = tiers.length > 1 ? tiers[1].step : tiers[0].step;
+    let step = query.step;
+    if (query.instance !== undefined) step = Math.max(step ?? hstep, hstep);
+    const range = rangeFor(this.store, now, query.instance !== undefined ? Math.min(window, tiers[0].retention) : window, step);
+    const firstStep = Math.floor(range.from / range.step) * range.step;
+    const stepHists: StoreHistogram[] = [];
+    const times: number[] = [];
+    for (let t = firstStep; t <= range.to; t += range.step) {
+      times.push(t * 1000);
+      const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
+      const a = Math.max(t, range.from);
+      const b = Math.min(t + range.step - 1, range.to);
+      if (query.instance !== undefined) {
+        for (const n of this.nodeStates(query.service)) {
+          if (n.meta.instance === query.instance) h.merge(this.nodeHistograms(n, { from: a, to: b, step: range.step, tier: 0 }).lat);
+        }
+      } else {
+        const acc = { requests: 0, errors: 0 };
+        for (const r of this.routeStates(query.service)) {
+          if (query.route !== undefined && r.route !== query.route) continue;
+          if (query.method !== undefined && r.method !== query.method) continue;
+          this.accRoute(r, range, a, b, acc, h);
+        }
+      }
+      stepHists.push(h);
+    }
+    // bucket edges at scale 2 (2^(1/4) apart) over the range that has data
+    const SCALE = 2;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const h of stepHists) {
+      h.forEachBucket((lower, upper) => {
+        if (upper === 0) return;
+        if (lower < lo) lo = lower;
+        if (upper > hi) hi = upper;
+      });
+    }
+    if (!(lo < hi)) return { step: range.step, window: range.to - range.from + 1, times, bounds: [], counts: times.map(() => []), maxCount: 0, p50: times.map(() => null), p99: times.map(() => null) };
+    const idx = (v: number) => Math.floor(Math.log2(v) * 2 ** SCALE + 1e-9);
+    const first = idx(lo);
+    let last = Math.ceil(Math.log2(hi) * 2 ** SCALE - 1e-9);
+    if (last - first > 160) last = first + 160;
+    const bounds: number[] = [];
+    for (let i = first; i <= last; i++) bounds.push(2 ** (i / 2 ** SCALE));
+    let maxCount = 0;
+    const counts = stepHists.map((h) => {
+      const row = new Array<number>(bounds.length - 1).fill(0);
+      h.forEachBucket((lower, upper, n) => {
+        const mid = upper === 0 ? lo : Math.sqrt(lower * upper);
+        const i = Math.min(Math.max(idx(mid) - first, 0), row.length - 1);
+        row[i] += n;
+      });
+      for (const c of row) if (c > maxCount) maxCount = c;
+      return row;
+    });
+    return {
+      step: range.step,
+      window: range.to - range.from + 1,
+      times,
+      bounds,
+      counts,
+      maxCount,
+      p50: stepHists.map((h) => (h.count > 0 ? q(h, 0.5) : null)),
+      p99: stepHists.map((h) => (h.count > 0 ? q(h, 0.99) : null)),
+    };
+  }
+}

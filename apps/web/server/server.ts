@@ -1,0 +1,314 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { FleetStore } from './store/FleetStore.js';
+import type { StoreOptions } from './store/config.js';
+import { Persistence } from './store/persist.js';
+import { FleetView } from './query/FleetView.js';
+import { ApiRouter, sendJson } from './api/router.js';
+import { mountApi } from './api/handlers.js';
+import type { Status } from './api/types.js';
+import { LiveStream } from './live/stream.js';
+import { Applier } from './ingest/apply.js';
+import { IngestStats } from './ingest/stats.js';
+import { OtlpReceiver } from './ingest/receiver.js';
+import { stateBytes, type SeriesState } from './ingest/series.js';
+import { SelfMonitor } from './status.js';
+import { SESSION_COOKIE, cookie, tokenMatches } from './auth.js';
+import { mountModules } from './modules.js';
+import type { DashboardContext, MountedModule } from './context.js';
+
+export interface ServerOptions {
+  /** UI + API port (PORT); 0 picks a free one. Default 3000. */
+  port?: number;
+  /** OTLP/HTTP receiver port (PERF_OTLP_PORT); 0 picks a free one. Default 4318. */
+  otlpPort?: number;
+  /** bind address; default all interfaces */
+  host?: string;
+  /** SQLite directory (PERF_DATA_DIR); `null` keeps everything in memory. Default ./data */
+  dataDir?: string | null;
+  /** serve the Next.js UI (needs a built `.next`); default true */
+  ui?: boolean;
+  apiToken?: string;
+  ingestToken?: string;
+  /** PERF_MAX_BODY_BYTES, default 8 MiB */
+  maxBodyBytes?: number;
+  /** requests being read or queued before 429 (PERF_INGEST_QUEUE), default 256 */
+  ingestQueue?: number;
+  store?: Partial<StoreOptions>;
+  /** mount server/diagnose and server/alerts (default true), or only the named ones */
+  modules?: boolean | string[];
+  /** ms between SQLite flushes; default 2000 */
+  flushIntervalMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface RunningServer {
+  port: number;
+  otlpPort: number;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  otlpUrl: string;
+  store: FleetStore;
+  view: FleetView;
+  router: ApiRouter;
+  live: LiveStream;
+  stats: IngestStats;
+  persistence: Persistence | undefined;
+  /** Stops accepting, applies queued exports, flushes SQLite, closes everything. */
+  close(): Promise<void>;
+}
+
+const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const VERSION = '0.1.0';
+
+/** The UI's build marker; `pnpm start` builds when it is missing. */
+export function uiBuilt(dir = WEB_DIR): boolean {
+  return existsSync(join(dir, '.next', 'BUILD_ID'));
+}
+
+/** Starts the dashboard process: API (+ UI) on `port`, OTLP receiver on `otlpPort`. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? ((m: string) => console.log(m));
+  const ui = options.ui ?? true;
+  let nextHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  let nextApp: { close?: () => Promise<void> } | undefined;
+  if (ui) {
+    if (!uiBuilt()) {
+      const err = new Error(`the UI is not built (${join(WEB_DIR, '.next', 'BUILD_ID')} is missing): run "pnpm --filter @perf/web run build", or use "pnpm start", which builds it`);
+      (err as Error & { code: string }).code = 'PERF_UI_NOT_BUILT';
+      throw err;
+    }
+    process.env.NEXT_TELEMETRY_DISABLED = '1';
+    const next = (await import('next')).default as unknown as (o: { dev: boolean; dir: string }) => {
+      prepare(): Promise<void>;
+      getRequestHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+      close?: () => Promise<void>;
+    };
+    const app = next({ dev: false, dir: WEB_DIR });
+    await app.prepare();
+    nextHandler = app.getRequestHandler();
+    nextApp = app;
+  }
+
+  const store = new FleetStore(options.store);
+  let persistence: Persistence | undefined;
+  const dataDir = options.dataDir === null ? undefined : resolve(options.dataDir ?? './data');
+  if (dataDir !== undefined) {
+    persistence = Persistence.open(dataDir, log);
+    const loaded = persistence.load(store);
+    if (loaded.slots > 0) log(`perf: loaded ${loaded.slots} stored slots (${loaded.nodes} nodes, ${loaded.routes} routes) from ${persistence.file}`);
+    store.sink = persistence.sink;
+  }
+  const view = new FleetView(store);
+  const stats = new IngestStats();
+  const applier = new Applier(store, stats);
+  const receiver = new OtlpReceiver(applier, stats, {
+    maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
+    ingestToken: options.ingestToken || undefined,
+    queueCapacity: options.ingestQueue ?? 256,
+    queueBytes: 128 * 1024 * 1024,
+    maxPoints: 1_000_000,
+  });
+  const live = new LiveStream(view);
+  const router = new ApiRouter();
+  const monitor = new SelfMonitor();
+  const startedAt = Date.now();
+  const tickFns: ((now: number) => void)[] = [];
+
+  const status = (): Status => {
+    const now = Date.now();
+    const [rps, pps] = stats.rates(now);
+    let nodes = 0;
+    let up = 0;
+    let series = 0;
+    let folded = 0;
+    for (const s of store.services.values()) {
+      nodes += s.nodes.size;
+      series += s.series;
+      folded += s.foldedSeries;
+      for (const n of s.nodes.values()) if (view.isUp(n, now)) up++;
+    }
+    const bytes = store.bytes((n) => {
+      let b = 0;
+      for (const st of n.states.values()) b += stateBytes(st as SeriesState) + 80;
+      return b;
+    });
+    const mem = process.memoryUsage();
+    return {
+      version: VERSION,
+      uptime: (now - startedAt) / 1000,
+      now,
+      ingest: {
+        requestsPerSecond: rps,
+        pointsPerSecond: pps,
+        requests: stats.requests,
+        points: stats.points,
+        rejectedPoints: stats.rejectedPoints,
+        rejectedByReason: stats.rejectedByReason,
+        refusedRequests: stats.refusedRequests,
+        duplicatePoints: stats.duplicatePoints,
+        outOfOrderPoints: stats.outOfOrderPoints,
+        resets: stats.resets,
+        queueDepth: receiver.depth,
+        queueCapacity: options.ingestQueue ?? 256,
+      },
+      store: {
+        services: store.services.size,
+        nodes,
+        nodesUp: up,
+        series,
+        bytes,
+        bytesPerSeries: series > 0 ? bytes / series : 0,
+        tiers: store.options.tiers.map((t) => ({ step: t.step, retention: t.retention })),
+        foldedSeries: folded,
+        lastFlush: persistence?.lastFlush ?? null,
+        persistence: persistence ? 'sqlite' : 'memory',
+        dataDir: dataDir ?? null,
+      },
+      process: { rss: mem.rss, heapUsed: mem.heapUsed, eventLoopDelay: monitor.eventLoopDelay(), elu: monitor.utilization() },
+      stream: { clients: live.clientCount, lastEventId: live.lastEventId },
+    };
+  };
+
+  mountApi(router, { view, live, status, apiToken: options.apiToken || undefined });
+
+  const ctx: DashboardContext = {
+    store,
+    view,
+    router,
+    persistence,
+    dataDir,
+    onTick: (fn) => tickFns.push(fn),
+    setFindingsSource: (fn) => (live.findings = fn),
+    setAlertsFiringSource: (fn) => (live.alertsFiring = fn),
+  };
+  let modules: MountedModule[] = [];
+  if (options.modules !== false) modules = await mountModules(ctx, Array.isArray(options.modules) ? options.modules : undefined);
+
+  const apiToken = options.apiToken || undefined;
+  const authed = (req: IncomingMessage): boolean =>
+    apiToken === undefined || tokenMatches(req.headers.authorization, apiToken) || tokenMatches(cookie(req.headers.cookie, SESSION_COOKIE), apiToken);
+
+  const web = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path.startsWith('/api/')) {
+      if (!authed(req) && path !== '/api/v1/login') {
+        sendJson(res, 401, { error: { code: 'PERF_API_UNAUTHORIZED', message: 'send "Authorization: Bearer <PERF_API_TOKEN>" or log in at /login' } }, { 'www-authenticate': 'Bearer' });
+        return;
+      }
+      void router.handle(req, res);
+      return;
+    }
+    if (nextHandler === undefined) {
+      sendJson(res, 404, { error: { code: 'PERF_UI_DISABLED', message: 'the UI is not served by this process (started with ui: false); the API is under /api/v1' } });
+      return;
+    }
+    const open = path === '/login' || path.startsWith('/_next/') || path === '/favicon.ico' || path === '/robots.txt';
+    if (!open && !authed(req)) {
+      res.writeHead(302, { location: `/login?next=${encodeURIComponent(req.url ?? '/')}` });
+      res.end();
+      return;
+    }
+    nextHandler(req, res).catch((err) => {
+      console.error('perf: UI request failed:', err);
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'PERF_UI_ERROR', message: 'the page failed to render; see the dashboard log' } });
+    });
+  });
+  web.keepAliveTimeout = 65_000;
+  const otlp = createServer(receiver.handle);
+  otlp.keepAliveTimeout = 65_000;
+  // OTLP exporters keep connections open; headers must arrive promptly, bodies may stream
+  otlp.headersTimeout = 30_000;
+  otlp.requestTimeout = 60_000;
+
+  const host = options.host;
+  await listen(web, options.port ?? 3000, host);
+  await listen(otlp, options.otlpPort ?? 4318, host);
+
+  // the tick: a few ms after each second boundary, so that second's data is complete in snapshots
+  let timer: NodeJS.Timeout | undefined;
+  let ticks = 0;
+  const flushEvery = Math.max(1, Math.round((options.flushIntervalMs ?? 2000) / 1000));
+  const tick = () => {
+    const now = Date.now();
+    try {
+      store.tick(now);
+      live.publish(now);
+      for (const fn of tickFns) {
+        try {
+          fn(now);
+        } catch (err) {
+          console.error('perf: tick handler failed:', err);
+        }
+      }
+      ticks++;
+      if (persistence !== undefined && ticks % flushEvery === 0) persistence.flush(now);
+      if (persistence !== undefined && ticks % 60 === 0) persistence.prune(store, now);
+    } catch (err) {
+      console.error('perf: tick failed:', err);
+    }
+    timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 20);
+  };
+  timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 20);
+
+  const port = (web.address() as AddressInfo).port;
+  const otlpPort = (otlp.address() as AddressInfo).port;
+  let closed: Promise<void> | undefined;
+  return {
+    port,
+    otlpPort,
+    url: `http://127.0.0.1:${port}`,
+    otlpUrl: `http://127.0.0.1:${otlpPort}`,
+    store,
+    view,
+    router,
+    live,
+    stats,
+    persistence,
+    close: () =>
+      (closed ??= (async () => {
+        clearTimeout(timer);
+        receiver.close();
+        receiver.drainNow();
+        for (const m of modules) {
+          try {
+            await m.close?.();
+          } catch (err) {
+            console.error('perf: module close failed:', err);
+          }
+        }
+        live.close();
+        monitor.close();
+        const stopped = Promise.all([stop(web), stop(otlp)]);
+        if (persistence !== undefined) {
+          // settle everything still open so the last seconds are kept, then write and close
+          store.tick(Date.now() + store.options.settleSeconds * 1000);
+          persistence.flush();
+          persistence.close();
+        }
+        await nextApp?.close?.();
+        await stopped;
+      })()),
+  };
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function stop(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  });
+}

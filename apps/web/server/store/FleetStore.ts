@@ -1,0 +1,283 @@
+import { StoreHistogram } from './histogram.js';
+import type { SparseDelta } from './delta.js';
+import { NodeState, type NodeMeta, type FieldRing } from './node.js';
+import { SlotMap, newRequestSlot, requestSlotBytes, type RequestSlot } from './slots.js';
+import { defaultStoreOptions, type StoreOptions } from './config.js';
+
+/** The fleet-level request series of one route of one service, in every tier. */
+export class RouteState {
+  readonly tiers: SlotMap<RequestSlot>[];
+  lastSeen = 0;
+  /** set when the store dropped this route (no data left in any tier); holders re-resolve it */
+  dropped = false;
+  constructor(
+    readonly service: string,
+    readonly method: string,
+    readonly route: string,
+    options: StoreOptions,
+  ) {
+    this.tiers = options.tiers.map((t) => new SlotMap<RequestSlot>(t.step, Math.ceil(t.retention / t.step)));
+  }
+  get bytes(): number {
+    let b = 200;
+    for (const t of this.tiers) for (const s of t.slots.values()) b += requestSlotBytes(s);
+    return b;
+  }
+}
+
+/** One service: its nodes, routes and fleet event-loop histograms. */
+export class ServiceState {
+  readonly nodes = new Map<string, NodeState>();
+  readonly routes = new Map<string, RouteState>();
+  /** fleet event-loop delay histogram per slot, per tier */
+  readonly el: SlotMap<StoreHistogram>[];
+  /** distinct series keys (metric + attributes) → how many of the service's nodes hold one; the cap applies to its size */
+  readonly seriesKeys = new Map<string, number>();
+  /** per-instance series held (ingest states, one per node per key): what memory follows */
+  series = 0;
+  /** distinct series folded by the cap (counted up to FOLD_TRACK_LIMIT distinct keys, then by points) */
+  foldedSeries = 0;
+  foldedPoints = 0;
+  readonly foldedKeys = new Set<string>();
+  lastSeen = 0;
+  constructor(
+    readonly name: string,
+    options: StoreOptions,
+  ) {
+    this.el = options.tiers.map((t) => new SlotMap<StoreHistogram>(t.step, Math.ceil(t.retention / t.step)));
+  }
+}
+
+/** Where settled slots go (SQLite persistence); the store works without one. */
+export interface StoreSink {
+  route(tier: number, route: RouteState, slot: number, data: RequestSlot): void;
+  node(tier: number, node: NodeState, slot: number, row: Float32Array): void;
+  eventLoop(tier: number, service: string, slot: number, hist: StoreHistogram): void;
+  nodeRemoved(node: NodeState): void;
+}
+
+const FOLD_TRACK_LIMIT = 100_000;
+/** the route series that folded (over-cap) traffic of a service lands in */
+export const FOLDED_ROUTE = 'other';
+
+/**
+ * The in-memory fleet store. Writes come from ingest (already de-cumulated deltas); reads from query/.
+ * Time: `t` are Unix seconds, slot numbers are `floor(t / step)` per tier.
+ */
+export class FleetStore {
+  readonly options: StoreOptions;
+  readonly services = new Map<string, ServiceState>();
+  sink: StoreSink | undefined;
+  /** every second ≤ this is settled (rolled into node rows and handed to the sink) */
+  settledUntil: number;
+  /** per tier k ≥ 1: slots < this are rolled up */
+  readonly rolledUntil: number[];
+  readonly startedAt = Date.now();
+
+  constructor(options: Partial<StoreOptions> = {}, now = Date.now()) {
+    this.options = defaultStoreOptions(options);
+    const nowSec = Math.floor(now / 1000);
+    this.settledUntil = nowSec - this.options.settleSeconds;
+    this.rolledUntil = this.options.tiers.map((t) => Math.floor((this.settledUntil + 1) / t.step));
+  }
+
+  service(name: string): ServiceState {
+    let s = this.services.get(name);
+    if (s === undefined) {
+      s = new ServiceState(name, this.options);
+      this.services.set(name, s);
+    }
+    return s;
+  }
+
+  /** The node, created on first sight; undefined when the service is at its instance cap (folded). */
+  node(service: ServiceState, meta: NodeMeta, now: number): NodeState | undefined {
+    let n = service.nodes.get(meta.instance);
+    if (n === undefined) {
+      if (service.nodes.size >= this.options.maxNodesPerService) return undefined;
+      n = new NodeState(meta, this.options.tiers, this.options.nodeScale, now);
+      service.nodes.set(meta.instance, n);
+    }
+    n.lastSeen = now;
+    if (now > service.lastSeen) service.lastSeen = now;
+    return n;
+  }
+
+  route(service: ServiceState, method: string, route: string): RouteState {
+    const key = method + ' ' + route;
+    let r = service.routes.get(key);
+    if (r === undefined) {
+      r = new RouteState(service.name, method, route, this.options);
+      service.routes.set(key, r);
+    }
+    return r;
+  }
+
+  /** Counts a folded series point (and the series, the first time its key is seen). */
+  fold(service: ServiceState, key: string): void {
+    service.foldedPoints++;
+    if (service.foldedKeys.size < FOLD_TRACK_LIMIT) {
+      if (!service.foldedKeys.has(key)) {
+        service.foldedKeys.add(key);
+        service.foldedSeries++;
+      }
+    } else {
+      service.foldedSeries = Math.max(service.foldedSeries, service.foldedKeys.size);
+    }
+  }
+
+  /** Adds a request-duration delta of second t to the route (fleet level) and the node. */
+  addRequests(route: RouteState, node: NodeState | undefined, t: number, delta: SparseDelta, isError: boolean): void {
+    let slot = route.tiers[0].get(t);
+    if (slot === undefined) {
+      slot = newRequestSlot(this.options.fleetScale);
+      route.tiers[0].set(t, slot);
+    }
+    slot.requests += delta.count;
+    if (isError) slot.errors += delta.count;
+    slot.hist.mergeSparse(delta);
+    if (t > route.lastSeen) route.lastSeen = t;
+    if (node !== undefined) {
+      node.openSecond(t).lat.mergeSparse(delta);
+      node.addField(t, 0, delta.count);
+      if (isError) node.addField(t, 1, delta.count);
+      node.addField(t, 14, delta.sum);
+    }
+  }
+
+  /** Adds an event-loop delay delta of second t to the service (fleet) and the node. */
+  addEventLoop(service: ServiceState, node: NodeState | undefined, t: number, delta: SparseDelta): void {
+    let h = service.el[0].get(t);
+    if (h === undefined) {
+      h = new StoreHistogram(this.options.fleetScale, 2048, 0);
+      service.el[0].set(t, h);
+    }
+    h.mergeSparse(delta);
+    if (node !== undefined) node.openSecond(t).el.mergeSparse(delta);
+  }
+
+  /** Settles seconds, rolls tiers up, drops nodes past retention. Called once a second. */
+  tick(now = Date.now()): void {
+    const nowSec = Math.floor(now / 1000);
+    const until = nowSec - this.options.settleSeconds;
+    const tiers = this.options.tiers;
+    const histStep = tiers.length > 1 ? tiers[1].step : tiers[0].step;
+    const histCapacity = Math.ceil(tiers[0].retention / histStep);
+    const sink = this.sink;
+    for (const svc of this.services.values()) {
+      for (const [id, node] of svc.nodes) {
+        if (now - node.lastSeen > this.options.nodeRetentionMs) {
+          svc.nodes.delete(id);
+          svc.series -= node.states.size;
+          for (const key of node.states.keys()) {
+            const refs = (svc.seriesKeys.get(key) ?? 1) - 1;
+            if (refs > 0) svc.seriesKeys.set(key, refs);
+            else svc.seriesKeys.delete(key);
+          }
+          sink?.nodeRemoved(node);
+          continue;
+        }
+        node.settle(until, histStep, histCapacity);
+        if (sink !== undefined) {
+          for (let t = this.settledUntil + 1; t <= until; t++) {
+            const row = node.tiers[0].row(t, false);
+            if (row !== undefined) sink.node(0, node, t, row);
+          }
+        }
+        node.tiers[0].prune(until);
+      }
+      for (const [key, route] of svc.routes) {
+        for (let t = this.settledUntil + 1; t <= until; t++) {
+          const s = route.tiers[0].get(t);
+          if (s === undefined) continue;
+          // settled: trim the growth headroom (and halve the bytes when counts are whole numbers)
+          s.hist.seal();
+          sink?.route(0, route, t, s);
+        }
+        route.tiers[0].prune(until);
+        if (route.tiers.every((t) => t.size === 0)) {
+          route.dropped = true;
+          svc.routes.delete(key);
+        }
+      }
+      for (let t = this.settledUntil + 1; t <= until; t++) {
+        const h = svc.el[0].get(t);
+        if (h === undefined) continue;
+        h.seal();
+        sink?.eventLoop(0, svc.name, t, h);
+      }
+      svc.el[0].prune(until);
+    }
+    if (until > this.settledUntil) this.settledUntil = until;
+    for (let k = 1; k < tiers.length; k++) {
+      const step = tiers[k].step;
+      while ((this.rolledUntil[k] + 1) * step <= this.settledUntil + 1) {
+        this.rollupSlot(k, this.rolledUntil[k]);
+        this.rolledUntil[k]++;
+      }
+    }
+    for (const [name, svc] of this.services) {
+      if (svc.nodes.size === 0 && svc.routes.size === 0 && now - svc.lastSeen > this.options.nodeRetentionMs) this.services.delete(name);
+    }
+  }
+
+  private rollupSlot(k: number, slot: number): void {
+    const ratio = this.options.tiers[k].step / this.options.tiers[k - 1].step;
+    const first = slot * ratio;
+    const sink = this.sink;
+    for (const svc of this.services.values()) {
+      for (const route of svc.routes.values()) {
+        let out: RequestSlot | undefined;
+        for (let s = first; s < first + ratio; s++) {
+          const src = route.tiers[k - 1].get(s);
+          if (src === undefined) continue;
+          out ??= newRequestSlot(this.options.fleetScale);
+          out.requests += src.requests;
+          out.errors += src.errors;
+          out.hist.merge(src.hist);
+        }
+        if (out !== undefined) {
+          out.hist.seal();
+          route.tiers[k].set(slot, out);
+          sink?.route(k, route, slot, out);
+        }
+        route.tiers[k].prune(slot);
+      }
+      let el: StoreHistogram | undefined;
+      for (let s = first; s < first + ratio; s++) {
+        const src = svc.el[k - 1].get(s);
+        if (src === undefined) continue;
+        el ??= new StoreHistogram(this.options.fleetScale, 2048, 0);
+        el.merge(src);
+      }
+      if (el !== undefined) {
+        el.seal();
+        svc.el[k].set(slot, el);
+        sink?.eventLoop(k, svc.name, slot, el);
+      }
+      svc.el[k].prune(slot);
+      for (const node of svc.nodes.values()) {
+        node.rollup(k, slot);
+        const row = node.tiers[k].row(slot, false);
+        if (row !== undefined && sink !== undefined) sink.node(k, node, slot, row);
+      }
+    }
+  }
+
+  /** Estimated bytes held by the store (typed arrays, slots, per-series state). */
+  bytes(stateBytes: (node: NodeState) => number): number {
+    let b = 0;
+    for (const svc of this.services.values()) {
+      b += 400;
+      for (const r of svc.routes.values()) b += r.bytes;
+      for (const t of svc.el) for (const h of t.slots.values()) b += h.bytes + 40;
+      for (const n of svc.nodes.values()) b += n.bytes + stateBytes(n);
+    }
+    return b;
+  }
+
+  /** The finest tier ring of a node (its per-second rows). */
+  static secondRing(node: NodeState): FieldRing {
+    return node.tiers[0];
+  }
+}

@@ -1,0 +1,82 @@
+/** Store settings. Times in seconds unless named otherwise. */
+export interface Tier {
+  /** resolution (s) */
+  step: number;
+  /** how far back the tier reaches (s) */
+  retention: number;
+}
+
+export interface StoreOptions {
+  /** Netdata-like tiers, finest first. Default: 1 s for 15 min, 10 s for 6 h, 1 min for 7 d. */
+  tiers: Tier[];
+  /**
+   * Distinct series per service (metric + attributes, across its instances) before new ones are folded
+   * (PERF_MAX_SERIES_PER_SERVICE). 1,000 instances exporting the same 50 series are 50 here.
+   */
+  maxSeriesPerService: number;
+  /** instances per service before new ones are folded (PERF_MAX_NODES_PER_SERVICE). */
+  maxNodesPerService: number;
+  /** a node is shown down after this long without data (ms). */
+  nodeDownAfterMs: number;
+  /** a down node and its data are dropped after this long without data (ms). */
+  nodeRetentionMs: number;
+  /** scale cap of fleet-level route and event-loop histograms (6 → 0.54% quantile error). */
+  fleetScale: number;
+  /** scale cap of per-node histograms (3 → 4.3%; node rows are for ranking, fleet numbers come from fleet histograms). */
+  nodeScale: number;
+  /** seconds a second stays open for late data before it is rolled up and persisted. */
+  settleSeconds: number;
+}
+
+export const DEFAULT_TIERS: Tier[] = [
+  { step: 1, retention: 15 * 60 },
+  { step: 10, retention: 6 * 3600 },
+  { step: 60, retention: 7 * 86400 },
+];
+
+export function defaultStoreOptions(overrides: Partial<StoreOptions> = {}): StoreOptions {
+  return {
+    tiers: DEFAULT_TIERS,
+    maxSeriesPerService: 10_000,
+    maxNodesPerService: 5_000,
+    nodeDownAfterMs: 10_000,
+    nodeRetentionMs: 15 * 60_000,
+    fleetScale: 6,
+    nodeScale: 3,
+    settleSeconds: 3,
+    ...overrides,
+  };
+}
+
+/** Parses `PERF_TIERS` like `1s:15m,10s:6h,1m:7d`. Throws with a sentence on bad input. */
+export function parseTiers(text: string): Tier[] {
+  const tiers = text.split(',').map((part) => {
+    const [step, retention] = part.trim().split(':');
+    const t = { step: parseDuration(step ?? ''), retention: parseDuration(retention ?? '') };
+    if (!(t.step > 0 && t.retention >= t.step)) throw new Error(`PERF_TIERS: "${part}" is not "<step>:<retention>", e.g. 1s:15m`);
+    return t;
+  });
+  for (let i = 1; i < tiers.length; i++) {
+    if (tiers[i].step % tiers[i - 1].step !== 0) throw new Error('PERF_TIERS: each step must be a multiple of the previous one');
+  }
+  return tiers;
+}
+
+/** `90`, `90s`, `15m`, `6h`, `7d` → seconds; NaN when malformed. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  switch (m[2]) {
+    case 'ms':
+      return n / 1000;
+    case 'm':
+      return n * 60;
+    case 'h':
+      return n * 3600;
+    case 'd':
+      return n * 86400;
+    default:
+      return n;
+  }
+}

@@ -1,0 +1,270 @@
+import { StoreHistogram } from './histogram.js';
+import type { Tier } from './config.js';
+
+/**
+ * The per-second numbers kept for each node: what the node table and per-node charts need, as Float32
+ * (a node's second costs F × 4 bytes; NaN = no data). Percentiles are computed from the node's own
+ * histogram of that second (scale-capped), never averaged across nodes.
+ */
+export const NodeField = {
+  requests: 0,
+  errors: 1,
+  p50: 2,
+  p99: 3,
+  elP99: 4,
+  elMax: 5,
+  elu: 6,
+  cpu: 7,
+  heapUsed: 8,
+  heapLimit: 9,
+  rss: 10,
+  handles: 11,
+  fds: 12,
+  /** seconds spent in GC */
+  gcTime: 13,
+  /** sum of request durations (s), for means and time share */
+  latencySum: 14,
+  elP50: 15,
+  /** process.open_file_descriptor.limit (the diagnosis's os-limits rule) */
+  fdLimit: 16,
+  /** longest GC pause in the second, s (upper bound from the GC histogram's buckets) */
+  gcPauseMax: 17,
+} as const;
+export const NODE_FIELDS = 18;
+export type NodeFieldName = keyof typeof NodeField;
+
+/** How each field rolls up into a coarser tier. */
+const SUMMED = new Set<number>([NodeField.requests, NodeField.errors, NodeField.gcTime, NodeField.latencySum]);
+const MAXED = new Set<number>([NodeField.elMax, NodeField.gcPauseMax]);
+/** percentile fields: recomputed from the merged histogram of the coarser slot */
+const FROM_HIST = new Set<number>([NodeField.p50, NodeField.p99, NodeField.elP99, NodeField.elP50]);
+
+const CHUNK = 64;
+/** node histograms stay at the tier-1 step (10 s) for this many slots, then merge COARSE to a slot */
+export const FINE_SLOTS = 30;
+export const COARSE = 6;
+
+/** Float32 rows in chunks of 64 slots, so memory follows how long the node has been seen. */
+export class FieldRing {
+  readonly chunks = new Map<number, Float32Array>();
+  constructor(
+    readonly step: number,
+    readonly capacity: number,
+  ) {}
+
+  row(slot: number, create: boolean): Float32Array | undefined {
+    const c = Math.floor(slot / CHUNK);
+    let chunk = this.chunks.get(c);
+    if (chunk === undefined) {
+      if (!create) return undefined;
+      chunk = new Float32Array(CHUNK * NODE_FIELDS).fill(NaN);
+      this.chunks.set(c, chunk);
+    }
+    const at = (slot - c * CHUNK) * NODE_FIELDS;
+    return chunk.subarray(at, at + NODE_FIELDS);
+  }
+
+  /** Adds to a field (NaN counts as 0); no view allocated, this is on the ingest path. */
+  add(slot: number, field: number, value: number): void {
+    const c = Math.floor(slot / CHUNK);
+    let chunk = this.chunks.get(c);
+    if (chunk === undefined) {
+      chunk = new Float32Array(CHUNK * NODE_FIELDS).fill(NaN);
+      this.chunks.set(c, chunk);
+    }
+    const at = (slot - c * CHUNK) * NODE_FIELDS + field;
+    const v = chunk[at];
+    chunk[at] = v !== v ? value : v + value;
+  }
+
+  set(slot: number, field: number, value: number): void {
+    const c = Math.floor(slot / CHUNK);
+    let chunk = this.chunks.get(c);
+    if (chunk === undefined) {
+      chunk = new Float32Array(CHUNK * NODE_FIELDS).fill(NaN);
+      this.chunks.set(c, chunk);
+    }
+    chunk[(slot - c * CHUNK) * NODE_FIELDS + field] = value;
+  }
+
+  get(slot: number, field: number): number {
+    const c = this.chunks.get(Math.floor(slot / CHUNK));
+    if (c === undefined) return NaN;
+    return c[(slot - Math.floor(slot / CHUNK) * CHUNK) * NODE_FIELDS + field];
+  }
+
+  prune(newestSlot: number): void {
+    const cutoffChunk = Math.floor((newestSlot - this.capacity) / CHUNK);
+    for (const k of this.chunks.keys()) if (k < cutoffChunk) this.chunks.delete(k);
+  }
+
+  get bytes(): number {
+    return this.chunks.size * (CHUNK * NODE_FIELDS * 4 + 80);
+  }
+}
+
+/** A node's histograms for one slot (latency over all routes, event-loop delay). */
+export interface NodeHists {
+  lat: StoreHistogram;
+  el: StoreHistogram;
+}
+
+export interface NodeMeta {
+  service: string;
+  instance: string;
+  host: string;
+  pid: number | null;
+  version: string | null;
+}
+
+/** Everything the store keeps about one process. */
+export class NodeState {
+  readonly meta: NodeMeta;
+  firstSeen: number;
+  /** Unix ms of the last export */
+  lastSeen: number;
+  /** one FieldRing per tier */
+  readonly tiers: FieldRing[];
+  /** open seconds (not yet settled): histograms per second */
+  readonly open = new Map<number, NodeHists>();
+  /** settled histograms per tier-1 slot (10 s) for the last 5 minutes, for window percentiles */
+  readonly hists: Map<number, NodeHists> = new Map();
+  /** older ones merged six to a slot (60 s), up to the finest tier's retention: a third of the memory */
+  readonly coarse: Map<number, NodeHists> = new Map();
+  /** per-series ingest state (cumulative → delta, duplicates), keyed by metric + attributes; owned by ingest */
+  readonly states = new Map<string, unknown>();
+
+  constructor(
+    meta: NodeMeta,
+    tiers: Tier[],
+    private readonly scale: number,
+    now: number,
+  ) {
+    this.meta = meta;
+    this.firstSeen = now;
+    this.lastSeen = now;
+    this.tiers = tiers.map((t) => new FieldRing(t.step, Math.ceil(t.retention / t.step)));
+  }
+
+  /** The open histograms of second `t` (s). */
+  openSecond(t: number): NodeHists {
+    let h = this.open.get(t);
+    if (h === undefined) {
+      h = { lat: new StoreHistogram(this.scale, 512, 0), el: new StoreHistogram(this.scale, 512, 0) };
+      this.open.set(t, h);
+    }
+    return h;
+  }
+
+  /** Sets a gauge field for second t (last write wins). */
+  setField(t: number, field: number, value: number): void {
+    this.tiers[0].set(t, field, value);
+  }
+
+  addField(t: number, field: number, value: number): void {
+    this.tiers[0].add(t, field, value);
+  }
+
+  /**
+   * Closes seconds ≤ `until`: their percentiles go into the 1 s row and their histograms into the
+   * tier-1 slot histograms (kept for the finest tier's retention, for window percentiles).
+   */
+  settle(until: number, histStep: number, histCapacity: number): void {
+    for (const [t, h] of this.open) {
+      if (t > until) continue;
+      this.open.delete(t);
+      const row = this.tiers[0].row(t, true)!;
+      if (h.lat.count > 0) {
+        row[NodeField.p50] = h.lat.quantile(0.5);
+        row[NodeField.p99] = h.lat.quantile(0.99);
+      }
+      if (h.el.count > 0) {
+        row[NodeField.elP50] = h.el.quantile(0.5);
+        row[NodeField.elP99] = h.el.quantile(0.99);
+        if (Number.isNaN(row[NodeField.elMax]) || h.el.max > row[NodeField.elMax]) row[NodeField.elMax] = h.el.max;
+      }
+      const slot = Math.floor(t / histStep);
+      const agg = this.hists.get(slot);
+      if (agg === undefined) {
+        this.hists.set(slot, h);
+      } else {
+        agg.lat.merge(h.lat);
+        agg.el.merge(h.el);
+      }
+    }
+    const current = Math.floor(until / histStep);
+    for (const [k, h] of this.hists) {
+      if (k < current - FINE_SLOTS) {
+        // older than 5 minutes: into the coarse (6 × step) slot
+        this.hists.delete(k);
+        const c = Math.floor(k / COARSE);
+        const agg = this.coarse.get(c);
+        if (agg === undefined) this.coarse.set(c, h);
+        else {
+          agg.lat.merge(h.lat);
+          agg.el.merge(h.el);
+          agg.lat.seal();
+          agg.el.seal();
+        }
+      } else if (k < current) {
+        // the slot is complete: trim growth headroom (no-op when already trimmed)
+        if (h.lat.counts.length !== h.lat.length) h.lat.seal();
+        if (h.el.counts.length !== h.el.length) h.el.seal();
+      }
+    }
+    const cutoff = Math.floor((current - histCapacity) / COARSE);
+    for (const k of this.coarse.keys()) if (k < cutoff) this.coarse.delete(k);
+  }
+
+  /** Rolls tier `k − 1` slots into tier k's slot `slot`. */
+  rollup(k: number, slot: number): void {
+    const to = this.tiers[k];
+    const from = this.tiers[k - 1];
+    const ratio = to.step / from.step;
+    const first = slot * ratio;
+    let row: Float32Array | undefined;
+    const counts = new Float64Array(NODE_FIELDS);
+    const sums = new Float64Array(NODE_FIELDS);
+    for (let s = first; s < first + ratio; s++) {
+      const src = from.row(s, false);
+      if (src === undefined) continue;
+      for (let f = 0; f < NODE_FIELDS; f++) {
+        const v = src[f];
+        if (Number.isNaN(v)) continue;
+        if (MAXED.has(f)) sums[f] = counts[f] === 0 ? v : Math.max(sums[f], v);
+        else if (FROM_HIST.has(f)) sums[f] = counts[f] === 0 ? v : Math.max(sums[f], v);
+        else sums[f] += v;
+        counts[f]++;
+      }
+    }
+    for (let f = 0; f < NODE_FIELDS; f++) {
+      if (counts[f] === 0) continue;
+      row ??= to.row(slot, true)!;
+      row[f] = SUMMED.has(f) || MAXED.has(f) || FROM_HIST.has(f) ? sums[f] : sums[f] / counts[f];
+    }
+    if (row !== undefined && k === 1) {
+      // percentiles of the coarser slot from its merged histogram, when the finest tier kept it
+      const h = this.hists.get(slot * (to.step / this.tiers[1].step));
+      if (h !== undefined && to.step === this.tiers[1].step) {
+        if (h.lat.count > 0) {
+          row[NodeField.p50] = h.lat.quantile(0.5);
+          row[NodeField.p99] = h.lat.quantile(0.99);
+        }
+        if (h.el.count > 0) {
+          row[NodeField.elP50] = h.el.quantile(0.5);
+          row[NodeField.elP99] = h.el.quantile(0.99);
+        }
+      }
+    }
+    to.prune(slot);
+  }
+
+  get bytes(): number {
+    let b = 600;
+    for (const t of this.tiers) b += t.bytes;
+    for (const h of this.hists.values()) b += h.lat.bytes + h.el.bytes + 48;
+    for (const h of this.coarse.values()) b += h.lat.bytes + h.el.bytes + 48;
+    for (const h of this.open.values()) b += h.lat.bytes + h.el.bytes + 48;
+    return b;
+  }
+}

@@ -1,0 +1,249 @@
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreHistogram } from './histogram.js';
+import { NodeState, NODE_FIELDS } from './node.js';
+import type { FleetStore, RouteState, StoreSink } from './FleetStore.js';
+import type { RequestSlot } from './slots.js';
+
+/** SQLite file name inside PERF_DATA_DIR. */
+export const DB_FILE = 'perf.db';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+  service TEXT NOT NULL, instance TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER, version TEXT,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (service, instance)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS route_slots (
+  service TEXT NOT NULL, method TEXT NOT NULL, route TEXT NOT NULL, tier INTEGER NOT NULL, slot INTEGER NOT NULL,
+  requests REAL NOT NULL, errors REAL NOT NULL, hist BLOB NOT NULL,
+  PRIMARY KEY (tier, slot, service, method, route)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS node_slots (
+  service TEXT NOT NULL, instance TEXT NOT NULL, tier INTEGER NOT NULL, slot INTEGER NOT NULL, row BLOB NOT NULL,
+  PRIMARY KEY (tier, slot, service, instance)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS el_slots (
+  service TEXT NOT NULL, tier INTEGER NOT NULL, slot INTEGER NOT NULL, hist BLOB NOT NULL,
+  PRIMARY KEY (tier, slot, service)) WITHOUT ROWID;
+`;
+
+const HEADER = 8;
+
+/** Histogram → bytes: 8 float64 header fields (scale, offset, length, zero, count, sum, min, max), then counts. */
+export function encodeHist(h: StoreHistogram): Buffer {
+  const a = new Float64Array(HEADER + h.length);
+  a[0] = h.scale;
+  a[1] = h.offset;
+  a[2] = h.length;
+  a[3] = h.zeroCount;
+  a[4] = h.count;
+  a[5] = h.sum;
+  a[6] = h.min;
+  a[7] = h.max;
+  a.set(h.counts.subarray(0, h.length), HEADER);
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+export function decodeHist(buf: Buffer, maxBuckets = 2048): StoreHistogram {
+  const a = new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const h = new StoreHistogram(a[0], maxBuckets, 0);
+  h.offset = a[1];
+  h.length = a[2];
+  h.zeroCount = a[3];
+  h.count = a[4];
+  h.sum = a[5];
+  h.min = a[6];
+  h.max = a[7];
+  h.counts = a.slice(HEADER, HEADER + h.length);
+  return h;
+}
+
+type Row = unknown[];
+
+/**
+ * SQLite persistence of settled slots. The store hands settled seconds and rolled-up slots to `sink`;
+ * they are buffered and written in one transaction per flush (every 2 s by default), so a crash loses at
+ * most the unflushed seconds. A corrupt file is moved aside and a fresh one started, with a message.
+ */
+export class Persistence {
+  readonly db: Database.Database;
+  readonly file: string;
+  lastFlush: number | null = null;
+  private routeRows: Row[] = [];
+  private nodeRows: Row[] = [];
+  private elRows: Row[] = [];
+  private readonly touchedNodes = new Map<string, NodeState>();
+  private readonly insRoute: Database.Statement;
+  private readonly insNode: Database.Statement;
+  private readonly insEl: Database.Statement;
+  private readonly upNode: Database.Statement;
+  private readonly delNode: Database.Statement;
+
+  private constructor(db: Database.Database, file: string) {
+    this.db = db;
+    this.file = file;
+    this.insRoute = db.prepare('INSERT OR REPLACE INTO route_slots VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insNode = db.prepare('INSERT OR REPLACE INTO node_slots VALUES (?, ?, ?, ?, ?)');
+    this.insEl = db.prepare('INSERT OR REPLACE INTO el_slots VALUES (?, ?, ?, ?)');
+    this.upNode = db.prepare('INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.delNode = db.prepare('DELETE FROM nodes WHERE service = ? AND instance = ?');
+  }
+
+  /** Opens (or creates) PERF_DATA_DIR/perf.db; a file that fails its integrity check is moved aside. */
+  static open(dataDir: string, log: (msg: string) => void = console.warn): Persistence {
+    const dir = resolve(dataDir);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, DB_FILE);
+    try {
+      return Persistence.tryOpen(file);
+    } catch (err) {
+      const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      log(
+        `perf: the data file ${file} cannot be used (${(err as Error).message}). It was moved to ${aside} and a fresh one started: history before now is not shown. Delete the moved file once you no longer need it.`,
+      );
+      for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+      return Persistence.tryOpen(file);
+    }
+  }
+
+  private static tryOpen(file: string): Persistence {
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
+      db.exec(SCHEMA);
+      return new Persistence(db, file);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  readonly sink: StoreSink = {
+    route: (tier: number, r: RouteState, slot: number, s: RequestSlot) => {
+      this.routeRows.push([r.service, r.method, r.route, tier, slot, s.requests, s.errors, encodeHist(s.hist)]);
+    },
+    node: (tier: number, n: NodeState, slot: number, row: Float32Array) => {
+      const copy = Buffer.from(row.slice().buffer);
+      this.nodeRows.push([n.meta.service, n.meta.instance, tier, slot, copy]);
+      this.touchedNodes.set(n.meta.service + '\0' + n.meta.instance, n);
+    },
+    eventLoop: (tier: number, service: string, slot: number, h: StoreHistogram) => {
+      this.elRows.push([service, tier, slot, encodeHist(h)]);
+    },
+    nodeRemoved: (n: NodeState) => {
+      this.touchedNodes.delete(n.meta.service + '\0' + n.meta.instance);
+      this.delNode.run(n.meta.service, n.meta.instance);
+    },
+  };
+
+  /** Rows waiting for the next flush. */
+  get pending(): number {
+    return this.routeRows.length + this.nodeRows.length + this.elRows.length;
+  }
+
+  /** Writes everything buffered in one transaction. */
+  flush(now = Date.now()): void {
+    const routes = this.routeRows;
+    const nodes = this.nodeRows;
+    const els = this.elRows;
+    const touched = [...this.touchedNodes.values()];
+    this.routeRows = [];
+    this.nodeRows = [];
+    this.elRows = [];
+    this.touchedNodes.clear();
+    this.db.transaction(() => {
+      for (const r of routes) this.insRoute.run(...r);
+      for (const r of nodes) this.insNode.run(...r);
+      for (const r of els) this.insEl.run(...r);
+      for (const n of touched) this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen);
+    })();
+    this.lastFlush = now;
+  }
+
+  /** Deletes rows past each tier's retention. */
+  prune(store: FleetStore, now = Date.now()): void {
+    const nowSec = Math.floor(now / 1000);
+    this.db.transaction(() => {
+      store.options.tiers.forEach((t, k) => {
+        const oldest = Math.floor((nowSec - t.retention) / t.step);
+        for (const table of ['route_slots', 'node_slots', 'el_slots']) this.db.prepare(`DELETE FROM ${table} WHERE tier = ? AND slot < ?`).run(k, oldest);
+      });
+      this.db.prepare('DELETE FROM nodes WHERE last_seen < ?').run(now - store.options.nodeRetentionMs);
+    })();
+  }
+
+  /** Loads persisted history into a fresh store (nodes keep their last-seen time, so they show as down). */
+  load(store: FleetStore, now = Date.now()): { routes: number; nodes: number; slots: number } {
+    const nowSec = Math.floor(now / 1000);
+    let slots = 0;
+    const nodeRows = this.db.prepare('SELECT * FROM nodes WHERE last_seen >= ?').all(now - store.options.nodeRetentionMs) as {
+      service: string;
+      instance: string;
+      host: string;
+      pid: number | null;
+      version: string | null;
+      first_seen: number;
+      last_seen: number;
+    }[];
+    for (const r of nodeRows) {
+      const svc = store.service(r.service);
+      const n = new NodeState({ service: r.service, instance: r.instance, host: r.host, pid: r.pid, version: r.version }, store.options.tiers, store.options.nodeScale, r.first_seen);
+      n.lastSeen = r.last_seen;
+      svc.nodes.set(r.instance, n);
+      if (r.last_seen > svc.lastSeen) svc.lastSeen = r.last_seen;
+    }
+    const maxSlot: number[] = store.options.tiers.map(() => -1);
+    store.options.tiers.forEach((t, k) => {
+      const oldest = Math.floor((nowSec - t.retention) / t.step);
+      for (const r of this.db.prepare('SELECT * FROM route_slots WHERE tier = ? AND slot >= ? ORDER BY slot').iterate(k, oldest) as Iterable<{
+        service: string;
+        method: string;
+        route: string;
+        slot: number;
+        requests: number;
+        errors: number;
+        hist: Buffer;
+      }>) {
+        const route = store.route(store.service(r.service), r.method, r.route);
+        route.tiers[k].set(r.slot, { requests: r.requests, errors: r.errors, hist: decodeHist(r.hist) });
+        if (r.slot > maxSlot[k]) maxSlot[k] = r.slot;
+        slots++;
+      }
+      for (const r of this.db.prepare('SELECT * FROM el_slots WHERE tier = ? AND slot >= ? ORDER BY slot').iterate(k, oldest) as Iterable<{
+        service: string;
+        slot: number;
+        hist: Buffer;
+      }>) {
+        store.service(r.service).el[k].set(r.slot, decodeHist(r.hist));
+        slots++;
+      }
+      for (const r of this.db.prepare('SELECT * FROM node_slots WHERE tier = ? AND slot >= ? ORDER BY slot').iterate(k, oldest) as Iterable<{
+        service: string;
+        instance: string;
+        slot: number;
+        row: Buffer;
+      }>) {
+        const n = store.services.get(r.service)?.nodes.get(r.instance);
+        if (n === undefined) continue;
+        const src = new Float32Array(r.row.buffer.slice(r.row.byteOffset, r.row.byteOffset + r.row.byteLength));
+        const dst = n.tiers[k].row(r.slot, true)!;
+        dst.set(src.subarray(0, NODE_FIELDS));
+        slots++;
+      }
+    });
+    // coarser tiers resume rolling up right after what they hold, from the finest tier's seconds
+    const tier0Oldest = nowSec - store.options.tiers[0].retention;
+    for (let k = 1; k < store.options.tiers.length; k++) {
+      const step = store.options.tiers[k].step;
+      if (maxSlot[k] >= 0) store.rolledUntil[k] = Math.max(maxSlot[k] + 1, Math.floor(tier0Oldest / step) + 1);
+    }
+    const routes = [...store.services.values()].reduce((a, s) => a + s.routes.size, 0);
+    return { routes, nodes: nodeRows.length, slots };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

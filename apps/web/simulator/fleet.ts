@@ -1,0 +1,257 @@
+import { ExponentialHistogram, Metrics, type ExportMetricsRequest, type Metric } from '@perf/metrics';
+import { Random } from './random.js';
+import type { Anomaly } from './anomaly.js';
+import { ExactRecorder, type ExactAnswer } from './exact.js';
+
+export interface SimulatorOptions {
+  nodes: number;
+  /** requests per second each node serves (the counts exported; see samplesPerNode) */
+  rpsPerNode: number;
+  routes: number;
+  /** service name (nodes are `<service>-<i>`) */
+  service?: string;
+  /** latency values actually drawn per node per second; each stands for rpsPerNode / samples requests */
+  samplesPerNode?: number;
+  anomalies?: Anomaly[];
+  seed?: number;
+  temporality?: 'cumulative' | 'delta';
+  /** share of requests answered 500 on every route (default 0.002); each route then has a 200 and a 500 series */
+  errorRate?: number;
+  /** send runtime series (event-loop histogram, ELU, CPU, heap, RSS, handles, fds, GC); default true */
+  runtime?: boolean;
+  /** most buckets per histogram (the agent's default is 1024) */
+  maxBuckets?: number;
+  /** seconds of exact values kept for answers (default 120; 0 keeps none, e.g. for memory benchmarks) */
+  keepSeconds?: number;
+}
+
+interface SimRoute {
+  name: string;
+  method: string;
+  /** median latency (s) */
+  median: number;
+  sigma: number;
+  /** share of the node's traffic */
+  share: number;
+  latencyFactor: number;
+  errorRate: number;
+}
+
+interface SimNode {
+  index: number;
+  instance: string;
+  startNs: number;
+  rpsFactor: number;
+  latencyFactor: number;
+  errorRate: number | undefined;
+  elFactor: number;
+  downAt: number | undefined;
+  /** cumulative (or per-interval, for delta) histograms per route and status */
+  hists: Map<string, ExponentialHistogram>;
+  el: ExponentialHistogram;
+  gc: ExponentialHistogram;
+  heap: number;
+}
+
+/**
+ * A fleet of virtual Node.js servers. `generate(nowMs)` advances every node by one second: it draws
+ * request latencies from known distributions into real exponential histograms (the agent's layout) and
+ * returns one OTLP ExportMetricsRequest per node. The exact values drawn are kept, so the true fleet
+ * answer (rps, error rate, percentiles) of any recent window is known.
+ */
+export class FleetSimulator {
+  readonly options: Required<Omit<SimulatorOptions, 'anomalies'>> & { anomalies: Anomaly[] };
+  readonly routes: SimRoute[];
+  readonly nodes: SimNode[];
+  readonly exact: ExactRecorder;
+  private readonly rnd: Random;
+  private seconds = 0;
+
+  constructor(options: SimulatorOptions) {
+    this.options = {
+      service: 'sim',
+      samplesPerNode: Math.min(options.rpsPerNode, 200),
+      anomalies: [],
+      seed: 42,
+      temporality: 'cumulative',
+      errorRate: 0.002,
+      runtime: true,
+      maxBuckets: 1024,
+      keepSeconds: 120,
+      // options given as undefined keep their defaults
+      ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SimulatorOptions),
+    };
+    const o = this.options;
+    this.rnd = new Random(o.seed);
+    this.exact = new ExactRecorder(o.keepSeconds);
+    const methods = ['GET', 'GET', 'POST', 'GET', 'PUT'];
+    // traffic share falls off with the route's rank (a few hot routes, a long tail), latency rises
+    let total = 0;
+    const weights = Array.from({ length: o.routes }, (_, i) => 1 / (1 + i * 0.5));
+    for (const w of weights) total += w;
+    this.routes = weights.map((w, i) => ({
+      name: `/api/r${i}/:id`,
+      method: methods[i % methods.length],
+      median: 0.004 * Math.pow(1.25, i),
+      sigma: 0.5 + (i % 3) * 0.15,
+      share: w / total,
+      latencyFactor: 1,
+      errorRate: o.errorRate,
+    }));
+    const nowNs = Date.now() * 1e6;
+    this.nodes = Array.from({ length: o.nodes }, (_, i) => ({
+      index: i,
+      instance: `${o.service}-${i}`,
+      startNs: nowNs,
+      rpsFactor: 1,
+      latencyFactor: 1,
+      errorRate: undefined,
+      elFactor: 1,
+      downAt: undefined,
+      hists: new Map(),
+      el: new ExponentialHistogram({ maxSize: o.maxBuckets }),
+      gc: new ExponentialHistogram({ maxSize: o.maxBuckets }),
+      heap: 40e6 + i * 1e5,
+    }));
+    for (const a of o.anomalies) this.applyAnomaly(a);
+  }
+
+  applyAnomaly(a: Anomaly): void {
+    if (a.target === 'route') {
+      const r = this.routes[a.index];
+      if (r === undefined) throw new Error(`anomaly on route ${a.index}: there are only ${this.routes.length} routes`);
+      if (a.kind === 'latency') r.latencyFactor = a.value;
+      else if (a.kind === 'errors') r.errorRate = a.value;
+      else throw new Error(`anomaly kind ${a.kind} applies to nodes only`);
+      return;
+    }
+    const n = this.nodes[a.index];
+    if (n === undefined) throw new Error(`anomaly on node ${a.index}: there are only ${this.nodes.length} nodes`);
+    if (a.kind === 'latency') n.latencyFactor = a.value;
+    else if (a.kind === 'errors') n.errorRate = a.value;
+    else if (a.kind === 'eventloop') n.elFactor = a.value;
+    else if (a.kind === 'rps') n.rpsFactor = a.value;
+    else if (a.kind === 'down') n.downAt = a.value;
+  }
+
+  /** The node indexes that export in the current second (down nodes stop). */
+  private alive(n: SimNode): boolean {
+    return n.downAt === undefined || this.seconds < n.downAt;
+  }
+
+  /**
+   * Advances node `i` by one second ending at `nowMs` and returns its export (undefined when the node is
+   * down). Exact values are recorded under second floor(nowMs / 1000).
+   */
+  generateNode(i: number, nowMs: number): ExportMetricsRequest | undefined {
+    const o = this.options;
+    const n = this.nodes[i];
+    if (!this.alive(n)) return undefined;
+    const second = Math.floor(nowMs / 1000);
+    const nowNs = nowMs * 1e6;
+    const rps = o.rpsPerNode * n.rpsFactor;
+    const samples = Math.max(1, Math.round(o.samplesPerNode * n.rpsFactor));
+    const weight = Math.max(1, Math.round(rps / samples));
+    if (o.temporality === 'delta') for (const h of n.hists.values()) h.reset();
+    const metrics: Metric[] = [];
+    const rnd = this.rnd;
+    // split the node's samples over routes by share (deterministic rounding carries the remainder)
+    let carry = 0;
+    for (let r = 0; r < this.routes.length; r++) {
+      const route = this.routes[r];
+      const exact = carry + samples * route.share;
+      const k = Math.floor(exact);
+      carry = exact - k;
+      const errRate = n.errorRate ?? route.errorRate;
+      for (let s = 0; s < k; s++) {
+        const v = rnd.lognormal(route.median * route.latencyFactor * n.latencyFactor, route.sigma);
+        const isErr = rnd.next() < errRate;
+        const key = r + (isErr ? ':500' : ':200');
+        let h = n.hists.get(key);
+        if (h === undefined) n.hists.set(key, (h = new ExponentialHistogram({ maxSize: o.maxBuckets })));
+        h.recordMany(v, weight);
+        this.exact.record(second, i, r, v, weight, isErr);
+      }
+    }
+    const points = [];
+    for (const [key, h] of n.hists) {
+      if (h.count === 0 && o.temporality === 'delta') continue;
+      const [r, status] = key.split(':');
+      const route = this.routes[Number(r)];
+      points.push({
+        attributes: { 'http.request.method': route.method, 'http.route': route.name, 'http.response.status_code': Number(status) },
+        startTimeUnixNano: o.temporality === 'delta' ? nowNs - 1e9 : n.startNs,
+        timeUnixNano: nowNs,
+        flags: 0,
+        ...h.toData(),
+      });
+    }
+    metrics.push({ name: Metrics.httpServerRequestDuration, description: '', unit: 's', type: 'exponentialHistogram', temporality: o.temporality, points });
+    if (o.runtime) {
+      if (o.temporality === 'delta') {
+        n.el.reset();
+        n.gc.reset();
+      }
+      // event-loop delay: 20 samples a second around 1 ms (× the anomaly factor)
+      for (let s = 0; s < 20; s++) n.el.record(rnd.lognormal(0.001 * n.elFactor, 0.4));
+      n.gc.record(rnd.lognormal(0.002, 0.5));
+      n.heap += rnd.normal() * 1e5;
+      const start = o.temporality === 'delta' ? nowNs - 1e9 : n.startNs;
+      const gauge = (name: string, value: number, unit: string): Metric => ({
+        name,
+        description: '',
+        unit,
+        type: 'gauge',
+        points: [{ attributes: {}, startTimeUnixNano: 0, timeUnixNano: nowNs, flags: 0, value, isInt: false }],
+      });
+      const elu = Math.min(0.98, 0.25 * n.rpsFactor * (n.elFactor > 1 ? 3 : 1) + rnd.next() * 0.05);
+      metrics.push(
+        { name: Metrics.eventLoopDelay, description: '', unit: 's', type: 'exponentialHistogram', temporality: o.temporality, points: [{ attributes: {}, startTimeUnixNano: start, timeUnixNano: nowNs, flags: 0, ...n.el.toData() }] },
+        { name: Metrics.gcDuration, description: '', unit: 's', type: 'exponentialHistogram', temporality: o.temporality, points: [{ attributes: { 'v8js.gc.type': 'minor' }, startTimeUnixNano: start, timeUnixNano: nowNs, flags: 0, ...n.gc.toData() }] },
+        gauge(Metrics.eventLoopUtilization, elu, '1'),
+        gauge(Metrics.cpuUtilization, Math.min(1, elu * 1.1), '1'),
+        gauge(Metrics.heapUsed, n.heap, 'By'),
+        gauge(Metrics.heapLimit, 4e9, 'By'),
+        gauge(Metrics.memoryUsage, n.heap * 1.8, 'By'),
+        gauge(Metrics.activeHandles, 20 + (i % 7), '{handle}'),
+        gauge(Metrics.openFds, 30 + (i % 5), '{fd}'),
+        gauge(Metrics.eventLoopDelayMax, n.el.max, 's'),
+      );
+    }
+    return {
+      resourceMetrics: [
+        {
+          resource: {
+            attributes: {
+              'service.name': o.service,
+              'service.instance.id': n.instance,
+              'host.name': `sim-host-${Math.floor(i / 8)}`,
+              'process.pid': 10_000 + i,
+              'telemetry.sdk.name': 'perf-simulator',
+              'telemetry.sdk.version': '0.1.0',
+            },
+            droppedAttributesCount: 0,
+          },
+          scopeMetrics: [{ scope: { name: '@perf/simulator', version: '0.1.0', attributes: {}, droppedAttributesCount: 0 }, metrics, schemaUrl: '' }],
+          schemaUrl: '',
+        },
+      ],
+    };
+  }
+
+  /** Sets which second of the run is being generated (down anomalies count seconds from the start). */
+  beginSecond(index: number): void {
+    this.seconds = index;
+  }
+
+  /** The exact answer over the last `window` recorded seconds ending at `toSecond` (inclusive). */
+  expected(window: number, toSecond: number, filter: { node?: number; route?: number } = {}): ExactAnswer {
+    return this.exact.answer(toSecond - window + 1, toSecond, filter);
+  }
+
+  /** Histogram series each node exports (routes × statuses seen + runtime). */
+  seriesPerNode(): number {
+    const n = this.nodes[0];
+    return n.hists.size + (this.options.runtime ? 12 : 0);
+  }
+}

@@ -1,0 +1,160 @@
+// The alerts API handler over an engine on a real SQLite file, and rules loaded from a YAML/JSON file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { handleAlertsApi, isAlertsPath } from '../../server/alerts/api.js';
+import { REDACTED } from '../../server/alerts/engine/engine.js';
+import { parseRulesFile, fileRuleId } from '../../server/alerts/rules/file.js';
+import { AlertError } from '../../server/alerts/errors.js';
+import { TestSource } from './lib/rules.js';
+import { openEngine, tempDir } from './lib/engine.js';
+import { until } from './lib/receiver.js';
+
+const q = new URLSearchParams();
+const rule = {
+  name: 'Fleet p99',
+  scope: 'fleet',
+  metric: 'latency.p99',
+  op: '>',
+  threshold: 0.2,
+  window: '30s',
+  for: '1m',
+  targets: [{ type: 'webhook', url: 'https://hooks.example.com/x', secret: 'hunter2', format: 'alertmanager' }],
+};
+
+test('rules CRUD: POST → 201 with id, GET hides secrets, PUT keeps a redacted secret, DELETE → 204', () => {
+  const tmp = tempDir();
+  const { engine, db } = openEngine(join(tmp.dir, 'a.sqlite'), new TestSource());
+  try {
+    assert.equal(isAlertsPath('/api/v1/alerts'), true);
+    assert.equal(isAlertsPath('/api/v1/alerts/rules/abc'), true);
+    assert.equal(isAlertsPath('/api/v1/fleet'), false);
+    const created = handleAlertsApi(engine, 'POST', '/api/v1/alerts/rules', q, JSON.stringify(rule))!;
+    assert.equal(created.status, 201);
+    const id = (created.body as any).id as string;
+    assert.match(id, /^rule-[0-9a-f]{12}$/);
+    assert.equal((created.body as any).targets[0].secret, REDACTED);
+
+    const list = handleAlertsApi(engine, 'GET', '/api/v1/alerts/rules', q)!;
+    assert.equal((list.body as any[]).length, 1);
+    const one = handleAlertsApi(engine, 'GET', `/api/v1/alerts/rules/${id}`, q)!.body as any;
+    assert.equal(one.name, 'Fleet p99');
+    assert.equal(one.source, 'api');
+
+    // the UI sends back what it got, with a change
+    const put = handleAlertsApi(engine, 'PUT', `/api/v1/alerts/rules/${id}`, q, JSON.stringify({ ...one, threshold: 0.3 }))!;
+    assert.equal(put.status, 200);
+    assert.equal((put.body as any).threshold, 0.3);
+    const stored = db.prepare('SELECT spec FROM alert_rules WHERE id = ?').get(id) as { spec: string };
+    assert.equal(JSON.parse(stored.spec).targets[0].secret, 'hunter2', 'the secret survives a round trip through the redacted GET');
+
+    const byQuery = handleAlertsApi(engine, 'PUT', '/api/v1/alerts/rules', new URLSearchParams({ id }), JSON.stringify({ ...one, threshold: 0.4 }))!;
+    assert.equal((byQuery.body as any).threshold, 0.4);
+
+    assert.equal(handleAlertsApi(engine, 'DELETE', `/api/v1/alerts/rules/${id}`, q)!.status, 204);
+    assert.equal(handleAlertsApi(engine, 'GET', `/api/v1/alerts/rules/${id}`, q)!.status, 404);
+  } finally {
+    db.close();
+    tmp.cleanup();
+  }
+});
+
+test('bad input: 400 naming the field and the reason; 404, 405, 409 with codes', () => {
+  const tmp = tempDir();
+  const { engine, db } = openEngine(join(tmp.dir, 'a.sqlite'), new TestSource());
+  try {
+    const bad = handleAlertsApi(engine, 'POST', '/api/v1/alerts/rules', q, JSON.stringify({ ...rule, threshold: 'high' }))!;
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body, { error: { code: 'RULE_INVALID', message: 'threshold must be a finite number', field: 'threshold' } });
+    const url = handleAlertsApi(engine, 'POST', '/api/v1/alerts/rules', q, JSON.stringify({ ...rule, targets: [{ type: 'webhook', url: 'gopher://x', secret: 's' }] }))!;
+    assert.equal((url.body as any).error.field, 'targets[0].url');
+    const notJson = handleAlertsApi(engine, 'POST', '/api/v1/alerts/rules', q, '{"name":')!;
+    assert.equal(notJson.status, 400);
+    assert.match((notJson.body as any).error.message, /not valid JSON/);
+    assert.equal(handleAlertsApi(engine, 'POST', '/api/v1/alerts/rules', q, '')!.status, 400);
+
+    assert.equal(handleAlertsApi(engine, 'POST', '/api/v1/alerts/rules', q, JSON.stringify(rule))!.status, 201);
+    const dup = handleAlertsApi(engine, 'POST', '/api/v1/alerts/rules', q, JSON.stringify(rule))!;
+    assert.equal(dup.status, 409);
+    assert.equal((dup.body as any).error.code, 'RULE_NAME_TAKEN');
+    const missing = handleAlertsApi(engine, 'PUT', '/api/v1/alerts/rules/nope', q, JSON.stringify(rule))!;
+    assert.equal(missing.status, 404);
+    assert.equal((missing.body as any).error.code, 'RULE_NOT_FOUND');
+    assert.equal(handleAlertsApi(engine, 'PATCH', '/api/v1/alerts/rules', q)!.status, 405);
+    assert.equal(handleAlertsApi(engine, 'DELETE', '/api/v1/alerts', q)!.status, 405);
+    assert.equal(handleAlertsApi(engine, 'GET', '/api/v1/other', q), undefined);
+  } finally {
+    db.close();
+    tmp.cleanup();
+  }
+});
+
+test('PERF_ALERT_RULES_FILE: YAML rules load with stable ids, are read-only through the API, and reload on change', async () => {
+  const tmp = tempDir();
+  const file = join(tmp.dir, 'rules.yaml');
+  writeFileSync(
+    file,
+    `rules:
+  - name: Any node down
+    scope: node
+    metric: nodeDown
+    window: 15s
+    labels: { severity: page }
+    targets:
+      - { type: alertmanager, url: "http://alertmanager.example:9093" }
+  - name: Slow checkout
+    scope: route
+    metric: latency.p99
+    op: ">"
+    threshold: 0.5
+    for: 30s
+`,
+  );
+  const first = openEngine(join(tmp.dir, 'a.sqlite'), new TestSource(), { rulesFile: file });
+  try {
+    const rules = first.engine.listRules();
+    assert.deepEqual(rules.map((r) => [r.name, r.source]), [['Any node down', 'file'], ['Slow checkout', 'file']]);
+    assert.equal(rules[0].id, fileRuleId('Any node down'));
+    const put = handleAlertsApi(first.engine, 'PUT', `/api/v1/alerts/rules/${rules[0].id}`, q, JSON.stringify(rule))!;
+    assert.equal(put.status, 409);
+    assert.equal((put.body as any).error.code, 'RULE_READONLY');
+    assert.equal(handleAlertsApi(first.engine, 'DELETE', `/api/v1/alerts/rules/${rules[0].id}`, q)!.status, 409);
+
+    first.engine.start();
+    writeFileSync(file, JSON.stringify({ rules: [{ name: 'Slow checkout', scope: 'route', metric: 'latency.p99', op: '>', threshold: 0.8 }] }));
+    await until(() => first.engine.listRules().length === 1, 10_000, 'reload');
+    assert.equal(first.engine.listRules()[0].threshold, 0.8);
+    assert.equal(first.engine.listRules()[0].id, fileRuleId('Slow checkout'), 'same name, same id');
+    // a broken edit keeps the previous rules
+    writeFileSync(file, 'rules: [ { name: x, scope: galaxy } ]');
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(first.engine.listRules()[0].threshold, 0.8);
+  } finally {
+    await first.close();
+    tmp.cleanup();
+  }
+});
+
+test('rules file errors name the file, the entry and the field', () => {
+  const err = (text: string, path = 'rules.yaml') => {
+    try {
+      parseRulesFile(text, path);
+    } catch (e) {
+      assert.ok(e instanceof AlertError);
+      assert.equal(e.code, 'RULES_FILE_INVALID');
+      return e;
+    }
+    assert.fail('accepted');
+  };
+  assert.match(err('- name: a\n  scope: fleet\n  metric: rps\n  op: "<"\n  threshold: 1\n- name: b\n  scope: fleet\n  metric: rps\n  op: "<"\n').message, /^rules\.yaml: rules\[1\]\.threshold is required/);
+  assert.equal(err('[{"name":"a","scope":"node","metric":"nodeDown"},{"name":"a","scope":"node","metric":"nodeDown"}]', 'r.json').field, 'rules[1].name');
+  assert.match(err('{ rules: [', 'r.yaml').message, /cannot be parsed as YAML/);
+  assert.match(err('{"rules": 1}', 'r.json').message, /list of rules/);
+  assert.deepEqual(parseRulesFile('', 'empty.yaml'), []);
+  const withEnv = parseRulesFile('- { name: a, scope: node, metric: nodeDown, targets: [{ type: webhook, url: "https://h.example/x", secret: "${HOOK_SECRET}" }] }', 'r.yaml', { env: { HOOK_SECRET: 'from-env' } });
+  assert.equal((withEnv[0].spec.targets[0] as { secret: string }).secret, 'from-env');
+  const unset = err('- { name: a, scope: node, metric: nodeDown, targets: [{ type: webhook, url: "https://h.example/x", secret: "${NOPE_NOT_SET}" }] }');
+  assert.equal(unset.field, 'rules[0].targets[0].secret');
+  assert.match(unset.message, /NOPE_NOT_SET.*not set/);
+});

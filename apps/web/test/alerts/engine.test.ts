@@ -1,0 +1,190 @@
+// The engine end to end over a test metric source: SQLite store, payloads, real receivers, restart.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Receiver, until } from './lib/receiver.js';
+import { TestSource } from './lib/rules.js';
+import { openEngine, tempDir } from './lib/engine.js';
+import { verify } from '../../server/alerts/notify/sign.js';
+import { ZERO_TIME } from '../../server/alerts/notify/payload/alertmanager-webhook.js';
+
+const S = 1000;
+
+test('firing then resolved reach an Alertmanager-format webhook and a Slack webhook, signed, in order', async () => {
+  const tmp = tempDir();
+  const am = await new Receiver().start();
+  const slack = await new Receiver().start();
+  const src = new TestSource();
+  const { engine, close } = openEngine(join(tmp.dir, 'a.sqlite'), src);
+  try {
+    engine.queue.start();
+    const rule = engine.createRule({
+      name: 'Node event loop blocked',
+      scope: 'node',
+      metric: 'eventLoopDelay.p99',
+      op: '>',
+      threshold: 0.1,
+      window: '10s',
+      for: '2s',
+      labels: { severity: 'page', team: 'core' },
+      annotations: { summary: '{{ $labels.instance }} loop delay {{ $value }}', runbook_url: 'https://runbooks.example/loop' },
+      targets: [
+        { type: 'webhook', url: `${am.url}/am`, secret: 'am-secret', format: 'alertmanager' },
+        { type: 'webhook', url: `${slack.url}/slack`, secret: 'slack-secret', format: 'slack' },
+      ],
+    });
+    const t0 = Date.now();
+    src.set('node', 'eventLoopDelay.p99', [
+      { labels: { instance: 'i-1', service: 'api' }, value: 0.25 },
+      { labels: { instance: 'i-2', service: 'api' }, value: 0.01 },
+    ]);
+    engine.tick(t0);
+    engine.tick(t0 + S);
+    assert.equal(am.received.length, 0, 'pending during `for`');
+    assert.equal(engine.listAlerts().active[0].state, 'pending');
+    engine.tick(t0 + 2 * S);
+    await am.waitFor(1);
+    await slack.waitFor(1);
+
+    const fire = am.received[0];
+    assert.equal(verify('am-secret', fire.raw, fire.headers['x-perf-timestamp'] as string, fire.headers['x-perf-signature'] as string), undefined);
+    const b = fire.json;
+    assert.equal(b.version, '4');
+    assert.equal(b.status, 'firing');
+    assert.equal(b.receiver, 'perf');
+    assert.equal(b.externalURL, 'http://perf.test:3000');
+    assert.match(b.groupKey, /alertname="Node event loop blocked"/);
+    assert.deepEqual(b.groupLabels, { alertname: 'Node event loop blocked' });
+    assert.deepEqual(b.commonLabels, { alertname: 'Node event loop blocked', severity: 'page', team: 'core', instance: 'i-1', service: 'api' });
+    assert.equal(b.alerts.length, 1);
+    const a = b.alerts[0];
+    assert.equal(a.status, 'firing');
+    assert.equal(a.annotations.summary, 'i-1 loop delay 250 ms');
+    assert.equal(a.annotations.runbook_url, 'https://runbooks.example/loop');
+    assert.equal(a.startsAt, new Date(t0).toISOString());
+    assert.equal(a.endsAt, ZERO_TIME);
+    assert.equal(a.generatorURL, `http://perf.test:3000/alerts?rule=${rule.id}`);
+    assert.match(a.fingerprint, /^[0-9a-f]{16}$/);
+    assert.deepEqual(b.commonAnnotations, a.annotations);
+
+    const s = slack.received[0].json;
+    assert.match(s.text, /FIRING: Node event loop blocked/);
+    assert.match(s.text, /i-1 loop delay 250 ms/);
+    assert.ok(Array.isArray(s.blocks) && s.blocks[0].type === 'header');
+    assert.equal(verify('slack-secret', slack.received[0].raw, slack.received[0].headers['x-perf-timestamp'] as string, slack.received[0].headers['x-perf-signature'] as string), undefined);
+
+    src.set('node', 'eventLoopDelay.p99', [{ labels: { instance: 'i-1', service: 'api' }, value: 0.02 }]);
+    engine.tick(t0 + 3 * S);
+    await am.waitFor(2);
+    await slack.waitFor(2);
+    const res = am.received[1].json;
+    assert.equal(res.status, 'resolved');
+    assert.equal(res.alerts[0].status, 'resolved');
+    assert.equal(res.alerts[0].fingerprint, a.fingerprint);
+    assert.equal(res.alerts[0].endsAt, new Date(t0 + 3 * S).toISOString());
+    assert.notEqual(am.received[1].headers['x-perf-delivery'], fire.headers['x-perf-delivery']);
+    assert.match(slack.received[1].json.text, /RESOLVED: Node event loop blocked/);
+
+    const view = engine.listAlerts();
+    assert.equal(view.active.length, 0);
+    assert.equal(view.past.length, 1);
+    const past = view.past[0];
+    assert.equal(past.state, 'resolved');
+    assert.equal(past.deliveries.length, 4);
+    await until(() => engine.listAlerts().past[0].deliveries.every((d) => d.state === 'delivered'), 5000, 'deliveries recorded');
+    const d = engine.listAlerts().past[0].deliveries;
+    assert.deepEqual(d.map((x) => x.status), ['firing', 'firing', 'resolved', 'resolved']);
+    assert.equal(d[0].history.length, 1);
+    assert.equal(d[0].history[0].status, 200);
+  } finally {
+    await close();
+    await am.stop();
+    await slack.stop();
+    tmp.cleanup();
+  }
+});
+
+test('a resolved waits for its firing: while the firing is being retried, nothing overtakes it', async () => {
+  const tmp = tempDir();
+  const rx = await new Receiver().start();
+  rx.script = [{ status: 503 }, { status: 503 }];
+  const src = new TestSource();
+  const { engine, close } = openEngine(join(tmp.dir, 'a.sqlite'), src);
+  try {
+    engine.queue.start();
+    engine.createRule({ name: 'r', scope: 'fleet', metric: 'errorRate', op: '>', threshold: 0.01, targets: [{ type: 'webhook', url: rx.url, secret: 'x', format: 'alertmanager' }] });
+    src.set('fleet', 'errorRate', 0.5);
+    engine.tick(Date.now());
+    src.set('fleet', 'errorRate', 0);
+    engine.tick(Date.now() + S);
+    await rx.waitFor(4);
+    assert.deepEqual(rx.received.map((r) => r.json.status), ['firing', 'firing', 'firing', 'resolved']);
+  } finally {
+    await close();
+    await rx.stop();
+    tmp.cleanup();
+  }
+});
+
+test('a restart resumes a pending delivery: it arrives after the restart, once, with the same X-Perf-Delivery', async () => {
+  const tmp = tempDir();
+  const file = join(tmp.dir, 'a.sqlite');
+  const rx = await new Receiver().start();
+  const port = rx.port;
+  await rx.stop(); // receiver down
+  const src = new TestSource();
+  src.set('fleet', 'latency.p99', 2);
+  const first = openEngine(file, src);
+  first.engine.queue.start();
+  first.engine.createRule({ name: 'p99', scope: 'fleet', metric: 'latency.p99', op: '>', threshold: 0.5, targets: [{ type: 'webhook', url: `http://127.0.0.1:${port}/`, secret: 'x', format: 'alertmanager' }] });
+  first.engine.tick(Date.now());
+  await until(() => first.engine.listAlerts().active[0]?.deliveries[0]?.attempts >= 1, 5000, 'a failed attempt');
+  const before = first.engine.listAlerts().active[0].deliveries[0];
+  assert.equal(before.state, 'pending');
+  assert.match(before.lastError!, /ECONNREFUSED/);
+  await first.close();
+
+  await rx.start(port);
+  const second = openEngine(file, src);
+  try {
+    second.engine.queue.start();
+    await rx.waitFor(1);
+    assert.equal(rx.received[0].headers['x-perf-delivery'], before.id);
+    // the firing alert was restored: evaluating again does not announce it a second time
+    second.engine.tick(Date.now());
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(rx.received.length, 1);
+    const after = second.engine.listAlerts().active[0];
+    assert.equal(after.state, 'firing');
+    assert.equal(after.deliveries[0].state, 'delivered');
+    assert.ok(after.deliveries[0].history.length >= 2, 'failed attempts before the restart are kept in the history');
+  } finally {
+    await second.close();
+    await rx.stop();
+    tmp.cleanup();
+  }
+});
+
+test('a 400 from the receiver is recorded as a failed delivery with the reason, not retried', async () => {
+  const tmp = tempDir();
+  const rx = await new Receiver().start();
+  rx.fallback = { status: 400, body: 'bad payload' };
+  const src = new TestSource();
+  const { engine, close } = openEngine(join(tmp.dir, 'a.sqlite'), src);
+  try {
+    engine.queue.start();
+    engine.createRule({ name: 'rps floor', scope: 'fleet', metric: 'rps', op: '<', threshold: 10, targets: [{ type: 'webhook', url: rx.url, secret: 'x', format: 'alertmanager' }] });
+    src.set('fleet', 'rps', 1);
+    engine.tick(Date.now());
+    await until(() => engine.listAlerts().active[0]?.deliveries[0]?.state === 'failed', 5000, 'failed delivery');
+    const d = engine.listAlerts().active[0].deliveries[0];
+    assert.equal(d.lastStatus, 400);
+    assert.match(d.lastError!, /HTTP 400: bad payload/);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(rx.received.length, 1);
+  } finally {
+    await close();
+    await rx.stop();
+    tmp.cleanup();
+  }
+});

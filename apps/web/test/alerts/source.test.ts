@@ -1,0 +1,79 @@
+// The rules' metric source over the real dashboard (in process, alerts module mounted) fed by the simulator:
+// fleet, node and nodeDown rules fire with the right labels and values in the API's units.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from '../../server/server.js';
+import { FleetSimulator } from '../../simulator/fleet.js';
+import { runSimulation } from '../../simulator/run.js';
+import { until } from './lib/receiver.js';
+import { tempDir } from './lib/engine.js';
+import type { AlertsView } from '../../server/alerts/engine/engine.js';
+
+const cleanups: (() => unknown)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+});
+
+test('FleetViewSource: fleet rps, node event-loop delay and nodeDown rules over simulated nodes', { timeout: 90_000 }, async () => {
+  const tmp = tempDir('perf-alerts-source-');
+  cleanups.push(() => tmp.cleanup());
+  const srv = await startServer({ ui: false, port: 0, otlpPort: 0, host: '127.0.0.1', dataDir: tmp.dir, log: () => {} });
+  cleanups.push(() => srv.close());
+  const sim = new FleetSimulator({ nodes: 3, rpsPerNode: 50, routes: 2, service: 'api' });
+  const run = runSimulation(sim, { target: srv.otlpUrl });
+  cleanups.push(() => {
+    run.stop();
+    run.sender.close();
+  });
+  const post = async (rule: object) => {
+    const res = await fetch(`${srv.url}/api/v1/alerts/rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+    assert.equal(res.status, 201, await res.clone().text());
+  };
+  await post({ name: 'Fleet has traffic', scope: 'fleet', metric: 'rps', op: '>', threshold: 10, window: '5s' });
+  await post({ name: 'Fleet floor', service: 'api', scope: 'fleet', metric: 'rps', op: '<', threshold: 1e6, window: '5s' });
+  await post({ name: 'Loop slow', scope: 'node', metric: 'eventLoopDelay.p99', op: '>', threshold: 0.02, window: '3s' });
+  await post({ name: 'Node down', scope: 'node', metric: 'nodeDown', window: '3s' });
+  sim.applyAnomaly({ target: 'node', index: 1, kind: 'eventloop', value: 50 });
+
+  const alerts = async () => (await (await fetch(`${srv.url}/api/v1/alerts`)).json()) as AlertsView;
+  const firing = (v: AlertsView, name: string) => v.active.filter((a) => a.ruleName === name && a.state === 'firing');
+
+  const v1 = await until(async () => {
+    const v = await alerts();
+    return firing(v, 'Fleet has traffic').length && firing(v, 'Loop slow').length ? v : undefined;
+  }, 30_000, 'fleet and node alerts');
+  const fleet = firing(v1, 'Fleet has traffic')[0];
+  assert.deepEqual(fleet.labels, { alertname: 'Fleet has traffic' });
+  assert.ok(fleet.value! > 10 && fleet.value! < 1000, `fleet rps ${fleet.value}`);
+  assert.deepEqual(firing(v1, 'Fleet floor')[0]?.labels, { alertname: 'Fleet floor', service: 'api' });
+  const loop = firing(v1, 'Loop slow');
+  assert.deepEqual(loop.map((a) => a.labels.instance), ['api-1'], 'only the node with the slow loop');
+  assert.equal(loop[0].labels.service, 'api');
+  assert.ok(loop[0].value! > 0.02 && loop[0].value! < 5, `event-loop p99 ${loop[0].value} s`);
+  assert.equal(firing(v1, 'Node down').length, 0, 'every node is reporting');
+
+  sim.applyAnomaly({ target: 'node', index: 2, kind: 'down', value: 0 });
+  const down = await until(async () => firing(await alerts(), 'Node down')[0], 30_000, 'node down alert');
+  assert.equal(down.labels.instance, 'api-2');
+  assert.match(down.annotations.summary, /node api-2 .*stopped reporting/);
+});
+
+test('finding rules: fleet counts live findings of the kind; node and route scopes get one value per subject', async () => {
+  const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
+  const findings = [
+    { kind: 'event-loop-blocked', service: 'api', nodes: ['api-1', 'api-2'], routes: ['GET /slow'] },
+    { kind: 'event-loop-blocked', service: 'web', nodes: ['web-0'], routes: [] },
+    { kind: 'memory-leak', service: 'api', nodes: ['api-3'], routes: [] },
+  ];
+  // finding reads never touch the store view
+  const src = new FleetViewSource(undefined as never, () => findings);
+  const q = { metric: 'finding' as const, finding: 'event-loop-blocked', windowMs: 30_000 };
+  assert.deepEqual(src.read({ ...q, scope: 'fleet' }, 0), [{ labels: {}, value: 2 }]);
+  assert.deepEqual(src.read({ ...q, scope: 'fleet', service: 'web' }, 0), [{ labels: {}, value: 1 }]);
+  assert.deepEqual(
+    src.read({ ...q, scope: 'node' }, 0).map((v) => v.labels),
+    [{ instance: 'api-1', service: 'api' }, { instance: 'api-2', service: 'api' }, { instance: 'web-0', service: 'web' }],
+  );
+  assert.deepEqual(src.read({ ...q, scope: 'route' }, 0), [{ labels: { route: '/slow', method: 'GET', service: 'api' }, value: 1 }]);
+  assert.deepEqual(src.read({ ...q, scope: 'fleet', finding: 'gc-pressure' }, 0), [{ labels: {}, value: 0 }]);
+});

@@ -1,0 +1,79 @@
+// The alerts page in Debian Chromium against the real dashboard (with the UI build) fed by the simulator:
+// a bad rule shows the server's error on the field, a good one is created, fires (with its delivery shown),
+// is edited, and deleted (its alert moves to the past list as resolved).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { FleetSimulator } from '../../simulator/fleet.js';
+import { runSimulation } from '../../simulator/run.js';
+import { startDashboard } from '../e2e/lib/dashboard.js';
+import { CHROMIUM, launchBrowser, openPage, screenshot } from '../e2e/lib/browser.js';
+import { Receiver } from './lib/receiver.js';
+
+// cleaned up in after(): it also runs when the test times out, so no child process or browser is left behind
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+});
+
+test('alerts page: validation error on the field, create, firing with delivery, edit, delete', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`, timeout: 240_000 }, async () => {
+  process.env.PERF_ALERTS_RESOLVE_AFTER = '1s';
+  const rx = await new Receiver().start();
+  cleanups.push(() => rx.stop());
+  const dash = await startDashboard({ ui: true });
+  cleanups.push(() => dash.close());
+  const sim = new FleetSimulator({ nodes: 2, rpsPerNode: 40, routes: 2, service: 'web' });
+  const run = runSimulation(sim, { target: dash.otlpUrl });
+  cleanups.push(() => {
+    run.stop();
+    run.sender.close();
+  });
+  const browser = await launchBrowser();
+  cleanups.push(() => browser.close());
+  {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${dash.url}/alerts`);
+    await page.getByTestId('rules-empty').waitFor();
+    await page.getByTestId('active-alerts-empty').waitFor();
+
+    await page.getByTestId('new-rule').click();
+    const form = page.getByTestId('rule-editor');
+    await form.locator('input[name=name]').fill('Fleet traffic');
+    await form.locator('select[name=metric]').selectOption('rps');
+    await form.locator('input[name=threshold]').fill('lots');
+    await form.locator('input[name=for]').fill('0s');
+    await form.getByRole('button', { name: 'Add target' }).click();
+    await form.getByLabel('target URL').fill(`${rx.url}/ui-hook`);
+    await form.getByLabel('target secret').fill('ui-secret');
+    await form.getByRole('button', { name: 'Create rule' }).click();
+    const err = page.getByTestId('rule-error');
+    await err.waitFor();
+    assert.equal(await err.getAttribute('data-field'), 'threshold');
+    assert.match(await err.innerText(), /threshold must be a finite number/);
+    assert.match((await form.locator('input[name=threshold]').getAttribute('class')) ?? '', /invalid/);
+
+    await form.locator('input[name=threshold]').fill('1');
+    await form.getByRole('button', { name: 'Create rule' }).click();
+    await page.locator('[data-testid=rule-row][data-rule="Fleet traffic"]').waitFor();
+    await page.locator('[data-testid=alert-row][data-state=firing]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid=active-alerts] [data-testid=delivery][data-state=delivered]').waitFor({ timeout: 30_000 });
+    await rx.waitFor(1);
+    assert.equal(rx.received[0].json.status, 'firing');
+    await screenshot(page, 'alerts-firing');
+
+    await page.getByRole('button', { name: 'edit Fleet traffic' }).click();
+    await form.locator('input[name=threshold]').fill('2');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('alerts-notice').filter({ hasText: 'Saved' }).waitFor();
+    await page.locator('[data-testid=rule-row]', { hasText: 'rps > 2' }).waitFor();
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'delete Fleet traffic' }).click();
+    await page.getByTestId('rules-empty').waitFor();
+    await page.locator('[data-testid=past-alerts] [data-testid=alert-row][data-state=resolved]').waitFor({ timeout: 30_000 });
+    await rx.waitFor(2);
+    assert.equal(rx.received.at(-1)!.json.status, 'resolved');
+    await screenshot(page, 'alerts-resolved');
+    assert.deepEqual(errors, []);
+  }
+});

@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateRule } from '../../server/alerts/rules/validate.js';
+import { AlertError } from '../../server/alerts/errors.js';
+
+const good = {
+  name: 'Fleet p99 high',
+  scope: 'fleet',
+  metric: 'latency.p99',
+  op: '>',
+  threshold: 0.2,
+  window: '30s',
+  for: '1m',
+  labels: { severity: 'page' },
+  annotations: { summary: 'p99 {{ $value }}', runbook_url: 'https://runbooks.example/p99' },
+  targets: [
+    { type: 'webhook', url: 'https://hooks.example.com/perf', secret: 's3cret', format: 'alertmanager' },
+    { type: 'alertmanager', url: 'http://alertmanager:9093' },
+  ],
+};
+
+function badField(patch: Record<string, unknown>, opts = {}): { field?: string; message: string } {
+  try {
+    validateRule({ ...good, ...patch }, opts);
+  } catch (e) {
+    assert.ok(e instanceof AlertError, String(e));
+    assert.equal(e.code, 'RULE_INVALID');
+    assert.equal(e.status, 400);
+    return { field: e.field, message: e.message };
+  }
+  assert.fail(`accepted ${JSON.stringify(patch)}`);
+}
+
+test('a complete rule passes and keeps its fields', () => {
+  const r = validateRule(good);
+  assert.equal(r.name, 'Fleet p99 high');
+  assert.equal(r.threshold, 0.2);
+  assert.equal(r.targets.length, 2);
+  assert.equal(r.enabled, true);
+});
+
+test('defaults: window 30s, for 0s, no labels, annotations or targets; presence metrics need no op/threshold', () => {
+  const r = validateRule({ name: 'n', scope: 'node', metric: 'nodeDown' });
+  assert.equal(r.window, '30s');
+  assert.equal(r.for, '0s');
+  assert.equal(r.op, '>');
+  assert.equal(r.threshold, 0);
+  assert.deepEqual(r.targets, []);
+  const f = validateRule({ name: 'f', scope: 'route', metric: 'finding', finding: 'slow-route' });
+  assert.equal(f.finding, 'slow-route');
+});
+
+const cases: [string, Record<string, unknown>, string, RegExp][] = [
+  ['missing name', { name: undefined }, 'name', /required/],
+  ['empty name', { name: '  ' }, 'name', /required/],
+  ['bad scope', { scope: 'cluster' }, 'scope', /fleet.*node.*route/],
+  ['bad metric', { metric: 'latency.p95' }, 'metric', /must be one of/],
+  ['metric not at scope', { scope: 'route', metric: 'elu' }, 'scope', /no elu/],
+  ['nodeDown on a route', { scope: 'route', metric: 'nodeDown' }, 'scope', /nodeDown/],
+  ['finding without kind', { metric: 'finding' }, 'finding', /required/],
+  ['finding kind on another metric', { finding: 'x' }, 'finding', /only allowed/],
+  ['bad op', { op: '>=' }, 'op', /">" or "<"/],
+  ['missing op', { op: undefined }, 'op', /required/],
+  ['threshold as string', { threshold: '200ms' }, 'threshold', /finite number/],
+  ['missing threshold', { threshold: undefined }, 'threshold', /required/],
+  ['negative threshold', { threshold: -1 }, 'threshold', /negative/],
+  ['error rate as percent', { metric: 'errorRate', threshold: 5 }, 'threshold', /1% is 0.01/],
+  ['latency in ms', { threshold: 200_000 }, 'threshold', /seconds/],
+  ['window not a duration', { window: '30' }, 'window', /duration/],
+  ['window too short', { window: '100ms' }, 'window', /between 1s and 1h/],
+  ['for not a duration', { for: 'soon' }, 'for', /duration/],
+  ['label with a bad name', { labels: { 'team-name': 'x' } }, 'labels.team-name', /label name/],
+  ['reserved label', { labels: { alertname: 'x' } }, 'labels.alertname', /set by perf/],
+  ['label value not a string', { labels: { severity: 1 } }, 'labels.severity', /string/],
+  ['annotations not an object', { annotations: 'x' }, 'annotations', /object/],
+  ['targets not an array', { targets: {} }, 'targets', /array/],
+  ['target without type', { targets: [{ url: 'https://x.example' }] }, 'targets[0].type', /webhook.*alertmanager/],
+  ['webhook without secret', { targets: [{ type: 'webhook', url: 'https://x.example', format: 'slack' }] }, 'targets[0].secret', /required/],
+  ['webhook bad format', { targets: [{ type: 'webhook', url: 'https://x.example', secret: 's', format: 'teams' }] }, 'targets[0].format', /alertmanager.*slack/],
+  ['non-http url', { targets: [{ type: 'alertmanager', url: 'ftp://x.example' }] }, 'targets[0].url', /http or https/],
+  ['file url', { targets: [{ type: 'webhook', url: 'file:///etc/passwd', secret: 's' }] }, 'targets[0].url', /http or https/],
+  ['not a url', { targets: [{ type: 'alertmanager', url: 'alertmanager:9093' }] }, 'targets[0].url', /http|valid URL/],
+  ['unknown target field', { targets: [{ type: 'alertmanager', url: 'http://a.example', secret: 'x' }] }, 'targets[0].secret', /not a field/],
+  ['typo in a field name', { treshold: 1 }, 'treshold', /not a rule field/],
+  ['enabled not boolean', { enabled: 'yes' }, 'enabled', /true or false/],
+];
+
+for (const [what, patch, field, reason] of cases) {
+  test(`400 names the field: ${what}`, () => {
+    const e = badField(patch);
+    assert.equal(e.field, field);
+    assert.match(e.message, reason);
+    assert.ok(e.message.startsWith(field), `message "${e.message}" starts with the field`);
+  });
+}
+
+test('not an object', () => {
+  assert.throws(() => validateRule([1]), (e: AlertError) => e.code === 'RULE_INVALID' && /JSON object/.test(e.message));
+});
+
+test('read-only fields from a GET may be sent back', () => {
+  const r = validateRule({ ...good, id: 'rule-1', source: 'api', createdAt: 'x', updatedAt: 'y', windowMs: 1, forMs: 2 });
+  assert.equal(r.name, good.name);
+});
+
+test('PERF_ALERTS_BLOCK_PRIVATE refuses loopback, private and link-local targets, allows public ones', () => {
+  const opts = { blockPrivate: true };
+  for (const url of ['http://127.0.0.1:9093', 'http://localhost/x', 'http://10.1.2.3/', 'http://192.168.1.1/', 'http://169.254.169.254/latest', 'http://[::1]:80/', 'http://[fe80::1]/', 'http://[::ffff:10.0.0.1]/']) {
+    const e = badField({ targets: [{ type: 'alertmanager', url }] }, opts);
+    assert.equal(e.field, 'targets[0].url', url);
+    assert.match(e.message, /PERF_ALERTS_BLOCK_PRIVATE/);
+  }
+  assert.doesNotThrow(() => validateRule({ ...good, targets: [{ type: 'alertmanager', url: 'http://93.184.216.34:9093' }] }, opts));
+  assert.doesNotThrow(() => validateRule({ ...good, targets: [{ type: 'alertmanager', url: 'http://127.0.0.1:9093' }] }));
+});

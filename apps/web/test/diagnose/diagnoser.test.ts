@@ -1,0 +1,134 @@
+// The engine over time: hysteresis raises a finding after K evaluations and clears it after M quiet ones,
+// `since` holds while the finding does, and a healthy fleet evaluated for minutes yields nothing.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Diagnoser } from '../../server/diagnose/diagnoser.js';
+import { Hysteresis } from '../../server/diagnose/hysteresis.js';
+import type { DiagnosisInput, NodeWindow, RouteWindow } from '../../server/diagnose/types.js';
+import { healthyFleet, sickenNode, sickenRoute } from './generate.js';
+
+const WINDOW = 120;
+
+/** The input as the server would see it at second `end` of a long generated history. */
+function windowAt(full: DiagnosisInput, end: number): DiagnosisInput {
+  const start = Math.max(0, end - WINDOW);
+  const cut = <T extends NodeWindow | RouteWindow>(x: T): T => {
+    const out = { ...x } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(x)) if (v instanceof Float64Array) out[k] = v.subarray(start, end);
+    if ('routes' in x && x.routes) out.routes = x.routes.map(cut);
+    return out as T;
+  };
+  return { times: full.times.slice(start, end), nodes: full.nodes.map(cut), routes: full.routes.map(cut) };
+}
+
+describe('Hysteresis', () => {
+  it('raises after K sightings, clears after M absences, and keeps since', () => {
+    const h = new Hysteresis<number>({ raiseAfter: 2, clearAfter: 3 });
+    const on = new Map([['a', 1]]);
+    const off = new Map<string, number>();
+    assert.equal(h.update(on, 1000).length, 0);
+    assert.deepEqual(h.update(on, 2000), [{ key: 'a', value: 1, since: 1000 }]);
+    assert.equal(h.update(off, 3000).length, 1);
+    assert.equal(h.update(off, 4000).length, 1);
+    assert.equal(h.update(on, 5000)[0].since, 1000, 'a sighting while clearing keeps the finding and its since');
+    h.update(off, 6000);
+    h.update(off, 7000);
+    assert.equal(h.update(off, 8000).length, 0);
+  });
+
+  it('an alternating candidate never raises', () => {
+    const h = new Hysteresis<number>({ raiseAfter: 2, clearAfter: 3 });
+    for (let i = 0; i < 20; i++) assert.equal(h.update(i % 2 === 0 ? new Map([['a', i]]) : new Map(), i).length, 0);
+  });
+});
+
+describe('Diagnoser', () => {
+  it('a healthy fleet evaluated every second for 5 minutes yields no finding', () => {
+    for (const seed of [101, 102, 103]) {
+      const full = healthyFleet({ seed, nodes: 8, seconds: 420 });
+      const d = new Diagnoser();
+      for (let end = WINDOW; end <= 420; end++) assert.deepEqual(d.evaluate(windowAt(full, end), full.times[end - 1]), [], `seed ${seed} at ${end}`);
+    }
+  });
+
+  it('a blocked event loop: raised within seconds of its start, cleared after it stops, text and evidence rendered', () => {
+    const full = healthyFleet({ seed: 7, nodes: 6, seconds: 260 });
+    const sickFrom = 180;
+    const sickTo = 220;
+    sickenNode(full, 'node-3', 'eventLoopDelayP99', sickFrom, (i, v) => (i < sickTo ? 0.2 : v));
+    sickenNode(full, 'node-3', 'eventLoopDelayMax', sickFrom, (i, v) => (i < sickTo ? 0.25 : v));
+    sickenNode(full, 'node-3', 'elu', sickFrom, (i, v) => (i < sickTo ? 0.7 : v));
+    sickenRoute(full, 'node-3', '/api/orders', 'latencyP50', sickFrom, (i, v) => (i < sickTo ? 0.2 : v));
+    sickenRoute(full, 'node-3', '/api/orders', 'latencyP99', sickFrom, (i, v) => (i < sickTo ? 0.4 : v));
+    const d = new Diagnoser();
+    let raised = -1;
+    let cleared = -1;
+    let since = 0;
+    for (let end = WINDOW; end <= 260; end++) {
+      const found = d.evaluate(windowAt(full, end), full.times[end - 1]);
+      const f = found.find((x) => x.kind === 'event-loop-blocked');
+      if (f && raised < 0) {
+        raised = end;
+        since = f.since;
+        assert.deepEqual(f.nodes, ['node-3']);
+        assert.equal(f.routes[0], 'POST /api/orders');
+        assert.match(f.summary, /node-3/);
+        assert.match(f.summary, /200 ms/);
+        assert.ok(f.advice.length > 20);
+        assert.ok(f.evidence.some((line) => /node-3 event-loop delay p99: 200 ms \(fleet median \d/.test(line)), f.evidence.join('\n'));
+        assert.equal(f.service, 'shop');
+      }
+      if (f) assert.equal(f.since, since, 'since stays while the finding holds');
+      if (!f && raised > 0 && cleared < 0) cleared = end;
+    }
+    // series index i covers evaluation end = i + 1; the condition needs 3 sustained seconds and 2 evaluations
+    assert.ok(raised > sickFrom && raised <= sickFrom + 6, `raised at ${raised}`);
+    assert.ok(cleared > sickTo && cleared <= sickTo + 10, `cleared at ${cleared}`);
+    assert.equal(d.findings('other-service').length, 0);
+  });
+
+  it('services are judged among their own peers', () => {
+    const a = healthyFleet({ seed: 1, nodes: 4, service: 'api', rps: 100 });
+    const b = healthyFleet({ seed: 2, nodes: 4, service: 'batch', rps: 10 });
+    for (const n of b.nodes) n.instance = `batch-${n.instance}`;
+    const input: DiagnosisInput = { times: a.times, nodes: [...a.nodes, ...b.nodes], routes: [...a.routes, ...b.routes] };
+    const d = new Diagnoser({ raiseAfter: 1 });
+    // 100 vs 10 req/s between services is not an imbalance
+    assert.deepEqual(d.evaluate(input), []);
+  });
+
+  it('a rule that throws is contained', () => {
+    const d = new Diagnoser({
+      raiseAfter: 1,
+      rules: [
+        { name: 'broken', rule: () => { throw new Error('boom'); } },
+        { name: 'always', rule: () => ({ status: 'issue', findings: [{ kind: 'hot-route', variant: 'regression', subject: 'x', severity: 'warning', nodes: [], routes: ['GET /x'], evidence: [], facts: { route: 'GET /x', p99: 0.2, before: 0.01, ratio: 20 } }] }) },
+      ],
+    });
+    const found = d.evaluate(healthyFleet({ nodes: 3 }));
+    assert.equal(found.length, 1);
+    assert.equal(d.verdicts().get('shop|broken'), 'insufficient-data');
+  });
+});
+
+describe('cost', () => {
+  it('one evaluation grows linearly with the fleet (50 → 500 nodes)', () => {
+    const time = (nodes: number): number => {
+      const input = healthyFleet({ seed: 5, nodes, seconds: WINDOW, noNodeRoutes: nodes > 100 });
+      const d = new Diagnoser();
+      const runs: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        d.evaluate(input);
+        runs.push(performance.now() - t0);
+      }
+      return runs.sort((a, b) => a - b)[3];
+    };
+    time(50); // warm-up
+    const small = time(50);
+    const large = time(500);
+    console.log(`detection: rules only, one evaluation of ${WINDOW} s windows: 50 nodes ${small.toFixed(2)} ms, 500 nodes ${large.toFixed(2)} ms (${(large / small).toFixed(1)}× for 10× the nodes)`);
+    assert.ok(large / small < 25, `500 nodes cost ${(large / small).toFixed(1)}× 50 nodes`);
+  });
+});

@@ -1,0 +1,244 @@
+// Each rule on seeded generated fleets: healthy fleets yield nothing; each sickness yields the right kind,
+// naming the right node and route.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RULES, cpuSaturated, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits } from '../../server/diagnose/rules/index.js';
+import type { DiagnosisInput, FindingDraft, Rule } from '../../server/diagnose/types.js';
+import { healthyFleet, sickenNode, sickenRoute } from './generate.js';
+
+const MB = 1024 * 1024;
+const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+
+function issues(rule: Rule, input: DiagnosisInput): FindingDraft[] {
+  const v = rule(input);
+  assert.equal(v.status, 'issue', `expected an issue, got ${JSON.stringify(v)}`);
+  return v.status === 'issue' ? v.findings : [];
+}
+
+describe('healthy fleets', () => {
+  for (const seed of SEEDS) {
+    it(`seed ${seed}: every rule answers "none"`, () => {
+      const input = healthyFleet({ seed, nodes: 3 + seed });
+      for (const { name, rule } of RULES) {
+        const v = rule(input);
+        assert.equal(v.status, 'none', `${name}: ${JSON.stringify(v).slice(0, 400)}`);
+      }
+    });
+  }
+  it('a fleet at 500 nodes without per-node routes: nothing', () => {
+    const input = healthyFleet({ seed: 42, nodes: 500, seconds: 60, noNodeRoutes: true });
+    for (const { name, rule } of RULES) assert.equal(rule(input).status, 'none', name);
+  });
+});
+
+describe('not enough data', () => {
+  it('an empty fleet: every rule says so instead of "none"', () => {
+    const input: DiagnosisInput = { times: [], nodes: [], routes: [] };
+    for (const { name, rule } of RULES) assert.equal(rule(input).status, 'insufficient-data', name);
+  });
+  it('load-imbalance needs three nodes', () => {
+    assert.equal(loadImbalance(healthyFleet({ nodes: 2 })).status, 'insufficient-data');
+  });
+});
+
+describe('sicknesses', () => {
+  it('event-loop-blocked names the node and the blocking route', () => {
+    const input = healthyFleet({ seed: 11 });
+    sickenNode(input, 'node-2', 'eventLoopDelayP99', -6, () => 0.16);
+    sickenNode(input, 'node-2', 'eventLoopDelayMax', -6, () => 0.31);
+    sickenNode(input, 'node-2', 'elu', -6, () => 0.75);
+    sickenRoute(input, 'node-2', '/api/orders', 'latencyP50', -6, () => 0.2);
+    sickenRoute(input, 'node-2', '/api/orders', 'latencyP99', -6, () => 0.45);
+    sickenRoute(input, 'node-2', '/api/users/:id', 'latencyP50', -6, () => 0.04);
+    sickenRoute(input, 'node-2', '/api/users/:id', 'latencyP99', -6, () => 0.3);
+    const [f] = issues(eventLoopBlocked, input);
+    assert.equal(f.kind, 'event-loop-blocked');
+    assert.deepEqual(f.nodes, ['node-2']);
+    assert.equal(f.routes[0], 'POST /api/orders');
+    assert.ok(f.evidence.some((e) => e.metric === 'eventLoopDelay.p99' && e.instance === 'node-2' && e.value > 10 * e.baseline));
+  });
+
+  it('event-loop-blocked: delay without a busy loop (process descheduled) is not the loop\'s own work', () => {
+    const input = healthyFleet({ seed: 12 });
+    sickenNode(input, 'node-2', 'eventLoopDelayP99', -6, () => 0.16);
+    assert.equal(eventLoopBlocked(input).status, 'none');
+  });
+
+  it('event-loop-blocked fleet-wide only when the stalled loops burn CPU (not a crowded machine starving them)', () => {
+    const input = healthyFleet({ seed: 30 });
+    for (const n of input.nodes) {
+      sickenNode(input, n.instance, 'eventLoopDelayP99', -6, () => 0.2);
+      sickenNode(input, n.instance, 'elu', -6, () => 0.6);
+      sickenNode(input, n.instance, 'cpu', -6, () => 0.08);
+    }
+    assert.equal(eventLoopBlocked(input).status, 'none');
+    for (const n of input.nodes) sickenNode(input, n.instance, 'cpu', -6, () => 0.6);
+    const [f] = issues(eventLoopBlocked, input);
+    assert.equal(f.variant, 'fleet');
+    assert.equal(f.nodes.length, 6);
+  });
+
+  it('cpu-saturated on one node names it and its hot route', () => {
+    const input = healthyFleet({ seed: 13 });
+    sickenNode(input, 'node-1', 'cpu', -6, () => 0.97);
+    sickenRoute(input, 'node-1', '/api/orders', 'timeShare', -6, () => 0.85);
+    const [f] = issues(cpuSaturated, input);
+    assert.equal(f.variant, 'nodes');
+    assert.deepEqual(f.nodes, ['node-1']);
+    assert.equal(f.routes[0], 'POST /api/orders');
+  });
+
+  it('cpu-saturated on most nodes is a fleet finding', () => {
+    const input = healthyFleet({ seed: 14 });
+    for (const n of input.nodes.slice(0, 5)) sickenNode(input, n.instance, 'cpu', -6, (_, v) => 0.93 + v / 10);
+    const [f] = issues(cpuSaturated, input);
+    assert.equal(f.variant, 'fleet');
+    assert.equal(f.nodes.length, 5);
+    assert.equal(f.severity, 'critical');
+  });
+
+  it('cpu-saturated: one second at 100% is not sustained', () => {
+    const input = healthyFleet({ seed: 15 });
+    sickenNode(input, 'node-1', 'cpu', -2, () => 1);
+    sickenNode(input, 'node-1', 'cpu', -1, () => 0.3);
+    assert.equal(cpuSaturated(input).status, 'none');
+  });
+
+  it('gc-pressure: GC share of wall time', () => {
+    const input = healthyFleet({ seed: 16 });
+    sickenNode(input, 'node-3', 'gcShare', -6, () => 0.22);
+    const [f] = issues(gcPressure, input);
+    assert.equal(f.variant, 'share');
+    assert.deepEqual(f.nodes, ['node-3']);
+    assert.equal(f.severity, 'critical');
+  });
+
+  it('gc-pressure: long pauses count only with the heap near its limit', () => {
+    const input = healthyFleet({ seed: 17 });
+    sickenNode(input, 'node-4', 'gcPauseMax', -6, () => 0.3);
+    assert.equal(gcPressure(input).status, 'none');
+    sickenNode(input, 'node-4', 'heapUsed', -6, () => 3800 * MB);
+    const [f] = issues(gcPressure, input);
+    assert.equal(f.variant, 'long-pauses');
+    assert.deepEqual(f.nodes, ['node-4']);
+  });
+
+  it('io-wait: a route slows while its nodes stay idle', () => {
+    const input = healthyFleet({ seed: 18 });
+    sickenRoute(input, null, '/api/users/:id', 'latencyP50', -6, () => 0.3);
+    sickenRoute(input, null, '/api/users/:id', 'latencyP99', -6, () => 0.6);
+    for (const n of input.nodes) sickenRoute(input, n.instance, '/api/users/:id', 'latencyP50', -6, () => 0.3);
+    const [f] = issues(ioWait, input);
+    assert.deepEqual(f.routes, ['GET /api/users/:id']);
+    assert.equal(f.nodes.length, 6);
+    // the same slowdown with busy nodes is not io-wait (CPU or event-loop findings explain it)
+    for (const n of input.nodes) sickenNode(input, n.instance, 'elu', -6, () => 0.9);
+    assert.equal(ioWait(input).status, 'none');
+  });
+
+  it('load-imbalance: one node gets most of the traffic', () => {
+    const input = healthyFleet({ seed: 19 });
+    sickenNode(input, 'node-4', 'rps', -6, () => 420);
+    const found = issues(loadImbalance, input);
+    const f = found.find((x) => x.variant === 'rps')!;
+    assert.deepEqual(f.nodes, ['node-4']);
+    assert.equal(f.facts.direction, 'high');
+  });
+
+  it('load-imbalance: a slow node at the same load with an idle loop', () => {
+    const input = healthyFleet({ seed: 20 });
+    sickenNode(input, 'node-0', 'latencyP99', -6, () => 0.25);
+    const [f] = issues(loadImbalance, input);
+    assert.equal(f.variant, 'latency');
+    assert.deepEqual(f.nodes, ['node-0']);
+  });
+
+  it('memory-leak: a fast leak within seconds', () => {
+    const input = healthyFleet({ seed: 21 });
+    const n = input.nodes[5];
+    sickenNode(input, 'node-5', 'heapLimit', 0, () => 256 * MB);
+    const start = n.heapUsed[n.heapUsed.length - 10];
+    sickenNode(input, 'node-5', 'heapUsed', -9, (i) => start + (i - 110) * 7 * MB + (i % 2) * MB);
+    const [f] = issues(memoryLeak, input);
+    assert.deepEqual(f.nodes, ['node-5']);
+    assert.equal(f.variant, 'heap');
+  });
+
+  it('memory-leak: a slow leak over minutes', () => {
+    const input = healthyFleet({ seed: 22, seconds: 300 });
+    sickenNode(input, 'node-2', 'heapLimit', 0, () => 512 * MB);
+    sickenNode(input, 'node-2', 'heapUsed', 0, (i, v) => v + i * 0.4 * MB);
+    const [f] = issues(memoryLeak, input);
+    assert.deepEqual(f.nodes, ['node-2']);
+    assert.ok(Number(f.facts.span) >= 120);
+  });
+
+  it('memory-leak: growth that levels off is not a leak', () => {
+    const input = healthyFleet({ seed: 23, seconds: 120 });
+    sickenNode(input, 'node-2', 'heapLimit', 0, () => 512 * MB);
+    // grew 100 MB early on (warm-up), flat for the last minute
+    sickenNode(input, 'node-2', 'heapUsed', 0, (i, v) => v + Math.min(i, 50) * 2 * MB);
+    assert.equal(memoryLeak(input).status, 'none');
+  });
+
+  it('error-burst on a route, fleet-wide', () => {
+    const input = healthyFleet({ seed: 24 });
+    sickenRoute(input, null, '/api/orders', 'errorRate', -6, () => 0.3);
+    for (const n of input.nodes) sickenRoute(input, n.instance, '/api/orders', 'errorRate', -6, () => 0.3);
+    const [f] = issues(errorBurst, input);
+    assert.equal(f.variant, 'route');
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+    assert.equal(f.nodes.length, 6);
+  });
+
+  it('error-burst on one node names the node and its failing route', () => {
+    const input = healthyFleet({ seed: 25 });
+    sickenNode(input, 'node-0', 'errorRate', -6, () => 0.3);
+    sickenRoute(input, 'node-0', '/api/orders', 'errorRate', -6, () => 0.9);
+    const [f] = issues(errorBurst, input);
+    assert.equal(f.variant, 'node');
+    assert.deepEqual(f.nodes, ['node-0']);
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+  });
+
+  it('error-burst: a route that always fails is not a burst', () => {
+    const input = healthyFleet({ seed: 26 });
+    sickenRoute(input, null, '/health', 'errorRate', 0, () => 1);
+    assert.equal(errorBurst(input).status, 'none');
+  });
+
+  it('os-limits: file descriptors near the limit, and listen-queue overflows per host', () => {
+    const input = healthyFleet({ seed: 27 });
+    sickenNode(input, 'node-1', 'fds', -3, () => 1000);
+    sickenNode(input, 'node-1', 'fdLimit', -3, () => 1024);
+    sickenNode(input, 'node-2', 'listenOverflows', -2, () => 12);
+    const found = issues(osLimits, input);
+    const fds = found.find((f) => f.variant === 'fds')!;
+    assert.deepEqual(fds.nodes, ['node-1']);
+    assert.equal(fds.severity, 'critical');
+    const q = found.find((f) => f.variant === 'listen-queue')!;
+    assert.deepEqual(q.nodes, ['node-2']);
+  });
+
+  it('hot-route: a route whose p99 regressed against its own past', () => {
+    const input = healthyFleet({ seed: 28 });
+    // a few seconds are a burst, not a regression
+    sickenRoute(input, null, '/api/orders', 'latencyP99', -6, () => 0.25);
+    assert.equal(hotRoute(input).status, 'none');
+    sickenRoute(input, null, '/api/orders', 'latencyP99', -28, () => 0.25);
+    const [f] = issues(hotRoute, input);
+    assert.equal(f.variant, 'regression');
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+  });
+
+  it('hot-route: the route holding a busy node\'s time', () => {
+    const input = healthyFleet({ seed: 29 });
+    sickenNode(input, 'node-1', 'cpu', -6, () => 0.95);
+    sickenRoute(input, 'node-1', '/api/orders', 'timeShare', -6, () => 0.8);
+    const [f] = issues(hotRoute, input);
+    assert.equal(f.variant, 'dominant');
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+    assert.deepEqual(f.nodes, ['node-1']);
+  });
+});

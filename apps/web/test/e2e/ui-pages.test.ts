@@ -1,0 +1,216 @@
+// The dashboard UI in headless Chromium against the real server, fed by the fleet simulator (two services,
+// a slow node, a node that goes down) and by a real Node.js process running the real agent.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { Fleet, NodeRow, RouteRow, Services } from '../../server/api/types.js';
+import { runSimulation, type RunningSimulation } from '../../simulator/run.js';
+import { startAgentNode, type AgentNode } from './lib/agent-node.js';
+import { launchBrowser, openPage, screenshot } from './lib/browser.js';
+import { api, startDashboard, until, type Dashboard } from './lib/dashboard.js';
+
+let dash: Dashboard;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+const sims: RunningSimulation[] = [];
+let agent: AgentNode | null = null;
+
+before(async () => {
+  dash = await startDashboard({ store: { nodeDownAfterMs: 4000 } });
+  // checkout: 12 nodes, node 3 six times slower, node 5 stops exporting after 6 s
+  sims.push(
+    runSimulation(
+      { nodes: 12, rpsPerNode: 200, routes: 6, service: 'checkout', seed: 1, samplesPerNode: 50, anomalies: [
+        { target: 'node', index: 3, kind: 'latency', value: 6 },
+        { target: 'node', index: 5, kind: 'down', value: 6 },
+      ] },
+      { target: dash.otlpUrl },
+    ),
+  );
+  sims.push(runSimulation({ nodes: 4, rpsPerNode: 100, routes: 3, service: 'search', seed: 2, samplesPerNode: 50 }, { target: dash.otlpUrl }));
+  agent = await startAgentNode(dash.otlpUrl, 'agent-app');
+  browser = await launchBrowser();
+  ({ page, errors } = await openPage(browser));
+  await until('three services reporting', async () => (await api<Services>(dash.url, 'services')).length === 3, 30_000);
+});
+
+after(async () => {
+  for (const s of sims) s.stop();
+  await agent?.stop();
+  await browser?.close();
+  await dash?.close();
+});
+
+const num = async (page: Page, testId: string) => Number(await page.getByTestId(testId).getAttribute('data-value'));
+const lastT = async (page: Page, testId: string) => Number((await page.getByTestId(testId).getAttribute('data-last-t')) ?? 0);
+
+/** |a − b| ≤ rel × max(|a|, |b|): live numbers move between the UI's snapshot and our API call. */
+function near(a: number, b: number, rel: number, what: string): void {
+  assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)), `${what}: UI ${a} vs API ${b}`);
+}
+
+test('overview: shows the numbers the API returns for the same window', async () => {
+  await page.goto(`${dash.url}/`);
+  await page.getByTestId('kpi-rps-value').filter({ hasText: 'req/s' }).waitFor();
+  // 12 checkout (one of which stops after 6 s) + 4 search + 1 real agent
+  await until('the fleet in the tiles', async () => (await num(page, 'kpi-nodes')) >= 16);
+  await page.getByTestId('pause-toggle').click();
+  await until('paused in the URL', () => page.url().includes('paused=1'));
+  const ui = { rps: await num(page, 'kpi-rps'), p50: await num(page, 'kpi-p50'), p99: await num(page, 'kpi-p99'), nodes: await num(page, 'kpi-nodes') };
+  const fleet = await api<Fleet>(dash.url, 'fleet?window=10s');
+  // The snapshot the page froze and our call are at most ~2 s apart over a steady 10 s window.
+  near(ui.rps, fleet.rps, 0.25, 'req/s');
+  near(ui.p50, fleet.latency.p50 ?? NaN, 0.25, 'p50');
+  near(ui.p99, fleet.latency.p99 ?? NaN, 0.5, 'p99');
+  assert.equal(ui.nodes, fleet.nodesUp);
+  // The text shown is the readable form of that value.
+  assert.match((await page.getByTestId('kpi-p99-value').textContent()) ?? '', /^\d+(\.\d+)? (µs|ms|s)$/);
+  await page.getByTestId('pause-toggle').click();
+});
+
+test('overview: charts and heatmap move every second, and stop while paused', async () => {
+  await page.goto(`${dash.url}/`);
+  await until('points in the throughput chart', async () => Number(await page.getByTestId('chart-rps').getAttribute('data-points')) > 3);
+  await until('heatmap steps', async () => Number(await page.getByTestId('chart-heatmap').getAttribute('data-steps')) > 3);
+  const t0 = await lastT(page, 'chart-rps');
+  await until('the throughput chart to advance', async () => (await lastT(page, 'chart-rps')) > t0, 10_000);
+  await until('the latency chart to advance', async () => (await lastT(page, 'chart-latency')) > t0, 10_000);
+  await page.getByTestId('pause-toggle').click();
+  await page.waitForTimeout(500);
+  const frozen = await lastT(page, 'chart-rps');
+  await page.waitForTimeout(2500);
+  assert.equal(await lastT(page, 'chart-rps'), frozen, 'a paused chart does not move');
+  await page.getByTestId('pause-toggle').click();
+  await until('the chart to move again after resume', async () => (await lastT(page, 'chart-rps')) > frozen, 10_000);
+  await screenshot(page, 'overview');
+});
+
+test('the selection lives in the URL: service and range survive a reload', async () => {
+  await page.goto(`${dash.url}/`);
+  await page.getByTestId('service-select').selectOption('search');
+  await until('service in the URL', () => page.url().includes('service=search'));
+  await until('only the 4 search nodes', async () => (await num(page, 'kpi-nodes')) === 4);
+  await page.reload();
+  assert.equal(await page.getByTestId('service-select').inputValue(), 'search');
+  await until('4 nodes after reload', async () => (await num(page, 'kpi-nodes')) === 4);
+  await page.getByTestId('range-select').selectOption('1h');
+  await until('range in the URL', () => page.url().includes('range=1h'));
+  await until('no pause for historical ranges', async () => (await page.getByTestId('pause-toggle').count()) === 0);
+  const fleet = await api<Fleet>(dash.url, 'fleet?service=search&window=3600s');
+  await until('tiles over the hour', async () => (await num(page, 'kpi-nodes')) === fleet.nodesUp);
+  near(await num(page, 'kpi-rps'), fleet.rps, 0.25, 'req/s over 1 h');
+  // the nav keeps the selection
+  await page.getByRole('link', { name: 'Nodes', exact: true }).click();
+  await until('nodes page with the same selection', () => /\/nodes\?service=search&range=1h/.test(page.url()));
+  await page.getByTestId('nodes-table').waitFor();
+  assert.equal(await page.getByTestId('node-row').count(), 4);
+});
+
+test('nodes: every node listed, the slow one marked against the median of its service, sortable, filterable', async () => {
+  await page.goto(`${dash.url}/nodes`);
+  await page.getByTestId('nodes-table').waitFor();
+  const nodes = await api<NodeRow[]>(dash.url, 'nodes?window=10s');
+  await until('all rows', async () => (await page.getByTestId('node-row').count()) === Math.min(50, nodes.length));
+  const slow = page.locator('tr[data-instance="checkout-3"] td[data-col="p99"]');
+  await until('checkout-3 p99 marked high', async () => (await slow.getAttribute('data-outlier')) === 'high');
+  const others = await page.locator('tr[data-instance^="checkout-"]:not([data-instance="checkout-3"]) td[data-col="p99"][data-outlier]').count();
+  assert.equal(others, 0, 'no other checkout node is a p99 outlier');
+  // default sort: p99 descending, so the slow node is first
+  assert.equal(await page.getByTestId('node-row').first().getAttribute('data-instance'), 'checkout-3');
+  await page.getByTestId('sort-instance').click();
+  const first = await page.getByTestId('node-row').first().getAttribute('data-instance');
+  const sorted = nodes.map((n) => n.instance).sort((a, b) => a.localeCompare(b));
+  assert.equal(first, sorted[0]);
+  assert.equal(await page.locator('th[aria-sort="ascending"]').count(), 1);
+  await page.getByTestId('nodes-filter').fill('search');
+  await until('filtered to search', async () => (await page.getByTestId('node-row').count()) === 4);
+  await page.getByTestId('nodes-filter').fill('');
+  // the real agent's process is there too
+  await page.getByTestId('nodes-filter').fill('agent-app');
+  await until('the real agent node', async () => (await page.getByTestId('node-row').count()) === 1);
+  await page.getByTestId('nodes-filter').fill('');
+  await screenshot(page, 'nodes');
+});
+
+test('nodes: a node that stops reporting is shown down, in the table and on its page', async () => {
+  await page.goto(`${dash.url}/nodes`);
+  await page.getByTestId('nodes-state').selectOption('down');
+  await until('checkout-5 down', async () => (await page.locator('tr[data-instance="checkout-5"]').count()) === 1, 30_000);
+  assert.equal(await page.locator('tr[data-instance="checkout-5"] .badge').textContent(), 'down');
+  await page.locator('tr[data-instance="checkout-5"] a').click();
+  await page.getByTestId('node-down').waitFor();
+  assert.match((await page.getByTestId('node-down').textContent()) ?? '', /Node down/);
+  await page.goto(`${dash.url}/`);
+  await until('down count in the tiles', async () => ((await page.getByTestId('kpi-nodes-value').textContent()) ?? '').endsWith('/ 1'));
+});
+
+test('node page: identity and every runtime chart, values as the API gives them', async () => {
+  await page.goto(`${dash.url}/nodes/checkout-3`);
+  await page.getByTestId('node-page').waitFor();
+  for (const id of ['chart-rps', 'chart-latency', 'chart-event-loop', 'chart-elu', 'chart-cpu', 'chart-heap', 'chart-gc', 'chart-rss', 'chart-handles', 'chart-route-latency']) {
+    await until(`${id} has points`, async () => Number(await page.getByTestId(id).getAttribute('data-points')) > 0);
+  }
+  const [row] = await api<NodeRow[]>(dash.url, 'nodes?instance=checkout-3&window=10s');
+  const shown = (await page.getByTestId('node-rps').textContent()) ?? '';
+  const value = Number(shown.replace(/[^\d.]/g, ''));
+  near(value, row.rps, 0.25, 'node req/s');
+  assert.equal(await page.getByTestId('node-state').textContent(), 'up');
+  await screenshot(page, 'node');
+});
+
+test('routes: every route with its share of time; a route page with latency and slowest nodes', async () => {
+  await page.goto(`${dash.url}/routes?service=checkout`);
+  await page.getByTestId('routes-table').waitFor();
+  const routes = await api<RouteRow[]>(dash.url, 'routes?service=checkout&window=10s');
+  await until('every route', async () => (await page.getByTestId('route-row').count()) === routes.length);
+  // sorted by time share: the first row is the API's top route by time share
+  const top = [...routes].sort((a, b) => b.timeShare - a.timeShare)[0];
+  assert.equal(await page.getByTestId('route-row').first().getAttribute('data-route'), `${top.method} ${top.route}`);
+  await screenshot(page, 'routes');
+  await page.getByTestId('route-row').first().locator('a').click();
+  await page.getByTestId('route-page').waitFor();
+  assert.ok(page.url().includes('route='), page.url());
+  await until('route latency chart', async () => Number(await page.getByTestId('chart-latency').getAttribute('data-points')) > 0);
+  await until('slowest nodes', async () => (await page.getByTestId('slow-node').count()) > 0);
+  assert.equal(await page.getByTestId('slow-node').first().locator('a').textContent(), 'checkout-3');
+  const p99 = (await page.getByTestId('route-p99').textContent()) ?? '';
+  assert.match(p99, /\d (µs|ms|s)$/);
+  await screenshot(page, 'route');
+});
+
+test('dark theme: follows the system, and the toggle overrides it', async () => {
+  const dark = await openPage(browser, { colorScheme: 'dark' });
+  await dark.page.goto(`${dash.url}/`);
+  await dark.page.getByTestId('kpi-rps-value').filter({ hasText: 'req/s' }).waitFor();
+  const bg = () => dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(await bg(), 'rgb(15, 18, 22)');
+  await screenshot(dark.page, 'overview-dark');
+  await dark.page.getByTestId('theme-toggle').click(); // system → light
+  assert.equal(await dark.page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  assert.equal(await bg(), 'rgb(246, 247, 249)');
+  await dark.page.reload();
+  assert.equal(await bg(), 'rgb(246, 247, 249)', 'the choice survives a reload');
+  assert.deepEqual(dark.errors, []);
+  await dark.context.close();
+});
+
+test('keyboard: controls are reachable with Tab and labelled', async () => {
+  await page.goto(`${dash.url}/`);
+  const labels: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press('Tab');
+    labels.push(await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return el ? el.getAttribute('aria-label') ?? el.textContent ?? el.tagName : '';
+    }));
+  }
+  for (const want of ['Service', 'Time range']) assert.ok(labels.includes(want), `${want} reachable: ${labels.join(' | ')}`);
+  assert.ok(labels.some((l) => l.startsWith('Theme')), 'theme toggle reachable');
+  // every chart is labelled for assistive technology
+  for (const fig of await page.locator('figure.chart').all()) assert.ok(await fig.getAttribute('aria-label'));
+});
+
+test('no errors in the page console', () => {
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,120 @@
+// The states users hit: no agent yet, the server restarting under an open page, cardinality folding, and a
+// dashboard protected by PERF_API_TOKEN. Real server, real Chromium, a real agent process.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { Services } from '../../server/api/types.js';
+import { runSimulation } from '../../simulator/run.js';
+import { startAgentNode, type AgentNode } from './lib/agent-node.js';
+import { launchBrowser, openPage, screenshot } from './lib/browser.js';
+import { api, startDashboard, until } from './lib/dashboard.js';
+
+let browser: Browser;
+/** Undone at the end of each test: one Next.js instance per process at a time (two at once break its request-scoped state). */
+let cleanup: (() => Promise<unknown> | unknown)[] = [];
+
+before(async () => {
+  browser = await launchBrowser();
+});
+
+afterEach(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+  cleanup = [];
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('no agent yet: the page says how to connect, then turns into the overview when one reports', async () => {
+  const dash = await startDashboard();
+  cleanup.push(() => dash.close());
+  const { page, context, errors } = await openPage(browser);
+  cleanup.push(() => context.close());
+  await page.goto(`${dash.url}/`);
+  const help = page.getByTestId('no-agent');
+  await help.waitFor();
+  const text = (await help.textContent()) ?? '';
+  assert.match(text, /import '@perf\/agent'/);
+  assert.match(text, /OTEL_SERVICE_NAME=/);
+  assert.match(text, /OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/127\.0\.0\.1:4318/);
+  await screenshot(page, 'empty');
+
+  const agent: AgentNode = await startAgentNode(dash.otlpUrl, 'first-app');
+  cleanup.push(() => agent.stop());
+  // no reload: the live stream brings the first node in
+  await page.getByTestId('overview').waitFor({ timeout: 20_000 });
+  await until('the node in the tiles', async () => (await page.getByTestId('kpi-nodes').getAttribute('data-value')) === '1');
+
+  // --- the server goes away under the open page, then comes back on the same port
+  await dash.stop();
+  await page.getByTestId('connection-lost').waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId('connection-status').getAttribute('data-status'), 'lost');
+  await screenshot(page, 'connection-lost');
+  await dash.start();
+  await page.getByTestId('connection-lost').waitFor({ state: 'detached', timeout: 20_000 });
+  assert.equal(await page.getByTestId('connection-status').getAttribute('data-status'), 'open');
+  // live again: the agent re-exports to the restarted receiver and the charts move on
+  const t0 = Date.now() - 1000;
+  await until('the throughput chart to move after the restart', async () => Number(await page.getByTestId('chart-rps').getAttribute('data-last-t')) > t0, 20_000);
+  await until('the node back in the tiles', async () => (await page.getByTestId('kpi-nodes').getAttribute('data-value')) === '1', 20_000);
+  assert.deepEqual(errors, []);
+});
+
+test('cardinality folding: a banner with the counts the API reports', async () => {
+  const dash = await startDashboard({ store: { maxSeriesPerService: 8 } });
+  cleanup.push(() => dash.close());
+  const sim = runSimulation({ nodes: 3, rpsPerNode: 50, routes: 30, service: 'wide', seed: 3, samplesPerNode: 20 }, { target: dash.otlpUrl });
+  cleanup.push(() => sim.stop());
+  const services = await until('folding', async () => {
+    const s = await api<Services>(dash.url, 'services');
+    return s.find((x) => x.foldedSeries > 0) ? s : null;
+  });
+  const { page, context } = await openPage(browser);
+  cleanup.push(() => context.close());
+  await page.goto(`${dash.url}/routes`);
+  const banner = page.getByTestId('folding-banner');
+  await banner.waitFor();
+  const text = (await banner.textContent()) ?? '';
+  const wide = services.find((s) => s.name === 'wide');
+  assert.ok(wide);
+  assert.match(text, /wide/);
+  assert.match(text, new RegExp(`of ${wide.seriesCap} series`));
+  assert.match(text, /folded/);
+  await screenshot(page, 'folding');
+});
+
+test('PERF_API_TOKEN: login page, wrong token refused, the right one kept in an http-only cookie', async () => {
+  const token = 'test-token-7f3a';
+  const dash = await startDashboard({ apiToken: token });
+  cleanup.push(() => dash.close());
+  const { page, context, errors } = await openPage(browser);
+  cleanup.push(() => context.close());
+  await page.goto(`${dash.url}/nodes?range=1h`);
+  await page.getByTestId('login-page').waitFor();
+  assert.ok(page.url().includes('/login?next='), page.url());
+  await screenshot(page, 'login');
+  await page.getByTestId('login-token').fill('wrong');
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('login-error').waitFor();
+  assert.match((await page.getByTestId('login-error').textContent()) ?? '', /not valid/);
+  await page.getByTestId('login-token').fill(token);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('nodes-page').waitFor();
+  assert.ok(page.url().endsWith('/nodes?range=1h'), `back where the user was: ${page.url()}`);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'perf_token');
+  assert.ok(session?.httpOnly, 'the token cookie is http-only');
+  assert.equal(await page.evaluate(() => document.cookie.includes('perf_token')), false);
+  await until('the stream connects with the cookie', async () => (await page.getByTestId('connection-status').getAttribute('data-status')) === 'open');
+  // an API answer of 401 (cookie gone) sends the page back to the login
+  await context.clearCookies();
+  await page.goto(`${dash.url}/routes`);
+  await page.getByTestId('login-page').waitFor();
+  // `next` cannot send the user off-site
+  await page.goto(`${dash.url}/login?next=https://example.com/`);
+  await page.getByTestId('login-token').fill(token);
+  await page.getByTestId('login-submit').click();
+  await until('landed on the dashboard, not off-site', () => page.url() === `${dash.url}/`);
+  assert.deepEqual(errors, []);
+});

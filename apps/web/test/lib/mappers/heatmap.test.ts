@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Heatmap } from '../../../server/api/types.js';
+import { cellAt, heatColor, HEAT_LIGHT, intensity, latencyY, mergeHeatmap, visibleBuckets } from '../../../lib/mappers/heatmap.js';
+import { evidenceEntries, sortFindings } from '../../../lib/mappers/findings.js';
+import { sparkPath } from '../../../components/sparkline.js';
+
+const bounds = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032];
+const hm = (times: number[], counts: number[][]): Heatmap => ({
+  step: 1,
+  window: 300,
+  times,
+  bounds,
+  counts,
+  maxCount: Math.max(0, ...counts.flat()),
+  p50: times.map(() => 0.003),
+  p99: times.map(() => 0.01),
+});
+
+test('visible buckets: the populated span padded by one, null when empty', () => {
+  assert.deepEqual(visibleBuckets(hm([1, 2], [[0, 0, 5, 0, 0], [0, 0, 0, 1, 0]])), { lo: 1, hi: 5 });
+  assert.equal(visibleBuckets(hm([1], [[0, 0, 0, 0, 0]])), null);
+});
+
+test('intensity is log-scaled and bounded', () => {
+  assert.equal(intensity(0, 10), 0);
+  assert.equal(intensity(10, 10), 1);
+  assert.ok(intensity(1, 1000) > 0.05 && intensity(1, 1000) < 0.2);
+  assert.equal(heatColor(0, HEAT_LIGHT), 'rgb(222,235,252)');
+  assert.equal(heatColor(1, HEAT_LIGHT), 'rgb(200,51,47)');
+});
+
+test('cellAt maps plot coordinates to the step and bucket (top = slowest)', () => {
+  const h = hm([1, 2, 3, 4], [[1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]]);
+  const range = { lo: 0, hi: 5 };
+  const plot = { left: 0, top: 0, width: 400, height: 100 };
+  assert.deepEqual(cellAt(h, range, plot, 10, 1), { t: 0, b: 4 });
+  assert.deepEqual(cellAt(h, range, plot, 399, 99), { t: 3, b: 0 });
+  assert.equal(cellAt(h, range, plot, 401, 50), null);
+});
+
+test('latencyY is monotonic: slower is higher on the plot', () => {
+  const h = hm([1], [[1, 1, 1, 1, 1]]);
+  const range = { lo: 0, hi: 5 };
+  const ys = [0.0015, 0.003, 0.006, 0.012, 0.024].map((s) => latencyY(h, range, s) as number);
+  for (let i = 1; i < ys.length; i++) assert.ok(ys[i] < ys[i - 1]);
+  assert.equal(latencyY(h, range, 0), null);
+});
+
+test('mergeHeatmap appends and replaces steps, refuses changed buckets', () => {
+  const a = hm([1000, 2000], [[1, 0, 0, 0, 0], [2, 0, 0, 0, 0]]);
+  const b = hm([2000, 3000], [[9, 0, 0, 0, 0], [3, 0, 0, 0, 0]]);
+  const m = mergeHeatmap(a, b, 1500);
+  assert.ok(m);
+  assert.deepEqual(m.times, [2000, 3000]);
+  assert.deepEqual(m.counts.map((c) => c[0]), [9, 3]);
+  assert.equal(m.maxCount, 9);
+  assert.equal(mergeHeatmap(a, { ...b, bounds: [...bounds.slice(0, 5), 0.064] }, 0), null);
+});
+
+test('findings: most severe first, evidence in every shape', () => {
+  const f = (severity: 'info' | 'warning' | 'critical', since: number) => ({ kind: 'k', severity, summary: '', evidence: [], nodes: [], routes: [], since });
+  assert.deepEqual(sortFindings([f('info', 1), f('critical', 5), f('warning', 2), f('critical', 3)]).map((x) => `${x.severity}${x.since}`), [
+    'critical3',
+    'critical5',
+    'warning2',
+    'info1',
+  ]);
+  assert.deepEqual(evidenceEntries({ p99: 0.123456, nodes: ['a', 'b'] }), [
+    ['p99', '0.1235'],
+    ['nodes', 'a, b'],
+  ]);
+  assert.deepEqual(evidenceEntries('one sentence'), [['evidence', 'one sentence']]);
+});
+
+test('sparkPath draws one segment per run of values and skips gaps', () => {
+  assert.equal(sparkPath([], 80, 20), '');
+  const d = sparkPath([1, 2, null, 3], 30, 20);
+  assert.equal((d.match(/M/g) ?? []).length, 2);
+});

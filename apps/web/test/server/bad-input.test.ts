@@ -1,0 +1,136 @@
+// Every bad input gets its status code while good traffic from other nodes keeps flowing and stays exact.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { encodeProtobuf } from '@perf/metrics';
+import { runSimulation } from '../../simulator/run.js';
+import { testServer, postOtlp, waitFor, sleep } from './lib/server.js';
+import { expPoint, httpExp, request, resource } from './lib/otlp.js';
+
+const ns = (ms: number) => ms * 1e6;
+
+function goodBody(instance = 'probe', service = 'probe'): Uint8Array {
+  const now = Date.now();
+  return encodeProtobuf(request(resource(service, instance), [httpExp('delta', [expPoint({ start: ns(now - 1000), time: ns(now), offset: -6, counts: [3] })])]));
+}
+
+test('bad inputs get 400/401/404/413/415/429 while a simulated fleet keeps flowing', async () => {
+  const token = 'ingest-secret';
+  const srv = await testServer({ ingestToken: token, maxBodyBytes: 4 << 20, store: { maxSeriesPerService: 10_000 } });
+  const auth = { authorization: `Bearer ${token}` };
+  const run = runSimulation({ nodes: 6, rpsPerNode: 500, routes: 5, samplesPerNode: 100, service: 'good' }, { target: srv.otlpUrl, token }, { duration: 8 });
+  try {
+    await sleep(1200);
+    // wrong or missing token
+    assert.equal((await postOtlp(srv.otlpUrl, goodBody())).status, 401);
+    assert.equal((await postOtlp(srv.otlpUrl, goodBody(), { headers: { authorization: 'Bearer nope' } })).status, 401);
+    // malformed and truncated protobuf, malformed JSON
+    const bad400 = await postOtlp(srv.otlpUrl, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]), { headers: auth });
+    assert.equal(bad400.status, 400);
+    const full = Buffer.from(goodBody());
+    assert.equal((await postOtlp(srv.otlpUrl, full.subarray(0, full.length - 7), { headers: auth })).status, 400);
+    const badJson = await postOtlp(srv.otlpUrl, Buffer.from('{"resourceMetrics": [ {'), { contentType: 'application/json', headers: auth });
+    assert.equal(badJson.status, 400);
+    assert.ok(typeof JSON.parse(badJson.body.toString()).message === 'string', 'a JSON Status with a message');
+    // wrong content type, wrong path
+    assert.equal((await postOtlp(srv.otlpUrl, full, { contentType: 'text/plain', headers: auth })).status, 415);
+    assert.equal((await postOtlp(srv.otlpUrl, full, { headers: auth, path: '/v1/traces' })).status, 404);
+    // oversized by content-length, oversized while streaming (chunked), and a gzip bomb
+    assert.equal((await postOtlp(srv.otlpUrl, Buffer.alloc(5 << 20), { headers: auth })).status, 413);
+    const chunked = await new Promise<number>((resolve) => {
+      // chunked bodies carry no length: the limit applies while streaming (auth header needed first)
+      const req = httpRequest(new URL('/v1/metrics', srv.otlpUrl), { method: 'POST', headers: { 'content-type': 'application/x-protobuf', ...auth } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', () => {});
+      const chunk = Buffer.alloc(64 * 1024, 0x0a);
+      let n = 0;
+      const write = () => {
+        while (n < 80) {
+          n++;
+          if (!req.write(chunk)) return void req.once('drain', write);
+        }
+        req.end();
+      };
+      write();
+    });
+    assert.equal(chunked, 413);
+    const bomb = gzipSync(Buffer.alloc(200 << 20)); // 200 MiB of zeros, ~200 KiB compressed
+    const t0 = Date.now();
+    const bombed = await postOtlp(srv.otlpUrl, bomb, { headers: { ...auth, 'content-encoding': 'gzip' } });
+    assert.equal(bombed.status, 413);
+    assert.ok(Date.now() - t0 < 5000, 'cut off early, not after inflating 200 MiB');
+    // a flood of 20,000 new series in one service: the cap folds the excess and says so
+    const now = Date.now();
+    const points = Array.from({ length: 20_000 }, (_, i) => expPoint({ start: ns(now - 1000), time: ns(now), offset: -6, counts: [1], route: `/flood/${i}` }));
+    const flood = await postOtlp(srv.otlpUrl, encodeProtobuf(request(resource('flood', 'flood-1'), [httpExp('delta', points)])), { headers: auth });
+    assert.equal(flood.status, 200);
+    const [, services] = await srv.get('/api/v1/services');
+    const f = services.find((s: { name: string }) => s.name === 'flood');
+    assert.ok(f.series <= 10_000, `series held ${f.series} ≤ cap`);
+    assert.ok(f.foldedSeries >= 10_000, `folded ${f.foldedSeries}`);
+    // folded delta points still count (in the service's "other" route): totals stay right
+    const floodFleet = await waitFor(async () => {
+      const [, x] = await srv.get('/api/v1/fleet?service=flood&window=30s');
+      return x.requests === 20_000 ? x : undefined;
+    }, 8000, 'flood totals');
+    assert.ok(floodFleet.foldedSeries >= 10_000);
+    await run.done;
+    // the good fleet was never refused and its totals are exact
+    assert.deepEqual([...run.sender.statuses.keys()], [200]);
+    const to = run.completed[run.completed.length - 1];
+    const exp = run.sim.expected(120, to);
+    const fleet = await waitFor(async () => {
+      const [, x] = await srv.get('/api/v1/fleet?service=good&window=120s');
+      return x.requests === exp.requests ? x : undefined;
+    }, 8000, `good fleet totals = ${exp.requests}`);
+    assert.equal(fleet.requests, exp.requests);
+    const [, status] = await srv.get('/api/v1/status');
+    assert.ok(status.ingest.refusedRequests['401'] >= 2);
+    assert.ok(status.ingest.refusedRequests['400'] >= 3);
+    assert.ok(status.ingest.refusedRequests['413'] >= 3);
+    assert.ok(status.ingest.refusedRequests['415'] >= 1);
+  } finally {
+    run.stop();
+    run.sender.close();
+    await srv.dispose();
+  }
+});
+
+test('a full ingest queue answers 429 with Retry-After instead of growing', async () => {
+  const srv = await testServer({ ingestQueue: 2 });
+  const body = Buffer.from(goodBody('q', 'queue'));
+  // two exports whose bodies are still arriving hold both queue places
+  const slow = [0, 1].map(
+    () =>
+      new Promise<{ req: ReturnType<typeof httpRequest>; status: Promise<number> }>((resolve) => {
+        let done: (n: number) => void = () => {};
+        const status = new Promise<number>((r) => (done = r));
+        const req = httpRequest(new URL('/v1/metrics', srv.otlpUrl), { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        });
+        req.write(body.subarray(0, 10));
+        req.flushHeaders();
+        resolve({ req, status });
+      }),
+  );
+  try {
+    const held = await Promise.all(slow);
+    await sleep(300);
+    const refused = await postOtlp(srv.otlpUrl, body);
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers['retry-after']) > 0, 'Retry-After');
+    for (const h of held) h.req.end(body.subarray(10));
+    assert.deepEqual(await Promise.all(held.map((h) => h.status)), [200, 200]);
+    // once they are applied the queue accepts again
+    assert.equal((await postOtlp(srv.otlpUrl, body)).status, 200);
+    const [, status] = await srv.get('/api/v1/status');
+    assert.equal(status.ingest.refusedRequests['429'], 1);
+  } finally {
+    await srv.dispose();
+  }
+});
+

@@ -1,0 +1,198 @@
+// Ingest over real sockets: cumulative → delta, duplicates, out-of-order points, resets, delta
+// temporality, explicit buckets as opentelemetry-python sends them, and partial success.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeJson, encodeProtobuf, Metrics } from '@perf/metrics';
+import { testServer, postOtlp, waitFor } from './lib/server.js';
+import { expPoint, httpExp, pythonHttpMetric, pythonResource, request, resource, PYTHON_HTTP_BOUNDS } from './lib/otlp.js';
+
+const ns = (ms: number) => ms * 1e6;
+
+test('cumulative points become deltas; duplicates and out-of-order points change nothing; resets are detected', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const start = ns(now); // after the server started: the first point is all new data
+    const res = resource('svc', 'node-a');
+    const send = (p: ReturnType<typeof expPoint>) => postOtlp(srv.otlpUrl, encodeProtobuf(request(res, [httpExp('cumulative', [p])])));
+    const at = (dt: number) => ns(now + dt);
+    // values in (2^-7, 2^-6] s: 7.8–15.6 ms
+    assert.equal((await send(expPoint({ start, time: at(0), offset: -7, counts: [10], sum: 0.1 }))).status, 200);
+    assert.equal((await send(expPoint({ start, time: at(200), offset: -7, counts: [25], sum: 0.25 }))).status, 200); // +15
+    assert.equal((await send(expPoint({ start, time: at(200), offset: -7, counts: [25], sum: 0.25 }))).status, 200); // duplicate
+    assert.equal((await send(expPoint({ start, time: at(100), offset: -7, counts: [18], sum: 0.18 }))).status, 200); // out of order
+    assert.equal((await send(expPoint({ start: at(250), time: at(400), offset: -7, counts: [4], sum: 0.04 }))).status, 200); // restart: +4
+    assert.equal((await send(expPoint({ start: at(250), time: at(600), offset: -7, counts: [3], sum: 0.03 }))).status, 200); // count went down: reset, +3
+    assert.equal((await send(expPoint({ start: at(250), time: at(800), offset: -7, counts: [9], sum: 0.09 }))).status, 200); // +6
+    const fleet = await waitFor(async () => {
+      const [, f] = await srv.get('/api/v1/fleet?window=30s');
+      return f.requests === 38 ? f : undefined;
+    }, 8000, 'requests = 10 + 15 + 4 + 3 + 6');
+    assert.equal(fleet.requests, 38);
+    assert.ok(fleet.latency.p50 > 2 ** -7 && fleet.latency.p50 <= 2 ** -6, `p50 ${fleet.latency.p50} inside the bucket`);
+    const [, status] = await srv.get('/api/v1/status');
+    assert.equal(status.ingest.duplicatePoints, 1);
+    assert.equal(status.ingest.outOfOrderPoints, 1);
+    assert.equal(status.ingest.resets, 2);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('a cumulative series that started before the receiver is a baseline first, then deltas', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const start = ns(now - 3_600_000); // the process has been up for an hour
+    const res = resource('svc', 'old-node');
+    const send = (time: number, n: number) =>
+      postOtlp(srv.otlpUrl, encodeProtobuf(request(res, [httpExp('cumulative', [expPoint({ start, time, offset: -5, counts: [n] })])])));
+    await send(ns(now), 1_000_000);
+    await send(ns(now + 300), 1_000_120);
+    const f = await waitFor(async () => {
+      const [, f] = await srv.get('/api/v1/fleet?window=30s');
+      return f.requests > 0 ? f : undefined;
+    }, 8000);
+    assert.equal(f.requests, 120, 'only the increase since the first point seen');
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('delta temporality: points add up; a repeated export is dropped; JSON and gzip work', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const res = resource('svc', 'delta-node');
+    const body = (time: number, n: number, status = 200) =>
+      encodeJson(request(res, [httpExp('delta', [expPoint({ start: time - ns(1000), time, offset: -6, counts: [n], status })])]));
+    assert.equal((await postOtlp(srv.otlpUrl, Buffer.from(body(ns(now), 7)), { contentType: 'application/json' })).status, 200);
+    assert.equal((await postOtlp(srv.otlpUrl, Buffer.from(body(ns(now + 300), 5, 503)), { contentType: 'application/json', gzip: true })).status, 200);
+    assert.equal((await postOtlp(srv.otlpUrl, Buffer.from(body(ns(now + 300), 5, 503)), { contentType: 'application/json' })).status, 200); // retry of the same export
+    const f = await waitFor(async () => {
+      const [, f] = await srv.get('/api/v1/fleet?window=30s');
+      return f.requests >= 12 ? f : undefined;
+    }, 8000);
+    assert.equal(f.requests, 12);
+    assert.equal(f.errors, 5);
+    assert.ok(Math.abs(f.errorRate - 5 / 12) < 1e-9);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('explicit-bucket histograms as opentelemetry-python sends them (FastAPI on uvicorn)', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const start = ns(now);
+    const zeros = () => new Array(PYTHON_HTTP_BOUNDS.length + 1).fill(0);
+    // first export: 40 requests in (10, 25] ms, 10 in (100, 250] ms; second: 30 more in (10, 25] ms
+    const c1 = zeros();
+    c1[2] = 40;
+    c1[6] = 10;
+    const c2 = [...c1];
+    c2[2] += 30;
+    const send = (time: number, counts: number[], sum: number) =>
+      postOtlp(srv.otlpUrl, encodeProtobuf(request(pythonResource('uvicorn-1'), [pythonHttpMetric([{ route: '/items/{item_id}', status: 200, start, time, counts, sum, min: 0.011, max: 0.2 }])])));
+    assert.equal((await send(ns(now), c1, 2.3)).status, 200);
+    assert.equal((await send(ns(now + 400), c2, 2.9)).status, 200);
+    const routes = await waitFor(async () => {
+      const [, r] = await srv.get('/api/v1/routes?window=30s&service=checkout-py');
+      return r.length > 0 && r[0].requests === 80 ? r : undefined;
+    }, 8000, 'python route rows');
+    assert.equal(routes[0].route, '/items/{item_id}');
+    assert.equal(routes[0].method, 'GET');
+    // 70 of 80 requests are in (10, 25] ms: p50 must be there; p99 in (100, 250] ms
+    assert.ok(routes[0].latency.p50 > 0.01 && routes[0].latency.p50 <= 0.025, `p50 ${routes[0].latency.p50}`);
+    assert.ok(routes[0].latency.p99 > 0.1 && routes[0].latency.p99 <= 0.25, `p99 ${routes[0].latency.p99}`);
+    const [, nodes] = await srv.get('/api/v1/nodes?service=checkout-py');
+    assert.equal(nodes[0].instance, 'uvicorn-1');
+    assert.equal(nodes[0].version, 'opentelemetry 1.27.0');
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('the legacy http.server.duration (milliseconds) is understood', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const m = pythonHttpMetric([{ route: '/old', status: 200, start: ns(now), time: ns(now + 10), counts: [0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0], sum: 7000 }]);
+    const legacy = { ...m, name: 'http.server.duration', unit: 'ms' } as typeof m;
+    // bounds in ms as the old convention used: bucket 7 is (250, 500] ms
+    if (legacy.type === 'histogram') legacy.points[0].explicitBounds = PYTHON_HTTP_BOUNDS.map((b) => b * 1000);
+    await postOtlp(srv.otlpUrl, encodeProtobuf(request(pythonResource('legacy-1'), [legacy])));
+    const r = await waitFor(async () => {
+      const [, r] = await srv.get('/api/v1/routes?window=30s');
+      return r.length > 0 ? r : undefined;
+    }, 8000);
+    assert.equal(r[0].requests, 20);
+    assert.ok(r[0].latency.p50 > 0.25 && r[0].latency.p50 <= 0.5, `p50 ${r[0].latency.p50} in seconds`);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('bad points are rejected with partial success while the rest of the export is kept', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const good = expPoint({ start: ns(now - 100), time: ns(now), offset: -6, counts: [5], route: '/ok' });
+    const future = expPoint({ start: ns(now), time: ns(now + 3_600_000), offset: -6, counts: [5], route: '/future' });
+    const inconsistent = { ...expPoint({ start: ns(now - 100), time: ns(now), offset: -6, counts: [5], route: '/bad' }), count: 2 };
+    const gauge = {
+      name: Metrics.eventLoopUtilization,
+      description: '',
+      unit: '1',
+      type: 'gauge' as const,
+      points: [{ attributes: {}, startTimeUnixNano: 0, timeUnixNano: ns(now), flags: 0, value: NaN, isInt: false }],
+    };
+    const body = encodeJson(request(resource('svc', 'n1'), [httpExp('delta', [good, future, inconsistent]), gauge]));
+    const r = await postOtlp(srv.otlpUrl, Buffer.from(body), { contentType: 'application/json' });
+    assert.equal(r.status, 200);
+    const answer = JSON.parse(r.body.toString());
+    assert.equal(answer.partialSuccess.rejectedDataPoints, '3');
+    assert.match(answer.partialSuccess.errorMessage, /future|inconsistent|finite/);
+    const f = await waitFor(async () => {
+      const [, f] = await srv.get('/api/v1/fleet?window=30s');
+      return f.requests > 0 ? f : undefined;
+    }, 8000);
+    assert.equal(f.requests, 5);
+    const [, status] = await srv.get('/api/v1/status');
+    assert.equal(status.ingest.rejectedPoints, 3);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('the series cap counts distinct series across instances: many nodes with the same series are not folded', async () => {
+  const srv = await testServer({ store: { maxSeriesPerService: 5, maxNodesPerService: 30 } });
+  try {
+    const now = Date.now();
+    const body = (instance: string, routes: string[]) =>
+      encodeProtobuf(request(resource('capped', instance), [httpExp('delta', routes.map((route) => expPoint({ start: ns(now - 1000), time: ns(now), offset: -6, counts: [2], route })))]));
+    for (let i = 0; i < 20; i++) assert.equal((await postOtlp(srv.otlpUrl, body(`n${i}`, ['/a', '/b', '/c']))).status, 200);
+    let [, services] = await srv.get('/api/v1/services');
+    assert.deepEqual(
+      services.map((s: { name: string; series: number; foldedSeries: number; instanceSeries: number; nodesUp: number }) => [s.name, s.series, s.foldedSeries, s.instanceSeries, s.nodesUp]),
+      [['capped', 3, 0, 60, 20]],
+    );
+    // one node brings 10 new routes: 2 fit under the cap of 5, 8 are folded (their delta points land in `other`)
+    await postOtlp(srv.otlpUrl, body('n0', Array.from({ length: 10 }, (_, i) => `/new/${i}`)));
+    // more instances than the node cap are folded too
+    for (let i = 20; i < 35; i++) await postOtlp(srv.otlpUrl, body(`n${i}`, ['/a']));
+    [, services] = await srv.get('/api/v1/services');
+    assert.equal(services[0].series, 5);
+    assert.equal(services[0].foldedSeries, 8 + 5);
+    assert.equal(services[0].nodesUp, 30);
+    const f = await waitFor(async () => {
+      const [, x] = await srv.get('/api/v1/fleet?service=capped&window=30s');
+      return x.requests > 0 ? x : undefined;
+    }, 8000);
+    // every delta point of a known node counts (folded ones in `other`); points of folded instances do not
+    assert.equal(f.requests, 20 * 3 * 2 + 10 * 2 + 10 * 2);
+  } finally {
+    await srv.dispose();
+  }
+});

@@ -1,0 +1,114 @@
+// SQLite persistence: a restart keeps history, a killed process keeps what was flushed, a corrupt file
+// gives a clear message and a fresh start.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runSimulation } from '../../simulator/run.js';
+import { testServer, waitFor } from './lib/server.js';
+
+const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+test('a restart on the same data dir keeps history (fleet, routes, nodes)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-persist-'));
+  try {
+    const a = await testServer({ dataDir: dir });
+    const run = runSimulation({ nodes: 4, rpsPerNode: 200, routes: 3, samplesPerNode: 50, service: 'kept' }, { target: a.otlpUrl }, { duration: 4 });
+    await run.done;
+    run.sender.close();
+    const exp = run.sim.expected(120, run.completed[run.completed.length - 1]);
+    await waitFor(async () => (await a.get('/api/v1/fleet?window=5m'))[1].requests === exp.requests, 8000, 'all data in');
+    const [, routesBefore] = await a.get('/api/v1/routes?window=5m');
+    await a.close(); // graceful: settles the open seconds and flushes
+    const b = await testServer({ dataDir: dir });
+    try {
+      const [, fleet] = await b.get('/api/v1/fleet?window=5m');
+      assert.equal(fleet.requests, exp.requests, 'the same requests after the restart');
+      const [, routes] = await b.get('/api/v1/routes?window=5m');
+      assert.deepEqual(
+        routes.map((r: { route: string; requests: number; latency: unknown }) => [r.route, r.requests, r.latency]),
+        routesBefore.map((r: { route: string; requests: number; latency: unknown }) => [r.route, r.requests, r.latency]),
+        'route rows and percentiles identical',
+      );
+      const [, nodes] = await b.get('/api/v1/nodes?window=5m');
+      assert.equal(nodes.length, 4);
+      assert.ok(nodes.every((n: { up: boolean; lastSeen: number }) => n.lastSeen > 0));
+      const [, series] = await b.get('/api/v1/series?metric=rps&window=5m&step=1s');
+      const total = series.series[0].points.reduce((s: number, p: [number, number | null]) => s + (p[1] ?? 0), 0);
+      assert.equal(total, exp.requests);
+    } finally {
+      await b.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a killed dashboard keeps what it flushed; a restart reads it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-kill-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--no-ui'], {
+    cwd: webDir,
+    env: { ...process.env, PORT: '0', PERF_OTLP_PORT: '0', HOST: '127.0.0.1', PERF_DATA_DIR: dir, PERF_UI: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const [port, otlpPort] = await waitFor(() => {
+      const p = /dashboard: http:\/\/[^:]+:(\d+)/.exec(out);
+      const o = /receiver: http:\/\/[^:]+:(\d+)/.exec(out);
+      return p && o ? [Number(p[1]), Number(o[1])] : undefined;
+    }, 20_000, 'the dashboard to print its ports');
+    const run = runSimulation({ nodes: 3, rpsPerNode: 100, routes: 2, samplesPerNode: 20, service: 'crash' }, { target: `http://127.0.0.1:${otlpPort}` }, { duration: 3 });
+    await run.done;
+    run.sender.close();
+    // wait until a flush after the data settled, then kill without warning
+    const flushedRequests = await waitFor(async () => {
+      const status = await (await fetch(`http://127.0.0.1:${port}/api/v1/status`)).json();
+      const fleet = await (await fetch(`http://127.0.0.1:${port}/api/v1/fleet?window=5m`)).json();
+      return status.store.lastFlush !== null && status.store.lastFlush > Date.now() - 1500 && Date.now() / 1000 - run.completed[run.completed.length - 1] > 6 ? fleet.requests : undefined;
+    }, 20_000, 'a flush after the data settled');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const b = await testServer({ dataDir: dir });
+    try {
+      const [, fleet] = await b.get('/api/v1/fleet?window=5m');
+      assert.equal(fleet.requests, flushedRequests, 'everything flushed before the kill is there');
+      assert.ok(fleet.requests > 0);
+    } finally {
+      await b.close();
+    }
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a corrupt data file is moved aside with a message and a fresh one started', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-corrupt-'));
+  try {
+    writeFileSync(join(dir, 'perf.db'), Buffer.alloc(8192, 0x5a));
+    const messages: string[] = [];
+    const srv = await testServer({ dataDir: dir, log: (m) => messages.push(m) });
+    try {
+      assert.ok(messages.some((m) => /cannot be used/.test(m) && /moved to/.test(m)), messages.join('\n'));
+      const [status, body] = await srv.get('/api/v1/status');
+      assert.equal(status, 200);
+      assert.equal(body.store.persistence, 'sqlite');
+      assert.ok(readdirSync(dir).some((f) => f.startsWith('perf.db.corrupt-')));
+    } finally {
+      await srv.close();
+    }
+    // and the fresh file opens cleanly next time, without a message
+    const again: string[] = [];
+    const srv2 = await testServer({ dataDir: dir, log: (m) => again.push(m) });
+    await srv2.close();
+    assert.deepEqual(again, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

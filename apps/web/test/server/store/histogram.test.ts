@@ -1,0 +1,86 @@
+// Property tests of the store's histogram against exact answers: quantiles within the stated bound over
+// many value ranges and scales, merges across scales exact, explicit-bucket spreading keeps counts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StoreHistogram } from '../../../server/store/histogram.js';
+import { Random } from '../../../simulator/random.js';
+import { weightedQuantile } from '../../../simulator/exact.js';
+
+const QS = [0, 0.01, 0.5, 0.9, 0.99, 0.999, 1];
+
+test('quantiles are within relativeError of the exact rank-⌈q·n⌉ value, over many ranges', () => {
+  const rnd = new Random(1);
+  for (let trial = 0; trial < 200; trial++) {
+    const scale = Math.floor(rnd.next() * 9) - 1; // −1..7
+    const median = Math.pow(10, rnd.next() * 12 - 8); // 1e-8 .. 1e4
+    const sigma = rnd.next() * 3;
+    const n = 1 + Math.floor(rnd.next() * 3000);
+    const h = new StoreHistogram(scale, 4096);
+    const values: [number, number][] = [];
+    for (let i = 0; i < n; i++) {
+      const v = rnd.next() < 0.02 ? 0 : rnd.lognormal(median, sigma);
+      h.recordMany(v, 1);
+      values.push([v, 1]);
+    }
+    assert.equal(h.count, n);
+    for (const q of QS) {
+      const exact = weightedQuantile(values, q);
+      const got = h.quantile(q);
+      if (exact === 0) assert.equal(got, 0);
+      else assert.ok(Math.abs(got - exact) / exact <= h.relativeError * (1 + 1e-9), `trial ${trial} q=${q}: ${got} vs ${exact} (scale ${h.scale}, bound ${h.relativeError})`);
+    }
+  }
+});
+
+test('merge equals recording everything into one histogram, across scales and offsets', () => {
+  const rnd = new Random(2);
+  for (let trial = 0; trial < 100; trial++) {
+    const a = new StoreHistogram(Math.floor(rnd.next() * 8), 4096);
+    const b = new StoreHistogram(Math.floor(rnd.next() * 8), 160);
+    const all = new StoreHistogram(8, 4096);
+    const values: [number, number][] = [];
+    for (let i = 0; i < 500; i++) {
+      const v = rnd.lognormal(i % 2 ? 1e-3 : 5, 1.5);
+      (i % 3 ? a : b).recordMany(v, 2);
+      values.push([v, 2]);
+    }
+    for (const [v, w] of values) all.recordMany(v, w);
+    a.merge(b);
+    all.downscale(all.scale - a.scale);
+    assert.equal(a.scale, all.scale);
+    assert.equal(a.count, all.count);
+    for (const q of QS) assert.equal(a.quantile(q), all.quantile(q), `trial ${trial} q=${q}`);
+    for (const q of QS) {
+      const exact = weightedQuantile(values, q);
+      assert.ok(Math.abs(a.quantile(q) - exact) / exact <= a.relativeError * (1 + 1e-9));
+    }
+  }
+});
+
+test('sealed (Uint32) histograms read the same and accept later writes', () => {
+  const h = new StoreHistogram(6);
+  for (let i = 1; i <= 1000; i++) h.recordMany(i / 1000, 3);
+  const before = QS.map((q) => h.quantile(q));
+  h.seal();
+  assert.ok(h.counts instanceof Uint32Array);
+  assert.deepEqual(QS.map((q) => h.quantile(q)), before);
+  h.recordMany(5, 1);
+  assert.ok(h.counts instanceof Float64Array);
+  assert.equal(h.count, 3001);
+  assert.equal(h.quantile(1), 5);
+});
+
+test('explicit-bucket spreading keeps the count inside the bucket', () => {
+  const h = new StoreHistogram(6);
+  h.addSpread(0.01, 0.025, 70);
+  h.addSpread(0.1, 0.25, 10);
+  h.addSummary(80, 2.5, undefined, undefined, 0);
+  let total = 0;
+  h.forEachBucket((lo, hi, n) => {
+    total += n;
+    assert.ok((lo >= 0.01 * 0.98 && hi <= 0.025 * 1.02) || (lo >= 0.1 * 0.98 && hi <= 0.25 * 1.02), `bucket (${lo}, ${hi}]`);
+  });
+  assert.ok(Math.abs(total - 80) < 1e-9);
+  assert.ok(h.quantile(0.5) > 0.01 && h.quantile(0.5) <= 0.025);
+  assert.ok(h.quantile(0.99) > 0.1 && h.quantile(0.99) <= 0.25);
+});

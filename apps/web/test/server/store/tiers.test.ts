@@ -1,0 +1,112 @@
+// Tiers: seconds roll up into 10 s and 1 min slots by merging; queries over long windows read the
+// coarser tier plus the finest tier's not-yet-rolled seconds, and agree with the fine answer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FleetStore } from '../../../server/store/FleetStore.js';
+import { StoreHistogram } from '../../../server/store/histogram.js';
+import { SparseDelta } from '../../../server/store/delta.js';
+import { FleetView } from '../../../server/query/FleetView.js';
+import { Random } from '../../../simulator/random.js';
+
+test('rollups merge histograms and sum counts; long windows agree with short ones', () => {
+  const t0 = 1_800_000_000; // a whole minute
+  const store = new FleetStore({}, (t0 - 1) * 1000);
+  const view = new FleetView(store);
+  const svc = store.service('s');
+  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
+  const route = store.route(svc, 'GET', '/x');
+  const rnd = new Random(3);
+  const all = new StoreHistogram(6);
+  let requests = 0;
+  const seconds = 200;
+  for (let t = t0; t < t0 + seconds; t++) {
+    const d = new StoreHistogram(6);
+    for (let i = 0; i < 20; i++) d.recordMany(rnd.lognormal(0.02, 0.7), 3);
+    d.boundFromBuckets();
+    store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), t % 7 === 0);
+    all.merge(d);
+    requests += d.count;
+    node.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  const now = (t0 + seconds + 5) * 1000;
+  store.tick(now);
+  // the 10 s tier holds whole slots, each the merge of its ten seconds
+  const slot = route.tiers[1].get(t0 / 10 + 3)!;
+  let sum = 0;
+  for (let t = t0 + 30; t < t0 + 40; t++) sum += route.tiers[0].get(t)!.requests;
+  assert.equal(slot.requests, sum);
+  assert.equal(route.tiers[2].get(t0 / 60 + 1)!.requests, 60 * 60);
+  // the 15-minute window (1 s tier) and the 1-hour window (10 s tier + recent seconds) agree exactly
+  const short = view.fleet({ window: 900, now });
+  const long = view.fleet({ window: 3600, now });
+  const week = view.fleet({ window: 7 * 86400, now });
+  assert.equal(short.requests, requests);
+  assert.equal(long.requests, requests);
+  assert.equal(week.requests, requests);
+  assert.deepEqual(long.latency, short.latency);
+  assert.equal(short.latency.p99, all.quantile(0.99));
+  // series at 1-minute steps from the week tier sum to the same
+  const s = view.series({ metric: 'rps', window: 7 * 86400, step: 60, now });
+  assert.equal(s.step, 60);
+  const minute1 = s.series[0].points.find((p) => p[0] === (t0 + 60) * 1000);
+  assert.equal(minute1?.[1], 60, 'a whole minute: 3,600 requests = 60/s');
+  // node rows rolled too: requests per 10 s slot
+  assert.equal(node.tiers[1].get(t0 / 10 + 3, 0), 600);
+});
+
+test('settled seconds are trimmed to their buckets (memory regression: growth headroom was kept forever)', () => {
+  const t0 = 1_800_000_000;
+  const store = new FleetStore({}, (t0 - 1) * 1000);
+  const svc = store.service('s');
+  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
+  const route = store.route(svc, 'GET', '/x');
+  const rnd = new Random(4);
+  for (let t = t0; t < t0 + 30; t++) {
+    // values arriving from both ends of the range make the backing array grow in both directions
+    for (let i = 0; i < 50; i++) {
+      const d = new StoreHistogram(6);
+      d.recordMany(rnd.lognormal(0.01, 2), 1);
+      d.boundFromBuckets();
+      store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), false);
+    }
+    node.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  for (const [t, slot] of route.tiers[0].slots) {
+    if (t > store.settledUntil) continue;
+    assert.equal(slot.hist.counts.length, slot.hist.length, `second ${t} trimmed`);
+    assert.ok(slot.hist.counts instanceof Uint32Array, 'whole counts kept as Uint32');
+  }
+  for (const [k, h] of node.hists) if ((k + 1) * 10 <= store.settledUntil) assert.equal(h.lat.counts.length, h.lat.length);
+});
+
+
+test('node histograms older than 5 minutes merge into 60 s slots and still count every request', () => {
+  const t0 = 1_800_000_000;
+  const store = new FleetStore({}, (t0 - 1) * 1000);
+  const view = new FleetView(store);
+  const svc = store.service('s');
+  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
+  const route = store.route(svc, 'GET', '/x');
+  const rnd = new Random(5);
+  const seconds = 700;
+  let requests = 0;
+  for (let t = t0; t < t0 + seconds; t++) {
+    const d = new StoreHistogram(6);
+    d.recordMany(rnd.lognormal(0.02, 0.5), 4);
+    d.boundFromBuckets();
+    store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), false);
+    requests += 4;
+    node.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  store.tick((t0 + seconds + 5) * 1000);
+  assert.ok(node.coarse.size >= 6, `coarse slots: ${node.coarse.size}`);
+  assert.ok(node.hists.size <= 32, `fine slots: ${node.hists.size}`);
+  const now = (t0 + seconds + 5) * 1000;
+  const all = view.nodeHistograms(node, { from: t0 - 60, to: t0 + seconds + 4, step: 1, tier: 0 });
+  assert.equal(all.lat.count, requests);
+  const [row] = view.nodes({ window: 900, now });
+  assert.ok(row.latency.p99 !== null && row.latency.p99 > 0);
+});
