@@ -4,6 +4,6 @@ set -e
 case "$1" in
   dashboard) exec pnpm --filter @perf/web run serve ;;
   demo-node) shift; cd apps/web && exec node --import @perf/agent --import tsx demo/app.ts "$@" ;;
-  load) shift; cd apps/web && exec node --import tsx demo/load.ts "$@" ;;
+  load) shift; cd apps/web && exec node --import tsx demo/load-cli.ts "$@" ;;
   *) exec "$@" ;;
 esac

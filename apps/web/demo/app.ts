@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 
 const slow = Number(process.env.DEMO_SLOW ?? 1);
 const framework = process.env.DEMO_FRAMEWORK ?? 'http';
+// loopback unless told otherwise (the docker compose demo listens on the container network)
+const host = process.env.DEMO_HOST ?? '127.0.0.1';
 
 /** A lognormal "database call" around `median` ms. */
 function dbTime(median: number, sigma = 0.5): number {
@@ -85,7 +87,7 @@ async function startHttp(): Promise<number> {
       () => send(res, { status: 500, body: { error: 'internal' } }),
     );
   });
-  await new Promise<void>((r) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(Number(process.env.PORT ?? 0), host, r));
   return (server.address() as { port: number }).port;
 }
 
@@ -99,12 +101,12 @@ async function startFastify(): Promise<number> {
   app.post('/api/orders', async (_req, r) => reply(await handlers.order(), r));
   app.get<{ Params: { id: string } }>('/api/reports/:id', async (req, r) => reply(await handlers.report(req.params.id), r));
   app.get('/health', async () => ({ ok: true }));
-  await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
+  await app.listen({ port: Number(process.env.PORT ?? 0), host });
   return (app.server.address() as { port: number }).port;
 }
 
 const port = framework === 'fastify' ? await startFastify() : await startHttp();
 if (process.send) process.send({ port });
-else console.log(`demo ${framework} server on http://127.0.0.1:${port}`);
+else console.log(`demo ${framework} server on http://${host}:${port}`);
 process.on('SIGTERM', () => process.exit(0));
 process.on('disconnect', () => process.exit(0));

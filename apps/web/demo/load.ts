@@ -3,7 +3,10 @@
 import autocannon from 'autocannon';
 
 export interface DemoLoadOptions {
-  ports: number[];
+  /** demo nodes on loopback */
+  ports?: number[];
+  /** or full base URLs (the docker compose demo) */
+  targets?: string[];
   /** requests per second per node at the wave's middle (default 150) */
   rate?: number;
   /** connections per node (default 4) */
@@ -44,10 +47,11 @@ export class DemoLoad {
     this.instances = [];
     const base = this.options.rate ?? 150;
     // 0.5× … 1.5× over ~4 minutes; node k is phase-shifted so nodes do not move in lockstep
-    this.options.ports.forEach((port, k) => {
+    const urls = this.options.targets ?? (this.options.ports ?? []).map((port) => `http://127.0.0.1:${port}`);
+    urls.forEach((url, k) => {
       const wave = 1 + 0.5 * Math.sin((this.step + k * 2) * (Math.PI / 6));
       const inst = autocannon({
-        url: `http://127.0.0.1:${port}`,
+        url,
         connections: this.options.connections ?? 4,
         overallRate: Math.max(10, Math.round(base * wave)),
         duration: 25,

@@ -28,7 +28,7 @@ interface RangeSpec {
 }
 
 export const RANGE_SPECS: Record<RangeKey, RangeSpec> = {
-  'live-5m': { label: 'Live 5 min', seconds: 300, step: 3, live: true },
+  'live-5m': { label: 'Live 5 min', seconds: 300, step: 2, live: true },
   'live-15m': { label: 'Live 15 min', seconds: 900, step: 5, live: true },
   '1h': { label: 'Last 1 h', seconds: 3600, step: 10, live: false },
   '6h': { label: 'Last 6 h', seconds: 21_600, step: 60, live: false },

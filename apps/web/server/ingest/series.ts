@@ -106,6 +106,20 @@ export function expDelta(
     return 'delta';
   }
   let sb = st.exp;
+  if (
+    sb !== undefined &&
+    !firstSeen &&
+    !st.rebase &&
+    p.count === st.count &&
+    p.startTimeUnixNano === st.start &&
+    p.zeroCount === sb.zeroCount &&
+    (p.sum ?? 0) === st.sum
+  ) {
+    // nothing recorded since the last point (an idle series): no bucket work, an empty delta
+    st.time = p.timeUnixNano;
+    out.reset(sb.scale);
+    return 'delta';
+  }
   let scale = Math.min(p.scale, maxScale);
   if (sb !== undefined && sb.scale !== scale) {
     if (sb.scale > scale) downscaleState(sb, sb.scale - scale);
@@ -135,29 +149,52 @@ export function expDelta(
   out.reset(scale);
   const sc = sb.counts;
   const so = sb.offset;
-  let j = NaN;
-  let acc = 0;
   let total = p.zeroCount;
   let bad = !(p.zeroCount >= 0);
-  for (let i = 0; i <= n; i++) {
-    const m = i < n ? (po + i) >> shift : NaN;
-    if (m !== j) {
-      if (j === j) {
-        const at = j - so;
-        const d = acc - sc[at];
-        if (d < 0) negative = true;
-        else if (d > 0) out.push(j, d);
-        if (acc > 0xffffffff && sb.counts instanceof Uint32Array) widen(sb);
-        sb.counts[at] = acc;
-      }
-      j = m;
-      acc = 0;
-    }
-    if (i < n) {
+  if (shift === 0) {
+    // the common case (input at the state's scale): point bucket i is state bucket at0 + i, and most
+    // buckets did not change since the last point
+    const at0 = po - so;
+    let wide = sc instanceof Float64Array;
+    for (let i = 0; i < n; i++) {
       const c = pc[i];
-      if (!(c >= 0)) bad = true;
-      acc += c;
       total += c;
+      const prev = sc[at0 + i];
+      if (c === prev) continue;
+      const d = c - prev;
+      if (d > 0) out.push(po + i, d);
+      else negative = true;
+      if (!(c >= 0)) bad = true;
+      else if (c > 0xffffffff && !wide) {
+        widen(sb);
+        wide = true;
+      }
+      sb.counts[at0 + i] = c;
+    }
+  } else {
+    // input finer than the state: runs of 2^shift point buckets sum into one state bucket
+    let j = NaN;
+    let acc = 0;
+    for (let i = 0; i <= n; i++) {
+      const m = i < n ? (po + i) >> shift : NaN;
+      if (m !== j) {
+        if (j === j) {
+          const at = j - so;
+          const d = acc - sc[at];
+          if (d < 0) negative = true;
+          else if (d > 0) out.push(j, d);
+          if (acc > 0xffffffff && sb.counts instanceof Uint32Array) widen(sb);
+          sb.counts[at] = acc;
+        }
+        j = m;
+        acc = 0;
+      }
+      if (i < n) {
+        const c = pc[i];
+        if (!(c >= 0)) bad = true;
+        acc += c;
+        total += c;
+      }
     }
   }
   if (bad || !(total <= p.count + 1e-6)) {
