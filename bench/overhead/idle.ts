@@ -25,6 +25,14 @@ const configs: [string, string[], Record<string, string>][] = [
   ['@perf/agent (defaults: sampler 20 ms, export every 1 s)', ['--import', join(here, '../../apps/agent/dist/index.js')], {}],
   ['@perf/agent, sampler 10 ms', ['--import', join(here, '../../apps/agent/dist/index.js')], { PERF_EVENTLOOP_RESOLUTION: '10' }],
 ];
+// IDLE_DIAGNOSE=1: split the cost (sampler nearly off; export nearly off)
+if (process.env.IDLE_DIAGNOSE === '1')
+  configs.push(
+    ['@perf/agent, sampler 1000 ms (diagnostic)', ['--import', join(here, '../../apps/agent/dist/index.js')], { PERF_EVENTLOOP_RESOLUTION: '1000' }],
+    ['@perf/agent, export every 60 s (diagnostic)', ['--import', join(here, '../../apps/agent/dist/index.js')], { OTEL_METRIC_EXPORT_INTERVAL: '60000' }],
+    ['@perf/agent, no compression (diagnostic)', ['--import', join(here, '../../apps/agent/dist/index.js')], { OTEL_EXPORTER_OTLP_COMPRESSION: 'none' }],
+    ['@perf/agent, sampler 1000 ms, export every 60 s (diagnostic)', ['--import', join(here, '../../apps/agent/dist/index.js')], { PERF_EVENTLOOP_RESOLUTION: '1000', OTEL_METRIC_EXPORT_INTERVAL: '60000' }],
+  );
 // all servers run at once (same conditions), measured over the same 10 s
 const servers = await Promise.all(
   configs.map(async ([name, args, env]) => {

@@ -89,6 +89,15 @@ const pnow = performance.now.bind(performance);
 const loop = perOp((i) => { sink += i; });
 const clockNs = perOp(() => { sink += pnow(); }) - loop;
 const hrBigNs = perOp(() => { sink += Number(process.hrtime.bigint() & 1n); }) - loop;
+const hrNs = perOp(() => { sink += process.hrtime()[1]; }) - loop;
+// hidden-class question: node:http makes a fresh IncomingMessage per request, and the agent adds one own
+// symbol property to it; the pool above reuses requests, so measure the transition on fresh objects here
+const kProbe = Symbol('probe');
+const fresh = perOp(() => { sink += new IncomingMessage(sockets[0]).complete ? 1 : 0; });
+// the abort watch: one shared 'close' listener per connection (per request only without keep-alive)
+const freshSocket = perOp(() => { sink += new Socket().readable ? 1 : 0; });
+const freshSocketWatched = perOp(() => { const so = new Socket(); so.on('close', noop); sink += so.readable ? 1 : 0; });
+const freshWithProp = perOp(() => { const r = new IncomingMessage(sockets[0]) as IncomingMessage & { [kProbe]?: number }; r[kProbe] = 1.5; sink += r[kProbe]; });
 const eh = new ExponentialHistogram({ maxScale: 6, maxSize: 1024 });
 const ehNs = perOp((i) => eh.record(values[i & 4095])) - loop;
 void sink;
@@ -102,5 +111,8 @@ table(['what', 'ns per request'], [
   ['agent per-request cost (difference)', a - b],
   ['  one performance.now() (two per request)', clockNs],
   ['  one process.hrtime.bigint(), for comparison', hrBigNs],
+  ['  one process.hrtime() (allocates an array), for comparison', hrNs],
+  ['  one own symbol property added to a fresh IncomingMessage (hidden-class transition)', freshWithProp - fresh],
+  ['  socket.on(\'close\') on a fresh socket (once per connection)', freshSocketWatched - freshSocket],
   ['  ExponentialHistogram.record (scale 6, the agent\'s recorder)', ehNs],
 ]);

@@ -1,12 +1,15 @@
 // The overhead benchmark (issue 4): what the agent costs a server, measured as CPU time per request.
 //   pnpm bench:overhead            (≈ 3 min; BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_PIPELINING,
-//                                   BENCH_VARIANTS=bare,agent,dc-min,prom,otel,agent-nohttp, BENCH_SKIP_JSON=1)
+//                                   BENCH_VARIANTS=bare,agent,dc-min,prom,otel,agent-nohttp, BENCH_SKIP_JSON=1;
+//                                   diagnostic pieces: diag-gc, diag-gcprof, diag-interval, diag-worker)
 //
 // A hello-world node:http server per variant, all pinned to one core (taskset), loaded in turn from a
 // process pinned to the other core with autocannon, in interleaved rounds (A B C D A B C D …) so drift on
 // this shared machine hits every variant alike. CPU µs per request = the server's own process.cpuUsage()
 // delta / requests it served in the round: far steadier than req/s. Every figure is a ratio to bare in the
-// same round; the table shows medians over the rounds, and the best (least disturbed) round of each. A second table repeats bare vs agent with a
+// same round; the table shows medians over the rounds, and the best (least disturbed) round of each.
+// Each variant's CPU is also split into the main thread and the other threads (export thread, libuv pool,
+// V8 helpers), from the server's /proc/self/task/<pid>/stat. A second table repeats bare vs agent with a
 // handler doing ~1 ms of JSON work (the realistic case).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -58,6 +61,8 @@ async function startServer(name: string, variant: string, handler: string, sinkU
     otel: join(here, 'otel-preload.mjs'),
     'dc-min': join(here, 'dc-min-preload.mjs'),
   };
+  // diag-<what>: one piece of the agent alone (diag-preload.mjs)
+  if (variant.startsWith('diag-')) preload[variant] = join(here, 'diag-preload.mjs');
   const nodeArgs = preload[variant] ? ['--import', preload[variant]] : [];
   const cmd = hasTaskset ? 'taskset' : process.execPath;
   const args = hasTaskset ? ['-c', SERVER_CPU, process.execPath, ...nodeArgs, join(here, 'server.mjs')] : [...nodeArgs, join(here, 'server.mjs')];
@@ -67,6 +72,7 @@ async function startServer(name: string, variant: string, handler: string, sinkU
     env: {
       ...process.env,
       BENCH_VARIANT: variant,
+      BENCH_DIAG: variant.replace(/^diag-/, ''),
       BENCH_HANDLER: handler,
       BENCH_JSON_REPS: String(jsonReps),
       OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
@@ -85,9 +91,9 @@ async function startServer(name: string, variant: string, handler: string, sinkU
   return { name, port: JSON.parse(line).port as number, child };
 }
 
-async function stats(port: number): Promise<{ cpuMicros: number; served: number }> {
+async function stats(port: number): Promise<{ cpuMicros: number; mainMicros: number; served: number }> {
   const r = await fetch(`http://127.0.0.1:${port}/__stats`);
-  return (await r.json()) as { cpuMicros: number; served: number };
+  return (await r.json()) as { cpuMicros: number; mainMicros: number; served: number };
 }
 
 function load(port: number): Promise<{ requests: number; rps: number; errors: number }> {
@@ -104,6 +110,8 @@ function load(port: number): Promise<{ requests: number; rps: number; errors: nu
 
 interface Sample {
   usPerReq: number;
+  /** the main thread's share (the rest: the agent's export thread, libuv's pool, V8's helpers) */
+  mainUsPerReq: number;
   rps: number;
 }
 
@@ -114,7 +122,7 @@ async function round(server: Server): Promise<Sample> {
   const after = await stats(server.port);
   const served = after.served - before.served;
   const seconds = (performance.now() - t0) / 1000;
-  return { usPerReq: (after.cpuMicros - before.cpuMicros) / served, rps: served / seconds };
+  return { usPerReq: (after.cpuMicros - before.cpuMicros) / served, mainUsPerReq: (after.mainMicros - before.mainMicros) / served, rps: served / seconds };
 }
 
 async function compare(title: string, variants: [string, string][], handler: string, sinkUrl: string): Promise<void> {
@@ -144,6 +152,7 @@ async function compare(title: string, variants: [string, string][], handler: str
         return [s.name, median(xs.map((x) => x.usPerReq)), pct(cpuRatio), best, pct(best / bareMin), Math.round(median(xs.map((x) => x.rps))), pct(rpsRatio)];
       }),
     );
+    console.log(`\nCPU µs/request, median: main thread / other threads: ${servers.map((s) => { const xs = samples.get(s.name)!; const main = median(xs.map((x) => x.mainUsPerReq)); return `${s.name}: ${main.toFixed(2)} / ${median(xs.map((x) => x.usPerReq - x.mainUsPerReq)).toFixed(2)}`; }).join('; ')}`);
     console.log(`\nper-round CPU µs/request: ${servers.map((s) => `${s.name}: ${samples.get(s.name)!.map((x) => x.usPerReq.toFixed(1)).join(' ')}`).join('; ')}`);
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
@@ -164,6 +173,7 @@ try {
   ];
   // BENCH_VARIANTS=bare,agent,… runs a subset (bare is always first: it is the baseline)
   const wanted = (process.env.BENCH_VARIANTS ?? 'bare,agent,dc-min,prom,otel').split(',');
+  for (const v of wanted) if (v.startsWith('diag-')) all.push([`${v} (diagnostic)`, v]);
   await compare('hello world (worst case: the handler does nothing)', all.filter(([, v]) => v === 'bare' || wanted.includes(v)), 'hello', sink.url);
   if (process.env.BENCH_SKIP_JSON !== '1')
     await compare(

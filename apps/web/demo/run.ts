@@ -1,36 +1,21 @@
 // `pnpm demo`: the dashboard plus a live local fleet under load. Ctrl-C stops everything.
 //   pnpm demo [--nodes 5] [--rate 150] [--scenario NAME] [--no-ui] [--duration S]
 // Honours PORT, PERF_OTLP_PORT, PERF_DATA_DIR, PERF_API_TOKEN, PERF_INGEST_TOKEN.
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureUi, newest, WEB_DIR } from '../scripts/ui.js';
+import { ensureBuilt, ensureUi, WEB_DIR } from '../scripts/ui.js';
 import { DemoLoad } from './load.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(WEB_DIR, '..', '..');
 
 interface Running {
   dashboard: ChildProcess | undefined;
   nodes: ChildProcess[];
   load: DemoLoad | undefined;
   scenario: { stop(): Promise<void> } | undefined;
-}
-
-/** Builds @perf/metrics and @perf/agent when their dist is missing or older than their sources. */
-function ensureBuilt(): void {
-  for (const [pkg, dir] of [
-    ['@perf/metrics', 'packages/metrics'],
-    ['@perf/agent', 'apps/agent'],
-  ]) {
-    const built = join(ROOT, dir, 'dist', 'index.js');
-    if (existsSync(built) && newest(join(ROOT, dir, 'dist')) >= newest(join(ROOT, dir, 'src'))) continue;
-    console.log(`perf demo: building ${pkg}…`);
-    const r = spawnSync('pnpm', ['--filter', pkg, 'run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`building ${pkg} failed`);
-  }
 }
 
 export function scenarioNames(): string[] {

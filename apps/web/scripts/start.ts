@@ -1,8 +1,9 @@
 // `pnpm start`: build the UI if it is missing or stale, then run the dashboard (server/main.ts).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureUi, WEB_DIR } from './ui.js';
+import { ensureBuilt, ensureUi, WEB_DIR } from './ui.js';
 
+ensureBuilt();
 const ui = ensureUi();
 const args = ['--import', 'tsx', join(WEB_DIR, 'server', 'main.ts')];
 if (ui === 'absent') console.warn('perf: no UI in this checkout yet (apps/web/app missing): starting with the API only.');

@@ -29,3 +29,19 @@ export function ensureUi(log: (m: string) => void = console.log): 'built' | 'fre
   const r = spawnSync(process.execPath, [nextBin, 'build'], { cwd: WEB_DIR, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
   return r.status === 0 ? 'built' : 'failed';
 }
+
+const ROOT = join(WEB_DIR, '..', '..');
+
+/** Builds @perf/metrics and @perf/agent when their dist is missing or older than their sources. */
+export function ensureBuilt(): void {
+  for (const [pkg, dir] of [
+    ['@perf/metrics', 'packages/metrics'],
+    ['@perf/agent', 'apps/agent'],
+  ]) {
+    const built = join(ROOT, dir, 'dist', 'index.js');
+    if (existsSync(built) && newest(join(ROOT, dir, 'dist')) >= newest(join(ROOT, dir, 'src'))) continue;
+    console.log(`perf: building ${pkg}…`);
+    const r = spawnSync('pnpm', ['--filter', pkg, 'run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`building ${pkg} failed`);
+  }
+}
