@@ -21,6 +21,8 @@ export interface SimulatorOptions {
   runtime?: boolean;
   /** most buckets per histogram (the agent's default is 1024) */
   maxBuckets?: number;
+  /** highest (starting) histogram scale (default 10, @perf/metrics' default; the agent records at 6) */
+  maxScale?: number;
   /** seconds of exact values kept for answers (default 120; 0 keeps none, e.g. for memory benchmarks) */
   keepSeconds?: number;
 }
@@ -77,6 +79,7 @@ export class FleetSimulator {
       errorRate: 0.002,
       runtime: true,
       maxBuckets: 1024,
+      maxScale: 10,
       keepSeconds: 120,
       // options given as undefined keep their defaults
       ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SimulatorOptions),
@@ -109,8 +112,8 @@ export class FleetSimulator {
       elFactor: 1,
       downAt: undefined,
       hists: new Map(),
-      el: new ExponentialHistogram({ maxSize: o.maxBuckets }),
-      gc: new ExponentialHistogram({ maxSize: o.maxBuckets }),
+      el: new ExponentialHistogram({ maxSize: o.maxBuckets, maxScale: o.maxScale }),
+      gc: new ExponentialHistogram({ maxSize: o.maxBuckets, maxScale: o.maxScale }),
       heap: 40e6 + i * 1e5,
     }));
     for (const a of o.anomalies) this.applyAnomaly(a);
@@ -168,7 +171,7 @@ export class FleetSimulator {
         const isErr = rnd.next() < errRate;
         const key = r + (isErr ? ':500' : ':200');
         let h = n.hists.get(key);
-        if (h === undefined) n.hists.set(key, (h = new ExponentialHistogram({ maxSize: o.maxBuckets })));
+        if (h === undefined) n.hists.set(key, (h = new ExponentialHistogram({ maxSize: o.maxBuckets, maxScale: o.maxScale })));
         h.recordMany(v, weight);
         this.exact.record(second, i, r, v, weight, isErr);
       }

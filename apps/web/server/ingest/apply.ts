@@ -72,6 +72,8 @@ export function attributesKey(attrs: Attributes): string {
  * per series, folds series over the per-service cap, and writes per-second deltas.
  */
 export class Applier {
+  /** set by state(): whether the state returned was just created */
+  private firstSeen = false;
   /** scratch reused for every point (no allocation per point) */
   private readonly delta = new SparseDelta();
   private readonly converted = new SparseDelta();
@@ -143,20 +145,45 @@ export class Applier {
     return t < oldest ? oldest : t > nowSec + 1 ? nowSec + 1 : t;
   }
 
-  /** The series state, created when the service is under its cap; undefined when folded. */
-  private state(service: ServiceState, node: NodeState, key: string): [SeriesState | undefined, boolean] {
+  /**
+   * The series state, created when the service is under its cap; undefined when folded. Sets
+   * `firstSeen` (whether the state was created by this call).
+   */
+  private state(service: ServiceState, node: NodeState, key: string): SeriesState | undefined {
     const st = node.states.get(key) as SeriesState | undefined;
-    if (st !== undefined) return [st, false];
+    this.firstSeen = st === undefined;
+    if (st !== undefined) return st;
     const refs = service.seriesKeys.get(key);
     if (refs === undefined && service.seriesKeys.size >= this.store.options.maxSeriesPerService) {
       this.store.fold(service, key);
-      return [undefined, true];
+      return undefined;
     }
     service.seriesKeys.set(key, (refs ?? 0) + 1);
     const created = newState();
     node.states.set(key, created);
     service.series++;
-    return [created, true];
+    return created;
+  }
+
+  /**
+   * The state of point `i` of a metric: senders export the same series in the same order every time, so
+   * the state found for position i last time is tried first (its attributes compared value by value);
+   * the keyed lookup (attribute key string, maps) runs only for new or moved series.
+   */
+  private cachedState(service: ServiceState, node: NodeState, name: string, cache: (SeriesState | undefined)[], i: number, attrs: Attributes): SeriesState | undefined {
+    const cached = cache[i];
+    if (cached !== undefined && sameAttributes(cached, attrs)) {
+      this.firstSeen = false;
+      return cached;
+    }
+    const st = this.state(service, node, name + '#' + attributesKey(attrs));
+    if (st !== undefined && i < MAX_CACHED_POSITIONS) {
+      st.attrs = attrs;
+      st.attrCount = Object.keys(attrs).length;
+      while (cache.length < i) cache.push(undefined);
+      cache[i] = st;
+    }
+    return st;
   }
 
   private count(outcome: DeltaOutcome): void {
@@ -173,7 +200,14 @@ export class Applier {
     if (m.type === 'exponentialHistogram' || m.type === 'histogram') {
       if (!isHttp && !isEl && !isGc) return;
       const factor = unitFactor(m.unit, name);
-      for (const p of m.points) {
+      let cache = node.seriesCache.get(name) as (SeriesState | undefined)[] | undefined;
+      if (cache === undefined) {
+        cache = [];
+        node.seriesCache.set(name, cache);
+      }
+      const points = m.points;
+      for (let i = 0; i < points.length; i++) {
+        const p = points[i];
         // exponential points are checked in the same pass that de-cumulates them
         if (m.type === 'histogram' && !validHistogram(p)) {
           this.reject(result, INVALID);
@@ -182,8 +216,8 @@ export class Applier {
         if ((p.flags & 1) === 1) continue; // no recorded value
         const t = this.slotOf(p.timeUnixNano, now, result);
         if (t === undefined) continue;
-        const key = name + '#' + attributesKey(p.attributes);
-        const [st, firstSeen] = this.state(service, node, key);
+        const st = this.cachedState(service, node, name, cache, i, p.attributes);
+        const firstSeen = this.firstSeen;
         const fresh = p.startTimeUnixNano >= this.startNs || p.startTimeUnixNano === 0;
         if (st === undefined) {
           // folded: delta points still count towards the service's `other` route; cumulative ones cannot
@@ -283,6 +317,21 @@ export class Applier {
 }
 
 type FoldablePoint = { attributes: Attributes };
+
+/** positions per metric whose series state is cached (a node's export rarely holds more points of one metric) */
+const MAX_CACHED_POSITIONS = 65_536;
+
+/** Whether `attrs` are the series' attributes (primitive values compared; any other value takes the keyed path). */
+function sameAttributes(st: SeriesState, attrs: Attributes): boolean {
+  const own = st.attrs!;
+  let n = 0;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v !== own[k] || (typeof v === 'object' && v !== null)) return false;
+    n++;
+  }
+  return n === st.attrCount;
+}
 
 function validHistogram(p: { count: number; bucketCounts?: number[]; positive?: { bucketCounts: number[] }; zeroCount?: number }): boolean {
   if (!(p.count >= 0) || !Number.isFinite(p.count)) return false;

@@ -1,4 +1,4 @@
-import type { ExponentialHistogramDataPoint, HistogramDataPoint, Temporality } from '@perf/metrics';
+import type { Attributes, ExponentialHistogramDataPoint, HistogramDataPoint, Temporality } from '@perf/metrics';
 import type { StoreHistogram } from '../store/histogram.js';
 import type { SparseDelta } from '../store/delta.js';
 
@@ -24,6 +24,9 @@ export interface SeriesState {
   target: unknown;
   /** whether this series counts as errors (5xx) */
   isError: boolean;
+  /** the series' attributes as last decoded, and how many (ingest's per-position cache checks them) */
+  attrs: Attributes | undefined;
+  attrCount: number;
 }
 
 /**
@@ -42,11 +45,11 @@ export interface CumulativeBuckets {
 export type DeltaOutcome = 'delta' | 'baseline' | 'duplicate' | 'outOfOrder' | 'reset' | 'invalid';
 
 export function newState(): SeriesState {
-  return { time: 0, start: 0, count: 0, sum: 0, exp: undefined, explicit: undefined, bounds: undefined, rebase: false, target: undefined, isError: false };
+  return { time: 0, start: 0, count: 0, sum: 0, exp: undefined, explicit: undefined, bounds: undefined, rebase: false, target: undefined, isError: false, attrs: undefined, attrCount: 0 };
 }
 
 export function stateBytes(s: SeriesState): number {
-  return 120 + (s.exp ? 48 + s.exp.counts.byteLength : 0) + (s.explicit?.byteLength ?? 0);
+  return 120 + s.attrCount * 48 + (s.exp ? 48 + s.exp.counts.byteLength : 0) + (s.explicit?.byteLength ?? 0);
 }
 
 /**
@@ -113,9 +116,10 @@ export function expDelta(
     p.count === st.count &&
     p.startTimeUnixNano === st.start &&
     p.zeroCount === sb.zeroCount &&
-    (p.sum ?? 0) === st.sum
+    (p.sum ?? 0) === st.sum &&
+    validBuckets(p.positive.bucketCounts, p.count - p.zeroCount)
   ) {
-    // nothing recorded since the last point (an idle series): no bucket work, an empty delta
+    // nothing recorded since the last point (an idle series): no state work, an empty delta
     st.time = p.timeUnixNano;
     out.reset(sb.scale);
     return 'delta';
@@ -129,7 +133,7 @@ export function expDelta(
   const lo = n > 0 ? po >> shift : 0;
   const hi = n > 0 ? (po + n - 1) >> shift : -1;
   if (sb === undefined) {
-    sb = { scale, offset: lo, length: 0, counts: new Uint32Array(Math.max(hi - lo + 1 + 8, 8)), zeroCount: 0 };
+    sb = { scale, offset: lo, length: 0, counts: new Uint32Array(0), zeroCount: 0 };
     st.exp = sb;
   }
   let negative = false;
@@ -145,7 +149,7 @@ export function expDelta(
       sb.counts[j - sb.offset] = 0;
     }
   }
-  if (n > 0) ensureStateRange(sb, lo, hi);
+  if (n > 0 && (sb.length === 0 || lo < sb.offset || hi >= sb.offset + sb.length)) ensureStateRange(sb, lo, hi);
   out.reset(scale);
   const sc = sb.counts;
   const so = sb.offset;
@@ -172,29 +176,26 @@ export function expDelta(
       sb.counts[at0 + i] = c;
     }
   } else {
-    // input finer than the state: runs of 2^shift point buckets sum into one state bucket
-    let j = NaN;
-    let acc = 0;
-    for (let i = 0; i <= n; i++) {
-      const m = i < n ? (po + i) >> shift : NaN;
-      if (m !== j) {
-        if (j === j) {
-          const at = j - so;
-          const d = acc - sc[at];
-          if (d < 0) negative = true;
-          else if (d > 0) out.push(j, d);
-          if (acc > 0xffffffff && sb.counts instanceof Uint32Array) widen(sb);
-          sb.counts[at] = acc;
-        }
-        j = m;
-        acc = 0;
-      }
-      if (i < n) {
+    // input finer than the state: each run of 2^shift point buckets sums into one state bucket
+    let i = 0;
+    while (i < n) {
+      const j = (po + i) >> shift;
+      const groupEnd = Math.min(n, ((j + 1) << shift) - po);
+      let acc = 0;
+      for (; i < groupEnd; i++) {
         const c = pc[i];
         if (!(c >= 0)) bad = true;
         acc += c;
-        total += c;
       }
+      total += acc;
+      const at = j - so;
+      const prev = sc[at];
+      if (acc === prev) continue;
+      const d = acc - prev;
+      if (d > 0) out.push(j, d);
+      else negative = true;
+      if (acc > 0xffffffff && sb.counts instanceof Uint32Array) widen(sb);
+      sb.counts[at] = acc;
     }
   }
   if (bad || !(total <= p.count + 1e-6)) {
@@ -231,26 +232,47 @@ export function expDelta(
   return outcome;
 }
 
-/** Grows the state's buffer to cover indexes lo..hi (with headroom; rare once a series is warm). */
+/** Whether bucket counts are non-negative numbers adding up to at most `most`. */
+function validBuckets(counts: number[], most: number): boolean {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i];
+    if (!(c >= 0)) return false;
+    total += c;
+  }
+  return total <= most + 1e-6;
+}
+
+/**
+ * Grows the state's buffer to cover indexes lo..hi. A series' range widens at both ends as its tails
+ * fill in, so a reallocation leaves headroom on the side that grew (an eighth of the span, at least 8
+ * buckets): a warm series rarely reallocates. Headroom buckets are zeros inside offset..length.
+ */
 function ensureStateRange(sb: CumulativeBuckets, lo: number, hi: number): void {
+  const cap = sb.counts.length;
   if (sb.length === 0) {
-    if (sb.counts.length < hi - lo + 1) sb.counts = new Uint32Array(hi - lo + 1 + 8);
-    sb.counts.fill(0);
-    sb.offset = lo;
-    sb.length = hi - lo + 1;
+    const span = hi - lo + 1;
+    const pad = Math.max(8, span >> 3);
+    if (cap < span + 2 * pad) sb.counts = new Uint32Array(span + 2 * pad);
+    else sb.counts.fill(0);
+    sb.offset = lo - pad;
+    sb.length = span + pad;
+    return;
+  }
+  const end = sb.offset + sb.length;
+  if (lo >= sb.offset && hi < sb.offset + cap) {
+    if (hi >= end) sb.length = hi + 1 - sb.offset;
     return;
   }
   const newLo = Math.min(lo, sb.offset);
-  const newHi = Math.max(hi, sb.offset + sb.length - 1);
-  if (newLo === sb.offset && newHi - newLo + 1 <= sb.counts.length) {
-    sb.length = Math.max(sb.length, newHi - newLo + 1);
-    return;
-  }
-  const len = newHi - newLo + 1;
-  const next = sb.counts instanceof Uint32Array ? new Uint32Array(len + 8) : new Float64Array(len + 8);
-  next.set(sb.counts.subarray(0, sb.length), sb.offset - newLo);
+  const newHi = Math.max(hi, end - 1);
+  const pad = Math.max(8, (newHi - newLo + 1) >> 3);
+  const base = lo < sb.offset ? newLo - pad : newLo;
+  const len = newHi - base + 1;
+  const next = sb.counts instanceof Uint32Array ? new Uint32Array(len + pad) : new Float64Array(len + pad);
+  next.set(sb.counts.subarray(0, sb.length), sb.offset - base);
   sb.counts = next;
-  sb.offset = newLo;
+  sb.offset = base;
   sb.length = len;
 }
 

@@ -249,6 +249,7 @@ export class StoreHistogram {
    * (for histograms that will rarely change again: settled slots). A later write converts back.
    */
   seal(): void {
+    this.trimZeros();
     let whole = true;
     for (let i = 0; i < this.length; i++) {
       const n = this.counts[i];
@@ -259,6 +260,26 @@ export class StoreHistogram {
     }
     if (whole) this.counts = Uint32Array.from(this.counts.subarray(0, this.length));
     else if (this.counts.length !== this.length) this.counts = this.counts.slice(0, this.length);
+  }
+
+  /** Drops empty buckets at both ends of the used range (in place). */
+  private trimZeros(): void {
+    const c = this.counts;
+    let first = 0;
+    let last = this.length - 1;
+    while (first <= last && c[first] === 0) first++;
+    while (last >= first && c[last] === 0) last--;
+    if (first > last) {
+      this.offset = 0;
+      this.length = 0;
+      return;
+    }
+    if (first > 0) {
+      c.copyWithin(0, first, last + 1);
+      c.fill(0, last - first + 1, this.length);
+      this.offset += first;
+    }
+    this.length = last - first + 1;
   }
 
   /** Halves the resolution `by` times (merges adjacent buckets). */
@@ -292,8 +313,15 @@ export class StoreHistogram {
    */
   private fit(lo: number, hi: number): number {
     if (!(this.counts instanceof Float64Array)) this.counts = Float64Array.from(this.counts);
-    const curLo = this.length === 0 ? lo : Math.min(lo, this.offset);
-    const curHi = this.length === 0 ? hi : Math.max(hi, this.offset + this.length - 1);
+    else if (this.length !== 0 && lo >= this.offset && hi < this.offset + this.length) return 0; // the common case
+    let curLo = this.length === 0 ? lo : Math.min(lo, this.offset);
+    let curHi = this.length === 0 ? hi : Math.max(hi, this.offset + this.length - 1);
+    if (curHi - curLo + 1 > this.maxBuckets && this.length !== 0) {
+      // growth headroom (zeros at the ends) must not cost resolution: drop it before deciding
+      this.trimZeros();
+      curLo = this.length === 0 ? lo : Math.min(lo, this.offset);
+      curHi = this.length === 0 ? hi : Math.max(hi, this.offset + this.length - 1);
+    }
     let by = 0;
     while ((curHi >> by) - (curLo >> by) + 1 > this.maxBuckets) by++;
     if (by > 0) this.downscale(by);
@@ -311,13 +339,17 @@ export class StoreHistogram {
     const newHi = Math.max(hi, this.offset + this.length - 1);
     const newLength = newHi - newLo + 1;
     if (newLo < this.offset || newLength > this.counts.length) {
-      // doubling capacity keeps growth at the high end amortised; growth downwards copies
-      const cap = Math.max(newLength, Math.min(this.counts.length * 2, this.maxBuckets));
+      // doubling capacity keeps growth at the high end amortised; growth downwards leaves headroom below
+      // too (zeros inside the used range, trimmed again by seal() and before any downscale)
+      const below = newLo < this.offset ? Math.min(Math.max(8, newLength >> 2), this.maxBuckets - newLength) : 0;
+      const base = newLo - below;
+      const used = newHi - base + 1;
+      const cap = Math.max(used, Math.min(Math.max(this.counts.length, used) * 2, this.maxBuckets));
       const next = new Float64Array(cap);
-      next.set(this.counts.subarray(0, this.length), this.offset - newLo);
+      next.set(this.counts.subarray(0, this.length), this.offset - base);
       this.counts = next;
-      this.offset = newLo;
-      this.length = newLength;
+      this.offset = base;
+      this.length = used;
       return by;
     }
     this.length = newHi - this.offset + 1;

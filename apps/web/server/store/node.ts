@@ -133,6 +133,8 @@ export class NodeState {
   readonly coarse: Map<number, NodeHists> = new Map();
   /** per-series ingest state (cumulative → delta, duplicates), keyed by metric + attributes; owned by ingest */
   readonly states = new Map<string, unknown>();
+  /** ingest's cache of those states by metric name and position in the node's export; owned by ingest */
+  readonly seriesCache = new Map<string, unknown[]>();
 
   constructor(
     meta: NodeMeta,
