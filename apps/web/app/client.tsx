@@ -8,7 +8,7 @@ import { ChartLineMetric } from '../components/chart-line-metric.js';
 import { ConnectHelp } from '../components/connect-help.js';
 import { FindingsPanel } from '../components/findings-panel.js';
 import { KpiTiles } from '../components/kpi-tiles.js';
-import { useApi, useNow, useShownSnapshot, useStream, useTick, useView } from '../lib/hooks.js';
+import { useApi, useNow, useScrollToHash, useShownSnapshot, useStream, useTick, useView } from '../lib/hooks.js';
 import { RANGE_SPECS, statsWindowSeconds, windowParam } from '../lib/url-state.js';
 
 export function OverviewClient() {
@@ -18,6 +18,7 @@ export function OverviewClient() {
   const snap = useShownSnapshot(view, state);
   const spec = RANGE_SPECS[view.range];
   const now = useNow(5000);
+  useScrollToHash();
   // Historical ranges: the headline numbers cover the whole range (live: the stream's last 10 s).
   const fleetQ = useApi<Fleet>(spec.live ? null : 'fleet', { service: view.service, window: windowParam(spec.seconds) }, tick);
   const findingsQ = useApi<Finding[]>(spec.live ? null : 'findings', { service: view.service, window: windowParam(spec.seconds) }, tick);

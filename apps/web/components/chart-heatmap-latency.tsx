@@ -69,7 +69,7 @@ export function ChartHeatmapLatency({ view, tick, params, title = 'Latency distr
   const label = data && range ? `${title}: latest p50 ${formatDuration(lastP50)}, p99 ${formatDuration(lastP99)}` : title;
 
   return (
-    <figure className="chart panel heatmap" data-testid="chart-heatmap" data-steps={data?.times.length ?? 0} aria-label={title}>
+    <figure className="chart panel heatmap" id="chart-heatmap" data-testid="chart-heatmap" data-steps={data?.times.length ?? 0} aria-label={title}>
       <figcaption>
         <span className="title">{title}</span>
         <span className="legend">

@@ -1,9 +1,11 @@
 'use client';
-// The one line chart every `chart-line-*.tsx` renders: Recharts without animation (a live chart that
-// animates every second burns the main thread), readable axis units, a tooltip with exact values, and a
-// figure caption that names the chart for screen readers.
-import { memo } from 'react';
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+// The one line chart every `chart-line-*.tsx` renders, drawn on a canvas of our own: a live page redraws
+// its charts every second, and Recharts' fixed cost per render (an SVG tree rebuilt through React, the
+// axes measured in the DOM) was most of a live update's main-thread time with 1,000 nodes (BENCHMARKS.md,
+// "UI"). A canvas redraw of a few hundred points is a fraction of a millisecond. Readable axis units, a
+// tooltip with exact values (mouse, or arrow keys when the chart has focus), and a figure caption and
+// canvas label that name the chart for screen readers.
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { formatClock, formatCount, formatDayClock, formatExact, formatValue, niceCeil, type UnitKind } from '../lib/format.js';
 import type { ChartRow } from '../lib/mappers/series.js';
 
@@ -17,7 +19,7 @@ export interface ChartColumn {
 
 export interface ChartLineProps {
   title: string;
-  /** data-testid of the figure (tests find charts by it) */
+  /** data-testid and element id of the figure (tests and `#chart-…` links from findings find charts by it) */
   testId: string;
   kind: UnitKind;
   rows: ChartRow[];
@@ -31,29 +33,119 @@ export interface ChartLineProps {
   longRange?: boolean;
 }
 
-/** Top of the y axis when every value is 0 (Recharts would otherwise pick an arbitrary 0..4). */
+/** Top of the y axis when every value is 0 (an axis of 0..0 would say nothing). */
 const EMPTY_MAX: Record<UnitKind, number> = { seconds: 0.001, ratio: 0.01, bytes: 1024, rps: 1, count: 1 };
+const MARGIN = { left: 72, right: 10, top: 6, bottom: 20 };
+const Y_TICKS = 5;
+const PALETTE = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)', 'var(--c7)', 'var(--c8)'];
 
-/**
- * Four evenly spaced time ticks chosen here: with explicit ticks and `interval={0}` Recharts skips
- * measuring every candidate label in the DOM on each render (measured: text measurement and
- * getBoundingClientRect were a fifth of a live update's script time).
- */
-function timeTicks(rows: ChartRow[]): number[] {
-  if (rows.length === 0) return [];
-  const a = rows[0].t;
-  const b = rows[rows.length - 1].t;
+/** Four evenly spaced time ticks inside the range. */
+function timeTicks(a: number, b: number): number[] {
   if (b <= a) return [a];
   return [0.1, 0.37, 0.63, 0.9].map((f) => Math.round(a + (b - a) * f));
 }
 
-const PALETTE = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)', 'var(--c7)', 'var(--c8)'];
+interface Scale {
+  t0: number;
+  t1: number;
+  yMax: number;
+}
+
+function scaleOf(rows: ChartRow[], columns: ChartColumn[], kind: UnitKind): Scale {
+  let max = 0;
+  for (const r of rows) {
+    for (const c of columns) {
+      const v = r[c.key];
+      if (v !== null && v !== undefined && Number.isFinite(v) && v > max) max = v;
+    }
+  }
+  return { t0: rows[0]?.t ?? 0, t1: rows[rows.length - 1]?.t ?? 0, yMax: max > 0 ? niceCeil(max) : EMPTY_MAX[kind] };
+}
+
+/** Index of the row nearest to time t (rows ascend by t). */
+function nearest(rows: ChartRow[], t: number): number {
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid].t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && t - rows[lo - 1].t < rows[lo].t - t ? lo - 1 : lo;
+}
+
+/** `var(--c1)` → the colour the stylesheet gives it here (canvas cannot resolve CSS variables). */
+function resolveColor(style: CSSStyleDeclaration, color: string): string {
+  const m = /^var\((--[\w-]+)\)$/.exec(color);
+  return m ? style.getPropertyValue(m[1]).trim() || '#888' : color;
+}
 
 function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, readout, loading, error, longRange }: ChartLineProps) {
-  const axisTime = longRange ? formatDayClock : (t: number) => formatClock(t);
+  const canvasRef = useRef<HTMLCanvasElement | null>(null);
+  const [width, setWidth] = useState(0);
+  const [hover, setHover] = useState<number | null>(null);
+  const [themeTick, setThemeTick] = useState(0);
   const hasData = rows.length > 0;
+  const scale = useMemo(() => scaleOf(rows, columns, kind), [rows, columns, kind]);
+  const axisTime = useCallback((t: number) => (longRange ? formatDayClock(t) : formatClock(t)), [longRange]);
+  const yLabel = useCallback((v: number) => (kind === 'rps' ? formatCount(v) : formatValue(kind, v)), [kind]);
+
+  // the canvas follows its box (window resizes, the grid reflowing) and the theme
+  useLayoutEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    setWidth(canvas.clientWidth);
+    const ro = new ResizeObserver(() => setWidth(canvas.clientWidth));
+    ro.observe(canvas);
+    return () => ro.disconnect();
+  }, [hasData]);
+  useEffect(() => {
+    const bump = () => setThemeTick((n) => n + 1);
+    window.addEventListener('perf-theme', bump);
+    const mq = window.matchMedia?.('(prefers-color-scheme: dark)');
+    mq?.addEventListener('change', bump);
+    return () => {
+      window.removeEventListener('perf-theme', bump);
+      mq?.removeEventListener('change', bump);
+    };
+  }, []);
+
+  const hoverIndex = hover !== null && hover < rows.length ? hover : null;
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas || !hasData || width === 0) return;
+    draw(canvas, { width, height, rows, columns, scale, hover: hoverIndex, axisTime, yLabel });
+    // themeTick: colours are read from the stylesheet at draw time
+  }, [rows, columns, scale, width, height, hoverIndex, axisTime, yLabel, hasData, themeTick]);
+
+  const xOf = (t: number) => {
+    const w = Math.max(1, width - MARGIN.left - MARGIN.right);
+    return MARGIN.left + (scale.t1 > scale.t0 ? ((t - scale.t0) / (scale.t1 - scale.t0)) * w : w / 2);
+  };
+  const onMove = (e: MouseEvent<HTMLCanvasElement>) => {
+    const x = e.clientX - e.currentTarget.getBoundingClientRect().left;
+    const w = Math.max(1, width - MARGIN.left - MARGIN.right);
+    const t = scale.t0 + ((x - MARGIN.left) / w) * (scale.t1 - scale.t0);
+    setHover(nearest(rows, t));
+  };
+  const onKey = (e: KeyboardEvent<HTMLCanvasElement>) => {
+    if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+      e.preventDefault();
+      const step = e.key === 'ArrowLeft' ? -1 : 1;
+      setHover((h) => Math.min(rows.length - 1, Math.max(0, (h ?? rows.length - 1) + (h === null ? 0 : step))));
+    } else if (e.key === 'Escape') setHover(null);
+  };
+
+  const last = rows[rows.length - 1];
+  const label = hasData
+    ? `${title}, latest: ${columns.map((c) => `${c.label ?? c.key} ${formatExact(kind, last[c.key] ?? null)}`).join(', ')}`
+    : title;
+  const tipRow = hoverIndex === null ? null : rows[hoverIndex];
+  const tipX = tipRow ? xOf(tipRow.t) : 0;
+
   return (
-    <figure className="chart panel" data-testid={testId} aria-label={title} data-points={rows.length} data-last-t={rows.length ? rows[rows.length - 1].t : undefined}>
+    <figure className="chart panel line-chart" id={testId} data-testid={testId} aria-label={title} data-points={rows.length} data-last-t={hasData ? last.t : undefined}>
       <figcaption>
         <span className="title">{title}</span>
         {readout ? (
@@ -65,67 +157,33 @@ function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, reado
       {!hasData ? (
         <div className="empty">{error ? `Could not load: ${error.message}` : loading ? 'Loading…' : 'No data in this range'}</div>
       ) : (
-        <LineChart
-          responsive
-          style={{ width: '100%', height }}
-          data={rows}
-          margin={{ top: 4, right: 8, bottom: 0, left: 0 }}
-          title={title}
-          desc={`${title}: ${columns.map((c) => c.label ?? c.key).join(', ')} over time`}
-        >
-          <CartesianGrid stroke="var(--grid)" vertical={false} />
-          <XAxis
-            dataKey="t"
-            type="number"
-            scale="time"
-            domain={['dataMin', 'dataMax']}
-            ticks={timeTicks(rows)}
-            interval={0}
-            tickFormatter={axisTime}
-            stroke="var(--muted)"
-            fontSize={11}
+        <div className="plot" style={{ height }}>
+          <canvas
+            ref={canvasRef}
+            role="img"
+            aria-label={label}
+            tabIndex={0}
+            style={{ height }}
+            onMouseMove={onMove}
+            onMouseLeave={() => setHover(null)}
+            onKeyDown={onKey}
+            onBlur={() => setHover(null)}
           />
-          <YAxis
-            domain={[0, (max: number) => (max > 0 ? niceCeil(max) : EMPTY_MAX[kind])]}
-            tickCount={5}
-            tickFormatter={(v: number) => (kind === 'rps' ? formatCount(v) : formatValue(kind, v))}
-            interval={0}
-            stroke="var(--muted)"
-            fontSize={11}
-            width={72}
-          />
-          <Tooltip
-            isAnimationActive={false}
-            content={({ active, payload, label }) =>
-              active && payload && payload.length ? (
-                <div className="tooltip">
-                  <div className="muted">{new Date(Number(label)).toLocaleString()}</div>
-                  {payload.map((p) => (
-                    <div className="row" key={String(p.dataKey)}>
-                      <span>
-                        <span className="swatch" style={{ background: p.color }} />
-                        {p.name}
-                      </span>
-                      <span className="num">{formatExact(kind, p.value as number | null)}</span>
-                    </div>
-                  ))}
+          {tipRow ? (
+            <div className="tooltip line-tip" role="status" style={tipX > width / 2 ? { right: width - tipX + 12 } : { left: tipX + 12 }}>
+              <div className="muted">{new Date(tipRow.t).toLocaleString()}</div>
+              {columns.map((c, i) => (
+                <div className="row" key={c.key}>
+                  <span>
+                    <span className="swatch" style={{ background: c.color ?? PALETTE[i % PALETTE.length] }} />
+                    {c.label ?? c.key}
+                  </span>
+                  <span className="num">{formatExact(kind, tipRow[c.key] ?? null)}</span>
                 </div>
-              ) : null
-            }
-          />
-          {columns.map((c, i) => (
-            <Line
-              key={c.key}
-              dataKey={c.key}
-              name={c.label ?? c.key}
-              stroke={c.color ?? PALETTE[i % PALETTE.length]}
-              dot={false}
-              strokeWidth={1.5}
-              isAnimationActive={false}
-              connectNulls={false}
-            />
-          ))}
-        </LineChart>
+              ))}
+            </div>
+          ) : null}
+        </div>
       )}
       {hasData && columns.length > 1 ? (
         <div className="legend" aria-hidden="true">
@@ -139,6 +197,104 @@ function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, reado
       ) : null}
     </figure>
   );
+}
+
+interface DrawInput {
+  width: number;
+  height: number;
+  rows: ChartRow[];
+  columns: ChartColumn[];
+  scale: Scale;
+  hover: number | null;
+  axisTime: (t: number) => string;
+  yLabel: (v: number) => string;
+}
+
+function draw(canvas: HTMLCanvasElement, { width, height, rows, columns, scale, hover, axisTime, yLabel }: DrawInput): void {
+  const dpr = window.devicePixelRatio || 1;
+  const pw = Math.round(width * dpr);
+  const ph = Math.round(height * dpr);
+  if (canvas.width !== pw) canvas.width = pw;
+  if (canvas.height !== ph) canvas.height = ph;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  const style = getComputedStyle(canvas);
+  const muted = resolveColor(style, 'var(--muted)');
+  const grid = resolveColor(style, 'var(--grid)');
+  const left = MARGIN.left;
+  const top = MARGIN.top;
+  const w = Math.max(1, width - MARGIN.left - MARGIN.right);
+  const h = Math.max(1, height - MARGIN.top - MARGIN.bottom);
+  const x = (t: number) => left + (scale.t1 > scale.t0 ? ((t - scale.t0) / (scale.t1 - scale.t0)) * w : w / 2);
+  const y = (v: number) => top + h - (Math.min(v, scale.yMax) / scale.yMax) * h;
+
+  // grid and y labels
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = grid;
+  ctx.fillStyle = muted;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  ctx.beginPath();
+  for (let k = 0; k < Y_TICKS; k++) {
+    const v = (scale.yMax * k) / (Y_TICKS - 1);
+    const py = Math.round(y(v)) + 0.5;
+    ctx.moveTo(left, py);
+    ctx.lineTo(left + w, py);
+    ctx.fillText(yLabel(v), left - 6, py);
+  }
+  ctx.stroke();
+  // x axis and time labels
+  ctx.strokeStyle = muted;
+  ctx.beginPath();
+  ctx.moveTo(left, top + h + 0.5);
+  ctx.lineTo(left + w, top + h + 0.5);
+  ctx.stroke();
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  for (const t of timeTicks(scale.t0, scale.t1)) ctx.fillText(axisTime(t), x(t), top + h + 5);
+
+  // the lines: a gap where a value is missing
+  ctx.lineWidth = 1.5;
+  ctx.lineJoin = 'round';
+  columns.forEach((c, i) => {
+    ctx.strokeStyle = resolveColor(style, c.color ?? PALETTE[i % PALETTE.length]);
+    ctx.beginPath();
+    let pen = false;
+    for (const r of rows) {
+      const v = r[c.key];
+      if (v === null || v === undefined || !Number.isFinite(v)) {
+        pen = false;
+        continue;
+      }
+      if (pen) ctx.lineTo(x(r.t), y(v));
+      else ctx.moveTo(x(r.t), y(v));
+      pen = true;
+    }
+    ctx.stroke();
+  });
+
+  // the hovered time: a cursor line and a dot on each line
+  if (hover !== null) {
+    const r = rows[hover];
+    const px = Math.round(x(r.t)) + 0.5;
+    ctx.strokeStyle = muted;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(px, top);
+    ctx.lineTo(px, top + h);
+    ctx.stroke();
+    columns.forEach((c, i) => {
+      const v = r[c.key];
+      if (v === null || v === undefined || !Number.isFinite(v)) return;
+      ctx.fillStyle = resolveColor(style, c.color ?? PALETTE[i % PALETTE.length]);
+      ctx.beginPath();
+      ctx.arc(x(r.t), y(v), 3, 0, Math.PI * 2);
+      ctx.fill();
+    });
+  }
 }
 
 export const ChartLine = memo(ChartLineImpl);

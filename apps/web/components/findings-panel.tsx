@@ -4,10 +4,20 @@ import { Link } from '../lib/link.js';
 import { memo } from 'react';
 import type { Finding } from '../server/api/types.js';
 import { formatAgo } from '../lib/format.js';
-import { evidenceEntries, sortFindings } from '../lib/mappers/findings.js';
-import { hrefFor, serializeViewState, type ViewState } from '../lib/url-state.js';
+import { evidenceEntries, evidenceHref, routeHref, sortFindings, type ChartPage, type FindingWithCharts } from '../lib/mappers/findings.js';
+import { hrefFor, type ViewState } from '../lib/url-state.js';
 
-function FindingsPanelImpl({ findings, view, now }: { findings: Finding[] | null; view: ViewState; now: number }) {
+export interface FindingsPanelProps {
+  findings: Finding[] | null;
+  view: ViewState;
+  now: number;
+  /** The page the panel is on: evidence shown by a chart of this page links to that chart (`#chart-…`). */
+  page?: ChartPage;
+  /** The sentence shown when there is no finding (defaults to the fleet-wide one). */
+  emptyText?: string;
+}
+
+function FindingsPanelImpl({ findings, view, now, page = { kind: 'overview' }, emptyText }: FindingsPanelProps) {
   const list = findings ? sortFindings(findings) : null;
   return (
     <section className="panel findings" aria-labelledby="findings-title" data-testid="findings-panel">
@@ -16,8 +26,8 @@ function FindingsPanelImpl({ findings, view, now }: { findings: Finding[] | null
         <p className="muted">Loading…</p>
       ) : list.length === 0 ? (
         <p className="muted" data-testid="findings-empty">
-          No bottleneck found. The finder watches event-loop delay, CPU, GC, heap and per-node/per-route latency; what it
-          detects shows up here with its evidence.
+          {emptyText ??
+            'No bottleneck found. The finder watches event-loop delay, CPU, GC, heap and per-node/per-route latency; what it detects shows up here with its evidence.'}
         </p>
       ) : (
         <ul>
@@ -35,7 +45,7 @@ function FindingsPanelImpl({ findings, view, now }: { findings: Finding[] | null
                   </>
                 ) : null}
                 {evidenceEntries(f.evidence).map(([k, v], i) => (
-                  <FragmentRow key={`${k}-${i}`} k={k} v={v} href={evidenceHref(f, i, view)} />
+                  <FragmentRow key={`${k}-${i}`} k={k} v={v} href={evidenceHref(f, i, view, page)} />
                 ))}
                 {f.nodes.length > 0 ? (
                   <>
@@ -86,34 +96,22 @@ function FragmentRow({ k, v, href }: { k: string; v: string; href?: string }) {
   return (
     <>
       <dt>{k}</dt>
-      <dd>{href ? <Link href={href}>{v}</Link> : v}</dd>
+      <dd>
+        {href === undefined ? (
+          v
+        ) : href.startsWith('#') ? (
+          // a chart of this page: a plain anchor (the browser scrolls, `:target` highlights the chart)
+          <a href={href} data-testid="finding-evidence-link">
+            {v}
+          </a>
+        ) : (
+          <Link href={href} data-testid="finding-evidence-link">
+            {v}
+          </Link>
+        )}
+      </dd>
     </>
   );
-}
-
-/** The finder's additive fields: each evidence line's numbers with the node or route whose charts show them. */
-interface FindingWithCharts extends Finding {
-  service?: string;
-  metrics?: { metric: string; instance?: string; route?: string }[];
-}
-
-/** "GET /x" → the route page (its latency, heatmap and error charts). */
-function routeHref(name: string, service: string | undefined, view: ViewState): string {
-  const space = name.indexOf(' ');
-  const p = new URLSearchParams(serializeViewState(view));
-  p.set('method', space > 0 ? name.slice(0, space) : '*');
-  p.set('route', space > 0 ? name.slice(space + 1) : name);
-  if (!view.service && service) p.set('service', service);
-  return `/routes/detail?${p.toString()}`;
-}
-
-/** Evidence line i links to the charts that show it: the node's page, else the route's page. */
-function evidenceHref(f: Finding, i: number, view: ViewState): string | undefined {
-  const m = (f as FindingWithCharts).metrics?.[i];
-  if (!m) return undefined;
-  if (m.instance) return hrefFor(`/nodes/${encodeURIComponent(m.instance)}`, view);
-  if (m.route) return routeHref(m.route, (f as FindingWithCharts).service, view);
-  return undefined;
 }
 
 export const FindingsPanel = memo(FindingsPanelImpl);

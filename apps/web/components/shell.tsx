@@ -11,6 +11,7 @@ import { ConnectionBanner, ConnectionIndicator } from './connection.js';
 import { FoldingBanner } from './folding-banner.js';
 import { RangePicker } from './range-picker.js';
 import { ServiceSelector } from './service-selector.js';
+import { SignOut } from './sign-out.js';
 import { ThemeToggle } from './theme-toggle.js';
 
 const NAV = [
@@ -56,6 +57,7 @@ function Dashboard({ pathname, children }: { pathname: string; children: ReactNo
           <RangePicker view={view} setView={setView} />
           <ConnectionIndicator state={state} />
           <ThemeToggle />
+          <SignOut />
         </div>
       </header>
       <ConnectionBanner state={state} />

@@ -137,3 +137,28 @@ export function useShownSnapshot(view: ViewState, state: StreamState): StreamSta
   if (!view.paused || frozen.current === null) frozen.current = state.snapshot;
   return frozen.current;
 }
+
+/**
+ * Scrolls to the element the URL's `#hash` names (a chart a finding links to) once the page has rendered
+ * it, and again when the hash changes: client-side navigation renders the charts after the browser's own
+ * attempt, and charts above it change height as their data arrives, so it retries once after they settle.
+ */
+export function useScrollToHash(): void {
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const go = () => {
+      const id = decodeURIComponent(window.location.hash.slice(1));
+      if (!id) return;
+      const scroll = () => document.getElementById(id)?.scrollIntoView({ block: 'start' });
+      requestAnimationFrame(scroll);
+      clearTimeout(timer);
+      timer = setTimeout(scroll, 800);
+    };
+    go();
+    window.addEventListener('hashchange', go);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('hashchange', go);
+    };
+  }, []);
+}

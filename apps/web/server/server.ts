@@ -170,6 +170,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       },
       process: { rss: mem.rss, heapUsed: mem.heapUsed, eventLoopDelay: monitor.eventLoopDelay(), elu: monitor.utilization() },
       stream: { clients: live.clientCount, lastEventId: live.lastEventId },
+      auth: { apiToken: Boolean(options.apiToken) },
     };
   };
 

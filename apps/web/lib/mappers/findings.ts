@@ -1,5 +1,6 @@
 // Findings as the panel shows them: most severe and oldest first, evidence flattened to label/value lines.
 import type { Finding } from '../../server/api/types.js';
+import { hrefFor, serializeViewState, type ViewState } from '../url-state.js';
 
 const RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };
 
@@ -21,4 +22,103 @@ export function evidenceEntries(evidence: Finding['evidence']): [string, string]
   if (Array.isArray(evidence)) return evidence.map((e) => ['evidence', show(e)]);
   if (evidence && typeof evidence === 'object') return Object.entries(evidence).map(([k, v]) => [k, show(v)]);
   return [];
+}
+
+/** The finder's additive fields: each evidence line's numbers with the node or route whose charts show them. */
+export interface FindingWithCharts extends Finding {
+  service?: string;
+  metrics?: { metric: string; instance?: string; route?: string }[];
+}
+
+/** The page a findings panel is on, so evidence it shows itself links within the page. */
+export type ChartPage = { kind: 'overview' } | { kind: 'node'; instance: string } | { kind: 'route'; method: string; route: string };
+
+/**
+ * The chart (its element id, see ChartLine's figure) that shows a metric on each kind of page. The node page
+ * draws every runtime series of one node; the route and overview pages the request series.
+ */
+const CHART_ON: Record<ChartPage['kind'], Record<string, string>> = {
+  node: {
+    rps: 'chart-rps',
+    errorRate: 'chart-error-rate',
+    'latency.p50': 'chart-latency',
+    'latency.p90': 'chart-latency',
+    'latency.p99': 'chart-latency',
+    'latency.p999': 'chart-latency',
+    'eventLoopDelay.p99': 'chart-event-loop',
+    'eventLoopDelay.max': 'chart-event-loop',
+    elu: 'chart-elu',
+    cpu: 'chart-cpu',
+    heapUsed: 'chart-heap',
+    heapLimit: 'chart-heap',
+    gcShare: 'chart-gc',
+    gcPause: 'chart-gc',
+    rss: 'chart-rss',
+    handles: 'chart-handles',
+    fds: 'chart-handles',
+  },
+  route: {
+    rps: 'chart-rps',
+    errorRate: 'chart-error-rate',
+    'latency.p50': 'chart-latency',
+    'latency.p90': 'chart-latency',
+    'latency.p99': 'chart-latency',
+    'latency.p999': 'chart-latency',
+  },
+  overview: {
+    rps: 'chart-rps',
+    errorRate: 'chart-error-rate',
+    'latency.p50': 'chart-latency',
+    'latency.p90': 'chart-latency',
+    'latency.p99': 'chart-latency',
+    'latency.p999': 'chart-latency',
+    'eventLoopDelay.p99': 'chart-event-loop',
+    'eventLoopDelay.max': 'chart-event-loop',
+  },
+};
+
+/** `#chart-…` for a metric on a kind of page, or '' when that page has no chart of it. */
+function chartHash(kind: ChartPage['kind'], metric: string): string {
+  const id = CHART_ON[kind][metric];
+  return id ? `#${id}` : '';
+}
+
+function splitRoute(name: string): { method: string; route: string } {
+  const space = name.indexOf(' ');
+  return space > 0 ? { method: name.slice(0, space), route: name.slice(space + 1) } : { method: '*', route: name };
+}
+
+/** "GET /x" → the route page (its latency, heatmap and error charts). */
+export function routeHref(name: string, service: string | undefined, view: ViewState): string {
+  const r = splitRoute(name);
+  const p = new URLSearchParams(serializeViewState(view));
+  p.set('method', r.method);
+  p.set('route', r.route);
+  if (!view.service && service) p.set('service', service);
+  return `/routes/detail?${p.toString()}`;
+}
+
+/**
+ * Evidence line i links to the chart that shows it: on this page when the page draws it (the node's own
+ * page, the route's own page, the overview for fleet-wide numbers), else on the node's page, else on the
+ * route's page, scrolled to the chart.
+ */
+export function evidenceHref(f: Finding, i: number, view: ViewState, page: ChartPage = { kind: 'overview' }): string | undefined {
+  const m = (f as FindingWithCharts).metrics?.[i];
+  if (!m) return undefined;
+  if (m.instance) {
+    const hash = chartHash('node', m.metric);
+    if (page.kind === 'node' && page.instance === m.instance) return hash || undefined;
+    return `${hrefFor(`/nodes/${encodeURIComponent(m.instance)}`, view)}${hash}`;
+  }
+  if (m.route) {
+    const hash = chartHash('route', m.metric);
+    const r = splitRoute(m.route);
+    if (page.kind === 'route' && page.route === r.route && (page.method === r.method || r.method === '*')) return hash || undefined;
+    return `${routeHref(m.route, (f as FindingWithCharts).service, view)}${hash}`;
+  }
+  // fleet-wide numbers: the overview's charts
+  const hash = chartHash('overview', m.metric);
+  if (!hash) return undefined;
+  return page.kind === 'overview' ? hash : `${hrefFor('/', view)}${hash}`;
 }

@@ -223,6 +223,8 @@ export interface Status {
     elu: number;
   };
   stream: { clients: number; lastEventId: number };
+  /** whether `/api/v1` and the UI require PERF_API_TOKEN (the UI shows "Sign out" then) */
+  auth: { apiToken: boolean };
 }
 
 /** One finding of `GET /api/v1/findings` (built by server/diagnose). */

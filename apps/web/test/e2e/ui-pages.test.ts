@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { Fleet, NodeRow, RouteRow, Services } from '../../server/api/types.js';
+import type { Finding, Fleet, NodeRow, RouteRow, Services } from '../../server/api/types.js';
 import { runSimulation, type RunningSimulation } from '../../simulator/run.js';
 import { startAgentNode, type AgentNode } from './lib/agent-node.js';
 import { launchBrowser, openPage, screenshot } from './lib/browser.js';
@@ -18,12 +18,13 @@ let agent: AgentNode | null = null;
 
 before(async () => {
   dash = await startDashboard({ store: { nodeDownAfterMs: 4000 } });
-  // checkout: 12 nodes, node 3 six times slower, node 5 stops exporting after 6 s
+  // checkout: 12 nodes, node 3 six times slower, node 5 stops exporting after 6 s, node 8's event loop blocked
   sims.push(
     runSimulation(
       { nodes: 12, rpsPerNode: 200, routes: 6, service: 'checkout', seed: 1, samplesPerNode: 50, anomalies: [
         { target: 'node', index: 3, kind: 'latency', value: 6 },
         { target: 'node', index: 5, kind: 'down', value: 6 },
+        { target: 'node', index: 8, kind: 'eventloop', value: 60 },
       ] },
       { target: dash.otlpUrl },
     ),
@@ -55,6 +56,19 @@ test('overview: shows the numbers the API returns for the same window', async ()
   await page.getByTestId('kpi-rps-value').filter({ hasText: 'req/s' }).waitFor();
   // 12 checkout (one of which stops after 6 s) + 4 search + 1 real agent
   await until('the fleet in the tiles', async () => (await num(page, 'kpi-nodes')) >= 16);
+  // the 10 s window fills up after the fleet starts (and a loaded machine sends late): compare once steady
+  let prev = 0;
+  await until(
+    'a steady 10 s window',
+    async () => {
+      const rps = (await api<Fleet>(dash.url, 'fleet?window=10s')).rps;
+      const steady = prev > 0 && Math.abs(rps - prev) <= 0.1 * Math.max(rps, prev);
+      prev = rps;
+      return steady;
+    },
+    40_000,
+    1000,
+  );
   await page.getByTestId('pause-toggle').click();
   await until('paused in the URL', () => page.url().includes('paused=1'));
   const ui = { rps: await num(page, 'kpi-rps'), p50: await num(page, 'kpi-p50'), p99: await num(page, 'kpi-p99'), nodes: await num(page, 'kpi-nodes') };
@@ -157,6 +171,48 @@ test('node page: identity and every runtime chart, values as the API gives them'
   near(value, row.rps, 0.25, 'node req/s');
   assert.equal(await page.getByTestId('node-state').textContent(), 'up');
   await screenshot(page, 'node');
+});
+
+test('node page: the findings naming the node, each piece of evidence linked to the chart that shows it', async () => {
+  await until(
+    'the finder to name checkout-8',
+    async () => (await api<Finding[]>(dash.url, 'findings?instance=checkout-8')).some((f) => f.kind === 'event-loop-blocked'),
+    60_000,
+  );
+  await page.goto(`${dash.url}/nodes/checkout-8`);
+  const panel = page.getByTestId('findings-panel');
+  await until('the finding on the node page', async () => (await panel.getByTestId('finding').filter({ hasText: /event loop/i }).count()) > 0, 20_000);
+  // the evidence of this node links within the page, to its event-loop delay chart
+  const link = panel.locator('a[data-testid="finding-evidence-link"][href="#chart-event-loop"]').first();
+  await link.waitFor();
+  await link.click();
+  await until('the hash in the URL', () => page.url().endsWith('#chart-event-loop'));
+  await until('the event-loop chart scrolled into view', () =>
+    page.evaluate(() => {
+      const r = document.getElementById('chart-event-loop')?.getBoundingClientRect();
+      return r !== undefined && r.top >= 0 && r.top < window.innerHeight / 2 && window.scrollY > 0;
+    }),
+  );
+  assert.equal(await page.locator('#chart-event-loop:target').count(), 1, 'the chart is the target');
+  await screenshot(page, 'node-finding');
+  // a healthy node shows none of it
+  await page.goto(`${dash.url}/nodes/checkout-1`);
+  await page.getByTestId('findings-panel').waitFor();
+  const named = await api<Finding[]>(dash.url, 'findings?instance=checkout-1');
+  if (named.length === 0) await page.getByTestId('findings-empty').waitFor();
+  // from the overview, the node's evidence opens the node page at that chart
+  await page.goto(`${dash.url}/`);
+  const remote = page.getByTestId('findings-panel').locator('a[data-testid="finding-evidence-link"][href*="/nodes/checkout-8"][href$="#chart-event-loop"]').first();
+  await remote.waitFor();
+  await remote.click();
+  await page.getByTestId('node-page').waitFor();
+  assert.equal(await page.getByTestId('node-page').getAttribute('data-instance'), 'checkout-8');
+  await until('landed on the event-loop chart', () =>
+    page.evaluate(() => {
+      const r = document.getElementById('chart-event-loop')?.getBoundingClientRect();
+      return r !== undefined && r.top >= 0 && r.top < window.innerHeight / 2;
+    }),
+  );
 });
 
 test('routes: every route with its share of time; a route page with latency and slowest nodes', async () => {

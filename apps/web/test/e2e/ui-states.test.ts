@@ -84,7 +84,7 @@ test('cardinality folding: a banner with the counts the API reports', async () =
   await screenshot(page, 'folding');
 });
 
-test('PERF_API_TOKEN: login page, wrong token refused, the right one kept in an http-only cookie', async () => {
+test('PERF_API_TOKEN: login page, wrong token refused, the right one kept in an http-only cookie, sign out', async () => {
   const token = 'test-token-7f3a';
   const dash = await startDashboard({ apiToken: token });
   cleanup.push(() => dash.close());
@@ -107,8 +107,20 @@ test('PERF_API_TOKEN: login page, wrong token refused, the right one kept in an 
   assert.ok(session?.httpOnly, 'the token cookie is http-only');
   assert.equal(await page.evaluate(() => document.cookie.includes('perf_token')), false);
   await until('the stream connects with the cookie', async () => (await page.getByTestId('connection-status').getAttribute('data-status')) === 'open');
-  // an API answer of 401 (cookie gone) sends the page back to the login
+  // Sign out: the cookie is cleared by the server and the dashboard asks for the token again
+  await page.getByTestId('sign-out').click();
+  await page.getByTestId('login-page').waitFor();
+  assert.equal((await context.cookies()).find((c) => c.name === 'perf_token'), undefined, 'the session cookie is gone');
+  await page.goto(`${dash.url}/nodes`);
+  await page.getByTestId('login-page').waitFor();
+  assert.equal((await fetch(`${dash.url}/api/v1/status`)).status, 401);
+  await page.getByTestId('login-token').fill(token);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('nodes-page').waitFor();
   await context.clearCookies();
+  // an API answer of 401 (cookie gone while the page is open) sends the page back to the login
+  await page.getByTestId('login-page').waitFor();
+  // and so does loading a page without it
   await page.goto(`${dash.url}/routes`);
   await page.getByTestId('login-page').waitFor();
   // `next` cannot send the user off-site

@@ -1,12 +1,13 @@
 'use client';
 import { useMemo } from 'react';
-import type { NodeRow } from '../../../server/api/types.js';
+import type { Finding, NodeRow } from '../../../server/api/types.js';
 import { ChartHeatmapLatency } from '../../../components/chart-heatmap-latency.js';
 import { ChartLineEventLoop } from '../../../components/chart-line-event-loop.js';
 import { ChartLineLatency } from '../../../components/chart-line-latency.js';
 import { ChartLineMetric } from '../../../components/chart-line-metric.js';
+import { FindingsPanel } from '../../../components/findings-panel.js';
 import { formatAgo, formatBytes, formatDuration, formatInteger, formatPercent, formatRps } from '../../../lib/format.js';
-import { useApi, useNow, useStream, useTick, useView } from '../../../lib/hooks.js';
+import { useApi, useNow, useScrollToHash, useStream, useTick, useView } from '../../../lib/hooks.js';
 import { Link } from '../../../lib/link.js';
 import { hrefFor, statsWindowSeconds, windowParam } from '../../../lib/url-state.js';
 
@@ -20,6 +21,10 @@ export function NodeClient({ instance }: { instance: string }) {
   const node = useMemo(() => nodesQ.data?.find((n) => n.instance === instance) ?? null, [nodesQ.data, instance]);
   const filter = useMemo(() => ({ instance }), [instance]);
   const serviceFilter = useMemo(() => ({ service: node?.service ?? null }), [node?.service]);
+  // The findings naming this node (the diagnosis is live: every range shows the current ones).
+  const findingsQ = useApi<Finding[]>('findings', { instance }, tick);
+  const findingsPage = useMemo(() => ({ kind: 'node' as const, instance }), [instance]);
+  useScrollToHash();
 
   return (
     <div data-testid="node-page" data-instance={instance}>
@@ -61,8 +66,16 @@ export function NodeClient({ instance }: { instance: string }) {
           <Info label="Agent" value={node.version ?? '—'} />
         </section>
       ) : null}
+      <FindingsPanel
+        findings={findingsQ.data}
+        view={view}
+        now={now}
+        page={findingsPage}
+        emptyText="No bottleneck found on this node: nothing the finder watches (event-loop delay, CPU, GC, heap, latency, errors, load) stands out against the fleet or its own recent past."
+      />
       <div className="grid charts">
         <ChartLineMetric title="Throughput" testId="chart-rps" metric="rps" by="node" params={filter} view={view} tick={tick} />
+        <ChartLineMetric title="Error rate (5xx)" testId="chart-error-rate" metric="errorRate" by="node" params={filter} view={view} tick={tick} />
         <ChartLineLatency view={view} tick={tick} by="node" params={filter} />
         {node ? (
           // The store keeps routes fleet-wide per service (a node's histograms are not split by route), so this

@@ -1,11 +1,12 @@
 'use client';
 import { useMemo } from 'react';
-import type { RouteRow, Series } from '../../../server/api/types.js';
+import type { Finding, RouteRow, Series } from '../../../server/api/types.js';
 import { ChartHeatmapLatency } from '../../../components/chart-heatmap-latency.js';
 import { ChartLineLatency } from '../../../components/chart-line-latency.js';
 import { ChartLineMetric } from '../../../components/chart-line-metric.js';
+import { FindingsPanel } from '../../../components/findings-panel.js';
 import { formatDuration, formatExact, formatPercent, formatRps } from '../../../lib/format.js';
-import { useApi, useStream, useTick, useView } from '../../../lib/hooks.js';
+import { useApi, useNow, useScrollToHash, useStream, useTick, useView } from '../../../lib/hooks.js';
 import { Link } from '../../../lib/link.js';
 import { slowestNodes } from '../../../lib/mappers/slowest.js';
 import { hrefFor, RANGE_SPECS, statsWindowSeconds, windowParam } from '../../../lib/url-state.js';
@@ -27,6 +28,11 @@ export function RouteClient({ method, route }: { method: string; route: string }
     Math.floor(tick / 5),
   );
   const slowest = useMemo(() => slowestNodes(byNodeQ.data, 10), [byNodeQ.data]);
+  // The findings naming this route (live, whatever the range).
+  const now = useNow(5000);
+  const findingsQ = useApi<Finding[]>(route ? 'findings' : null, { route, method: method === '*' ? null : method, service: view.service }, tick);
+  const findingsPage = useMemo(() => ({ kind: 'route' as const, method, route }), [method, route]);
+  useScrollToHash();
 
   if (!route) {
     return (
@@ -54,6 +60,13 @@ export function RouteClient({ method, route }: { method: string; route: string }
           <Kpi label="Time share" value={formatPercent(row.timeShare)} exact={formatExact('ratio', row.timeShare)} />
         </section>
       ) : null}
+      <FindingsPanel
+        findings={findingsQ.data}
+        view={view}
+        now={now}
+        page={findingsPage}
+        emptyText="No bottleneck found on this route: its latency and errors are in line with its own recent past and the rest of the fleet."
+      />
       <div className="grid charts">
         <ChartLineLatency view={view} tick={tick} params={filter} title="Latency of this route" />
         <ChartLineMetric title="Throughput" testId="chart-rps" metric="rps" params={filter} view={view} tick={tick} />
