@@ -2,23 +2,11 @@
 // without a browser. Labels are edited as "name=value" lines; annotations as the three common fields plus
 // any others kept as they were.
 import type { RuleView } from '../../server/alerts/engine/engine.js';
+import { METRICS } from '../../server/alerts/types.js';
 
 export const SCOPES = ['fleet', 'node', 'route'] as const;
-export const METRIC_OPTIONS = [
-  'latency.p50',
-  'latency.p90',
-  'latency.p99',
-  'latency.p999',
-  'eventLoopDelay.p99',
-  'eventLoopDelay.max',
-  'errorRate',
-  'rps',
-  'elu',
-  'cpu',
-  'heapUsed',
-  'nodeDown',
-  'finding',
-] as const;
+/** The metrics a rule can watch: the engine's own list (a module of plain constants, safe in the browser). */
+export const METRIC_OPTIONS = METRICS;
 
 /** Unit hint shown next to the threshold: the API takes seconds, ratios and bytes. */
 export function thresholdHint(metric: string): string {
