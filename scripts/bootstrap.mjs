@@ -63,7 +63,13 @@ ensureInstalled();
 
 const [verb, script, ...rest] = process.argv.slice(2);
 if (verb === 'run' && script) {
-  const child = spawn('pnpm', ['run', '--silent', script, ...rest], { cwd: root, env, stdio: 'inherit' });
+  // A plain `node …` script runs directly, without a pnpm layer in between: Ctrl-C then reaches it as
+  // it would a plain command, and a clean stop is not reported as a failed lifecycle script.
+  const command = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts?.[script] ?? '';
+  const direct = /^node( [\w./@=:-]+)+$/.test(command) ? command.split(' ').slice(1) : null;
+  const child = direct
+    ? spawn(process.execPath, [...direct, ...rest.filter((a, i) => !(i === 0 && a === '--'))], { cwd: root, env, stdio: 'inherit' })
+    : spawn('pnpm', ['run', '--silent', script, ...rest], { cwd: root, env, stdio: 'inherit' });
   // The child shares our terminal, so Ctrl-C reaches it directly; wait for it to finish cleanly.
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
