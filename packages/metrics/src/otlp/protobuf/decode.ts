@@ -6,10 +6,8 @@ import { OtlpDecodeError } from '../../errors.js';
 import { DecodeFailure, OtlpErrorCode as Code, toProtobufError, within } from '../errors.js';
 import { resolveLimits, type DecodeLimits } from '../limits.js';
 import type {
-  ExponentialHistogramMetric,
   ExportMetricsRequest,
   GaugeMetric,
-  HistogramMetric,
   InstrumentationScope,
   Metric,
   Resource,
@@ -162,13 +160,13 @@ function readMetric(r: WireReader, end: number): Metric {
           break;
         case 0x4a:
           if (m === undefined || m.type !== 'histogram') m = { name, description, unit, type: 'histogram', temporality: 'unspecified', points: [] };
-          readHistogram(r, m, r.lenEnd(end));
+          readHistogramLike(r, m, r.lenEnd(end), readHistogramPoint, 'Histogram');
           break;
         case 0x52:
           if (m === undefined || m.type !== 'exponentialHistogram') {
             m = { name, description, unit, type: 'exponentialHistogram', temporality: 'unspecified', points: [] };
           }
-          readExponentialHistogram(r, m, r.lenEnd(end));
+          readHistogramLike(r, m, r.lenEnd(end), readExponentialPoint, 'ExponentialHistogram');
           break;
         case 0x5a:
           if (m === undefined || m.type !== 'summary') m = { name, description, unit, type: 'summary', points: [] };
@@ -223,33 +221,25 @@ function readSum(r: WireReader, m: SumMetric, end: number): void {
 }
 
 const F_HISTOGRAM = ['', 'data_points', 'aggregation_temporality'];
-function readHistogram(r: WireReader, m: HistogramMetric, end: number): void {
+/** Histogram and ExponentialHistogram share their message layout: points (1) and temporality (2). */
+function readHistogramLike<P>(
+  r: WireReader,
+  m: { points: P[]; temporality: Temporality },
+  end: number,
+  readPoint: (r: WireReader, end: number) => P,
+  name: string,
+): void {
   let tag = 0;
   try {
     while (r.pos < end) {
       tag = 0;
       tag = r.varint32(end);
-      if (tag === 0x0a) m.points.push(readHistogramPoint(r, r.lenEnd(end)));
+      if (tag === 0x0a) m.points.push(readPoint(r, r.lenEnd(end)));
       else if (tag === 0x10) m.temporality = temporality(r.varint32(end));
       else r.skipField(tag, end, 0b110);
     }
   } catch (e) {
-    throw within(e, where('Histogram', F_HISTOGRAM, tag));
-  }
-}
-
-function readExponentialHistogram(r: WireReader, m: ExponentialHistogramMetric, end: number): void {
-  let tag = 0;
-  try {
-    while (r.pos < end) {
-      tag = 0;
-      tag = r.varint32(end);
-      if (tag === 0x0a) m.points.push(readExponentialPoint(r, r.lenEnd(end)));
-      else if (tag === 0x10) m.temporality = temporality(r.varint32(end));
-      else r.skipField(tag, end, 0b110);
-    }
-  } catch (e) {
-    throw within(e, where('ExponentialHistogram', F_HISTOGRAM, tag));
+    throw within(e, where(name, F_HISTOGRAM, tag));
   }
 }
 
