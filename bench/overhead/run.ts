@@ -25,6 +25,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 1);
+const PARALLEL = process.env.BENCH_MODE === 'parallel';
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const SERVER_CPU = '1';
 const LOAD_CPU = '0';
@@ -135,7 +136,10 @@ async function compare(title: string, variants: [string, string][], handler: str
     }
     const samples = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
     for (let r = 0; r < ROUNDS; r++) {
-      for (const s of servers) samples.get(s.name)!.push(await round(s));
+      if (PARALLEL) {
+        const results = await Promise.all(servers.map((s) => round(s)));
+        servers.forEach((s, i) => samples.get(s.name)!.push(results[i]));
+      } else for (const s of servers) samples.get(s.name)!.push(await round(s));
       process.stderr.write(`  round ${r + 1}/${ROUNDS} done\n`);
     }
     const bare = samples.get(servers[0].name)!;
@@ -170,6 +174,8 @@ try {
     ['prom-client histogram + default metrics', 'prom'],
     ['OpenTelemetry NodeSDK + instrumentation-http', 'otel'],
     ['@perf/agent without its HTTP probe (diagnostic)', 'agent-nohttp'],
+    // a second bare server: the A/A comparison shows the noise floor of the run
+    ['bare again (noise floor)', 'bare-again'],
   ];
   // BENCH_VARIANTS=bare,agent,… runs a subset (bare is always first: it is the baseline)
   const wanted = (process.env.BENCH_VARIANTS ?? 'bare,agent,dc-min,prom,otel').split(',');

@@ -13,6 +13,8 @@ import { MemoryCollector } from './collectors/memory.js';
 import { NetstatCollector } from './collectors/netstat.js';
 import type { Collector } from './collectors/types.js';
 import { ExportWorker, type ExportStats } from './export/ExportWorker.js';
+import { Heartbeat } from './heartbeat.js';
+import { now } from './clock.js';
 import { PrometheusServer } from './export/prometheus.js';
 import { resourceAttributes } from './export/resource.js';
 import { MetricBatch } from './recording/MetricBatch.js';
@@ -27,14 +29,17 @@ function nowUnixNano(): number {
 }
 
 /**
- * One running agent: the collectors, the route table, and the two ways out: OTLP through the SDK's
- * MeterProvider + PeriodicExportingMetricReader, whose MetricProducer asks this agent for a snapshot, in
- * an export worker thread (export/worker.ts); and optionally Prometheus /metrics on this thread.
+ * One running agent: the collectors, the route table, the heartbeat (the agent's one timer on the app's
+ * thread), and the two ways out: OTLP through the SDK's MeterProvider + PeriodicExportingMetricReader in an
+ * export worker thread (export/worker.ts), to which a heartbeat hands a snapshot once per export interval;
+ * and optionally Prometheus /metrics on this thread.
  */
 export class Agent {
   readonly routes: RouteTable;
   readonly http: HttpCollector;
   readonly collectors: Collector[];
+  readonly eventLoop: EventLoopDelayCollector;
+  readonly gc: GcCollector;
   readonly resource: Record<string, string | number>;
   /** the port /metrics listens on, once started (PERF_PROMETHEUS_PORT) */
   prometheusPort: Promise<number | undefined> = Promise.resolve(undefined);
@@ -42,15 +47,19 @@ export class Agent {
   private exportWorker: ExportWorker | undefined;
   private prometheus: PrometheusServer | undefined;
   private stopped = false;
+  private readonly heartbeat: Heartbeat;
+  private nextExportAt = Infinity;
 
   constructor(readonly config: Config) {
     this.routes = new RouteTable({ maxRoutes: config.maxRoutes, maxScale: HISTOGRAM_SCALE, maxSize: HISTOGRAM_MAX_SIZE });
     this.http = new HttpCollector(this.routes);
+    this.eventLoop = new EventLoopDelayCollector(config.eventLoopResolutionMillis);
+    this.gc = new GcCollector(config.gcSampleAbove);
     this.collectors = [
       this.http,
-      new EventLoopDelayCollector(config.eventLoopResolutionMillis),
+      this.eventLoop,
       new EventLoopUtilizationCollector(),
-      new GcCollector(),
+      this.gc,
       new MemoryCollector(),
       new CpuCollector(),
       new HandlesCollector(),
@@ -58,11 +67,14 @@ export class Agent {
       new NetstatCollector(),
     ];
     this.resource = resourceAttributes(config);
+    this.heartbeat = new Heartbeat(config.eventLoopResolutionMillis, (t, lateMs, expectedMs, activeMs) => this.beat(t, lateMs, expectedMs, activeMs));
   }
 
   start(): void {
     for (const c of this.collectors) c.start();
-    this.exportWorker = new ExportWorker(this.config, this.resource, () => this.collect('otlp', true));
+    this.exportWorker = new ExportWorker(this.config, this.resource, this.startTimeUnixNano);
+    this.nextExportAt = now() + this.config.exportIntervalMillis;
+    this.heartbeat.start();
     if (this.config.prometheusPort !== undefined) {
       this.prometheus = new PrometheusServer(
         () => this.collect('prometheus'),
@@ -73,12 +85,30 @@ export class Agent {
   }
 
   /**
+   * One heartbeat: the event-loop sample, the GC probe's window, and once per export interval the snapshot
+   * for the export thread. Returns the ms until the next export is due (the heartbeat never overshoots it).
+   */
+  private beat(t: number, lateMs: number, expectedMs: number, activeMs: number): number {
+    this.eventLoop.sample(lateMs, expectedMs, activeMs);
+    this.gc.beat(t);
+    if (t >= this.nextExportAt) {
+      this.exportWorker?.export(this.collect('otlp', true));
+      // keep the cadence; after a long stall, start over from now instead of exporting in a burst
+      this.nextExportAt += this.config.exportIntervalMillis;
+      if (this.nextExportAt <= t) this.nextExportAt = t + this.config.exportIntervalMillis;
+    }
+    return this.nextExportAt - t;
+  }
+
+  /**
    * Everything the collectors hold now (cumulative), for one consumer. `raw`: histogram buckets as
-   * untrimmed Float64Array copies (for the export worker). Never throws.
+   * untrimmed Float64Array copies (for the export worker). For OTLP, the probes marked `offThread` are read
+   * by the export thread instead. Never throws.
    */
   collect(consumer = 'otlp', raw = false): Metric[] {
     const batch = new MetricBatch(this.startTimeUnixNano, nowUnixNano(), consumer, raw);
     for (const c of this.collectors) {
+      if (consumer === 'otlp' && c.offThread) continue;
       try {
         c.collect(batch);
       } catch {
@@ -90,7 +120,7 @@ export class Agent {
 
   /** Collects and exports now (outside the interval); resolves when the export is done or failed. */
   async flush(): Promise<void> {
-    await this.exportWorker?.flush();
+    await this.exportWorker?.flush(this.collect('otlp', true));
   }
 
   /** The OTLP exporter's counters (attempted, skipped, failed, succeeded exports). */
@@ -102,15 +132,17 @@ export class Agent {
   async shutdown(timeoutMs = this.config.shutdownTimeoutMillis): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.heartbeat.stop();
     for (const c of this.collectors) c.stop();
     this.prometheus?.stop();
+    const last = this.collect('otlp', true);
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
       timer.unref();
     });
     let finished = false;
-    await Promise.race([this.exportWorker?.shutdown().then(() => (finished = true)), limit]);
+    await Promise.race([this.exportWorker?.shutdown(last).then(() => (finished = true)), limit]);
     clearTimeout(timer);
     if (!finished) this.exportWorker?.terminate();
   }

@@ -1,5 +1,4 @@
 import { ExponentialHistogram, Metrics } from '@perf/metrics';
-import { now } from '../clock.js';
 import type { MetricBatch } from '../recording/MetricBatch.js';
 import type { Collector } from './types.js';
 
@@ -7,41 +6,44 @@ import type { Collector } from './types.js';
 const MAX_BACKFILL = 60_000;
 
 /**
- * Event-loop delay as a mergeable histogram (seconds), sampled by the agent's own unref'd interval timer.
+ * Event-loop delay as a mergeable histogram (seconds), sampled on the agent's heartbeat (heartbeat.ts: one
+ * unref'd timer on the app's thread, every PERF_EVENTLOOP_RESOLUTION ms).
  *
  * Why not perf_hooks.monitorEventLoopDelay: it only yields percentiles of a native HdrHistogram, which
- * cannot be merged across nodes, and it takes no samples while the loop is blocked. Here each tick records
- * `elapsed − resolution` (the delay beyond the requested interval) and, like HdrHistogram's
+ * cannot be merged across nodes, and it takes no samples while the loop is blocked. Here each beat records
+ * how late it came (the delay beyond the interval it was scheduled for) and, like HdrHistogram's
  * recordValueWithExpectedInterval, back-fills a stall of D with D−R, D−2R, … > 0: the samples a sampler
  * would have taken had the loop not been blocked. Without that, one 500 ms block is a single sample lost
- * among 50 per second of 0 ms samples. Cost: 50 timer callbacks a second at the default 20 ms, ≈ 1 µs of
- * JavaScript each, plus a wakeup when the loop is otherwise idle.
+ * among 50 per second of 0 ms samples. Cost: ≈ 1 µs of JavaScript per beat.
  */
 export class EventLoopDelayCollector implements Collector {
   readonly histogram = new ExponentialHistogram({ maxScale: 6, maxSize: 1024 });
   /** largest delay (ms) since each consumer's last collect */
   private readonly maxMs = new Map<string, number>([['otlp', 0]]);
-  private last = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly tick: () => void;
 
-  constructor(private readonly resolutionMs: number) {
-    this.tick = () => {
-      const t = now();
-      this.observe(t - this.last - this.resolutionMs);
-      this.last = t;
-    };
-  }
+  constructor(readonly resolutionMs: number) {}
 
-  start(): void {
-    this.last = now();
-    this.timer = setInterval(this.tick, this.resolutionMs);
-    this.timer.unref();
-  }
+  /** Sampling runs on the agent's heartbeat, which the agent starts and stops. */
+  start(): void {}
+  stop(): void {}
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  /**
+   * One beat, `delayMs` late, of a beat scheduled `expectedMs` after the previous one, the loop busy for
+   * `activeMs` in between. A beat stretched to w·R while the loop was idle stands for the w samples a
+   * sampler at R would have taken: w − 1 on time (recorded at this beat's own lateness, the idle loop's
+   * wakeup latency, or 0 when the beat ends a stall) and this one. A stall that began before this beat was
+   * due is longer than the beat is late: on an idle loop its length is the busy time (`activeMs`), which
+   * a sampler at R would have seen as ≈ activeMs − R/2 late.
+   */
+  sample(delayMs: number, expectedMs: number, activeMs = 0): void {
+    const r = this.resolutionMs;
+    const w = Math.round(expectedMs / r);
+    if (w > 1) {
+      const onTime = delayMs > 0 && delayMs < r ? delayMs / 1000 : 0;
+      this.histogram.recordMany(onTime, w - 1);
+      if (delayMs >= r && activeMs - r / 2 > delayMs) delayMs = activeMs - r / 2;
+    }
+    this.observe(delayMs);
   }
 
   /** Records one observed delay in ms, with the coordinated-omission back-fill. */

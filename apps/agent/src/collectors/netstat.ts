@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Metrics } from '@perf/metrics';
 import type { MetricBatch } from '../recording/MetricBatch.js';
@@ -10,39 +10,55 @@ const NETSTAT = '/proc/net/netstat';
  * Linux listen-queue overflows and drops (TcpExt ListenOverflows / ListenDrops in /proc/net/netstat,
  * counters since boot for the network namespace): connections refused because an accept queue was full,
  * the first sign of a server that cannot accept fast enough (raise the listen backlog and
- * net.core.somaxconn). Read asynchronously at collect time; absent where the file does not exist.
+ * net.core.somaxconn). Absent where the file does not exist. On the app's thread (Prometheus scrapes) it
+ * is read asynchronously at collect time; the OTLP export reads it in the export thread (`sync`).
  */
 export class NetstatCollector implements Collector {
+  /** read by the export thread, not by the app's thread, for OTLP */
+  readonly offThread = true;
   private overflows: number | undefined;
   private drops: number | undefined;
   private reading = false;
   private readonly supported = process.platform === 'linux' && existsSync(NETSTAT);
 
+  constructor(private readonly sync = false) {}
+
   start(): void {
-    this.refresh();
+    if (!this.sync) this.refresh();
   }
 
   stop(): void {}
 
   private refresh(): void {
     if (!this.supported || this.reading) return;
+    if (this.sync) {
+      try {
+        this.parse(readFileSync(NETSTAT, 'utf8'));
+      } catch {
+        // unreadable: keep the last values
+      }
+      return;
+    }
     this.reading = true;
     readFile(NETSTAT, 'utf8')
-      .then((text) => {
-        const values = parseTcpExt(text);
-        this.overflows = values.get('ListenOverflows');
-        this.drops = values.get('ListenDrops');
-      })
+      .then((text) => this.parse(text))
       .catch(() => {})
       .finally(() => {
         this.reading = false;
       });
   }
 
+  private parse(text: string): void {
+    const values = parseTcpExt(text);
+    this.overflows = values.get('ListenOverflows');
+    this.drops = values.get('ListenDrops');
+  }
+
   collect(batch: MetricBatch): void {
+    if (this.sync) this.refresh();
     if (this.overflows !== undefined) batch.sum(Metrics.listenOverflows, '{connection}', 'TCP connections dropped because a listen queue was full (Linux ListenOverflows, host-wide).', this.overflows, true);
     if (this.drops !== undefined) batch.sum(Metrics.listenDrops, '{connection}', 'TCP connection requests dropped at a listening socket (Linux ListenDrops, host-wide).', this.drops, true);
-    this.refresh();
+    if (!this.sync) this.refresh();
   }
 }
 

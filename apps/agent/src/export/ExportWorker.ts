@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Metric } from '@perf/metrics';
 import type { Config } from '../config.js';
 import { warnOnce } from '../warn.js';
-import { transferables } from './snapshot.js';
+import { transferables, type Snapshot } from './snapshot.js';
 import type { WorkerData } from './worker.js';
 
 export interface ExportStats {
@@ -18,9 +18,11 @@ export interface ExportStats {
 export const WORKER_MARKER = 'perf.agent.exportWorker';
 
 /**
- * The main thread's side of the export worker (see worker.ts): answers its collect requests with a raw
- * snapshot (the only export work on the app's thread: ≈ a copy of each series' bucket window), and
- * forwards flush/shutdown. The worker is unref'd: it never keeps the process alive.
+ * The main thread's side of the export worker (see worker.ts): hands it a raw snapshot once per export
+ * interval (taken on the agent's heartbeat: the only export work on the app's thread, ≈ a copy of each
+ * series' bucket window, transferred rather than cloned), and forwards flush/shutdown with their own
+ * snapshot. The worker has no timer of its own and never calls back for data, so an export wakes the app's
+ * loop zero extra times. The worker is unref'd: it never keeps the process alive.
  */
 export class ExportWorker {
   private readonly worker: Worker;
@@ -28,10 +30,10 @@ export class ExportWorker {
   private nextId = 1;
   private dead = false;
 
-  constructor(config: Config, resource: Record<string, string | number>, snapshot: () => Metric[]) {
+  constructor(config: Config, resource: Record<string, string | number>, startTimeUnixNano: number) {
     // under tsx (tests, benchmarks) this file is .ts: run the worker's .ts source through the same loader
     const fromSource = import.meta.url.endsWith('.ts');
-    const data: WorkerData & { [WORKER_MARKER]: true } = { config, resource, [WORKER_MARKER]: true };
+    const data: WorkerData & { [WORKER_MARKER]: true } = { config, resource, startTimeUnixNano, [WORKER_MARKER]: true };
     const entry = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
     // from source: register tsx's loader in the worker first, then load the TypeScript entry
     const source = fromSource ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })` : entry;
@@ -46,19 +48,7 @@ export class ExportWorker {
       resourceLimits: { maxOldGenerationSizeMb: 64 },
     });
     this.worker.on('message', (msg: { type: string; id: number; stats?: ExportStats }) => {
-      if (msg.type === 'collect') {
-        let metrics: Metric[] = [];
-        try {
-          metrics = snapshot();
-        } catch {
-          // never let a probe failure stop the worker waiting forever
-        }
-        try {
-          this.worker.postMessage({ type: 'snapshot', id: msg.id, snapshot: { metrics } }, transferables(metrics));
-        } catch {
-          this.worker.postMessage({ type: 'snapshot', id: msg.id, snapshot: { metrics: [] } });
-        }
-      } else if (msg.type === 'done') {
+      if (msg.type === 'done') {
         const resolve = this.waiting.get(msg.id);
         this.waiting.delete(msg.id);
         resolve?.(msg.stats);
@@ -79,22 +69,42 @@ export class ExportWorker {
     this.worker.unref();
   }
 
-  private call(type: 'flush' | 'shutdown' | 'stats'): Promise<ExportStats | undefined> {
+  /** Hands the worker the snapshot of this export interval (fire and forget: the worker skips it while one is in flight). */
+  export(metrics: Metric[]): void {
+    if (this.dead) return;
+    this.post({ type: 'export', id: 0, snapshot: { metrics } }, metrics);
+  }
+
+  private post(msg: { type: string; id: number; snapshot?: Snapshot }, metrics?: Metric[]): void {
+    try {
+      this.worker.postMessage(msg, metrics ? transferables(metrics) : []);
+    } catch {
+      // an uncloneable value in a snapshot must not reach the app: send it empty (the next one is
+      // cumulative) so a caller waiting for this message's answer still gets one
+      try {
+        this.worker.postMessage({ ...msg, snapshot: msg.snapshot && { metrics: [] } });
+      } catch {
+        // the worker is gone: its 'exit' handler resolves the waiting callers
+      }
+    }
+  }
+
+  private call(type: 'export' | 'shutdown' | 'stats', metrics?: Metric[]): Promise<ExportStats | undefined> {
     if (this.dead) return Promise.resolve(undefined);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
       // keep the process alive while we wait for an answer we asked for
       this.worker.ref();
-      this.worker.postMessage({ type, id });
+      this.post({ type, id, snapshot: metrics ? { metrics } : undefined }, metrics);
     }).finally(() => {
       if (this.waiting.size === 0 && !this.dead) this.worker.unref();
     }) as Promise<ExportStats | undefined>;
   }
 
-  /** Exports now; resolves when done (or failed). */
-  async flush(): Promise<void> {
-    await this.call('flush');
+  /** Exports this snapshot now; resolves when done (or failed). */
+  async flush(metrics: Metric[]): Promise<void> {
+    await this.call('export', metrics);
   }
 
   /** The exporter's counters (attempted, skipped, failed, succeeded). */
@@ -102,9 +112,9 @@ export class ExportWorker {
     return this.call('stats');
   }
 
-  /** Final export, then the worker ends. */
-  async shutdown(): Promise<void> {
-    await this.call('shutdown');
+  /** Final export of this snapshot, then the worker ends. */
+  async shutdown(metrics: Metric[]): Promise<void> {
+    await this.call('shutdown', metrics);
     await this.worker.terminate().catch(() => 0);
   }
 

@@ -1,18 +1,25 @@
 /**
  * The export worker: the OpenTelemetry SDK (MeterProvider, PeriodicExportingMetricReader, the official
  * OTLP exporter) runs here, on its own thread, so serialising and compressing an export never blocks the
- * app's event loop (measured: ≈ 4 ms to serialise 60 latency series on the main thread; 0 here). At each
- * collection the reader's MetricProducer asks the main thread for a snapshot (bucket windows are
- * transferred, not copied) and hands it to the SDK.
+ * app's event loop (measured: ≈ 4 ms to serialise 60 latency series on the main thread; 0 here).
  *
- * Messages: parent → worker { type: 'snapshot', id, snapshot } | { type: 'flush' | 'shutdown' | 'stats', id };
- *           worker → parent { type: 'collect', id } | { type: 'done', id, stats? }.
+ * The app's thread pushes a snapshot once per export interval (on the agent's heartbeat; bucket windows
+ * are transferred, not copied), and the worker exports it at once through `reader.forceFlush()`: the
+ * reader's MetricProducer hands the SDK that snapshot plus what this thread reads itself (open file
+ * descriptors and listen-queue counters from /proc, synchronously: blocking this thread costs the app
+ * nothing). The reader's own timer is parked, so this thread wakes only when there is something to send.
+ *
+ * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats', id };
+ *           worker → parent { type: 'done', id, stats? } (for a non-zero id).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Metric } from '@perf/metrics';
+import { FdCollector } from '../collectors/fds.js';
+import { NetstatCollector } from '../collectors/netstat.js';
 import type { Config } from '../config.js';
+import { MetricBatch } from '../recording/MetricBatch.js';
 import { VERSION } from '../version.js';
 import { createOtlpExporter } from './createExporter.js';
 import { DeltaConverter } from './delta.js';
@@ -20,57 +27,61 @@ import { GuardedExporter } from './GuardedExporter.js';
 import { trimBuckets, type Snapshot } from './snapshot.js';
 import { toScopeMetrics } from './toSdk.js';
 
+/** setInterval's largest delay: the reader's own timer never fires (exports come from the app's heartbeat). */
+const PARKED_INTERVAL = 2 ** 31 - 1;
+
 export interface WorkerData {
   config: Config;
   resource: Record<string, string | number>;
+  /** the agent's start (cumulative points start there), ns since the epoch */
+  startTimeUnixNano: number;
 }
 
 const port = parentPort!;
-const { config, resource } = workerData as WorkerData;
-const pending = new Map<number, (snapshot: Snapshot) => void>();
-let nextId = 1;
-
-function requestSnapshot(): Promise<Snapshot> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    pending.set(id, resolve);
-    port.postMessage({ type: 'collect', id });
-  });
-}
+const { config, resource, startTimeUnixNano } = workerData as WorkerData;
+/** the snapshot the next collection exports (the latest pushed; cumulative, so a newer one supersedes it) */
+let latest: Metric[] = [];
+const processProbes = [new FdCollector(true), new NetstatCollector(true)];
 
 const delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;
 const sdkResource = resourceFromAttributes(resource);
 const producer: MetricProducer = {
   collect: async () => {
-    const { metrics } = await requestSnapshot();
-    let out: Metric[] = trimBuckets(metrics);
+    let out: Metric[] = trimBuckets(latest);
+    const batch = new MetricBatch(startTimeUnixNano, Date.now() * 1e6, 'otlp');
+    for (const probe of processProbes) {
+      try {
+        probe.collect(batch);
+      } catch {
+        // one broken probe must not cost the others their export
+      }
+    }
+    out = out.concat([...batch.metrics.values()]);
     if (delta) out = delta.convert(out, Date.now() * 1e6);
     return { resourceMetrics: { resource: sdkResource, scopeMetrics: [toScopeMetrics(out, '@perf/agent', VERSION)] }, errors: [] };
   },
 };
 const exporter = new GuardedExporter(createOtlpExporter(config), config.exportIntervalMillis, config.endpoint, config.exportBackoffMaxMillis);
-const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.exportIntervalMillis, metricProducers: [producer] });
+const reader = new PeriodicExportingMetricReader({
+  exporter,
+  exportIntervalMillis: PARKED_INTERVAL,
+  exportTimeoutMillis: config.exportTimeoutMillis,
+  metricProducers: [producer],
+});
 const meterProvider = new MeterProvider({ resource: sdkResource, readers: [reader] });
 
+const answer = (id: number) => () => {
+  if (id !== 0) port.postMessage({ type: 'done', id });
+};
+
 port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
+  if (msg.snapshot) latest = msg.snapshot.metrics;
   switch (msg.type) {
-    case 'snapshot': {
-      const resolve = pending.get(msg.id);
-      pending.delete(msg.id);
-      resolve?.(msg.snapshot!);
-      break;
-    }
-    case 'flush':
-      meterProvider.forceFlush().then(
-        () => port.postMessage({ type: 'done', id: msg.id }),
-        () => port.postMessage({ type: 'done', id: msg.id }),
-      );
+    case 'export':
+      reader.forceFlush().then(answer(msg.id), answer(msg.id));
       break;
     case 'shutdown':
-      meterProvider.shutdown().then(
-        () => port.postMessage({ type: 'done', id: msg.id }),
-        () => port.postMessage({ type: 'done', id: msg.id }),
-      );
+      meterProvider.shutdown().then(answer(msg.id), answer(msg.id));
       break;
     case 'stats':
       port.postMessage({ type: 'done', id: msg.id, stats: { ...exporter.stats, heapUsed: process.memoryUsage().heapUsed } });

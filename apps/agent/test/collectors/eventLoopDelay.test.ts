@@ -31,3 +31,32 @@ test('max per interval is per consumer and resets at each collect', () => {
   c.collect(b);
   assert.equal(max(b), 0);
 });
+
+test('a beat stretched while the loop was idle stands for the samples a sampler at R would have taken', () => {
+  const c = new EventLoopDelayCollector(20);
+  c.sample(0.3, 100); // idle loop: a 100 ms beat, 0.3 ms late = five 20 ms samples of 0.3 ms
+  assert.equal(c.histogram.count, 5);
+  assert.ok(Math.abs(c.histogram.sum - 5 * 0.0003) < 1e-12);
+  c.sample(0.3, 20); // busy loop: one beat, one sample
+  assert.equal(c.histogram.count, 6);
+});
+
+test('a stall on an idle loop counts from when the loop got busy, not from when the beat was due', () => {
+  const c = new EventLoopDelayCollector(20);
+  // a 300 ms block began 60 ms into a 100 ms beat: the beat is 260 ms late, the loop was busy 300 ms
+  c.sample(260, 100, 300);
+  const h = c.histogram;
+  assert.ok(Math.abs(h.max - 0.29) < 1e-9, `max ${h.max}`); // ≈ what a 20 ms sampler sees: 300 − R/2
+  // 4 on-time samples at 0 (the beat ended a stall), then 290, 270, … 10 ms (CO back-fill)
+  assert.equal(h.zeroCount, 4);
+  assert.equal(h.count, 4 + 15);
+  const max = new MetricBatch(0, 1, 'otlp');
+  c.collect(max);
+  assert.equal((max.metrics.get('nodejs.eventloop.delay.max') as { points: { value: number }[] }).points[0].value, 0.29);
+});
+
+test('a busy beat never takes the busy time for a stall', () => {
+  const c = new EventLoopDelayCollector(20);
+  c.sample(25, 20, 19); // lots of small tasks, one beat 25 ms late
+  assert.ok(Math.abs(c.histogram.max - 0.025) < 1e-12);
+});

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GcCollector } from '../../src/collectors/gc.js';
+import { now } from '../../src/clock.js';
+
+/** Allocates in short bursts for `ms` (many young-generation GCs), beating the collector every 20 ms. */
+async function churn(gc: GcCollector, ms: number): Promise<void> {
+  const end = now() + ms;
+  let keep: unknown[] = [];
+  while (now() < end) {
+    const stop = now() + 10;
+    while (now() < stop) keep = Array.from({ length: 2000 }, (_, i) => ({ i, s: `x${i}` }));
+    gc.beat(now());
+    await sleep(10);
+  }
+  assert.ok(keep.length > 0);
+}
+
+const total = (gc: GcCollector) => [...gc.byType.values()].reduce((n, h) => n + h.count, 0);
+
+test('below PERF_GC_SAMPLE_ABOVE every pause is recorded once', async () => {
+  const seen: number[] = [];
+  const reference = new PerformanceObserver((list) => seen.push(list.getEntries().length));
+  reference.observe({ entryTypes: ['gc'] });
+  const gc = new GcCollector(1_000_000);
+  gc.start();
+  await churn(gc, 1500);
+  await sleep(20); // entries arrive through an immediate
+  gc.stop();
+  reference.disconnect();
+  assert.equal(gc.every, 1);
+  const all = seen.reduce((a, b) => a + b, 0);
+  assert.ok(all > 10, `GCs: ${all}`);
+  assert.equal(total(gc), all);
+});
+
+test('above it, the probe observes sampled windows and weights them: the count stays an unbiased estimate', async () => {
+  const gc = new GcCollector(8);
+  gc.start();
+  await churn(gc, 1200); // the first estimate of the rate, from a second of observing everything
+  assert.ok(gc.every > 1, `every ${gc.every}`);
+  const before = total(gc);
+  let all = 0;
+  const reference = new PerformanceObserver((list) => (all += list.getEntries().length));
+  reference.observe({ entryTypes: ['gc'] });
+  await churn(gc, 4000);
+  await sleep(20);
+  gc.stop();
+  reference.disconnect();
+  const estimate = total(gc) - before;
+  assert.ok(all > 60, `GCs: ${all}`);
+  // ≈ 20–50 pauses observed: the estimate's standard error is ≈ 15–20%; the bounds are ≈ 3 of them
+  assert.ok(estimate > all * 0.4 && estimate < all * 1.6, `estimated ${estimate} GCs, ${all} happened (1 in ${gc.every} windows observed)`);
+  console.log(`GC sampling: estimated ${estimate} GCs, ${all} happened, 1 in ${gc.every} windows observed`);
+});
