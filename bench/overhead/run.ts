@@ -25,7 +25,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 1);
-const PARALLEL = process.env.BENCH_MODE === 'parallel';
+// BENCH_MODE: sequential (default: each server alone on its core, in turn), paired (each variant runs at the
+// same time as a bare server, both on the server core: the pair shares whatever the machine's neighbours
+// do, so the ratio is far steadier), parallel (all variants at once)
+const MODE = process.env.BENCH_MODE ?? 'sequential';
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const SERVER_CPU = '1';
 const LOAD_CPU = '0';
@@ -135,25 +138,38 @@ async function compare(title: string, variants: [string, string][], handler: str
       await load(s.port);
     }
     const samples = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
+    /** paired mode: the bare server's sample taken alongside each variant, per round */
+    const pairedBare = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
     for (let r = 0; r < ROUNDS; r++) {
-      if (PARALLEL) {
+      if (MODE === 'parallel') {
         const results = await Promise.all(servers.map((s) => round(s)));
         servers.forEach((s, i) => samples.get(s.name)!.push(results[i]));
+      } else if (MODE === 'paired') {
+        for (const s of servers.slice(1)) {
+          const [b, x] = await Promise.all([round(servers[0]), round(s)]);
+          samples.get(s.name)!.push(x);
+          pairedBare.get(s.name)!.push(b);
+          samples.get(servers[0].name)!.push(b);
+        }
       } else for (const s of servers) samples.get(s.name)!.push(await round(s));
       process.stderr.write(`  round ${r + 1}/${ROUNDS} done\n`);
     }
-    const bare = samples.get(servers[0].name)!;
+    const bareAll = samples.get(servers[0].name)!;
+    /** the bare samples to compare variant `name` with, round by round */
+    const bareFor = (name: string) => (MODE === 'paired' && name !== servers[0].name ? pairedBare.get(name)! : bareAll);
     console.log(`\n## ${title}\n`);
     const pct = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
-    const bareMin = Math.min(...bare.map((x) => x.usPerReq));
+    const bareMin = Math.min(...bareAll.map((x) => x.usPerReq));
     table(
       ['variant', 'CPU µs/request (median)', 'CPU vs bare (median of per-round ratios)', 'CPU µs/request (best round)', 'best vs bare best', 'req/s (median)', 'req/s vs bare'],
       servers.map((s) => {
         const xs = samples.get(s.name)!;
+        const bare = bareFor(s.name);
         const cpuRatio = median(xs.map((x, i) => x.usPerReq / bare[i].usPerReq));
         const rpsRatio = median(xs.map((x, i) => x.rps / bare[i].rps));
         const best = Math.min(...xs.map((x) => x.usPerReq));
-        return [s.name, median(xs.map((x) => x.usPerReq)), pct(cpuRatio), best, pct(best / bareMin), Math.round(median(xs.map((x) => x.rps))), pct(rpsRatio)];
+        const bestBare = MODE === 'paired' ? Math.min(...bare.map((x) => x.usPerReq)) : bareMin;
+        return [s.name, median(xs.map((x) => x.usPerReq)), pct(cpuRatio), best, pct(best / bestBare), Math.round(median(xs.map((x) => x.rps))), pct(rpsRatio)];
       }),
     );
     console.log(`\nCPU µs/request, median: main thread / other threads: ${servers.map((s) => { const xs = samples.get(s.name)!; const main = median(xs.map((x) => x.mainUsPerReq)); return `${s.name}: ${main.toFixed(2)} / ${median(xs.map((x) => x.usPerReq - x.mainUsPerReq)).toFixed(2)}`; }).join('; ')}`);
@@ -165,7 +181,7 @@ async function compare(title: string, variants: [string, string][], handler: str
 
 const sink = await startSink();
 console.log(`# Agent overhead — ${machine()}`);
-console.log(`${ROUNDS} interleaved rounds of ${SECONDS} s, ${CONNECTIONS} connections × pipelining ${PIPELINING}, server ${hasTaskset ? `pinned to CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'unpinned (no taskset)'}; medians of per-round ratios to bare.`);
+console.log(`mode ${MODE}: ${ROUNDS} interleaved rounds of ${SECONDS} s, ${CONNECTIONS} connections × pipelining ${PIPELINING}, server ${hasTaskset ? `pinned to CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'unpinned (no taskset)'}; medians of per-round ratios to bare.`);
 try {
   const all: [string, string][] = [
     ['bare', 'bare'],

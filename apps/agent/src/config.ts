@@ -35,8 +35,8 @@ export interface AgentOptions {
   prometheusHost?: string;
   /**
    * PERF_EVENTLOOP_RESOLUTION: event-loop delay sampling interval in ms (default 20): the agent's heartbeat.
-   * Each beat that finds the loop asleep is a wakeup (≈ 80–200 µs of CPU measured here), so a loop that
-   * stays ≥ 99% idle is sampled 5× less often (≤ 100 ms), with each sample weighted accordingly.
+   * Each beat that finds the loop asleep is a wakeup (≈ 80–200 µs of CPU measured here), so on a loop less
+   * than half busy beats come up to 5× less often (≤ 100 ms), each weighted as the samples it stands for.
    */
   eventLoopResolutionMillis?: number;
   /**

@@ -1,11 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { now } from './clock.js';
 
-/** A loop at least this idle over a beat (share of wall time) is sampled `IDLE_STRETCH` times less often. */
-const IDLE_SHARE = 0.99;
-const IDLE_STRETCH = 5;
-/** …but never less often than this, whatever the resolution (ms). */
-const IDLE_MAX_INTERVAL = 100;
+/** The most a beat is stretched on a mostly idle loop (×R), and never beyond this many ms. */
+const MAX_STRETCH = 5;
+const MAX_STRETCHED_INTERVAL = 100;
 
 /**
  * The agent's one timer on the app's thread. Every periodic job of the agent runs on its beats: the
@@ -13,18 +11,21 @@ const IDLE_MAX_INTERVAL = 100;
  * loop at most once per beat (each wakeup of an idle loop costs ≈ 80–200 µs of CPU on the machines
  * measured here; under load the loop is awake anyway and a beat costs ≈ 1 µs of JavaScript).
  *
- * Beats come every `resolutionMs`; when the loop was ≥ 99% idle over the last beat, the next one comes
- * `IDLE_STRETCH`× later (≤ 100 ms), and the beat reports how long it was meant to be so the event-loop
- * histogram can weight it (see EventLoopDelayCollector.sample). A beat never overshoots the next deadline
- * the callback asks for (the export interval).
+ * Beats come every `resolutionMs` (R) while the loop is at least half busy. On a loop that was busy only
+ * a share u < ½ of the last beat, the next beat comes k = ⌊1/u⌋ times later (k ≤ 5, ≤ 100 ms): a sample
+ * of a mostly idle loop is almost always ≈ 0 and, there, almost always a wakeup of its own. The beat
+ * reports how long it was meant to be so the event-loop histogram weights it as k samples (see
+ * EventLoopDelayCollector.sample). A beat never overshoots the next deadline the callback asks for (the
+ * export interval). What it gives up: on a loop less than half busy, a stall shorter than k·R that begins
+ * and ends between two beats can be missed by the histogram (ELU still counts it); stalls of 100 ms and
+ * more are always seen.
  */
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
-  private lastIdle = 0;
   private lastActive = 0;
   private expected: number;
-  private readonly idleInterval: number;
+  private readonly maxStretch: number;
 
   /**
    * @param beat called at each beat with the time (ms, clock.now), how late the beat is (ms), how long it
@@ -36,13 +37,12 @@ export class Heartbeat {
     private readonly beat: (t: number, lateMs: number, expectedMs: number, activeMs: number) => number,
   ) {
     this.expected = resolutionMs;
-    this.idleInterval = Math.max(resolutionMs, Math.min(resolutionMs * IDLE_STRETCH, IDLE_MAX_INTERVAL));
+    this.maxStretch = Math.max(1, Math.min(MAX_STRETCH, Math.floor(MAX_STRETCHED_INTERVAL / resolutionMs)));
   }
 
   start(): void {
     this.last = now();
     const elu = performance.eventLoopUtilization();
-    this.lastIdle = elu.idle;
     this.lastActive = elu.active;
     this.schedule(this.resolutionMs);
   }
@@ -57,9 +57,8 @@ export class Heartbeat {
     const t = now();
     const elapsed = t - this.last;
     const elu = performance.eventLoopUtilization();
-    const idleShare = elapsed > 0 ? (elu.idle - this.lastIdle) / elapsed : 0;
     const activeMs = elu.active - this.lastActive;
-    this.lastIdle = elu.idle;
+    const busyShare = elapsed > 0 ? activeMs / elapsed : 1;
     this.lastActive = elu.active;
     this.last = t;
     let untilDeadline = Infinity;
@@ -68,7 +67,8 @@ export class Heartbeat {
     } catch {
       // a failing job must not stop the heartbeat
     }
-    let next = idleShare >= IDLE_SHARE ? this.idleInterval : this.resolutionMs;
+    const k = busyShare >= 0.5 ? 1 : Math.min(this.maxStretch, Math.floor(1 / Math.max(busyShare, 0.01)));
+    let next = k * this.resolutionMs;
     if (untilDeadline < next) next = Math.max(1, Math.ceil(untilDeadline));
     this.schedule(next);
   };

@@ -2,7 +2,9 @@
  * Folds a request path into a route-like template when the framework did not say which route matched:
  * the query string and fragment are dropped, and segments that look like identifiers become `:id`:
  * integers, UUIDs, hex hashes (≥ 8 hex digits with at least one digit), and long opaque tokens (≥ 20
- * characters mixing letters and digits, e.g. base64url ids, or anything ≥ 40 characters).
+ * characters mixing letters and digits, e.g. base64url ids, or anything ≥ 40 characters), and file names
+ * carrying a content hash (`main-3f2a9c1b.js`, Next.js's `/_next/static/chunks/0a1b…c9.js`: one series
+ * per build artefact otherwise).
  *
  * `/users/123/orders/9f86d081884c7d65?x=1` → `/users/:id/orders/:id`. Not on the hot path: the route
  * table caches the result per raw URL.
@@ -34,6 +36,8 @@ const INTEGER = /^\d+$/;
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const HEX = /^(?=.*\d)[0-9a-f]{8,}$/i;
 const OPAQUE = /^(?=.*\d)(?=.*[a-z])[\w.~%=+-]{20,}$/i;
+/** `[name-]hash.ext`: a hash part of ≥ 8 word characters with a digit, right before one short extension */
+const HASHED_FILE = /^(?:[\w.~-]*[._-])?(?=[\w]*\d)\w{8,}\.[a-z0-9]{1,6}$/i;
 
 function isIdentifier(segment: string): boolean {
   if (segment.length === 0) return false;
@@ -42,6 +46,7 @@ function isIdentifier(segment: string): boolean {
     segment.length >= 40 ||
     UUID.test(segment) ||
     HEX.test(segment) ||
-    OPAQUE.test(segment)
+    OPAQUE.test(segment) ||
+    HASHED_FILE.test(segment)
   );
 }

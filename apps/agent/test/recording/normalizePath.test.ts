@@ -26,3 +26,13 @@ test('a very long path becomes a bounded label', () => {
   const long = `/${'segment/'.repeat(100)}`;
   assert.ok(normalizePath(long).length <= 200);
 });
+
+test('file names with a content hash fold; ordinary asset names stay', () => {
+  assert.equal(normalizePath('/_next/static/chunks/0a1b2c3d4e5f6789.js'), '/_next/static/chunks/:id');
+  assert.equal(normalizePath('/_next/static/chunks/app/page-3f2a9c1b7d6e5f40.js'), '/_next/static/chunks/app/:id');
+  assert.equal(normalizePath('/_next/static/chunks/4bd1b696-5a5e3d7a3a0a8ff6.js'), '/_next/static/chunks/:id');
+  assert.equal(normalizePath('/assets/main-app-0d4f3c2b.css?v=2'), '/assets/:id');
+  for (const kept of ['/static/bootstrap.min.css', '/logo192.png', '/favicon.ico', '/css/styles-2024.css', '/_next/static/chunks/webpack.js']) {
+    assert.equal(normalizePath(kept), kept);
+  }
+});
