@@ -2,6 +2,7 @@
 // per-second machinery alone, to find which one costs the server CPU under load.
 //   diag-worker: an idle worker thread; diag-gc: a PerformanceObserver on 'gc' entries; diag-gcprof:
 //   v8.GCProfiler drained every second;
+//   diag-dcnoop: no-op subscribers on node:http's two channels;
 //   diag-interval: a 20 ms setInterval (the event-loop sampler's timer); diag-noexport: the whole agent
 //   without its export thread (OTEL_METRIC_EXPORT_INTERVAL is set very long by run.ts for it)
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -29,6 +30,18 @@ if (what === 'worker') {
   setInterval(() => {
     last = performance.now() - last;
   }, 20).unref();
+} else if (what === 'import') {
+  // any other build of the agent, e.g. an earlier commit's: BENCH_VARIANTS='diag-import?BENCH_IMPORT=/path/to/dist/index.js'
+  await import(process.env.BENCH_IMPORT);
+} else if (what === 'loaded') {
+  // the agent's modules loaded, the agent not started
+  await import('../../apps/agent/dist/api.js');
+} else if (what === 'dcnoop') {
+  // subscribed, doing nothing: what node:http's publishing alone costs once anyone listens
+  const dc = await import('node:diagnostics_channel');
+  const noop = () => {};
+  dc.subscribe('http.server.request.start', noop);
+  dc.subscribe('http.server.response.finish', noop);
 } else if (what.startsWith('agent')) {
   await import('../../apps/agent/dist/index.js');
 }

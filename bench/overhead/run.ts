@@ -1,16 +1,20 @@
 // The overhead benchmark (issue 4): what the agent costs a server, measured as CPU time per request.
-//   pnpm bench:overhead            (≈ 3 min; BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_PIPELINING,
-//                                   BENCH_VARIANTS=bare,agent,dc-min,prom,otel,agent-nohttp, BENCH_SKIP_JSON=1;
-//                                   diagnostic pieces: diag-gc, diag-gcprof, diag-interval, diag-worker)
+//   pnpm bench:overhead            (≈ 5 min; BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_PIPELINING,
+//                                   BENCH_MODE=paired|sequential|parallel, BENCH_SKIP_JSON=1,
+//                                   BENCH_VARIANTS=bare,bare-again,agent,dc-min,prom,otel,agent-nohttp;
+//                                   diagnostic pieces: diag-gc, diag-gcprof, diag-interval, diag-worker,
+//                                   diag-dcnoop, diag-loaded, diag-import?BENCH_IMPORT=<dist/index.js>;
+//                                   any variant with extra environment: 'agent?PERF_GC_SAMPLE_ABOVE=0')
 //
-// A hello-world node:http server per variant, all pinned to one core (taskset), loaded in turn from a
-// process pinned to the other core with autocannon, in interleaved rounds (A B C D A B C D …) so drift on
-// this shared machine hits every variant alike. CPU µs per request = the server's own process.cpuUsage()
-// delta / requests it served in the round: far steadier than req/s. Every figure is a ratio to bare in the
-// same round; the table shows medians over the rounds, and the best (least disturbed) round of each.
-// Each variant's CPU is also split into the main thread and the other threads (export thread, libuv pool,
-// V8 helpers), from the server's /proc/self/task/<pid>/stat. A second table repeats bare vs agent with a
-// handler doing ~1 ms of JSON work (the realistic case).
+// A hello-world node:http server per variant, pinned to one core (taskset), loaded from a process pinned to
+// the other core with autocannon, in interleaved rounds. CPU µs per request = the server's own
+// process.cpuUsage() delta / requests it served in the round: far steadier than req/s. Paired mode (the
+// default): each round runs every variant at the same time as a bare server of its own, both on the server
+// core, and takes the ratio within the pair, so both see the same neighbours at the same moment; `bare-again`
+// (a second bare server) shows the noise floor of the run. The table shows medians of the per-round ratios,
+// and the best (least disturbed) round of each. Each variant's CPU is also split into the main thread and
+// the other threads (export thread, libuv pool, V8 helpers), from the server's /proc/self/task/<pid>/stat.
+// A second table repeats bare vs agent with a handler doing ~1 ms of JSON work (the realistic case).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,10 +29,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 1);
-// BENCH_MODE: sequential (default: each server alone on its core, in turn), paired (each variant runs at the
+// BENCH_MODE: paired (default: each variant runs at the
 // same time as a bare server, both on the server core: the pair shares whatever the machine's neighbours
-// do, so the ratio is far steadier), parallel (all variants at once)
-const MODE = process.env.BENCH_MODE ?? 'sequential';
+// do, so the ratio is far steadier), sequential (each server alone on its core, in turn), parallel (all at once)
+const MODE = process.env.BENCH_MODE ?? 'paired';
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const SERVER_CPU = '1';
 const LOAD_CPU = '0';
@@ -58,7 +62,10 @@ const jsonReps = (() => {
   return Math.max(1, Math.round(1 / ((performance.now() - t0) / 400)));
 })();
 
-async function startServer(name: string, variant: string, handler: string, sinkUrl: string): Promise<Server> {
+async function startServer(name: string, spec: string, handler: string, sinkUrl: string): Promise<Server> {
+  // `variant?NAME=value&…`: the variant with extra environment, e.g. agent?PERF_EVENTLOOP_RESOLUTION=1000
+  const [variant, query] = spec.split('?');
+  const extraEnv = Object.fromEntries(new URLSearchParams(query ?? ''));
   const preload: Record<string, string> = {
     agent: agentEntry,
     'agent-nohttp': join(here, 'agent-nohttp-preload.mjs'),
@@ -85,6 +92,7 @@ async function startServer(name: string, variant: string, handler: string, sinkU
       OTEL_TRACES_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
       OTEL_METRICS_EXPORTER: 'none',
+      ...extraEnv,
     },
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -132,9 +140,13 @@ async function round(server: Server): Promise<Sample> {
 async function compare(title: string, variants: [string, string][], handler: string, sinkUrl: string): Promise<void> {
   const servers: Server[] = [];
   for (const [name, variant] of variants) servers.push(await startServer(name, variant, handler, sinkUrl));
+  // paired mode: each variant has a bare partner of its own, so every process idles and runs alike
+  // (one bare server shared by all pairs would stay warm while each variant waits its turn)
+  const partners = new Map<string, Server>();
+  if (MODE === 'paired') for (const s of servers.slice(1)) partners.set(s.name, await startServer(`bare partner of ${s.name}`, 'bare', handler, sinkUrl));
   try {
     // warm-up: JIT, connection pools, the agent's first routes
-    for (const s of servers) {
+    for (const s of [...servers, ...partners.values()]) {
       await load(s.port);
     }
     const samples = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
@@ -146,7 +158,7 @@ async function compare(title: string, variants: [string, string][], handler: str
         servers.forEach((s, i) => samples.get(s.name)!.push(results[i]));
       } else if (MODE === 'paired') {
         for (const s of servers.slice(1)) {
-          const [b, x] = await Promise.all([round(servers[0]), round(s)]);
+          const [b, x] = await Promise.all([round(partners.get(s.name)!), round(s)]);
           samples.get(s.name)!.push(x);
           pairedBare.get(s.name)!.push(b);
           samples.get(servers[0].name)!.push(b);
@@ -175,7 +187,7 @@ async function compare(title: string, variants: [string, string][], handler: str
     console.log(`\nCPU µs/request, median: main thread / other threads: ${servers.map((s) => { const xs = samples.get(s.name)!; const main = median(xs.map((x) => x.mainUsPerReq)); return `${s.name}: ${main.toFixed(2)} / ${median(xs.map((x) => x.usPerReq - x.mainUsPerReq)).toFixed(2)}`; }).join('; ')}`);
     console.log(`\nper-round CPU µs/request: ${servers.map((s) => `${s.name}: ${samples.get(s.name)!.map((x) => x.usPerReq.toFixed(1)).join(' ')}`).join('; ')}`);
   } finally {
-    for (const s of servers) s.child.kill('SIGTERM');
+    for (const s of [...servers, ...partners.values()]) s.child.kill('SIGTERM');
   }
 }
 
@@ -194,8 +206,8 @@ try {
     ['bare again (noise floor)', 'bare-again'],
   ];
   // BENCH_VARIANTS=bare,agent,… runs a subset (bare is always first: it is the baseline)
-  const wanted = (process.env.BENCH_VARIANTS ?? 'bare,agent,dc-min,prom,otel').split(',');
-  for (const v of wanted) if (v.startsWith('diag-')) all.push([`${v} (diagnostic)`, v]);
+  const wanted = (process.env.BENCH_VARIANTS ?? 'bare,bare-again,agent,dc-min,prom,otel').split(',');
+  for (const v of wanted) if (v.startsWith('diag-') || v.includes('?')) all.push([`${v} (diagnostic)`, v]);
   await compare('hello world (worst case: the handler does nothing)', all.filter(([, v]) => v === 'bare' || wanted.includes(v)), 'hello', sink.url);
   if (process.env.BENCH_SKIP_JSON !== '1')
     await compare(

@@ -20,12 +20,13 @@ const MIN_OBSERVED_MS = 50;
  * GC pause durations by type (seconds), from the 'gc' performance entries.
  *
  * What observing costs: Node builds a JS entry for each GC and delivers it through two immediates and the
- * observer's callback; measured here ≈ 280,000 instructions per GC (valgrind, bench/overhead/gc-observer.mjs),
- * ≈ 100–250 µs of CPU, and a hello-world server at 36k req/s collects ~70 times a second: 1–2% of its CPU
- * for this probe alone. So the probe observes at most `sampleAbove` GCs a second on average: below that
- * rate every pause is recorded; above it, the probe observes a random 1 in N of the agent's heartbeat
- * windows (N = rate / sampleAbove, ≤ 20) and records each pause it sees N times, so counts, sums and the
- * distribution stay unbiased estimates (PERF_GC_SAMPLE_ABOVE sets the rate; a large value makes it exact).
+ * observer's callback. Measured here (bench/overhead/gc-observer.mjs, an allocation loop): 140–730 µs of
+ * CPU per observed GC, ≈ 280,000 instructions under callgrind; a hello-world server at 20–40k req/s
+ * collects 50–90 times a second, so observing every GC can cost it several percent. So the probe observes
+ * at most `sampleAbove` GCs a second on average: below that rate every pause is recorded; above it, the
+ * probe observes a random 1 in N of the agent's heartbeat windows (N = rate / sampleAbove, ≤ 20) and
+ * records each pause it sees N times, so counts, sums and the distribution stay unbiased estimates
+ * (PERF_GC_SAMPLE_ABOVE sets the rate; a large value makes it exact, 0 turns the probe off).
  */
 export class GcCollector implements Collector {
   readonly byType = new Map<string, ExponentialHistogram>();
@@ -47,6 +48,7 @@ export class GcCollector implements Collector {
 
   /** Starts observing every pause; `beat` then narrows it to windows if GCs are frequent. */
   start(): void {
+    if (this.sampleAbove <= 0) return; // PERF_GC_SAMPLE_ABOVE=0: the probe is off
     this.running = true;
     this.windowStart = now();
     this.lastEstimate = this.windowStart;

@@ -55,3 +55,13 @@ test('above it, the probe observes sampled windows and weights them: the count s
   assert.ok(estimate > all * 0.4 && estimate < all * 1.6, `estimated ${estimate} GCs, ${all} happened (1 in ${gc.every} windows observed)`);
   console.log(`GC sampling: estimated ${estimate} GCs, ${all} happened, 1 in ${gc.every} windows observed`);
 });
+
+test('PERF_GC_SAMPLE_ABOVE=0 turns the probe off: nothing is observed, nothing exported', async () => {
+  const gc = new GcCollector(0);
+  gc.start();
+  await churn(gc, 300);
+  await sleep(20);
+  gc.stop();
+  assert.equal(total(gc), 0);
+  assert.equal(gc.byType.size, 0);
+});

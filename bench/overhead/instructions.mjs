@@ -1,0 +1,98 @@
+// Per-request work of the agent in instructions, not seconds: the hello-world server of run.ts under
+// valgrind's callgrind, which counts the user-space instructions every thread of the process executes.
+// Unlike CPU time on this shared machine, the count hardly moves with what the neighbours do, so it can
+// resolve differences of 1–2% that run.ts's noise floor (±3%) cannot.
+//   node bench/overhead/instructions.mjs        (≈ 6 min; needs Debian's valgrind; INSTR_ROUNDS, INSTR_WARMUP, INSTR_REQUESTS)
+//
+// Per variant and round: start the server under callgrind, warm it up (INSTR_WARMUP requests: the JIT must
+// have settled, or compilation dominates), zero the counters, send INSTR_REQUESTS requests with autocannon,
+// dump, and divide. The agent's periodic work (heartbeat, export) is parked for this measurement
+// (OTEL_METRIC_EXPORT_INTERVAL=1 h, PERF_EVENTLOOP_RESOLUTION=1 s): under valgrind requests run ~50× slower
+// while timers keep wall-clock time, so per-second work would be charged to 50× fewer requests. That part
+// is measured in CPU time by idle.ts and run.ts; the GC probe stays on (its work follows allocation, i.e.
+// requests). What is left is what each request costs: the diagnostics_channel messages, the two clock
+// reads, the route lookup and the histogram record.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ROUNDS = Number(process.env.INSTR_ROUNDS ?? 2);
+const WARMUP = Number(process.env.INSTR_WARMUP ?? 20_000);
+const REQUESTS = Number(process.env.INSTR_REQUESTS ?? 10_000);
+
+if (spawnSync('valgrind', ['--version']).status !== 0) {
+  console.error('valgrind is not installed (Debian: apt-get install valgrind); skipping.');
+  process.exit(0);
+}
+
+const variants = [
+  ['bare', []],
+  ['bare-minimum diagnostics_channel subscriber (reference)', ['--import', join(here, 'dc-min-preload.mjs')]],
+  ['@perf/agent (periodic work parked)', ['--import', join(here, '../../apps/agent/dist/index.js')]],
+];
+
+// an OTLP sink, so the agent exports somewhere real (it only does at start and shutdown here)
+const sink = createServer((req, res) => req.resume().on('end', () => res.end()));
+await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+const sinkUrl = `http://127.0.0.1:${sink.address().port}`;
+const dir = mkdtempSync(join(tmpdir(), 'perf-instr-'));
+
+const load = (port, amount) => new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${port}/`, amount, connections: 8 }, (err, r) => (err ? reject(err) : resolve(r))));
+
+async function measure(name, args, round) {
+  const out = join(dir, `cg-${round}-${name.replace(/\W+/g, '_')}`);
+  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}.%p`, process.execPath, ...args, join(here, 'server.mjs')], {
+    cwd: here,
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_METRIC_EXPORT_INTERVAL: '3600000', PERF_EVENTLOOP_RESOLUTION: '1000' },
+  });
+  try {
+    const line = await new Promise((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
+    const { port } = JSON.parse(line);
+    await load(port, WARMUP);
+    execFileSync('callgrind_control', ['-z', String(child.pid)]);
+    const r = await load(port, REQUESTS);
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    execFileSync('callgrind_control', ['-d', String(child.pid)]);
+    const dump = readdirSync(dir).find((f) => f.startsWith(`${out.split('/').pop()}.${child.pid}.`));
+    const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(join(dir, dump), 'utf8'));
+    return Number(totals[1]) / r.requests.total;
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  }
+}
+
+const results = new Map(variants.map(([name]) => [name, []]));
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, args] of variants) {
+      results.get(name).push(await measure(name, args, round));
+      process.stderr.write(`  round ${round + 1}/${ROUNDS}: ${name} done\n`);
+    }
+  }
+} finally {
+  sink.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const median = (xs) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const bare = median(results.get('bare'));
+console.log(`# Instructions per request (callgrind, ${WARMUP} warm-up + ${REQUESTS} measured requests, median of ${ROUNDS} rounds) — Node.js ${process.version}\n`);
+console.log('| variant | instructions per request | vs bare | rounds |');
+console.log('| --- | --- | --- | --- |');
+for (const [name, xs] of results) {
+  const m = median(xs);
+  const d = m - bare;
+  console.log(`| ${name} | ${Math.round(m).toLocaleString('en')} | ${name === 'bare' ? '—' : `${d >= 0 ? '+' : ''}${Math.round(d).toLocaleString('en')} (${d >= 0 ? '+' : ''}${((d / bare) * 100).toFixed(1)}%)`} | ${xs.map((x) => Math.round(x).toLocaleString('en')).join(', ')} |`);
+}
