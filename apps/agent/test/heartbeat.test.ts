@@ -34,5 +34,6 @@ test('beats every R ms on a busy loop, 5× less often on an idle one, and never 
   await sleep(350);
   hb.stop();
   const met = beats.find((b) => b.t >= deadline - 1);
-  assert.ok(met && met.t - deadline < 15, `first beat after the deadline came ${met && (met.t - deadline).toFixed(1)} ms late`);
+  // stretched to 100 ms, an unaware beat would come up to ~100 ms after it; timers on a loaded machine run a little late
+  assert.ok(met && met.t - deadline < 40, `first beat after the deadline came ${met && (met.t - deadline).toFixed(1)} ms late`);
 });
