@@ -19,8 +19,12 @@ export interface AgentOptions {
   headers?: Record<string, string>;
   /** OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf (default) or http/json */
   protocol?: Protocol;
-  /** OTEL_EXPORTER_OTLP_COMPRESSION: gzip (default) or none */
-  compression?: 'gzip' | 'none';
+  /**
+   * OTEL_EXPORTER_OTLP_COMPRESSION: gzip or none; unset (`auto`), gzip when an export is ≥ 16 KB before
+   * compression, where it pays (measured: gzip and its thread-pool round trip cost the host ≈ 2% CPU on a
+   * hello-world server exporting ≈ 5 KB a second, to save ≈ 3 KB)
+   */
+  compression?: 'auto' | 'gzip' | 'none';
   /** OTEL_METRIC_EXPORT_INTERVAL in ms (default 1000) */
   exportIntervalMillis?: number;
   /** OTEL_EXPORTER_OTLP_TIMEOUT in ms (default 10000): the most one export may take, retries included */
@@ -66,7 +70,7 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     endpoint: checkUrl(endpoint),
     headers: parseKeyValues('OTEL_EXPORTER_OTLP_HEADERS', env.OTEL_EXPORTER_OTLP_METRICS_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
     protocol: parseEnum('OTEL_EXPORTER_OTLP_PROTOCOL', env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL, ['http/protobuf', 'http/json'], 'http/protobuf'),
-    compression: parseEnum('OTEL_EXPORTER_OTLP_COMPRESSION', env.OTEL_EXPORTER_OTLP_METRICS_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION, ['gzip', 'none'], 'gzip'),
+    compression: parseEnum('OTEL_EXPORTER_OTLP_COMPRESSION', env.OTEL_EXPORTER_OTLP_METRICS_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION, ['auto', 'gzip', 'none'], 'auto'),
     exportIntervalMillis: parseNumber('OTEL_METRIC_EXPORT_INTERVAL', env.OTEL_METRIC_EXPORT_INTERVAL, 1000, 1, 3_600_000),
     exportTimeoutMillis: parseNumber('OTEL_EXPORTER_OTLP_TIMEOUT', env.OTEL_EXPORTER_OTLP_METRICS_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT, 10_000, 100, 600_000),
     temporality: parseTemporality(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE),

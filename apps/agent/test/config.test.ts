@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveConfig } from '../src/config.js';
 
-test('defaults: localhost:4318/v1/metrics, protobuf, gzip, 1 s, cumulative, 200 routes, no Prometheus', () => {
+test('defaults: localhost:4318/v1/metrics, protobuf, gzip when it pays, 1 s, cumulative, 200 routes, no Prometheus', () => {
   const c = resolveConfig({}, {});
   assert.equal(c.endpoint, 'http://localhost:4318/v1/metrics');
   assert.equal(c.protocol, 'http/protobuf');
-  assert.equal(c.compression, 'gzip');
+  assert.equal(c.compression, 'auto');
   assert.equal(c.exportIntervalMillis, 1000);
   assert.equal(c.temporality, 'cumulative');
   assert.equal(c.maxRoutes, 200);

@@ -1,17 +1,79 @@
 import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { ExportResult } from '@opentelemetry/core';
+import { DataPointType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Config } from '../config.js';
 
-/** The official OTLP/HTTP exporter for the configured protocol (protobuf by default, JSON on request). */
+/** With compression `auto`, exports estimated at this many bytes or more (uncompressed) are gzipped. */
+export const GZIP_FROM_BYTES = 16 * 1024;
+
+/**
+ * The official OTLP/HTTP exporter for the configured protocol (protobuf by default, JSON on request). With
+ * compression `auto` (the default), two of them, and each export goes through the gzip one only when it
+ * is large enough for compression to pay: gzip runs on the thread pool, and for the few KB a small node
+ * sends a second, the round trip costs the host more CPU than the bytes it saves.
+ */
 export function createOtlpExporter(config: Config): PushMetricExporter {
+  if (config.compression === 'auto') {
+    return new CompressWhenItPays(exporter(config, 'gzip'), exporter(config, 'none'));
+  }
+  return exporter(config, config.compression);
+}
+
+function exporter(config: Config, compression: 'gzip' | 'none'): PushMetricExporter {
   const options = {
     url: config.endpoint,
     headers: config.headers,
-    compression: config.compression as never, // 'gzip' | 'none': the CompressionAlgorithm enum's values
+    compression: compression as never, // 'gzip' | 'none': the CompressionAlgorithm enum's values
     timeoutMillis: config.exportTimeoutMillis,
     // GuardedExporter keeps one export in flight; 2 leaves room for the final flush on shutdown
     concurrencyLimit: 2,
   };
   return config.protocol === 'http/json' ? new JsonExporter(options) : new ProtoExporter(options);
+}
+
+/** Sends each export through `gzip` when its estimated size reaches GZIP_FROM_BYTES, else through `plain`. */
+export class CompressWhenItPays implements PushMetricExporter {
+  constructor(
+    private readonly gzip: PushMetricExporter,
+    private readonly plain: PushMetricExporter,
+  ) {}
+
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    (estimateBytes(metrics) >= GZIP_FROM_BYTES ? this.gzip : this.plain).export(metrics, resultCallback);
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all([this.gzip.forceFlush(), this.plain.forceFlush()]);
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([this.gzip.shutdown(), this.plain.shutdown()]);
+  }
+}
+
+/**
+ * A cheap upper-side estimate of the OTLP protobuf body: per metric its descriptor, per point its attributes
+ * and fixed fields, per histogram bucket ≈ 2 bytes (a varint count); within ~20% of the encoder's output for
+ * the agent's exports, which is all a threshold needs.
+ */
+export function estimateBytes(metrics: ResourceMetrics): number {
+  let bytes = 100;
+  for (const scope of metrics.scopeMetrics) {
+    for (const m of scope.metrics) {
+      bytes += 20 + m.descriptor.name.length + m.descriptor.description.length + m.descriptor.unit.length;
+      for (const p of m.dataPoints) {
+        bytes += 40;
+        for (const [k, v] of Object.entries(p.attributes)) bytes += 8 + k.length + String(v).length;
+        if (m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) {
+          const v = p.value as { positive: { bucketCounts: number[] }; negative: { bucketCounts: number[] } };
+          bytes += 40 + 2 * (v.positive.bucketCounts.length + v.negative.bucketCounts.length);
+        } else if (m.dataPointType === DataPointType.HISTOGRAM) {
+          const v = p.value as { buckets: { boundaries: number[]; counts: number[] } };
+          bytes += 40 + 9 * v.buckets.boundaries.length + 2 * v.buckets.counts.length;
+        }
+      }
+    }
+  }
+  return bytes;
 }

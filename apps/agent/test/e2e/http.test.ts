@@ -164,6 +164,16 @@ describe('node:http server with --import @perf/agent', () => {
     assert.equal(folded?.type, 'sum');
     if (folded?.type === 'sum') assert.equal(folded.points[0].value, counts.get('GET other 200'));
   });
+
+  test('compression when it pays: small exports go plain, large ones (hundreds of series) gzip', () => {
+    const plain = sink.received.filter((r) => !r.gzip);
+    const gzip = sink.received.filter((r) => r.gzip);
+    // before the scanner flood a handful of series (a few KB); after it, ~200 routes' series
+    assert.ok(plain.length > 0 && gzip.length > 0, `${plain.length} plain, ${gzip.length} gzip exports`);
+    assert.ok(Math.max(...plain.map((r) => r.bytes)) < 24 * 1024, `largest plain export ${Math.max(...plain.map((r) => r.bytes))} B`);
+    assert.ok(Math.min(...gzip.map((r) => r.bytes)) > 10 * 1024, `smallest gzip export ${Math.min(...gzip.map((r) => r.bytes))} B`);
+    for (const r of gzip) assert.ok(r.wireBytes < r.bytes / 2, `gzip sent ${r.wireBytes} B for ${r.bytes} B`);
+  });
 });
 
 describe('activation', () => {
