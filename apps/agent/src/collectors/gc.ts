@@ -11,8 +11,11 @@ const GC_TYPES: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
 };
 
-/** At most 1 in this many beat windows is observed, however often the process collects. */
-const MAX_EVERY = 20;
+/**
+ * At least 1 in this many beat windows is observed, however often the process collects (≥ 5 windows a
+ * second at the default 20 ms beat: the finder judges GC share per second, and fewer windows made it noisy).
+ */
+const MAX_EVERY = 10;
 /** Observed time (ms) needed before the GC rate is re-estimated. */
 const MIN_OBSERVED_MS = 50;
 
@@ -22,10 +25,13 @@ const MIN_OBSERVED_MS = 50;
  * What observing costs: Node builds a JS entry for each GC and delivers it through two immediates and the
  * observer's callback. Measured here (bench/overhead/gc-observer.mjs, an allocation loop): 140–730 µs of
  * CPU per observed GC, ≈ 280,000 instructions under callgrind; a hello-world server at 20–40k req/s
- * collects 50–90 times a second, so observing every GC can cost it several percent. So the probe observes
- * at most `sampleAbove` GCs a second on average: below that rate every pause is recorded; above it, the
- * probe observes a random 1 in N of the agent's heartbeat windows (N = rate / sampleAbove, ≤ 20) and
- * records each pause it sees N times, so counts, sums and the distribution stay unbiased estimates
+ * collects 50–90 times a second, so observing every GC can cost it several percent. With `sampleAbove` set
+ * (PERF_GC_SAMPLE_ABOVE; unset = observe every pause), the probe observes at most that many GCs a second on
+ * average: below that rate every pause is recorded; above it, the
+ * probe observes 1 in N of the agent's heartbeat windows (N = rate / sampleAbove, ≤ 10; stratified: one
+ * window at a random place in each run of N, so every second gets its share of observed windows and no
+ * workload rhythm can line up with them) and records each pause it sees N times, so counts, sums and the
+ * distribution stay unbiased estimates
  * (PERF_GC_SAMPLE_ABOVE sets the rate; a large value makes it exact, 0 turns the probe off).
  */
 export class GcCollector implements Collector {
@@ -39,6 +45,17 @@ export class GcCollector implements Collector {
   private observedMs = 0;
   private observedCount = 0;
   private lastEstimate = 0;
+  /** stratified sampling: position in the current run of `every` windows, and the one observed in it */
+  private position = 0;
+  private chosen = 0;
+  /** a disconnect is pending (see setObserving) */
+  private closing = false;
+  /**
+   * the observed windows [start, end) of the last second, in clock.now() ms: an entry counts only if its GC
+   * started inside one, since entries arrive a loop turn or two after the GC (one that started just before
+   * a window opened can arrive inside it, one from its last moments after it closed)
+   */
+  private windows: [number, number][] = [];
 
   constructor(private readonly sampleAbove: number) {
     this.observer = new PerformanceObserver((list) => {
@@ -52,6 +69,7 @@ export class GcCollector implements Collector {
     this.running = true;
     this.windowStart = now();
     this.lastEstimate = this.windowStart;
+    this.windows = [[this.windowStart, Infinity]];
     this.setObserving(true);
   }
 
@@ -67,22 +85,67 @@ export class GcCollector implements Collector {
     this.windowStart = t;
     if (t - this.lastEstimate >= 1000 && this.observedMs >= MIN_OBSERVED_MS) {
       const rate = this.observedCount / (this.observedMs / 1000);
-      this.every = Math.min(MAX_EVERY, Math.max(1, Math.ceil(rate / this.sampleAbove)));
+      const every = Math.min(MAX_EVERY, Math.max(1, Math.ceil(rate / this.sampleAbove)));
+      if (every !== this.every) {
+        this.every = every;
+        this.position = this.every; // start a new run at once
+      }
       this.observedMs = 0;
       this.observedCount = 0;
       this.lastEstimate = t;
     }
-    this.setObserving(this.every === 1 || Math.random() * this.every < 1);
+    if (this.position >= this.every) {
+      this.position = 0;
+      this.chosen = Math.floor(Math.random() * this.every);
+    }
+    const observe = this.position === this.chosen;
+    this.position++;
+    if (this.every > 1) {
+      const open = this.windows.length > 0 && this.windows[this.windows.length - 1][1] === Infinity;
+      if (open && !observe) this.windows[this.windows.length - 1][1] = t;
+      else if (open && observe) {
+        this.windows[this.windows.length - 1][1] = t; // consecutive windows: close and open at t
+        this.windows.push([t, Infinity]);
+      } else if (!open && observe) this.windows.push([t, Infinity]);
+      while (this.windows.length > 0 && this.windows[0][1] < t - 1000) this.windows.shift();
+    } else if (this.windows.length !== 1 || this.windows[0][1] !== Infinity) {
+      this.windows = [[t, Infinity]];
+    }
+    this.setObserving(observe);
+  }
+
+  private counts(startTime: number): boolean {
+    if (this.every === 1) return true;
+    for (const [start, end] of this.windows) if (startTime >= start && startTime < end) return true;
+    return false;
   }
 
   private setObserving(on: boolean): void {
     if (on === this.observing) return;
     this.observing = on;
-    if (on) this.observer.observe({ entryTypes: ['gc'] });
-    else this.observer.disconnect();
+    if (on) {
+      if (this.closing) this.closing = false; // still connected: the pending close is called off
+      else this.observer.observe({ entryTypes: ['gc'] });
+    } else if (this.running) {
+      // Not at once: a GC of the window that just ended reaches the observer one or two loop turns later (a
+      // native immediate, then a JS one), and disconnect() drops what has not been delivered yet. One
+      // immediate later the native ones have run, and takeRecords() hands over what is still buffered.
+      this.closing = true;
+      setImmediate(this.close).unref();
+    } else {
+      this.close();
+    }
   }
 
+  private readonly close = (): void => {
+    this.closing = false;
+    if (this.observing && this.running) return;
+    for (const entry of this.observer.takeRecords()) this.record(entry);
+    this.observer.disconnect();
+  };
+
   private record(entry: PerformanceEntry): void {
+    if (!this.counts(entry.startTime)) return;
     this.observedCount++;
     const kind = (entry as PerformanceEntry & { detail?: { kind?: number } | null }).detail?.kind;
     const type = (kind !== undefined && GC_TYPES[kind]) || 'unknown';
@@ -99,7 +162,7 @@ export class GcCollector implements Collector {
       batch.histogram(
         Metrics.gcDuration,
         's',
-        'Garbage-collection pause durations by type. Above PERF_GC_SAMPLE_ABOVE collections a second, pauses are observed in sampled windows and weighted (estimates).',
+        'Garbage-collection pause durations by type. With PERF_GC_SAMPLE_ABOVE set and exceeded, pauses are observed in sampled windows and weighted (estimates).',
         h,
         { [Attrs.gcType]: type },
       );
