@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Metrics } from '@perf/metrics';
 import type { MetricBatch } from '../recording/MetricBatch.js';
+import { ProcRead } from './procRead.js';
 import type { Collector } from './types.js';
 
 const NETSTAT = '/proc/net/netstat';
@@ -10,43 +11,31 @@ const NETSTAT = '/proc/net/netstat';
  * Linux listen-queue overflows and drops (TcpExt ListenOverflows / ListenDrops in /proc/net/netstat,
  * counters since boot for the network namespace): connections refused because an accept queue was full,
  * the first sign of a server that cannot accept fast enough (raise the listen backlog and
- * net.core.somaxconn). Absent where the file does not exist. On the app's thread (Prometheus scrapes) it
- * is read asynchronously at collect time; the OTLP export reads it in the export thread (`sync`).
+ * net.core.somaxconn). Absent where the file does not exist. Read as ProcRead says (export thread:
+ * synchronously; app's thread: in the background).
  */
 export class NetstatCollector implements Collector {
   /** read by the export thread, not by the app's thread, for OTLP */
   readonly offThread = true;
   private overflows: number | undefined;
   private drops: number | undefined;
-  private reading = false;
-  private readonly supported = process.platform === 'linux' && existsSync(NETSTAT);
+  private readonly read: ProcRead;
 
-  constructor(private readonly sync = false) {}
+  constructor(sync = false) {
+    const supported = process.platform === 'linux' && existsSync(NETSTAT);
+    this.read = new ProcRead(
+      sync,
+      supported,
+      () => this.parse(readFileSync(NETSTAT, 'utf8')),
+      async () => this.parse(await readFile(NETSTAT, 'utf8')),
+    );
+  }
 
   start(): void {
-    if (!this.sync) this.refresh();
+    this.read.start();
   }
 
   stop(): void {}
-
-  private refresh(): void {
-    if (!this.supported || this.reading) return;
-    if (this.sync) {
-      try {
-        this.parse(readFileSync(NETSTAT, 'utf8'));
-      } catch {
-        // unreadable: keep the last values
-      }
-      return;
-    }
-    this.reading = true;
-    readFile(NETSTAT, 'utf8')
-      .then((text) => this.parse(text))
-      .catch(() => {})
-      .finally(() => {
-        this.reading = false;
-      });
-  }
 
   private parse(text: string): void {
     const values = parseTcpExt(text);
@@ -55,10 +44,10 @@ export class NetstatCollector implements Collector {
   }
 
   collect(batch: MetricBatch): void {
-    if (this.sync) this.refresh();
-    if (this.overflows !== undefined) batch.sum(Metrics.listenOverflows, '{connection}', 'TCP connections dropped because a listen queue was full (Linux ListenOverflows, host-wide).', this.overflows, true);
-    if (this.drops !== undefined) batch.sum(Metrics.listenDrops, '{connection}', 'TCP connection requests dropped at a listening socket (Linux ListenDrops, host-wide).', this.drops, true);
-    if (!this.sync) this.refresh();
+    this.read.collect(() => {
+      if (this.overflows !== undefined) batch.sum(Metrics.listenOverflows, '{connection}', 'TCP connections dropped because a listen queue was full (Linux ListenOverflows, host-wide).', this.overflows, true);
+      if (this.drops !== undefined) batch.sum(Metrics.listenDrops, '{connection}', 'TCP connection requests dropped at a listening socket (Linux ListenDrops, host-wide).', this.drops, true);
+    });
   }
 }
 
