@@ -1,6 +1,7 @@
 // Interleaved measurement: each round runs every contender once, in turn, so that a noisy neighbour on a
 // shared machine slows all of them alike instead of whichever happened to run at that moment.
 import { median } from './report.js';
+import { mulberry32 } from '@perf/metrics';
 
 export interface Contender {
   name: string;
@@ -28,16 +29,7 @@ export function interleaved(contenders: Contender[], iterations: number, rounds 
 }
 
 /** Seeded PRNG (mulberry32): reproducible benchmark inputs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 /**
  * Latency-like values in seconds: log-normal around `median` with shape `sigma`, clamped to [lo, hi]

@@ -1,15 +1,11 @@
-/** Seeded PRNG (mulberry32) and the distributions the simulator draws from. Deterministic per seed. */
+import { mulberry32 } from '@perf/metrics';
+
+/** Seeded PRNG (@perf/metrics' mulberry32) and the distributions the simulator draws from. Deterministic per seed. */
 export class Random {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
   /** uniform in [0, 1) */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed >>> 0 || 1);
   }
   /** standard normal (Box–Muller) */
   normal(): number {

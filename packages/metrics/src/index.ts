@@ -8,3 +8,4 @@ export type { ExponentialHistogramData, ExplicitHistogramData, ExponentialHistog
 export { MetricsError, OtlpDecodeError, HistogramError } from './errors.js';
 export { OtlpErrorCode } from './otlp/errors.js';
 export { Metrics, Attrs, OTHER_ROUTE, type MetricName } from './names.js';
+export { mulberry32 } from './random.js';

@@ -2,18 +2,10 @@
 // applied to chosen nodes/routes from a chosen second on.
 
 import type { DiagnosisInput, NodeWindow, RouteWindow } from '../../server/diagnose/types.js';
+import { mulberry32 } from '@perf/metrics';
 
 /** mulberry32: small, fast, seedable */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 const MB = 1024 * 1024;
 

@@ -1,18 +1,10 @@
 // Seeded, reproducible generators for the histogram property tests. A failing property prints its seed;
 // rerun just that case with PERF_SEED=<seed>.
 import { quantileRank } from '../../src/histogram/quantile.js';
+import { mulberry32 } from '../../src/random.js';
 
 /** mulberry32: a small, fast, seeded PRNG returning [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 export type Rnd = () => number;
 

@@ -12,18 +12,10 @@ import type {
   SummaryDataPoint,
   Temporality,
 } from '../../src/otlp/model.js';
+import { mulberry32 } from '../../src/random.js';
 
 /** mulberry32: small, fast, good enough for test data; the same seed gives the same sequence. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export class Gen {
   readonly next: () => number;
