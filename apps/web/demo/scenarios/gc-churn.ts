@@ -1,6 +1,6 @@
 import { defineScenario } from './zoo/scenario.js';
 
-/** GET /api/users/:id allocates ~32k objects per request on node 0 and keeps them for seconds: GC pressure. */
+/** GET /api/users/:id allocates ~64k objects per request on node 0 and keeps them for a dozen requests: GC pressure. */
 export default defineScenario({
   name: 'gc-churn',
   description: 'Node 0: GET /api/users/:id allocates tens of thousands of medium-lived objects per request (allocation churn).',

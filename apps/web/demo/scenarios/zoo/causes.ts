@@ -36,11 +36,14 @@ export async function cpuWork(): Promise<number> {
 
 // churn: many objects per request kept alive for a few seconds, so they survive scavenges, are promoted
 // and die in the old generation (the expensive pattern: buffers of parsed rows, per-request caches)
-const churnRing: unknown[] = new Array(48).fill(null);
+// (measured alone at 20 req/s under --max-semi-space-size=1: 8 batches kept for 6 requests put only 8–11% of
+// wall time in GC, on the gc-pressure rule's 10% line, so the finding came late or never on a quiet machine;
+// 16 batches kept for 12 requests put 20–32% there, clearly a GC problem, with the node ≈ 40% busy)
+const churnRing: unknown[] = new Array(192).fill(null);
 let churnAt = 0;
 export function churnWork(): void {
   if (!active.has('churn')) return;
-  for (let k = 0; k < 8; k++) {
+  for (let k = 0; k < 16; k++) {
     const rows = new Array(4000);
     for (let i = 0; i < rows.length; i++) rows[i] = { id: i, name: `row-${i}`, tags: [i, i + 1] };
     churnRing[churnAt++ % churnRing.length] = rows;
