@@ -9,6 +9,7 @@ import { FdCollector } from './collectors/fds.js';
 import { GcCollector } from './collectors/gc.js';
 import { HandlesCollector } from './collectors/handles.js';
 import { HttpCollector } from './collectors/http.js';
+import { ListenQueueCollector } from './collectors/listenQueue.js';
 import { MemoryCollector } from './collectors/memory.js';
 import { NetstatCollector } from './collectors/netstat.js';
 import type { Collector } from './collectors/types.js';
@@ -40,6 +41,7 @@ export class Agent {
   readonly collectors: Collector[];
   readonly eventLoop: EventLoopDelayCollector;
   readonly gc: GcCollector;
+  readonly listenQueues: ListenQueueCollector;
   readonly resource: Record<string, string | number>;
   /** the port /metrics listens on, once started (PERF_PROMETHEUS_PORT) */
   prometheusPort: Promise<number | undefined> = Promise.resolve(undefined);
@@ -55,6 +57,8 @@ export class Agent {
     this.http = new HttpCollector(this.routes);
     this.eventLoop = new EventLoopDelayCollector(config.eventLoopResolutionMillis);
     this.gc = new GcCollector(config.gcSampleAbove);
+    const netstat = new NetstatCollector();
+    this.listenQueues = new ListenQueueCollector(false, () => netstat.pressure());
     this.collectors = [
       this.http,
       this.eventLoop,
@@ -64,7 +68,8 @@ export class Agent {
       new CpuCollector(),
       new HandlesCollector(),
       new FdCollector(),
-      new NetstatCollector(),
+      netstat,
+      this.listenQueues,
     ];
     this.resource = resourceAttributes(config);
     this.heartbeat = new Heartbeat(config.eventLoopResolutionMillis, (t, lateMs, expectedMs, activeMs) => this.beat(t, lateMs, expectedMs, activeMs));
@@ -72,7 +77,7 @@ export class Agent {
 
   start(): void {
     for (const c of this.collectors) c.start();
-    this.exportWorker = new ExportWorker(this.config, this.resource, this.startTimeUnixNano);
+    this.exportWorker = new ExportWorker(this.config, this.resource, this.startTimeUnixNano, () => this.listenQueues.ports());
     this.nextExportAt = now() + this.config.exportIntervalMillis;
     this.heartbeat.start();
     if (this.config.prometheusPort !== undefined) {

@@ -21,6 +21,8 @@ export const Metrics = {
   fdLimit: 'process.open_file_descriptor.limit',
   listenOverflows: 'system.network.listen.overflows',
   listenDrops: 'system.network.listen.drops',
+  /** perf extension (Linux): connections waiting in a listening port's accept queue, per `server.port` */
+  listenQueue: 'system.network.listen.queue',
   /** perf extension: routes folded into `other` because the per-process route cap was reached */
   routesFolded: 'perf.agent.routes.folded',
 } as const;
@@ -36,6 +38,7 @@ export const Attrs = {
   httpStatusCode: 'http.response.status_code',
   gcType: 'v8js.gc.type',
   heapSpaceName: 'v8js.heap.space.name',
+  serverPort: 'server.port',
 } as const;
 
 /** The route value the agent uses once its per-process route cap is reached. */

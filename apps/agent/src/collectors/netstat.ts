@@ -37,6 +37,11 @@ export class NetstatCollector implements Collector {
 
   stop(): void {}
 
+  /** Listen overflows + drops so far (host-wide), as of the last read; undefined before one succeeded. */
+  pressure(): number | undefined {
+    return this.overflows === undefined && this.drops === undefined ? undefined : (this.overflows ?? 0) + (this.drops ?? 0);
+  }
+
   private parse(text: string): void {
     const values = parseTcpExt(text);
     this.overflows = values.get('ListenOverflows');

@@ -30,7 +30,13 @@ export class ExportWorker {
   private nextId = 1;
   private dead = false;
 
-  constructor(config: Config, resource: Record<string, string | number>, startTimeUnixNano: number) {
+  /** @param listenPorts the listening ports the app's thread has seen, sent with each snapshot (listenQueue.ts) */
+  constructor(
+    config: Config,
+    resource: Record<string, string | number>,
+    startTimeUnixNano: number,
+    private readonly listenPorts: () => number[] = () => [],
+  ) {
     // under tsx (tests, benchmarks) this file is .ts: run the worker's .ts source through the same loader
     const fromSource = import.meta.url.endsWith('.ts');
     const data: WorkerData & { [WORKER_MARKER]: true } = { config, resource, startTimeUnixNano, [WORKER_MARKER]: true };
@@ -72,7 +78,11 @@ export class ExportWorker {
   /** Hands the worker the snapshot of this export interval (fire and forget: the worker skips it while one is in flight). */
   export(metrics: Metric[]): void {
     if (this.dead) return;
-    this.post({ type: 'export', id: 0, snapshot: { metrics } }, metrics);
+    this.post({ type: 'export', id: 0, snapshot: this.snapshot(metrics) }, metrics);
+  }
+
+  private snapshot(metrics: Metric[]): Snapshot {
+    return { metrics, listenPorts: this.listenPorts() };
   }
 
   private post(msg: { type: string; id: number; snapshot?: Snapshot }, metrics?: Metric[]): void {
@@ -82,7 +92,7 @@ export class ExportWorker {
       // an uncloneable value in a snapshot must not reach the app: send it empty (the next one is
       // cumulative) so a caller waiting for this message's answer still gets one
       try {
-        this.worker.postMessage({ ...msg, snapshot: msg.snapshot && { metrics: [] } });
+        this.worker.postMessage({ ...msg, snapshot: msg.snapshot && { metrics: [], listenPorts: msg.snapshot.listenPorts } });
       } catch {
         // the worker is gone: its 'exit' handler resolves the waiting callers
       }
@@ -96,7 +106,7 @@ export class ExportWorker {
       this.waiting.set(id, resolve);
       // keep the process alive while we wait for an answer we asked for
       this.worker.ref();
-      this.post({ type, id, snapshot: metrics ? { metrics } : undefined }, metrics);
+      this.post({ type, id, snapshot: metrics ? this.snapshot(metrics) : undefined }, metrics);
     }).finally(() => {
       if (this.waiting.size === 0 && !this.dead) this.worker.unref();
     }) as Promise<ExportStats | undefined>;

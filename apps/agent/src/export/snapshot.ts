@@ -3,6 +3,8 @@ import type { ExponentialBuckets, Metric } from '@perf/metrics';
 /** What the main thread hands the export worker at each collection (structured-cloned, buffers transferred). */
 export interface Snapshot {
   metrics: Metric[];
+  /** the TCP ports the app's thread has seen listening (the export thread reads their accept queues) */
+  listenPorts?: number[];
 }
 
 /** The ArrayBuffers of a raw snapshot's bucket windows, to transfer instead of copying them. */

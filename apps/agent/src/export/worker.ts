@@ -6,7 +6,7 @@
  * The app's thread pushes a snapshot once per export interval (on the agent's heartbeat; bucket windows
  * are transferred, not copied), and the worker exports it at once through `reader.forceFlush()`: the
  * reader's MetricProducer hands the SDK that snapshot plus what this thread reads itself (open file
- * descriptors and listen-queue counters from /proc, synchronously: blocking this thread costs the app
+ * descriptors, listen-queue counters and the listening ports' accept queues from /proc, synchronously: blocking this thread costs the app
  * nothing). The reader's own timer is parked, so this thread wakes only when there is something to send.
  *
  * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats', id };
@@ -17,6 +17,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Metric } from '@perf/metrics';
 import { FdCollector } from '../collectors/fds.js';
+import { ListenQueueCollector } from '../collectors/listenQueue.js';
 import { NetstatCollector } from '../collectors/netstat.js';
 import type { Config } from '../config.js';
 import { MetricBatch } from '../recording/MetricBatch.js';
@@ -41,7 +42,10 @@ const port = parentPort!;
 const { config, resource, startTimeUnixNano } = workerData as WorkerData;
 /** the snapshot the next collection exports (the latest pushed; cumulative, so a newer one supersedes it) */
 let latest: Metric[] = [];
-const processProbes = [new FdCollector(true), new NetstatCollector(true)];
+const netstat = new NetstatCollector(true);
+// after netstat in the list: it reads the accept queues when the overflows netstat just read have risen
+const listenQueues = new ListenQueueCollector(true, () => netstat.pressure());
+const processProbes = [new FdCollector(true), netstat, listenQueues];
 
 const delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;
 const sdkResource = resourceFromAttributes(resource);
@@ -75,7 +79,10 @@ const answer = (id: number) => () => {
 };
 
 port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
-  if (msg.snapshot) latest = msg.snapshot.metrics;
+  if (msg.snapshot) {
+    latest = msg.snapshot.metrics;
+    listenQueues.setPorts(msg.snapshot.listenPorts ?? []);
+  }
   switch (msg.type) {
     case 'export':
       reader.forceFlush().then(answer(msg.id), answer(msg.id));
