@@ -2,7 +2,9 @@
 // valgrind's callgrind, which counts the user-space instructions every thread of the process executes.
 // Unlike CPU time on this shared machine, the count hardly moves with what the neighbours do, so it can
 // resolve differences of 1–2% that run.ts's noise floor (±3%) cannot.
-//   node bench/overhead/instructions.mjs        (≈ 6 min; needs Debian's valgrind; INSTR_ROUNDS, INSTR_WARMUP, INSTR_REQUESTS)
+//   node bench/overhead/instructions.mjs        (≈ 6 min; needs Debian's valgrind; INSTR_ROUNDS, INSTR_WARMUP, INSTR_REQUESTS;
+//   INSTR_VARIANTS=bare,agent (a subset of bare, dc-min, agent); INSTR_IMPORT=<path of another agent build> adds
+//   that build as a variant; INSTR_KEEP=<dir> keeps the callgrind dumps there, for callgrind_annotate)
 //
 // Per variant and round: start the server under callgrind, warm it up (INSTR_WARMUP requests: the JIT must
 // have settled, or compilation dominates), zero the counters, send INSTR_REQUESTS requests with autocannon,
@@ -31,11 +33,13 @@ if (spawnSync('valgrind', ['--version']).status !== 0) {
   process.exit(0);
 }
 
+const wanted = (process.env.INSTR_VARIANTS ?? 'bare,dc-min,agent').split(',');
 const variants = [
-  ['bare', []],
-  ['bare-minimum diagnostics_channel subscriber (reference)', ['--import', join(here, 'dc-min-preload.mjs')]],
-  ['@perf/agent (periodic work parked)', ['--import', join(here, '../../apps/agent/dist/index.js')]],
-];
+  ['bare', [], 'bare'],
+  ['bare-minimum diagnostics_channel subscriber (reference)', ['--import', join(here, 'dc-min-preload.mjs')], 'dc-min'],
+  ['@perf/agent (periodic work parked)', ['--import', join(here, '../../apps/agent/dist/index.js')], 'agent'],
+].filter(([, , key]) => key === 'bare' || wanted.includes(key));
+if (process.env.INSTR_IMPORT) variants.push([`agent build at ${process.env.INSTR_IMPORT} (periodic work parked)`, ['--import', process.env.INSTR_IMPORT], 'import']);
 
 // an OTLP sink, so the agent exports somewhere real (it only does at start and shutdown here)
 const sink = createServer((req, res) => req.resume().on('end', () => res.end()));
@@ -79,6 +83,7 @@ try {
   }
 } finally {
   sink.close();
+  if (process.env.INSTR_KEEP) execFileSync('cp', ['-r', `${dir}/.`, process.env.INSTR_KEEP]);
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -29,6 +29,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 1);
+/** requests per second offered to each server (0: as fast as it answers). A fixed rate below saturation gives every variant the same work per second, so per-request CPU is not skewed by how much each server batches. */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 // BENCH_MODE: paired (default: each variant runs at the
 // same time as a bare server, both on the server core: the pair shares whatever the machine's neighbours
 // do, so the ratio is far steadier), sequential (each server alone on its core, in turn), parallel (all at once)
@@ -111,7 +113,7 @@ async function stats(port: number): Promise<{ cpuMicros: number; mainMicros: num
 function load(port: number): Promise<{ requests: number; rps: number; errors: number }> {
   const cmd = hasTaskset ? 'taskset' : process.execPath;
   const script = join(here, 'load.mjs');
-  const args = [`http://127.0.0.1:${port}/`, String(SECONDS), String(CONNECTIONS), String(PIPELINING)];
+  const args = [`http://127.0.0.1:${port}/`, String(SECONDS), String(CONNECTIONS), String(PIPELINING), String(RATE)];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, hasTaskset ? ['-c', LOAD_CPU, process.execPath, script, ...args] : [script, ...args], { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

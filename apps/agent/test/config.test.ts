@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveConfig } from '../src/config.js';
 
-test('defaults: localhost:4318/v1/metrics, protobuf, gzip when it pays, 1 s, cumulative, 200 routes, no Prometheus', () => {
+test('defaults: localhost:4318/v1/metrics, protobuf, gzip when it pays, 1 s, cumulative, 200 routes, no Prometheus, GC sampled above 10/s', () => {
   const c = resolveConfig({}, {});
   assert.equal(c.endpoint, 'http://localhost:4318/v1/metrics');
   assert.equal(c.protocol, 'http/protobuf');
@@ -12,6 +12,9 @@ test('defaults: localhost:4318/v1/metrics, protobuf, gzip when it pays, 1 s, cum
   assert.equal(c.maxRoutes, 200);
   assert.equal(c.prometheusPort, undefined);
   assert.equal(c.enabled, true);
+  assert.equal(c.gcSampleAbove, 10);
+  assert.equal(resolveConfig({}, { PERF_GC_SAMPLE_ABOVE: '1000000' }).gcSampleAbove, 1_000_000);
+  assert.equal(resolveConfig({}, { PERF_GC_SAMPLE_ABOVE: '0' }).gcSampleAbove, 0);
 });
 
 test('the standard OTEL_* variables', () => {
