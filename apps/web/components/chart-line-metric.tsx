@@ -27,6 +27,7 @@ export const METRIC_KIND: Record<SeriesMetric, UnitKind> = {
   gcShare: 'ratio',
   handles: 'count',
   fds: 'count',
+  listenQueue: 'count',
 };
 
 export interface ChartLineMetricProps {

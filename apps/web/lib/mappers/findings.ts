@@ -56,6 +56,7 @@ const CHART_ON: Record<ChartPage['kind'], Record<string, string>> = {
     rss: 'chart-rss',
     handles: 'chart-handles',
     fds: 'chart-handles',
+    listenQueue: 'chart-listen-queue',
   },
   route: {
     rps: 'chart-rps',

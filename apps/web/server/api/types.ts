@@ -112,7 +112,8 @@ export type SeriesMetric =
   | 'rss'
   | 'gcShare'
   | 'handles'
-  | 'fds';
+  | 'fds'
+  | 'listenQueue';
 
 /** `by=` of `/api/v1/series`; absent means one fleet-wide series. */
 export type SeriesBy = 'fleet' | 'node' | 'route' | 'service';

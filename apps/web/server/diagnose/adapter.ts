@@ -19,7 +19,7 @@ export interface AdapterOptions {
  * Node fields the rules can use when the store records them (looked up by name, so the adapter keeps
  * working as the store gains fields): GC pause max, fd limit, listen-queue counters per second.
  */
-type OptionalField = 'gcPauseMax' | 'fdLimit' | 'listenOverflows' | 'listenDrops';
+type OptionalField = 'gcPauseMax' | 'fdLimit' | 'listenOverflows' | 'listenDrops' | 'listenQueue';
 
 function optionalField(name: OptionalField): number {
   const v = (NodeField as Record<string, number>)[name];
@@ -52,6 +52,7 @@ export class DiagnosisAdapter {
     fdLimit: optionalField('fdLimit'),
     listenOverflows: optionalField('listenOverflows'),
     listenDrops: optionalField('listenDrops'),
+    listenQueue: optionalField('listenQueue'),
   };
 
   constructor(
@@ -107,6 +108,7 @@ export class DiagnosisAdapter {
       fdLimit: f(),
       listenOverflows: f(),
       listenDrops: f(),
+      listenQueue: f(),
     };
     const opt = this.#fields;
     // rows straight from the ring's chunks (one Map lookup per chunk, no subarray per second: this runs
@@ -164,6 +166,7 @@ export class DiagnosisAdapter {
       if (opt.fdLimit >= 0) w.fdLimit[i] = row[at + opt.fdLimit];
       if (opt.listenOverflows >= 0) w.listenOverflows[i] = row[at + opt.listenOverflows];
       if (opt.listenDrops >= 0) w.listenDrops[i] = row[at + opt.listenDrops];
+      if (opt.listenQueue >= 0) w.listenQueue[i] = row[at + opt.listenQueue];
     }
     return w;
   }

@@ -143,7 +143,8 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
     },
     'listen-queue': {
       summary: (f) =>
-        `The kernel is dropping connections on host ${s(f, 'host')}: ${f.facts.overflows} listen-queue overflows and ${f.facts.drops} drops in the last ${f.facts.seconds} s (${f.facts.nodeCount} node(s) there).`,
+        `The kernel is dropping connections on host ${s(f, 'host')}: ${f.facts.overflows} listen-queue overflows and ${f.facts.drops} drops in the last ${f.facts.seconds} s (${f.facts.nodeCount} node(s) there).` +
+        (s(f, 'queueNode') ? ` ${s(f, 'queueNode')} is the one not keeping up: ${f.facts.queued} connections waited in its accept queue.` : ''),
       advice:
         'Connections arrive faster than the processes accept them: raise the listen backlog (server.listen({ backlog })), `net.core.somaxconn` and `net.ipv4.tcp_max_syn_backlog`, and check whether the event loop is blocked (it cannot accept while blocked).',
     },
@@ -176,6 +177,7 @@ const METRIC_LABEL: Record<string, string> = {
   heapUsed: 'heap used',
   rss: 'RSS',
   fds: 'open file descriptors',
+  listenQueue: 'connections waiting to be accepted',
   rps: 'requests per second',
   errorRate: '5xx rate',
   'latency.p50': 'latency p50',
@@ -205,6 +207,8 @@ function fmtValue(v: number, unit: EvidenceItem['unit']): string {
       return `${sig(v)}/s`;
     case 'fd':
       return String(Math.round(v));
+    case 'connections':
+      return `${Math.round(v)} connections`;
   }
 }
 

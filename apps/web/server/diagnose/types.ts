@@ -59,6 +59,8 @@ export interface NodeWindow {
   /** kernel listen-queue overflows and drops per second (Linux; NaN elsewhere) */
   listenOverflows: Series;
   listenDrops: Series;
+  /** connections waiting in the node's accept queues (Linux; the agent reads it when overflows rise, else every 30 s) */
+  listenQueue: Series;
   /** this node's routes (optional: fleet-scale inputs may leave it out) */
   routes?: RouteWindow[];
 }
@@ -81,7 +83,7 @@ export interface EvidenceItem {
   /** the fleet's median, or the subject's own recent past, or a fixed threshold */
   baseline: number;
   baselineKind: 'fleet-median' | 'own-past' | 'limit' | 'threshold';
-  unit: 's' | 'ratio' | 'bytes' | 'rps' | 'bytes/s' | 'per-s' | 'fd';
+  unit: 's' | 'ratio' | 'bytes' | 'rps' | 'bytes/s' | 'per-s' | 'fd' | 'connections';
   instance?: string;
   route?: string;
   method?: string;

@@ -31,9 +31,16 @@ const GAUGE_FIELDS = new Map<string, number>([
   [Metrics.openFds, NodeField.fds],
   [Metrics.fdLimit, NodeField.fdLimit],
   [Metrics.eventLoopDelayMax, NodeField.elMax],
+  [Metrics.listenQueue, NodeField.listenQueue],
 ]);
-/** gauges reported per heap space: the node value is their sum */
-const SUMMED_GAUGES = new Set<string>([Metrics.heapUsed, Metrics.heapLimit]);
+/** gauges reported per heap space (or per listening port): the node value is their sum */
+const SUMMED_GAUGES = new Set<string>([Metrics.heapUsed, Metrics.heapLimit, Metrics.listenQueue]);
+/** monotonic counters kept per second (de-cumulated here) → node field */
+const COUNTER_FIELDS = new Map<string, number>([
+  [Metrics.listenOverflows, NodeField.listenOverflows],
+  [Metrics.listenDrops, NodeField.listenDrops],
+]);
+
 
 function unitFactor(unit: string, name: string): number {
   if (name === LEGACY_HTTP_DURATION) return unit === 's' ? 1 : 1e-3;
@@ -264,6 +271,11 @@ export class Applier {
       }
       return;
     }
+    if (m.type === 'sum' && m.monotonic) {
+      const field = COUNTER_FIELDS.get(name);
+      if (field !== undefined) this.counter(node, m, field, now, result);
+      return;
+    }
     if (m.type === 'gauge' || (m.type === 'sum' && !m.monotonic)) {
       const field = GAUGE_FIELDS.get(name);
       if (field === undefined) return;
@@ -282,6 +294,38 @@ export class Applier {
       const t = this.slotOf(last.timeUnixNano, now, result);
       if (t === undefined) return;
       node.setField(t, field, summed ? total : last.value);
+    }
+  }
+
+  /**
+   * A monotonic counter into per-second increments. Cumulative: the first point of a series is a baseline
+   * (these counters are host-wide and count since boot, not since the node started), then the difference to
+   * the previous point; a repeated or older point adds nothing; a smaller value is a reset (a reboot) and
+   * counts as it stands. Delta: each point as sent. Each point's second gets its increment, zero included,
+   * so "no overflows" is a value, not a gap.
+   */
+  private counter(node: NodeState, m: Extract<Metric, { type: 'sum' }>, field: number, now: number, result: ApplyResult): void {
+    for (const p of m.points) {
+      if (!Number.isFinite(p.value) || p.value < 0) {
+        this.reject(result, 'counter value is not a finite, non-negative number');
+        continue;
+      }
+      const t = this.slotOf(p.timeUnixNano, now, result);
+      if (t === undefined) continue;
+      let increment = p.value;
+      if (m.temporality !== 'delta') {
+        const key = `${m.name}#${attributesKey(p.attributes)}`;
+        const st = node.counters.get(key);
+        if (st === undefined) {
+          node.counters.set(key, { value: p.value, timeUnixNano: p.timeUnixNano });
+          continue;
+        }
+        if (p.timeUnixNano <= st.timeUnixNano) continue;
+        increment = p.value >= st.value ? p.value - st.value : p.value;
+        st.value = p.value;
+        st.timeUnixNano = p.timeUnixNano;
+      }
+      node.addField(t, field, increment);
     }
   }
 

@@ -73,6 +73,7 @@ export const SERIES_METRICS: readonly SeriesMetric[] = [
   'gcShare',
   'handles',
   'fds',
+  'listenQueue',
 ];
 
 const QUANTILE: Record<string, number> = { 'latency.p50': 0.5, 'latency.p90': 0.9, 'latency.p99': 0.99, 'latency.p999': 0.999 };
@@ -84,6 +85,7 @@ const GAUGE_FIELD: Partial<Record<SeriesMetric, number>> = {
   rss: NodeField.rss,
   handles: NodeField.handles,
   fds: NodeField.fds,
+  listenQueue: NodeField.listenQueue,
 };
 
 function q(h: StoreHistogram, quantile: number): number | null {

@@ -29,13 +29,20 @@ export const NodeField = {
   fdLimit: 16,
   /** longest GC pause in the second, s (upper bound from the GC histogram's buckets) */
   gcPauseMax: 17,
+  /** Linux TCP ListenOverflows in the second (host-wide counter, de-cumulated) */
+  listenOverflows: 18,
+  /** Linux TCP ListenDrops in the second (host-wide counter, de-cumulated) */
+  listenDrops: 19,
+  /** connections waiting in the node's listening ports' accept queues (summed over its ports) */
+  listenQueue: 20,
 } as const;
-export const NODE_FIELDS = 18;
+/** Rows persisted with fewer fields (an older store) read back with the newer fields empty. */
+export const NODE_FIELDS = 21;
 export type NodeFieldName = keyof typeof NodeField;
 
 /** How each field rolls up into a coarser tier. */
-const SUMMED = new Set<number>([NodeField.requests, NodeField.errors, NodeField.gcTime, NodeField.latencySum]);
-const MAXED = new Set<number>([NodeField.elMax, NodeField.gcPauseMax]);
+const SUMMED = new Set<number>([NodeField.requests, NodeField.errors, NodeField.gcTime, NodeField.latencySum, NodeField.listenOverflows, NodeField.listenDrops]);
+const MAXED = new Set<number>([NodeField.elMax, NodeField.gcPauseMax, NodeField.listenQueue]);
 /** percentile fields: recomputed from the merged histogram of the coarser slot */
 const FROM_HIST = new Set<number>([NodeField.p50, NodeField.p99, NodeField.elP99, NodeField.elP50]);
 
@@ -132,6 +139,8 @@ export class NodeState {
   /** older ones merged six to a slot (60 s), up to the finest tier's retention: a third of the memory */
   readonly coarse: Map<number, NodeHists> = new Map();
   /** per-series ingest state (cumulative → delta, duplicates), keyed by metric + attributes; owned by ingest */
+  /** ingest's last value of each cumulative scalar counter (listen overflows/drops), by metric and attributes */
+  readonly counters = new Map<string, { value: number; timeUnixNano: number }>();
   readonly states = new Map<string, unknown>();
   /** ingest's cache of those states by metric name and position in the node's export; owned by ingest */
   readonly seriesCache = new Map<string, unknown[]>();

@@ -76,6 +76,7 @@ export function healthyFleet(o: FleetOptions = {}): DiagnosisInput {
       fds: filled(len, () => Math.round(noise(40, 0.2))),
       fdLimit: filled(len, () => 65536),
       listenOverflows: filled(len, () => 0),
+      listenQueue: filled(len, () => 0),
       listenDrops: filled(len, () => 0),
       routes: o.noNodeRoutes ? undefined : routes,
     });

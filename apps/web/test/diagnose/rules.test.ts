@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RULES, cpuSaturated, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits } from '../../server/diagnose/rules/index.js';
 import type { DiagnosisInput, FindingDraft, Rule } from '../../server/diagnose/types.js';
+import { explain, evidenceLine } from '../../server/diagnose/texts.js';
 import { healthyFleet, sickenNode, sickenRoute } from './generate.js';
 
 const MB = 1024 * 1024;
@@ -219,6 +220,28 @@ describe('sicknesses', () => {
     assert.equal(fds.severity, 'critical');
     const q = found.find((f) => f.variant === 'listen-queue')!;
     assert.deepEqual(q.nodes, ['node-2']);
+  });
+
+  it('os-limits: of the nodes on a host whose listen queues overflow, the one with connections waiting in its accept queue is named first', () => {
+    const input = healthyFleet({ seed: 29 });
+    const onHost = input.nodes.filter((n) => n.host === 'host-0').map((n) => n.instance);
+    assert.ok(onHost.length >= 2, `nodes on host-0: ${onHost}`);
+    // the host-wide counters rise for every node there; only one node's own queue holds connections
+    for (const instance of onHost) sickenNode(input, instance, 'listenOverflows', -3, () => 40);
+    const slow = onHost[onHost.length - 1];
+    sickenNode(input, slow, 'listenQueue', -2, () => 511);
+    const q = issues(osLimits, input).find((f) => f.variant === 'listen-queue')!;
+    assert.equal(q.nodes[0], slow);
+    assert.deepEqual([...q.nodes].sort(), [...onHost].sort());
+    assert.deepEqual(q.evidence.map((e) => [e.metric, e.instance, e.value]), [['listenQueue', slow, 511]]);
+    assert.match(explain(q).summary, new RegExp(`${slow} is the one not keeping up: 511 connections`));
+    assert.match(evidenceLine(q.evidence[0]), /511 connections/);
+    // without any queue reported, every node of the host is named and no node is blamed
+    const other = healthyFleet({ seed: 29 });
+    for (const instance of onHost) sickenNode(other, instance, 'listenOverflows', -3, () => 40);
+    const q2 = issues(osLimits, other).find((f) => f.variant === 'listen-queue')!;
+    assert.equal(q2.evidence.length, 0);
+    assert.doesNotMatch(explain(q2).summary, /not keeping up/);
   });
 
   it('hot-route: a route whose p99 regressed against its own past', () => {

@@ -1,8 +1,10 @@
 // os-limits: a process near its file-descriptor limit (new sockets and files will fail with EMFILE), or
-// the kernel dropping connections because a listen queue overflowed (the accept loop cannot keep up).
+// the kernel dropping connections because a listen queue overflowed (the accept loop cannot keep up). The
+// overflow counters are per host; the node whose own accept queue holds connections is the one not keeping
+// up, so it is named first.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
-import { hasRecent, lastValues, recent, RECENT_SECONDS } from '../window.js';
+import { hasRecent, lastValues, max, recent, RECENT_SECONDS } from '../window.js';
 
 /** 80% of the soft limit: one traffic spike from EMFILE */
 const FD_RATIO = 0.8;
@@ -51,6 +53,11 @@ export function osLimits(input: DiagnosisInput): Verdict {
     });
   }
   for (const [host, h] of hosts) {
+    // the longest accept queue each node reported lately (the agent reads it as soon as overflows rise)
+    const queue = new Map(h.nodes.map((n) => [n, max(lastValues(n.listenQueue, RECENT_SECONDS))] as const));
+    const q = (n: NodeWindow) => (queue.get(n)! > 0 ? queue.get(n)! : 0);
+    h.nodes.sort((a, b) => q(b) - q(a));
+    const queued = h.nodes.filter((n) => q(n) > 0);
     drafts.push({
       kind: 'os-limits',
       variant: 'listen-queue',
@@ -58,8 +65,16 @@ export function osLimits(input: DiagnosisInput): Verdict {
       severity: 'critical',
       nodes: h.nodes.map((n) => n.instance),
       routes: [],
-      evidence: [],
-      facts: { host, overflows: h.overflows, drops: h.drops, seconds: RECENT_SECONDS, nodeCount: h.nodes.length },
+      evidence: queued.slice(0, 8).map((n): EvidenceItem => ({ metric: 'listenQueue', value: q(n), baseline: 0, baselineKind: 'threshold', unit: 'connections', instance: n.instance })),
+      facts: {
+        host,
+        overflows: h.overflows,
+        drops: h.drops,
+        seconds: RECENT_SECONDS,
+        nodeCount: h.nodes.length,
+        queueNode: queued[0]?.instance ?? '',
+        queued: queued.length > 0 ? q(queued[0]) : 0,
+      },
     });
   }
   return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
