@@ -32,7 +32,7 @@ test('listen overflows/drops become per-second increments and the accept queues 
     // each second's export sent in that second (the receiver moves early points to the next second)
     const now = Math.ceil(Date.now() / 1000) * 1000;
     const send = async (metrics: Metric[]) => {
-      const at = Math.max(...metrics.map((m) => Number((m.points[0] as { timeUnixNano: number }).timeUnixNano) / 1e6));
+      const at = Math.max(...metrics.map((m) => Number((m as { points: { timeUnixNano: number }[] }).points[0].timeUnixNano) / 1e6));
       await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now() + 20)));
       return postOtlp(srv.otlpUrl, encodeProtobuf(request(res, metrics)));
     };
