@@ -22,6 +22,8 @@ const MAX_STRETCHED_INTERVAL = 100;
  */
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
+  /** the delay `timer` was created with: a beat at the same delay re-arms it (refresh) instead of allocating another */
+  private timerMs = 0;
   private last = 0;
   private lastActive = 0;
   private expected: number;
@@ -53,7 +55,6 @@ export class Heartbeat {
   }
 
   private readonly tick = (): void => {
-    this.timer = undefined;
     const t = now();
     const elapsed = t - this.last;
     const elu = performance.eventLoopUtilization();
@@ -75,6 +76,12 @@ export class Heartbeat {
 
   private schedule(ms: number): void {
     this.expected = ms;
+    if (this.timer !== undefined && this.timerMs === ms) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerMs = ms;
     this.timer = setTimeout(this.tick, ms);
     this.timer.unref();
   }
