@@ -5,7 +5,7 @@
 // move with what the neighbours do (which swamps CPU-time comparisons between processes on this machine).
 // It counts direct cost only: what the agent makes other code do (more GC for its allocations, cache misses
 // it causes) is not attributed; run.ts measures the whole effect, with its noise.
-//   node bench/overhead/attribution.mjs     (≈ 2 min; needs Linux perf: Debian linux-perf; ATTR_ROUNDS, ATTR_SECONDS,
+//   node bench/overhead/attribution.mjs     (≈ 3 min; needs Linux perf: Debian linux-perf; ATTR_ROUNDS, ATTR_SECONDS, ATTR_WARMUP,
 //                                            ATTR_VARIANTS=bare,agent,dc-min; extra environment as for run.ts: 'agent?PERF_GC_SAMPLE_ABOVE=0')
 //
 // Categories (first match wins): export thread (every sample of the thread running the agent's worker);
@@ -24,6 +24,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.ATTR_ROUNDS ?? 3);
 const SECONDS = Number(process.env.ATTR_SECONDS ?? 8);
+/** load before sampling: past the JIT's warm-up and the one-off major GCs of a fresh isolate (≈ 1 s and ≈ 8 s after start) */
+const WARMUP = Number(process.env.ATTR_WARMUP ?? 12);
 const wanted = (process.env.ATTR_VARIANTS ?? 'bare,agent,dc-min').split(',');
 
 if (spawnSync('perf', ['--version']).status !== 0) {
@@ -71,7 +73,7 @@ async function measure(variant, round) {
   try {
     const { port } = JSON.parse(await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', resolve)));
     const pid = server.pid; // taskset execs node: same process
-    await load(port, 4); // warm-up: JIT, the agent's first exports
+    await load(port, WARMUP); // warm-up: JIT, the agent's first exports, a fresh isolate's first major GCs
     const loaded = load(port, SECONDS + 2);
     await new Promise((r) => setTimeout(r, 1000));
     execFileSync('perf', ['record', '-q', '-F', '1999', '-g', '-p', String(pid), '-o', data, '--', 'sleep', String(SECONDS)], { stdio: 'ignore' });
