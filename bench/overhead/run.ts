@@ -110,10 +110,13 @@ async function stats(port: number): Promise<{ cpuMicros: number; mainMicros: num
   return (await r.json()) as { cpuMicros: number; mainMicros: number; served: number };
 }
 
-function load(port: number): Promise<{ requests: number; rps: number; errors: number }> {
+/** warm-up load, all servers at once, before the rounds (s; BENCH_WARMUP): the JIT, the agent's first exports, a fresh isolate's one-off major GCs (≈ 1 s and ≈ 8 s after start) */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 15);
+
+function load(port: number, seconds = SECONDS): Promise<{ requests: number; rps: number; errors: number }> {
   const cmd = hasTaskset ? 'taskset' : process.execPath;
   const script = join(here, 'load.mjs');
-  const args = [`http://127.0.0.1:${port}/`, String(SECONDS), String(CONNECTIONS), String(PIPELINING), String(RATE)];
+  const args = [`http://127.0.0.1:${port}/`, String(seconds), String(CONNECTIONS), String(PIPELINING), String(RATE)];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, hasTaskset ? ['-c', LOAD_CPU, process.execPath, script, ...args] : [script, ...args], { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -148,9 +151,7 @@ async function compare(title: string, variants: [string, string][], handler: str
   if (MODE === 'paired') for (const s of servers.slice(1)) partners.set(s.name, await startServer(`bare partner of ${s.name}`, 'bare', handler, sinkUrl));
   try {
     // warm-up: JIT, connection pools, the agent's first routes
-    for (const s of [...servers, ...partners.values()]) {
-      await load(s.port);
-    }
+    await Promise.all([...servers, ...partners.values()].map((s) => load(s.port, WARMUP)));
     const samples = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
     /** paired mode: the bare server's sample taken alongside each variant, per round */
     const pairedBare = new Map<string, Sample[]>(servers.map((s) => [s.name, []]));
