@@ -58,7 +58,7 @@ export class Agent {
     this.eventLoop = new EventLoopDelayCollector(config.eventLoopResolutionMillis);
     this.gc = new GcCollector(config.gcSampleAbove);
     const netstat = new NetstatCollector();
-    this.listenQueues = new ListenQueueCollector(false, () => netstat.pressure());
+    this.listenQueues = new ListenQueueCollector(false, () => netstat.pressure(), config.listenQueueIntervalMillis);
     this.collectors = [
       this.http,
       this.eventLoop,

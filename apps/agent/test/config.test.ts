@@ -13,6 +13,8 @@ test('defaults: localhost:4318/v1/metrics, protobuf, gzip when it pays, 1 s, cum
   assert.equal(c.prometheusPort, undefined);
   assert.equal(c.enabled, true);
   assert.equal(c.gcSampleAbove, 10);
+  assert.equal(c.listenQueueIntervalMillis, 30_000);
+  assert.equal(resolveConfig({}, { PERF_LISTEN_QUEUE_INTERVAL: '0' }).listenQueueIntervalMillis, 0);
   assert.equal(resolveConfig({}, { PERF_GC_SAMPLE_ABOVE: '1000000' }).gcSampleAbove, 1_000_000);
   assert.equal(resolveConfig({}, { PERF_GC_SAMPLE_ABOVE: '0' }).gcSampleAbove, 0);
 });

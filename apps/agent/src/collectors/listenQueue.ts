@@ -17,12 +17,11 @@ const LISTEN_STATE = '0A';
  * Reading the tables is not cheap: the kernel walks its whole socket hash tables, sized by the machine's
  * memory, not by its sockets (measured on a 24 GiB VM with a few dozen sockets: 4.5 ms of CPU for tcp, 4.3 ms
  * for tcp6, against 0.13 ms for /proc/net/netstat). So they are read when it matters — when the host's listen
- * overflows/drops counters rose since the last collect — and otherwise once every READ_EVERY_MS (≈ 0.3 ms of
- * the export thread's CPU a second); an export that does not read reports nothing (a Prometheus scrape, the
+ * overflows/drops counters rose since the last collect — and otherwise once every `intervalMs`
+ * (PERF_LISTEN_QUEUE_INTERVAL, default 30 s: ≈ 0.3 ms of the export thread's CPU a second); an export that does not read reports nothing (a Prometheus scrape, the
  * last values read). Tables above 128 KiB
  * (≈ 900 sockets) stretch the wait by 1 ms per KiB.
  */
-const READ_EVERY_MS = 30_000;
 const SMALL_TABLES = 128 * 1024;
 const WAIT_MS_PER_BYTE = 1 / 1024;
 
@@ -55,10 +54,12 @@ export class ListenQueueCollector implements Collector {
   /**
    * @param sync read the tables at collect time (export thread) rather than in the background (app's thread)
    * @param pressure the host's listen overflows + drops so far (NetstatCollector, collected just before)
+   * @param intervalMs ms between reads while the pressure does not rise
    */
   constructor(
     sync = false,
     private readonly pressure: () => number | undefined = () => undefined,
+    private readonly intervalMs = 30_000,
   ) {
     const supported = process.platform === 'linux' && existsSync(TABLES[0]);
     this.read = new ProcRead(
@@ -110,7 +111,7 @@ export class ListenQueueCollector implements Collector {
   private parse(texts: string[]): void {
     this.queues = parseListenQueues(texts, this.portSet);
     const bytes = texts.reduce((n, t) => n + t.length, 0);
-    this.nextReadAt = performance.now() + READ_EVERY_MS + (bytes > SMALL_TABLES ? bytes * WAIT_MS_PER_BYTE : 0);
+    this.nextReadAt = performance.now() + this.intervalMs + (bytes > SMALL_TABLES ? bytes * WAIT_MS_PER_BYTE : 0);
   }
 }
 

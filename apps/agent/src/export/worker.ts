@@ -44,7 +44,7 @@ const { config, resource, startTimeUnixNano } = workerData as WorkerData;
 let latest: Metric[] = [];
 const netstat = new NetstatCollector(true);
 // after netstat in the list: it reads the accept queues when the overflows netstat just read have risen
-const listenQueues = new ListenQueueCollector(true, () => netstat.pressure());
+const listenQueues = new ListenQueueCollector(true, () => netstat.pressure(), config.listenQueueIntervalMillis);
 const processProbes = [new FdCollector(true), netstat, listenQueues];
 
 const delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;

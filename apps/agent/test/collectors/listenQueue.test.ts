@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { parseListenQueues } from '../../src/collectors/listenQueue.js';
+import { ListenQueueCollector, parseListenQueues } from '../../src/collectors/listenQueue.js';
+import { MetricBatch } from '../../src/recording/MetricBatch.js';
 import { parseTcpExt } from '../../src/collectors/netstat.js';
 
 // shaped like Linux's /proc/net/tcp and tcp6 (ports in hex: 1F90 = 8080, 1F91 = 8081, 0016 = 22)
@@ -30,4 +32,32 @@ test('TcpExt: names and values of the pair of lines, other sections ignored', ()
   assert.equal(v.get('ListenOverflows'), 12);
   assert.equal(v.get('ListenDrops'), 15);
   assert.equal(v.get('InOctets'), undefined);
+});
+
+test('the tables are read at the first collect, then only when the listen overflows rose or the interval passed', { skip: process.platform === 'linux' ? false : 'Linux only' }, async () => {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const port = (server.address() as AddressInfo).port;
+  let pressure: number | undefined;
+  const probe = new ListenQueueCollector(true, () => pressure, 60_000);
+  probe.setPorts([port]);
+  const collect = () => {
+    const batch = new MetricBatch(0, Date.now() * 1e6, 'otlp');
+    probe.collect(batch);
+    const m = batch.metrics.get('system.network.listen.queue') as { points: { attributes: Record<string, unknown>; value: number }[] } | undefined;
+    return m?.points.map((p) => [p.attributes['server.port'], p.value]);
+  };
+  try {
+    assert.deepEqual(collect(), [[port, 0]], 'first collect reads');
+    pressure = 100;
+    assert.equal(collect(), undefined, 'within the interval, no rise (the first pressure is a baseline): no read, no point');
+    assert.equal(collect(), undefined);
+    pressure = 103;
+    assert.deepEqual(collect(), [[port, 0]], 'overflows rose: read at once');
+    assert.equal(collect(), undefined, 'and not again until they rise again');
+    probe.setPorts([port, port + 1]);
+    assert.deepEqual(collect(), [[port, 0]], 'new ports: read at once (a port with no listening socket has no point)');
+  } finally {
+    server.close();
+  }
 });

@@ -1,10 +1,12 @@
-// The listening ports' accept queues (Linux): every port the app listens on, and, when the stalled app's
-// queue overflows, the connections waiting in the queue of the port they connected to, read by the export
-// thread from /proc/net/tcp (because the host's listen overflows rose) and exported per server.port.
+// The listening ports' accept queues (Linux): every port the app listens on, and while the app's loop is
+// stalled the connections waiting in the queue of the port they connected to, read by the export thread from
+// /proc/net/tcp and exported per server.port; empty again once accepted. The queues are read at every export
+// here (PERF_LISTEN_QUEUE_INTERVAL=0) and the backlog is not exceeded: the host-wide overflow counters, which
+// other tests' dashboards watch, stay untouched (reading on a rise of those is unit-tested).
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { GaugeMetric, SumMetric } from '@perf/metrics';
+import type { GaugeMetric } from '@perf/metrics';
 import { findMetric, OtlpSink, type Received } from '../helpers/sink.js';
 import { startFixture, type Child } from '../helpers/processes.js';
 
@@ -25,7 +27,7 @@ describe('listen queues of the app\'s servers', { skip: linux ? false : 'Linux o
 
   before(async () => {
     await sink.start();
-    app = await startFixture('listen-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'listen' });
+    app = await startFixture('listen-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'listen', PERF_LISTEN_QUEUE_INTERVAL: '0' });
     small = Number(app.ready.small);
     dflt = Number(app.ready.dflt);
   });
@@ -40,7 +42,7 @@ describe('listen queues of the app\'s servers', { skip: linux ? false : 'Linux o
     assert.deepEqual(perPort(r, 'system.network.listen.queue'), new Map([[small, 0], [dflt, 0]]));
   });
 
-  test('an accept queue that overflows while the app is stalled is read at once: the waiting connections, on their port', async () => {
+  test('connections the stalled app has not accepted yet are in its queue, and leave it once accepted', async () => {
     const printed = (line: string) =>
       new Promise<void>((resolve) => {
         const check = setInterval(() => {
@@ -48,24 +50,21 @@ describe('listen queues of the app\'s servers', { skip: linux ? false : 'Linux o
         }, 5);
       });
     const from = sink.received.length;
-    const overflowsBefore = Math.max(0, ...sink.received.map((x) => (findMetric(x, 'system.network.listen.overflows') as SumMetric | undefined)?.points[0]?.value ?? 0));
     app.proc.stdin!.write('stall\n');
     await printed('stalling');
-    // backlog 4: the kernel queues 4–5 of these (the app does not accept while stalled) and drops the rest's
-    // handshakes, counted in ListenOverflows; the dropped ones retry after the stall
-    for (let i = 0; i < 20; i++) {
-      const s = connect(small, '127.0.0.1');
-      s.on('error', () => {});
-      sockets.push(s);
-    }
+    // the kernel completes these handshakes and queues them (backlog 64): the stalled app does not accept
+    await Promise.all(
+      Array.from({ length: 20 }, () => new Promise<void>((resolve, reject) => {
+        const s = connect(small, '127.0.0.1', () => resolve());
+        s.on('error', reject);
+        sockets.push(s);
+      })),
+    );
     await printed('stalled');
-    const during = sink.received.slice(from);
-    const queued = during.map((x) => perPort(x, 'system.network.listen.queue').get(small));
-    const read = during.find((x) => (perPort(x, 'system.network.listen.queue').get(small) ?? 0) >= 4);
-    assert.ok(read, `a full queue (≥ 4 waiting) in an export during the stall; exports saw ${JSON.stringify(queued)}`);
-    const overflows = (findMetric(read, 'system.network.listen.overflows') as SumMetric).points[0].value;
-    assert.ok(overflows > overflowsBefore, `overflows rose: ${overflowsBefore} → ${overflows}`);
+    const during = sink.received.slice(from).map((x) => perPort(x, 'system.network.listen.queue').get(small));
+    assert.ok(during.includes(20), `20 connections waiting during the stall; exports saw ${JSON.stringify(during)}`);
     // the other port's queue was never touched
-    assert.equal(perPort(read, 'system.network.listen.queue').get(dflt), 0);
+    assert.ok(sink.received.slice(from).every((x) => (perPort(x, 'system.network.listen.queue').get(dflt) ?? 0) === 0));
+    await sink.waitFor((x) => perPort(x, 'system.network.listen.queue').get(small) === 0, 10_000, true);
   });
 });
