@@ -61,12 +61,13 @@ export class ListenQueueCollector implements Collector {
     private readonly pressure: () => number | undefined = () => undefined,
     private readonly intervalMs = 30_000,
   ) {
-    const supported = process.platform === 'linux' && existsSync(TABLES[0]);
+    // tcp6 is absent on a host without IPv6: the tables are looked up once
+    const tables = process.platform === 'linux' ? TABLES.filter(existsSync) : [];
     this.read = new ProcRead(
       sync,
-      supported,
-      () => this.parse(TABLES.filter(existsSync).map((t) => readFileSync(t, 'latin1'))),
-      async () => this.parse(await Promise.all(TABLES.map((t) => readFile(t, 'latin1').catch(() => '')))),
+      tables.length > 0,
+      () => this.parse(tables.map((t) => readFileSync(t, 'latin1'))),
+      async () => this.parse(await Promise.all(tables.map((t) => readFile(t, 'latin1')))),
     );
   }
 
@@ -83,9 +84,9 @@ export class ListenQueueCollector implements Collector {
     }
   }
 
+  /** Only listens for ports: no read before a collect asks (at start no server listens yet, and a read costs ms). */
   start(): void {
     dc.subscribe(LISTENING, this.onListening);
-    this.read.start();
   }
 
   stop(): void {
