@@ -5,7 +5,7 @@
 // move with what the neighbours do (which swamps CPU-time comparisons between processes on this machine).
 // It counts direct cost only: what the agent makes other code do (more GC for its allocations, cache misses
 // it causes) is not attributed; run.ts measures the whole effect, with its noise.
-//   node bench/overhead/attribution.mjs     (≈ 3 min; needs Linux perf: Debian linux-perf; ATTR_ROUNDS, ATTR_SECONDS, ATTR_WARMUP,
+//   node --import tsx bench/overhead/attribution.mjs     (≈ 3 min; needs Linux perf: Debian linux-perf; ATTR_ROUNDS, ATTR_SECONDS, ATTR_WARMUP,
 //                                            ATTR_VARIANTS=bare,agent,dc-min; extra environment as for run.ts: 'agent?PERF_GC_SAMPLE_ABOVE=0')
 //
 // Categories (first match wins): export thread (every sample of the thread running the agent's worker);
@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { median } from '../lib/report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.ATTR_ROUNDS ?? 3);
@@ -111,11 +112,6 @@ function attribute(text) {
   return counts;
 }
 
-const median = (xs) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const results = new Map(wanted.map((v) => [v, []]));
 try {

@@ -2,7 +2,7 @@
 // valgrind's callgrind, which counts the user-space instructions every thread of the process executes.
 // Unlike CPU time on this shared machine, the count hardly moves with what the neighbours do, so it can
 // resolve differences of 1–2% that run.ts's noise floor (±3%) cannot.
-//   node bench/overhead/instructions.mjs        (≈ 6 min; needs Debian's valgrind; INSTR_ROUNDS, INSTR_WARMUP, INSTR_REQUESTS;
+//   node --import tsx bench/overhead/instructions.mjs        (≈ 6 min; needs Debian's valgrind; INSTR_ROUNDS, INSTR_WARMUP, INSTR_REQUESTS;
 //   INSTR_VARIANTS=bare,agent (a subset of bare, dc-min, agent); INSTR_IMPORT=<path of another agent build> adds
 //   that build as a variant; INSTR_KEEP=<dir> keeps the callgrind dumps there, for callgrind_annotate)
 //
@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { median } from '../lib/report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.INSTR_ROUNDS ?? 2);
@@ -87,17 +88,12 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const median = (xs) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const bare = median(results.get('bare'));
+const bare = median([...results.get('bare')]);
 console.log(`# Instructions per request (callgrind, ${WARMUP} warm-up + ${REQUESTS} measured requests, median of ${ROUNDS} rounds) — Node.js ${process.version}\n`);
 console.log('| variant | instructions per request | vs bare | rounds |');
 console.log('| --- | --- | --- | --- |');
 for (const [name, xs] of results) {
-  const m = median(xs);
+  const m = median([...xs]);
   const d = m - bare;
   console.log(`| ${name} | ${Math.round(m).toLocaleString('en')} | ${name === 'bare' ? '—' : `${d >= 0 ? '+' : ''}${Math.round(d).toLocaleString('en')} (${d >= 0 ? '+' : ''}${((d / bare) * 100).toFixed(1)}%)`} | ${xs.map((x) => Math.round(x).toLocaleString('en')).join(', ')} |`);
 }
