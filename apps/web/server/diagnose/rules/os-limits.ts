@@ -54,8 +54,8 @@ export function osLimits(input: DiagnosisInput): Verdict {
   }
   for (const [host, h] of hosts) {
     // the longest accept queue each node reported lately (the agent reads it as soon as overflows rise)
-    const queue = new Map(h.nodes.map((n) => [n, max(lastValues(n.listenQueue, RECENT_SECONDS))] as const));
-    const q = (n: NodeWindow) => (queue.get(n)! > 0 ? queue.get(n)! : 0);
+    const queue = new Map(h.nodes.map((n) => [n, max(lastValues(n.listenQueue, RECENT_SECONDS)) || 0] as const));
+    const q = (n: NodeWindow) => queue.get(n)!;
     h.nodes.sort((a, b) => q(b) - q(a));
     const queued = h.nodes.filter((n) => q(n) > 0);
     drafts.push({
