@@ -41,7 +41,6 @@ const COUNTER_FIELDS = new Map<string, number>([
   [Metrics.listenDrops, NodeField.listenDrops],
 ]);
 
-
 function unitFactor(unit: string, name: string): number {
   if (name === LEGACY_HTTP_DURATION) return unit === 's' ? 1 : 1e-3;
   switch (unit) {
