@@ -78,10 +78,11 @@ async function agentExport(protocol: 'http/protobuf' | 'http/json', compression:
   await agent.flush(); // the first export also warms up the serializer's code paths
   bodies.length = 0;
   // the app thread's share of an export: the snapshot the export thread asks for (timed synchronously)
-  const collect = agent.collect.bind(agent);
-  agent.collect = (consumer?: string, raw?: boolean) => {
+  const internals = agent as unknown as { snapshot(): unknown };
+  const snapshot = internals.snapshot.bind(agent);
+  internals.snapshot = () => {
     const t0 = performance.now();
-    const out = collect(consumer, raw);
+    const out = snapshot();
     snapshotMs.push(performance.now() - t0);
     return out;
   };

@@ -3,8 +3,8 @@
 // Unlike CPU time on this shared machine, the count hardly moves with what the neighbours do, so it can
 // resolve differences of 1–2% that run.ts's noise floor (±3%) cannot.
 //   node --import tsx bench/overhead/instructions.mjs        (≈ 6 min; needs Debian's valgrind; INSTR_ROUNDS, INSTR_WARMUP, INSTR_REQUESTS;
-//   INSTR_VARIANTS=bare,agent (a subset of bare, dc-min, agent); INSTR_IMPORT=<path of another agent build> adds
-//   that build as a variant; INSTR_KEEP=<dir> keeps the callgrind dumps there, for callgrind_annotate)
+//   INSTR_VARIANTS=bare,agent (a subset of bare, dc-min, agent); INSTR_IMPORT=<paths of other agent builds or preloads, comma-separated>
+//   adds each as a variant; INSTR_KEEP=<dir> keeps the callgrind dumps there, for callgrind_annotate)
 //
 // Per variant and round: start the server under callgrind, warm it up (INSTR_WARMUP requests: the JIT must
 // have settled, or compilation dominates), zero the counters, send INSTR_REQUESTS requests with autocannon,
@@ -40,7 +40,9 @@ const variants = [
   ['bare-minimum diagnostics_channel subscriber (reference)', ['--import', join(here, 'dc-min-preload.mjs')], 'dc-min'],
   ['@perf/agent (periodic work parked)', ['--import', join(here, '../../apps/agent/dist/index.js')], 'agent'],
 ].filter(([, , key]) => key === 'bare' || wanted.includes(key));
-if (process.env.INSTR_IMPORT) variants.push([`agent build at ${process.env.INSTR_IMPORT} (periodic work parked)`, ['--import', process.env.INSTR_IMPORT], 'import']);
+for (const path of (process.env.INSTR_IMPORT ?? '').split(',').filter(Boolean)) {
+  variants.push([`--import ${path} (periodic work parked)`, ['--import', path], `import:${path}`]);
+}
 
 // an OTLP sink, so the agent exports somewhere real (it only does at start and shutdown here)
 const sink = createServer((req, res) => req.resume().on('end', () => res.end()));

@@ -105,9 +105,16 @@ async function startServer(name: string, spec: string, handler: string, sinkUrl:
   return { name, port: JSON.parse(line).port as number, child };
 }
 
-async function stats(port: number): Promise<{ cpuMicros: number; mainMicros: number; served: number }> {
+interface Stats {
+  cpuMicros: number;
+  userMicros: number;
+  mainMicros: number;
+  switches: number;
+  served: number;
+}
+async function stats(port: number): Promise<Stats> {
   const r = await fetch(`http://127.0.0.1:${port}/__stats`);
-  return (await r.json()) as { cpuMicros: number; mainMicros: number; served: number };
+  return (await r.json()) as Stats;
 }
 
 /** warm-up load, all servers at once, before the rounds (s; BENCH_WARMUP): the JIT, the agent's first exports, a fresh isolate's one-off major GCs (≈ 1 s and ≈ 8 s after start) */
@@ -129,6 +136,10 @@ interface Sample {
   usPerReq: number;
   /** the main thread's share (the rest: the agent's export thread, libuv's pool, V8's helpers) */
   mainUsPerReq: number;
+  /** user-space share (the rest is the kernel's: networking, scheduling, page faults) */
+  userUsPerReq: number;
+  /** context switches of all the process's threads per 1,000 requests */
+  switchesPerK: number;
   rps: number;
 }
 
@@ -139,7 +150,13 @@ async function round(server: Server): Promise<Sample> {
   const after = await stats(server.port);
   const served = after.served - before.served;
   const seconds = (performance.now() - t0) / 1000;
-  return { usPerReq: (after.cpuMicros - before.cpuMicros) / served, mainUsPerReq: (after.mainMicros - before.mainMicros) / served, rps: served / seconds };
+  return {
+    usPerReq: (after.cpuMicros - before.cpuMicros) / served,
+    mainUsPerReq: (after.mainMicros - before.mainMicros) / served,
+    userUsPerReq: (after.userMicros - before.userMicros) / served,
+    switchesPerK: ((after.switches - before.switches) * 1000) / served,
+    rps: served / seconds,
+  };
 }
 
 async function compare(title: string, variants: [string, string][], handler: string, sinkUrl: string): Promise<void> {
@@ -188,6 +205,7 @@ async function compare(title: string, variants: [string, string][], handler: str
       }),
     );
     console.log(`\nCPU µs/request, median: main thread / other threads: ${servers.map((s) => { const xs = samples.get(s.name)!; const main = median(xs.map((x) => x.mainUsPerReq)); return `${s.name}: ${main.toFixed(2)} / ${median(xs.map((x) => x.usPerReq - x.mainUsPerReq)).toFixed(2)}`; }).join('; ')}`);
+    console.log(`\nCPU µs/request, median: user / system, and context switches per 1,000 requests: ${servers.map((s) => { const xs = samples.get(s.name)!; const user = median(xs.map((x) => x.userUsPerReq)); return `${s.name}: ${user.toFixed(2)} / ${median(xs.map((x) => x.usPerReq - x.userUsPerReq)).toFixed(2)}, ${median(xs.map((x) => x.switchesPerK)).toFixed(1)}`; }).join('; ')}`);
     console.log(`\nper-round CPU µs/request: ${servers.map((s) => `${s.name}: ${samples.get(s.name)!.map((x) => x.usPerReq.toFixed(1)).join(' ')}`).join('; ')}`);
   } finally {
     for (const s of [...servers, ...partners.values()]) s.child.kill('SIGTERM');

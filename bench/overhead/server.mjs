@@ -3,7 +3,7 @@
 //   BENCH_HANDLER = hello | json                 (json: ~1 ms of JSON work per request)
 // GET /__stats answers this process's CPU time (µs) and the number of requests served, so the harness
 // measures CPU per request from the server's own accounting.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 
 const variant = process.env.BENCH_VARIANT ?? 'bare';
@@ -39,11 +39,24 @@ function mainThreadMicros() {
     return NaN;
   }
 }
+/** context switches of every thread of this process (Linux; NaN elsewhere): wakeups of the agent's or V8's threads show here */
+function contextSwitches() {
+  try {
+    let n = 0;
+    for (const t of readdirSync('/proc/self/task')) {
+      const status = readFileSync(`/proc/self/task/${t}/status`, 'utf8');
+      n += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)[1]) + Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)[1]);
+    }
+    return n;
+  } catch {
+    return NaN;
+  }
+}
 const hello = Buffer.from('hello world');
 const server = http.createServer((req, res) => {
   if (req.url === '/__stats') {
     const u = process.cpuUsage();
-    res.end(JSON.stringify({ cpuMicros: u.user + u.system, mainMicros: mainThreadMicros(), served }));
+    res.end(JSON.stringify({ cpuMicros: u.user + u.system, userMicros: u.user, mainMicros: mainThreadMicros(), switches: contextSwitches(), served }));
     return;
   }
   served++;

@@ -12,11 +12,13 @@ import { HttpCollector } from './collectors/http.js';
 import { ListenQueueCollector } from './collectors/listenQueue.js';
 import { MemoryCollector } from './collectors/memory.js';
 import { NetstatCollector } from './collectors/netstat.js';
+import { RssCollector } from './collectors/rss.js';
 import type { Collector } from './collectors/types.js';
 import { ExportWorker, type ExportStats } from './export/ExportWorker.js';
 import { Heartbeat } from './heartbeat.js';
 import { now } from './clock.js';
 import { PrometheusServer } from './export/prometheus.js';
+import { HistogramPacker, type Snapshot } from './export/snapshot.js';
 import { resourceAttributes } from './export/resource.js';
 import { MetricBatch } from './recording/MetricBatch.js';
 import { RouteTable } from './recording/RouteTable.js';
@@ -51,6 +53,8 @@ export class Agent {
   private stopped = false;
   private readonly heartbeat: Heartbeat;
   private nextExportAt = Infinity;
+  /** packs the export snapshot's histograms (and remembers which series the export thread knows) */
+  private readonly packer = new HistogramPacker();
 
   constructor(readonly config: Config) {
     this.routes = new RouteTable({ maxRoutes: config.maxRoutes, maxScale: HISTOGRAM_SCALE, maxSize: HISTOGRAM_MAX_SIZE });
@@ -65,6 +69,7 @@ export class Agent {
       new EventLoopUtilizationCollector(),
       this.gc,
       new MemoryCollector(),
+      new RssCollector(),
       new CpuCollector(),
       new HandlesCollector(),
       new FdCollector(),
@@ -77,7 +82,7 @@ export class Agent {
 
   start(): void {
     for (const c of this.collectors) c.start();
-    this.exportWorker = new ExportWorker(this.config, this.resource, this.startTimeUnixNano, () => this.listenQueues.ports());
+    this.exportWorker = new ExportWorker(this.config, this.resource, this.startTimeUnixNano, () => this.listenQueues.ports(), () => this.packer.lost());
     this.nextExportAt = now() + this.config.exportIntervalMillis;
     this.heartbeat.start();
     if (this.config.prometheusPort !== undefined) {
@@ -97,7 +102,7 @@ export class Agent {
     this.eventLoop.sample(lateMs, expectedMs, activeMs);
     this.gc.beat(t);
     if (t >= this.nextExportAt) {
-      this.exportWorker?.export(this.collect('otlp', true));
+      this.exportWorker?.export(this.snapshot());
       // keep the cadence; after a long stall, start over from now instead of exporting in a burst
       this.nextExportAt += this.config.exportIntervalMillis;
       if (this.nextExportAt <= t) this.nextExportAt = t + this.config.exportIntervalMillis;
@@ -106,26 +111,42 @@ export class Agent {
   }
 
   /**
-   * Everything the collectors hold now (cumulative), for one consumer. `raw`: histogram buckets as
-   * untrimmed Float64Array copies (for the export worker). For OTLP, the probes marked `offThread` are read
-   * by the export thread instead. Never throws.
+   * Everything the collectors hold now (cumulative), for one consumer ('prometheus'; the OTLP export takes a
+   * snapshot() instead). Never throws.
    */
-  collect(consumer = 'otlp', raw = false): Metric[] {
-    const batch = new MetricBatch(this.startTimeUnixNano, nowUnixNano(), consumer, raw);
+  collect(consumer = 'otlp'): Metric[] {
+    const batch = new MetricBatch(this.startTimeUnixNano, nowUnixNano(), consumer);
+    this.collectInto(batch);
+    return [...batch.metrics.values()];
+  }
+
+  /**
+   * The export thread's snapshot: what the collectors hold now, histograms packed into one transferable
+   * buffer (the only export work on the app's thread). The probes marked `offThread` are read by the
+   * export thread itself. Never throws.
+   */
+  private snapshot(): Snapshot {
+    const time = nowUnixNano();
+    this.packer.begin();
+    const batch = new MetricBatch(this.startTimeUnixNano, time, 'otlp', this.packer);
+    this.collectInto(batch);
+    return { metrics: [...batch.metrics.values()], histograms: this.packer.finish(this.startTimeUnixNano, time) };
+  }
+
+  private collectInto(batch: MetricBatch): void {
     for (const c of this.collectors) {
-      if (consumer === 'otlp' && c.offThread) continue;
+      if (batch.consumer === 'otlp' && c.offThread) continue;
       try {
         c.collect(batch);
       } catch {
         // one broken probe must not cost the others their export
       }
     }
-    return [...batch.metrics.values()];
   }
 
   /** Collects and exports now (outside the interval); resolves when the export is done or failed. */
   async flush(): Promise<void> {
-    await this.exportWorker?.flush(this.collect('otlp', true));
+    await this.exportWorker?.flush(this.snapshot());
   }
 
   /** The OTLP exporter's counters (attempted, skipped, failed, succeeded exports). */
@@ -140,7 +161,7 @@ export class Agent {
     this.heartbeat.stop();
     for (const c of this.collectors) c.stop();
     this.prometheus?.stop();
-    const last = this.collect('otlp', true);
+    const last = this.snapshot();
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);

@@ -179,11 +179,8 @@ export class HttpCollector implements Collector {
     this.table.forEachRoute((route) => {
       for (const s of route.series.values()) {
         finished[s.method] += s.histogram.count;
-        batch.histogram(Metrics.httpServerRequestDuration, 's', duration, s.histogram, {
-          [Attrs.httpMethod]: METHOD_NAMES[s.method],
-          [Attrs.httpRoute]: route.name,
-          [Attrs.httpStatusCode]: s.status,
-        });
+        s.attributes ??= { [Attrs.httpMethod]: METHOD_NAMES[s.method], [Attrs.httpRoute]: route.name, [Attrs.httpStatusCode]: s.status };
+        batch.histogram(Metrics.httpServerRequestDuration, 's', duration, s.histogram, s.attributes);
       }
       for (let m = 0; m < METHOD_COUNT; m++) {
         if (route.aborted[m] > 0) {

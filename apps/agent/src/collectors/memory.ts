@@ -3,7 +3,7 @@ import { Metrics } from '@perf/metrics';
 import type { MetricBatch } from '../recording/MetricBatch.js';
 import type { Collector } from './types.js';
 
-/** V8 heap used and its limit, and the process's resident set size (bytes), read at collect time. */
+/** V8 heap used and its limit (bytes), read at collect time: this isolate's, so on the app's thread (RSS: rss.ts). */
 export class MemoryCollector implements Collector {
   start(): void {}
   stop(): void {}
@@ -12,6 +12,5 @@ export class MemoryCollector implements Collector {
     const heap = v8.getHeapStatistics();
     batch.gauge(Metrics.heapUsed, 'By', 'V8 heap in use.', heap.used_heap_size);
     batch.gauge(Metrics.heapLimit, 'By', 'V8 heap size limit.', heap.heap_size_limit);
-    batch.gauge(Metrics.memoryUsage, 'By', 'Resident set size of the process.', process.memoryUsage.rss());
   }
 }

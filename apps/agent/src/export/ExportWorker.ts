@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { Metric } from '@perf/metrics';
 import type { Config } from '../config.js';
 import { warnOnce } from '../warn.js';
-import { transferables, type Snapshot } from './snapshot.js';
+import type { Snapshot } from './snapshot.js';
 import type { WorkerData } from './worker.js';
 
 export interface ExportStats {
@@ -18,9 +17,9 @@ export interface ExportStats {
 export const WORKER_MARKER = 'perf.agent.exportWorker';
 
 /**
- * The main thread's side of the export worker (see worker.ts): hands it a raw snapshot once per export
+ * The main thread's side of the export worker (see worker.ts): hands it a snapshot once per export
  * interval (taken on the agent's heartbeat: the only export work on the app's thread, ≈ a copy of each
- * series' bucket window, transferred rather than cloned), and forwards flush/shutdown with their own
+ * series' bucket window into one buffer shared with the worker), and forwards flush/shutdown with their own
  * snapshot. The worker has no timer of its own and never calls back for data, so an export wakes the app's
  * loop zero extra times. The worker is unref'd: it never keeps the process alive.
  */
@@ -30,12 +29,16 @@ export class ExportWorker {
   private nextId = 1;
   private dead = false;
 
-  /** @param listenPorts the listening ports the app's thread has seen, sent with each snapshot (listenQueue.ts) */
+  /**
+   * @param listenPorts the listening ports the app's thread has seen, sent with each snapshot (listenQueue.ts)
+   * @param lost called when a snapshot could not be sent (its series descriptions must be sent again)
+   */
   constructor(
     config: Config,
     resource: Record<string, string | number>,
     startTimeUnixNano: number,
     private readonly listenPorts: () => number[] = () => [],
+    private readonly lost: () => void = () => {},
   ) {
     // under tsx (tests, benchmarks) this file is .ts: run the worker's .ts source through the same loader
     const fromSource = import.meta.url.endsWith('.ts');
@@ -76,21 +79,22 @@ export class ExportWorker {
   }
 
   /** Hands the worker the snapshot of this export interval (fire and forget: the worker skips it while one is in flight). */
-  export(metrics: Metric[]): void {
+  export(snapshot: Snapshot): void {
     if (this.dead) return;
-    this.post({ type: 'export', id: 0, snapshot: this.snapshot(metrics) }, metrics);
+    this.post({ type: 'export', id: 0, snapshot: this.withPorts(snapshot) });
   }
 
-  private snapshot(metrics: Metric[]): Snapshot {
-    return { metrics, listenPorts: this.listenPorts() };
+  private withPorts(snapshot: Snapshot): Snapshot {
+    return { ...snapshot, listenPorts: this.listenPorts() };
   }
 
-  private post(msg: { type: string; id: number; snapshot?: Snapshot }, metrics?: Metric[]): void {
+  private post(msg: { type: string; id: number; snapshot?: Snapshot }): void {
     try {
-      this.worker.postMessage(msg, metrics ? transferables(metrics) : []);
+      this.worker.postMessage(msg);
     } catch {
       // an uncloneable value in a snapshot must not reach the app: send it empty (the next one is
       // cumulative) so a caller waiting for this message's answer still gets one
+      this.lost();
       try {
         this.worker.postMessage({ ...msg, snapshot: msg.snapshot && { metrics: [], listenPorts: msg.snapshot.listenPorts } });
       } catch {
@@ -99,22 +103,22 @@ export class ExportWorker {
     }
   }
 
-  private call(type: 'export' | 'shutdown' | 'stats', metrics?: Metric[]): Promise<ExportStats | undefined> {
+  private call(type: 'export' | 'shutdown' | 'stats', snapshot?: Snapshot): Promise<ExportStats | undefined> {
     if (this.dead) return Promise.resolve(undefined);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
       // keep the process alive while we wait for an answer we asked for
       this.worker.ref();
-      this.post({ type, id, snapshot: metrics ? this.snapshot(metrics) : undefined }, metrics);
+      this.post({ type, id, snapshot: snapshot ? this.withPorts(snapshot) : undefined });
     }).finally(() => {
       if (this.waiting.size === 0 && !this.dead) this.worker.unref();
     }) as Promise<ExportStats | undefined>;
   }
 
   /** Exports this snapshot now; resolves when done (or failed). */
-  async flush(metrics: Metric[]): Promise<void> {
-    await this.call('export', metrics);
+  async flush(snapshot: Snapshot): Promise<void> {
+    await this.call('export', snapshot);
   }
 
   /** The exporter's counters (attempted, skipped, failed, succeeded). */
@@ -123,8 +127,8 @@ export class ExportWorker {
   }
 
   /** Final export of this snapshot, then the worker ends. */
-  async shutdown(metrics: Metric[]): Promise<void> {
-    await this.call('shutdown', metrics);
+  async shutdown(snapshot: Snapshot): Promise<void> {
+    await this.call('shutdown', snapshot);
     await this.worker.terminate().catch(() => 0);
   }
 

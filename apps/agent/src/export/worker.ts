@@ -3,8 +3,8 @@
  * OTLP exporter) runs here, on its own thread, so serialising and compressing an export never blocks the
  * app's event loop (measured: ≈ 4 ms to serialise 60 latency series on the main thread; 0 here).
  *
- * The app's thread pushes a snapshot once per export interval (on the agent's heartbeat; bucket windows
- * are transferred, not copied), and the worker exports it at once through `reader.forceFlush()`: the
+ * The app's thread pushes a snapshot once per export interval (on the agent's heartbeat; histograms packed
+ * into one buffer shared with this thread, read at once: snapshot.ts), and the worker exports it at once through `reader.forceFlush()`: the
  * reader's MetricProducer hands the SDK that snapshot plus what this thread reads itself (open file
  * descriptors, listen-queue counters and the listening ports' accept queues from /proc, synchronously: blocking this thread costs the app
  * nothing). The reader's own timer is parked, so this thread wakes only when there is something to send.
@@ -19,13 +19,14 @@ import type { Metric } from '@perf/metrics';
 import { FdCollector } from '../collectors/fds.js';
 import { ListenQueueCollector } from '../collectors/listenQueue.js';
 import { NetstatCollector } from '../collectors/netstat.js';
+import { RssCollector } from '../collectors/rss.js';
 import type { Config } from '../config.js';
 import { MetricBatch } from '../recording/MetricBatch.js';
 import { VERSION } from '../version.js';
 import { createOtlpExporter } from './createExporter.js';
 import { DeltaConverter } from './delta.js';
 import { GuardedExporter } from './GuardedExporter.js';
-import { trimBuckets, type Snapshot } from './snapshot.js';
+import { HistogramUnpacker, type Snapshot } from './snapshot.js';
 import { toScopeMetrics } from './toSdk.js';
 
 /** setInterval's largest delay: the reader's own timer never fires (exports come from the app's heartbeat). */
@@ -42,16 +43,17 @@ const port = parentPort!;
 const { config, resource, startTimeUnixNano } = workerData as WorkerData;
 /** the snapshot the next collection exports (the latest pushed; cumulative, so a newer one supersedes it) */
 let latest: Metric[] = [];
+const histograms = new HistogramUnpacker();
 const netstat = new NetstatCollector(true);
 // after netstat in the list: it reads the accept queues when the overflows netstat just read have risen
 const listenQueues = new ListenQueueCollector(true, () => netstat.pressure(), config.listenQueueIntervalMillis);
-const processProbes = [new FdCollector(true), netstat, listenQueues];
+const processProbes = [new FdCollector(true), netstat, listenQueues, new RssCollector()];
 
 const delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;
 const sdkResource = resourceFromAttributes(resource);
 const producer: MetricProducer = {
   collect: async () => {
-    let out: Metric[] = trimBuckets(latest);
+    let out: Metric[] = latest;
     const batch = new MetricBatch(startTimeUnixNano, Date.now() * 1e6, 'otlp');
     for (const probe of processProbes) {
       try {
@@ -80,7 +82,8 @@ const answer = (id: number) => () => {
 
 port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
   if (msg.snapshot) {
-    latest = msg.snapshot.metrics;
+    const packed = msg.snapshot.histograms;
+    latest = packed ? [...msg.snapshot.metrics, ...histograms.receive(packed)] : msg.snapshot.metrics;
     listenQueues.setPorts(msg.snapshot.listenPorts ?? []);
   }
   switch (msg.type) {

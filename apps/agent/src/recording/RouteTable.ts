@@ -1,4 +1,4 @@
-import { ExponentialHistogram, OTHER_ROUTE } from '@perf/metrics';
+import { ExponentialHistogram, OTHER_ROUTE, type Attributes } from '@perf/metrics';
 import { METHOD_COUNT } from './methods.js';
 import { normalizePath } from './normalizePath.js';
 
@@ -6,6 +6,8 @@ import { normalizePath } from './normalizePath.js';
 export class Series {
   /** seconds; the OpenTelemetry bucket layout, recorded in ≈ 8 ns (a table lookup on the float's bits at scale ≤ 10) */
   readonly histogram: ExponentialHistogram;
+  /** the series' OTLP attributes, built at its first collection and reused (they never change) */
+  attributes: Attributes | undefined;
   constructor(
     readonly method: number,
     readonly status: number,

@@ -125,6 +125,41 @@ export class Buckets {
     return t;
   }
 
+  /** Width of the live range (0 when empty): an upper bound of what packInto writes after its 2 header slots. */
+  get span(): number {
+    return this.end < this.start ? 0 : this.end - this.start + 1;
+  }
+
+  /**
+   * The OTLP form written into `out` from `at`: [offset, n, ...n counts] (trimmed like toOtlp, [0, 0] when
+   * empty); returns the position after it. `out` needs room for 2 + span. The ring is copied with at most
+   * two `set`s (memcpy), not element by element.
+   */
+  packInto(out: Float64Array, at: number): number {
+    let lo = this.start;
+    let hi = this.end;
+    const c = this.counts;
+    const m = this.mask;
+    while (lo <= hi && c[lo & m] === 0) lo++;
+    while (hi >= lo && c[hi & m] === 0) hi--;
+    if (hi < lo) {
+      out[at] = 0;
+      out[at + 1] = 0;
+      return at + 2;
+    }
+    const n = hi - lo + 1;
+    out[at] = lo;
+    out[at + 1] = n;
+    const first = lo & m;
+    const last = hi & m;
+    if (first <= last) out.set(c.subarray(first, last + 1), at + 2);
+    else {
+      out.set(c.subarray(first), at + 2);
+      out.set(c.subarray(0, last + 1), at + 2 + c.length - first);
+    }
+    return at + 2 + n;
+  }
+
   /** The OTLP form: offset of the first non-zero bucket and the counts up to the last non-zero one. */
   toOtlp(): { offset: number; bucketCounts: number[] } {
     let lo = this.start;
