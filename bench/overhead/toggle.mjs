@@ -4,7 +4,9 @@
 // pinned to CPU 1 and loaded from CPU 0 (as run.ts); every TOGGLE_PHASE ms (200) it switches the piece,
 // noting its own CPU time and requests per phase; each adjacent on/off pair gives a ratio; the median and
 // quartiles of the ratios are printed. PIECE: http (the HTTP probe's channel subscriptions), gc (the GC
-// probe), heartbeat (the agent's one timer: event-loop samples, GC windows, export snapshots), none (A/A).
+// probe), heartbeat (the agent's one timer: event-loop samples, GC windows, export snapshots), none (A/A);
+// channel-noop, channel-request-property, channel-socket-property: extra subscribers beside the agent (what the
+// HTTP probe's ingredients cost alone).
 //   node bench/overhead/toggle.mjs [piece …]      (TOGGLE_SECONDS=50, TOGGLE_PHASE=200, TOGGLE_RATE=0 = as fast as it goes)
 import { execFileSync, fork, spawn } from 'node:child_process';
 import http from 'node:http';
@@ -16,14 +18,39 @@ const here = dirname(fileURLToPath(import.meta.url));
 if (process.env.TOGGLE_SERVER === '1') {
   // the server: the agent started through its API (so the pieces are reachable), a hello-world handler
   const api = await import('../../apps/agent/dist/api.js');
+  const dc = await import('node:diagnostics_channel');
+  const kProbe = Symbol('toggle.probe');
+  let sink = 0;
+  /** [off, on] for a pair of subscribers on node:http's request.start / response.finish channels */
+  function channelPiece(onStart, onFinish) {
+    const subscribe = () => {
+      dc.subscribe('http.server.request.start', onStart);
+      dc.subscribe('http.server.response.finish', onFinish);
+    };
+    subscribe();
+    return [
+      () => {
+        dc.unsubscribe('http.server.request.start', onStart);
+        dc.unsubscribe('http.server.response.finish', onFinish);
+      },
+      subscribe,
+    ];
+  }
   const agent = api.start();
   const pieces = {
     gc: [() => agent.gc.stop(), () => agent.gc.start()],
     http: [() => agent.http.stop(), () => agent.http.start()],
     heartbeat: [() => agent.heartbeat.stop(), () => agent.heartbeat.start()],
     none: [() => {}, () => {}],
+    // what the HTTP probe's ingredients cost alone, next to the running agent (diagnostics): subscribers that do
+    // nothing, that add a start-time property to each request (a hidden-class transition per request), or that
+    // keep it on the connection's socket instead (one transition per connection)
+    'channel-noop': channelPiece(() => {}, () => {}),
+    'channel-request-property': channelPiece((m) => { m.request[kProbe] = performance.now(); }, (m) => { sink += performance.now() - m.request[kProbe]; }),
+    'channel-socket-property': channelPiece((m) => { m.socket[kProbe] = performance.now(); }, (m) => { sink += performance.now() - m.socket[kProbe]; }),
   };
   const [off, on] = pieces[process.env.PIECE];
+  for (const [name, [offOther]] of Object.entries(pieces)) if (name.startsWith('channel-') && name !== process.env.PIECE) offOther();
   let served = 0;
   const hello = Buffer.from('hello world');
   const server = http.createServer((req, res) => {
@@ -48,6 +75,7 @@ if (process.env.TOGGLE_SERVER === '1') {
     }, Number(process.env.TOGGLE_PHASE ?? 200));
     process.once('message', () => {
       clearInterval(timer);
+      void sink; // the probes' reads must not be dead code
       process.send(phases.slice(2)); // the first phases include the load's ramp-up
     });
   });

@@ -10,12 +10,22 @@ import type { Route, RouteTable } from '../recording/RouteTable.js';
 import type { Collector } from './types.js';
 
 /**
- * Where a request's start time (performance.now() ms) is kept: one own property, same shape for every request.
- * Measured (bench/overhead/micro.ts): adding it to a fresh IncomingMessage costs ≈ 2–6 ns; a WeakMap was worse.
+ * Where requests' start times are kept: on the connection, not on the request. One agent-owned object per
+ * socket, added when its first request starts, so node:http's request objects keep their own hidden class
+ * (a property added to every IncomingMessage gives node:http's code a second shape of request to handle and
+ * allocates a property store per request: measured with bench/overhead/toggle.mjs inside one server, subscribers
+ * that keep a start time on the request cost +1.9…+3.4% CPU per request, on the socket +0.8…+1.4%).
+ * HTTP/1.1 answers a connection's requests in order, so its start times are a FIFO: the oldest in `first`,
+ * pipelined ones behind it in `rest` (allocated only if a client pipelines).
  */
-const kStart = Symbol('perf.agent.start');
-/** Marks a socket whose 'close' the agent already listens to (once per connection, not per request). */
-const kWatched = Symbol('perf.agent.watched');
+const kConn = Symbol('perf.agent.connection');
+class Connection {
+  /** requests started and not yet finished on this connection */
+  inFlight = 0;
+  /** start time (clock.now() ms) of the oldest of them; NaN for one the agent must not record */
+  first = 0;
+  rest: number[] | undefined;
+}
 /**
  * The route template of a request, for frameworks the agent does not know: `req[Symbol.for('perf.route')] =
  * '/users/:id'` (or `setRoute(req, …)` from the API). The agent sets it itself from Fastify's channel.
@@ -39,7 +49,6 @@ interface ExpressRoute {
   [kTemplate]?: string;
 }
 type Req = IncomingMessage & {
-  [kStart]?: number;
   [kRoute]?: string;
   [kNextMeta]?: NextMeta;
   route?: ExpressRoute;
@@ -47,7 +56,7 @@ type Req = IncomingMessage & {
   originalUrl?: string;
 };
 type Res = ServerResponse & { req?: Req };
-type Sock = Socket & { [kWatched]?: boolean; _httpMessage?: Res | null };
+type Sock = Socket & { [kConn]?: Connection; _httpMessage?: Res | null };
 interface HttpMessage {
   request: Req;
   response: Res;
@@ -66,12 +75,12 @@ const FASTIFY_HANDLER_START = 'tracing:fastify.request.handler:start';
  * HTTP server requests through Node's diagnostics_channel: every node:http/https server in the process
  * (Express, Fastify, Next.js included) without patching anything.
  *
- * Per request: two performance.now() reads, one own property on the request, the route (a template
- * property, or a cached lookup of the raw URL), the series (last-hit check, else one integer-keyed Map
- * lookup) and a histogram record; no closure, no listener, no allocation (the route of a plain URL is cached).
- * Aborts are seen through one shared 'close' listener per connection: when a socket closes while its
- * current response (`socket._httpMessage`, set by node:http for exactly this purpose) has not finished,
- * that request was aborted.
+ * Per request: two performance.now() reads, the start time kept on the connection (see kConn), the route
+ * (a template property, or a cached lookup of the raw URL), the series (last-hit check, else one
+ * integer-keyed Map lookup) and a histogram record; no closure, no listener, no allocation (the route of a
+ * plain URL is cached). Aborts are seen through one shared 'close' listener per connection: when a socket
+ * closes while its current response (`socket._httpMessage`, set by node:http for exactly this purpose) has
+ * not finished, that request was aborted.
  */
 export class HttpCollector implements Collector {
   /**
@@ -92,21 +101,25 @@ export class HttpCollector implements Collector {
     // Hot path. Measured in bench/overhead/micro.ts: the pair costs ≈ 130–160 ns, ≈ 80 ns of it the two clock reads.
     this.onStart = (message) => {
       const m = message as HttpMessage;
-      const req = m.request;
-      req[kStart] = now();
-      started[methodIndex(req.method)]++;
-      const socket = m.socket;
-      if (socket[kWatched] !== true) this.watch(socket);
+      const t = now();
+      const c = m.socket[kConn] ?? this.watch(m.socket);
+      if (c.inFlight === 0) c.first = t;
+      else (c.rest ??= []).push(t);
+      c.inFlight++;
+      started[methodIndex(m.request.method)]++;
     };
     this.onFinish = (message) => {
-      const req = (message as HttpMessage).request;
-      const start = req[kStart];
-      if (start === undefined) return; // began before the agent started
+      const m = message as HttpMessage;
+      const c = m.socket[kConn];
+      if (c === undefined || c.inFlight === 0) return; // began before the agent started
+      const start = c.first;
+      if (--c.inFlight > 0) c.first = c.rest!.shift()!;
+      if (start !== start) return; // NaN: ignored (the agent's own /metrics)
       const seconds = (now() - start) / 1000;
-      const method = methodIndex(req.method);
+      const req = m.request;
       const route = this.routeOf(req);
       if (route === table.other) table.folded++;
-      route.record(method, (message as HttpMessage).response.statusCode, seconds);
+      route.record(methodIndex(req.method), m.response.statusCode, seconds);
     };
     this.onFastify = (message) => {
       const m = message as FastifyHandlerStart;
@@ -131,25 +144,34 @@ export class HttpCollector implements Collector {
     dc.unsubscribe(FASTIFY_HANDLER_START, this.onFastify);
   }
 
-  /** Forgets a request already started (the agent's own /metrics endpoint must not count itself). */
+  /**
+   * Forgets a request already started (the agent's own /metrics endpoint must not count itself). Called from
+   * the request's handler, when its start is the newest on its connection.
+   */
   ignore(req: IncomingMessage): void {
-    const r = req as Req;
-    if (r[kStart] === undefined) return;
-    r[kStart] = undefined;
-    this.started[methodIndex(r.method)]--;
+    const c = (req.socket as Sock | null)?.[kConn];
+    if (c === undefined || c.inFlight === 0) return;
+    if (c.inFlight === 1) c.first = NaN;
+    else c.rest![c.rest!.length - 1] = NaN;
+    this.started[methodIndex(req.method)]--;
   }
 
   /** Once per connection (≈ 5 ns per fresh socket in micro.ts); with keep-alive, not per request. */
-  private watch(socket: Sock): void {
-    socket[kWatched] = true;
+  private watch(socket: Sock): Connection {
+    const c = new Connection();
+    socket[kConn] = c;
     socket.on('close', this.onSocketClose);
+    return c;
   }
 
   private socketClosed(socket: Sock): void {
+    const c = socket[kConn];
+    if (c === undefined || c.inFlight === 0 || c.first !== c.first) return; // nothing in flight, or ignored
     const res = socket._httpMessage;
     if (res == null || res.writableFinished) return;
     const req = res.req;
-    if (req == null || req[kStart] === undefined) return;
+    if (req == null) return;
+    c.inFlight = 0;
     const method = methodIndex(req.method);
     this.abortedTotal[method]++;
     this.routeOf(req).aborted[method]++;

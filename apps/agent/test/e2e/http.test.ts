@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { ExponentialHistogramMetric } from '@perf/metrics';
 import { findMetric, OtlpSink, pointQuantile, requestCounts, totalRequests, type Received } from '../helpers/sink.js';
@@ -146,6 +147,27 @@ describe('node:http server with --import @perf/agent', () => {
     assert.equal([...requestCounts(r).keys()].some((k) => k.includes('/hang')), false);
     const active = findMetric(r, 'http.server.active_requests');
     assert.equal(active?.type, 'sum');
+    if (active?.type === 'sum') assert.equal(active.points.find((p) => p.attributes['http.request.method'] === 'GET')?.value, 0);
+  });
+
+  test('pipelined requests on one connection each get their own start: durations from their own arrival', async () => {
+    // start times live on the connection (a FIFO, HTTP/1.1 answers in order): the second request arrives
+    // 200 ms after the first, while the first still waits for its answer, and is answered right after it
+    const socket = connect(Number(app.ready.port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    let answers = '';
+    socket.on('data', (d: Buffer) => (answers += d.toString()));
+    socket.write('GET /sleep?ms=400 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 200));
+    socket.write('GET /pipelined HTTP/1.1\r\nHost: x\r\n\r\n');
+    while ((answers.match(/HTTP\/1\.1 200/g) ?? []).length < 2) await new Promise((r) => setTimeout(r, 20));
+    socket.destroy();
+    const r = await sink.waitFor((x) => (requestCounts(x).get('GET /pipelined 200') ?? 0) === 1 && (requestCounts(x).get('GET /sleep 200') ?? 0) === 1);
+    const m = findMetric(r, 'http.server.request.duration') as ExponentialHistogramMetric;
+    const max = (route: string) => m.points.find((p) => p.attributes['http.route'] === route)!.max!;
+    assert.ok(max('/sleep') >= 0.38 && max('/sleep') < 1, `/sleep took ${max('/sleep')} s from its own arrival`);
+    assert.ok(max('/pipelined') >= 0.12 && max('/pipelined') <= max('/sleep') - 0.08, `/pipelined took ${max('/pipelined')} s (arrived 200 ms after /sleep, answered right after it)`);
+    const active = findMetric(r, 'http.server.active_requests');
     if (active?.type === 'sum') assert.equal(active.points.find((p) => p.attributes['http.request.method'] === 'GET')?.value, 0);
   });
 
