@@ -136,12 +136,10 @@ export class Buckets {
    * two `set`s (memcpy), not element by element.
    */
   packInto(out: Float64Array, at: number): number {
-    let lo = this.start;
-    let hi = this.end;
+    const lo = this.firstNonZero();
+    const hi = this.lastNonZero(lo);
     const c = this.counts;
     const m = this.mask;
-    while (lo <= hi && c[lo & m] === 0) lo++;
-    while (hi >= lo && c[hi & m] === 0) hi--;
     if (hi < lo) {
       out[at] = 0;
       out[at + 1] = 0;
@@ -162,16 +160,26 @@ export class Buckets {
 
   /** The OTLP form: offset of the first non-zero bucket and the counts up to the last non-zero one. */
   toOtlp(): { offset: number; bucketCounts: number[] } {
-    let lo = this.start;
-    let hi = this.end;
-    const c = this.counts;
-    const m = this.mask;
-    while (lo <= hi && c[lo & m] === 0) lo++;
-    while (hi >= lo && c[hi & m] === 0) hi--;
+    const lo = this.firstNonZero();
+    const hi = this.lastNonZero(lo);
     if (hi < lo) return { offset: 0, bucketCounts: [] };
     const out = new Array<number>(hi - lo + 1);
-    for (let i = lo; i <= hi; i++) out[i - lo] = c[i & m];
+    for (let i = lo; i <= hi; i++) out[i - lo] = this.counts[i & this.mask];
     return { offset: lo, bucketCounts: out };
+  }
+
+  /** The first live index holding a count (past `end` when none does). */
+  private firstNonZero(): number {
+    let lo = this.start;
+    while (lo <= this.end && this.counts[lo & this.mask] === 0) lo++;
+    return lo;
+  }
+
+  /** The last live index from `lo` on holding a count (below `lo` when none does). */
+  private lastNonZero(lo: number): number {
+    let hi = this.end;
+    while (hi >= lo && this.counts[hi & this.mask] === 0) hi--;
+    return hi;
   }
 
   /** Makes room for a live span of `span` buckets (doubling capacity). */
