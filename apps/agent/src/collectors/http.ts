@@ -16,7 +16,8 @@ import type { Collector } from './types.js';
  * allocates a property store per request: measured with bench/overhead/toggle.mjs inside one server, subscribers
  * that keep a start time on the request cost +1.9…+3.4% CPU per request, on the socket +0.8…+1.4%).
  * HTTP/1.1 answers a connection's requests in order, so its start times are a FIFO: the oldest in `first`,
- * pipelined ones behind it in `rest` (allocated only if a client pipelines).
+ * pipelined ones behind it in `rest` with their requests (allocated only if a client pipelines), so a
+ * connection that closes counts all of them aborted and none stays active.
  */
 const kConn = Symbol('perf.agent.connection');
 class Connection {
@@ -24,7 +25,12 @@ class Connection {
   inFlight = 0;
   /** start time (clock.now() ms) of the oldest of them; NaN for one the agent must not record */
   first = 0;
-  rest: number[] | undefined;
+  /** the others (pipelined behind the oldest), in order: their start times and requests */
+  rest: Pipelined[] | undefined;
+}
+interface Pipelined {
+  start: number;
+  req: Req;
 }
 /**
  * The route template of a request, for frameworks the agent does not know: `req[Symbol.for('perf.route')] =
@@ -104,7 +110,7 @@ export class HttpCollector implements Collector {
       const t = now();
       const c = m.socket[kConn] ?? this.watch(m.socket);
       if (c.inFlight === 0) c.first = t;
-      else (c.rest ??= []).push(t);
+      else (c.rest ??= []).push({ start: t, req: m.request });
       c.inFlight++;
       started[methodIndex(m.request.method)]++;
     };
@@ -113,7 +119,7 @@ export class HttpCollector implements Collector {
       const c = m.socket[kConn];
       if (c === undefined || c.inFlight === 0) return; // began before the agent started
       const start = c.first;
-      if (--c.inFlight > 0) c.first = c.rest!.shift()!;
+      if (--c.inFlight > 0) c.first = c.rest!.shift()!.start;
       if (start !== start) return; // NaN: ignored (the agent's own /metrics)
       const seconds = (now() - start) / 1000;
       const req = m.request;
@@ -152,7 +158,7 @@ export class HttpCollector implements Collector {
     const c = (req.socket as Sock | null)?.[kConn];
     if (c === undefined || c.inFlight === 0) return;
     if (c.inFlight === 1) c.first = NaN;
-    else c.rest![c.rest!.length - 1] = NaN;
+    else c.rest![c.rest!.length - 1].start = NaN;
     this.started[methodIndex(req.method)]--;
   }
 
@@ -164,14 +170,21 @@ export class HttpCollector implements Collector {
     return c;
   }
 
+  /**
+   * A connection closed with requests in flight: they were aborted. The oldest is the socket's current
+   * response's request; pipelined ones behind it were never answered either.
+   */
   private socketClosed(socket: Sock): void {
     const c = socket[kConn];
-    if (c === undefined || c.inFlight === 0 || c.first !== c.first) return; // nothing in flight, or ignored
+    if (c === undefined || c.inFlight === 0) return;
     const res = socket._httpMessage;
-    if (res == null || res.writableFinished) return;
-    const req = res.req;
-    if (req == null) return;
+    if (c.first === c.first && res != null && !res.writableFinished && res.req != null) this.aborted(res.req);
+    if (c.inFlight > 1) for (const p of c.rest!) if (p.start === p.start) this.aborted(p.req);
     c.inFlight = 0;
+    c.rest = undefined;
+  }
+
+  private aborted(req: Req): void {
     const method = methodIndex(req.method);
     this.abortedTotal[method]++;
     this.routeOf(req).aborted[method]++;

@@ -171,6 +171,26 @@ describe('node:http server with --import @perf/agent', () => {
     if (active?.type === 'sum') assert.equal(active.points.find((p) => p.attributes['http.request.method'] === 'GET')?.value, 0);
   });
 
+  test('a connection closed with pipelined requests in flight: every one counted as aborted, none left active', async () => {
+    // the first waits 3 s for its answer; the two behind it are answered by the app at once but wait in
+    // node:http's queue behind the first; then the client goes away
+    const socket = connect(Number(app.ready.port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('GET /sleep?ms=3000 HTTP/1.1\r\nHost: x\r\n\r\nGET /queued-a HTTP/1.1\r\nHost: x\r\n\r\nGET /queued-b HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 150));
+    socket.destroy();
+    const abortedOf = (x: Received, route: string) => {
+      const m = findMetric(x, 'http.server.aborted_requests');
+      return m?.type === 'sum' ? (m.points.find((p) => p.attributes['http.route'] === route)?.value ?? 0) : 0;
+    };
+    const r = await sink.waitFor((x) => abortedOf(x, '/queued-b') === 1);
+    assert.deepEqual(['/sleep', '/queued-a', '/queued-b'].map((route) => abortedOf(r, route)), [1, 1, 1]);
+    assert.equal([...requestCounts(r).keys()].some((k) => k.includes('/queued')), false, 'none of them counted as finished');
+    const active = findMetric(r, 'http.server.active_requests');
+    assert.equal(active?.type, 'sum');
+    if (active?.type === 'sum') assert.equal(active.points.find((p) => p.attributes['http.request.method'] === 'GET')?.value, 0);
+  });
+
   test('a URL scanner hitting 10,000 random paths leaves at most the route cap in series, the rest in "other"', async () => {
     const before = await sink.waitFor((x) => x.at > Date.now() - 100, 5000, true);
     const word = () => Math.random().toString(36).slice(2, 8).replace(/\d/g, 'q');
