@@ -25,12 +25,20 @@ export interface SeriesInfo {
  */
 export interface PackedHistograms {
   series: SeriesInfo[];
-  buffer: SharedArrayBuffer;
+  /** shared with the app's thread (an ArrayBuffer copy where SharedArrayBuffer is switched off) */
+  buffer: SharedArrayBuffer | ArrayBuffer;
   /** doubles in use from byte 8 */
   length: number;
   startTimeUnixNano: number;
   timeUnixNano: number;
 }
+
+/**
+ * SharedArrayBuffer unless the runtime has it switched off (`--no-harmony-sharedarraybuffer`): then a plain
+ * ArrayBuffer, which postMessage copies, and the flag the export thread clears is its copy's, so every
+ * snapshot gets a new buffer (slower, still correct).
+ */
+const Shared: new (bytes: number) => SharedArrayBuffer | ArrayBuffer = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : ArrayBuffer;
 
 /** Byte offset of the doubles in a snapshot buffer (the flag's Int32 comes first). */
 const DATA_OFFSET = 8;
@@ -56,7 +64,7 @@ export class HistogramPacker {
   /** the next snapshot describes every series again (the previous one may not have arrived) */
   private describeAll = false;
   private series: SeriesInfo[] = [];
-  private buffer: SharedArrayBuffer | undefined;
+  private buffer: SharedArrayBuffer | ArrayBuffer | undefined;
   private flag: Int32Array<ArrayBufferLike> = new Int32Array(1);
   private data: Float64Array<ArrayBufferLike> = new Float64Array(0);
   private length = 0;
@@ -102,7 +110,7 @@ export class HistogramPacker {
   }
 
   private allocate(doubles: number): void {
-    this.buffer = new SharedArrayBuffer(DATA_OFFSET + doubles * 8);
+    this.buffer = new Shared(DATA_OFFSET + doubles * 8);
     this.flag = new Int32Array(this.buffer, 0, 1);
     this.data = new Float64Array(this.buffer, DATA_OFFSET);
   }

@@ -238,6 +238,8 @@ describe('activation', () => {
   for (const [how, file, args] of [
     ['node -r @perf/agent (CommonJS preload)', 'http-server.mjs', ['-r', '@perf/agent']],
     ["require('@perf/agent') in a CommonJS app", 'cjs-server.cjs', []],
+    // the export snapshot's buffer is a SharedArrayBuffer; without one it falls back to a copied ArrayBuffer
+    ['--import @perf/agent with SharedArrayBuffer switched off', 'http-server.mjs', ['--no-harmony-sharedarraybuffer', '--import', '@perf/agent']],
   ] as const) {
     test(`${how} starts the agent`, async () => {
       const name = `svc-${Math.random().toString(36).slice(2)}`;
