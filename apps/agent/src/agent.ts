@@ -121,8 +121,8 @@ export class Agent {
   }
 
   /**
-   * The export thread's snapshot: what the collectors hold now, histograms packed into one transferable
-   * buffer (the only export work on the app's thread). The probes marked `offThread` are read by the
+   * The export thread's snapshot: what the collectors hold now, histograms packed into one buffer shared
+   * with the export thread (the only export work on the app's thread). The probes marked `offThread` are read by the
    * export thread itself. Never throws.
    */
   private snapshot(): Snapshot {

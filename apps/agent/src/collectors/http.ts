@@ -85,8 +85,8 @@ const FASTIFY_HANDLER_START = 'tracing:fastify.request.handler:start';
  * (a template property, or a cached lookup of the raw URL), the series (last-hit check, else one
  * integer-keyed Map lookup) and a histogram record; no closure, no listener, no allocation (the route of a
  * plain URL is cached). Aborts are seen through one shared 'close' listener per connection: when a socket
- * closes while its current response (`socket._httpMessage`, set by node:http for exactly this purpose) has
- * not finished, that request was aborted.
+ * closes with requests in flight, each was aborted — its current response's request (`socket._httpMessage`,
+ * set by node:http for exactly this purpose) and any pipelined behind it.
  */
 export class HttpCollector implements Collector {
   /**

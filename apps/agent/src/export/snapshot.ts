@@ -80,13 +80,12 @@ export class HistogramPacker {
 
   add(name: string, unit: string, description: string, histogram: ExponentialHistogram, attributes: Attributes): void {
     let id = this.ids.get(histogram);
+    const known = id !== undefined;
     if (id === undefined) {
       id = this.nextId++;
       this.ids.set(histogram, id);
-      this.series.push({ id, name, unit, description, attributes });
-    } else if (this.describeAll) {
-      this.series.push({ id, name, unit, description, attributes });
     }
+    if (!known || this.describeAll) this.series.push({ id, name, unit, description, attributes });
     const need = this.length + 1 + histogram.packedLength();
     if (need > this.data.length) {
       const old = this.data;

@@ -377,7 +377,7 @@ export class ExponentialHistogram {
    * Writes what toData() returns into `out` from `at`, as numbers only: [count, sum, min, max, scale,
    * zeroCount, zeroThreshold, positive offset, n, …n counts, negative offset, m, …m counts], NaN standing
    * for an unknown sum/min/max. Returns the position after it. For moving many histograms between threads
-   * in one transferable buffer: no objects or bucket arrays are built (measured in bench/overhead/snapshot.ts).
+   * in one buffer: no objects or bucket arrays are built (measured in bench/overhead/snapshot.ts).
    * `out` needs packedLength() doubles from `at`. ExponentialHistogram.unpack reads it back.
    */
   pack(out: Float64Array, at: number): number {
@@ -578,7 +578,7 @@ function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-
+/** One bucket range pack() wrote at `at` ([offset, n, …n counts]), and the position after it. */
 function unpackBuckets(buf: Float64Array, at: number): { buckets: { offset: number; bucketCounts: number[] }; next: number } {
   const n = buf[at + 1];
   if (!(n >= 0) || at + 2 + n > buf.length) throw invalid(`packed bucket range at ${at} (${n} buckets) runs past the end of the buffer (${buf.length})`);

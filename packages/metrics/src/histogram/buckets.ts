@@ -70,10 +70,8 @@ export class Buckets {
 
   /** Shrinks the live range to its first and last non-zero buckets. */
   trim(): void {
-    const c = this.counts;
-    const m = this.mask;
-    while (this.start <= this.end && c[this.start & m] === 0) this.start++;
-    while (this.end >= this.start && c[this.end & m] === 0) this.end--;
+    this.start = this.firstNonZero();
+    this.end = this.lastNonZero(this.start);
     if (this.end < this.start) this.clear();
   }
 
