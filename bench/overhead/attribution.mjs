@@ -9,9 +9,9 @@
 //                                            ATTR_VARIANTS=bare,agent,dc-min; extra environment as for run.ts: 'agent?PERF_GC_SAMPLE_ABOVE=0')
 //
 // Categories (first match wins): export thread (every sample of the thread running the agent's worker);
-// HTTP probe (collectors/http.js: the two diagnostics_channel subscribers, their clock reads, the route lookup
+// HTTP probe (HttpCollector: the two diagnostics_channel subscribers, their clock reads, the route lookup
 // and the histogram record); GC probe (node's PerformanceObserver dispatch of 'gc' entries, node::performance
-// GC callbacks, collectors/gc.js); periodic (anything else in apps/agent or packages/metrics: the heartbeat,
+// GC callbacks, GcCollector); periodic (anything else in apps/agent or packages/metrics: the heartbeat,
 // the event-loop sample, the snapshot); reference subscriber (dc-min-preload.mjs).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,8 +37,10 @@ const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const pin = (cpu, cmd, args) => (hasTaskset ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args]);
 
 const CATEGORIES = [
-  ['HTTP probe', /apps\/agent\/dist\/collectors\/http\.js/],
-  ['GC probe', /node:internal\/perf\/observe|node::performance::.*GarbageCollection|GCPerformanceEntry|apps\/agent\/dist\/collectors\/gc\.js/],
+  // the agent ships bundled (dist/chunk-*.js), so its code is told apart by function names (V8 keeps class names
+  // in its code names: `HttpCollector.onFinish`); file names still match an unbundled build (diag builds)
+  ['HTTP probe', /apps\/agent\/dist\/collectors\/http\.js|HttpCollector\./],
+  ['GC probe', /node:internal\/perf\/observe|node::performance::.*GarbageCollection|GCPerformanceEntry|apps\/agent\/dist\/collectors\/gc\.js|GcCollector\./],
   ['periodic (heartbeat, event loop, snapshot)', /apps\/agent\/dist\/|packages\/metrics\/dist\//],
   ['reference subscriber', /dc-min-preload\.mjs/],
 ];
@@ -96,7 +98,7 @@ function attribute(text) {
     const tid = Number(lines[0].trim().split(/\s+/)[0]);
     const stack = lines.slice(1).join('\n');
     // the agent's export thread: its own worker (Worker::Run at the bottom of its stacks) running the export code
-    if (stack.includes('node::worker::Worker::Run') || /apps\/agent\/dist\/export\/worker\.js|@opentelemetry/.test(stack)) workerTids.add(tid);
+    if (stack.includes('node::worker::Worker::Run') || /apps\/agent\/dist\/(export\/)?worker\.js|@opentelemetry/.test(stack)) workerTids.add(tid);
     samples.push([tid, stack]);
   }
   const counts = { total: samples.length, [EXPORT_THREAD]: 0 };

@@ -4,7 +4,8 @@
 // resolve differences of 1–2% that run.ts's noise floor (±3%) cannot.
 //   node --import tsx bench/overhead/instructions.mjs        (≈ 6 min; needs Debian's valgrind; INSTR_ROUNDS, INSTR_WARMUP, INSTR_REQUESTS;
 //   INSTR_VARIANTS=bare,agent (a subset of bare, dc-min, agent); INSTR_IMPORT=<paths of other agent builds or preloads, comma-separated>
-//   adds each as a variant; INSTR_KEEP=<dir> keeps the callgrind dumps there, for callgrind_annotate)
+//   adds each as a variant; INSTR_KEEP=<dir> keeps the callgrind dumps there, for callgrind_annotate;
+//   INSTR_CACHE=1 also simulates the caches and branch predictor: misses per request, see below)
 //
 // Per variant and round: start the server under callgrind, warm it up (INSTR_WARMUP requests: the JIT must
 // have settled, or compilation dominates), zero the counters, send INSTR_REQUESTS requests with autocannon,
@@ -28,6 +29,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.INSTR_ROUNDS ?? 2);
 const WARMUP = Number(process.env.INSTR_WARMUP ?? 20_000);
 const REQUESTS = Number(process.env.INSTR_REQUESTS ?? 10_000);
+/** callgrind's cache and branch-predictor simulation (valgrind's model of this CPU's L1 and last-level caches; ≈ 2× slower) */
+const CACHE_SIM = process.env.INSTR_CACHE === '1' ? ['--cache-sim=yes', '--branch-sim=yes'] : [];
 
 if (spawnSync('valgrind', ['--version']).status !== 0) {
   console.error('valgrind is not installed (Debian: apt-get install valgrind); skipping.');
@@ -54,7 +57,7 @@ const load = (port, amount) => new Promise((resolve, reject) => autocannon({ url
 
 async function measure(name, args, round) {
   const out = join(dir, `cg-${round}-${name.replace(/\W+/g, '_')}`);
-  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}.%p`, process.execPath, ...args, join(here, 'server.mjs')], {
+  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', ...CACHE_SIM, `--callgrind-out-file=${out}.%p`, process.execPath, ...args, join(here, 'server.mjs')], {
     cwd: here,
     stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_METRIC_EXPORT_INTERVAL: '3600000', PERF_EVENTLOOP_RESOLUTION: '1000' },
@@ -68,8 +71,10 @@ async function measure(name, args, round) {
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
     execFileSync('callgrind_control', ['-d', String(child.pid)]);
     const dump = readdirSync(dir).find((f) => f.startsWith(`${out.split('/').pop()}.${child.pid}.`));
-    const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(join(dir, dump), 'utf8'));
-    return Number(totals[1]) / r.requests.total;
+    const text = readFileSync(join(dir, dump), 'utf8');
+    const names = /^events: (.+)$/m.exec(text)[1].trim().split(/\s+/);
+    const totals = /^(?:totals|summary): (.+)$/m.exec(text)[1].trim().split(/\s+/).map(Number);
+    return Object.fromEntries(names.map((n, i) => [n, (totals[i] ?? 0) / r.requests.total]));
   } finally {
     child.kill('SIGKILL');
     await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
@@ -77,10 +82,14 @@ async function measure(name, args, round) {
 }
 
 const results = new Map(variants.map(([name]) => [name, []]));
+/** per variant, the cache-simulation events per request of each round (INSTR_CACHE=1) */
+const events = new Map(variants.map(([name]) => [name, []]));
 try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, args] of variants) {
-      results.get(name).push(await measure(name, args, round));
+      const perRequest = await measure(name, args, round);
+      results.get(name).push(perRequest.Ir);
+      events.get(name).push(perRequest);
       process.stderr.write(`  round ${round + 1}/${ROUNDS}: ${name} done\n`);
     }
   }
@@ -98,4 +107,30 @@ for (const [name, xs] of results) {
   const m = median([...xs]);
   const d = m - bare;
   console.log(`| ${name} | ${Math.round(m).toLocaleString('en')} | ${name === 'bare' ? '—' : `${d >= 0 ? '+' : ''}${Math.round(d).toLocaleString('en')} (${d >= 0 ? '+' : ''}${((d / bare) * 100).toFixed(1)}%)`} | ${xs.map((x) => Math.round(x).toLocaleString('en')).join(', ')} |`);
+}
+
+if (CACHE_SIM.length > 0) {
+  // Misses per request in callgrind's simulated caches (one L1i, one L1d, one last-level cache shared by the
+  // process's threads, like a server pinned to one core) and its branch predictor. A miss costs far more than
+  // an instruction (L1 miss ≈ 10 cycles, last-level miss ≈ 100–200): where a variant's CPU time grows more than
+  // its instructions, these say whether the extra is the code or data it pushes out of the caches.
+  const rows = [
+    ['L1 instruction misses', (e) => e.I1mr],
+    ['L1 data misses (read + write)', (e) => e.D1mr + e.D1mw],
+    ['last-level misses (instructions + data)', (e) => e.ILmr + e.DLmr + e.DLmw],
+    ['branch mispredictions (conditional + indirect)', (e) => e.Bcm + e.Bim],
+  ];
+  const bareEvents = events.get('bare');
+  console.log(`\n# Simulated cache and branch-predictor misses per request (INSTR_CACHE=1, median of ${ROUNDS} rounds)\n`);
+  console.log(`| variant | ${rows.map(([label]) => label).join(' | ')} |`);
+  console.log(`| --- |${rows.map(() => ' --- |').join('')}`);
+  for (const [name, es] of events) {
+    const cells = rows.map(([, f]) => {
+      const m = median(es.map(f));
+      if (name === 'bare') return m.toFixed(1);
+      const b = median(bareEvents.map(f));
+      return `${m.toFixed(1)} (${m >= b ? '+' : ''}${(((m - b) / b) * 100).toFixed(1)}%)`;
+    });
+    console.log(`| ${name} | ${cells.join(' | ')} |`);
+  }
 }

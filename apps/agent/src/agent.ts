@@ -82,8 +82,11 @@ export class Agent {
 
   start(): void {
     for (const c of this.collectors) c.start();
-    this.exportWorker = new ExportWorker(this.config, this.resource, this.startTimeUnixNano, () => this.listenQueues.ports(), () => this.packer.lost());
-    this.nextExportAt = now() + this.config.exportIntervalMillis;
+    // without OTLP (OTEL_METRICS_EXPORTER=prometheus or none): no export thread, no snapshots, no export deadline
+    if (this.config.otlp) {
+      this.exportWorker = new ExportWorker(this.config, this.resource, this.startTimeUnixNano, () => this.listenQueues.ports(), () => this.packer.lost());
+      this.nextExportAt = now() + this.config.exportIntervalMillis;
+    }
     this.heartbeat.start();
     if (this.config.prometheusPort !== undefined) {
       this.prometheus = new PrometheusServer(
@@ -161,6 +164,7 @@ export class Agent {
     this.heartbeat.stop();
     for (const c of this.collectors) c.stop();
     this.prometheus?.stop();
+    if (this.exportWorker === undefined) return;
     const last = this.snapshot();
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {

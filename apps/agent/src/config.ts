@@ -33,7 +33,16 @@ export interface AgentOptions {
   temporality?: Temporality;
   /** PERF_MAX_ROUTES: distinct routes before new ones fold into `other` (default 200) */
   maxRoutes?: number;
-  /** PERF_PROMETHEUS_PORT: also serve /metrics on this port (0 = an ephemeral port; unset = off) */
+  /**
+   * OTLP export over the export thread (OTEL_METRICS_EXPORTER includes `otlp`, the default). Without it the
+   * agent starts no export thread and takes no export snapshots: e.g. `OTEL_METRICS_EXPORTER=prometheus` when
+   * only Prometheus scrapes the process.
+   */
+  otlp?: boolean;
+  /**
+   * PERF_PROMETHEUS_PORT: also serve /metrics on this port (0 = an ephemeral port; unset = off; 9464, the
+   * OpenTelemetry default, when OTEL_METRICS_EXPORTER includes `prometheus`)
+   */
   prometheusPort?: number;
   /** PERF_PROMETHEUS_HOST: interface for /metrics (default 0.0.0.0) */
   prometheusHost?: string;
@@ -71,6 +80,7 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
   const endpoint =
     env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT?.trim() || `${base.replace(/\/+$/, '')}/v1/metrics`;
   const resourceAttributes = parseKeyValues('OTEL_RESOURCE_ATTRIBUTES', env.OTEL_RESOURCE_ATTRIBUTES);
+  const exporters = parseExporters(env.OTEL_METRICS_EXPORTER);
   const c: Config = {
     enabled: parseBool('PERF_ENABLED', env.PERF_ENABLED, true) && !parseBool('OTEL_SDK_DISABLED', env.OTEL_SDK_DISABLED, false),
     serviceName: env.OTEL_SERVICE_NAME?.trim() || resourceAttributes['service.name'] || appPackageName() || 'unknown_service:node',
@@ -83,7 +93,12 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     exportTimeoutMillis: parseNumber('OTEL_EXPORTER_OTLP_TIMEOUT', env.OTEL_EXPORTER_OTLP_METRICS_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT, 10_000, 100, 600_000),
     temporality: parseTemporality(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE),
     maxRoutes: parseNumber('PERF_MAX_ROUTES', env.PERF_MAX_ROUTES, 200, 1, 100_000),
-    prometheusPort: env.PERF_PROMETHEUS_PORT?.trim() ? parseNumber('PERF_PROMETHEUS_PORT', env.PERF_PROMETHEUS_PORT, -1, 0, 65535) : undefined,
+    otlp: exporters.otlp,
+    prometheusPort: env.PERF_PROMETHEUS_PORT?.trim()
+      ? parseNumber('PERF_PROMETHEUS_PORT', env.PERF_PROMETHEUS_PORT, exporters.prometheus ? PROMETHEUS_DEFAULT_PORT : -1, 0, 65535)
+      : exporters.prometheus
+        ? PROMETHEUS_DEFAULT_PORT
+        : undefined,
     prometheusHost: env.PERF_PROMETHEUS_HOST?.trim() || '0.0.0.0',
     eventLoopResolutionMillis: parseNumber('PERF_EVENTLOOP_RESOLUTION', env.PERF_EVENTLOOP_RESOLUTION, 20, 1, 1000),
     gcSampleAbove: parseNumber('PERF_GC_SAMPLE_ABOVE', env.PERF_GC_SAMPLE_ABOVE, 10, 0, 1_000_000),
@@ -121,6 +136,29 @@ function parseEnum<T extends string>(name: string, raw: string | undefined, allo
   if (allowed.includes(v)) return v;
   warnOnce(`PERF_AGENT_BAD_${name}`, `${name}="${raw}" is not supported by the perf agent (use ${allowed.join(' or ')}); using ${dflt}.`);
   return dflt;
+}
+
+/** The OpenTelemetry Prometheus exporter's default port (OTEL_EXPORTER_PROMETHEUS_PORT's default). */
+const PROMETHEUS_DEFAULT_PORT = 9464;
+
+/**
+ * OTEL_METRICS_EXPORTER: a comma-separated list of `otlp` (the default), `prometheus` (serve /metrics) and
+ * `none` (no exporter; the probes still measure, for `getAgent()`). Anything else warns once and keeps the
+ * default.
+ */
+function parseExporters(raw: string | undefined): { otlp: boolean; prometheus: boolean } {
+  const dflt = { otlp: true, prometheus: false };
+  if (raw === undefined || raw.trim() === '') return dflt;
+  const names = raw
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter((n) => n !== '');
+  const unknown = names.filter((n) => n !== 'otlp' && n !== 'prometheus' && n !== 'none');
+  if (unknown.length > 0) {
+    warnOnce('PERF_AGENT_BAD_OTEL_METRICS_EXPORTER', `OTEL_METRICS_EXPORTER="${raw}" names an exporter the perf agent does not have (${unknown.join(', ')}; use otlp, prometheus or none, comma-separated); using otlp.`);
+    return dflt;
+  }
+  return { otlp: names.includes('otlp'), prometheus: names.includes('prometheus') };
 }
 
 function parseTemporality(raw: string | undefined): Temporality {

@@ -65,3 +65,23 @@ test('bad values fall back to safe defaults', () => {
   assert.equal(c.prometheusPort, undefined);
   assert.equal(c.enabled, true);
 });
+
+test('OTEL_METRICS_EXPORTER: otlp by default; prometheus serves /metrics (on 9464 unless PERF_PROMETHEUS_PORT says otherwise); none exports nothing; unknown names keep the default', () => {
+  assert.equal(resolveConfig({}, {}).otlp, true);
+  assert.equal(resolveConfig({}, { OTEL_METRICS_EXPORTER: 'otlp' }).otlp, true);
+  const prom = resolveConfig({}, { OTEL_METRICS_EXPORTER: 'prometheus' });
+  assert.equal(prom.otlp, false);
+  assert.equal(prom.prometheusPort, 9464);
+  assert.equal(resolveConfig({}, { OTEL_METRICS_EXPORTER: 'prometheus', PERF_PROMETHEUS_PORT: '0' }).prometheusPort, 0);
+  assert.equal(resolveConfig({}, { OTEL_METRICS_EXPORTER: 'prometheus', PERF_PROMETHEUS_PORT: 'x' }).prometheusPort, 9464);
+  const both = resolveConfig({}, { OTEL_METRICS_EXPORTER: ' OTLP , prometheus ' });
+  assert.equal(both.otlp, true);
+  assert.equal(both.prometheusPort, 9464);
+  const none = resolveConfig({}, { OTEL_METRICS_EXPORTER: 'none' });
+  assert.equal(none.otlp, false);
+  assert.equal(none.prometheusPort, undefined);
+  const bad = resolveConfig({}, { OTEL_METRICS_EXPORTER: 'otlp,zipkin' });
+  assert.equal(bad.otlp, true);
+  assert.equal(bad.prometheusPort, undefined);
+  assert.equal(resolveConfig({ otlp: false }, {}).otlp, false);
+});

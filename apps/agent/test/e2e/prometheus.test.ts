@@ -134,3 +134,31 @@ describe('Prometheus /metrics', { skip: existsSync(PROMETHEUS) ? false : `${PROM
     assert.ok(p95 >= 0.14, `p95 ${p95}`);
   });
 });
+
+test('OTEL_METRICS_EXPORTER=prometheus: /metrics counts every request, nothing goes out over OTLP, no export thread runs', async () => {
+  const sink = await new OtlpSink().start();
+  const app = await startFixture('http-server.mjs', {
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+    OTEL_METRIC_EXPORT_INTERVAL: '200',
+    OTEL_METRICS_EXPORTER: 'prometheus',
+    PERF_PROMETHEUS_PORT: '0',
+    PERF_PROMETHEUS_HOST: '127.0.0.1',
+  });
+  try {
+    await hit(`http://127.0.0.1:${app.ready.port}`, Array.from({ length: 7 }, () => '/only-scraped'));
+    const text = await (await fetch(`http://127.0.0.1:${app.ready.prometheusPort}/metrics`)).text();
+    assert.match(text, /http_server_request_duration_seconds_count\{http_request_method="GET",http_route="\/only-scraped",http_response_status_code="200"\} 7/);
+    // the export interval is 200 ms: five intervals without a single export
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(sink.received.length, 0);
+    const n = app.lines.length;
+    app.proc.stdin!.write('stats\n');
+    while (app.lines.length === n) await new Promise((r) => setTimeout(r, 20));
+    const stats = JSON.parse(app.lines[n]) as { heapUsed: number; exporter?: unknown };
+    assert.ok(stats.heapUsed > 0);
+    assert.equal(stats.exporter, undefined, 'no export thread to ask for its counters');
+  } finally {
+    await app.kill();
+    await sink.stop();
+  }
+});

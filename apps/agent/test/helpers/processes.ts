@@ -22,7 +22,7 @@ function newest(dir: string): number {
 export function ensureBuilt(): void {
   const entry = join(agentDir, 'dist', 'index.js');
   if (existsSync(entry) && statSync(entry).mtimeMs >= newest(join(agentDir, 'src'))) return;
-  const r = spawnSync('flock', ['/tmp/perf-agent-build.lock', 'npx', 'tsc', '-p', 'tsconfig.build.json'], { cwd: agentDir, stdio: 'inherit' });
+  const r = spawnSync('flock', ['/tmp/perf-agent-build.lock', process.execPath, 'scripts/build.mjs'], { cwd: agentDir, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('building @perf/agent failed');
 }
 
