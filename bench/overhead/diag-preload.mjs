@@ -38,10 +38,7 @@ if (what === 'worker') {
   await import('../../apps/agent/dist/api.js');
 } else if (what === 'dcnoop') {
   // subscribed, doing nothing: what node:http's publishing alone costs once anyone listens
-  const dc = await import('node:diagnostics_channel');
-  const noop = () => {};
-  dc.subscribe('http.server.request.start', noop);
-  dc.subscribe('http.server.response.finish', noop);
+  await import('./dc-noop-preload.mjs');
 } else if (what.startsWith('agent')) {
   await import('../../apps/agent/dist/index.js');
 }

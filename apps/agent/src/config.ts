@@ -81,6 +81,8 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT?.trim() || `${base.replace(/\/+$/, '')}/v1/metrics`;
   const resourceAttributes = parseKeyValues('OTEL_RESOURCE_ATTRIBUTES', env.OTEL_RESOURCE_ATTRIBUTES);
   const exporters = parseExporters(env.OTEL_METRICS_EXPORTER);
+  // -1: no /metrics (see below); with OTEL_METRICS_EXPORTER=prometheus, OpenTelemetry's default port
+  const prometheusDefault = exporters.prometheus ? PROMETHEUS_DEFAULT_PORT : -1;
   const c: Config = {
     enabled: parseBool('PERF_ENABLED', env.PERF_ENABLED, true) && !parseBool('OTEL_SDK_DISABLED', env.OTEL_SDK_DISABLED, false),
     serviceName: env.OTEL_SERVICE_NAME?.trim() || resourceAttributes['service.name'] || appPackageName() || 'unknown_service:node',
@@ -94,11 +96,7 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     temporality: parseTemporality(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE),
     maxRoutes: parseNumber('PERF_MAX_ROUTES', env.PERF_MAX_ROUTES, 200, 1, 100_000),
     otlp: exporters.otlp,
-    prometheusPort: env.PERF_PROMETHEUS_PORT?.trim()
-      ? parseNumber('PERF_PROMETHEUS_PORT', env.PERF_PROMETHEUS_PORT, exporters.prometheus ? PROMETHEUS_DEFAULT_PORT : -1, 0, 65535)
-      : exporters.prometheus
-        ? PROMETHEUS_DEFAULT_PORT
-        : undefined,
+    prometheusPort: parseNumber('PERF_PROMETHEUS_PORT', env.PERF_PROMETHEUS_PORT, prometheusDefault, 0, 65535),
     prometheusHost: env.PERF_PROMETHEUS_HOST?.trim() || '0.0.0.0',
     eventLoopResolutionMillis: parseNumber('PERF_EVENTLOOP_RESOLUTION', env.PERF_EVENTLOOP_RESOLUTION, 20, 1, 1000),
     gcSampleAbove: parseNumber('PERF_GC_SAMPLE_ABOVE', env.PERF_GC_SAMPLE_ABOVE, 10, 0, 1_000_000),
