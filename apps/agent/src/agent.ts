@@ -60,7 +60,7 @@ export class Agent {
     this.routes = new RouteTable({ maxRoutes: config.maxRoutes, maxScale: HISTOGRAM_SCALE, maxSize: HISTOGRAM_MAX_SIZE });
     this.http = new HttpCollector(this.routes);
     this.eventLoop = new EventLoopDelayCollector(config.eventLoopResolutionMillis);
-    this.gc = new GcCollector(config.gcSampleAbove, config.eventLoopResolutionMillis);
+    this.gc = new GcCollector(config.gcSampleAbove);
     const netstat = new NetstatCollector();
     this.listenQueues = new ListenQueueCollector(false, () => netstat.pressure(), config.listenQueueIntervalMillis);
     this.collectors = [

@@ -12,14 +12,12 @@ const GC_TYPES: Record<number, string> = {
 };
 
 /**
- * At least 1 in this many beats is observed, however often the process collects (≥ 100 ms of every second at
- * the default 20 ms beat: the finder judges GC share per second, and less observed time made it noisy).
+ * At least 1 in this many beat windows is observed, however often the process collects (≥ 5 windows a
+ * second at the default 20 ms beat: the finder judges GC share per second, and fewer windows made it noisy).
  */
 const MAX_EVERY = 10;
 /** Observed time (ms) needed before the GC rate is re-estimated. */
 const MIN_OBSERVED_MS = 50;
-/** How long one run of `every` blocks lasts: each such stretch (≈ 1 s) holds one observed block. */
-const RUN_MS = 1000;
 
 /**
  * GC pause durations by type (seconds), from the 'gc' performance entries.
@@ -29,25 +27,18 @@ const RUN_MS = 1000;
  * CPU per observed GC, ≈ 280,000 instructions under callgrind; a hello-world server at 20–40k req/s
  * collects 50–90 times a second, so observing every GC costs it 0.6–0.8% of its CPU (profile attribution,
  * bench/overhead/attribution.mjs: Node defines accessors on each entry, turning it into a slow-mode object).
- * Connecting and disconnecting the observer costs as much again, outside what attribution sees: paired runs
- * of the whole agent (bench/overhead/run.ts, 2026-11-26) measured the probe at +3.0 … +5.3 points of CPU per
- * request while it switched on and off 8–10 times a second (one beat in every N), against +2.6 observing every
- * GC without switching and ≈ 0 switching twice a second. So the observed beats come in one block per second
- * (then ≈ 0.7–1.2 points; BENCHMARKS.md, "Sixth session").
  * With `sampleAbove` (PERF_GC_SAMPLE_ABOVE, default 10), the probe observes at most that many GCs a second on
- * average: below that rate every pause is recorded; above it, the probe observes 1 in N of the agent's
- * heartbeat beats (N = rate / sampleAbove, ≤ 10) as one block of consecutive beats in each run of N blocks
- * (≈ 1 s; stratified: the block at a random place in its run, so every second gets its share of observed
- * time and no workload rhythm can line up with it) and records each pause it sees N times, so counts, sums
- * and the distribution stay unbiased estimates
+ * average (0.25% in the same benchmark): below that rate every pause is recorded; above it, the
+ * probe observes 1 in N of the agent's heartbeat windows (N = rate / sampleAbove, ≤ 10; stratified: one
+ * window at a random place in each run of N, so every second gets its share of observed windows and no
+ * workload rhythm can line up with them) and records each pause it sees N times, so counts, sums and the
+ * distribution stay unbiased estimates
  * (PERF_GC_SAMPLE_ABOVE sets the rate; a large value makes it exact, 0 turns the probe off).
  */
 export class GcCollector implements Collector {
   readonly byType = new Map<string, ExponentialHistogram>();
-  /** 1 in `every` beats is observed; each pause seen counts `every` times */
+  /** 1 in `every` windows is observed; each pause seen counts `every` times */
   every = 1;
-  /** beats per observed block (see RUN_MS) */
-  private span = 1;
   private readonly observer: PerformanceObserver;
   private running = false;
   private observing = false;
@@ -55,7 +46,7 @@ export class GcCollector implements Collector {
   private observedMs = 0;
   private observedCount = 0;
   private lastEstimate = 0;
-  /** stratified sampling: position (in beats) in the current run of `every` blocks, and where the observed block starts */
+  /** stratified sampling: position in the current run of `every` windows, and the one observed in it */
   private position = 0;
   private chosen = 0;
   /** a disconnect is pending (see setObserving) */
@@ -67,14 +58,7 @@ export class GcCollector implements Collector {
    */
   private windows: [number, number][] = [];
 
-  /**
-   * @param sampleAbove PERF_GC_SAMPLE_ABOVE: GCs a second above which pauses are sampled (0: the probe is off)
-   * @param beatMs the heartbeat's interval (ms): how many beats make the ≈ 1 s run of blocks
-   */
-  constructor(
-    private readonly sampleAbove: number,
-    private readonly beatMs = 20,
-  ) {
+  constructor(private readonly sampleAbove: number) {
     this.observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) this.record(entry);
     });
@@ -105,23 +89,25 @@ export class GcCollector implements Collector {
       const every = Math.min(MAX_EVERY, Math.max(1, Math.ceil(rate / this.sampleAbove)));
       if (every !== this.every) {
         this.every = every;
-        this.span = every === 1 ? 1 : Math.max(1, Math.round(RUN_MS / this.beatMs / every));
-        this.position = Infinity; // start a new run at once
+        this.position = this.every; // start a new run at once
       }
       this.observedMs = 0;
       this.observedCount = 0;
       this.lastEstimate = t;
     }
-    if (this.position >= this.every * this.span) {
+    if (this.position >= this.every) {
       this.position = 0;
-      this.chosen = Math.floor(Math.random() * this.every) * this.span;
+      this.chosen = Math.floor(Math.random() * this.every);
     }
-    const observe = this.position >= this.chosen && this.position < this.chosen + this.span;
+    const observe = this.position === this.chosen;
     this.position++;
     if (this.every > 1) {
       const open = this.windows.length > 0 && this.windows[this.windows.length - 1][1] === Infinity;
       if (open && !observe) this.windows[this.windows.length - 1][1] = t;
-      else if (!open && observe) this.windows.push([t, Infinity]);
+      else if (open && observe) {
+        this.windows[this.windows.length - 1][1] = t; // consecutive windows: close and open at t
+        this.windows.push([t, Infinity]);
+      } else if (!open && observe) this.windows.push([t, Infinity]);
       while (this.windows.length > 0 && this.windows[0][1] < t - 1000) this.windows.shift();
     } else if (this.windows.length !== 1 || this.windows[0][1] !== Infinity) {
       this.windows = [[t, Infinity]];
