@@ -81,15 +81,12 @@ async function measure(name, args, round) {
   }
 }
 
-const results = new Map(variants.map(([name]) => [name, []]));
-/** per variant, the cache-simulation events per request of each round (INSTR_CACHE=1) */
+/** per variant, callgrind's events per request of each round: Ir (instructions), and the misses with INSTR_CACHE=1 */
 const events = new Map(variants.map(([name]) => [name, []]));
 try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, args] of variants) {
-      const perRequest = await measure(name, args, round);
-      results.get(name).push(perRequest.Ir);
-      events.get(name).push(perRequest);
+      events.get(name).push(await measure(name, args, round));
       process.stderr.write(`  round ${round + 1}/${ROUNDS}: ${name} done\n`);
     }
   }
@@ -99,6 +96,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+const results = new Map([...events].map(([name, es]) => [name, es.map((e) => e.Ir)]));
 const bare = median([...results.get('bare')]);
 console.log(`# Instructions per request (callgrind, ${WARMUP} warm-up + ${REQUESTS} measured requests, median of ${ROUNDS} rounds) — Node.js ${process.version}\n`);
 console.log('| variant | instructions per request | vs bare | rounds |');
