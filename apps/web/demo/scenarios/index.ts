@@ -1,6 +1,7 @@
 // The bottleneck zoo: every scenario by name (`pnpm demo --scenario NAME` loads NAME.ts's default export).
 
 import blocking from './blocking.js';
+import connectionStorm from './connection-storm.js';
 import cpuHeavy from './cpu-heavy.js';
 import errorBurst from './error-burst.js';
 import fdExhaustion from './fd-exhaustion.js';
@@ -12,7 +13,7 @@ import slowDownstream from './slow-downstream.js';
 import type { Scenario } from './zoo/scenario.js';
 
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
-  [healthy, blocking, cpuHeavy, gcChurn, slowDownstream, skewedLoad, leakingCache, errorBurst, fdExhaustion].map((s) => [s.name, s]),
+  [healthy, blocking, cpuHeavy, gcChurn, slowDownstream, skewedLoad, leakingCache, errorBurst, fdExhaustion, connectionStorm].map((s) => [s.name, s]),
 );
 
 export { startZoo, type ZooFleet, type ZooOptions } from './zoo/fleet.js';

@@ -3,11 +3,14 @@
 //   GET  /api/users/:id   reads a user from the upstream service (slow-downstream), allocates (churn)
 //   POST /api/orders      CPU work (cpu), a cache (leak), may fail (errors)
 //   GET  /api/report      a key derivation (block)
+//   POST /api/sessions    a login: a password hash (~5 ms of CPU); only the connection storm calls it
 //   GET  /health
 // The parent talks to it over IPC: it sends { port } once listening and takes { cause, on } messages.
+// ZOO_BACKLOG sets the listen() backlog (the connection-storm scenario's small accept queue).
 
 import http from 'node:http';
 import { execSync } from 'node:child_process';
+import { pbkdf2Sync } from 'node:crypto';
 import { CAUSES, active, blockingWork, churnWork, cpuWork, failing, fdWork, leakWork, type CauseName } from './causes.js';
 
 const upstream = process.env.ZOO_UPSTREAM ?? '';
@@ -64,6 +67,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     const n = await cpuWork();
     return send(res, 201, { ok: true, n });
   }
+  if (req.method === 'POST' && url === '/api/sessions') {
+    for await (const _ of req) {
+      // drain the body
+    }
+    pbkdf2Sync('correct horse battery staple', 'per-user salt', 10_000, 64, 'sha512');
+    return send(res, 201, { ok: true });
+  }
   if (req.method === 'GET' && url === '/api/report') {
     blockingWork();
     return send(res, 200, { ok: true });
@@ -90,7 +100,8 @@ process.on('message', (m: { cause?: string; on?: boolean }) => {
 });
 process.on('disconnect', () => process.exit(0));
 
-server.listen(0, '127.0.0.1', () => {
+const backlog = Number(process.env.ZOO_BACKLOG) || undefined;
+server.listen(0, '127.0.0.1', backlog, () => {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   if (process.send) process.send({ port });

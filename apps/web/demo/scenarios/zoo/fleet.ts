@@ -27,6 +27,8 @@ export interface ZooOptions {
   nodeArgs?: string[];
   /** soft fd limit for the nodes (`ulimit -n`), for the fd-exhaustion scenario */
   fdLimit?: number;
+  /** listen() backlog of every node (default: Node's 511, capped by net.core.somaxconn) */
+  backlog?: number;
   /** start without load (the caller starts `fleet.load`) */
   noLoad?: boolean;
 }
@@ -51,6 +53,7 @@ function startNode(k: number, o: Required<Pick<ZooOptions, 'otlpEndpoint' | 'ser
     OTEL_METRIC_EXPORT_INTERVAL: String(o.exportIntervalMs),
     ...(o.otlpHeaders ? { OTEL_EXPORTER_OTLP_HEADERS: o.otlpHeaders } : {}),
     ZOO_UPSTREAM: upstream,
+    ...(o.backlog !== undefined ? { ZOO_BACKLOG: String(o.backlog) } : {}),
   };
   const execArgv = ['--import', '@perf/agent', '--import', 'tsx', ...o.nodeArgs];
   const app = join(here, 'app.ts');

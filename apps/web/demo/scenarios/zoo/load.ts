@@ -1,5 +1,7 @@
 // The zoo's load generator: an open-loop request schedule per node and route (requests per second),
 // with a cap on requests in flight per node so a sick node cannot make the generator itself pile up.
+// A connection storm can be aimed at one node: logins on new connections, as clients without keep-alive
+// (or all clients reconnecting after a load-balancer restart) send them.
 
 import http from 'node:http';
 
@@ -26,10 +28,16 @@ export interface LoadStats {
   /** responses with status ≥ 500 */
   serverErrors: number;
   dropped: number;
+  /** connection storm: requests sent, answered, failed (refused, reset or timed out) */
+  storm: { sent: number; ok: number; errors: number };
 }
 
+/** The storm's rate (new connections a second) and how many may wait at once (SYNs the kernel dropped are retried by the client's kernel after 1 s, 3 s, …). */
+const STORM_RATE = 300;
+const STORM_MAX_OPEN = 1500;
+
 export class LoadGenerator {
-  readonly stats: LoadStats = { sent: 0, ok: 0, errors: 0, serverErrors: 0, dropped: 0 };
+  readonly stats: LoadStats = { sent: 0, ok: 0, errors: 0, serverErrors: 0, dropped: 0, storm: { sent: 0, ok: 0, errors: 0 } };
   /** traffic weight per node (1 = its share of the mix); the skew scenario changes these */
   weights: number[];
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -37,6 +45,7 @@ export class LoadGenerator {
   readonly #credit: number[][];
   #timer: NodeJS.Timeout | undefined;
   #id = 0;
+  #storm: { timer: NodeJS.Timeout; open: Set<http.ClientRequest> } | undefined;
 
   constructor(
     readonly ports: number[],
@@ -93,7 +102,49 @@ export class LoadGenerator {
     else req.end();
   }
 
+  /**
+   * Aims a connection storm at node `n` (on) or calls it off: STORM_RATE logins a second (`POST
+   * /api/sessions`, ~5 ms of CPU each), each on a new connection, more than one process can take. Calling
+   * it off also abandons the connections still waiting, so their retried SYNs stop at once.
+   */
+  storm(n: number, on: boolean): void {
+    if (!on) {
+      if (!this.#storm) return;
+      clearInterval(this.#storm.timer);
+      for (const req of this.#storm.open) req.destroy();
+      this.#storm = undefined;
+      return;
+    }
+    if (this.#storm) return;
+    const open = new Set<http.ClientRequest>();
+    const tickMs = 20;
+    let credit = 0;
+    const timer = setInterval(() => {
+      credit += (STORM_RATE * tickMs) / 1000;
+      for (; credit >= 1 && open.size < STORM_MAX_OPEN; credit--) {
+        this.stats.storm.sent++;
+        const req = http.request({ host: '127.0.0.1', port: this.ports[n], method: 'POST', path: '/api/sessions', agent: false, headers: { connection: 'close' }, timeout: 10_000 }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            open.delete(req);
+            this.stats.storm.ok++;
+          });
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', () => {
+          open.delete(req);
+          this.stats.storm.errors++;
+        });
+        open.add(req);
+        req.end('{"user":"ada","password":"correct horse battery staple"}');
+      }
+      credit = Math.min(credit, 1);
+    }, tickMs);
+    this.#storm = { timer, open };
+  }
+
   stop(): void {
+    this.storm(0, false);
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#agent.destroy();
