@@ -2,8 +2,9 @@
 // system CPU time, system calls (perf's syscall tracepoints, counted for the server process during the
 // load), minor page faults and voluntary context switches. Sequential rounds (each server alone on the
 // server core, variants interleaved), medians per variant.
-//   node bench/overhead/syscalls.mjs     (Linux with `perf`; SYSCALL_ROUNDS (5), SYSCALL_SECONDS (4),
-//   SYSCALL_IMPORTS=<preload paths, comma-separated> (default: gc-observer-preload.mjs), each a variant beside bare)
+//   node bench/overhead/syscalls.mjs     (Linux with `perf`; SYSCALL_ROUNDS (5), SYSCALL_SECONDS (4), SYSCALL_WARMUP (1 s),
+//   SYSCALL_IMPORTS=<preload paths, comma-separated> (default: gc-observer-preload.mjs), each a variant beside bare;
+//   SYSCALL_NODE_ARGS=<node flags for every server, space-separated>, e.g. --min-semi-space-size=16)
 // Used to look for where a connected PerformanceObserver('gc') costs the host (BENCHMARKS.md, "Seventh session").
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.SYSCALL_ROUNDS ?? 5);
 const SECONDS = Number(process.env.SYSCALL_SECONDS ?? 4);
+/** load before measuring (s): V8 grows the young generation over the first tens of seconds under load */
+const WARMUP = Number(process.env.SYSCALL_WARMUP ?? 1);
 const imports = (process.env.SYSCALL_IMPORTS ?? join(here, 'gc-observer-preload.mjs')).split(',').filter(Boolean);
+const nodeArgs = (process.env.SYSCALL_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const SYSCALLS = ['epoll_pwait', 'read', 'write', 'writev', 'futex', 'mmap', 'munmap', 'madvise', 'mprotect'];
 
 if (process.platform !== 'linux' || spawnSync('perf', ['--version']).status !== 0) {
@@ -29,7 +33,7 @@ const voluntary = (pid) => Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(read
 const stats = async (base) => (await fetch(`${base}/__stats`)).json();
 
 async function round(preload) {
-  const [cmd, args] = on('1', process.execPath, [...(preload ? ['--import', preload] : []), join(here, 'server.mjs')]);
+  const [cmd, args] = on('1', process.execPath, [...nodeArgs, ...(preload ? ['--import', preload] : []), join(here, 'server.mjs')]);
   const child = spawn(cmd, args, { env: { ...process.env, BENCH_VARIANT: 'bare' }, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const line = await new Promise((resolve, reject) => {
@@ -38,7 +42,7 @@ async function round(preload) {
     });
     const base = `http://127.0.0.1:${JSON.parse(String(line)).port}`;
     const load = (seconds) => spawnSync(...on('0', process.execPath, [join(here, 'load.mjs'), base, String(seconds), '32']));
-    load(1); // warm-up
+    load(WARMUP);
     const pid = child.pid; // taskset execs node: same pid
     const events = SYSCALLS.map((s) => `syscalls:sys_enter_${s}`).join(',');
     const perf = spawn('perf', ['stat', '-x', ',', '-e', events, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -82,7 +86,7 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const keys = Object.keys(rows.get(undefined)[0]);
-console.log(`\n# Per request (medians of ${ROUNDS} sequential rounds of ${SECONDS} s; ‰ = per 1,000 requests) — Node.js ${process.version}\n`);
+console.log(`\n# Per request (medians of ${ROUNDS} sequential rounds of ${SECONDS} s after ${WARMUP} s of warm-up load; ‰ = per 1,000 requests) — Node.js ${process.version}${nodeArgs.length > 0 ? `, servers run with ${nodeArgs.join(' ')}` : ''}\n`);
 console.log(`| variant | ${keys.join(' | ')} |`);
 console.log(`| --- | ${keys.map(() => '---').join(' | ')} |`);
 for (const [v, rs] of rows) console.log(`| ${v ? `--import ${basename(v)}` : 'bare'} | ${keys.map((k) => median(rs.map((x) => x[k] ?? 0)).toFixed(2)).join(' | ')} |`);
