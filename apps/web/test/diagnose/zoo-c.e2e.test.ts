@@ -19,7 +19,7 @@ import { fleetUp, quiet, sleep, startDashboard, timeCauseTwice } from './lib/e2e
 const DETECT_LIMIT_MS = 10_000;
 const INSIDE = process.env.PERF_TEST_NETNS === '1';
 /** a new network namespace with its loopback up, then the command */
-const NETNS = ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh'];
+const NETNS = ['-n', 'sh', '-c', 'PATH="$PATH:/usr/sbin:/sbin" ip link set lo up && exec "$@"', 'sh'];
 
 /** Why this machine cannot give the test a network namespace (false: it can). */
 function netnsUnavailable(): string | false {
