@@ -1,14 +1,15 @@
 // The listening ports' accept queues (Linux): every port the app listens on, and while the app's loop is
 // stalled the connections waiting in the queue of the port they connected to, read by the export thread from
 // /proc/net/tcp and exported per server.port; empty again once accepted. The queues are read at every export
-// here (PERF_LISTEN_QUEUE_INTERVAL=0) and the backlog is not exceeded: the host-wide overflow counters, which
-// other tests' dashboards watch, stay untouched (reading on a rise of those is unit-tested).
+// here (PERF_LISTEN_QUEUE_INTERVAL=0) and the backlog is not exceeded: the host's overflow counters, which
+// other tests' dashboards watch, stay untouched (listen-overflow.test.ts overflows a queue for real, in a
+// network namespace of its own).
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { GaugeMetric } from '@perf/metrics';
 import { findMetric, OtlpSink, type Received } from '../helpers/sink.js';
-import { startFixture, type Child } from '../helpers/processes.js';
+import { printed, startFixture, type Child } from '../helpers/processes.js';
 
 const linux = process.platform === 'linux';
 
@@ -43,15 +44,9 @@ describe('listen queues of the app\'s servers', { skip: linux ? false : 'Linux o
   });
 
   test('connections the stalled app has not accepted yet are in its queue, and leave it once accepted', async () => {
-    const printed = (line: string) =>
-      new Promise<void>((resolve) => {
-        const check = setInterval(() => {
-          if (app.lines.includes(line)) resolve(clearInterval(check));
-        }, 5);
-      });
     const from = sink.received.length;
     app.proc.stdin!.write('stall\n');
-    await printed('stalling');
+    await printed(app, 'stalling');
     // the kernel completes these handshakes and queues them (backlog 64): the stalled app does not accept
     await Promise.all(
       Array.from({ length: 20 }, () => new Promise<void>((resolve, reject) => {
@@ -60,7 +55,7 @@ describe('listen queues of the app\'s servers', { skip: linux ? false : 'Linux o
         sockets.push(s);
       })),
     );
-    await printed('stalled');
+    await printed(app, 'stalled');
     const during = sink.received.slice(from).map((x) => perPort(x, 'system.network.listen.queue').get(small));
     assert.ok(during.includes(20), `20 connections waiting during the stall; exports saw ${JSON.stringify(during)}`);
     // the other port's queue was never touched

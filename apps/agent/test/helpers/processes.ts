@@ -92,3 +92,12 @@ export async function hit(base: string, paths: string[], concurrency = 8, init?:
   await Promise.all(Array.from({ length: concurrency }, worker));
   return statuses;
 }
+
+/** Resolves once the child has printed `line` (a whole line, after its first JSON line). */
+export function printed(child: Child, line: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (child.lines.includes(line)) resolve(clearInterval(check));
+    }, 5);
+  });
+}

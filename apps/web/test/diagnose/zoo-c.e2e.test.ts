@@ -8,46 +8,24 @@
 // which the other tests' agents and dashboards see, stay untouched. This file re-runs itself inside it.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../server/server.js';
 import { SCENARIOS } from '../../demo/scenarios/index.js';
 import { startZoo, type ZooFleet } from '../../demo/scenarios/zoo/fleet.js';
+import { IN_NETNS, netnsUnavailable, runInNetns, summary } from '../../../agent/test/helpers/netns.js';
 import { fleetUp, quiet, sleep, startDashboard, timeCauseTwice } from './lib/e2e.js';
 
 const DETECT_LIMIT_MS = 10_000;
-const INSIDE = process.env.PERF_TEST_NETNS === '1';
-/** a new network namespace with its loopback up, then the command */
-const NETNS = ['-n', 'sh', '-c', 'PATH="$PATH:/usr/sbin:/sbin" ip link set lo up && exec "$@"', 'sh'];
 
-/** Why this machine cannot give the test a network namespace (false: it can). */
-function netnsUnavailable(): string | false {
-  if (process.platform !== 'linux') return 'Linux only (listen-queue counters and network namespaces)';
-  const r = spawnSync('unshare', [...NETNS, 'true'], { encoding: 'utf8' });
-  if (r.error) return `unshare is not available (${r.error.message})`;
-  if (r.status !== 0) return `cannot create a network namespace here (needs root, util-linux's unshare and iproute2's ip): ${r.stderr.trim()}`;
-  return false;
-}
-
-if (!INSIDE) {
+if (!IN_NETNS) {
   describe('bottleneck zoo C: connection storm, in its own network namespace', () => {
     it('runs the storm scenario inside `unshare -n`', { skip: netnsUnavailable(), timeout: 240_000 }, async () => {
-      // without NODE_TEST_CONTEXT, which makes a nested `node --test` refuse to run files
-      const env: NodeJS.ProcessEnv = { ...process.env, PERF_TEST_NETNS: '1' };
-      delete env.NODE_TEST_CONTEXT;
-      const child = spawn('unshare', [...NETNS, process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec', fileURLToPath(import.meta.url)], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d));
-      child.stderr.on('data', (d: Buffer) => (output += d));
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { code, output } = await runInNetns(fileURLToPath(import.meta.url));
       // the detection times, as the other zoo tests print them
       for (const line of output.split('\n')) if (line.includes('detection:')) console.log(line.trim());
       assert.equal(code, 0, `the test inside the namespace failed:\n${output}`);
-      assert.match(output, /pass 1\n[^]*fail 0\n/, `the storm test did not run inside the namespace:\n${output}`);
+      assert.deepEqual(summary(output), { pass: 1, fail: 0 }, `the storm test did not run inside the namespace:\n${output}`);
     });
   });
 } else {
