@@ -2,7 +2,7 @@
 // system CPU time, system calls (perf's syscall tracepoints, counted for the server process during the
 // load), minor page faults and voluntary context switches. Sequential rounds (each server alone on the
 // server core, variants interleaved), medians per variant.
-//   node bench/overhead/syscalls.mjs     (Linux with `perf`; SYSCALL_ROUNDS (5), SYSCALL_SECONDS (4), SYSCALL_WARMUP (1 s),
+//   node --import tsx bench/overhead/syscalls.mjs     (Linux with `perf`; SYSCALL_ROUNDS (5), SYSCALL_SECONDS (4), SYSCALL_WARMUP (1 s),
 //   SYSCALL_IMPORTS=<preload paths, comma-separated> (default: gc-observer-preload.mjs), each a variant beside bare;
 //   SYSCALL_NODE_ARGS=<node flags for every server, space-separated>, e.g. --min-semi-space-size=16)
 // Used to look for where a connected PerformanceObserver('gc') costs the host (BENCHMARKS.md, "Seventh session").
@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machine, median, table } from '../lib/report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.SYSCALL_ROUNDS ?? 5);
@@ -84,9 +85,9 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const v of variants) rows.get(v).push(await round(v));
   console.error(`  round ${r + 1}/${ROUNDS} done`);
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const keys = Object.keys(rows.get(undefined)[0]);
-console.log(`\n# Per request (medians of ${ROUNDS} sequential rounds of ${SECONDS} s after ${WARMUP} s of warm-up load; ‰ = per 1,000 requests) — Node.js ${process.version}${nodeArgs.length > 0 ? `, servers run with ${nodeArgs.join(' ')}` : ''}\n`);
-console.log(`| variant | ${keys.join(' | ')} |`);
-console.log(`| --- | ${keys.map(() => '---').join(' | ')} |`);
-for (const [v, rs] of rows) console.log(`| ${v ? `--import ${basename(v)}` : 'bare'} | ${keys.map((k) => median(rs.map((x) => x[k] ?? 0)).toFixed(2)).join(' | ')} |`);
+console.log(`\n# Per request (medians of ${ROUNDS} sequential rounds of ${SECONDS} s after ${WARMUP} s of warm-up load; ‰ = per 1,000 requests) — ${machine()}${nodeArgs.length > 0 ? `, servers run with ${nodeArgs.join(' ')}` : ''}\n`);
+table(
+  ['variant', ...keys],
+  [...rows].map(([v, rs]) => [v ? `--import ${basename(v)}` : 'bare', ...keys.map((k) => median(rs.map((x) => x[k] ?? 0)).toFixed(2))]),
+);
