@@ -4,7 +4,7 @@ import { Link } from '../lib/link.js';
 import { memo } from 'react';
 import type { Finding } from '../server/api/types.js';
 import { formatAgo } from '../lib/format.js';
-import { evidenceEntries, evidenceHref, routeHref, sortFindings, type ChartPage, type FindingWithCharts } from '../lib/mappers/findings.js';
+import { evidenceEntries, evidenceHref, groupFindings, routeHref, type ChartPage, type FindingWithCharts } from '../lib/mappers/findings.js';
 import { hrefFor, type ViewState } from '../lib/url-state.js';
 
 export interface FindingsPanelProps {
@@ -18,7 +18,7 @@ export interface FindingsPanelProps {
 }
 
 function FindingsPanelImpl({ findings, view, now, page = { kind: 'overview' }, emptyText }: FindingsPanelProps) {
-  const list = findings ? sortFindings(findings) : null;
+  const list = findings ? groupFindings(findings) : null;
   return (
     <section className="panel findings" aria-labelledby="findings-title" data-testid="findings-panel">
       <h2 id="findings-title">Findings</h2>
@@ -31,8 +31,19 @@ function FindingsPanelImpl({ findings, view, now, page = { kind: 'overview' }, e
         </p>
       ) : (
         <ul>
-          {list.map((f) => (
-            <li key={`${f.kind}|${f.since}|${f.nodes.join(',')}|${f.routes.join(',')}`} className={`finding ${f.severity}`} data-testid="finding">
+          {list.map(({ finding: f, depth, under }) => (
+            <li
+              key={`${f.kind}|${f.since}|${f.nodes.join(',')}|${f.routes.join(',')}`}
+              className={`finding ${f.severity}${depth > 0 ? ' consequence' : ''}`}
+              style={depth > 1 ? { marginLeft: `${depth * 16}px` } : undefined}
+              data-testid="finding"
+              data-consequence={depth > 0 ? 'true' : undefined}
+            >
+              {depth > 0 ? (
+                <div className="muted consequence-of" title={under}>
+                  ↳ consequence of the finding above
+                </div>
+              ) : null}
               <div>
                 <span className={`badge ${f.severity}`}>{f.severity}</span> <strong>{f.summary}</strong>{' '}
                 <span className="muted">since {formatAgo(now - f.since)}</span>

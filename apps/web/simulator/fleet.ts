@@ -47,6 +47,8 @@ interface SimNode {
   latencyFactor: number;
   errorRate: number | undefined;
   elFactor: number;
+  /** share of each second spent in GC pauses (anomaly `gc=`; 0: the usual one 2 ms pause) */
+  gcShare: number;
   downAt: number | undefined;
   /** cumulative (or per-interval, for delta) histograms per route and status */
   hists: Map<string, ExponentialHistogram>;
@@ -110,6 +112,7 @@ export class FleetSimulator {
       latencyFactor: 1,
       errorRate: undefined,
       elFactor: 1,
+      gcShare: 0,
       downAt: undefined,
       hists: new Map(),
       el: new ExponentialHistogram({ maxSize: o.maxBuckets, maxScale: o.maxScale }),
@@ -135,6 +138,7 @@ export class FleetSimulator {
     else if (a.kind === 'eventloop') n.elFactor = a.value;
     else if (a.kind === 'rps') n.rpsFactor = a.value;
     else if (a.kind === 'down') n.downAt = a.value;
+    else if (a.kind === 'gc') n.gcShare = a.value;
   }
 
   /** The node indexes that export in the current second (down nodes stop). */
@@ -197,7 +201,8 @@ export class FleetSimulator {
       }
       // event-loop delay: 20 samples a second around 1 ms (× the anomaly factor)
       for (let s = 0; s < 20; s++) n.el.record(rnd.lognormal(0.001 * n.elFactor, 0.4));
-      n.gc.record(rnd.lognormal(0.002, 0.5));
+      if (n.gcShare > 0) for (let p = 0; p < 10; p++) n.gc.record(n.gcShare / 10);
+      else n.gc.record(rnd.lognormal(0.002, 0.5));
       n.heap += rnd.normal() * 1e5;
       const start = o.temporality === 'delta' ? nowNs - 1e9 : n.startNs;
       const gauge = (name: string, value: number, unit: string): Metric => ({
@@ -207,7 +212,7 @@ export class FleetSimulator {
         type: 'gauge',
         points: [{ attributes: {}, startTimeUnixNano: 0, timeUnixNano: nowNs, flags: 0, value, isInt: false }],
       });
-      const elu = Math.min(0.98, 0.25 * n.rpsFactor * (n.elFactor > 1 ? 3 : 1) + rnd.next() * 0.05);
+      const elu = Math.min(0.98, 0.25 * n.rpsFactor * (n.elFactor > 1 ? 3 : 1) + n.gcShare + rnd.next() * 0.05);
       metrics.push(
         { name: Metrics.eventLoopDelay, description: '', unit: 's', type: 'exponentialHistogram', temporality: o.temporality, points: [{ attributes: {}, startTimeUnixNano: start, timeUnixNano: nowNs, flags: 0, ...n.el.toData() }] },
         { name: Metrics.gcDuration, description: '', unit: 's', type: 'exponentialHistogram', temporality: o.temporality, points: [{ attributes: { 'v8js.gc.type': 'minor' }, startTimeUnixNano: start, timeUnixNano: nowNs, flags: 0, ...n.gc.toData() }] },

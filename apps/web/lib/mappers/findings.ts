@@ -8,6 +8,56 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) => (RANK[a.severity] ?? 3) - (RANK[b.severity] ?? 3) || a.since - b.since);
 }
 
+/** The finder's additive cause links (ids of live findings of the same service; see server/diagnose/causes.ts). */
+export interface LinkedFinding extends Finding {
+  id?: string;
+  causedBy?: string[];
+  explains?: string[];
+}
+
+export interface FindingRow {
+  finding: Finding;
+  /** 0 for a root cause or an unlinked finding; 1 + its cause's depth for a consequence shown under it */
+  depth: number;
+  /** summary of the finding this one is shown under (depth > 0) */
+  under?: string;
+}
+
+/**
+ * Findings grouped by cause: each root cause (a finding none of the listed ones explains) is followed by the
+ * findings it explains, and theirs, each shown once under its first listed cause. Groups are ordered like
+ * `sortFindings` by the most severe finding in them, so a warning that explains a critical symptom comes first.
+ */
+export function groupFindings(findings: readonly Finding[]): FindingRow[] {
+  const sorted = sortFindings(findings) as LinkedFinding[];
+  const position = new Map<Finding, number>(sorted.map((f, i) => [f, i]));
+  const byId = new Map(sorted.filter((f) => f.id !== undefined).map((f) => [f.id!, f]));
+  /** the cause a finding is shown under: the first of its listed causes in severity order */
+  const parent = new Map<Finding, LinkedFinding>();
+  for (const f of sorted) {
+    const causes = (f.causedBy ?? []).map((id) => byId.get(id)).filter((c): c is LinkedFinding => c !== undefined && c !== f);
+    if (causes.length > 0) parent.set(f, causes.sort((a, b) => position.get(a)! - position.get(b)!)[0]);
+  }
+  const placed = new Set<Finding>();
+  const place = (f: LinkedFinding, depth: number, rows: FindingRow[], under?: string) => {
+    placed.add(f);
+    rows.push({ finding: f, depth, under });
+    for (const e of sorted) if (parent.get(e) === f && !placed.has(e)) place(e, depth + 1, rows, f.summary);
+  };
+  const groups: FindingRow[][] = [];
+  for (const f of sorted) {
+    if (parent.has(f) || placed.has(f)) continue;
+    const rows: FindingRow[] = [];
+    place(f, 0, rows);
+    groups.push(rows);
+  }
+  // what a cycle of links left out (the server's links form none; be safe anyway)
+  for (const f of sorted) if (!placed.has(f)) groups.push([{ finding: f, depth: 0 }]);
+  // a group goes where its most severe (then oldest) member would
+  const first = (rows: FindingRow[]) => Math.min(...rows.map((r) => position.get(r.finding)!));
+  return groups.sort((a, b) => first(a) - first(b)).flatMap((rows) => rows);
+}
+
 function show(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));

@@ -1,6 +1,7 @@
 // The diagnosis engine: runs every rule on each service's recent windows, passes what they find through
 // hysteresis, and renders the live findings (text from texts.ts). Pure apart from the time it is given.
 
+import { causePhrase, joinPhrases, linkCauses, type CauseLink } from './causes.js';
 import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
 import { RULES } from './rules/index.js';
 import { evidenceLine, explain } from './texts.js';
@@ -39,6 +40,8 @@ export class Diagnoser {
   readonly #hysteresis: Hysteresis<{ draft: FindingDraft; service: string; order: number }>;
   #findings: ServiceFinding[] = [];
   #verdicts = new Map<string, Verdict['status']>();
+  /** cause links of the last evaluation (`cause\0effect`): a link holds while both findings do */
+  #links = new Set<string>();
 
   constructor(options: DiagnoserOptions = {}) {
     this.#rules = options.rules ?? RULES;
@@ -49,7 +52,8 @@ export class Diagnoser {
   evaluate(input: DiagnosisInput, now = Date.now()): ServiceFinding[] {
     const seen = new Map<string, { draft: FindingDraft; service: string; order: number }>();
     this.#verdicts = new Map();
-    for (const [service, part] of byService(input)) {
+    const parts = byService(input);
+    for (const [service, part] of parts) {
       this.#rules.forEach(({ name, rule }, order) => {
         let verdict: Verdict;
         try {
@@ -63,10 +67,32 @@ export class Diagnoser {
         for (const draft of verdict.findings) seen.set(`${service}|${draft.kind}|${draft.variant}|${draft.subject}`, { draft, service, order });
       });
     }
-    this.#findings = this.#hysteresis
+    const live = this.#hysteresis
       .update(seen, now)
-      .sort((a, b) => SEVERITY_ORDER[a.value.draft.severity] - SEVERITY_ORDER[b.value.draft.severity] || a.value.order - b.value.order || a.since - b.since)
-      .map(({ key, value, since }) => render(key, value.draft, value.service, since, now));
+      .sort((a, b) => SEVERITY_ORDER[a.value.draft.severity] - SEVERITY_ORDER[b.value.draft.severity] || a.value.order - b.value.order || a.since - b.since);
+    const links: CauseLink[] = [];
+    for (const service of new Set(live.map((f) => f.value.service))) {
+      const mine = live.filter((f) => f.value.service === service).map((f) => ({ id: f.key, draft: f.value.draft }));
+      links.push(...linkCauses(mine, parts.get(service)));
+    }
+    // A link seen once holds while both findings do: the numbers that show a cause accounts for a symptom
+    // (GC's share against the loop's busy time, say) swing from second to second around the line, and a
+    // finding should not hop in and out of its cause's group.
+    const drafts = new Map(live.map((f) => [f.key, f.value.draft]));
+    const fresh = new Set(links.map((l) => `${l.cause}\0${l.effect}`));
+    for (const key of this.#links) {
+      const [cause, effect] = key.split('\0');
+      if (!fresh.has(key) && drafts.has(cause) && drafts.has(effect)) {
+        links.push({ cause, effect });
+        fresh.add(key);
+      }
+    }
+    this.#links = fresh;
+    this.#findings = live.map(({ key, value, since }) => {
+      const causes = links.filter((l) => l.effect === key).map((l) => l.cause);
+      const explains = links.filter((l) => l.cause === key).map((l) => l.effect);
+      return render(key, value.draft, value.service, since, now, { causes, explains, causePhrases: causes.map((id) => causePhrase(drafts.get(id)!)) });
+    });
     return this.#findings;
   }
 
@@ -81,13 +107,20 @@ export class Diagnoser {
   }
 }
 
-function render(id: string, draft: FindingDraft, service: string, since: number, now: number): ServiceFinding {
+function render(
+  id: string,
+  draft: FindingDraft,
+  service: string,
+  since: number,
+  now: number,
+  related: { causes: string[]; explains: string[]; causePhrases: string[] },
+): ServiceFinding {
   const { summary, advice } = explain(draft);
   return {
     id,
     kind: draft.kind,
     severity: draft.severity,
-    summary,
+    summary: related.causes.length > 0 ? `${summary} Likely a consequence of ${joinPhrases(related.causePhrases)}.` : summary,
     evidence: draft.evidence.map(evidenceLine),
     nodes: draft.nodes,
     routes: draft.routes,
@@ -96,5 +129,7 @@ function render(id: string, draft: FindingDraft, service: string, since: number,
     metrics: draft.evidence.map((e) => ({ ...e, baseline: Number.isFinite(e.baseline) ? e.baseline : NaN })),
     updatedAt: now,
     service,
+    causedBy: related.causes,
+    explains: related.explains,
   };
 }

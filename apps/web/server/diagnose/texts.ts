@@ -83,7 +83,9 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
   'gc-pressure': {
     share: {
       summary: (f) =>
-        `Garbage collection takes ${fmtPercent(n(f, 'share'))} of wall time on ${nodes(f)} (fleet median ${fmtPercent(n(f, 'fleetShare'))}; heap at ${fmtPercent(n(f, 'heapRatio'))} of its limit).`,
+        `Garbage collection takes ${fmtPercent(n(f, 'share'))} of wall time on ${nodes(f)} (fleet median ${fmtPercent(n(f, 'fleetShare'))}; heap at ${fmtPercent(n(f, 'heapRatio'))} of its limit)${
+          n(f, 'cpu') < n(f, 'share') ? `, while the process had ${fmtPercent(n(f, 'cpu'))} of a core: part of each pause is waiting for the CPU` : ''
+        }.`,
       advice:
         'The process allocates faster than it should: look for per-request buffers, large temporary arrays or JSON round-trips (a heap-allocation profile shows them). If the heap is near its limit, raise --max-old-space-size or find what is retained.',
     },

@@ -144,4 +144,8 @@ export interface DiagnosisFinding extends ApiFinding {
   metrics: EvidenceItem[];
   /** Unix ms of the evaluation that last confirmed it */
   updatedAt: number;
+  /** ids of the live findings that likely cause this one (same service; see causes.ts); empty for a root cause */
+  causedBy: string[];
+  /** ids of the live findings this one likely causes */
+  explains: string[];
 }

@@ -38,7 +38,7 @@ describe('GET /api/v1/findings', () => {
 
   it('filters the live findings by service, kind, node and route', async () => {
     const d = diagnosisFor(server.store)!;
-    const base: Omit<ServiceFinding, 'id' | 'kind' | 'service' | 'nodes' | 'routes'> = { severity: 'warning', summary: 's', evidence: [], advice: '', metrics: [], since: 1, updatedAt: 2 };
+    const base: Omit<ServiceFinding, 'id' | 'kind' | 'service' | 'nodes' | 'routes'> = { severity: 'warning', summary: 's', evidence: [], advice: '', metrics: [], since: 1, updatedAt: 2, causedBy: [], explains: [] };
     const list: ServiceFinding[] = [
       { ...base, id: 'a', kind: 'event-loop-blocked', service: 'shop', nodes: ['n1'], routes: ['GET /report'] },
       { ...base, id: 'b', kind: 'io-wait', service: 'shop', nodes: ['n1', 'n2'], routes: ['GET /users/:id'] },

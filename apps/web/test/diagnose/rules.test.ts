@@ -115,6 +115,22 @@ describe('sicknesses', () => {
     assert.equal(f.severity, 'critical');
   });
 
+  it('gc-pressure: pauses longer than the CPU the process had are mostly waiting for a core, not churn', () => {
+    const input = healthyFleet({ seed: 16 });
+    sickenNode(input, 'node-3', 'gcShare', -6, () => 0.16);
+    sickenNode(input, 'node-3', 'cpu', -6, () => 0.08);
+    assert.equal(gcPressure(input).status, 'none');
+    sickenNode(input, 'node-3', 'cpu', -6, () => 0.5);
+    const [f] = issues(gcPressure, input);
+    assert.deepEqual(f.nodes, ['node-3']);
+    assert.equal(f.severity, 'warning');
+    assert.doesNotMatch(explain(f).summary, /waiting for the CPU/);
+    // still a finding, but the text says what the wall time holds
+    sickenNode(input, 'node-3', 'cpu', -6, () => 0.12);
+    const [g] = issues(gcPressure, input);
+    assert.match(explain(g).summary, /16% of wall time on node node-3 .*while the process had 12% of a core: part of each pause is waiting for the CPU\.$/);
+  });
+
   it('gc-pressure: long pauses count only with the heap near its limit', () => {
     const input = healthyFleet({ seed: 17 });
     sickenNode(input, 'node-4', 'gcPauseMax', -6, () => 0.3);

@@ -19,12 +19,14 @@ let agent: AgentNode | null = null;
 before(async () => {
   dash = await startDashboard({ store: { nodeDownAfterMs: 4000 } });
   // checkout: 12 nodes, node 3 six times slower, node 5 stops exporting after 6 s, node 8's event loop blocked
+  // while it spends 30% of each second collecting garbage (so the finder links the two)
   sims.push(
     runSimulation(
       { nodes: 12, rpsPerNode: 200, routes: 6, service: 'checkout', seed: 1, samplesPerNode: 50, anomalies: [
         { target: 'node', index: 3, kind: 'latency', value: 6 },
         { target: 'node', index: 5, kind: 'down', value: 6 },
         { target: 'node', index: 8, kind: 'eventloop', value: 60 },
+        { target: 'node', index: 8, kind: 'gc', value: 0.3 },
       ] },
       { target: dash.otlpUrl },
     ),
@@ -178,6 +180,36 @@ test('node page: identity and every runtime chart, values as the API gives them'
   near(value, row.rps, 0.25, 'node req/s');
   assert.equal(await page.getByTestId('node-state').textContent(), 'up');
   await screenshot(page, 'node');
+});
+
+test('findings panel: a consequence is shown under its cause', async () => {
+  type Linked = Finding & { id: string; causedBy: string[] };
+  await until(
+    'the blocked loop on checkout-8 linked to its garbage collection',
+    async () => {
+      const list = await api<Linked[]>(dash.url, 'findings?instance=checkout-8');
+      const gc = list.find((f) => f.kind === 'gc-pressure');
+      return list.some((f) => f.kind === 'event-loop-blocked' && gc !== undefined && f.causedBy.includes(gc.id));
+    },
+    60_000,
+  );
+  await page.goto(`${dash.url}/nodes/checkout-8`);
+  const items = page.getByTestId('findings-panel').getByTestId('finding');
+  await until('the GC finding, then the blocked loop under it', async () => {
+    const rows = await items.evaluateAll((els) => els.map((e) => ({ text: e.textContent ?? '', consequence: e.getAttribute('data-consequence') })));
+    const i = rows.findIndex((r) => /Garbage collection takes/.test(r.text));
+    const next = rows[i + 1];
+    return (
+      i >= 0 &&
+      rows[i].consequence === null &&
+      next !== undefined &&
+      next.consequence === 'true' &&
+      /Event loop blocked on node checkout-8/.test(next.text) &&
+      /Likely a consequence of garbage collection on checkout-8 \(\d+(\.\d+)?% of wall time\)/.test(next.text) &&
+      /consequence of the finding above/.test(next.text)
+    );
+  }, 20_000);
+  await screenshot(page, 'finding-consequence');
 });
 
 test('node page: the findings naming the node, each piece of evidence linked to the chart that shows it', async () => {

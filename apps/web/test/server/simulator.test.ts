@@ -119,3 +119,10 @@ test('series, heatmap and services answer from the same data', async () => {
     await srv.dispose();
   }
 });
+
+test('anomaly specs: each kind parses, a malformed one names the accepted forms', () => {
+  assert.deepEqual(parseAnomaly('node:2:gc=0.3'), { target: 'node', index: 2, kind: 'gc', value: 0.3 });
+  assert.deepEqual(parseAnomaly('node:1:eventloop*20'), { target: 'node', index: 1, kind: 'eventloop', value: 20 });
+  assert.throws(() => parseAnomaly('node:2:gc=3'), /node:2:gc=0\.3/);
+  assert.throws(() => parseAnomaly('route:2:gc=0.3'), /not understood/);
+});

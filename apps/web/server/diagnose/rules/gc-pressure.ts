@@ -1,7 +1,7 @@
 // gc-pressure: garbage collection takes a large share of wall time (allocation churn), or pauses are long
 // while the heap sits near its limit (the collector works harder and frees less on every pass).
 
-import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
+import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Series, Verdict } from '../types.js';
 import { hasRecent, lastValues, max, median, recent, sustained } from '../window.js';
 
 /** 10% of wall time in GC pauses: throughput and tail latency visibly suffer past this */
@@ -17,6 +17,20 @@ function heapRatio(n: NodeWindow): number {
   return recent(n.heapUsed) / recent(n.heapLimit);
 }
 
+/**
+ * GC's share of wall time, at most the process's CPU share in the same second. A pause is measured in wall
+ * time, so on a crowded machine it also holds the time the process waited for a core: a process using 8% of
+ * a core cannot spend 16% of its time collecting, and "allocates too fast" would be the wrong diagnosis.
+ */
+function gcCpuShare(n: NodeWindow): Series {
+  const out = new Float64Array(n.gcShare.length);
+  for (let i = 0; i < out.length; i++) {
+    const cpu = n.cpu[i];
+    out[i] = Number.isNaN(cpu) ? n.gcShare[i] : Math.min(n.gcShare[i], cpu);
+  }
+  return out;
+}
+
 export function gcPressure(input: DiagnosisInput): Verdict {
   const judged = input.nodes.filter((n) => hasRecent(n.gcShare) || hasRecent(n.gcPauseMax));
   if (judged.length === 0) return { status: 'insufficient-data', reason: 'no node reported GC activity in the last seconds' };
@@ -25,7 +39,7 @@ export function gcPressure(input: DiagnosisInput): Verdict {
   const churn: NodeWindow[] = [];
   const longPauses: NodeWindow[] = [];
   for (const n of judged) {
-    if (sustained(n.gcShare, (v) => v >= GC_SHARE)) churn.push(n);
+    if (sustained(gcCpuShare(n), (v) => v >= GC_SHARE)) churn.push(n);
     else if (sustained(n.gcPauseMax, (v) => v >= LONG_PAUSE_S, 5, 2) && heapRatio(n) >= HEAP_NEAR_LIMIT) longPauses.push(n);
   }
   for (const [variant, nodes] of [['share', churn], ['long-pauses', longPauses]] as const) {
@@ -40,11 +54,12 @@ export function gcPressure(input: DiagnosisInput): Verdict {
     const worst = nodes[0];
     const ratio = heapRatio(worst);
     const share = recent(worst.gcShare);
+    const cpuShare = recent(gcCpuShare(worst));
     drafts.push({
       kind: 'gc-pressure',
       variant,
       subject: variant,
-      severity: share >= GC_SHARE_CRITICAL || ratio >= 0.9 ? 'critical' : 'warning',
+      severity: cpuShare >= GC_SHARE_CRITICAL || ratio >= 0.9 ? 'critical' : 'warning',
       nodes: nodes.map((n) => n.instance),
       routes: [],
       evidence,
@@ -52,6 +67,7 @@ export function gcPressure(input: DiagnosisInput): Verdict {
         nodeCount: nodes.length,
         node: worst.instance,
         share: Number.isNaN(share) ? 0 : share,
+        cpu: recent(worst.cpu),
         pauseMax: max(lastValues(worst.gcPauseMax, 5)) || 0,
         heapRatio: Number.isNaN(ratio) ? 0 : ratio,
         heapUsed: recent(worst.heapUsed) || 0,

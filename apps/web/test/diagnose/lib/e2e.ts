@@ -85,7 +85,12 @@ export async function fleetUp(server: RunningServer, service: string, count: num
 
 /** Detection times of this run, printed for BENCHMARKS.md ("## Detection times"). */
 export function report(label: string, t: Timing): void {
-  console.log(`detection: ${label}: detected ${t.detectMs === undefined ? 'never' : `${(t.detectMs / 1000).toFixed(1)} s`}, cleared ${t.clearMs === undefined ? 'never' : `${(t.clearMs / 1000).toFixed(1)} s`} after the cause stopped`);
+  const kindOf = new Map(t.seen.map((f) => [f.id, f.kind]));
+  const links = t.seen.flatMap((f) => f.causedBy.map((c) => `${kindOf.get(c) ?? c} → ${f.kind}`));
+  console.log(
+    `detection: ${label}: detected ${t.detectMs === undefined ? 'never' : `${(t.detectMs / 1000).toFixed(1)} s`}, cleared ${t.clearMs === undefined ? 'never' : `${(t.clearMs / 1000).toFixed(1)} s`} after the cause stopped` +
+      (links.length > 0 ? ` (linked at detection: ${links.join(', ')})` : ''),
+  );
 }
 
 /**

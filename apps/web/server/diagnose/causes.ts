@@ -1,0 +1,138 @@
+// Which findings explain which. One cause often shows as several findings at once: a node collecting
+// garbage 40% of the time also has a blocked event loop, a saturated CPU and slow routes, and each rule
+// sees its own symptom. The links below say which finding is the likely cause of another, so the reader
+// starts with the cause. They only join findings of one service that share a node (or a route), and only
+// where the cause's own numbers account for the symptom; everything else stays unlinked.
+//
+// Kinds rank from causes to symptoms, and a link always goes down the ranking, so links never form a
+// cycle: memory growth → GC → a busy or blocked loop (or a skewed share of the load) → dropped
+// connections and slow routes.
+
+import type { DiagnosisInput, FindingDraft, NodeWindow } from './types.js';
+import { fmtPercent, fmtSeconds } from './texts.js';
+import { lastValues, max, recent } from './window.js';
+
+/** GC accounts for a blocked loop or a busy CPU when its share of wall time is at least this part of the busy time */
+const GC_PART_OF_BUSY = 0.25;
+/** …or when its longest pause is at least this part of the longest stall */
+const GC_PART_OF_STALL = 0.5;
+/** a node takes "more than its share" of the load at this multiple of its service's median rate */
+const IMBALANCE_MULTIPLE = 1.5;
+
+export interface Linkable {
+  id: string;
+  draft: FindingDraft;
+}
+
+export interface CauseLink {
+  /** id of the finding that explains the other */
+  cause: string;
+  /** id of the finding it explains */
+  effect: string;
+}
+
+type Explains = (cause: FindingDraft, effect: FindingDraft, node: (instance: string) => NodeWindow | undefined) => boolean;
+
+const shared = (a: FindingDraft, b: FindingDraft): string[] => a.nodes.filter((n) => b.nodes.includes(n));
+
+function gcAccountsFor(n: NodeWindow | undefined, busy: number): boolean {
+  if (!n) return false;
+  const share = recent(n.gcShare);
+  const pause = max(lastValues(n.gcPauseMax, 5));
+  const stall = max(lastValues(n.eventLoopDelayMax, 5));
+  return share >= GC_PART_OF_BUSY * busy || pause >= GC_PART_OF_STALL * stall;
+}
+
+const RULES: { cause: string; effect: string; explains: Explains }[] = [
+  // a growing heap makes every collection work harder: the long pauses (or the churn) follow from it
+  { cause: 'memory-leak', effect: 'gc-pressure', explains: (c, e) => shared(c, e).length > 0 },
+  // the loop is blocked, or the CPU busy, because the collector holds it
+  {
+    cause: 'gc-pressure',
+    effect: 'event-loop-blocked',
+    explains: (c, e, node) => shared(c, e).some((i) => gcAccountsFor(node(i), recent(node(i)?.elu ?? []))),
+  },
+  {
+    cause: 'gc-pressure',
+    effect: 'cpu-saturated',
+    explains: (c, e, node) => shared(c, e).some((i) => gcAccountsFor(node(i), Math.max(recent(node(i)?.cpu ?? []), recent(node(i)?.elu ?? [])) || 1)),
+  },
+  // the node is busy because it gets more than its share of the traffic
+  {
+    cause: 'load-imbalance',
+    effect: 'cpu-saturated',
+    explains: (c, e, node) =>
+      c.variant === 'rps' && shared(c, e).some((i) => recent(node(i)?.rps ?? []) >= IMBALANCE_MULTIPLE * Number(c.facts.fleetRps)),
+  },
+  {
+    cause: 'load-imbalance',
+    effect: 'event-loop-blocked',
+    explains: (c, e, node) =>
+      c.variant === 'rps' && shared(c, e).some((i) => recent(node(i)?.rps ?? []) >= IMBALANCE_MULTIPLE * Number(c.facts.fleetRps)),
+  },
+  // a process cannot accept connections while its loop is busy: the kernel's queue overflows
+  { cause: 'event-loop-blocked', effect: 'os-limits', explains: (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode)) },
+  { cause: 'cpu-saturated', effect: 'os-limits', explains: (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode)) },
+  // requests fail when the process runs out of file descriptors
+  { cause: 'os-limits', effect: 'error-burst', explains: (c, e) => c.variant === 'fds' && shared(c, e).length > 0 },
+  // a route regresses because of what its nodes go through, or because it waits on I/O
+  ...(['event-loop-blocked', 'cpu-saturated', 'io-wait', 'error-burst'] as const).map((cause) => ({
+    cause,
+    effect: 'hot-route',
+    explains: ((c, e) => e.variant === 'regression' && e.routes.some((r) => c.routes.includes(r))) as Explains,
+  })),
+];
+
+/**
+ * The links among the live findings of one service (`input` is that service's window, if it still has
+ * one). A finding may have several causes and explain several others.
+ */
+export function linkCauses(findings: readonly Linkable[], input: DiagnosisInput | undefined): CauseLink[] {
+  const nodes = new Map((input?.nodes ?? []).map((n) => [n.instance, n]));
+  const node = (instance: string) => nodes.get(instance);
+  const links: CauseLink[] = [];
+  for (const rule of RULES) {
+    for (const c of findings) {
+      if (c.draft.kind !== rule.cause) continue;
+      for (const e of findings) {
+        if (e.draft.kind !== rule.effect || e.id === c.id) continue;
+        if (links.some((l) => l.cause === c.id && l.effect === e.id)) continue;
+        if (rule.explains(c.draft, e.draft, node)) links.push({ cause: c.id, effect: e.id });
+      }
+    }
+  }
+  return links;
+}
+
+/** The cause as a phrase for the sentence that ends its effects' summaries ("Likely a consequence of …"). */
+export function causePhrase(d: FindingDraft): string {
+  const node = String(d.facts.node ?? d.nodes[0] ?? '');
+  const route = String(d.facts.route ?? d.routes[0] ?? '');
+  switch (d.kind) {
+    case 'memory-leak':
+      return d.variant === 'rss' ? `resident memory growing on ${node}` : `the heap growing on ${node}`;
+    case 'gc-pressure':
+      return d.variant === 'share'
+        ? `garbage collection on ${node} (${fmtPercent(Number(d.facts.share))} of wall time)`
+        : `long GC pauses on ${node} (up to ${fmtSeconds(Number(d.facts.pauseMax))})`;
+    case 'load-imbalance':
+      return `the load imbalance (${node} serves ${Number(d.facts.ratio).toFixed(1)}× the median rate)`;
+    case 'event-loop-blocked':
+      return d.variant === 'fleet' ? 'the event loops blocked across the fleet' : `the blocked event loop on ${node}`;
+    case 'cpu-saturated':
+      return d.variant === 'fleet' ? 'the fleet running out of CPU' : `CPU saturation on ${node}`;
+    case 'io-wait':
+      return `${route} waiting on I/O`;
+    case 'error-burst':
+      return d.variant === 'node' ? `the error burst on ${node}` : `the error burst on ${route}`;
+    case 'os-limits':
+      return d.variant === 'fds' ? `file descriptors running out on ${node}` : 'connections dropped by the kernel';
+    case 'hot-route':
+      return route;
+  }
+}
+
+/** "A", "A and B", "A, B and C" */
+export function joinPhrases(phrases: readonly string[]): string {
+  return phrases.length <= 1 ? (phrases[0] ?? '') : `${phrases.slice(0, -1).join(', ')} and ${phrases[phrases.length - 1]}`;
+}

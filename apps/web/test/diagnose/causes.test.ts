@@ -1,0 +1,111 @@
+// Cause links between findings: one problem seen by several rules is shown as one cause and its
+// consequences, and only where the cause's own numbers account for the symptom.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { causePhrase, linkCauses } from '../../server/diagnose/causes.js';
+import { Diagnoser } from '../../server/diagnose/diagnoser.js';
+import type { DiagnosisInput, FindingDraft } from '../../server/diagnose/types.js';
+import { healthyFleet, sickenNode } from './generate.js';
+
+/** node-3 spends `gcShare` of its time collecting, with its loop stalled and its CPU busy */
+function churning(gcShare: number, gcPause: number): DiagnosisInput {
+  const input = healthyFleet({ seed: 11, nodes: 6, seconds: 120 });
+  sickenNode(input, 'node-3', 'gcShare', -10, () => gcShare);
+  sickenNode(input, 'node-3', 'gcPauseMax', -10, () => gcPause);
+  sickenNode(input, 'node-3', 'eventLoopDelayP99', -10, () => 0.15);
+  sickenNode(input, 'node-3', 'eventLoopDelayMax', -10, () => 0.3);
+  sickenNode(input, 'node-3', 'elu', -10, () => 0.97);
+  sickenNode(input, 'node-3', 'cpu', -10, () => 0.96);
+  return input;
+}
+
+function draft(kind: FindingDraft['kind'], variant: string, nodes: string[], routes: string[], facts: FindingDraft['facts'] = {}): FindingDraft {
+  return { kind, variant, subject: `${kind}|${variant}`, severity: 'warning', nodes, routes, evidence: [], facts };
+}
+
+describe('cause links', () => {
+  it('a node collecting garbage a third of the time: the blocked loop and the busy CPU are its consequences', () => {
+    const d = new Diagnoser({ raiseAfter: 1 });
+    const found = d.evaluate(churning(0.35, 0.08));
+    const gc = found.find((f) => f.kind === 'gc-pressure');
+    const loop = found.find((f) => f.kind === 'event-loop-blocked');
+    const cpu = found.find((f) => f.kind === 'cpu-saturated');
+    assert.ok(gc && loop && cpu, found.map((f) => f.kind).join(', '));
+    assert.deepEqual(gc.causedBy, [], 'the GC finding is the root');
+    assert.deepEqual(new Set(gc.explains), new Set([loop.id, cpu.id]));
+    assert.deepEqual(loop.causedBy, [gc.id]);
+    assert.deepEqual(cpu.causedBy, [gc.id]);
+    assert.match(loop.summary, /Likely a consequence of garbage collection on node-3 \(35% of wall time\)\.$/);
+    assert.match(cpu.summary, /Likely a consequence of garbage collection on node-3/);
+    assert.doesNotMatch(gc.summary, /consequence/);
+  });
+
+  it('GC present but too small to account for the stall: no link', () => {
+    // 11% of wall time in GC (a finding of its own) with the loop busy 97% and 300 ms stalls from 10 ms pauses:
+    // something else holds the loop
+    const found = new Diagnoser({ raiseAfter: 1 }).evaluate(churning(0.11, 0.01));
+    const gc = found.find((f) => f.kind === 'gc-pressure');
+    const loop = found.find((f) => f.kind === 'event-loop-blocked');
+    assert.ok(gc && loop, found.map((f) => f.kind).join(', '));
+    assert.deepEqual(loop.causedBy, []);
+    assert.deepEqual(gc.explains, []);
+    assert.doesNotMatch(loop.summary, /consequence/);
+  });
+
+  it('a link holds while both findings do, even when the numbers dip under the line', () => {
+    const d = new Diagnoser({ raiseAfter: 1 });
+    const loopOf = (input: DiagnosisInput) => d.evaluate(input).find((f) => f.kind === 'event-loop-blocked');
+    assert.equal(loopOf(churning(0.35, 0.08))?.causedBy.length, 1);
+    // GC at 21% against a loop 97% busy, 10 ms pauses against 300 ms stalls: a first sighting would not link
+    assert.equal(new Diagnoser({ raiseAfter: 1 }).evaluate(churning(0.21, 0.01)).find((f) => f.kind === 'event-loop-blocked')?.causedBy.length, 0);
+    assert.equal(loopOf(churning(0.21, 0.01))?.causedBy.length, 1, 'the link from the evaluation before holds');
+    // once the GC finding is gone the link goes with it
+    const calm = churning(0.21, 0.01);
+    for (const n of calm.nodes) n.gcShare.fill(0.01);
+    for (let i = 0; i < 5; i++) loopOf(calm);
+    const after = d.evaluate(calm);
+    assert.ok(!after.some((f) => f.kind === 'gc-pressure'), after.map((f) => f.kind).join(', '));
+    assert.deepEqual(after.find((f) => f.kind === 'event-loop-blocked')?.causedBy, []);
+  });
+
+  it('GC on one node does not explain a blocked loop on another', () => {
+    const input = churning(0.35, 0.08);
+    sickenNode(input, 'node-3', 'eventLoopDelayP99', -10, () => 0.012);
+    sickenNode(input, 'node-3', 'eventLoopDelayMax', -10, () => 0.02);
+    sickenNode(input, 'node-1', 'eventLoopDelayP99', -10, () => 0.15);
+    sickenNode(input, 'node-1', 'eventLoopDelayMax', -10, () => 0.3);
+    sickenNode(input, 'node-1', 'elu', -10, () => 0.9);
+    const found = new Diagnoser({ raiseAfter: 1 }).evaluate(input);
+    const loop = found.find((f) => f.kind === 'event-loop-blocked');
+    assert.ok(loop, found.map((f) => f.kind).join(', '));
+    assert.deepEqual(loop.nodes, ['node-1']);
+    assert.deepEqual(loop.causedBy, []);
+  });
+
+  it('links by shared node or route, along the ranking only', () => {
+    const f = (id: string, d: FindingDraft) => ({ id, draft: d });
+    const list = [
+      f('leak', draft('memory-leak', 'heap', ['a'], [], { node: 'a' })),
+      f('gc', draft('gc-pressure', 'long-pauses', ['a'], [], { node: 'a', pauseMax: 0.3 })),
+      f('loop', draft('event-loop-blocked', 'nodes', ['a'], ['GET /x'], { node: 'a' })),
+      f('queue', draft('os-limits', 'listen-queue', ['a', 'b'], [], { queueNode: 'a' })),
+      f('queue-b', draft('os-limits', 'listen-queue', ['a', 'b'], [], { queueNode: 'b' })),
+      f('slow-x', draft('hot-route', 'regression', [], ['GET /x'], { route: 'GET /x' })),
+      f('slow-y', draft('hot-route', 'regression', [], ['GET /y'], { route: 'GET /y' })),
+      f('fds', draft('os-limits', 'fds', ['c'], [], { node: 'c' })),
+      f('errors-c', draft('error-burst', 'node', ['c'], ['POST /pay'], { node: 'c' })),
+      f('errors-d', draft('error-burst', 'node', ['d'], [], { node: 'd' })),
+    ];
+    const links = linkCauses(list, undefined).map((l) => `${l.cause}>${l.effect}`);
+    assert.deepEqual(new Set(links), new Set(['leak>gc', 'loop>queue', 'loop>slow-x', 'fds>errors-c']));
+    // without the node windows, GC cannot show it accounts for the stall: gc>loop needs them
+    assert.ok(!links.includes('gc>loop'));
+  });
+
+  it('names each cause in words', () => {
+    assert.equal(causePhrase(draft('gc-pressure', 'share', ['n'], [], { node: 'n', share: 0.4 })), 'garbage collection on n (40% of wall time)');
+    assert.equal(causePhrase(draft('load-imbalance', 'rps', ['n'], [], { node: 'n', ratio: 3.04 })), 'the load imbalance (n serves 3.0× the median rate)');
+    assert.equal(causePhrase(draft('io-wait', 'route', ['n'], ['GET /db'], { route: 'GET /db' })), 'GET /db waiting on I/O');
+  });
+});
