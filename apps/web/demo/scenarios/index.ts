@@ -10,10 +10,11 @@ import healthy from './healthy.js';
 import leakingCache from './leaking-cache.js';
 import skewedLoad from './skewed-load.js';
 import slowDownstream from './slow-downstream.js';
+import syncWait from './sync-wait.js';
 import type { Scenario } from './zoo/scenario.js';
 
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
-  [healthy, blocking, cpuHeavy, gcChurn, slowDownstream, skewedLoad, leakingCache, errorBurst, fdExhaustion, connectionStorm].map((s) => [s.name, s]),
+  [healthy, blocking, cpuHeavy, gcChurn, slowDownstream, skewedLoad, leakingCache, errorBurst, fdExhaustion, connectionStorm, syncWait].map((s) => [s.name, s]),
 );
 
 export { startZoo, type ZooFleet, type ZooOptions } from './zoo/fleet.js';

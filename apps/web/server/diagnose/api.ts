@@ -10,7 +10,7 @@ import type { DiagnosisService } from './service.js';
 import type { ServiceFinding } from './diagnoser.js';
 import type { FindingKind } from './types.js';
 
-const KINDS: readonly FindingKind[] = ['event-loop-blocked', 'cpu-saturated', 'gc-pressure', 'io-wait', 'load-imbalance', 'memory-leak', 'error-burst', 'os-limits', 'hot-route'];
+const KINDS: readonly FindingKind[] = ['event-loop-blocked', 'cpu-saturated', 'off-cpu', 'gc-pressure', 'io-wait', 'load-imbalance', 'memory-leak', 'error-burst', 'os-limits', 'hot-route'];
 
 export function findingsHandler(diagnosis: DiagnosisService, maxWindowSeconds: number) {
   return (ctx: RequestContext): ServiceFinding[] => {

@@ -5,8 +5,8 @@
 // where the cause's own numbers account for the symptom; everything else stays unlinked.
 //
 // Kinds rank from causes to symptoms, and a link always goes down the ranking, so links never form a
-// cycle: memory growth → GC → a busy or blocked loop (or a skewed share of the load) → dropped
-// connections and slow routes.
+// cycle: memory growth → GC → a busy or blocked loop (or a skewed share of the load, or a process that
+// cannot get a core) → dropped connections and slow routes.
 
 import type { DiagnosisInput, FindingDraft, NodeWindow } from './types.js';
 import { fmtPercent, fmtSeconds } from './texts.js';
@@ -70,6 +70,10 @@ const RULES: { cause: string; effect: string; explains: Explains }[] = [
     explains: (c, e, node) =>
       c.variant === 'rps' && shared(c, e).some((i) => recent(node(i)?.rps ?? []) >= IMBALANCE_MULTIPLE * Number(c.facts.fleetRps)),
   },
+  // a process that waits for a core stalls its loop, and looks saturated from inside
+  { cause: 'off-cpu', effect: 'event-loop-blocked', explains: (c, e) => shared(c, e).length > 0 },
+  { cause: 'off-cpu', effect: 'cpu-saturated', explains: (c, e) => shared(c, e).length > 0 },
+  { cause: 'off-cpu', effect: 'os-limits', explains: (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode)) },
   // a process cannot accept connections while its loop is busy: the kernel's queue overflows
   { cause: 'event-loop-blocked', effect: 'os-limits', explains: (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode)) },
   { cause: 'cpu-saturated', effect: 'os-limits', explains: (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode)) },
@@ -119,6 +123,8 @@ export function causePhrase(d: FindingDraft): string {
       return `the load imbalance (${node} serves ${Number(d.facts.ratio).toFixed(1)}× the median rate)`;
     case 'event-loop-blocked':
       return d.variant === 'fleet' ? 'the event loops blocked across the fleet' : `the blocked event loop on ${node}`;
+    case 'off-cpu':
+      return d.variant === 'host' ? `processes on host ${String(d.facts.host)} waiting for CPU` : `${node} waiting off the CPU`;
     case 'cpu-saturated':
       return d.variant === 'fleet' ? 'the fleet running out of CPU' : `CPU saturation on ${node}`;
     case 'io-wait':

@@ -80,6 +80,20 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
       advice: 'The fleet is out of CPU: add processes (one per core, e.g. node:cluster or more replicas) or make the hot route cheaper.',
     },
   },
+  'off-cpu': {
+    host: {
+      summary: (f) =>
+        `${f.facts.nodeCount} processes on host ${s(f, 'host')} wait for CPU: their event loops are busy (up to ${fmtPercent(n(f, 'elu'))} of the time) but on a core for only ${fmtPercent(n(f, 'medianOnCpu'))} of it (${s(f, 'node')}: ${fmtPercent(n(f, 'cpu'))} of a core).`,
+      advice:
+        'The host has more runnable work than cores: too many processes or workers per core, a noisy neighbour, or CPU steal on a virtual machine. Run at most one busy Node.js process per core, move other jobs off the host, or give it more cores; adding processes makes it worse.',
+    },
+    node: {
+      summary: (f) =>
+        `Node ${s(f, 'node')} is busy but off the CPU: its event loop is busy ${fmtPercent(n(f, 'elu'))} of the time while it uses ${fmtPercent(n(f, 'cpu'))} of a core (${fmtPercent(n(f, 'onCpu'))} of its busy time).`,
+      advice:
+        'The process waits while its loop should be running: either for a core (a container CPU limit throttling it: check its CPU quota and the cgroup cpu.stat nr_throttled; or a busy host) or in blocking calls (fs.*Sync, child_process.*Sync, Atomics.wait, a synchronous native addon). A CPU profile shows the blocking calls as long "(program)" or native frames.',
+    },
+  },
   'gc-pressure': {
     share: {
       summary: (f) =>

@@ -92,6 +92,7 @@ export interface EvidenceItem {
 export type FindingKind =
   | 'event-loop-blocked'
   | 'cpu-saturated'
+  | 'off-cpu'
   | 'gc-pressure'
   | 'io-wait'
   | 'load-imbalance'

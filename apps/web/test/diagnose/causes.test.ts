@@ -76,6 +76,7 @@ describe('cause links', () => {
     sickenNode(input, 'node-1', 'eventLoopDelayP99', -10, () => 0.15);
     sickenNode(input, 'node-1', 'eventLoopDelayMax', -10, () => 0.3);
     sickenNode(input, 'node-1', 'elu', -10, () => 0.9);
+    sickenNode(input, 'node-1', 'cpu', -10, () => 0.88);
     const found = new Diagnoser({ raiseAfter: 1 }).evaluate(input);
     const loop = found.find((f) => f.kind === 'event-loop-blocked');
     assert.ok(loop, found.map((f) => f.kind).join(', '));
@@ -96,9 +97,11 @@ describe('cause links', () => {
       f('fds', draft('os-limits', 'fds', ['c'], [], { node: 'c' })),
       f('errors-c', draft('error-burst', 'node', ['c'], ['POST /pay'], { node: 'c' })),
       f('errors-d', draft('error-burst', 'node', ['d'], [], { node: 'd' })),
+      f('starved', draft('off-cpu', 'host', ['e', 'b'], [], { host: 'h' })),
+      f('loop-e', draft('event-loop-blocked', 'nodes', ['e'], [], { node: 'e' })),
     ];
     const links = linkCauses(list, undefined).map((l) => `${l.cause}>${l.effect}`);
-    assert.deepEqual(new Set(links), new Set(['leak>gc', 'loop>queue', 'loop>slow-x', 'fds>errors-c']));
+    assert.deepEqual(new Set(links), new Set(['leak>gc', 'loop>queue', 'loop>slow-x', 'fds>errors-c', 'starved>loop-e', 'starved>queue-b']));
     // without the node windows, GC cannot show it accounts for the stall: gc>loop needs them
     assert.ok(!links.includes('gc>loop'));
   });

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RULES, cpuSaturated, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits } from '../../server/diagnose/rules/index.js';
+import { RULES, cpuSaturated, offCpu, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits } from '../../server/diagnose/rules/index.js';
 import type { DiagnosisInput, FindingDraft, Rule } from '../../server/diagnose/types.js';
 import { explain, evidenceLine } from '../../server/diagnose/texts.js';
 import { healthyFleet, sickenNode, sickenRoute } from './generate.js';
@@ -104,6 +104,42 @@ describe('sicknesses', () => {
     sickenNode(input, 'node-1', 'cpu', -2, () => 1);
     sickenNode(input, 'node-1', 'cpu', -1, () => 0.3);
     assert.equal(cpuSaturated(input).status, 'none');
+  });
+
+  it('off-cpu: two processes of one host busy but off the CPU point at the host', () => {
+    const input = healthyFleet({ seed: 21 });
+    // node-1 and node-4 share host-1 (hosts are k % 3)
+    for (const id of ['node-1', 'node-4']) {
+      sickenNode(input, id, 'elu', -6, () => 0.6);
+      sickenNode(input, id, 'cpu', -6, () => 0.15);
+    }
+    const [f] = issues(offCpu, input);
+    assert.equal(f.variant, 'host');
+    assert.deepEqual(new Set(f.nodes), new Set(['node-1', 'node-4']));
+    assert.equal(f.severity, 'critical');
+    assert.match(explain(f).summary, /^2 processes on host host-1 wait for CPU: their event loops are busy \(up to 60% of the time\) but on a core for only 25% of it/);
+    assert.ok(f.evidence.some((e) => e.metric === 'cpu' && e.instance === 'node-1'));
+  });
+
+  it('off-cpu: one process alone is its quota or its blocking calls; busy on the CPU or idle is not starved', () => {
+    const input = healthyFleet({ seed: 22 });
+    sickenNode(input, 'node-2', 'elu', -6, () => 0.5);
+    sickenNode(input, 'node-2', 'cpu', -6, () => 0.2);
+    const [f] = issues(offCpu, input);
+    assert.equal(f.variant, 'node');
+    assert.deepEqual(f.nodes, ['node-2']);
+    assert.equal(f.severity, 'warning');
+    assert.match(explain(f).summary, /Node node-2 is busy but off the CPU: its event loop is busy 50% of the time while it uses 20% of a core \(40% of its busy time\)/);
+    // busy and on the CPU: a busy process, not a starved one
+    sickenNode(input, 'node-2', 'cpu', -6, () => 0.45);
+    assert.equal(offCpu(input).status, 'none');
+    // off the CPU but hardly busy: nothing waits
+    sickenNode(input, 'node-2', 'elu', -6, () => 0.2);
+    sickenNode(input, 'node-2', 'cpu', -6, () => 0.03);
+    assert.equal(offCpu(input).status, 'none');
+    // one second is not sustained
+    sickenNode(input, 'node-2', 'elu', -1, () => 0.8);
+    assert.equal(offCpu(input).status, 'none');
   });
 
   it('gc-pressure: GC share of wall time', () => {

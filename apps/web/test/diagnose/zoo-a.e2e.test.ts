@@ -11,7 +11,7 @@ import { fleetUp, quiet, sleep, startDashboard, timeCauseTwice } from './lib/e2e
 
 const DETECT_LIMIT_MS = 10_000;
 
-describe('bottleneck zoo A: blocking, error burst, skewed load, slow downstream', { timeout: 300_000 }, () => {
+describe('bottleneck zoo A: blocking, error burst, skewed load, slow downstream, a synchronous wait', { timeout: 360_000 }, () => {
   let server: RunningServer;
   let fleet: ZooFleet;
 
@@ -28,7 +28,7 @@ describe('bottleneck zoo A: blocking, error burst, skewed load, slow downstream'
     await server?.close();
   });
 
-  for (const name of ['blocking', 'error-burst', 'skewed-load', 'slow-downstream']) {
+  for (const name of ['blocking', 'error-burst', 'skewed-load', 'slow-downstream', 'sync-wait']) {
     it(`${name}: the right finding within 10 s, cleared after the cause stops`, async () => {
       const s = SCENARIOS[name];
       const e = s.expect!;

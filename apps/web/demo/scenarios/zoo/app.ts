@@ -1,6 +1,6 @@
 // A zoo node: a small JSON API on node:http, run with the agent (`node --import @perf/agent`). Its routes
 // do light real work until a cause is switched on (see causes.ts):
-//   GET  /api/users/:id   reads a user from the upstream service (slow-downstream), allocates (churn)
+//   GET  /api/users/:id   reads a user from the upstream service (slow-downstream), allocates (churn), waits (wait)
 //   POST /api/orders      CPU work (cpu), a cache (leak), may fail (errors)
 //   GET  /api/report      a key derivation (block)
 //   POST /api/sessions    a login: a password hash (~5 ms of CPU); only the connection storm calls it
@@ -11,7 +11,7 @@
 import http from 'node:http';
 import { execSync } from 'node:child_process';
 import { pbkdf2Sync } from 'node:crypto';
-import { CAUSES, active, blockingWork, churnWork, cpuWork, failing, fdWork, leakWork, type CauseName } from './causes.js';
+import { CAUSES, active, blockingWork, churnWork, cpuWork, failing, fdWork, leakWork, syncWait, type CauseName } from './causes.js';
 
 const upstream = process.env.ZOO_UPSTREAM ?? '';
 const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -54,6 +54,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   const url = req.url ?? '/';
   if (req.method === 'GET' && url.startsWith('/api/users/')) {
     churnWork();
+    syncWait();
     const user = await fetchUser(url.slice('/api/users/'.length));
     return send(res, 200, { user: JSON.parse(user) });
   }

@@ -4,7 +4,7 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { openSync, closeSync } from 'node:fs';
 
-export const CAUSES = ['block', 'cpu', 'churn', 'leak', 'errors', 'fds'] as const;
+export const CAUSES = ['block', 'cpu', 'churn', 'leak', 'errors', 'fds', 'wait'] as const;
 export type CauseName = (typeof CAUSES)[number];
 
 /** What is switched on in this process. */
@@ -13,6 +13,16 @@ export const active = new Set<CauseName>();
 /** block: a synchronous key derivation (~100–200 ms here) on the request path: the event loop stops. */
 export function blockingWork(): void {
   pbkdf2Sync('correct horse battery staple', 'salt', active.has('block') ? 150_000 : 50, 64, 'sha512');
+}
+
+/**
+ * wait: a 30 ms synchronous wait on the request path that uses no CPU (Atomics.wait, standing for
+ * child_process.execSync, a synchronous native driver or fs.*Sync on a slow disk): the event loop is busy
+ * most of the time while the process sits off the CPU.
+ */
+const waitCell = new Int32Array(new SharedArrayBuffer(4));
+export function syncWait(): void {
+  if (active.has('wait')) Atomics.wait(waitCell, 0, 0, 30);
 }
 
 /**

@@ -2,6 +2,7 @@
 
 import type { Rule } from '../types.js';
 import { cpuSaturated } from './cpu-saturated.js';
+import { offCpu } from './off-cpu.js';
 import { errorBurst } from './error-burst.js';
 import { eventLoopBlocked } from './event-loop-blocked.js';
 import { gcPressure } from './gc-pressure.js';
@@ -14,6 +15,7 @@ import { osLimits } from './os-limits.js';
 export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'os-limits', rule: osLimits },
   { name: 'error-burst', rule: errorBurst },
+  { name: 'off-cpu', rule: offCpu },
   { name: 'event-loop-blocked', rule: eventLoopBlocked },
   { name: 'cpu-saturated', rule: cpuSaturated },
   { name: 'gc-pressure', rule: gcPressure },
@@ -23,4 +25,4 @@ export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'hot-route', rule: hotRoute },
 ];
 
-export { cpuSaturated, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits };
+export { cpuSaturated, offCpu, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits };

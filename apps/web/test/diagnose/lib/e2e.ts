@@ -89,7 +89,8 @@ export function report(label: string, t: Timing): void {
   const links = t.seen.flatMap((f) => f.causedBy.map((c) => `${kindOf.get(c) ?? c} → ${f.kind}`));
   console.log(
     `detection: ${label}: detected ${t.detectMs === undefined ? 'never' : `${(t.detectMs / 1000).toFixed(1)} s`}, cleared ${t.clearMs === undefined ? 'never' : `${(t.clearMs / 1000).toFixed(1)} s`} after the cause stopped` +
-      (links.length > 0 ? ` (linked at detection: ${links.join(', ')})` : ''),
+      (links.length > 0 ? ` (linked at detection: ${links.join(', ')})` : '') +
+      (t.finding ? `: "${t.finding.summary}"` : ''),
   );
 }
 

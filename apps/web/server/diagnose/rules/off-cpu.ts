@@ -1,0 +1,66 @@
+// off-cpu: a node's event loop is busy much longer than the CPU time it gets. Busy time is wall time spent
+// outside the event loop's wait for I/O; when the process is off the CPU for most of it, it is waiting:
+// for a core (more runnable processes than cores on the host, a noisy neighbour, CPU steal, or a container's
+// CPU quota throttling it), or inside a blocking call (fs.*Sync, child_process.*Sync, Atomics.wait, a
+// synchronous native addon). Several nodes of one host at once point at the host; one node alone at its
+// quota or its blocking calls. Adding processes does not help here, which is why it is told apart from
+// cpu-saturated.
+
+import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
+import { hasRecent, median, recent, sustained } from '../window.js';
+
+/** the loop must be busy enough for the wait to matter: a third of the time */
+const MIN_ELU = 0.3;
+/** "much longer than its CPU time": the process is on a core for at most half of its busy time */
+const CPU_PART_OF_BUSY = 0.5;
+/** a quarter or less, with the loop busy most of the time, is severe: requests queue behind a process that cannot run */
+const CPU_PART_CRITICAL = 0.25;
+const ELU_CRITICAL = 0.6;
+
+function offCpuSecond(n: NodeWindow): (elu: number, i: number) => boolean {
+  return (elu, i) => elu >= MIN_ELU && !Number.isNaN(n.cpu[i]) && n.cpu[i] <= CPU_PART_OF_BUSY * elu;
+}
+
+export function offCpu(input: DiagnosisInput): Verdict {
+  const judged = input.nodes.filter((n) => hasRecent(n.cpu) && hasRecent(n.elu));
+  if (judged.length === 0) return { status: 'insufficient-data', reason: 'no node reported both CPU and event-loop utilisation in the last seconds' };
+  const off = judged.filter((n) => sustained(n.elu, offCpuSecond(n)));
+  if (off.length === 0) return { status: 'none' };
+  const byHost = new Map<string, NodeWindow[]>();
+  for (const n of off) byHost.set(n.host, [...(byHost.get(n.host) ?? []), n]);
+  const drafts: FindingDraft[] = [];
+  for (const [host, nodes] of byHost) {
+    const onHost = judged.filter((n) => n.host === host).length;
+    // two or more of a host's processes at once: the host is short of cores, not one process's code
+    const variant = nodes.length >= 2 ? 'host' : 'node';
+    nodes.sort((a, b) => recent(a.cpu) / recent(a.elu) - recent(b.cpu) / recent(b.elu));
+    const evidence: EvidenceItem[] = [];
+    for (const n of nodes.slice(0, 5)) {
+      evidence.push({ metric: 'elu', value: recent(n.elu), baseline: MIN_ELU, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+      evidence.push({ metric: 'cpu', value: recent(n.cpu), baseline: CPU_PART_OF_BUSY * recent(n.elu), baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+    }
+    const worst = nodes[0];
+    const elu = recent(worst.elu);
+    const cpu = recent(worst.cpu);
+    drafts.push({
+      kind: 'off-cpu',
+      variant,
+      subject: variant === 'host' ? `host:${host}` : worst.instance,
+      severity: elu >= ELU_CRITICAL && cpu <= CPU_PART_CRITICAL * elu ? 'critical' : 'warning',
+      nodes: nodes.map((n) => n.instance),
+      routes: [],
+      evidence,
+      facts: {
+        host,
+        node: worst.instance,
+        nodeCount: nodes.length,
+        hostNodes: onHost,
+        elu,
+        cpu,
+        onCpu: cpu / elu,
+        medianOnCpu: median(nodes.map((n) => recent(n.cpu) / recent(n.elu))),
+      },
+    });
+  }
+  return { status: 'issue', findings: drafts };
+}
