@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { CpuCollector } from './collectors/cpu.js';
 import { EventLoopDelayCollector } from './collectors/eventLoopDelay.js';
 import { EventLoopUtilizationCollector } from './collectors/eventLoopUtilization.js';
+import { CgroupCpuCollector } from './collectors/cgroupCpu.js';
 import { FdCollector } from './collectors/fds.js';
 import { GcCollector } from './collectors/gc.js';
 import { HandlesCollector } from './collectors/handles.js';
@@ -75,6 +76,7 @@ export class Agent {
       new FdCollector(),
       netstat,
       this.listenQueues,
+      new CgroupCpuCollector(),
     ];
     this.resource = resourceAttributes(config);
     this.heartbeat = new Heartbeat(config.eventLoopResolutionMillis, (t, lateMs, expectedMs, activeMs) => this.beat(t, lateMs, expectedMs, activeMs));

@@ -23,6 +23,15 @@ export const Metrics = {
   listenDrops: 'system.network.listen.drops',
   /** perf extension (Linux): connections waiting in a listening port's accept queue, per `server.port` */
   listenQueue: 'system.network.listen.queue',
+  /**
+   * Linux cgroup CPU bandwidth control (a container's or service's CPU quota), named like the OpenTelemetry
+   * Collector's docker_stats receiver: scheduling periods, periods in which the cgroup was throttled, the
+   * time its threads were held back (s), and the quota in cores (only when one is set).
+   */
+  cpuPeriods: 'container.cpu.throttling_data.periods',
+  cpuThrottledPeriods: 'container.cpu.throttling_data.throttled_periods',
+  cpuThrottledTime: 'container.cpu.throttling_data.throttled_time',
+  cpuLimit: 'container.cpu.limit',
   /** perf extension: routes folded into `other` because the per-process route cap was reached */
   routesFolded: 'perf.agent.routes.folded',
 } as const;

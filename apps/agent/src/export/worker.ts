@@ -16,6 +16,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Metric } from '@perf/metrics';
+import { CgroupCpuCollector } from '../collectors/cgroupCpu.js';
 import { FdCollector } from '../collectors/fds.js';
 import { ListenQueueCollector } from '../collectors/listenQueue.js';
 import { NetstatCollector } from '../collectors/netstat.js';
@@ -47,7 +48,7 @@ const histograms = new HistogramUnpacker();
 const netstat = new NetstatCollector(true);
 // after netstat in the list: it reads the accept queues when the overflows netstat just read have risen
 const listenQueues = new ListenQueueCollector(true, () => netstat.pressure(), config.listenQueueIntervalMillis);
-const processProbes = [new FdCollector(true), netstat, listenQueues, new RssCollector()];
+const processProbes = [new FdCollector(true), netstat, listenQueues, new RssCollector(), new CgroupCpuCollector(true)];
 
 const delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;
 const sdkResource = resourceFromAttributes(resource);
