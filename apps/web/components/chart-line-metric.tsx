@@ -28,6 +28,7 @@ export const METRIC_KIND: Record<SeriesMetric, UnitKind> = {
   handles: 'count',
   fds: 'count',
   listenQueue: 'count',
+  cpuThrottled: 'ratio',
 };
 
 export interface ChartLineMetricProps {

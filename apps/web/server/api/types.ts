@@ -113,7 +113,8 @@ export type SeriesMetric =
   | 'gcShare'
   | 'handles'
   | 'fds'
-  | 'listenQueue';
+  | 'listenQueue'
+  | 'cpuThrottled';
 
 /** `by=` of `/api/v1/series`; absent means one fleet-wide series. */
 export type SeriesBy = 'fleet' | 'node' | 'route' | 'service';

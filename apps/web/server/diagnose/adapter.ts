@@ -19,7 +19,7 @@ export interface AdapterOptions {
  * Node fields the rules can use when the store records them (looked up by name, so the adapter keeps
  * working as the store gains fields): GC pause max, fd limit, listen-queue counters per second.
  */
-type OptionalField = 'gcPauseMax' | 'fdLimit' | 'listenOverflows' | 'listenDrops' | 'listenQueue';
+type OptionalField = 'gcPauseMax' | 'fdLimit' | 'listenOverflows' | 'listenDrops' | 'listenQueue' | 'cpuPeriods' | 'cpuThrottledPeriods' | 'cpuLimit';
 
 function optionalField(name: OptionalField): number {
   const v = (NodeField as Record<string, number>)[name];
@@ -53,6 +53,9 @@ export class DiagnosisAdapter {
     listenOverflows: optionalField('listenOverflows'),
     listenDrops: optionalField('listenDrops'),
     listenQueue: optionalField('listenQueue'),
+    cpuPeriods: optionalField('cpuPeriods'),
+    cpuThrottledPeriods: optionalField('cpuThrottledPeriods'),
+    cpuLimit: optionalField('cpuLimit'),
   };
 
   constructor(
@@ -109,6 +112,8 @@ export class DiagnosisAdapter {
       listenOverflows: f(),
       listenDrops: f(),
       listenQueue: f(),
+      cpuThrottled: f(),
+      cpuLimit: f(),
     };
     const opt = this.#fields;
     // rows straight from the ring's chunks (one Map lookup per chunk, no subarray per second: this runs
@@ -167,6 +172,12 @@ export class DiagnosisAdapter {
       if (opt.listenOverflows >= 0) w.listenOverflows[i] = row[at + opt.listenOverflows];
       if (opt.listenDrops >= 0) w.listenDrops[i] = row[at + opt.listenDrops];
       if (opt.listenQueue >= 0) w.listenQueue[i] = row[at + opt.listenQueue];
+      if (opt.cpuPeriods >= 0 && opt.cpuThrottledPeriods >= 0) {
+        const periods = row[at + opt.cpuPeriods];
+        if (periods > 0) w.cpuThrottled![i] = row[at + opt.cpuThrottledPeriods] / periods;
+        else if (periods === 0) w.cpuThrottled![i] = 0;
+      }
+      if (opt.cpuLimit >= 0) w.cpuLimit![i] = row[at + opt.cpuLimit];
     }
     return w;
   }

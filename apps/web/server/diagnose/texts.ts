@@ -81,6 +81,14 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
     },
   },
   'off-cpu': {
+    throttled: {
+      summary: (f) =>
+        `CPU quota throttling on ${nodes(f)}: its cgroup was throttled in ${fmtPercent(n(f, 'ratio'))} of scheduling periods${
+          Number.isFinite(n(f, 'limit')) ? ` with a limit of ${sig(n(f, 'limit'))} CPU` : ''
+        } (using ${fmtPercent(n(f, 'cpu'))} of a core${Number.isFinite(n(f, 'elu')) ? `, event loop ${fmtPercent(n(f, 'elu'))} busy` : ''}).`,
+      advice:
+        'The process needs more CPU than its container may use: every period it hits the quota, it is held back until the next one, and requests wait with it. Raise the CPU limit (Kubernetes resources.limits.cpu, docker --cpus, systemd CPUQuota) or run more replicas. GC and libuv threads count against the quota too, so a busy single Node.js process can be throttled below one full CPU.',
+    },
     host: {
       summary: (f) =>
         `${f.facts.nodeCount} processes on host ${s(f, 'host')} wait for CPU: their event loops are busy (up to ${fmtPercent(n(f, 'elu'))} of the time) but on a core for only ${fmtPercent(n(f, 'medianOnCpu'))} of it (${s(f, 'node')}: ${fmtPercent(n(f, 'cpu'))} of a core).`,
@@ -189,6 +197,7 @@ const METRIC_LABEL: Record<string, string> = {
   'eventLoopDelay.max': 'event-loop delay max',
   elu: 'event-loop utilisation',
   cpu: 'CPU',
+  cpuThrottled: 'CPU periods throttled',
   gcShare: 'GC share of wall time',
   heapUsed: 'heap used',
   rss: 'RSS',

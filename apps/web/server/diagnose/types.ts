@@ -61,6 +61,12 @@ export interface NodeWindow {
   listenDrops: Series;
   /** connections waiting in the node's accept queues (Linux; the agent reads it when overflows rise, else every 30 s) */
   listenQueue: Series;
+  /**
+   * CPU quota throttling (Linux cgroups; optional, NaN where not reported): the share of the second's
+   * scheduling periods in which the node's cgroup was throttled, and its quota in cores
+   */
+  cpuThrottled?: Series;
+  cpuLimit?: Series;
   /** this node's routes (optional: fleet-scale inputs may leave it out) */
   routes?: RouteWindow[];
 }

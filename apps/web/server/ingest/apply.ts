@@ -32,6 +32,7 @@ const GAUGE_FIELDS = new Map<string, number>([
   [Metrics.fdLimit, NodeField.fdLimit],
   [Metrics.eventLoopDelayMax, NodeField.elMax],
   [Metrics.listenQueue, NodeField.listenQueue],
+  [Metrics.cpuLimit, NodeField.cpuLimit],
 ]);
 /** gauges reported per heap space (or per listening port): the node value is their sum */
 const SUMMED_GAUGES = new Set<string>([Metrics.heapUsed, Metrics.heapLimit, Metrics.listenQueue]);
@@ -39,6 +40,9 @@ const SUMMED_GAUGES = new Set<string>([Metrics.heapUsed, Metrics.heapLimit, Metr
 const COUNTER_FIELDS = new Map<string, number>([
   [Metrics.listenOverflows, NodeField.listenOverflows],
   [Metrics.listenDrops, NodeField.listenDrops],
+  [Metrics.cpuPeriods, NodeField.cpuPeriods],
+  [Metrics.cpuThrottledPeriods, NodeField.cpuThrottledPeriods],
+  [Metrics.cpuThrottledTime, NodeField.cpuThrottledTime],
 ]);
 
 function unitFactor(unit: string, name: string): number {

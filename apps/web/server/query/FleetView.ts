@@ -74,6 +74,7 @@ export const SERIES_METRICS: readonly SeriesMetric[] = [
   'handles',
   'fds',
   'listenQueue',
+  'cpuThrottled',
 ];
 
 const QUANTILE: Record<string, number> = { 'latency.p50': 0.5, 'latency.p90': 0.9, 'latency.p99': 0.99, 'latency.p999': 0.999 };
@@ -408,7 +409,7 @@ export class FleetView {
     for (let t = firstStep; t <= range.to; t += range.step) steps.push(t);
     const lines: SeriesLine[] = [];
     const metric = query.metric;
-    const nodeMetric = GAUGE_FIELD[metric] !== undefined || metric === 'gcShare' || by === 'node';
+    const nodeMetric = GAUGE_FIELD[metric] !== undefined || metric === 'gcShare' || metric === 'cpuThrottled' || by === 'node';
     if (nodeMetric) {
       const groups = new Map<string, { key: Record<string, string>; nodes: NodeState[] }>();
       for (const n of this.nodeStates(query.service)) {
@@ -508,6 +509,12 @@ export class FleetView {
         case 'gcShare':
           v = this.nodeSum(node, NodeField.gcTime, sub) / seconds;
           break;
+        case 'cpuThrottled': {
+          // share of the cgroup's scheduling periods that were throttled (no line without a CPU quota)
+          const periods = this.nodeSum(node, NodeField.cpuPeriods, sub);
+          v = periods > 0 ? this.nodeSum(node, NodeField.cpuThrottledPeriods, sub) / periods : null;
+          break;
+        }
         case 'latency.p50':
         case 'latency.p90':
         case 'latency.p99':

@@ -35,13 +35,28 @@ export const NodeField = {
   listenDrops: 19,
   /** connections waiting in the node's listening ports' accept queues (summed over its ports) */
   listenQueue: 20,
+  /** cgroup CPU bandwidth: periods elapsed, periods throttled, seconds held back (de-cumulated), the quota in cores */
+  cpuPeriods: 21,
+  cpuThrottledPeriods: 22,
+  cpuThrottledTime: 23,
+  cpuLimit: 24,
 } as const;
 /** Rows persisted with fewer fields (an older store) read back with the newer fields empty. */
-export const NODE_FIELDS = 21;
+export const NODE_FIELDS = 25;
 export type NodeFieldName = keyof typeof NodeField;
 
 /** How each field rolls up into a coarser tier. */
-const SUMMED = new Set<number>([NodeField.requests, NodeField.errors, NodeField.gcTime, NodeField.latencySum, NodeField.listenOverflows, NodeField.listenDrops]);
+const SUMMED = new Set<number>([
+  NodeField.requests,
+  NodeField.errors,
+  NodeField.gcTime,
+  NodeField.latencySum,
+  NodeField.listenOverflows,
+  NodeField.listenDrops,
+  NodeField.cpuPeriods,
+  NodeField.cpuThrottledPeriods,
+  NodeField.cpuThrottledTime,
+]);
 const MAXED = new Set<number>([NodeField.elMax, NodeField.gcPauseMax, NodeField.listenQueue]);
 /** percentile fields: recomputed from the merged histogram of the coarser slot */
 const FROM_HIST = new Set<number>([NodeField.p50, NodeField.p99, NodeField.elP99, NodeField.elP50]);

@@ -100,7 +100,8 @@ type RouteKey = Exclude<keyof RouteWindow, 'route' | 'method' | 'service' | 'lat
 /** Overwrites a node's series from second `from` (negative: counted from the end) with `f(i, old)`. */
 export function sickenNode(input: DiagnosisInput, instance: string, key: NodeKey, from: number, f: (i: number, old: number) => number): void {
   const n = input.nodes.find((x) => x.instance === instance)!;
-  const s = n[key];
+  // optional series (cgroup throttling) start empty
+  const s = (n[key] ??= new Float64Array(n.rps.length).fill(NaN));
   const start = from < 0 ? s.length + from : from;
   for (let i = start; i < s.length; i++) s[i] = f(i, s[i]);
 }

@@ -142,6 +142,26 @@ describe('sicknesses', () => {
     assert.equal(offCpu(input).status, 'none');
   });
 
+  it('off-cpu: a cgroup quota throttling a node says so, whatever its loop shows', () => {
+    const input = healthyFleet({ seed: 23 });
+    sickenNode(input, 'node-5', 'cpuThrottled', -6, () => 0.6);
+    sickenNode(input, 'node-5', 'cpuLimit', -6, () => 0.5);
+    sickenNode(input, 'node-5', 'cpu', -6, () => 0.48);
+    sickenNode(input, 'node-5', 'elu', -6, () => 0.7);
+    const found = issues(offCpu, input);
+    assert.equal(found.length, 1, 'one finding: the throttled node is not reported again as merely off the CPU');
+    const [f] = found;
+    assert.equal(f.variant, 'throttled');
+    assert.deepEqual(f.nodes, ['node-5']);
+    assert.equal(f.severity, 'critical');
+    assert.equal(explain(f).summary, 'CPU quota throttling on node node-5: its cgroup was throttled in 60% of scheduling periods with a limit of 0.5 CPU (using 48% of a core, event loop 70% busy).');
+    assert.ok(f.evidence.map(evidenceLine).includes('node-5 CPU periods throttled: 60% (threshold 25%)'), f.evidence.map(evidenceLine).join('\n'));
+    assert.ok(f.evidence.map(evidenceLine).includes('node-5 CPU: 48% (limit 50%)'));
+    // throttled now and then (10% of periods): not a finding; no quota reported: nothing either
+    sickenNode(input, 'node-5', 'cpuThrottled', -6, () => 0.1);
+    assert.equal(offCpu(input).status, 'none');
+  });
+
   it('gc-pressure: GC share of wall time', () => {
     const input = healthyFleet({ seed: 16 });
     sickenNode(input, 'node-3', 'gcShare', -6, () => 0.22);

@@ -31,6 +31,8 @@ export interface ZooOptions {
   backlog?: number;
   /** start without load (the caller starts `fleet.load`) */
   noLoad?: boolean;
+  /** wraps the start of node k, e.g. to start it inside a CPU-limited cgroup (`start` forks it synchronously) */
+  spawnNode?: (k: number, start: () => ChildProcess) => ChildProcess;
 }
 
 export interface ZooFleet {
@@ -57,10 +59,11 @@ function startNode(k: number, o: Required<Pick<ZooOptions, 'otlpEndpoint' | 'ser
   };
   const execArgv = ['--import', '@perf/agent', '--import', 'tsx', ...o.nodeArgs];
   const app = join(here, 'app.ts');
-  const child =
+  const start = () =>
     o.fdLimit !== undefined
       ? fork(app, [], { cwd: webRoot, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execPath: '/bin/sh', ...shellWrap(o.fdLimit, execArgv, app) })
       : fork(app, [], { cwd: webRoot, env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = o.spawnNode ? o.spawnNode(k, start) : start();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`zoo node ${k} did not start within 30 s`)), 30_000);
     child.once('message', (m: { port?: number }) => {

@@ -3,8 +3,9 @@
 // for a core (more runnable processes than cores on the host, a noisy neighbour, CPU steal, or a container's
 // CPU quota throttling it), or inside a blocking call (fs.*Sync, child_process.*Sync, Atomics.wait, a
 // synchronous native addon). Several nodes of one host at once point at the host; one node alone at its
-// quota or its blocking calls. Adding processes does not help here, which is why it is told apart from
-// cpu-saturated.
+// quota or its blocking calls. Where the agent reads the cgroup's CPU bandwidth counters, a quota that
+// throttles the node says so directly (variant "throttled", whatever the loop's numbers). Adding processes
+// does not help here, which is why it is told apart from cpu-saturated.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
 import { hasRecent, median, recent, sustained } from '../window.js';
@@ -16,19 +17,45 @@ const CPU_PART_OF_BUSY = 0.5;
 /** a quarter or less, with the loop busy most of the time, is severe: requests queue behind a process that cannot run */
 const CPU_PART_CRITICAL = 0.25;
 const ELU_CRITICAL = 0.6;
+/** a quarter of the cgroup's scheduling periods throttled: the quota holds the process back every few 100 ms */
+const THROTTLED = 0.25;
+/** half of them: requests wait out most periods' ends */
+const THROTTLED_CRITICAL = 0.5;
 
 function offCpuSecond(n: NodeWindow): (elu: number, i: number) => boolean {
   return (elu, i) => elu >= MIN_ELU && !Number.isNaN(n.cpu[i]) && n.cpu[i] <= CPU_PART_OF_BUSY * elu;
 }
 
 export function offCpu(input: DiagnosisInput): Verdict {
+  const quota = input.nodes.filter((n) => n.cpuThrottled !== undefined && hasRecent(n.cpuThrottled));
   const judged = input.nodes.filter((n) => hasRecent(n.cpu) && hasRecent(n.elu));
-  if (judged.length === 0) return { status: 'insufficient-data', reason: 'no node reported both CPU and event-loop utilisation in the last seconds' };
-  const off = judged.filter((n) => sustained(n.elu, offCpuSecond(n)));
-  if (off.length === 0) return { status: 'none' };
+  if (judged.length === 0 && quota.length === 0) return { status: 'insufficient-data', reason: 'no node reported both CPU and event-loop utilisation in the last seconds' };
+  const drafts: FindingDraft[] = [];
+  const throttled = quota.filter((n) => sustained(n.cpuThrottled!, (v) => v >= THROTTLED)).sort((a, b) => recent(b.cpuThrottled!) - recent(a.cpuThrottled!));
+  if (throttled.length > 0) {
+    const evidence: EvidenceItem[] = [];
+    for (const n of throttled.slice(0, 5)) {
+      evidence.push({ metric: 'cpuThrottled', value: recent(n.cpuThrottled!), baseline: THROTTLED, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+      const limit = recent(n.cpuLimit ?? []);
+      if (!Number.isNaN(limit)) evidence.push({ metric: 'cpu', value: recent(n.cpu), baseline: limit, baselineKind: 'limit', unit: 'ratio', instance: n.instance });
+    }
+    const worst = throttled[0];
+    const ratio = recent(worst.cpuThrottled!);
+    drafts.push({
+      kind: 'off-cpu',
+      variant: 'throttled',
+      subject: 'throttled',
+      severity: ratio >= THROTTLED_CRITICAL ? 'critical' : 'warning',
+      nodes: throttled.map((n) => n.instance),
+      routes: [],
+      evidence,
+      facts: { node: worst.instance, nodeCount: throttled.length, ratio, limit: recent(worst.cpuLimit ?? []), cpu: recent(worst.cpu), elu: recent(worst.elu) },
+    });
+  }
+  const off = judged.filter((n) => !throttled.includes(n) && sustained(n.elu, offCpuSecond(n)));
+  if (off.length === 0) return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
   const byHost = new Map<string, NodeWindow[]>();
   for (const n of off) byHost.set(n.host, [...(byHost.get(n.host) ?? []), n]);
-  const drafts: FindingDraft[] = [];
   for (const [host, nodes] of byHost) {
     const onHost = judged.filter((n) => n.host === host).length;
     // two or more of a host's processes at once: the host is short of cores, not one process's code
