@@ -99,7 +99,7 @@ const CHART_ON: Record<ChartPage['kind'], Record<string, string>> = {
     'eventLoopDelay.max': 'chart-event-loop',
     elu: 'chart-elu',
     cpu: 'chart-cpu',
-    cpuThrottled: 'chart-cpu',
+    cpuThrottled: 'chart-cpu-throttled',
     heapUsed: 'chart-heap',
     heapLimit: 'chart-heap',
     gcShare: 'chart-gc',

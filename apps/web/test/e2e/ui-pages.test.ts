@@ -172,8 +172,10 @@ test('node page: identity and every runtime chart, values as the API gives them'
   for (const id of ['chart-rps', 'chart-latency', 'chart-event-loop', 'chart-elu', 'chart-cpu', 'chart-heap', 'chart-gc', 'chart-rss', 'chart-handles', 'chart-route-latency']) {
     await until(`${id} has points`, async () => Number(await page.getByTestId(id).getAttribute('data-points')) > 0);
   }
-  // the accept-queue chart is there; simulated nodes send no accept-queue gauge, so it has no points
+  // the accept-queue and CPU-quota charts are there; simulated nodes send no accept-queue gauge and no cgroup
+  // counters, so they have no points
   await page.getByTestId('chart-listen-queue').waitFor();
+  await page.getByTestId('chart-cpu-throttled').waitFor();
   const [row] = await api<NodeRow[]>(dash.url, 'nodes?instance=checkout-3&window=10s');
   const shown = (await page.getByTestId('node-rps').textContent()) ?? '';
   const value = Number(shown.replace(/[^\d.]/g, ''));
