@@ -7,6 +7,7 @@ import { EventLoopDelayCollector } from './collectors/eventLoopDelay.js';
 import { EventLoopUtilizationCollector } from './collectors/eventLoopUtilization.js';
 import { CgroupCpuCollector } from './collectors/cgroupCpu.js';
 import { FdCollector } from './collectors/fds.js';
+import { RunDelayCollector } from './collectors/runDelay.js';
 import { GcCollector } from './collectors/gc.js';
 import { HandlesCollector } from './collectors/handles.js';
 import { HttpCollector } from './collectors/http.js';
@@ -77,6 +78,7 @@ export class Agent {
       netstat,
       this.listenQueues,
       new CgroupCpuCollector(),
+      new RunDelayCollector(),
     ];
     this.resource = resourceAttributes(config);
     this.heartbeat = new Heartbeat(config.eventLoopResolutionMillis, (t, lateMs, expectedMs, activeMs) => this.beat(t, lateMs, expectedMs, activeMs));

@@ -29,6 +29,7 @@ export const METRIC_KIND: Record<SeriesMetric, UnitKind> = {
   fds: 'count',
   listenQueue: 'count',
   cpuThrottled: 'ratio',
+  runDelay: 'ratio',
 };
 
 export interface ChartLineMetricProps {

@@ -11,6 +11,11 @@ export const Metrics = {
   /** perf extension: the largest event-loop delay seen in the export interval */
   eventLoopDelayMax: 'nodejs.eventloop.delay.max',
   eventLoopUtilization: 'nodejs.eventloop.utilization',
+  /**
+   * perf extension (Linux): time the event-loop (main) thread was runnable but waiting for a CPU (the
+   * scheduler's run delay, /proc/self/schedstat), a counter in seconds
+   */
+  eventLoopRunDelay: 'nodejs.eventloop.run_delay',
   gcDuration: 'v8js.gc.duration',
   heapUsed: 'v8js.memory.heap.used',
   heapLimit: 'v8js.memory.heap.limit',

@@ -18,6 +18,7 @@ import { MeterProvider, PeriodicExportingMetricReader, type MetricProducer } fro
 import type { Metric } from '@perf/metrics';
 import { CgroupCpuCollector } from '../collectors/cgroupCpu.js';
 import { FdCollector } from '../collectors/fds.js';
+import { RunDelayCollector } from '../collectors/runDelay.js';
 import { ListenQueueCollector } from '../collectors/listenQueue.js';
 import { NetstatCollector } from '../collectors/netstat.js';
 import { RssCollector } from '../collectors/rss.js';
@@ -48,7 +49,7 @@ const histograms = new HistogramUnpacker();
 const netstat = new NetstatCollector(true);
 // after netstat in the list: it reads the accept queues when the overflows netstat just read have risen
 const listenQueues = new ListenQueueCollector(true, () => netstat.pressure(), config.listenQueueIntervalMillis);
-const processProbes = [new FdCollector(true), netstat, listenQueues, new RssCollector(), new CgroupCpuCollector(true)];
+const processProbes = [new FdCollector(true), netstat, listenQueues, new RssCollector(), new CgroupCpuCollector(true), new RunDelayCollector(true)];
 
 const delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;
 const sdkResource = resourceFromAttributes(resource);

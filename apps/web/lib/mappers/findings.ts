@@ -100,6 +100,7 @@ const CHART_ON: Record<ChartPage['kind'], Record<string, string>> = {
     elu: 'chart-elu',
     cpu: 'chart-cpu',
     cpuThrottled: 'chart-cpu-throttled',
+    runDelay: 'chart-run-delay',
     heapUsed: 'chart-heap',
     heapLimit: 'chart-heap',
     gcShare: 'chart-gc',

@@ -114,7 +114,8 @@ export type SeriesMetric =
   | 'handles'
   | 'fds'
   | 'listenQueue'
-  | 'cpuThrottled';
+  | 'cpuThrottled'
+  | 'runDelay';
 
 /** `by=` of `/api/v1/series`; absent means one fleet-wide series. */
 export type SeriesBy = 'fleet' | 'node' | 'route' | 'service';

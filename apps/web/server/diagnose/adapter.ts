@@ -19,7 +19,7 @@ export interface AdapterOptions {
  * Node fields the rules can use when the store records them (looked up by name, so the adapter keeps
  * working as the store gains fields): GC pause max, fd limit, listen-queue counters per second.
  */
-type OptionalField = 'gcPauseMax' | 'fdLimit' | 'listenOverflows' | 'listenDrops' | 'listenQueue' | 'cpuPeriods' | 'cpuThrottledPeriods' | 'cpuLimit';
+type OptionalField = 'gcPauseMax' | 'fdLimit' | 'listenOverflows' | 'listenDrops' | 'listenQueue' | 'cpuPeriods' | 'cpuThrottledPeriods' | 'cpuLimit' | 'runDelay';
 
 function optionalField(name: OptionalField): number {
   const v = (NodeField as Record<string, number>)[name];
@@ -56,6 +56,7 @@ export class DiagnosisAdapter {
     cpuPeriods: optionalField('cpuPeriods'),
     cpuThrottledPeriods: optionalField('cpuThrottledPeriods'),
     cpuLimit: optionalField('cpuLimit'),
+    runDelay: optionalField('runDelay'),
   };
 
   constructor(
@@ -114,6 +115,7 @@ export class DiagnosisAdapter {
       listenQueue: f(),
       cpuThrottled: f(),
       cpuLimit: f(),
+      runDelay: f(),
     };
     const opt = this.#fields;
     // rows straight from the ring's chunks (one Map lookup per chunk, no subarray per second: this runs
@@ -178,6 +180,7 @@ export class DiagnosisAdapter {
         else if (periods === 0) w.cpuThrottled![i] = 0;
       }
       if (opt.cpuLimit >= 0) w.cpuLimit![i] = row[at + opt.cpuLimit];
+      if (opt.runDelay >= 0) w.runDelay![i] = Math.min(1, row[at + opt.runDelay]);
     }
     return w;
   }

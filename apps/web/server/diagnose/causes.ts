@@ -125,6 +125,7 @@ export function causePhrase(d: FindingDraft): string {
       return d.variant === 'fleet' ? 'the event loops blocked across the fleet' : `the blocked event loop on ${node}`;
     case 'off-cpu':
       if (d.variant === 'throttled') return `the CPU quota throttling ${node}`;
+      if (d.variant === 'blocking') return `synchronous calls blocking ${node}`;
       return d.variant === 'host' ? `processes on host ${String(d.facts.host)} waiting for CPU` : `${node} waiting off the CPU`;
     case 'cpu-saturated':
       return d.variant === 'fleet' ? 'the fleet running out of CPU' : `CPU saturation on ${node}`;

@@ -91,15 +91,27 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
     },
     host: {
       summary: (f) =>
-        `${f.facts.nodeCount} processes on host ${s(f, 'host')} wait for CPU: their event loops are busy (up to ${fmtPercent(n(f, 'elu'))} of the time) but on a core for only ${fmtPercent(n(f, 'medianOnCpu'))} of it (${s(f, 'node')}: ${fmtPercent(n(f, 'cpu'))} of a core).`,
+        `${f.facts.nodeCount} processes on host ${s(f, 'host')} wait for CPU: ${
+          Number.isFinite(n(f, 'maxRunDelay')) && n(f, 'maxRunDelay') > 0
+            ? `their event-loop threads were runnable but waiting for a core up to ${fmtPercent(n(f, 'maxRunDelay'))} of the time`
+            : `their event loops are busy (up to ${fmtPercent(n(f, 'elu'))} of the time) but on a core for only ${fmtPercent(n(f, 'medianOnCpu'))} of it`
+        } (${s(f, 'node')}: ${fmtPercent(n(f, 'cpu'))} of a core).`,
       advice:
         'The host has more runnable work than cores: too many processes or workers per core, a noisy neighbour, or CPU steal on a virtual machine. Run at most one busy Node.js process per core, move other jobs off the host, or give it more cores; adding processes makes it worse.',
     },
     node: {
       summary: (f) =>
-        `Node ${s(f, 'node')} is busy but off the CPU: its event loop is busy ${fmtPercent(n(f, 'elu'))} of the time while it uses ${fmtPercent(n(f, 'cpu'))} of a core (${fmtPercent(n(f, 'onCpu'))} of its busy time).`,
+        Number.isFinite(n(f, 'runDelay'))
+          ? `Node ${s(f, 'node')} waits for CPU: its event-loop thread was runnable but not running ${fmtPercent(n(f, 'runDelay'))} of the time (event loop busy ${fmtPercent(n(f, 'elu'))}, ${fmtPercent(n(f, 'cpu'))} of a core used).`
+          : `Node ${s(f, 'node')} is busy but off the CPU: its event loop is busy ${fmtPercent(n(f, 'elu'))} of the time while it uses ${fmtPercent(n(f, 'cpu'))} of a core (${fmtPercent(n(f, 'onCpu'))} of its busy time).`,
       advice:
-        'The process waits while its loop should be running: either for a core (a container CPU limit throttling it: check its CPU quota and the cgroup cpu.stat nr_throttled; or a busy host) or in blocking calls (fs.*Sync, child_process.*Sync, Atomics.wait, a synchronous native addon). A CPU profile shows the blocking calls as long "(program)" or native frames.',
+        'The process waits while its loop should be running: either for a core (a container CPU limit throttling it: check its CPU quota and the cgroup cpu.stat nr_throttled; or busy neighbours on the host) or, where the run delay is not reported, in blocking calls (fs.*Sync, child_process.*Sync, Atomics.wait, a synchronous native addon).',
+    },
+    blocking: {
+      summary: (f) =>
+        `Node ${s(f, 'node')} is blocked in synchronous calls: its event loop is busy ${fmtPercent(n(f, 'elu'))} of the time, but it runs on a core for ${fmtPercent(n(f, 'cpu'))} and waits for one only ${fmtPercent(n(f, 'runDelay'))}: the rest it sleeps inside a call.`,
+      advice:
+        'Something on the main thread waits without using the CPU: fs.*Sync on a slow disk, child_process.execSync/spawnSync, Atomics.wait, a synchronous database or DNS call in a native addon. A CPU profile does not show sleeping; run the node with --trace-sync-io to print a stack trace for every synchronous I/O call, or strace -f -T -p PID for the system calls it sleeps in, and move them to their async versions or a worker thread.',
     },
   },
   'gc-pressure': {
@@ -198,6 +210,7 @@ const METRIC_LABEL: Record<string, string> = {
   elu: 'event-loop utilisation',
   cpu: 'CPU',
   cpuThrottled: 'CPU periods throttled',
+  runDelay: 'event loop waiting for a CPU',
   gcShare: 'GC share of wall time',
   heapUsed: 'heap used',
   rss: 'RSS',

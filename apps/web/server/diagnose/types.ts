@@ -67,6 +67,8 @@ export interface NodeWindow {
    */
   cpuThrottled?: Series;
   cpuLimit?: Series;
+  /** share of the second the event-loop thread was runnable but waiting for a CPU (Linux; optional) */
+  runDelay?: Series;
   /** this node's routes (optional: fleet-scale inputs may leave it out) */
   routes?: RouteWindow[];
 }

@@ -43,6 +43,7 @@ const COUNTER_FIELDS = new Map<string, number>([
   [Metrics.cpuPeriods, NodeField.cpuPeriods],
   [Metrics.cpuThrottledPeriods, NodeField.cpuThrottledPeriods],
   [Metrics.cpuThrottledTime, NodeField.cpuThrottledTime],
+  [Metrics.eventLoopRunDelay, NodeField.runDelay],
 ]);
 
 function unitFactor(unit: string, name: string): number {

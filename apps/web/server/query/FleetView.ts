@@ -75,6 +75,7 @@ export const SERIES_METRICS: readonly SeriesMetric[] = [
   'fds',
   'listenQueue',
   'cpuThrottled',
+  'runDelay',
 ];
 
 const QUANTILE: Record<string, number> = { 'latency.p50': 0.5, 'latency.p90': 0.9, 'latency.p99': 0.99, 'latency.p999': 0.999 };
@@ -409,7 +410,7 @@ export class FleetView {
     for (let t = firstStep; t <= range.to; t += range.step) steps.push(t);
     const lines: SeriesLine[] = [];
     const metric = query.metric;
-    const nodeMetric = GAUGE_FIELD[metric] !== undefined || metric === 'gcShare' || metric === 'cpuThrottled' || by === 'node';
+    const nodeMetric = GAUGE_FIELD[metric] !== undefined || metric === 'gcShare' || metric === 'cpuThrottled' || metric === 'runDelay' || by === 'node';
     if (nodeMetric) {
       const groups = new Map<string, { key: Record<string, string>; nodes: NodeState[] }>();
       for (const n of this.nodeStates(query.service)) {
@@ -508,6 +509,10 @@ export class FleetView {
         }
         case 'gcShare':
           v = this.nodeSum(node, NodeField.gcTime, sub) / seconds;
+          break;
+        case 'runDelay':
+          // seconds the event-loop thread waited for a CPU, per second (no line where it is not reported)
+          v = this.nodeMean(node, NodeField.runDelay, sub) === null ? null : this.nodeSum(node, NodeField.runDelay, sub) / seconds;
           break;
         case 'cpuThrottled': {
           // share of the cgroup's scheduling periods that were throttled (no line without a CPU quota)

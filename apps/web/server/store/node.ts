@@ -40,9 +40,11 @@ export const NodeField = {
   cpuThrottledPeriods: 22,
   cpuThrottledTime: 23,
   cpuLimit: 24,
+  /** seconds the event-loop thread waited for a CPU while runnable (Linux schedstat run delay, de-cumulated) */
+  runDelay: 25,
 } as const;
 /** Rows persisted with fewer fields (an older store) read back with the newer fields empty. */
-export const NODE_FIELDS = 25;
+export const NODE_FIELDS = 26;
 export type NodeFieldName = keyof typeof NodeField;
 
 /** How each field rolls up into a coarser tier. */
@@ -56,6 +58,7 @@ const SUMMED = new Set<number>([
   NodeField.cpuPeriods,
   NodeField.cpuThrottledPeriods,
   NodeField.cpuThrottledTime,
+  NodeField.runDelay,
 ]);
 const MAXED = new Set<number>([NodeField.elMax, NodeField.gcPauseMax, NodeField.listenQueue]);
 /** percentile fields: recomputed from the merged histogram of the coarser slot */

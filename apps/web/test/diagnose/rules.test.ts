@@ -142,6 +142,36 @@ describe('sicknesses', () => {
     assert.equal(offCpu(input).status, 'none');
   });
 
+  it('off-cpu: with the run delay known, sleeping in calls and waiting for a core are told apart', () => {
+    const input = healthyFleet({ seed: 24 });
+    for (const n of input.nodes) sickenNode(input, n.instance, 'runDelay', 0, () => 0.02);
+    assert.equal(offCpu(input).status, 'none', 'a healthy fleet with a little run delay');
+    // busy, off the CPU, and hardly waiting for one: asleep in synchronous calls
+    sickenNode(input, 'node-2', 'elu', -6, () => 0.6);
+    sickenNode(input, 'node-2', 'cpu', -6, () => 0.03);
+    sickenNode(input, 'node-2', 'runDelay', -6, () => 0.01);
+    let [f] = issues(offCpu, input);
+    assert.equal(f.variant, 'blocking');
+    assert.deepEqual(f.nodes, ['node-2']);
+    assert.equal(explain(f).summary, 'Node node-2 is blocked in synchronous calls: its event loop is busy 60% of the time, but it runs on a core for 3% and waits for one only 1%: the rest it sleeps inside a call.');
+    assert.match(explain(f).advice, /--trace-sync-io/);
+    assert.ok(f.evidence.map(evidenceLine).includes('node-2 event loop waiting for a CPU: 1% (threshold 20%)'));
+    // the same loop numbers while its thread waits on the run queue a third of the time: short of cores
+    sickenNode(input, 'node-2', 'cpu', -6, () => 0.2);
+    sickenNode(input, 'node-2', 'runDelay', -6, () => 0.35);
+    [f] = issues(offCpu, input);
+    assert.equal(f.variant, 'node');
+    assert.equal(explain(f).summary, 'Node node-2 waits for CPU: its event-loop thread was runnable but not running 35% of the time (event loop busy 60%, 20% of a core used).');
+    // a run delay of a fifth of the time is reported even with a loop that looks calm (ELU does not count
+    // the wait after a wakeup: the thread is still in its poll call then)
+    sickenNode(input, 'node-2', 'elu', -6, () => 0.25);
+    sickenNode(input, 'node-2', 'cpu', -6, () => 0.2);
+    sickenNode(input, 'node-2', 'runDelay', -6, () => 0.3);
+    [f] = issues(offCpu, input);
+    assert.equal(f.variant, 'node');
+    assert.deepEqual(f.nodes, ['node-2']);
+  });
+
   it('off-cpu: a cgroup quota throttling a node says so, whatever its loop shows', () => {
     const input = healthyFleet({ seed: 23 });
     sickenNode(input, 'node-5', 'cpuThrottled', -6, () => 0.6);

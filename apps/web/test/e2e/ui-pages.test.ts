@@ -176,6 +176,7 @@ test('node page: identity and every runtime chart, values as the API gives them'
   // counters, so they have no points
   await page.getByTestId('chart-listen-queue').waitFor();
   await page.getByTestId('chart-cpu-throttled').waitFor();
+  await page.getByTestId('chart-run-delay').waitFor();
   const [row] = await api<NodeRow[]>(dash.url, 'nodes?instance=checkout-3&window=10s');
   const shown = (await page.getByTestId('node-rps').textContent()) ?? '';
   const value = Number(shown.replace(/[^\d.]/g, ''));

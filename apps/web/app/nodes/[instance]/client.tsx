@@ -98,6 +98,7 @@ export function NodeClient({ instance }: { instance: string }) {
         <ChartLineMetric title="RSS" testId="chart-rss" metric="rss" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="Active handles" testId="chart-handles" metric="handles" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="Accept queue (connections waiting)" testId="chart-listen-queue" metric="listenQueue" by="node" params={filter} view={view} tick={tick} />
+        <ChartLineMetric title="Event loop waiting for a CPU" testId="chart-run-delay" metric="runDelay" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="CPU quota: periods throttled" testId="chart-cpu-throttled" metric="cpuThrottled" by="node" params={filter} view={view} tick={tick} />
       </div>
       <ChartHeatmapLatency view={view} tick={tick} params={filter} />

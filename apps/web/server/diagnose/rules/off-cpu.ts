@@ -2,8 +2,10 @@
 // outside the event loop's wait for I/O; when the process is off the CPU for most of it, it is waiting:
 // for a core (more runnable processes than cores on the host, a noisy neighbour, CPU steal, or a container's
 // CPU quota throttling it), or inside a blocking call (fs.*Sync, child_process.*Sync, Atomics.wait, a
-// synchronous native addon). Several nodes of one host at once point at the host; one node alone at its
-// quota or its blocking calls. Where the agent reads the cgroup's CPU bandwidth counters, a quota that
+// synchronous native addon). Where the agent reports the loop thread's run delay (Linux schedstat) the two
+// are told apart: waiting for a core shows there, sleeping in a call does not (variant "blocking"); a run
+// delay of a fifth of the time is reported even when the loop's other numbers look fine. Several nodes of
+// one host waiting at once point at the host; one node alone at its quota or its neighbours. Where the agent reads the cgroup's CPU bandwidth counters, a quota that
 // throttles the node says so directly (variant "throttled", whatever the loop's numbers). Adding processes
 // does not help here, which is why it is told apart from cpu-saturated.
 
@@ -21,6 +23,11 @@ const ELU_CRITICAL = 0.6;
 const THROTTLED = 0.25;
 /** half of them: requests wait out most periods' ends */
 const THROTTLED_CRITICAL = 0.5;
+/** the loop's thread runnable but waiting for a CPU a fifth of the time: each request waits about as long again */
+const RUN_DELAY = 0.2;
+const RUN_DELAY_CRITICAL = 0.5;
+/** of a loop's busy time off the CPU, at least this part spent waiting for one: it waits for cores, not in calls */
+const WAITING_PART = 0.5;
 
 function offCpuSecond(n: NodeWindow): (elu: number, i: number) => boolean {
   return (elu, i) => elu >= MIN_ELU && !Number.isNaN(n.cpu[i]) && n.cpu[i] <= CPU_PART_OF_BUSY * elu;
@@ -52,28 +59,61 @@ export function offCpu(input: DiagnosisInput): Verdict {
       facts: { node: worst.instance, nodeCount: throttled.length, ratio, limit: recent(worst.cpuLimit ?? []), cpu: recent(worst.cpu), elu: recent(worst.elu) },
     });
   }
-  const off = judged.filter((n) => !throttled.includes(n) && sustained(n.elu, offCpuSecond(n)));
+  const off = judged.filter(
+    (n) => !throttled.includes(n) && (sustained(n.elu, offCpuSecond(n)) || (n.runDelay !== undefined && sustained(n.runDelay, (v) => v >= RUN_DELAY))),
+  );
   if (off.length === 0) return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
+  // With the run delay known, a loop off the CPU that hardly waits for one sleeps in blocking calls; one that
+  // waits (or whose run delay is not reported) is short of cores.
+  const blocking = off.filter((n) => {
+    const rd = recent(n.runDelay ?? []);
+    return !Number.isNaN(rd) && rd < RUN_DELAY && rd < WAITING_PART * (recent(n.elu) - recent(n.cpu));
+  });
+  if (blocking.length > 0) {
+    blocking.sort((a, b) => recent(a.cpu) / recent(a.elu) - recent(b.cpu) / recent(b.elu));
+    const evidence: EvidenceItem[] = [];
+    for (const n of blocking.slice(0, 4)) {
+      evidence.push({ metric: 'elu', value: recent(n.elu), baseline: MIN_ELU, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+      evidence.push({ metric: 'cpu', value: recent(n.cpu), baseline: CPU_PART_OF_BUSY * recent(n.elu), baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+      evidence.push({ metric: 'runDelay', value: recent(n.runDelay!), baseline: RUN_DELAY, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+    }
+    const worst = blocking[0];
+    const elu = recent(worst.elu);
+    const cpu = recent(worst.cpu);
+    drafts.push({
+      kind: 'off-cpu',
+      variant: 'blocking',
+      subject: 'blocking',
+      severity: elu >= ELU_CRITICAL && cpu <= CPU_PART_CRITICAL * elu ? 'critical' : 'warning',
+      nodes: blocking.map((n) => n.instance),
+      routes: [],
+      evidence,
+      facts: { node: worst.instance, nodeCount: blocking.length, elu, cpu, runDelay: recent(worst.runDelay!) },
+    });
+  }
   const byHost = new Map<string, NodeWindow[]>();
-  for (const n of off) byHost.set(n.host, [...(byHost.get(n.host) ?? []), n]);
+  for (const n of off) if (!blocking.includes(n)) byHost.set(n.host, [...(byHost.get(n.host) ?? []), n]);
   for (const [host, nodes] of byHost) {
     const onHost = judged.filter((n) => n.host === host).length;
     // two or more of a host's processes at once: the host is short of cores, not one process's code
     const variant = nodes.length >= 2 ? 'host' : 'node';
     nodes.sort((a, b) => recent(a.cpu) / recent(a.elu) - recent(b.cpu) / recent(b.elu));
     const evidence: EvidenceItem[] = [];
-    for (const n of nodes.slice(0, 5)) {
+    for (const n of nodes.slice(0, 4)) {
       evidence.push({ metric: 'elu', value: recent(n.elu), baseline: MIN_ELU, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
       evidence.push({ metric: 'cpu', value: recent(n.cpu), baseline: CPU_PART_OF_BUSY * recent(n.elu), baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+      const rd = recent(n.runDelay ?? []);
+      if (!Number.isNaN(rd)) evidence.push({ metric: 'runDelay', value: rd, baseline: RUN_DELAY, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
     }
     const worst = nodes[0];
     const elu = recent(worst.elu);
     const cpu = recent(worst.cpu);
+    const runDelay = recent(worst.runDelay ?? []);
     drafts.push({
       kind: 'off-cpu',
       variant,
       subject: variant === 'host' ? `host:${host}` : worst.instance,
-      severity: elu >= ELU_CRITICAL && cpu <= CPU_PART_CRITICAL * elu ? 'critical' : 'warning',
+      severity: (elu >= ELU_CRITICAL && cpu <= CPU_PART_CRITICAL * elu) || runDelay >= RUN_DELAY_CRITICAL ? 'critical' : 'warning',
       nodes: nodes.map((n) => n.instance),
       routes: [],
       evidence,
@@ -86,6 +126,8 @@ export function offCpu(input: DiagnosisInput): Verdict {
         cpu,
         onCpu: cpu / elu,
         medianOnCpu: median(nodes.map((n) => recent(n.cpu) / recent(n.elu))),
+        runDelay,
+        maxRunDelay: Math.max(...nodes.map((n) => recent(n.runDelay ?? []) || 0)),
       },
     });
   }
