@@ -125,7 +125,8 @@ function render(
     nodes: draft.nodes,
     routes: draft.routes,
     since,
-    advice,
+    // a consequence's own advice (look for synchronous code, say) would send the reader the wrong way first
+    advice: related.causes.length > 0 ? `Start with its cause, ${joinPhrases(related.causePhrases)}; if this remains once that is fixed: ${advice}` : advice,
     metrics: draft.evidence.map((e) => ({ ...e, baseline: Number.isFinite(e.baseline) ? e.baseline : NaN })),
     updatedAt: now,
     service,

@@ -39,6 +39,8 @@ describe('cause links', () => {
     assert.match(loop.summary, /Likely a consequence of garbage collection on node-3 \(35% of wall time\)\.$/);
     assert.match(cpu.summary, /Likely a consequence of garbage collection on node-3/);
     assert.doesNotMatch(gc.summary, /consequence/);
+    assert.match(loop.advice, /^Start with its cause, garbage collection on node-3 \(35% of wall time\); if this remains once that is fixed: Synchronous work/);
+    assert.doesNotMatch(gc.advice, /Start with its cause/);
   });
 
   it('GC present but too small to account for the stall: no link', () => {
