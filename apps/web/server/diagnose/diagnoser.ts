@@ -25,7 +25,7 @@ export function byService(input: DiagnosisInput): Map<string, DiagnosisInput> {
   const get = (service: string): DiagnosisInput => {
     let v = out.get(service);
     if (!v) {
-      v = { times: input.times, nodes: [], routes: [] };
+      v = { times: input.times, nodes: [], routes: [], allNodes: input.nodes };
       out.set(service, v);
     }
     return v;

@@ -43,6 +43,13 @@ function nodes(f: FindingDraft): string {
   const count = n(f, 'nodeCount');
   return count > 1 ? `${count} nodes (worst ${s(f, 'node')})` : `node ${s(f, 'node')}`;
 }
+/** ", and so do 4 processes of other services on host vm (catalog, shop-api): the host is short of cores" */
+function neighbours(f: FindingDraft): string {
+  const count = n(f, 'neighbours');
+  return count > 0
+    ? `, and so ${count === 1 ? 'does 1 process' : `do ${count} processes`} of other services on host ${s(f, 'host')} (${s(f, 'neighbourServices')}): the host is short of cores`
+    : '';
+}
 function onRoute(f: FindingDraft): string {
   return s(f, 'route') ? `, mostly in ${s(f, 'route')}` : '';
 }
@@ -95,15 +102,15 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
           Number.isFinite(n(f, 'maxRunDelay')) && n(f, 'maxRunDelay') > 0
             ? `their event-loop threads were runnable but waiting for a core up to ${fmtPercent(n(f, 'maxRunDelay'))} of the time`
             : `their event loops are busy (up to ${fmtPercent(n(f, 'elu'))} of the time) but on a core for only ${fmtPercent(n(f, 'medianOnCpu'))} of it`
-        } (${s(f, 'node')}: ${fmtPercent(n(f, 'cpu'))} of a core).`,
+        } (${s(f, 'node')}: ${fmtPercent(n(f, 'cpu'))} of a core)${neighbours(f)}.`,
       advice:
         'The host has more runnable work than cores: too many processes or workers per core, a noisy neighbour, or CPU steal on a virtual machine. Run at most one busy Node.js process per core, move other jobs off the host, or give it more cores; adding processes makes it worse.',
     },
     node: {
       summary: (f) =>
-        Number.isFinite(n(f, 'runDelay'))
-          ? `Node ${s(f, 'node')} waits for CPU: its event-loop thread was runnable but not running ${fmtPercent(n(f, 'runDelay'))} of the time (event loop busy ${fmtPercent(n(f, 'elu'))}, ${fmtPercent(n(f, 'cpu'))} of a core used).`
-          : `Node ${s(f, 'node')} is busy but off the CPU: its event loop is busy ${fmtPercent(n(f, 'elu'))} of the time while it uses ${fmtPercent(n(f, 'cpu'))} of a core (${fmtPercent(n(f, 'onCpu'))} of its busy time).`,
+        (Number.isFinite(n(f, 'runDelay'))
+          ? `Node ${s(f, 'node')} waits for CPU: its event-loop thread was runnable but not running ${fmtPercent(n(f, 'runDelay'))} of the time (event loop busy ${fmtPercent(n(f, 'elu'))}, ${fmtPercent(n(f, 'cpu'))} of a core used)`
+          : `Node ${s(f, 'node')} is busy but off the CPU: its event loop is busy ${fmtPercent(n(f, 'elu'))} of the time while it uses ${fmtPercent(n(f, 'cpu'))} of a core (${fmtPercent(n(f, 'onCpu'))} of its busy time)`) + `${neighbours(f)}.`,
       advice:
         'The process waits while its loop should be running: either for a core (a container CPU limit throttling it: check its CPU quota and the cgroup cpu.stat nr_throttled; or busy neighbours on the host) or, where the run delay is not reported, in blocking calls (fs.*Sync, child_process.*Sync, Atomics.wait, a synchronous native addon).',
     },

@@ -80,6 +80,11 @@ export interface DiagnosisInput {
   nodes: NodeWindow[];
   /** fleet-wide routes (merged across nodes) */
   routes: RouteWindow[];
+  /**
+   * every node of every service, when `nodes` holds one service's (the engine judges services apart): for
+   * what is shared across services, such as a host's cores
+   */
+  allNodes?: NodeWindow[];
 }
 
 /** Numbers behind a finding, against the baseline they were compared with. */

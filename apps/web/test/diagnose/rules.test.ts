@@ -172,6 +172,29 @@ describe('sicknesses', () => {
     assert.deepEqual(f.nodes, ['node-2']);
   });
 
+  it('off-cpu: processes of other services waiting on the same host point at the host', () => {
+    const shop = healthyFleet({ seed: 25 });
+    const batch = healthyFleet({ seed: 26, service: 'batch' });
+    for (const n of batch.nodes) n.instance = `batch-${n.instance}`;
+    const all = [...shop.nodes, ...batch.nodes];
+    for (const n of all) sickenNode({ ...shop, nodes: all }, n.instance, 'runDelay', 0, () => 0.02);
+    // node-2 (host-2) waits for a core; so do batch-node-5 (host-2) and batch-node-0 (host-0, elsewhere)
+    sickenNode(shop, 'node-2', 'runDelay', -6, () => 0.3);
+    sickenNode(shop, 'node-2', 'elu', -6, () => 0.4);
+    sickenNode(shop, 'node-2', 'cpu', -6, () => 0.3);
+    sickenNode(batch, 'batch-node-5', 'runDelay', -6, () => 0.15);
+    sickenNode(batch, 'batch-node-0', 'runDelay', -6, () => 0.15);
+    const input: DiagnosisInput = { ...shop, allNodes: all };
+    const [f] = issues(offCpu, input);
+    assert.equal(f.variant, 'node');
+    assert.equal(
+      explain(f).summary,
+      'Node node-2 waits for CPU: its event-loop thread was runnable but not running 30% of the time (event loop busy 40%, 30% of a core used), and so does 1 process of other services on host host-2 (batch): the host is short of cores.',
+    );
+    // judged alone (no other services known), the sentence ends at the node
+    assert.doesNotMatch(explain(issues(offCpu, shop)[0]).summary, /other services/);
+  });
+
   it('off-cpu: a cgroup quota throttling a node says so, whatever its loop shows', () => {
     const input = healthyFleet({ seed: 23 });
     sickenNode(input, 'node-5', 'cpuThrottled', -6, () => 0.6);

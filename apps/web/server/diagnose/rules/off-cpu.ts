@@ -29,6 +29,17 @@ const RUN_DELAY_CRITICAL = 0.5;
 /** of a loop's busy time off the CPU, at least this part spent waiting for one: it waits for cores, not in calls */
 const WAITING_PART = 0.5;
 
+/** a neighbour "waits too" at half the line: the host's other processes share the same cores */
+const NEIGHBOUR_RUN_DELAY = 0.1;
+
+/** Processes of other services on `host` that wait for a core too (by their run delay, or off the CPU while busy). */
+function waitingNeighbours(input: DiagnosisInput, host: string): NodeWindow[] {
+  const mine = new Set(input.nodes);
+  return (input.allNodes ?? []).filter(
+    (n) => n.host === host && !mine.has(n) && (recent(n.runDelay ?? []) >= NEIGHBOUR_RUN_DELAY || (hasRecent(n.elu) && sustained(n.elu, offCpuSecond(n)) && !(recent(n.runDelay ?? []) < NEIGHBOUR_RUN_DELAY))),
+  );
+}
+
 function offCpuSecond(n: NodeWindow): (elu: number, i: number) => boolean {
   return (elu, i) => elu >= MIN_ELU && !Number.isNaN(n.cpu[i]) && n.cpu[i] <= CPU_PART_OF_BUSY * elu;
 }
@@ -109,6 +120,7 @@ export function offCpu(input: DiagnosisInput): Verdict {
     const elu = recent(worst.elu);
     const cpu = recent(worst.cpu);
     const runDelay = recent(worst.runDelay ?? []);
+    const neighbours = waitingNeighbours(input, host);
     drafts.push({
       kind: 'off-cpu',
       variant,
@@ -128,6 +140,8 @@ export function offCpu(input: DiagnosisInput): Verdict {
         medianOnCpu: median(nodes.map((n) => recent(n.cpu) / recent(n.elu))),
         runDelay,
         maxRunDelay: Math.max(...nodes.map((n) => recent(n.runDelay ?? []) || 0)),
+        neighbours: neighbours.length,
+        neighbourServices: [...new Set(neighbours.map((n) => n.service))].sort().join(', '),
       },
     });
   }
