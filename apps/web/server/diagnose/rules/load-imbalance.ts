@@ -17,6 +17,13 @@ const MIN_GAP_RPS = 5;
  */
 const LATENCY_MULTIPLE = 3;
 const LATENCY_GAP_S = 0.05;
+/**
+ * …with its median raised too (1.5× the service's): a slower machine or path slows every request. A p99 alone
+ * can jump between the modes of a two-mode distribution (a route with a rare slow scan puts the p99 of one
+ * node inside the slow mode when it happens to get a few more of them) and named a different "slow" node
+ * every few seconds in the demo.
+ */
+const P50_MULTIPLE = 1.5;
 const SAME_LOAD_LOW = 1 / 3;
 const SAME_LOAD_HIGH = 3;
 /** "not explained by a busy loop": the node's ELU stays under this (else event-loop or CPU findings explain it) */
@@ -45,6 +52,7 @@ export function loadImbalance(input: DiagnosisInput): Verdict {
     const len = input.times.length;
     const medRps = medianAcross(nodes.map((n) => n.rps), len);
     const medP99 = medianAcross(nodes.map((n) => n.latencyP99), len);
+    const medP50 = medianAcross(nodes.map((n) => n.latencyP50), len);
     const medEld = recent(medianAcross(nodes.map((n) => n.eventLoopDelayP99), len));
     const fleetRps = recent(medRps);
     const skewed: { n: NodeWindow; rps: number; dir: 'high' | 'low' }[] = [];
@@ -57,7 +65,7 @@ export function loadImbalance(input: DiagnosisInput): Verdict {
       else {
         const outlier = countWhere(n.latencyP99, (v, i) => {
           const r = n.rps[i] / medRps[i];
-          return v >= LATENCY_MULTIPLE * medP99[i] && v - medP99[i] >= LATENCY_GAP_S && r >= SAME_LOAD_LOW && r <= SAME_LOAD_HIGH;
+          return v >= LATENCY_MULTIPLE * medP99[i] && v - medP99[i] >= LATENCY_GAP_S && n.latencyP50[i] >= P50_MULTIPLE * medP50[i] && r >= SAME_LOAD_LOW && r <= SAME_LOAD_HIGH;
         }).hits;
         const loopExplains = recent(n.elu) >= BUSY_ELU || max(lastValues(n.eventLoopDelayP99, RECENT_SECONDS)) >= Math.max(ELD_MULTIPLE * medEld, ELD_FLOOR_S);
         if (outlier >= SUSTAINED_SECONDS && !loopExplains) slow.push({ n, p99: recent(n.latencyP99) });
