@@ -43,46 +43,38 @@ function gcAccountsFor(n: NodeWindow | undefined, busy: number): boolean {
   return share >= GC_PART_OF_BUSY * busy || pause >= GC_PART_OF_STALL * stall;
 }
 
-const RULES: { cause: string; effect: string; explains: Explains }[] = [
+/** the two findings concern a node in common */
+const sameNode: Explains = (c, e) => shared(c, e).length > 0;
+/** the node named for the full accept queue is one of the cause's */
+const queueNodeIn: Explains = (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode));
+/** a node in common serves well above its service's median rate */
+const servesMore: Explains = (c, e, node) =>
+  c.variant === 'rps' && shared(c, e).some((i) => recent(node(i)?.rps ?? []) >= IMBALANCE_MULTIPLE * Number(c.facts.fleetRps));
+
+const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
   // a growing heap makes every collection work harder: the long pauses (or the churn) follow from it
-  { cause: 'memory-leak', effect: 'gc-pressure', explains: (c, e) => shared(c, e).length > 0 },
+  { cause: 'memory-leak', effects: ['gc-pressure'], explains: sameNode },
   // the loop is blocked, or the CPU busy, because the collector holds it
+  { cause: 'gc-pressure', effects: ['event-loop-blocked'], explains: (c, e, node) => shared(c, e).some((i) => gcAccountsFor(node(i), recent(node(i)?.elu ?? []))) },
   {
     cause: 'gc-pressure',
-    effect: 'event-loop-blocked',
-    explains: (c, e, node) => shared(c, e).some((i) => gcAccountsFor(node(i), recent(node(i)?.elu ?? []))),
-  },
-  {
-    cause: 'gc-pressure',
-    effect: 'cpu-saturated',
+    effects: ['cpu-saturated'],
     explains: (c, e, node) => shared(c, e).some((i) => gcAccountsFor(node(i), Math.max(recent(node(i)?.cpu ?? []), recent(node(i)?.elu ?? [])) || 1)),
   },
   // the node is busy because it gets more than its share of the traffic
-  {
-    cause: 'load-imbalance',
-    effect: 'cpu-saturated',
-    explains: (c, e, node) =>
-      c.variant === 'rps' && shared(c, e).some((i) => recent(node(i)?.rps ?? []) >= IMBALANCE_MULTIPLE * Number(c.facts.fleetRps)),
-  },
-  {
-    cause: 'load-imbalance',
-    effect: 'event-loop-blocked',
-    explains: (c, e, node) =>
-      c.variant === 'rps' && shared(c, e).some((i) => recent(node(i)?.rps ?? []) >= IMBALANCE_MULTIPLE * Number(c.facts.fleetRps)),
-  },
+  { cause: 'load-imbalance', effects: ['cpu-saturated', 'event-loop-blocked'], explains: servesMore },
   // a process that waits for a core stalls its loop, and looks saturated from inside
-  { cause: 'off-cpu', effect: 'event-loop-blocked', explains: (c, e) => shared(c, e).length > 0 },
-  { cause: 'off-cpu', effect: 'cpu-saturated', explains: (c, e) => shared(c, e).length > 0 },
-  { cause: 'off-cpu', effect: 'os-limits', explains: (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode)) },
-  // a process cannot accept connections while its loop is busy: the kernel's queue overflows
-  { cause: 'event-loop-blocked', effect: 'os-limits', explains: (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode)) },
-  { cause: 'cpu-saturated', effect: 'os-limits', explains: (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode)) },
+  { cause: 'off-cpu', effects: ['event-loop-blocked', 'cpu-saturated'], explains: sameNode },
+  // a process cannot accept connections while its loop is busy (or off the CPU): the kernel's queue overflows
+  { cause: 'off-cpu', effects: ['os-limits'], explains: queueNodeIn },
+  { cause: 'event-loop-blocked', effects: ['os-limits'], explains: queueNodeIn },
+  { cause: 'cpu-saturated', effects: ['os-limits'], explains: queueNodeIn },
   // requests fail when the process runs out of file descriptors
-  { cause: 'os-limits', effect: 'error-burst', explains: (c, e) => c.variant === 'fds' && shared(c, e).length > 0 },
+  { cause: 'os-limits', effects: ['error-burst'], explains: (c, e, node) => c.variant === 'fds' && sameNode(c, e, node) },
   // a route regresses because of what its nodes go through, or because it waits on I/O
   ...(['event-loop-blocked', 'cpu-saturated', 'io-wait', 'error-burst'] as const).map((cause) => ({
     cause,
-    effect: 'hot-route',
+    effects: ['hot-route'],
     explains: ((c, e) => e.variant === 'regression' && e.routes.some((r) => c.routes.includes(r))) as Explains,
   })),
 ];
@@ -99,8 +91,7 @@ export function linkCauses(findings: readonly Linkable[], input: DiagnosisInput 
     for (const c of findings) {
       if (c.draft.kind !== rule.cause) continue;
       for (const e of findings) {
-        if (e.draft.kind !== rule.effect || e.id === c.id) continue;
-        if (links.some((l) => l.cause === c.id && l.effect === e.id)) continue;
+        if (!rule.effects.includes(e.draft.kind) || e.id === c.id) continue;
         if (rule.explains(c.draft, e.draft, node)) links.push({ cause: c.id, effect: e.id });
       }
     }

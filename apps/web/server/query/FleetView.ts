@@ -242,12 +242,21 @@ export class FleetView {
   }
 
   private nodeSum(n: NodeState, field: number, range: Range): number {
+    return this.nodeTotal(n, field, range) ?? 0;
+  }
+
+  /** The sum over the range, or null when no slot holds the field (the node does not report it). */
+  private nodeTotal(n: NodeState, field: number, range: Range): number | null {
     let sum = 0;
+    let seen = false;
     forEachSlot(this.store, range.tier, range.from, range.to, (k, slot) => {
       const v = n.tiers[k].get(slot, field);
-      if (!Number.isNaN(v)) sum += v;
+      if (!Number.isNaN(v)) {
+        sum += v;
+        seen = true;
+      }
     });
-    return sum;
+    return seen ? sum : null;
   }
 
   private nodeMax(n: NodeState, field: number, range: Range): number | null {
@@ -510,10 +519,12 @@ export class FleetView {
         case 'gcShare':
           v = this.nodeSum(node, NodeField.gcTime, sub) / seconds;
           break;
-        case 'runDelay':
+        case 'runDelay': {
           // seconds the event-loop thread waited for a CPU, per second (no line where it is not reported)
-          v = this.nodeMean(node, NodeField.runDelay, sub) === null ? null : this.nodeSum(node, NodeField.runDelay, sub) / seconds;
+          const total = this.nodeTotal(node, NodeField.runDelay, sub);
+          v = total === null ? null : total / seconds;
           break;
+        }
         case 'cpuThrottled': {
           // share of the cgroup's scheduling periods that were throttled (no line without a CPU quota)
           const periods = this.nodeSum(node, NodeField.cpuPeriods, sub);

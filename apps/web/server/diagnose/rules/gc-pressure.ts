@@ -22,13 +22,14 @@ function heapRatio(n: NodeWindow): number {
  * time, so on a crowded machine it also holds the time the process waited for a core: a process using 8% of
  * a core cannot spend 16% of its time collecting, and "allocates too fast" would be the wrong diagnosis.
  */
+function gcCpuShareAt(n: NodeWindow, i: number): number {
+  const cpu = n.cpu[i];
+  return Number.isNaN(cpu) ? n.gcShare[i] : Math.min(n.gcShare[i], cpu);
+}
+
+/** The same as a series (for the one node a finding reports; the rule's test needs no copy). */
 function gcCpuShare(n: NodeWindow): Series {
-  const out = new Float64Array(n.gcShare.length);
-  for (let i = 0; i < out.length; i++) {
-    const cpu = n.cpu[i];
-    out[i] = Number.isNaN(cpu) ? n.gcShare[i] : Math.min(n.gcShare[i], cpu);
-  }
-  return out;
+  return Float64Array.from(n.gcShare, (_, i) => gcCpuShareAt(n, i));
 }
 
 export function gcPressure(input: DiagnosisInput): Verdict {
@@ -39,7 +40,7 @@ export function gcPressure(input: DiagnosisInput): Verdict {
   const churn: NodeWindow[] = [];
   const longPauses: NodeWindow[] = [];
   for (const n of judged) {
-    if (sustained(gcCpuShare(n), (v) => v >= GC_SHARE)) churn.push(n);
+    if (sustained(n.gcShare, (_, i) => gcCpuShareAt(n, i) >= GC_SHARE)) churn.push(n);
     else if (sustained(n.gcPauseMax, (v) => v >= LONG_PAUSE_S, 5, 2) && heapRatio(n) >= HEAP_NEAR_LIMIT) longPauses.push(n);
   }
   for (const [variant, nodes] of [['share', churn], ['long-pauses', longPauses]] as const) {

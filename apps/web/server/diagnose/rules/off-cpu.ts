@@ -35,9 +35,27 @@ const NEIGHBOUR_RUN_DELAY = 0.1;
 /** Processes of other services on `host` that wait for a core too (by their run delay, or off the CPU while busy). */
 function waitingNeighbours(input: DiagnosisInput, host: string): NodeWindow[] {
   const mine = new Set(input.nodes);
-  return (input.allNodes ?? []).filter(
-    (n) => n.host === host && !mine.has(n) && (recent(n.runDelay ?? []) >= NEIGHBOUR_RUN_DELAY || (hasRecent(n.elu) && sustained(n.elu, offCpuSecond(n)) && !(recent(n.runDelay ?? []) < NEIGHBOUR_RUN_DELAY))),
-  );
+  return (input.allNodes ?? []).filter((n) => {
+    if (n.host !== host || mine.has(n)) return false;
+    const rd = recent(n.runDelay ?? []);
+    // without a run delay, a loop busy off the CPU counts (as on the node's own service)
+    return rd >= NEIGHBOUR_RUN_DELAY || (Number.isNaN(rd) && hasRecent(n.elu) && sustained(n.elu, offCpuSecond(n)));
+  });
+}
+
+/** least time on the CPU for its busy time first */
+const leastOnCpu = (a: NodeWindow, b: NodeWindow) => recent(a.cpu) / recent(a.elu) - recent(b.cpu) / recent(b.elu);
+
+/** Busy time, CPU and (where reported) run delay of the first few nodes, against the lines they crossed. */
+function loopEvidence(nodes: readonly NodeWindow[]): EvidenceItem[] {
+  const evidence: EvidenceItem[] = [];
+  for (const n of nodes.slice(0, 4)) {
+    evidence.push({ metric: 'elu', value: recent(n.elu), baseline: MIN_ELU, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+    evidence.push({ metric: 'cpu', value: recent(n.cpu), baseline: CPU_PART_OF_BUSY * recent(n.elu), baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+    const rd = recent(n.runDelay ?? []);
+    if (!Number.isNaN(rd)) evidence.push({ metric: 'runDelay', value: rd, baseline: RUN_DELAY, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
+  }
+  return evidence;
 }
 
 function offCpuSecond(n: NodeWindow): (elu: number, i: number) => boolean {
@@ -81,13 +99,8 @@ export function offCpu(input: DiagnosisInput): Verdict {
     return !Number.isNaN(rd) && rd < RUN_DELAY && rd < WAITING_PART * (recent(n.elu) - recent(n.cpu));
   });
   if (blocking.length > 0) {
-    blocking.sort((a, b) => recent(a.cpu) / recent(a.elu) - recent(b.cpu) / recent(b.elu));
-    const evidence: EvidenceItem[] = [];
-    for (const n of blocking.slice(0, 4)) {
-      evidence.push({ metric: 'elu', value: recent(n.elu), baseline: MIN_ELU, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
-      evidence.push({ metric: 'cpu', value: recent(n.cpu), baseline: CPU_PART_OF_BUSY * recent(n.elu), baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
-      evidence.push({ metric: 'runDelay', value: recent(n.runDelay!), baseline: RUN_DELAY, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
-    }
+    blocking.sort(leastOnCpu);
+    const evidence = loopEvidence(blocking);
     const worst = blocking[0];
     const elu = recent(worst.elu);
     const cpu = recent(worst.cpu);
@@ -105,17 +118,10 @@ export function offCpu(input: DiagnosisInput): Verdict {
   const byHost = new Map<string, NodeWindow[]>();
   for (const n of off) if (!blocking.includes(n)) byHost.set(n.host, [...(byHost.get(n.host) ?? []), n]);
   for (const [host, nodes] of byHost) {
-    const onHost = judged.filter((n) => n.host === host).length;
     // two or more of a host's processes at once: the host is short of cores, not one process's code
     const variant = nodes.length >= 2 ? 'host' : 'node';
-    nodes.sort((a, b) => recent(a.cpu) / recent(a.elu) - recent(b.cpu) / recent(b.elu));
-    const evidence: EvidenceItem[] = [];
-    for (const n of nodes.slice(0, 4)) {
-      evidence.push({ metric: 'elu', value: recent(n.elu), baseline: MIN_ELU, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
-      evidence.push({ metric: 'cpu', value: recent(n.cpu), baseline: CPU_PART_OF_BUSY * recent(n.elu), baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
-      const rd = recent(n.runDelay ?? []);
-      if (!Number.isNaN(rd)) evidence.push({ metric: 'runDelay', value: rd, baseline: RUN_DELAY, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
-    }
+    nodes.sort(leastOnCpu);
+    const evidence = loopEvidence(nodes);
     const worst = nodes[0];
     const elu = recent(worst.elu);
     const cpu = recent(worst.cpu);
@@ -133,7 +139,6 @@ export function offCpu(input: DiagnosisInput): Verdict {
         host,
         node: worst.instance,
         nodeCount: nodes.length,
-        hostNodes: onHost,
         elu,
         cpu,
         onCpu: cpu / elu,
