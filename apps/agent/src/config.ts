@@ -70,6 +70,20 @@ export interface AgentOptions {
   listenQueueIntervalMillis?: number;
   /** PERF_SHUTDOWN_TIMEOUT: the most the final flush may take on shutdown/SIGTERM, ms (default 2000) */
   shutdownTimeoutMillis?: number;
+  /**
+   * PERF_PROFILE (default true): when the event loop is busy or stalls, the export thread takes a short CPU
+   * profile of the app's thread (V8's sampling profiler through node:inspector) and exports its top functions
+   * (`nodejs.cpu_profile.self_time`), so a finding can say which code ran. Needs the OTLP export.
+   */
+  profile?: boolean;
+  /** PERF_PROFILE_ELU (default 0.7): profile when the loop was at least this busy over an export interval */
+  profileElu?: number;
+  /** PERF_PROFILE_STALL (default 100): … or when it stalled for at least this long, ms */
+  profileStallMillis?: number;
+  /** PERF_PROFILE_DURATION (default 3000): length of one profile, ms */
+  profileDurationMillis?: number;
+  /** PERF_PROFILE_COOLDOWN (default 60000): the least time from one profile's start to the next one's, ms */
+  profileCooldownMillis?: number;
 }
 
 export type Config = Required<Omit<AgentOptions, 'prometheusPort'>> & { prometheusPort: number | undefined };
@@ -103,6 +117,11 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     exportBackoffMaxMillis: parseNumber('PERF_EXPORT_BACKOFF_MAX', env.PERF_EXPORT_BACKOFF_MAX, 30_000, 0, 3_600_000),
     listenQueueIntervalMillis: parseNumber('PERF_LISTEN_QUEUE_INTERVAL', env.PERF_LISTEN_QUEUE_INTERVAL, 30_000, 0, 3_600_000),
     shutdownTimeoutMillis: parseNumber('PERF_SHUTDOWN_TIMEOUT', env.PERF_SHUTDOWN_TIMEOUT, 2000, 0, 60_000),
+    profile: parseBool('PERF_PROFILE', env.PERF_PROFILE, true),
+    profileElu: parseNumber('PERF_PROFILE_ELU', env.PERF_PROFILE_ELU, 0.7, 0, 1),
+    profileStallMillis: parseNumber('PERF_PROFILE_STALL', env.PERF_PROFILE_STALL, 100, 1, 3_600_000),
+    profileDurationMillis: parseNumber('PERF_PROFILE_DURATION', env.PERF_PROFILE_DURATION, 3000, 100, 60_000),
+    profileCooldownMillis: parseNumber('PERF_PROFILE_COOLDOWN', env.PERF_PROFILE_COOLDOWN, 60_000, 0, 86_400_000),
   };
   if (c.prometheusPort === -1) c.prometheusPort = undefined;
   for (const [k, v] of Object.entries(options)) {

@@ -39,6 +39,16 @@ export const Metrics = {
   cpuLimit: 'container.cpu.limit',
   /** perf extension: routes folded into `other` because the per-process route cap was reached */
   routesFolded: 'perf.agent.routes.folded',
+  /**
+   * perf extension: a CPU profile of the event-loop thread, taken by the agent when the loop is busy or
+   * stalls. One gauge point per function (with its caller in the app's code), valued as the share of the
+   * profile's samples in which that function was on top of the stack (self time; `(idle)`,
+   * `(garbage collector)`, `(program)` and `(other)` included, so the shares of one profile sum to 1). The
+   * point's start and time are the profile's window; every point of one profile has the same window.
+   */
+  cpuProfileSelfTime: 'nodejs.cpu_profile.self_time',
+  /** perf extension: the number of samples of that profile (one point, same window) */
+  cpuProfileSamples: 'nodejs.cpu_profile.samples',
 } as const;
 export type MetricName = (typeof Metrics)[keyof typeof Metrics];
 
@@ -53,6 +63,15 @@ export const Attrs = {
   gcType: 'v8js.gc.type',
   heapSpaceName: 'v8js.heap.space.name',
   serverPort: 'server.port',
+  /** a profiled function (OpenTelemetry `code.*` conventions; line and column 1-based) */
+  codeFunctionName: 'code.function.name',
+  codeFilePath: 'code.file.path',
+  codeLineNumber: 'code.line.number',
+  codeColumnNumber: 'code.column.number',
+  /** perf extension: the nearest frame below a profiled function that is the app's own code (not node:, not node_modules) */
+  callerFunctionName: 'perf.caller.function.name',
+  callerFilePath: 'perf.caller.file.path',
+  callerLineNumber: 'perf.caller.line.number',
 } as const;
 
 /** The route value the agent uses once its per-process route cap is reached. */

@@ -28,6 +28,16 @@ export class ExportWorker {
   private readonly waiting = new Map<number, (stats?: ExportStats) => void>();
   private nextId = 1;
   private dead = false;
+  /** whether the worker is profiling the app's thread (it says when a profile starts and ends) */
+  private profiling = false;
+  /**
+   * A process that ends on its own while a profile runs would end with the worker's inspector session still
+   * connected, and Node then prints "Waiting for the debugger to disconnect..." on the app's stderr: so on
+   * 'beforeExit' the profile is stopped first (the process ends a few ms later, as the app meant it to).
+   */
+  private readonly beforeExit = () => {
+    if (this.profiling && !this.dead) void this.call('stop-profile');
+  };
 
   /**
    * @param listenPorts the listening ports the app's thread has seen, sent with each snapshot (listenQueue.ts)
@@ -56,8 +66,12 @@ export class ExportWorker {
       // a small heap is plenty for one export at a time
       resourceLimits: { maxOldGenerationSizeMb: 64 },
     });
-    this.worker.on('message', (msg: { type: string; id: number; stats?: ExportStats }) => {
-      if (msg.type === 'done') {
+    this.worker.on('message', (msg: { type: string; id: number; stats?: ExportStats; running?: boolean }) => {
+      if (msg.type === 'profiling') {
+        this.profiling = msg.running === true;
+        if (this.profiling) process.on('beforeExit', this.beforeExit);
+        else process.off('beforeExit', this.beforeExit);
+      } else if (msg.type === 'done') {
         const resolve = this.waiting.get(msg.id);
         this.waiting.delete(msg.id);
         resolve?.(msg.stats);
@@ -71,6 +85,7 @@ export class ExportWorker {
     });
     this.worker.on('exit', () => {
       this.dead = true;
+      process.off('beforeExit', this.beforeExit);
       for (const resolve of this.waiting.values()) resolve();
       this.waiting.clear();
     });
@@ -103,7 +118,7 @@ export class ExportWorker {
     }
   }
 
-  private call(type: 'export' | 'shutdown' | 'stats', snapshot?: Snapshot): Promise<ExportStats | undefined> {
+  private call(type: 'export' | 'shutdown' | 'stats' | 'stop-profile', snapshot?: Snapshot): Promise<ExportStats | undefined> {
     if (this.dead) return Promise.resolve(undefined);
     const id = this.nextId++;
     return new Promise((resolve) => {

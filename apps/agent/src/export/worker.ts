@@ -9,8 +9,11 @@
  * descriptors, listen-queue counters and the listening ports' accept queues from /proc, synchronously: blocking this thread costs the app
  * nothing). The reader's own timer is parked, so this thread wakes only when there is something to send.
  *
- * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats', id };
- *           worker → parent { type: 'done', id, stats? } (for a non-zero id).
+ * It also takes CPU profiles of the app's thread when a snapshot shows the loop busy or stalled (profiler.ts)
+ * and exports the last one's top functions for a while.
+ *
+ * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats' | 'stop-profile', id };
+ *           worker → parent { type: 'done', id, stats? } (for a non-zero id) | { type: 'profiling', running }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -28,6 +31,7 @@ import { VERSION } from '../version.js';
 import { createOtlpExporter } from './createExporter.js';
 import { DeltaConverter } from './delta.js';
 import { GuardedExporter } from './GuardedExporter.js';
+import { BusyProfiler } from './profiler.js';
 import { HistogramUnpacker, type Snapshot } from './snapshot.js';
 import { toScopeMetrics } from './toSdk.js';
 
@@ -51,6 +55,17 @@ const netstat = new NetstatCollector(true);
 const listenQueues = new ListenQueueCollector(true, () => netstat.pressure(), config.listenQueueIntervalMillis);
 const processProbes = [new FdCollector(true), netstat, listenQueues, new RssCollector(), new CgroupCpuCollector(true), new RunDelayCollector(true)];
 
+const profiler = new BusyProfiler(
+  {
+    enabled: config.profile,
+    elu: config.profileElu,
+    stallMillis: config.profileStallMillis,
+    durationMillis: config.profileDurationMillis,
+    cooldownMillis: config.profileCooldownMillis,
+  },
+  (running) => port.postMessage({ type: 'profiling', running }),
+);
+
 const delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;
 const sdkResource = resourceFromAttributes(resource);
 const producer: MetricProducer = {
@@ -64,7 +79,7 @@ const producer: MetricProducer = {
         // one broken probe must not cost the others their export
       }
     }
-    out = out.concat([...batch.metrics.values()]);
+    out = out.concat([...batch.metrics.values()], profiler.metrics());
     if (delta) out = delta.convert(out, Date.now() * 1e6);
     return { resourceMetrics: { resource: sdkResource, scopeMetrics: [toScopeMetrics(out, '@perf/agent', VERSION)] }, errors: [] };
   },
@@ -87,13 +102,21 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
     const packed = msg.snapshot.histograms;
     latest = packed ? [...msg.snapshot.metrics, ...histograms.receive(packed)] : msg.snapshot.metrics;
     listenQueues.setPorts(msg.snapshot.listenPorts ?? []);
+    if (msg.type === 'export') profiler.observe(msg.snapshot.metrics);
   }
   switch (msg.type) {
     case 'export':
       reader.forceFlush().then(answer(msg.id), answer(msg.id));
       break;
     case 'shutdown':
-      meterProvider.shutdown().then(answer(msg.id), answer(msg.id));
+      // a running profile ends first (no inspector session may outlive the agent), and goes out with the last export
+      profiler
+        .stop()
+        .then(() => meterProvider.shutdown())
+        .then(answer(msg.id), answer(msg.id));
+      break;
+    case 'stop-profile':
+      profiler.stop().then(answer(msg.id), answer(msg.id));
       break;
     case 'stats':
       port.postMessage({ type: 'done', id: msg.id, stats: { ...exporter.stats, heapUsed: process.memoryUsage().heapUsed } });

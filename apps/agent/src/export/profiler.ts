@@ -1,0 +1,292 @@
+/**
+ * CPU profiles of the app's thread, taken when its event loop is busy or stalls, so the dashboard can say
+ * which code ran rather than only that the loop was blocked.
+ *
+ * Runs on the export thread: it sees each interval's snapshot (the loop's utilisation and longest stall)
+ * and, when one crosses its line and the cooldown has passed, connects an inspector session to the main
+ * thread (`Session.connectToMainThread`), runs V8's sampling profiler there for a few seconds, and reduces
+ * the profile to its top functions here. The app's thread pays for V8's sampling while the profile runs
+ * (one sample every 2 ms), for starting it (V8 logs the code that exists: ≈ 1–10 ms, more in a large app)
+ * and for serialising it at the end; nothing else. The session is disconnected after every profile, so no
+ * inspector session outlives it. Where node:inspector is missing (a Node built without it), there are no
+ * profiles and nothing else changes.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Session } from 'node:inspector';
+import { Attrs, Metrics, type Attributes, type GaugeMetric, type Metric } from '@perf/metrics';
+
+/** V8's sampling interval while profiling, µs (Node's --cpu-prof default is 1000: half the cost here) */
+export const SAMPLING_INTERVAL_US = 2000;
+/** the functions a profile reports (by self time); the rest are summed into `(other)` */
+export const TOP_FUNCTIONS = 15;
+/** how long a finished profile keeps being exported (cumulative temporality: a lost export loses nothing) */
+export const EXPORT_FOR_MS = 30_000;
+
+/** The inspector protocol's profile (Profiler.stop). */
+export interface V8Profile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[]; hitCount?: number }[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+}
+
+export interface Frame {
+  name: string;
+  /** a path for files on disk, else the script's URL; '' for V8's own entries */
+  file: string;
+  /** 1-based; 0 when unknown */
+  line: number;
+  column: number;
+}
+
+export interface ProfiledFunction extends Frame {
+  /** samples with this function on top of the stack (from this caller) */
+  samples: number;
+  /** the nearest frame below it in the app's own code, when it is not the app's code itself */
+  caller: Frame | undefined;
+}
+
+export interface ProfileSummary {
+  samples: number;
+  /** worst first: the top functions, then `(idle)` and `(other)` when they have samples */
+  functions: ProfiledFunction[];
+}
+
+const IDLE = '(idle)';
+const OTHER = '(other)';
+
+function frameOf(cf: V8Profile['nodes'][number]['callFrame']): Frame {
+  const url = cf.url ?? '';
+  let file = url;
+  if (url.startsWith('file://')) {
+    try {
+      file = fileURLToPath(url);
+    } catch {
+      // keep the URL
+    }
+  }
+  return { name: cf.functionName || '(anonymous)', file, line: url === '' ? 0 : cf.lineNumber + 1, column: url === '' ? 0 : cf.columnNumber + 1 };
+}
+
+/** The app's own code: a script with a URL that is neither Node's (`node:`) nor a dependency's. */
+export function isAppCode(url: string): boolean {
+  return url !== '' && !url.startsWith('node:') && !url.includes('/node_modules/') && !url.includes('\\node_modules\\');
+}
+
+/**
+ * Self time per function (and per caller in the app's code, for a function that is not the app's), top
+ * `top` of them by samples; V8's `(program)` and `(garbage collector)` count as functions, `(root)` never
+ * holds samples, `(idle)` is reported apart.
+ */
+export function summarize(profile: V8Profile, top = TOP_FUNCTIONS): ProfileSummary {
+  const byId = new Map<number, V8Profile['nodes'][number]>();
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  }
+  const hits = new Map<number, number>();
+  if (profile.samples !== undefined && profile.samples.length > 0) {
+    for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+  } else {
+    for (const n of profile.nodes) if (n.hitCount) hits.set(n.id, n.hitCount);
+  }
+  const rows = new Map<string, ProfiledFunction>();
+  let total = 0;
+  for (const [id, count] of hits) {
+    const node = byId.get(id);
+    if (node === undefined) continue;
+    total += count;
+    const cf = node.callFrame;
+    let caller: Frame | undefined;
+    if (!isAppCode(cf.url)) {
+      for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
+        const up = byId.get(p)!.callFrame;
+        if (isAppCode(up.url)) {
+          caller = frameOf(up);
+          break;
+        }
+      }
+    }
+    const key = `${cf.functionName}\0${cf.url}\0${cf.lineNumber}\0${cf.columnNumber}\0${caller ? `${caller.name}\0${caller.file}\0${caller.line}` : ''}`;
+    const row = rows.get(key);
+    if (row !== undefined) row.samples += count;
+    else rows.set(key, { ...frameOf(cf), samples: count, caller });
+  }
+  const all = [...rows.values()].sort((a, b) => b.samples - a.samples);
+  const idle = all.filter((f) => f.name === IDLE && f.file === '');
+  const code = all.filter((f) => !(f.name === IDLE && f.file === ''));
+  const functions = code.slice(0, top);
+  const rest = code.slice(top).reduce((s, f) => s + f.samples, 0);
+  const idleSamples = idle.reduce((s, f) => s + f.samples, 0);
+  if (idleSamples > 0) functions.push({ name: IDLE, file: '', line: 0, column: 0, samples: idleSamples, caller: undefined });
+  if (rest > 0) functions.push({ name: OTHER, file: '', line: 0, column: 0, samples: rest, caller: undefined });
+  return { samples: total, functions };
+}
+
+/** The summary as the two gauges the dashboard reads (see Metrics.cpuProfileSelfTime). */
+export function profileMetrics(summary: ProfileSummary, startUnixNano: number, endUnixNano: number): Metric[] {
+  const self: GaugeMetric = {
+    type: 'gauge',
+    name: Metrics.cpuProfileSelfTime,
+    unit: '1',
+    description: "Share of a CPU profile's samples with this function on top of the app thread's stack (self time); taken when the event loop was busy or stalled.",
+    points: summary.functions.map((f) => {
+      const attributes: Attributes = {
+        [Attrs.codeFunctionName]: f.name,
+        [Attrs.codeFilePath]: f.file,
+        [Attrs.codeLineNumber]: f.line,
+        [Attrs.codeColumnNumber]: f.column,
+      };
+      if (f.caller !== undefined) {
+        attributes[Attrs.callerFunctionName] = f.caller.name;
+        attributes[Attrs.callerFilePath] = f.caller.file;
+        attributes[Attrs.callerLineNumber] = f.caller.line;
+      }
+      return { attributes, startTimeUnixNano: startUnixNano, timeUnixNano: endUnixNano, flags: 0, value: summary.samples > 0 ? f.samples / summary.samples : 0, isInt: false };
+    }),
+  };
+  const samples: GaugeMetric = {
+    type: 'gauge',
+    name: Metrics.cpuProfileSamples,
+    unit: '{sample}',
+    description: 'Samples in that CPU profile.',
+    points: [{ attributes: {}, startTimeUnixNano: startUnixNano, timeUnixNano: endUnixNano, flags: 0, value: summary.samples, isInt: true }],
+  };
+  return [self, samples];
+}
+
+export interface ProfilerOptions {
+  enabled: boolean;
+  /** profile when an interval's event-loop utilisation is at least this */
+  elu: number;
+  /** … or its longest event-loop delay at least this, ms */
+  stallMillis: number;
+  durationMillis: number;
+  cooldownMillis: number;
+}
+
+function gaugeValue(metrics: readonly Metric[], name: string): number {
+  for (const m of metrics) if (m.name === name && m.type === 'gauge' && m.points.length > 0) return m.points[0].value;
+  return NaN;
+}
+
+/** Whether an interval's snapshot shows the loop busy (utilisation) or stalled (longest delay) past the lines. */
+export function busyOrStalled(metrics: readonly Metric[], options: Pick<ProfilerOptions, 'elu' | 'stallMillis'>): boolean {
+  const elu = gaugeValue(metrics, Metrics.eventLoopUtilization);
+  const stallMs = gaugeValue(metrics, Metrics.eventLoopDelayMax) * 1000;
+  return elu >= options.elu || stallMs >= options.stallMillis;
+}
+
+/**
+ * Decides when to profile (from each snapshot), runs one profile at a time, and hands out the last one's
+ * metrics while they are fresh. `onRunning` tells the app's thread when a profile starts and ends (it asks
+ * for the profile to stop before the process exits on its own).
+ */
+export class BusyProfiler {
+  #session: Session | undefined;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #startUnixNano = 0;
+  #nextAllowed = 0;
+  #last: { metrics: Metric[]; until: number } | undefined;
+  #unavailable = false;
+
+  constructor(
+    private readonly options: ProfilerOptions,
+    private readonly onRunning: (running: boolean) => void = () => {},
+  ) {}
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** false once it turned out profiles cannot be taken here (no inspector, or not on a worker thread) */
+  get available(): boolean {
+    return !this.#unavailable;
+  }
+
+  /** One interval's snapshot: starts a profile when the loop was busy or stalled. Never throws. */
+  observe(metrics: readonly Metric[], nowMs = Date.now()): void {
+    if (!this.options.enabled || this.#unavailable || this.#running || nowMs < this.#nextAllowed) return;
+    if (!busyOrStalled(metrics, this.options)) return;
+    this.#nextAllowed = nowMs + this.options.cooldownMillis;
+    void this.#start();
+  }
+
+  /** The last profile's metrics, while it is fresh. */
+  metrics(nowMs = Date.now()): Metric[] {
+    if (this.#last === undefined) return [];
+    if (nowMs > this.#last.until) {
+      this.#last = undefined;
+      return [];
+    }
+    return this.#last.metrics;
+  }
+
+  /** Ends a running profile now (its samples so far are kept) and disconnects. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    clearTimeout(this.#timer);
+    await this.#finish();
+  }
+
+  async #start(): Promise<void> {
+    let session: Session;
+    try {
+      const inspector = await import('node:inspector');
+      session = new inspector.Session();
+      session.connectToMainThread();
+    } catch {
+      // a Node built without the inspector, or not on a worker thread: no profiles
+      this.#unavailable = true;
+      return;
+    }
+    this.#session = session;
+    this.#running = true;
+    this.onRunning(true);
+    try {
+      await post(session, 'Profiler.enable');
+      await post(session, 'Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
+      await post(session, 'Profiler.start');
+      this.#startUnixNano = Date.now() * 1e6;
+      this.#timer = setTimeout(() => void this.#finish(), this.options.durationMillis);
+    } catch {
+      this.#disconnect();
+    }
+  }
+
+  async #finish(): Promise<void> {
+    const session = this.#session;
+    if (session === undefined || !this.#running) return;
+    try {
+      const { profile } = (await post(session, 'Profiler.stop')) as { profile: V8Profile };
+      const endUnixNano = this.#startUnixNano + (profile.endTime - profile.startTime) * 1000;
+      const summary = summarize(profile);
+      if (summary.samples > 0) this.#last = { metrics: profileMetrics(summary, this.#startUnixNano, endUnixNano), until: endUnixNano / 1e6 + EXPORT_FOR_MS };
+    } catch {
+      // the main thread went away, or the session did: no profile this time
+    } finally {
+      this.#disconnect();
+    }
+  }
+
+  #disconnect(): void {
+    try {
+      this.#session?.disconnect();
+    } catch {
+      // already gone
+    }
+    this.#session = undefined;
+    if (this.#running) {
+      this.#running = false;
+      this.onRunning(false);
+    }
+  }
+}
+
+function post(session: Session, method: string, params?: object): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    session.post(method, params ?? {}, (error: Error | null, result?: unknown) => (error ? reject(error) : resolve(result)));
+  });
+}

@@ -1,0 +1,89 @@
+// CPU profiles of the app's thread, for real: a server kept busy in one named function must export a profile
+// naming that function, its file and line, with shares that add up; PERF_PROFILE=false must export none; and
+// a process that ends on its own while a profile runs must end on time and print nothing about it.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { GaugeMetric } from '@perf/metrics';
+import { findMetric, OtlpSink, type Received } from '../helpers/sink.js';
+import { fixtures, startFixture, type Child } from '../helpers/processes.js';
+
+const SELF = 'nodejs.cpu_profile.self_time';
+const profileOf = (r: Received) => findMetric(r, SELF) as GaugeMetric | undefined;
+
+/** Requests back to back for `ms`, `concurrency` at a time. */
+async function load(base: string, path: string, ms: number, concurrency = 2): Promise<void> {
+  const until = Date.now() + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) await (await fetch(base + path)).text();
+    }),
+  );
+}
+
+describe('CPU profiles of a busy event loop', () => {
+  const sink = new OtlpSink();
+  const apps: Child[] = [];
+  after(async () => {
+    for (const app of apps) await app.kill();
+    await sink.stop();
+  });
+
+  test('name the function that holds the CPU, with its file and line', async () => {
+    await sink.start();
+    const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'profiled', PERF_PROFILE_DURATION: '1500' });
+    apps.push(app);
+    const base = `http://127.0.0.1:${app.ready.port}`;
+    const t0 = Date.now();
+    await load(base, '/hot?ms=40', 2500);
+    const r = await sink.waitFor((x) => profileOf(x) !== undefined, 10_000);
+    const points = profileOf(r)!.points;
+    const hot = points.find((p) => p.attributes['code.function.name'] === 'spinHot');
+    assert.ok(hot, `spinHot not in the profile: ${points.map((p) => `${p.attributes['code.function.name']} ${p.value.toFixed(3)}`).join(', ')}`);
+    const source = readFileSync(join(fixtures, 'http-server.mjs'), 'utf8').split('\n');
+    assert.equal(hot.attributes['code.file.path'], join(fixtures, 'http-server.mjs'));
+    assert.equal(hot.attributes['code.line.number'], source.findIndex((l) => l.startsWith('function spinHot(')) + 1);
+    assert.ok(hot.value >= 0.3, `spinHot has ${hot.value} of the samples`);
+    assert.equal(hot.attributes['perf.caller.function.name'], undefined, 'the app’s own code has no caller row');
+    const total = points.reduce((s, p) => s + p.value, 0);
+    assert.ok(Math.abs(total - 1) < 1e-9, `shares add up to ${total}`);
+    // every point carries the profile's window, about PERF_PROFILE_DURATION long, inside the test's time
+    const windows = new Set(points.map((p) => `${p.startTimeUnixNano}-${p.timeUnixNano}`));
+    assert.equal(windows.size, 1);
+    const seconds = (hot.timeUnixNano - hot.startTimeUnixNano) / 1e9;
+    assert.ok(seconds > 1.3 && seconds < 2.5, `a profile of ${seconds} s`);
+    assert.ok(hot.startTimeUnixNano / 1e6 >= t0 - 1000);
+    const samples = (findMetric(r, 'nodejs.cpu_profile.samples') as GaugeMetric).points[0].value;
+    assert.ok(samples >= 100, `${samples} samples`);
+    console.log(`profile: spinHot ${(hot.value * 100).toFixed(1)}% of ${samples} samples in ${seconds.toFixed(2)} s, ${points.length} rows`);
+  });
+
+  test('PERF_PROFILE=false takes none', async () => {
+    const quiet = new OtlpSink();
+    await quiet.start();
+    try {
+      const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: quiet.endpoint, PERF_PROFILE: 'false', PERF_PROFILE_DURATION: '500' });
+      apps.push(app);
+      await load(`http://127.0.0.1:${app.ready.port}`, '/hot?ms=40', 1500);
+      const since = Date.now();
+      await quiet.waitFor((x) => x.at > since + 1000, 10_000);
+      assert.equal(quiet.received.filter((x) => profileOf(x) !== undefined).length, 0);
+    } finally {
+      await quiet.stop();
+    }
+  });
+
+  test('a process that ends on its own while a profile runs ends on time, quietly', async () => {
+    const app = await startFixture('busy-exit.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, PERF_PROFILE_DURATION: '20000', BUSY_MS: '800', IDLE_MS: '1000' });
+    apps.push(app);
+    const t0 = Date.now();
+    const code = await app.exited;
+    const ms = Date.now() - t0;
+    assert.equal(code, 0);
+    assert.deepEqual(app.lines, ['done']);
+    assert.doesNotMatch(app.stderr(), /debugger/i);
+    // 0.8 s busy + 1 s idle; a profile left running would hold it for 20 s
+    assert.ok(ms < 5000, `ended after ${ms} ms`);
+  });
+});
