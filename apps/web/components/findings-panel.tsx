@@ -2,9 +2,10 @@
 // The live diagnosis: what the bottleneck is, the evidence, and which nodes and routes it concerns.
 import { Link } from '../lib/link.js';
 import { memo } from 'react';
-import type { Finding } from '../server/api/types.js';
-import { formatAgo } from '../lib/format.js';
-import { evidenceEntries, evidenceHref, groupFindings, routeHref, type ChartPage, type FindingWithCharts } from '../lib/mappers/findings.js';
+import type { CpuProfile, Finding } from '../server/api/types.js';
+import { formatAgo, formatDuration, formatExact, formatPercent } from '../lib/format.js';
+import { evidenceEntries, evidenceHref, groupFindings, hotCodeOf, routeHref, type ChartPage, type FindingWithCharts } from '../lib/mappers/findings.js';
+import { codeLocation, fullLocation, profileSeconds, topCode } from '../lib/mappers/profile.js';
 import { hrefFor, type ViewState } from '../lib/url-state.js';
 
 export interface FindingsPanelProps {
@@ -48,6 +49,7 @@ function FindingsPanelImpl({ findings, view, now, page = { kind: 'overview' }, e
                 <span className={`badge ${f.severity}`}>{f.severity}</span> <strong>{f.summary}</strong>{' '}
                 <span className="muted">since {formatAgo(now - f.since)}</span>
               </div>
+              <HotCodeSummary finding={f} view={view} now={now} page={page} />
               <dl>
                 {adviceOf(f) ? (
                   <>
@@ -95,6 +97,56 @@ function FindingsPanelImpl({ findings, view, now, page = { kind: 'overview' }, e
       )}
     </section>
   );
+}
+
+// a narrow panel wraps between a function's parts, never inside a `file:line`
+const NOWRAP = { whiteSpace: 'nowrap' } as const;
+
+/**
+ * What the CPU ran, for a finding about CPU time that carries its node's last profile (`hotCode`): its three
+ * code functions with the most self time, each with where it is and the app's function that called it.
+ */
+function HotCodeSummary({ finding, view, now, page }: { finding: Finding; view: ViewState; now: number; page: ChartPage }) {
+  const p = hotCodeOf(finding);
+  if (p === null) return null;
+  const top = topCode(p, 3);
+  if (top.length === 0) return null;
+  return (
+    <div data-testid="finding-hot-code" style={{ fontSize: 12, marginTop: 4 }}>
+      <div className="muted">
+        CPU profile of <ProfileLink profile={p} view={view} page={page} /> ({formatDuration(profileSeconds(p))}, {formatAgo(now - p.end)})
+      </div>
+      <ol style={{ listStyle: 'none', margin: '2px 0 0', padding: 0 }}>
+        {top.map((fn) => (
+          <li key={`${fn.name}|${fn.file}|${fn.line}|${fn.column}`} data-testid="finding-hot-code-function">
+            <span className="num" style={{ display: 'inline-block', minWidth: 44 }} title={formatExact('ratio', fn.share)}>
+              {formatPercent(fn.share)}
+            </span>{' '}
+            <code>{fn.name}</code>{' '}
+            <span className="muted mono" style={NOWRAP} title={fullLocation(fn.file, fn.line, fn.column) || undefined}>
+              {codeLocation(fn.file, fn.line)}
+            </span>
+            {fn.caller ? (
+              <span className="muted">
+                {' '}
+                ← <code>{fn.caller.name}</code>{' '}
+                <span className="mono" style={NOWRAP} title={fullLocation(fn.caller.file, fn.caller.line)}>
+                  {codeLocation(fn.caller.file, fn.caller.line)}
+                </span>
+              </span>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+/** The profiled node, linked to its page's hot-code panel (within the page when it is that node's). */
+function ProfileLink({ profile, view, page }: { profile: CpuProfile; view: ViewState; page: ChartPage }) {
+  const name = <span className="mono">{profile.instance}</span>;
+  if (page.kind === 'node' && page.instance === profile.instance) return <a href="#hot-code">{name}</a>;
+  return <Link href={`${hrefFor(`/nodes/${encodeURIComponent(profile.instance)}`, view)}#hot-code`}>{name}</Link>;
 }
 
 /** The finder adds `advice` (what to do) to the published shape; older servers may not. */

@@ -2,6 +2,10 @@ import { ExponentialHistogram, Metrics, type ExportMetricsRequest, type Metric }
 import { Random } from './random.js';
 import type { Anomaly } from './anomaly.js';
 import { ExactRecorder, type ExactAnswer } from './exact.js';
+import { profileMetrics, type ProfileCause } from './profile.js';
+
+/** ms between two profiles of a node whose loop stays busy (the agent waits PERF_PROFILE_COOLDOWN, 60 s by default) */
+const PROFILE_EVERY_MS = 30_000;
 
 export interface SimulatorOptions {
   nodes: number;
@@ -55,6 +59,10 @@ interface SimNode {
   el: ExponentialHistogram;
   gc: ExponentialHistogram;
   heap: number;
+  /** the cause and end (ms) of the last profile while the loop has stayed busy; reset when it is not */
+  profiled: { cause: ProfileCause; atMs: number } | undefined;
+  /** the node's own stream for its profiles (created at its first), so they do not shift the latency draws */
+  profileRnd: Random | undefined;
 }
 
 /**
@@ -118,6 +126,8 @@ export class FleetSimulator {
       el: new ExponentialHistogram({ maxSize: o.maxBuckets, maxScale: o.maxScale }),
       gc: new ExponentialHistogram({ maxSize: o.maxBuckets, maxScale: o.maxScale }),
       heap: 40e6 + i * 1e5,
+      profiled: undefined,
+      profileRnd: undefined,
     }));
     for (const a of o.anomalies) this.applyAnomaly(a);
   }
@@ -225,6 +235,7 @@ export class FleetSimulator {
         gauge(Metrics.openFds, 30 + (i % 5), '{fd}'),
         gauge(Metrics.eventLoopDelayMax, n.el.max, 's'),
       );
+      this.profile(n, elu, nowMs, metrics);
     }
     return {
       resourceMetrics: [
@@ -245,6 +256,27 @@ export class FleetSimulator {
         },
       ],
     };
+  }
+
+  /**
+   * Appends a CPU profile when the agent would take one: the loop ≥ 70% busy or stalling ≥ 100 ms (judged on
+   * the anomaly's effect without the noise, so a node near the line does not flicker), on the first export
+   * of a busy spell (or of a new cause) and then every 30 s. A healthy node exports none.
+   */
+  private profile(n: SimNode, elu: number, nowMs: number, metrics: Metric[]): void {
+    const steadyElu = 0.25 * n.rpsFactor * (n.elFactor > 1 ? 3 : 1) + n.gcShare;
+    // the largest of a second's 20 delay samples is about twice their median (1 ms × the anomaly factor)
+    const stall = 0.002 * n.elFactor;
+    if (steadyElu < 0.7 && stall < 0.1) {
+      n.profiled = undefined;
+      return;
+    }
+    const cause: ProfileCause = n.elFactor > 1 ? 'blocking' : n.gcShare >= 0.4 * steadyElu ? 'gc' : 'saturated';
+    const last = n.profiled;
+    if (last !== undefined && last.cause === cause && nowMs - last.atMs < PROFILE_EVERY_MS) return;
+    n.profiled = { cause, atMs: nowMs };
+    n.profileRnd ??= new Random((Math.imul(this.options.seed, 0x9e3779b1) ^ (n.index + 0x5eed)) >>> 0);
+    for (const m of profileMetrics(cause, elu, n.gcShare, nowMs, n.profileRnd)) metrics.push(m);
   }
 
   /** Sets which second of the run is being generated (down anomalies count seconds from the start). */

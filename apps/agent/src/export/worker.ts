@@ -31,7 +31,8 @@ import { VERSION } from '../version.js';
 import { createOtlpExporter } from './createExporter.js';
 import { DeltaConverter } from './delta.js';
 import { GuardedExporter } from './GuardedExporter.js';
-import { BusyProfiler } from './profiler.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { BusyProfiler, correctUtilization, parseSchedstat } from './profiler.js';
 import { HistogramUnpacker, type Snapshot } from './snapshot.js';
 import { toScopeMetrics } from './toSdk.js';
 
@@ -62,9 +63,34 @@ const profiler = new BusyProfiler(
     stallMillis: config.profileStallMillis,
     durationMillis: config.profileDurationMillis,
     cooldownMillis: config.profileCooldownMillis,
+    afterMillis: config.profileAfterMillis,
   },
   (running) => port.postMessage({ type: 'profiling', running }),
+  startTimeUnixNano / 1e6,
 );
+
+/** the main thread's schedstat (ns on a CPU + ns waiting for one) at the previous snapshot, for correctUtilization */
+const SCHEDSTAT = '/proc/self/schedstat';
+const hasSchedstat = process.platform === 'linux' && existsSync(SCHEDSTAT);
+let lastSched: { at: number; ns: number } | undefined;
+function readSched(): { at: number; ns: number } | undefined {
+  if (!hasSchedstat) return undefined;
+  try {
+    const ns = parseSchedstat(readFileSync(SCHEDSTAT, 'utf8'));
+    return ns === undefined ? undefined : { at: Date.now(), ns };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A snapshot's utilisation, corrected when a profile ran in its interval (see correctUtilization). */
+function checkUtilization(metrics: Metric[]): void {
+  const sched = readSched();
+  const prev = lastSched;
+  lastSched = sched;
+  if (sched === undefined || prev === undefined || sched.at <= prev.at || !profiler.ranSince(prev.at)) return;
+  correctUtilization(metrics, (sched.ns - prev.ns) / 1e6 / (sched.at - prev.at));
+}
 
 const delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;
 const sdkResource = resourceFromAttributes(resource);
@@ -102,7 +128,10 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
     const packed = msg.snapshot.histograms;
     latest = packed ? [...msg.snapshot.metrics, ...histograms.receive(packed)] : msg.snapshot.metrics;
     listenQueues.setPorts(msg.snapshot.listenPorts ?? []);
-    if (msg.type === 'export') profiler.observe(msg.snapshot.metrics);
+    if (msg.type === 'export') {
+      checkUtilization(msg.snapshot.metrics);
+      profiler.observe(msg.snapshot.metrics);
+    }
   }
   switch (msg.type) {
     case 'export':

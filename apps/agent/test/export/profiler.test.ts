@@ -2,7 +2,7 @@
 // attributed to the nearest caller in the app's own code, the long tail summed as `(other)`, idle apart.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BusyProfiler, busyOrStalled, isAppCode, profileMetrics, summarize, type V8Profile } from '../../src/export/profiler.js';
+import { BusyProfiler, busyOrStalled, correctUtilization, isAppCode, parseSchedstat, profileMetrics, summarize, type V8Profile } from '../../src/export/profiler.js';
 import { MetricBatch } from '../../src/recording/MetricBatch.js';
 
 const frame = (functionName: string, url = '', lineNumber = -1, columnNumber = -1) => ({ functionName, url, lineNumber, columnNumber });
@@ -95,11 +95,26 @@ test('a profile is wanted when the loop was busy or stalled past the lines', () 
 test('where no inspector session can reach the main thread, the profiler gives up quietly', async () => {
   // this test runs on the main thread, where Session.connectToMainThread is not available
   const states: boolean[] = [];
-  const p = new BusyProfiler({ enabled: true, elu: 0.7, stallMillis: 100, durationMillis: 50, cooldownMillis: 0 }, (running) => states.push(running));
-  p.observe(snapshot(0.9, 0), 1000);
+  const p = new BusyProfiler({ enabled: true, elu: 0.7, stallMillis: 100, durationMillis: 50, cooldownMillis: 0, afterMillis: 10_000 }, (running) => states.push(running), 0);
+  p.observe(snapshot(0.9, 0), 5000);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(p.available, true, 'in the first 10 s it does not even try');
+  p.observe(snapshot(0.9, 0), 10_000);
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(p.available, false);
   assert.equal(p.running, false);
   assert.deepEqual(states, []);
   assert.deepEqual(p.metrics(), []);
+});
+
+test('during a profile the loop’s utilisation is bounded by its thread’s time on and waiting for a CPU', () => {
+  const inflated = snapshot(0.58, 0);
+  assert.equal(correctUtilization(inflated, 0.13), 0.13);
+  assert.equal((inflated[0] as { points: { value: number }[] }).points[0].value, 0.13);
+  const truthful = snapshot(0.1, 0);
+  assert.equal(correctUtilization(truthful, 0.13), undefined, 'a lower figure stands');
+  assert.equal((truthful[0] as { points: { value: number }[] }).points[0].value, 0.1);
+  assert.equal(correctUtilization(snapshot(0.9, 0), NaN), undefined, 'no schedstat, no change');
+  assert.equal(parseSchedstat('1500000000 250000000 4200\n'), 1_750_000_000);
+  assert.equal(parseSchedstat('garbage'), undefined);
 });

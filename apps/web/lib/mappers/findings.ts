@@ -1,5 +1,5 @@
 // Findings as the panel shows them: most severe and oldest first, evidence flattened to label/value lines.
-import type { Finding } from '../../server/api/types.js';
+import type { CpuProfile, Finding } from '../../server/api/types.js';
 import { hrefFor, serializeViewState, type ViewState } from '../url-state.js';
 
 const RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };
@@ -78,6 +78,19 @@ export function evidenceEntries(evidence: Finding['evidence']): [string, string]
 export interface FindingWithCharts extends Finding {
   service?: string;
   metrics?: { metric: string; instance?: string; route?: string }[];
+}
+
+/** The finder's additive CPU profile: what a CPU-time finding's node ran (see server/diagnose/types.ts). */
+export interface FindingWithHotCode extends Finding {
+  hotCode?: CpuProfile;
+}
+
+/** A finding's `hotCode` when it carries a usable one (older servers send none). */
+export function hotCodeOf(f: Finding): CpuProfile | null {
+  const h = (f as FindingWithHotCode).hotCode as unknown;
+  if (h === null || typeof h !== 'object') return null;
+  const p = h as CpuProfile;
+  return Array.isArray(p.functions) && Number.isFinite(p.start) && Number.isFinite(p.end) ? p : null;
 }
 
 /** The page a findings panel is on, so evidence it shows itself links within the page. */

@@ -242,6 +242,38 @@ export interface Finding {
   since: number;
 }
 
+/** One function of a CPU profile (`GET /api/v1/profiles`, and a finding's `hotCode`). */
+export interface ProfileFunction {
+  /** the function's name; `(anonymous)` for an anonymous one; `(garbage collector)`, `(program)` (V8 and native work
+   * outside JavaScript), `(idle)` and `(other)` (every function past the agent's top list) are not code */
+  name: string;
+  /** the file (a path for files on disk, else the script's URL, e.g. `node:internal/…`); '' when none */
+  file: string;
+  /** 1-based line and column; 0 when unknown */
+  line: number;
+  column: number;
+  /** share of the profile's samples with this function on top of the stack (self time), 0..1 */
+  share: number;
+  /** the nearest caller in the app's own code (not `node:`, not `node_modules`), when this function is not */
+  caller: { name: string; file: string; line: number } | null;
+}
+
+/** The last CPU profile of a node's event-loop thread (the agent takes one when the loop is busy or stalls). */
+export interface CpuProfile {
+  instance: string;
+  service: string;
+  host: string;
+  /** Unix ms of the profile's start and end */
+  start: number;
+  end: number;
+  /** samples taken (one every few ms) */
+  samples: number;
+  /** share of the samples the thread was not idle, 0..1 */
+  busy: number;
+  /** worst first; the shares of one profile (with `(idle)` and `(other)`) sum to 1 */
+  functions: ProfileFunction[];
+}
+
 /** The data of each `snapshot` event on `GET /api/v1/stream` (one per second; `id:` is `seq`). */
 export interface StreamSnapshot {
   /** increasing event id, also sent as the SSE `id:` field */

@@ -6,6 +6,8 @@
 import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
 import type { StoreHistogram } from '../store/histogram.js';
 import { NODE_FIELDS, NodeField, type NodeState } from '../store/node.js';
+import type { CpuProfile } from '../api/types.js';
+import { cpuProfile } from '../query/profiles.js';
 import type { DiagnosisInput, NodeWindow, RouteWindow } from './types.js';
 
 export interface AdapterOptions {
@@ -77,15 +79,18 @@ export class DiagnosisAdapter {
     const times = Array.from({ length: len }, (_, i) => (start + i) * 1000);
     const nodes: NodeWindow[] = [];
     const routes: RouteWindow[] = [];
+    const profiles = new Map<string, CpuProfile>();
     for (const svc of this.store.services.values()) {
       if (service && svc.name !== service) continue;
       for (const node of svc.nodes.values()) {
         if (now - node.lastSeen > this.options.staleAfterMs) continue;
         nodes.push(this.node(svc, node, start, len));
+        const profile = node.profile && cpuProfile(svc.name, node);
+        if (profile) profiles.set(node.meta.instance, profile);
       }
       routes.push(...this.routes(svc, start, len));
     }
-    return { times, nodes, routes };
+    return { times, nodes, routes, profiles };
   }
 
   private node(svc: ServiceState, node: NodeState, start: number, len: number): NodeWindow {

@@ -2,9 +2,11 @@
 // hysteresis, and renders the live findings (text from texts.ts). Pure apart from the time it is given.
 
 import { causePhrase, joinPhrases, linkCauses, type CauseLink } from './causes.js';
+import { hotCodeFor, hotCodePhrase } from './hotcode.js';
 import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
 import { RULES } from './rules/index.js';
 import { evidenceLine, explain } from './texts.js';
+import type { CpuProfile } from '../api/types.js';
 import type { DiagnosisFinding, DiagnosisInput, FindingDraft, Rule, Verdict } from './types.js';
 
 export interface DiagnoserOptions extends Partial<HysteresisOptions> {
@@ -25,7 +27,7 @@ export function byService(input: DiagnosisInput): Map<string, DiagnosisInput> {
   const get = (service: string): DiagnosisInput => {
     let v = out.get(service);
     if (!v) {
-      v = { times: input.times, nodes: [], routes: [], allNodes: input.nodes };
+      v = { times: input.times, nodes: [], routes: [], allNodes: input.nodes, profiles: input.profiles };
       out.set(service, v);
     }
     return v;
@@ -91,7 +93,8 @@ export class Diagnoser {
     this.#findings = live.map(({ key, value, since }) => {
       const causes = links.filter((l) => l.effect === key).map((l) => l.cause);
       const explains = links.filter((l) => l.cause === key).map((l) => l.effect);
-      return render(key, value.draft, value.service, since, now, { causes, explains, causePhrases: causes.map((id) => causePhrase(drafts.get(id)!)) });
+      const hotCode = hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles);
+      return render(key, value.draft, value.service, since, now, { causes, explains, causePhrases: causes.map((id) => causePhrase(drafts.get(id)!)) }, hotCode);
     });
     return this.#findings;
   }
@@ -114,13 +117,16 @@ function render(
   since: number,
   now: number,
   related: { causes: string[]; explains: string[]; causePhrases: string[] },
+  hotCode: CpuProfile | undefined,
 ): ServiceFinding {
   const { summary, advice } = explain(draft);
+  const profiled = hotCode ? hotCodePhrase(hotCode) : '';
+  const caused = related.causes.length > 0 ? ` Likely a consequence of ${joinPhrases(related.causePhrases)}.` : '';
   return {
     id,
     kind: draft.kind,
     severity: draft.severity,
-    summary: related.causes.length > 0 ? `${summary} Likely a consequence of ${joinPhrases(related.causePhrases)}.` : summary,
+    summary: `${summary}${profiled ? ` ${profiled}` : ''}${caused}`,
     evidence: draft.evidence.map(evidenceLine),
     nodes: draft.nodes,
     routes: draft.routes,
@@ -132,5 +138,6 @@ function render(
     service,
     causedBy: related.causes,
     explains: related.explains,
+    ...(hotCode ? { hotCode } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // The diagnosis rules' small contracts: what they read (recent per-second windows of every node and
 // route), what they return (a verdict holding finding drafts), and the finding the API publishes.
 
-import type { Finding as ApiFinding, SeriesMetric } from '../api/types.js';
+import type { Finding as ApiFinding, CpuProfile, SeriesMetric } from '../api/types.js';
 
 /**
  * Per-second series of one subject over the recent window, oldest first, one slot per second, all aligned
@@ -85,6 +85,8 @@ export interface DiagnosisInput {
    * what is shared across services, such as a host's cores
    */
   allNodes?: NodeWindow[];
+  /** each node's last CPU profile, by `service.instance.id` (only for nodes that sent one) */
+  profiles?: ReadonlyMap<string, CpuProfile>;
 }
 
 /** Numbers behind a finding, against the baseline they were compared with. */
@@ -162,4 +164,10 @@ export interface DiagnosisFinding extends ApiFinding {
   causedBy: string[];
   /** ids of the live findings this one likely causes */
   explains: string[];
+  /**
+   * what the CPU was running: the last CPU profile of the finding's first profiled node, taken while the
+   * finding held (or just before), top functions only; absent when no such profile exists or the kind is
+   * not about CPU time (event-loop-blocked, cpu-saturated, off-cpu, hot-route)
+   */
+  hotCode?: CpuProfile;
 }

@@ -4,6 +4,7 @@ import { SparseDelta } from '../store/delta.js';
 import { NodeField, type NodeState } from '../store/node.js';
 import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
 import { FOLDED_ROUTE } from '../store/FleetStore.js';
+import { applyProfile, isProfileMetric } from './profile.js';
 import { expDelta, explicitDelta, newState, type DeltaOutcome, type SeriesState } from './series.js';
 import type { IngestStats } from './stats.js';
 
@@ -278,6 +279,11 @@ export class Applier {
     if (m.type === 'sum' && m.monotonic) {
       const field = COUNTER_FIELDS.get(name);
       if (field !== undefined) this.counter(node, m, field, now, result);
+      return;
+    }
+    if (m.type === 'gauge' && isProfileMetric(name)) {
+      const bad = applyProfile(node, m);
+      if (bad !== undefined) this.reject(result, bad.reason, bad.count);
       return;
     }
     if (m.type === 'gauge' || (m.type === 'sum' && !m.monotonic)) {

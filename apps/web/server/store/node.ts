@@ -1,3 +1,4 @@
+import type { ProfileFunction } from '../api/types.js';
 import { StoreHistogram } from './histogram.js';
 import type { Tier } from './config.js';
 
@@ -143,6 +144,16 @@ export interface NodeMeta {
 }
 
 /** Everything the store keeps about one process. */
+/** A node's last CPU profile as ingest assembles it (the API adds the node's names and the busy share). */
+export interface NodeProfile {
+  /** Unix ms of the profile's window */
+  start: number;
+  end: number;
+  /** NaN until the sample count arrives */
+  samples: number;
+  functions: ProfileFunction[];
+}
+
 export class NodeState {
   readonly meta: NodeMeta;
   firstSeen: number;
@@ -162,6 +173,11 @@ export class NodeState {
   readonly states = new Map<string, unknown>();
   /** ingest's cache of those states by metric name and position in the node's export; owned by ingest */
   readonly seriesCache = new Map<string, unknown[]>();
+  /**
+   * the last CPU profile of the node's event-loop thread (`nodejs.cpu_profile.*`, taken by the agent when the
+   * loop is busy or stalls); kept in memory only: a restarted dashboard shows the next one
+   */
+  profile: NodeProfile | undefined;
 
   constructor(
     meta: NodeMeta,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { Finding, Fleet, NodeRow, RouteRow, Services } from '../../server/api/types.js';
+import type { CpuProfile, Finding, Fleet, NodeRow, RouteRow, Services } from '../../server/api/types.js';
 import { runSimulation, type RunningSimulation } from '../../simulator/run.js';
 import { startAgentNode, type AgentNode } from './lib/agent-node.js';
 import { launchBrowser, openPage, screenshot } from './lib/browser.js';
@@ -255,6 +255,47 @@ test('node page: the findings naming the node, each piece of evidence linked to 
       return r !== undefined && r.top >= 0 && r.top < window.innerHeight / 2;
     }),
   );
+});
+
+test('node page: the hot code of a blocked node (its last CPU profile), and why a healthy node has none', async () => {
+  // the simulator sends checkout-8's profile (its loop is blocked) at its first export and every 30 s after
+  await until('a CPU profile of checkout-8 in the API', async () => (await api<CpuProfile[]>(dash.url, 'profiles?instance=checkout-8')).length > 0, 40_000);
+  await page.goto(`${dash.url}/nodes/checkout-8`);
+  const panel = page.getByTestId('hot-code');
+  const rows = panel.getByTestId('hot-code-row');
+  await until('the profile in the panel', async () => (await rows.count()) >= 3, 20_000);
+  // worst first: the simulated blocking function on top, where it is (full path in the title) and its caller
+  const top = rows.first();
+  assert.equal(await top.getAttribute('data-function'), 'renderInvoice');
+  const text = (await top.textContent()) ?? '';
+  assert.match(text, /\d+(\.\d+)? %/);
+  assert.match(text, /…\/src\/billing\/invoice\.js:88/);
+  assert.match(text, /handleInvoice/);
+  assert.equal(await top.locator('[title="/srv/app/src/billing/invoice.js:88:17"]').count(), 1);
+  assert.match((await panel.getByTestId('hot-code-meta').textContent()) ?? '', /taken (now|.*ago).*, 3 s long, [\d,]+ samples, busy \d+/);
+  // idle time is set apart at the bottom, not counted as code
+  assert.equal(await panel.locator('[data-testid="hot-code-row"][data-function="(idle)"]').count(), 0);
+  assert.equal(await panel.locator('[data-testid="hot-code-rest"][data-function="(idle)"]').count(), 1);
+  await panel.scrollIntoViewIfNeeded();
+  await screenshot(page, 'node-hot-code');
+  // the blocked-loop finding carries the same profile: its top code under the summary
+  await until(
+    'the blocked loop on checkout-8 with its hot code',
+    async () => (await api<(Finding & { hotCode?: CpuProfile })[]>(dash.url, 'findings?instance=checkout-8')).some((f) => f.kind === 'event-loop-blocked' && f.hotCode !== undefined),
+    60_000,
+  );
+  const hot = page.getByTestId('findings-panel').getByTestId('finding').filter({ hasText: /Event loop blocked/ }).getByTestId('finding-hot-code');
+  await until('the hot code under the finding', async () => (await hot.count()) === 1, 20_000);
+  const block = (await hot.textContent()) ?? '';
+  assert.match(block, /CPU profile of checkout-8 \(3 s, (now|\d+ s ago|\d+ min ago)\)/);
+  assert.match(block, /renderInvoice.*invoice\.js:88.*← handleInvoice/);
+  assert.ok((await hot.getByTestId('finding-hot-code-function').count()) <= 3);
+  // a healthy node: no profile, and the panel says when one is taken
+  await page.goto(`${dash.url}/nodes/checkout-1`);
+  await page.getByTestId('hot-code-empty').waitFor();
+  assert.match((await page.getByTestId('hot-code-empty').textContent()) ?? '', /^No CPU profile yet\. The agent takes one when this node's event loop is busy \(≥ 70% utilised\) or stalls for 100 ms or more\.$/);
+  assert.equal(await page.getByTestId('hot-code-row').count(), 0);
+  assert.deepEqual(await api<CpuProfile[]>(dash.url, 'profiles?instance=checkout-1'), []);
 });
 
 test('routes: every route with its share of time; a route page with latency and slowest nodes', async () => {

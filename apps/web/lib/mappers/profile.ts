@@ -1,0 +1,91 @@
+// CPU profiles as the hot-code panel and the findings show them: code functions worst first, the time the
+// thread spent idle or in functions past the agent's top list apart, and file paths short enough to read.
+import type { CpuProfile, ProfileFunction } from '../../server/api/types.js';
+
+/** What V8 reports as functions but is not the app's code; `(garbage collector)` and `(program)` are busy time. */
+const IDLE = '(idle)';
+const OTHER = '(other)';
+const NOT_CODE = new Set([IDLE, OTHER, '(program)', '(garbage collector)', '(root)']);
+
+/** True for a function of JavaScript code (the app's, a package's or Node's own), false for V8's buckets. */
+export function isCode(f: ProfileFunction): boolean {
+  return !(f.file === '' && NOT_CODE.has(f.name));
+}
+
+/**
+ * A path shortened to its last segments: `…/billing/invoice.js`; a package file keeps its package's name
+ * (`handlebars/…/cjs/utils.js`); `node:` modules and short paths stay whole; `file://` URLs read as paths.
+ */
+export function shortPath(file: string, segments = 3): string {
+  const path = file.startsWith('file://') ? decodeURIComponent(file.slice('file://'.length)) : file;
+  if (path.startsWith('node:')) return path;
+  const parts = path.split('/').filter((p) => p !== '');
+  const nm = parts.lastIndexOf('node_modules');
+  if (nm >= 0 && nm < parts.length - 1) {
+    // the package name (a scoped one is two segments), then the file's last two segments
+    const pkgEnd = parts[nm + 1].startsWith('@') ? nm + 3 : nm + 2;
+    const pkg = parts.slice(nm + 1, pkgEnd).join('/');
+    const inside = parts.slice(pkgEnd);
+    if (inside.length <= 2) return [pkg, ...inside].join('/');
+    return `${pkg}/…/${inside.slice(-2).join('/')}`;
+  }
+  if (parts.length <= segments) return path;
+  return `…/${parts.slice(-segments).join('/')}`;
+}
+
+/** `…/billing/invoice.js:88` (the line left out when unknown); '' for a function without a file. */
+export function codeLocation(file: string, line: number): string {
+  if (file === '') return '';
+  const short = shortPath(file);
+  return line > 0 ? `${short}:${line}` : short;
+}
+
+/** The same in full, for a title attribute. */
+export function fullLocation(file: string, line: number, column = 0): string {
+  if (file === '') return '';
+  return line > 0 ? `${file}:${line}${column > 0 ? `:${column}` : ''}` : file;
+}
+
+export interface ProfileTable {
+  /** what the thread ran, worst first: code, `(garbage collector)`, `(program)` */
+  rows: ProfileFunction[];
+  /** share of the samples the thread was idle */
+  idle: number;
+  /** share spent in functions past the agent's top list */
+  other: number;
+}
+
+/** A profile split into the functions it ran (worst first) and the idle and unlisted remainder. */
+export function profileTable(p: CpuProfile): ProfileTable {
+  let idle = 0;
+  let other = 0;
+  const rows: ProfileFunction[] = [];
+  for (const f of p.functions) {
+    if (f.file === '' && f.name === IDLE) idle += f.share;
+    else if (f.file === '' && f.name === OTHER) other += f.share;
+    else rows.push(f);
+  }
+  rows.sort((a, b) => b.share - a.share);
+  return { rows, idle, other };
+}
+
+/** The `n` code functions with the most self time (V8's buckets left out), worst first. */
+export function topCode(p: CpuProfile, n = 3): ProfileFunction[] {
+  return p.functions
+    .filter(isCode)
+    .sort((a, b) => b.share - a.share)
+    .slice(0, n);
+}
+
+/** The profile's length in seconds. */
+export function profileSeconds(p: CpuProfile): number {
+  return Math.max(0, p.end - p.start) / 1000;
+}
+
+/** The newest profile of an answer of `GET /api/v1/profiles` (newest first, but do not rely on it). */
+export function latestProfile(list: readonly CpuProfile[] | null | undefined): CpuProfile | null {
+  if (!list || list.length === 0) return null;
+  let best = list[0];
+  for (const p of list) if (p.end > best.end) best = p;
+  return best;
+}

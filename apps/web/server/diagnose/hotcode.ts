@@ -1,0 +1,62 @@
+// What the CPU was running when a finding about CPU time holds: the last CPU profile the agent took of one
+// of the finding's nodes (it takes one when the loop is busy or stalls), reduced to its top code functions
+// and phrased for the summary ("Profiled on node-1: 62% of the time in renderInvoice (billing/invoice.js:88) …").
+
+import type { CpuProfile, ProfileFunction } from '../api/types.js';
+import { fmtPercent } from './texts.js';
+import type { FindingKind } from './types.js';
+
+/** kinds whose symptom is time on (or stuck in) the event-loop thread: a profile says whose time it is */
+export const PROFILED_KINDS: ReadonlySet<FindingKind> = new Set(['event-loop-blocked', 'cpu-saturated', 'off-cpu', 'hot-route']);
+/**
+ * a profile counts for a finding when it ended at most this long before the finding was raised (ms): the
+ * agent starts one at the first busy or stalled export, and a rule needs a few seconds to be sure
+ */
+export const PROFILE_LEAD_MS = 10_000;
+/** functions a finding carries, and names in its summary (those with at least MIN_NAMED_SHARE) */
+const TOP = 5;
+const NAMED = 2;
+const MIN_NAMED_SHARE = 0.05;
+
+const NOT_CODE = new Set(['(idle)', '(other)', '(root)']);
+
+/** The profile of the first of `nodes` that has one from the finding's time, top code functions only. */
+export function hotCodeFor(kind: FindingKind, nodes: readonly string[], since: number, profiles: ReadonlyMap<string, CpuProfile> | undefined): CpuProfile | undefined {
+  if (profiles === undefined || !PROFILED_KINDS.has(kind)) return undefined;
+  for (const instance of nodes) {
+    const p = profiles.get(instance);
+    if (p === undefined || p.end < since - PROFILE_LEAD_MS) continue;
+    const functions = p.functions.filter((f) => !(f.file === '' && NOT_CODE.has(f.name))).slice(0, TOP);
+    // a profile of a loop that was mostly idle says nothing about this finding
+    if (functions.length === 0 || functions[0].share < MIN_NAMED_SHARE) continue;
+    return { ...p, functions };
+  }
+  return undefined;
+}
+
+/** The last path segments of a file, enough to find it (`billing/invoice.js`, `express/lib/router/index.js`). */
+export function shortFile(file: string): string {
+  const parts = file.split(/[\\/]/).filter((x) => x !== '');
+  const nm = parts.lastIndexOf('node_modules');
+  if (nm >= 0 && nm < parts.length - 1) return parts.slice(nm + 1).join('/');
+  return parts.slice(-2).join('/') || file;
+}
+
+function where(name: string, file: string, line: number): string {
+  return file === '' ? name : `${name} (${shortFile(file)}${line > 0 ? `:${line}` : ''})`;
+}
+
+function what(f: ProfileFunction): string {
+  if (f.file === '' && f.name === '(garbage collector)') return 'garbage collection';
+  if (f.file === '' && f.name === '(program)') return "V8's and Node's native code";
+  const own = where(f.name, f.file, f.line);
+  return f.caller ? `${own} called from ${where(f.caller.name, f.caller.file, f.caller.line)}` : own;
+}
+
+/** "Profiled on node-1: 62% of the time in a (x.js:3), 20% in b (y.js:9) called from c (z.js:4)." or '' */
+export function hotCodePhrase(p: CpuProfile): string {
+  const named = p.functions.filter((f) => f.share >= MIN_NAMED_SHARE).slice(0, NAMED);
+  if (named.length === 0) return '';
+  const parts = named.map((f, i) => `${fmtPercent(f.share)}${i === 0 ? ' of the time' : ''} in ${what(f)}`);
+  return `Profiled on ${p.instance}: ${parts.join(', ')}.`;
+}

@@ -1,0 +1,36 @@
+// The nodes' last CPU profiles (ingest/profile.ts keeps one per node), as `GET /api/v1/profiles` and the
+// diagnosis show them.
+
+import type { CpuProfile } from '../api/types.js';
+import type { FleetStore } from '../store/FleetStore.js';
+import type { NodeState } from '../store/node.js';
+
+export function cpuProfile(service: string, node: NodeState): CpuProfile | undefined {
+  const p = node.profile;
+  if (p === undefined || p.functions.length === 0) return undefined;
+  const idle = p.functions.reduce((s, f) => (f.name === '(idle)' && f.file === '' ? s + f.share : s), 0);
+  return {
+    instance: node.meta.instance,
+    service,
+    host: node.meta.host,
+    start: p.start,
+    end: p.end,
+    samples: Number.isFinite(p.samples) ? p.samples : 0,
+    busy: Math.max(0, Math.min(1, 1 - idle)),
+    functions: p.functions,
+  };
+}
+
+/** Every node's last profile (of one service, or one node), newest first. */
+export function cpuProfiles(store: FleetStore, filter: { service?: string | null; instance?: string | null } = {}): CpuProfile[] {
+  const out: CpuProfile[] = [];
+  for (const svc of store.services.values()) {
+    if (filter.service && svc.name !== filter.service) continue;
+    for (const node of svc.nodes.values()) {
+      if (filter.instance && node.meta.instance !== filter.instance) continue;
+      const p = cpuProfile(svc.name, node);
+      if (p !== undefined) out.push(p);
+    }
+  }
+  return out.sort((a, b) => b.end - a.end);
+}
