@@ -2,7 +2,7 @@
 // hysteresis, and renders the live findings (text from texts.ts). Pure apart from the time it is given.
 
 import { causePhrase, joinPhrases, linkCauses, type CauseLink } from './causes.js';
-import { hotCodeFor, hotCodePhrase } from './hotcode.js';
+import { hotCodeAdvice, hotCodeFor, hotCodePhrase } from './hotcode.js';
 import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
 import { RULES } from './rules/index.js';
 import { evidenceLine, explain } from './texts.js';
@@ -132,7 +132,9 @@ function render(
     routes: draft.routes,
     since,
     // a consequence's own advice (look for synchronous code, say) would send the reader the wrong way first
-    advice: related.causes.length > 0 ? `Start with its cause, ${joinPhrases(related.causePhrases)}; if this remains once that is fixed: ${advice}` : advice,
+    advice:
+      (related.causes.length > 0 ? `Start with its cause, ${joinPhrases(related.causePhrases)}; if this remains once that is fixed: ${advice}` : advice) +
+      (hotCode ? ` ${hotCodeAdvice(hotCode)}` : ''),
     metrics: draft.evidence.map((e) => ({ ...e, baseline: Number.isFinite(e.baseline) ? e.baseline : NaN })),
     updatedAt: now,
     service,

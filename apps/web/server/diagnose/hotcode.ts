@@ -53,6 +53,12 @@ function what(f: ProfileFunction): string {
   return f.caller ? `${own} called from ${where(f.caller.name, f.caller.file, f.caller.line)}` : own;
 }
 
+/** "The CPU profile of node-1 points at a (x.js:3), 62% of its time: start there." */
+export function hotCodeAdvice(p: CpuProfile): string {
+  const top = p.functions[0];
+  return top ? `The CPU profile of ${p.instance} points at ${what(top)}, ${fmtPercent(top.share)} of its time: start there.` : '';
+}
+
 /** "Profiled on node-1: 62% of the time in a (x.js:3), 20% in b (y.js:9) called from c (z.js:4)." or '' */
 export function hotCodePhrase(p: CpuProfile): string {
   const named = p.functions.filter((f) => f.share >= MIN_NAMED_SHARE).slice(0, NAMED);

@@ -48,6 +48,7 @@ describe('hot code in findings', () => {
     assert.equal(loop.hotCode.instance, 'node-3');
     assert.deepEqual(loop.hotCode.functions.map((f) => f.name), ['renderInvoice', 'escape', '(garbage collector)'], 'code only: no idle, no rest');
     assert.match(loop.summary, /Profiled on node-3: 62% of the time in renderInvoice \(billing\/invoice\.js:88\), 20% in escape \(tpl\/lib\/escape\.js:3\) called from render \(src\/views\.js:40\)\./);
+    assert.match(loop.advice, /The CPU profile of node-3 points at renderInvoice \(billing\/invoice\.js:88\), 62% of its time: start there\.$/);
   });
 
   it('no profile, a stale one, or another node’s: nothing attached', () => {
