@@ -78,7 +78,7 @@ export interface AgentOptions {
   profile?: boolean;
   /** PERF_PROFILE_ELU (default 0.7): profile when the loop was at least this busy over an export interval */
   profileElu?: number;
-  /** PERF_PROFILE_STALL (default 100): … or when it stalled for at least this long, ms */
+  /** PERF_PROFILE_STALL (default 50, the event-loop-blocked finding's p99 line): … or when it stalled for at least this long, ms */
   profileStallMillis?: number;
   /** PERF_PROFILE_DURATION (default 3000): length of one profile, ms */
   profileDurationMillis?: number;
@@ -124,7 +124,7 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     shutdownTimeoutMillis: parseNumber('PERF_SHUTDOWN_TIMEOUT', env.PERF_SHUTDOWN_TIMEOUT, 2000, 0, 60_000),
     profile: parseBool('PERF_PROFILE', env.PERF_PROFILE, true),
     profileElu: parseNumber('PERF_PROFILE_ELU', env.PERF_PROFILE_ELU, 0.7, 0, 1),
-    profileStallMillis: parseNumber('PERF_PROFILE_STALL', env.PERF_PROFILE_STALL, 100, 1, 3_600_000),
+    profileStallMillis: parseNumber('PERF_PROFILE_STALL', env.PERF_PROFILE_STALL, 50, 1, 3_600_000),
     profileDurationMillis: parseNumber('PERF_PROFILE_DURATION', env.PERF_PROFILE_DURATION, 3000, 100, 60_000),
     profileCooldownMillis: parseNumber('PERF_PROFILE_COOLDOWN', env.PERF_PROFILE_COOLDOWN, 60_000, 0, 86_400_000),
     profileAfterMillis: parseNumber('PERF_PROFILE_AFTER', env.PERF_PROFILE_AFTER, 10_000, 0, 86_400_000),

@@ -10,7 +10,7 @@ import { codeLocation, fullLocation, isCode, latestProfile, profileSeconds, prof
 import type { ViewState } from '../lib/url-state.js';
 
 export const HOT_CODE_EMPTY =
-  "No CPU profile yet. The agent takes one when this node's event loop is busy (≥ 70% utilised) or stalls for 100 ms or more.";
+  "No CPU profile yet. The agent takes one when this node's event loop is busy (≥ 70% utilised) or stalls for 50 ms or more.";
 
 /** What V8's own buckets stand for (shown as the name's tooltip). */
 const BUCKETS: Record<string, string> = {

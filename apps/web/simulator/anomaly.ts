@@ -8,7 +8,7 @@
  *   node:3:down@30       node 3 stops exporting 30 s into the run
  *   node:3:rps*3         node 3 gets 3× the traffic
  *   node:3:gc=0.3        node 3 spends 30% of each second in GC pauses (ten pauses, and its CPU busy with them)
- * A node whose loop they make busy (≥ 70%, or stalls ≥ 100 ms: eventloop, rps*3 and more, gc ≥ 0.45) also
+ * A node whose loop they make busy (≥ 70%, or stalls ≥ 50 ms: eventloop, rps*3 and more, gc ≥ 0.45) also
  * exports a CPU profile of what it runs, as the agent would (see profile.ts).
  */
 export interface Anomaly {

@@ -259,7 +259,7 @@ export class FleetSimulator {
   }
 
   /**
-   * Appends a CPU profile when the agent would take one: the loop ≥ 70% busy or stalling ≥ 100 ms (judged on
+   * Appends a CPU profile when the agent would take one: the loop ≥ 70% busy or stalling ≥ 50 ms (judged on
    * the anomaly's effect without the noise, so a node near the line does not flicker), on the first export
    * of a busy spell (or of a new cause) and then every 30 s. A healthy node exports none.
    */
@@ -267,7 +267,7 @@ export class FleetSimulator {
     const steadyElu = 0.25 * n.rpsFactor * (n.elFactor > 1 ? 3 : 1) + n.gcShare;
     // the largest of a second's 20 delay samples is about twice their median (1 ms × the anomaly factor)
     const stall = 0.002 * n.elFactor;
-    if (steadyElu < 0.7 && stall < 0.1) {
+    if (steadyElu < 0.7 && stall < 0.05) {
       n.profiled = undefined;
       return;
     }

@@ -57,9 +57,10 @@ describe('bottleneck zoo A: blocking, error burst, skewed load, slow downstream,
     const t0 = Date.now();
     s.apply(fleet, true);
     try {
-      // the agent profiles a loop that stalls (3 s), then exports; the finding takes the profile when it arrives
+      // the agent profiles a loop that stalls (3 s; or once its 20 s cooldown from an earlier cause has passed),
+      // then exports; the finding takes the profile when it arrives
       const blockingWorkIn = (f: { name: string; caller: { name: string } | null }) => f.name === 'blockingWork' || f.caller?.name === 'blockingWork';
-      const found = await waitFor(async () => (await findings(server, '?service=zoo-a&kind=event-loop-blocked')).find((f) => f.nodes[0] === instance && f.hotCode?.functions.some(blockingWorkIn)), 25_000);
+      const found = await waitFor(async () => (await findings(server, '?service=zoo-a&kind=event-loop-blocked')).find((f) => f.nodes[0] === instance && f.hotCode?.functions.some(blockingWorkIn)), 45_000);
       assert.ok(found, 'no event-loop-blocked finding with a profile naming blockingWork');
       console.log(`profiled in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${found.summary}`);
       assert.equal(found.hotCode!.instance, instance);

@@ -293,7 +293,7 @@ test('node page: the hot code of a blocked node (its last CPU profile), and why 
   // a healthy node: no profile, and the panel says when one is taken
   await page.goto(`${dash.url}/nodes/checkout-1`);
   await page.getByTestId('hot-code-empty').waitFor();
-  assert.match((await page.getByTestId('hot-code-empty').textContent()) ?? '', /^No CPU profile yet\. The agent takes one when this node's event loop is busy \(≥ 70% utilised\) or stalls for 100 ms or more\.$/);
+  assert.match((await page.getByTestId('hot-code-empty').textContent()) ?? '', /^No CPU profile yet\. The agent takes one when this node's event loop is busy \(≥ 70% utilised\) or stalls for 50 ms or more\.$/);
   assert.equal(await page.getByTestId('hot-code-row').count(), 0);
   assert.deepEqual(await api<CpuProfile[]>(dash.url, 'profiles?instance=checkout-1'), []);
 });
