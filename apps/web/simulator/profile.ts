@@ -11,7 +11,7 @@ export type ProfileCause = 'blocking' | 'saturated' | 'gc';
 /** ms of one profile (the agent's PERF_PROFILE_DURATION default) */
 export const PROFILE_MILLIS = 3000;
 /** ms between samples of V8's sampling profiler as the agent runs it */
-const SAMPLE_MILLIS = 1;
+const SAMPLE_MILLIS = 2;
 
 interface Frame {
   name: string;

@@ -84,34 +84,28 @@ describe('CPU profiles of a busy event loop', () => {
     }
   });
 
-  test('none in the agent’s first seconds (PERF_PROFILE_AFTER, default 10 s): start-up stalls are not the app’s work', async () => {
-    const early = new OtlpSink();
-    await early.start();
+  /** Keeps a server busy in spinHot() for 1.5 s with `env`; resolves with the profiles its exports carried. */
+  async function profilesWhenBusy(env: Record<string, string>): Promise<number> {
+    const own = new OtlpSink();
+    await own.start();
     try {
-      const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: early.endpoint, PERF_PROFILE_DURATION: '500' });
+      const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, PERF_PROFILE_DURATION: '500', ...env });
       apps.push(app);
       await load(`http://127.0.0.1:${app.ready.port}`, '/hot?ms=40', 1500);
       const since = Date.now();
-      await early.waitFor((x) => x.at > since + 1000, 10_000);
-      assert.equal(early.received.filter((x) => profileOf(x) !== undefined).length, 0);
+      await own.waitFor((x) => x.at > since + 1000, 10_000);
+      return own.received.filter((x) => profileOf(x) !== undefined).length;
     } finally {
-      await early.stop();
+      await own.stop();
     }
+  }
+
+  test('none in the agent’s first seconds (PERF_PROFILE_AFTER, default 10 s): start-up stalls are not the app’s work', async () => {
+    assert.equal(await profilesWhenBusy({}), 0);
   });
 
   test('PERF_PROFILE=false takes none', async () => {
-    const quiet = new OtlpSink();
-    await quiet.start();
-    try {
-      const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: quiet.endpoint, PERF_PROFILE: 'false', PERF_PROFILE_DURATION: '500', PERF_PROFILE_AFTER: '0' });
-      apps.push(app);
-      await load(`http://127.0.0.1:${app.ready.port}`, '/hot?ms=40', 1500);
-      const since = Date.now();
-      await quiet.waitFor((x) => x.at > since + 1000, 10_000);
-      assert.equal(quiet.received.filter((x) => profileOf(x) !== undefined).length, 0);
-    } finally {
-      await quiet.stop();
-    }
+    assert.equal(await profilesWhenBusy({ PERF_PROFILE: 'false', PERF_PROFILE_AFTER: '0' }), 0);
   });
 
   test('a process that ends on its own while a profile runs ends on time, quietly', async () => {
