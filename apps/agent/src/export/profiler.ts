@@ -14,6 +14,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Session } from 'node:inspector';
 import { Attrs, Metrics, type Attributes, type GaugeMetric, type Metric } from '@perf/metrics';
+import { SourceMaps } from './sourceMaps.js';
 
 /** V8's sampling interval while profiling, µs (Node's --cpu-prof default is 1000: half the cost here) */
 export const SAMPLING_INTERVAL_US = 2000;
@@ -125,6 +126,18 @@ export function summarize(profile: V8Profile, top = TOP_FUNCTIONS): ProfileSumma
   return { samples: total, functions };
 }
 
+/**
+ * The summary's places in the sources they were compiled from, where the files carry source maps (a
+ * TypeScript app's `dist/*.js` → `src/*.ts`); changes the summary in place.
+ */
+export function mapSources(summary: ProfileSummary, maps: SourceMaps): ProfileSummary {
+  for (const f of summary.functions) {
+    if (f.file !== '') Object.assign(f, maps.original(f));
+    if (f.caller !== undefined) f.caller = { ...f.caller, ...maps.original(f.caller) };
+  }
+  return summary;
+}
+
 /** The summary as the two gauges the dashboard reads (see Metrics.cpuProfileSelfTime). */
 export function profileMetrics(summary: ProfileSummary, startUnixNano: number, endUnixNano: number): Metric[] {
   const self: GaugeMetric = {
@@ -227,6 +240,7 @@ export class BusyProfiler {
   #unavailable = false;
   #lastEnded = 0;
   readonly #startedAt: number;
+  readonly #sourceMaps = new SourceMaps();
 
   constructor(
     private readonly options: ProfilerOptions,
@@ -306,7 +320,7 @@ export class BusyProfiler {
     try {
       const { profile } = (await post(session, 'Profiler.stop')) as { profile: V8Profile };
       const endUnixNano = this.#startUnixNano + (profile.endTime - profile.startTime) * 1000;
-      const summary = summarize(profile);
+      const summary = mapSources(summarize(profile), this.#sourceMaps);
       if (summary.samples > 0) this.#last = { metrics: profileMetrics(summary, this.#startUnixNano, endUnixNano), until: endUnixNano / 1e6 + EXPORT_FOR_MS };
     } catch {
       // the main thread went away, or the session did: no profile this time

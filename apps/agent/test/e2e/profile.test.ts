@@ -2,8 +2,10 @@
 // naming that function, its file and line, with shares that add up; PERF_PROFILE=false must export none; and
 // a process that ends on its own while a profile runs must end on time and print nothing about it.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { after, describe, test } from 'node:test';
 import type { GaugeMetric } from '@perf/metrics';
 import { findMetric, OtlpSink, type Received } from '../helpers/sink.js';
@@ -81,6 +83,33 @@ describe('CPU profiles of a busy event loop', () => {
       assert.ok(median < 0.25, `utilisation ${elu.join(', ')} on a loop ≈ 5% busy`);
     } finally {
       await s2.stop();
+    }
+  });
+
+  test('a TypeScript app compiled with source maps: the function is named at its line in the .ts source', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perf-ts-app-'));
+    try {
+      const source = join(fixtures, 'ts-app', 'server.ts');
+      const out = join(dir, 'dist', 'server.mjs');
+      buildSync({ entryPoints: [source], outfile: out, sourcemap: 'linked', format: 'esm', platform: 'node', logLevel: 'silent' });
+      const own = new OtlpSink();
+      await own.start();
+      try {
+        const app = await startFixture(out, { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, PERF_PROFILE_DURATION: '1000', PERF_PROFILE_AFTER: '0' });
+        apps.push(app);
+        await load(`http://127.0.0.1:${app.ready.port}`, '/', 2000);
+        const r = await own.waitFor((x) => profileOf(x) !== undefined, 10_000);
+        const hot = profileOf(r)!.points.find((p) => p.attributes['code.function.name'] === 'renderTotals');
+        assert.ok(hot, 'renderTotals in the profile');
+        const tsLine = readFileSync(source, 'utf8').split('\n').findIndex((l) => l.startsWith('export function renderTotals(')) + 1;
+        const jsLine = readFileSync(out, 'utf8').split('\n').findIndex((l) => l.startsWith('function renderTotals(')) + 1;
+        assert.notEqual(jsLine, tsLine, 'the compiled line differs');
+        assert.deepEqual([hot.attributes['code.file.path'], hot.attributes['code.line.number']], [source, tsLine]);
+      } finally {
+        await own.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

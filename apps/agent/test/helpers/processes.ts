@@ -2,7 +2,7 @@
 // resolved from apps/agent, i.e. the package's own dist/ through its exports), killed after each test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -37,10 +37,10 @@ export interface Child {
   kill: () => Promise<void>;
 }
 
-/** Starts `node <nodeArgs> fixtures/<file>` with the agent configured by `env`; waits for its first JSON line. */
+/** Starts `node <nodeArgs> fixtures/<file>` (or an absolute path) with the agent configured by `env`; waits for its first JSON line. */
 export async function startFixture(file: string, env: Record<string, string>, nodeArgs: string[] = ['--import', '@perf/agent']): Promise<Child> {
   ensureBuilt();
-  const proc = spawn(process.execPath, [...nodeArgs, join(fixtures, file)], {
+  const proc = spawn(process.execPath, [...nodeArgs, isAbsolute(file) ? file : join(fixtures, file)], {
     cwd: agentDir,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_METRIC_EXPORT_INTERVAL: '200', ...env },
