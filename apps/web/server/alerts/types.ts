@@ -88,6 +88,12 @@ export interface ScopedValue {
   value: number;
   /** A string unique to this label set within the read, when the source has one cheaper than sorting the labels. */
   key?: string;
+  /**
+   * What the source knows about this value in words, for the alert's `description` annotation when the rule sets
+   * none: for `finding` rules, the summaries of the findings behind it (with the CPU profile's sentence when a
+   * finding has one), so a notification carries the diagnosis, not only its name.
+   */
+  detail?: string;
 }
 
 /** Where rule values come from. Implemented over the server's query layer; tests use plain objects. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startServer } from '../../server/server.js';
 import { FleetSimulator } from '../../simulator/fleet.js';
 import { runSimulation } from '../../simulator/run.js';
-import { until } from './lib/receiver.js';
+import { Receiver, until } from './lib/receiver.js';
 import { tempDir } from './lib/engine.js';
 import type { AlertsView } from '../../server/alerts/engine/engine.js';
 
@@ -76,4 +76,67 @@ test('finding rules: fleet counts live findings of the kind; node and route scop
   );
   assert.deepEqual(src.read({ ...q, scope: 'route' }, 0), [{ labels: { route: '/slow', method: 'GET', service: 'api' }, value: 1 }]);
   assert.deepEqual(src.read({ ...q, scope: 'fleet', finding: 'gc-pressure' }, 0), [{ labels: {}, value: 0 }]);
+});
+
+test('finding rules: each value carries the summaries of its findings; the rule’s own description wins', async () => {
+  const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
+  const { renderAnnotations } = await import('../../server/alerts/engine/template.js');
+  const { rule } = await import('./lib/rules.js');
+  const findings = [
+    { kind: 'event-loop-blocked', service: 'api', nodes: ['api-1'], routes: [], summary: 'Event loop blocked on node api-1. Profiled on api-1: 62% of the time in renderInvoice (billing/invoice.js:88).' },
+    { kind: 'event-loop-blocked', service: 'api', nodes: ['api-1', 'api-2'], routes: [], summary: 'Event loop blocked on 2 nodes.' },
+  ];
+  const src = new FleetViewSource(undefined as never, () => findings);
+  const q = { metric: 'finding' as const, finding: 'event-loop-blocked', windowMs: 30_000 };
+  assert.deepEqual(
+    src.read({ ...q, scope: 'node' }, 0).map((v) => [v.labels.instance, v.detail]),
+    [
+      ['api-1', `${findings[0].summary} ${findings[1].summary}`],
+      ['api-2', findings[1].summary],
+    ],
+  );
+  assert.equal(src.read({ ...q, scope: 'fleet' }, 0)[0].detail, `${findings[0].summary} ${findings[1].summary}`);
+  const r = rule({ name: 'Blocked', scope: 'node', metric: 'finding', finding: 'event-loop-blocked' });
+  assert.equal(renderAnnotations(r, { instance: 'api-2' }, 1, findings[1].summary).description, findings[1].summary);
+  const own = rule({ name: 'Blocked', scope: 'node', metric: 'finding', finding: 'event-loop-blocked', annotations: { description: 'see the runbook' } });
+  assert.equal(renderAnnotations(own, { instance: 'api-2' }, 1, findings[1].summary).description, 'see the runbook');
+  assert.equal(renderAnnotations(r, { instance: 'api-2' }, 1).description, undefined, 'no detail, no description');
+});
+
+test('finding rules: the finding’s sentence goes out as the description, with the CPU profile that names the code', { timeout: 90_000 }, async () => {
+  const rx = await new Receiver().start();
+  cleanups.push(() => rx.stop());
+  const tmp = tempDir('perf-alerts-finding-');
+  cleanups.push(() => tmp.cleanup());
+  const srv = await startServer({ ui: false, port: 0, otlpPort: 0, host: '127.0.0.1', dataDir: tmp.dir, log: () => {} });
+  cleanups.push(() => srv.close());
+  const sim = new FleetSimulator({ nodes: 4, rpsPerNode: 50, routes: 2, service: 'api' });
+  const run = runSimulation(sim, { target: srv.otlpUrl });
+  cleanups.push(() => {
+    run.stop();
+    run.sender.close();
+  });
+  const res = await fetch(`${srv.url}/api/v1/alerts/rules`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'Blocked loop',
+      scope: 'node',
+      metric: 'finding',
+      finding: 'event-loop-blocked',
+      window: '5s',
+      for: '5s',
+      targets: [{ type: 'webhook', url: `${rx.url}/hook`, secret: 's3cret', format: 'alertmanager' }],
+    }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  // a blocked loop on api-1: the simulator exports a CPU profile for it, as the agent would
+  sim.applyAnomaly({ target: 'node', index: 1, kind: 'eventloop', value: 60 });
+  await rx.waitFor(1, 60_000);
+  const fire = rx.received[0].json;
+  assert.equal(fire.status, 'firing');
+  const alert = fire.alerts[0];
+  assert.equal(alert.labels.instance, 'api-1');
+  assert.match(alert.annotations.summary, /^finding event-loop-blocked on node api-1/);
+  assert.match(alert.annotations.description, /^Event loop blocked on node api-1: .*Profiled on api-1: [\d.]+% of the time in renderInvoice \(billing\/invoice\.js:88\) called from handleInvoice/);
 });

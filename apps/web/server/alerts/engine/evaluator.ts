@@ -38,6 +38,8 @@ export function ruleQuery(rule: Rule): MetricQuery {
 interface Tracked extends Alert {
   /** Last tick this alert's label set was present in the source. */
   seenTick: number;
+  /** the source's words on the latest value (see ScopedValue.detail) */
+  detail?: string;
 }
 
 export class Evaluator {
@@ -155,7 +157,8 @@ export class Evaluator {
           fingerprint: fp,
           scopeKey: key,
           labels,
-          annotations: renderAnnotations(rule, labels, value),
+          annotations: renderAnnotations(rule, labels, value, v.detail),
+          detail: v.detail,
           state: 'pending',
           activeAt: now,
           value,
@@ -168,6 +171,7 @@ export class Evaluator {
       }
       a.seenTick = tick;
       a.value = value;
+      a.detail = v.detail;
       if (a.state === 'pending') {
         if (!entering) {
           m!.delete(key);
@@ -183,7 +187,7 @@ export class Evaluator {
         a.lastTrueAt = now;
         if (a.lastNotifiedAt !== undefined && now - a.lastNotifiedAt >= this.repeatIntervalMs) {
           a.lastNotifiedAt = now;
-          a.annotations = renderAnnotations(rule, a.labels, value);
+          a.annotations = renderAnnotations(rule, a.labels, value, a.detail);
           (repeated ??= []).push(strip(a));
         }
       } else if (now - a.lastTrueAt >= this.resolveAfterMs) {
@@ -230,7 +234,7 @@ export class Evaluator {
     a.state = 'firing';
     a.firedAt = now;
     a.lastNotifiedAt = now;
-    a.annotations = renderAnnotations(rule, a.labels, a.value);
+    a.annotations = renderAnnotations(rule, a.labels, a.value, a.detail);
     return strip(a);
   }
 }
@@ -244,6 +248,6 @@ function alertLabels(rule: Rule, scoped: Record<string, string>): Record<string,
 }
 
 function strip(a: Tracked | (Alert & { seenTick?: number })): Alert {
-  const { seenTick: _s, ...rest } = a as Tracked;
+  const { seenTick: _s, detail: _d, ...rest } = a as Tracked;
   return { ...rest, labels: rest.labels, annotations: { ...rest.annotations } };
 }

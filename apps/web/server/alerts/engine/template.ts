@@ -16,8 +16,8 @@ export function formatValue(metric: MetricName, value: number): string {
   return String(+value.toPrecision(4));
 }
 
-/** Expands the rule's annotations for one alert, adding `summary` when missing. */
-export function renderAnnotations(rule: Rule, labels: Record<string, string>, value: number): Record<string, string> {
+/** Expands the rule's annotations for one alert, adding `summary` when missing (and `description` from the source's detail). */
+export function renderAnnotations(rule: Rule, labels: Record<string, string>, value: number, detail?: string): Record<string, string> {
   const out: Record<string, string> = {};
   const subst = (text: string) =>
     text.includes('{{')
@@ -27,6 +27,7 @@ export function renderAnnotations(rule: Rule, labels: Record<string, string>, va
       : text;
   for (const k in rule.annotations) out[k] = subst(rule.annotations[k]);
   if (out.summary === undefined) out.summary = defaultSummary(rule, labels, value);
+  if (out.description === undefined && detail) out.description = detail;
   return out;
 }
 

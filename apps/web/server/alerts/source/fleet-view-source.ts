@@ -16,6 +16,8 @@ import type { MetricQuery, MetricSource, ScopedValue } from '../types.js';
 export interface FindingLike {
   kind: string;
   service?: string;
+  /** the finding's sentence (for the alert's description) */
+  summary?: string;
   nodes: readonly string[];
   routes: readonly string[];
 }
@@ -149,7 +151,7 @@ export class FleetViewSource implements MetricSource {
 
   private readFindings(q: MetricQuery): ScopedValue[] {
     const list = this.findings().filter((f) => f.kind === q.finding && (q.service === undefined || f.service === undefined || f.service === q.service));
-    if (q.scope === 'fleet') return [{ labels: {}, value: list.length }];
+    if (q.scope === 'fleet') return [{ labels: {}, value: list.length, ...detailOf(list) }];
     const out = new Map<string, ScopedValue>();
     for (const f of list) {
       const keys = q.scope === 'node' ? f.nodes : f.routes;
@@ -160,12 +162,26 @@ export class FleetViewSource implements MetricSource {
         if (f.service !== undefined) labels.service = f.service;
         const id = `${labels.service ?? ''}|${k}`;
         const v = out.get(id);
-        if (v) v.value++;
-        else out.set(id, { labels, value: 1 });
+        if (v) {
+          v.value++;
+          if (f.summary) v.detail = clip(v.detail ? `${v.detail} ${f.summary}` : f.summary);
+        } else out.set(id, { labels, value: 1, ...detailOf([f]) });
       }
     }
     return [...out.values()];
   }
+}
+
+/** the longest description an alert carries (a webhook body stays small; Slack cuts long fields anyway) */
+const MAX_DETAIL = 2000;
+const clip = (text: string): string => (text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 1)}…` : text);
+
+function detailOf(findings: readonly FindingLike[]): { detail?: string } {
+  const text = findings
+    .map((f) => f.summary)
+    .filter((x): x is string => !!x)
+    .join(' ');
+  return text ? { detail: clip(text) } : {};
 }
 
 function routeValue(r: RouteRow, q: MetricQuery): number {
