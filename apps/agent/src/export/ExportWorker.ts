@@ -63,8 +63,9 @@ export class ExportWorker {
       execArgv: [],
       stdout: false,
       stderr: false,
-      // a small heap is plenty for one export at a time
-      resourceLimits: { maxOldGenerationSizeMb: 64 },
+      // a small heap is plenty for one export at a time; a CPU profile of a large app can take tens of MB while
+      // the thread reduces it (54,000 profile nodes, 9 MB of JSON: ≈ 35–50 MB)
+      resourceLimits: { maxOldGenerationSizeMb: 128 },
     });
     this.worker.on('message', (msg: { type: string; id: number; stats?: ExportStats; running?: boolean }) => {
       if (msg.type === 'profiling') {

@@ -2,7 +2,7 @@
 // attributed to the nearest caller in the app's own code, the long tail summed as `(other)`, idle apart.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BusyProfiler, busyOrStalled, correctUtilization, isAppCode, parseSchedstat, profileMetrics, summarize, type V8Profile } from '../../src/export/profiler.js';
+import { BusyProfiler, busyOrStalled, correctUtilization, isAppCode, MAX_PROFILE_NODES, MIN_PROFILE_MS, nextDuration, parseSchedstat, profileMetrics, summarize, type V8Profile } from '../../src/export/profiler.js';
 import { MetricBatch } from '../../src/recording/MetricBatch.js';
 
 const frame = (functionName: string, url = '', lineNumber = -1, columnNumber = -1) => ({ functionName, url, lineNumber, columnNumber });
@@ -117,4 +117,12 @@ test('during a profile the loop’s utilisation is bounded by its thread’s tim
   assert.equal(correctUtilization(snapshot(0.9, 0), NaN), undefined, 'no schedstat, no change');
   assert.equal(parseSchedstat('1500000000 250000000 4200\n'), 1_750_000_000);
   assert.equal(parseSchedstat('garbage'), undefined);
+});
+
+test('a profile with too many stacks makes the next ones shorter (V8 builds it on the app’s thread at the stop)', () => {
+  assert.equal(nextDuration(3000, 3000, 200), 3000, 'a typical profile: unchanged');
+  assert.equal(nextDuration(3000, 3000, MAX_PROFILE_NODES * 2), 1500);
+  assert.equal(nextDuration(3000, 1500, MAX_PROFILE_NODES * 1.5), 1000, 'from the last length, so it keeps shrinking while needed');
+  assert.equal(nextDuration(3000, 3000, MAX_PROFILE_NODES * 100), MIN_PROFILE_MS);
+  assert.equal(nextDuration(3000, 1000, MAX_PROFILE_NODES / 2), 3000, 'back to the configured length once small');
 });
