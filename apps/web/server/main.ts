@@ -36,6 +36,7 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
     ingestToken: env.PERF_INGEST_TOKEN || undefined,
     maxBodyBytes: intEnv('PERF_MAX_BODY_BYTES', 8 * 1024 * 1024),
     ingestQueue: intEnv('PERF_INGEST_QUEUE', 256),
+    prometheusUrl: env.PERF_PROMETHEUS_URL?.trim() || undefined,
     store,
   };
 }

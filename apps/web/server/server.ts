@@ -12,6 +12,7 @@ import { mountApi } from './api/handlers.js';
 import type { Status } from './api/types.js';
 import { LiveStream } from './live/stream.js';
 import { Applier } from './ingest/apply.js';
+import { PrometheusPuller } from './ingest/prometheus.js';
 import { IngestStats } from './ingest/stats.js';
 import { OtlpReceiver } from './ingest/receiver.js';
 import { stateBytes, type SeriesState } from './ingest/series.js';
@@ -42,6 +43,11 @@ export interface ServerOptions {
   modules?: boolean | string[];
   /** ms between SQLite flushes; default 2000 */
   flushIntervalMs?: number;
+  /**
+   * PERF_PROMETHEUS_URL: also read the agents from this Prometheus-compatible store by PromQL, once a second
+   * (for agents scraped on /metrics instead of exporting OTLP; ingest/prometheus.ts)
+   */
+  prometheusUrl?: string;
   log?: (msg: string) => void;
 }
 
@@ -112,6 +118,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     queueBytes: 128 * 1024 * 1024,
     maxPoints: 1_000_000,
   });
+  const prometheus = options.prometheusUrl ? new PrometheusPuller(applier, { url: options.prometheusUrl, log }).start() : undefined;
+  if (prometheus) log(`perf: reading the agents from Prometheus at ${prometheus.status.url} (PERF_PROMETHEUS_URL), once a second`);
   const live = new LiveStream(view);
   const router = new ApiRouter();
   const monitor = new SelfMonitor();
@@ -171,6 +179,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       process: { rss: mem.rss, heapUsed: mem.heapUsed, eventLoopDelay: monitor.eventLoopDelay(), elu: monitor.utilization() },
       stream: { clients: live.clientCount, lastEventId: live.lastEventId },
       auth: { apiToken: Boolean(options.apiToken) },
+      prometheus: prometheus ? { ...prometheus.status } : null,
     };
   };
 
@@ -272,6 +281,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close: () =>
       (closed ??= (async () => {
         clearTimeout(timer);
+        prometheus?.stop();
         receiver.close();
         receiver.drainNow();
         for (const m of modules) {

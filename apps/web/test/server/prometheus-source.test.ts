@@ -1,0 +1,136 @@
+// The dashboard on Prometheus (PERF_PROMETHEUS_URL), for real: two agents serve /metrics only (no OTLP), Debian's
+// Prometheus scrapes them every second, and the dashboard reads them back by PromQL. Each scrape target becomes a
+// node of its job's service; the requests sent after the dashboard first saw a node are counted exactly, per
+// route and status; the runtime series and the status page follow. An unreachable Prometheus is reported, not fatal.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Fleet, NodeRow, RouteRow, Status } from '../../server/api/types.js';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { testServer, waitFor, type TestServer } from './lib/server.js';
+
+const PROMETHEUS = '/usr/bin/prometheus';
+const AGENT_DIR = fileURLToPath(new URL('../../../agent/', import.meta.url));
+
+interface Child {
+  proc: ChildProcess;
+  ready: { port: number; prometheusPort: number };
+}
+
+/** The agent's plain node:http fixture with the agent preloaded, serving /metrics only (no OTLP). */
+async function startAgentApp(): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', '@perf/agent', join(AGENT_DIR, 'test', 'fixtures', 'http-server.mjs')], {
+    cwd: AGENT_DIR,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', OTEL_METRICS_EXPORTER: 'prometheus', PERF_PROMETHEUS_PORT: '0', PERF_PROMETHEUS_HOST: '127.0.0.1' },
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).once('line', resolve);
+    proc.once('exit', (code) => reject(new Error(`the agent fixture exited with ${code}`)));
+  });
+  return { proc, ready: JSON.parse(line) as Child['ready'] };
+}
+
+async function hit(base: string, paths: string[]): Promise<void> {
+  for (const p of paths) await (await fetch(base + p)).arrayBuffer();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the dashboard on Prometheus (PERF_PROMETHEUS_URL)', { skip: existsSync(PROMETHEUS) ? false : `${PROMETHEUS} not found: apt-get install -y prometheus` }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-web-prom-'));
+  const apps: Child[] = [];
+  let prom: ChildProcess | undefined;
+  let promBase = '';
+  let srv: TestServer;
+
+  before(async () => {
+    for (let i = 0; i < 2; i++) {
+      apps.push(await startAgentApp());
+    }
+    const promPort = await freePort();
+    promBase = `http://127.0.0.1:${promPort}`;
+    const targets = apps.map((a) => `'127.0.0.1:${a.ready.prometheusPort}'`).join(', ');
+    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: shop\n    static_configs:\n      - targets: [${targets}]\n`);
+    prom = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], { stdio: 'ignore' });
+    await waitFor(async () => (await fetch(`${promBase}/-/ready`).catch(() => undefined))?.ok || undefined, 20_000, 'prometheus ready');
+    srv = await testServer({ prometheusUrl: promBase, modules: ['diagnose'] });
+  });
+
+  after(async () => {
+    await srv?.dispose();
+    for (const a of apps) {
+      a.proc.kill('SIGKILL');
+      if (a.proc.exitCode === null) await new Promise((r) => a.proc.once('exit', r));
+    }
+    if (prom && prom.exitCode === null) {
+      prom.kill('SIGTERM');
+      await new Promise((r) => prom!.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('each scrape target is a node; requests are counted exactly per route and status', async () => {
+    const ids = apps.map((a) => `127.0.0.1:${a.ready.prometheusPort}`);
+    // the first sample of a series is its baseline: wait until the dashboard knows both nodes' request series
+    await hit(`http://127.0.0.1:${apps[0].ready.port}`, ['/warm']);
+    await hit(`http://127.0.0.1:${apps[1].ready.port}`, ['/warm']);
+    await waitFor(async () => {
+      const [, routes] = await srv.get<RouteRow[]>('/api/v1/routes?window=5m');
+      return routes.some((r) => r.route === '/warm') || undefined;
+    }, 20_000, 'the first scrapes');
+    await new Promise((r) => setTimeout(r, 2500)); // both targets scraped and pulled at least once more
+    const [, before] = await srv.get<Fleet & { requests: number; errors: number }>('/api/v1/fleet?window=5m');
+
+    await hit(`http://127.0.0.1:${apps[0].ready.port}`, [...Array(120).fill('/orders/17'), ...Array(30).fill('/status/503')]);
+    await hit(`http://127.0.0.1:${apps[1].ready.port}`, Array(50).fill('/orders/18'));
+    const fleet = await waitFor(async () => {
+      const [, f] = await srv.get<Fleet & { requests: number; errors: number }>('/api/v1/fleet?window=5m');
+      return f.requests - before.requests >= 200 ? f : undefined;
+    }, 20_000, 'the 200 requests');
+    await new Promise((r) => setTimeout(r, 2500));
+    const [, after] = await srv.get<Fleet & { requests: number; errors: number }>('/api/v1/fleet?window=5m');
+    assert.equal(after.requests - before.requests, 200, 'every request once, none twice');
+    assert.equal(after.errors - before.errors, 30);
+    assert.ok(fleet.latency.p99 !== null && fleet.latency.p99 > 0 && fleet.latency.p99 < 1, `p99 ${fleet.latency.p99}`);
+
+    const [, nodes] = await srv.get<NodeRow[]>('/api/v1/nodes?window=5m');
+    assert.deepEqual(nodes.map((n) => n.instance).sort(), [...ids].sort());
+    assert.ok(nodes.every((n) => n.service === 'shop' && n.host === '127.0.0.1'));
+    assert.ok(nodes.every((n) => n.heapUsed !== null && n.heapUsed > 1e6), 'runtime gauges arrive too');
+    const [, routes] = await srv.get<RouteRow[]>('/api/v1/routes?window=5m');
+    assert.ok(routes.some((r) => r.method === 'GET' && r.route === '/orders/:id'), routes.map((r) => r.route).join(', '));
+
+    const [, status] = await srv.get<Status>('/api/v1/status');
+    assert.ok(status.prometheus && status.prometheus.pulls > 3 && status.prometheus.lastError === null && status.prometheus.lastSeries > 50, JSON.stringify(status.prometheus));
+  });
+
+  test('an unreachable Prometheus is reported on the status page; the dashboard keeps serving', async () => {
+    const gone = await testServer({ prometheusUrl: `http://127.0.0.1:${await freePort()}` });
+    try {
+      const status = await waitFor(async () => {
+        const [, s] = await gone.get<Status>('/api/v1/status');
+        return s.prometheus && s.prometheus.failures >= 2 ? s : undefined;
+      }, 10_000, 'failed pulls');
+      assert.match(status.prometheus!.lastError ?? '', /fetch failed|ECONNREFUSED|answered/);
+      const [code] = await gone.get('/api/v1/fleet');
+      assert.equal(code, 200);
+    } finally {
+      await gone.dispose();
+    }
+  });
+});
