@@ -209,10 +209,11 @@ function gaugeValue(metrics: readonly Metric[], name: string): number {
 /**
  * The event loop's utilisation of an interval in which a profile ran, corrected. V8's sampler interrupts the
  * app's thread with a signal every 2 ms, and libuv (Node 20) loses the idle time of every epoll wait a signal
- * interrupts, so the loop's utilisation reads far too high meanwhile (measured: 60% for a loop 11% busy). Its
- * thread's time on a CPU plus its time waiting for one (/proc/self/schedstat, the main thread's) bounds what it
- * was really busy with, short of time spent asleep in blocking calls, which a profile's window cannot tell
- * apart. Changes the snapshot's utilisation point in place; returns the value it set, or undefined.
+ * interrupts, so the loop's utilisation reads far too high meanwhile (measured: 60% for a loop 11% busy). The
+ * caller passes what the loop was really busy with: the share of samples of the thread's wchan not idle in epoll
+ * (wchan.ts: a loop asleep in a blocking call counts as busy, as it is), or where that cannot be read, its time
+ * on a CPU plus its time waiting for one (/proc/self/schedstat, the main thread's). Changes the snapshot's
+ * utilisation point in place; returns the value it set, or undefined.
  */
 export function correctUtilization(metrics: readonly Metric[], busyShare: number): number | undefined {
   if (!(busyShare >= 0)) return undefined;

@@ -33,6 +33,7 @@ import { DeltaConverter } from './delta.js';
 import { GuardedExporter } from './GuardedExporter.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { BusyProfiler, correctUtilization, parseSchedstat } from './profiler.js';
+import { WchanSampler } from './wchan.js';
 import { HistogramUnpacker, type Snapshot } from './snapshot.js';
 import { toScopeMetrics } from './toSdk.js';
 
@@ -56,6 +57,8 @@ const netstat = new NetstatCollector(true);
 const listenQueues = new ListenQueueCollector(true, () => netstat.pressure(), config.listenQueueIntervalMillis);
 const processProbes = [new FdCollector(true), netstat, listenQueues, new RssCollector(), new CgroupCpuCollector(true), new RunDelayCollector(true)];
 
+/** where the app's thread sleeps while a profile runs (tells an idle loop from one blocked in a call) */
+const wchan = new WchanSampler();
 const profiler = new BusyProfiler(
   {
     enabled: config.profile,
@@ -65,7 +68,11 @@ const profiler = new BusyProfiler(
     cooldownMillis: config.profileCooldownMillis,
     afterMillis: config.profileAfterMillis,
   },
-  (running) => port.postMessage({ type: 'profiling', running }),
+  (running) => {
+    if (running) wchan.start();
+    else wchan.stop();
+    port.postMessage({ type: 'profiling', running });
+  },
   startTimeUnixNano / 1e6,
 );
 
@@ -84,12 +91,19 @@ function readSched(): { at: number; ns: number } | undefined {
 }
 
 /** A snapshot's utilisation, corrected when a profile ran in its interval (see correctUtilization). */
+let lastCheckAt = 0;
 function checkUtilization(metrics: Metric[]): void {
+  const now = Date.now();
+  const since = lastCheckAt;
+  lastCheckAt = now;
   const sched = readSched();
   const prev = lastSched;
   lastSched = sched;
-  if (sched === undefined || prev === undefined || sched.at <= prev.at || !profiler.ranSince(prev.at)) return;
-  correctUtilization(metrics, (sched.ns - prev.ns) / 1e6 / (sched.at - prev.at));
+  const sampled = wchan.take();
+  if (since === 0 || !profiler.ranSince(since)) return;
+  // where the thread slept (idle in epoll or not) is the better measure; its CPU + run delay the fallback
+  if (sampled !== undefined) correctUtilization(metrics, sampled);
+  else if (sched !== undefined && prev !== undefined && sched.at > prev.at) correctUtilization(metrics, (sched.ns - prev.ns) / 1e6 / (sched.at - prev.at));
 }
 
 const delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;

@@ -61,29 +61,40 @@ describe('CPU profiles of a busy event loop', () => {
     console.log(`profile: spinHot ${(hot.value * 100).toFixed(1)}% of ${samples} samples in ${seconds.toFixed(2)} s, ${points.length} rows`);
   });
 
-  test('the loop’s utilisation stays true while a profile runs (the sampler’s signals would inflate it)', { skip: process.platform !== 'linux' ? 'Linux only (schedstat)' : false }, async () => {
-    const s2 = new OtlpSink();
-    await s2.start();
+  /** The utilisation exported while `fixture`'s profile ran (after its first 300 ms). */
+  async function utilisationWhileProfiled(fixture: string): Promise<number[]> {
+    const own = new OtlpSink();
+    await own.start();
     try {
-      // 1 ms of work every 20 ms on timers, and one 150 ms stall that starts a profile
-      const app = await startFixture('interval-work.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: s2.endpoint, PERF_PROFILE_DURATION: '2000', PERF_PROFILE_AFTER: '0' });
+      const app = await startFixture(fixture, { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, PERF_PROFILE_DURATION: '2000', PERF_PROFILE_AFTER: '0' });
       apps.push(app);
-      const r = await s2.waitFor((x) => profileOf(x) !== undefined, 10_000);
+      const r = await own.waitFor((x) => profileOf(x) !== undefined, 10_000);
       const p = profileOf(r)!.points[0];
       const [from, to] = [p.startTimeUnixNano / 1e6, p.timeUnixNano / 1e6];
-      const elu = s2.received
+      return own.received
         .filter((x) => x.at > from + 300 && x.at < to)
         .map((x) => (findMetric(x, 'nodejs.eventloop.utilization') as GaugeMetric | undefined)?.points[0]?.value)
         .filter((v): v is number => v !== undefined);
-      assert.ok(elu.length >= 3, `${elu.length} exports during the profile`);
-      console.log(`utilisation during a profile of a loop ≈ 5% busy: ${elu.map((v) => v.toFixed(3)).join(' ')}`);
-      // uncorrected it reads ≈ 0.55 here; corrected it is the thread's time on a CPU plus waiting for one, which
-      // a machine busy with other tests raises a little
-      const median = [...elu].sort((a, b) => a - b)[Math.floor(elu.length / 2)];
-      assert.ok(median < 0.25, `utilisation ${elu.join(', ')} on a loop ≈ 5% busy`);
     } finally {
-      await s2.stop();
+      await own.stop();
     }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+  test('the loop’s utilisation stays true while a profile runs (the sampler’s signals would inflate it)', { skip: process.platform !== 'linux' ? 'Linux only (/proc)' : false }, async () => {
+    // 1 ms of work every 20 ms on timers, and one 150 ms stall that starts a profile: uncorrected it reads ≈ 0.6
+    const elu = await utilisationWhileProfiled('interval-work.mjs');
+    console.log(`utilisation during a profile of a loop ≈ 5% busy: ${elu.map((v) => v.toFixed(3)).join(' ')}`);
+    assert.ok(elu.length >= 3, `${elu.length} exports during the profile`);
+    assert.ok(median(elu) < 0.25, `utilisation ${elu.join(', ')} on a loop ≈ 5% busy`);
+  });
+
+  test('… and a loop asleep in a blocking call stays busy while profiled (it is off the CPU, not idle)', { skip: process.platform !== 'linux' ? 'Linux only (/proc)' : false }, async () => {
+    // Atomics.wait 30 ms every 50 ms: busy ≈ 60% with hardly any CPU; where the thread sleeps tells it from idle
+    const elu = await utilisationWhileProfiled('sync-wait.mjs');
+    console.log(`utilisation during a profile of a loop ≈ 60% asleep in Atomics.wait: ${elu.map((v) => v.toFixed(3)).join(' ')}`);
+    assert.ok(elu.length >= 3, `${elu.length} exports during the profile`);
+    assert.ok(median(elu) > 0.45 && median(elu) < 0.8, `utilisation ${elu.join(', ')} on a loop ≈ 60% blocked`);
   });
 
   test('a TypeScript app compiled with source maps: the function is named at its line in the .ts source', async () => {

@@ -30,8 +30,8 @@ export function isProfileMetric(name: string): boolean {
 export function applyProfile(node: NodeState, m: GaugeMetric): { reason: string; count: number } | undefined {
   if (m.points.length === 0) return undefined;
   const first = m.points[0];
-  const start = first.startTimeUnixNano / 1e6;
-  const end = first.timeUnixNano / 1e6;
+  const start = Math.round(first.startTimeUnixNano / 1e6);
+  const end = Math.round(first.timeUnixNano / 1e6);
   if (!(end > start) || end - start > MAX_PROFILE_MS || m.points.some((p) => p.startTimeUnixNano !== first.startTimeUnixNano || p.timeUnixNano !== first.timeUnixNano)) {
     return { reason: 'CPU profile points without one common window of at most 10 minutes', count: m.points.length };
   }
