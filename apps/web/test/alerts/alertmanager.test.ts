@@ -4,24 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { until } from './lib/receiver.js';
 import { TestSource } from './lib/rules.js';
 import { openEngine, tempDir } from './lib/engine.js';
+import { freePort } from '../server/lib/server.js';
 
 const BIN = process.env.PERF_ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('alerts reach a real Alertmanager: active while firing, resolved after', { skip: existsSync(BIN) ? false : `${BIN} is not installed (apt-get install prometheus-alertmanager)`, timeout: 60_000 }, async () => {
   const tmp = tempDir();

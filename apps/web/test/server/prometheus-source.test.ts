@@ -5,14 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Fleet, NodeRow, RouteRow, Status } from '../../server/api/types.js';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { testServer, waitFor, type TestServer } from './lib/server.js';
+import { freePort, testServer, waitFor, type TestServer } from './lib/server.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const AGENT_DIR = fileURLToPath(new URL('../../../agent/', import.meta.url));
@@ -38,17 +37,6 @@ async function startAgentApp(): Promise<Child> {
 
 async function hit(base: string, paths: string[]): Promise<void> {
   for (const p of paths) await (await fetch(base + p)).arrayBuffer();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('the dashboard on Prometheus (PERF_PROMETHEUS_URL)', { skip: existsSync(PROMETHEUS) ? false : `${PROMETHEUS} not found: apt-get install -y prometheus` }, () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { startServer, type RunningServer, type ServerOptions } from '../../../server/server.js';
 
@@ -84,4 +85,16 @@ export function nextSecond(offsetMs = 0): Promise<void> {
 /** Relative error |a − b| / |b|. */
 export function relErr(a: number, b: number): number {
   return Math.abs(a - b) / Math.abs(b);
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a child process, e.g. Prometheus, that needs one up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
