@@ -118,7 +118,7 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
       summary: (f) =>
         `Node ${s(f, 'node')} is blocked in synchronous calls: its event loop is busy ${fmtPercent(n(f, 'elu'))} of the time, but it runs on a core for ${fmtPercent(n(f, 'cpu'))} and waits for one only ${fmtPercent(n(f, 'runDelay'))}: the rest it sleeps inside a call.`,
       advice:
-        'Something on the main thread waits without using the CPU: fs.*Sync on a slow disk, child_process.execSync/spawnSync, Atomics.wait, a synchronous database or DNS call in a native addon. A CPU profile does not show sleeping; run the node with --trace-sync-io to print a stack trace for every synchronous I/O call, or strace -f -T -p PID for the system calls it sleeps in, and move them to their async versions or a worker thread.',
+        'Something on the main thread waits without using the CPU: fs.*Sync on a slow disk, child_process.execSync/spawnSync, Atomics.wait, a synchronous database or DNS call in a native addon. The CPU profile the agent takes samples wall-clock time, so the JavaScript function that makes the call shows in it while it sleeps; --trace-sync-io prints a stack trace for every synchronous I/O call, and strace -f -T -p PID the system calls it sleeps in. Move them to their async versions or a worker thread.',
     },
   },
   'gc-pressure': {
