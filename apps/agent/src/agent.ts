@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { Metric } from '@perf/metrics';
 import type { Config } from './config.js';
@@ -28,6 +29,16 @@ import { RouteTable } from './recording/RouteTable.js';
 /** Bucket layout of every histogram the agent records: scale 6 (≤ 0.54% error), up to 1024 buckets (4.8 decades). */
 export const HISTOGRAM_SCALE = 6;
 export const HISTOGRAM_MAX_SIZE = 1024;
+
+/** Whether the process's inspector server is open (`--inspect`, `inspector.open()`); false where Node has no inspector. */
+const inspectorUrl: () => string | undefined = (() => {
+  try {
+    const inspector = createRequire(import.meta.url)('node:inspector') as typeof import('node:inspector');
+    return () => inspector.url();
+  } catch {
+    return () => undefined;
+  }
+})();
 
 function nowUnixNano(): number {
   return (performance.timeOrigin + performance.now()) * 1e6;
@@ -137,7 +148,7 @@ export class Agent {
     this.packer.begin();
     const batch = new MetricBatch(this.startTimeUnixNano, time, 'otlp', this.packer);
     this.collectInto(batch);
-    return { metrics: [...batch.metrics.values()], histograms: this.packer.finish(this.startTimeUnixNano, time) };
+    return { metrics: [...batch.metrics.values()], histograms: this.packer.finish(this.startTimeUnixNano, time), inspecting: inspectorUrl() !== undefined };
   }
 
   private collectInto(batch: MetricBatch): void {

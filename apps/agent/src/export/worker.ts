@@ -144,7 +144,7 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
     listenQueues.setPorts(msg.snapshot.listenPorts ?? []);
     if (msg.type === 'export') {
       checkUtilization(msg.snapshot.metrics);
-      profiler.observe(msg.snapshot.metrics);
+      if (!msg.snapshot.inspecting) profiler.observe(msg.snapshot.metrics);
     }
   }
   switch (msg.type) {

@@ -34,12 +34,13 @@ describe('CPU profiles of a busy event loop', () => {
 
   test('name the function that holds the CPU, with its file and line', async () => {
     await sink.start();
-    const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'profiled', PERF_PROFILE_DURATION: '1500', PERF_PROFILE_AFTER: '0' });
+    // cooldown 0: a start-up stall may take the first profile before the load begins
+    const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'profiled', PERF_PROFILE_DURATION: '1500', PERF_PROFILE_AFTER: '0', PERF_PROFILE_COOLDOWN: '0' });
     apps.push(app);
     const base = `http://127.0.0.1:${app.ready.port}`;
     const t0 = Date.now();
     await load(base, '/hot?ms=40', 2500);
-    const r = await sink.waitFor((x) => profileOf(x) !== undefined, 10_000);
+    const r = await sink.waitFor((x) => profileOf(x)?.points.some((p) => p.attributes['code.function.name'] === 'spinHot') === true, 10_000);
     const points = profileOf(r)!.points;
     const hot = points.find((p) => p.attributes['code.function.name'] === 'spinHot');
     assert.ok(hot, `spinHot not in the profile: ${points.map((p) => `${p.attributes['code.function.name']} ${p.value.toFixed(3)}`).join(', ')}`);
@@ -106,11 +107,15 @@ describe('CPU profiles of a busy event loop', () => {
       const own = new OtlpSink();
       await own.start();
       try {
-        const app = await startFixture(out, { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, PERF_PROFILE_DURATION: '1000', PERF_PROFILE_AFTER: '0' });
+        // cooldown 0: a start-up stall may take the first profile before the load begins
+        const app = await startFixture(out, { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, PERF_PROFILE_DURATION: '1000', PERF_PROFILE_AFTER: '0', PERF_PROFILE_COOLDOWN: '0' });
         apps.push(app);
-        await load(`http://127.0.0.1:${app.ready.port}`, '/', 2000);
-        const r = await own.waitFor((x) => profileOf(x) !== undefined, 10_000);
-        const hot = profileOf(r)!.points.find((p) => p.attributes['code.function.name'] === 'renderTotals');
+        await load(`http://127.0.0.1:${app.ready.port}`, '/', 2500);
+        const named = (x: Received) => profileOf(x)?.points.find((p) => p.attributes['code.function.name'] === 'renderTotals');
+        const found = await own.waitFor((x) => named(x) !== undefined, 10_000).catch(() => undefined);
+        const seen = own.received.filter((x) => profileOf(x) !== undefined).map((x) => profileOf(x)!.points.map((p) => `${p.attributes['code.function.name']} ${p.value.toFixed(2)}`).join(', '));
+        assert.ok(found, `no profile named renderTotals; profiles: ${[...new Set(seen)].join(' | ')}`);
+        const hot = named(found);
         assert.ok(hot, 'renderTotals in the profile');
         const tsLine = readFileSync(source, 'utf8').split('\n').findIndex((l) => l.startsWith('export function renderTotals(')) + 1;
         const jsLine = readFileSync(out, 'utf8').split('\n').findIndex((l) => l.startsWith('function renderTotals(')) + 1;
@@ -146,6 +151,24 @@ describe('CPU profiles of a busy event loop', () => {
 
   test('PERF_PROFILE=false takes none', async () => {
     assert.equal(await profilesWhenBusy({ PERF_PROFILE: 'false', PERF_PROFILE_AFTER: '0' }), 0);
+  });
+
+  test('none while the inspector server is open (--inspect): process.exit() is not held up by a profiling session', async () => {
+    const own = new OtlpSink();
+    await own.start();
+    try {
+      const app = await startFixture('exit-busy.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, PERF_PROFILE_DURATION: '10000', PERF_PROFILE_AFTER: '0' }, ['--inspect=127.0.0.1:0', '--import', '@perf/agent']);
+      apps.push(app);
+      const t0 = Date.now();
+      assert.equal(await app.exited, 0);
+      const ms = Date.now() - t0;
+      assert.deepEqual(app.lines, ['exiting']);
+      // Node waits at exit for inspector sessions while its inspector server is open: a profile would hold it 10 s
+      assert.ok(ms < 5000, `exited after ${ms} ms`);
+      assert.equal(own.received.filter((x) => profileOf(x) !== undefined).length, 0);
+    } finally {
+      await own.stop();
+    }
   });
 
   test('a process that ends on its own while a profile runs ends on time, quietly', async () => {
