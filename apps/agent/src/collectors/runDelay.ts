@@ -43,8 +43,14 @@ export class RunDelayCollector implements Collector {
   }
 }
 
-/** "cpu_time_ns run_delay_ns timeslices" → run delay in seconds (undefined if malformed). */
-export function parseRunDelay(text: string): number | undefined {
+/** "cpu_time_ns run_delay_ns timeslices" → [ns on a CPU, ns waiting for one] (undefined if malformed). */
+export function schedstatFields(text: string): [cpuNs: number, runDelayNs: number] | undefined {
   const fields = text.trim().split(/\s+/);
-  return fields.length >= 2 && /^\d+$/.test(fields[1]) ? Number(fields[1]) / 1e9 : undefined;
+  return fields.length >= 2 && /^\d+$/.test(fields[0]) && /^\d+$/.test(fields[1]) ? [Number(fields[0]), Number(fields[1])] : undefined;
+}
+
+/** /proc/self/schedstat → run delay in seconds (undefined if malformed). */
+export function parseRunDelay(text: string): number | undefined {
+  const f = schedstatFields(text);
+  return f === undefined ? undefined : f[1] / 1e9;
 }

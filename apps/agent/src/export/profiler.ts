@@ -14,6 +14,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Session } from 'node:inspector';
 import { Attrs, Metrics, type Attributes, type GaugeMetric, type Metric } from '@perf/metrics';
+import { schedstatFields } from '../collectors/runDelay.js';
 import { SourceMaps } from './sourceMaps.js';
 
 /** V8's sampling interval while profiling, µs (Node's --cpu-prof default is 1000: half the cost here) */
@@ -231,8 +232,8 @@ export function correctUtilization(metrics: readonly Metric[], busyShare: number
 
 /** "cpu_time_ns run_delay_ns timeslices" → the thread's ns on a CPU plus ns waiting for one (undefined if malformed). */
 export function parseSchedstat(text: string): number | undefined {
-  const f = text.trim().split(/\s+/);
-  return f.length >= 2 && /^\d+$/.test(f[0]) && /^\d+$/.test(f[1]) ? Number(f[0]) + Number(f[1]) : undefined;
+  const f = schedstatFields(text);
+  return f === undefined ? undefined : f[0] + f[1];
 }
 
 /** Whether an interval's snapshot shows the loop busy (utilisation) or stalled (longest delay) past the lines. */
@@ -284,12 +285,13 @@ export class BusyProfiler {
     return !this.#unavailable;
   }
 
-  /** One interval's snapshot: starts a profile when the loop was busy or stalled. Never throws. */
-  observe(metrics: readonly Metric[], nowMs = Date.now()): void {
-    if (!this.options.enabled || this.#unavailable || this.#running || nowMs < this.#nextAllowed || nowMs < this.#startedAt + this.options.afterMillis) return;
-    if (!busyOrStalled(metrics, this.options)) return;
+  /** One interval's snapshot: starts a profile when the loop was busy or stalled (returns whether it did). Never throws. */
+  observe(metrics: readonly Metric[], nowMs = Date.now()): boolean {
+    if (!this.options.enabled || this.#unavailable || this.#running || nowMs < this.#nextAllowed || nowMs < this.#startedAt + this.options.afterMillis) return false;
+    if (!busyOrStalled(metrics, this.options)) return false;
     this.#nextAllowed = nowMs + this.options.cooldownMillis;
     void this.#start();
+    return true;
   }
 
   /** The last profile's metrics, while it is fresh. */

@@ -76,7 +76,7 @@ const profiler = new BusyProfiler(
   startTimeUnixNano / 1e6,
 );
 
-/** the main thread's schedstat (ns on a CPU + ns waiting for one) at the previous snapshot, for correctUtilization */
+/** the main thread's schedstat (ns on a CPU + ns waiting for one) at the previous snapshot of a profiled stretch */
 const SCHEDSTAT = '/proc/self/schedstat';
 const hasSchedstat = process.platform === 'linux' && existsSync(SCHEDSTAT);
 let lastSched: { at: number; ns: number } | undefined;
@@ -90,17 +90,23 @@ function readSched(): { at: number; ns: number } | undefined {
   }
 }
 
-/** A snapshot's utilisation, corrected when a profile ran in its interval (see correctUtilization). */
+/**
+ * A snapshot's utilisation, corrected when a profile ran in its interval (see correctUtilization). schedstat is
+ * read only from a profile's start to the first interval after its end: nothing to do otherwise.
+ */
 let lastCheckAt = 0;
 function checkUtilization(metrics: Metric[]): void {
   const now = Date.now();
   const since = lastCheckAt;
   lastCheckAt = now;
+  const sampled = wchan.take();
+  if (since === 0 || !profiler.ranSince(since)) {
+    lastSched = undefined;
+    return;
+  }
   const sched = readSched();
   const prev = lastSched;
   lastSched = sched;
-  const sampled = wchan.take();
-  if (since === 0 || !profiler.ranSince(since)) return;
   // where the thread slept (idle in epoll or not) is the better measure; its CPU + run delay the fallback
   if (sampled !== undefined) correctUtilization(metrics, sampled);
   else if (sched !== undefined && prev !== undefined && sched.at > prev.at) correctUtilization(metrics, (sched.ns - prev.ns) / 1e6 / (sched.at - prev.at));
@@ -144,7 +150,8 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
     listenQueues.setPorts(msg.snapshot.listenPorts ?? []);
     if (msg.type === 'export') {
       checkUtilization(msg.snapshot.metrics);
-      if (!msg.snapshot.inspecting) profiler.observe(msg.snapshot.metrics);
+      // a profile starting now: its first interval's schedstat baseline
+      if (!msg.snapshot.inspecting && profiler.observe(msg.snapshot.metrics)) lastSched = readSched();
     }
   }
   switch (msg.type) {

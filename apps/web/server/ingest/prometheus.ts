@@ -126,19 +126,18 @@ export function samplesToRequest(samples: readonly PromSample[], knownTargets: S
     const start = knownTargets.has(targetKey) ? 0 : PREEXISTING;
     knownTargets.add(targetKey);
     const metrics = new Map<string, Metric>();
-    const metric = <M extends Metric>(create: () => M): M => {
-      const m = create();
-      const had = metrics.get(m.name);
-      if (had !== undefined) return had as M;
-      metrics.set(m.name, m);
-      return m;
+    /** the metric `name` of this target, created on its first point */
+    const metric = <M extends Metric>(name: string, create: () => M): M => {
+      let m = metrics.get(name);
+      if (m === undefined) metrics.set(name, (m = create()));
+      return m as M;
     };
     for (const series of target.series.values()) {
       const attributes = attributesOf(series.labels);
       const histogram = histogramNames.get(series.name);
       if (histogram !== undefined) {
         const point = histogramPoint(series.name, series.samples, attributes, start);
-        if (point !== undefined) metric(() => ({ type: 'histogram', name: histogram, unit: 's', description: '', temporality: 'cumulative', points: [] as HistogramDataPoint[] })).points.push(point);
+        if (point !== undefined) metric(histogram, () => ({ type: 'histogram', name: histogram, unit: 's', description: '', temporality: 'cumulative', points: [] as HistogramDataPoint[] })).points.push(point);
         continue;
       }
       const s = series.samples[0];
@@ -147,11 +146,11 @@ export function samplesToRequest(samples: readonly PromSample[], knownTargets: S
       const point: NumberDataPoint = { attributes, startTimeUnixNano: start, timeUnixNano: Math.round(s.value[0] * 1e9), flags: 0, value, isInt: Number.isInteger(value) };
       const gauge = gaugeNames.get(series.name);
       if (gauge !== undefined) {
-        metric(() => ({ type: 'gauge', name: gauge, unit: '', description: '', points: [] as NumberDataPoint[] })).points.push(point);
+        metric(gauge, () => ({ type: 'gauge', name: gauge, unit: '', description: '', points: [] as NumberDataPoint[] })).points.push(point);
         continue;
       }
       const counter = counterNames.get(series.name);
-      if (counter !== undefined) metric(() => ({ type: 'sum', name: counter, unit: '', description: '', temporality: 'cumulative', monotonic: true, points: [] as NumberDataPoint[] })).points.push(point);
+      if (counter !== undefined) metric(counter, () => ({ type: 'sum', name: counter, unit: '', description: '', temporality: 'cumulative', monotonic: true, points: [] as NumberDataPoint[] })).points.push(point);
     }
     resourceMetrics.push({ resource: { attributes: target.attrs }, schemaUrl: '', scopeMetrics: [{ scope: { name: 'prometheus', version: '', attributes: {} }, schemaUrl: '', metrics: [...metrics.values()] }] } as ExportMetricsRequest['resourceMetrics'][number]);
   }

@@ -14,17 +14,23 @@ after(async () => {
   for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
 });
 
-test('FleetViewSource: fleet rps, node event-loop delay and nodeDown rules over simulated nodes', { timeout: 90_000 }, async () => {
-  const tmp = tempDir('perf-alerts-source-');
+/** A dashboard (every module) on a temporary data dir, fed by `nodes` simulated nodes of service `api`; cleaned up after. */
+async function simulatedDashboard(prefix: string, nodes: number) {
+  const tmp = tempDir(prefix);
   cleanups.push(() => tmp.cleanup());
   const srv = await startServer({ ui: false, port: 0, otlpPort: 0, host: '127.0.0.1', dataDir: tmp.dir, log: () => {} });
   cleanups.push(() => srv.close());
-  const sim = new FleetSimulator({ nodes: 3, rpsPerNode: 50, routes: 2, service: 'api' });
+  const sim = new FleetSimulator({ nodes, rpsPerNode: 50, routes: 2, service: 'api' });
   const run = runSimulation(sim, { target: srv.otlpUrl });
   cleanups.push(() => {
     run.stop();
     run.sender.close();
   });
+  return { srv, sim };
+}
+
+test('FleetViewSource: fleet rps, node event-loop delay and nodeDown rules over simulated nodes', { timeout: 90_000 }, async () => {
+  const { srv, sim } = await simulatedDashboard('perf-alerts-source-', 3);
   const post = async (rule: object) => {
     const res = await fetch(`${srv.url}/api/v1/alerts/rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
     assert.equal(res.status, 201, await res.clone().text());
@@ -106,16 +112,7 @@ test('finding rules: each value carries the summaries of its findings; the ruleâ
 test('finding rules: the findingâ€™s sentence goes out as the description, with the CPU profile that names the code', { timeout: 90_000 }, async () => {
   const rx = await new Receiver().start();
   cleanups.push(() => rx.stop());
-  const tmp = tempDir('perf-alerts-finding-');
-  cleanups.push(() => tmp.cleanup());
-  const srv = await startServer({ ui: false, port: 0, otlpPort: 0, host: '127.0.0.1', dataDir: tmp.dir, log: () => {} });
-  cleanups.push(() => srv.close());
-  const sim = new FleetSimulator({ nodes: 4, rpsPerNode: 50, routes: 2, service: 'api' });
-  const run = runSimulation(sim, { target: srv.otlpUrl });
-  cleanups.push(() => {
-    run.stop();
-    run.sender.close();
-  });
+  const { srv, sim } = await simulatedDashboard('perf-alerts-finding-', 4);
   const res = await fetch(`${srv.url}/api/v1/alerts/rules`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
