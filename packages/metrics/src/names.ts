@@ -49,6 +49,16 @@ export const Metrics = {
   cpuProfileSelfTime: 'nodejs.cpu_profile.self_time',
   /** perf extension: the number of samples of that profile (one point, same window) */
   cpuProfileSamples: 'nodejs.cpu_profile.samples',
+  /**
+   * perf extension: an allocation profile of the app's heap, taken by the agent when the heap keeps growing (V8's
+   * sampling heap profiler for a while). One gauge point per allocation site (the function that allocated, with
+   * its caller in the app's code, as above), valued as the estimated bytes of the objects it allocated during the
+   * profile that were still live at its end; `(other)` sums the sites past the agent's top list. The point's
+   * start and time are the profile's window; every point of one profile has the same window.
+   */
+  heapProfileLiveSize: 'nodejs.heap_profile.live_size',
+  /** perf extension: the number of live samples of that heap profile (one point, same window) */
+  heapProfileSamples: 'nodejs.heap_profile.samples',
 } as const;
 export type MetricName = (typeof Metrics)[keyof typeof Metrics];
 

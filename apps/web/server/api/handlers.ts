@@ -4,7 +4,7 @@ import type { Status } from './types.js';
 import { ApiHttpError, JsonReply, type ApiRouter } from './router.js';
 import { byParam, durationParam, intParam, metricParam, stringParam } from './params.js';
 import { SESSION_COOKIE, tokenMatches } from '../auth.js';
-import { cpuProfiles } from '../query/profiles.js';
+import { cpuProfiles, heapProfiles } from '../query/profiles.js';
 
 export interface ApiDeps {
   view: FleetView;
@@ -35,6 +35,7 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
   });
   router.get('/api/v1/routes', ({ query }) => view.routes(scope(query)));
   router.get('/api/v1/profiles', ({ query }) => cpuProfiles(view.store, { service: stringParam(query, 'service'), instance: stringParam(query, 'instance') }));
+  router.get('/api/v1/heap-profiles', ({ query }) => heapProfiles(view.store, { service: stringParam(query, 'service'), instance: stringParam(query, 'instance') }));
   router.get('/api/v1/series', ({ query }) =>
     view.series({
       ...scope(query, 300),

@@ -276,6 +276,34 @@ export interface CpuProfile {
   functions: ProfileFunction[];
 }
 
+/** One allocation site of a heap profile: the function that allocated (and its caller in the app's code). */
+export interface HeapSite extends Omit<ProfileFunction, 'share'> {
+  /** estimated bytes of the objects it allocated during the profile that were still live at its end */
+  bytes: number;
+  /** its share of the profile's live bytes, 0..1 (the shares of one profile, `(other)` included, sum to 1) */
+  share: number;
+}
+
+/**
+ * The last allocation profile of a node's heap (`GET /api/v1/heap-profiles`, and a memory-leak finding's
+ * `heapProfile`): the agent takes one when the heap keeps growing. What was allocated during the window and is
+ * still held at its end is what a leak is made of.
+ */
+export interface HeapProfile {
+  instance: string;
+  service: string;
+  host: string;
+  /** Unix ms of the profile's start and end */
+  start: number;
+  end: number;
+  /** live samples (V8 samples one allocation every few hundred KB) */
+  samples: number;
+  /** estimated bytes allocated during the window and still live at its end (the sum of the sites) */
+  bytes: number;
+  /** largest first */
+  functions: HeapSite[];
+}
+
 /** The data of each `snapshot` event on `GET /api/v1/stream` (one per second; `id:` is `seq`). */
 export interface StreamSnapshot {
   /** increasing event id, also sent as the SSE `id:` field */

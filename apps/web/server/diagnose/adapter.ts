@@ -6,8 +6,8 @@
 import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
 import type { StoreHistogram } from '../store/histogram.js';
 import { NODE_FIELDS, NodeField, type NodeState } from '../store/node.js';
-import type { CpuProfile } from '../api/types.js';
-import { cpuProfile } from '../query/profiles.js';
+import type { CpuProfile, HeapProfile } from '../api/types.js';
+import { cpuProfile, heapProfile } from '../query/profiles.js';
 import type { DiagnosisInput, NodeWindow, RouteWindow } from './types.js';
 
 export interface AdapterOptions {
@@ -80,6 +80,7 @@ export class DiagnosisAdapter {
     const nodes: NodeWindow[] = [];
     const routes: RouteWindow[] = [];
     const profiles = new Map<string, CpuProfile>();
+    const heapProfiles = new Map<string, HeapProfile>();
     for (const svc of this.store.services.values()) {
       if (service && svc.name !== service) continue;
       for (const node of svc.nodes.values()) {
@@ -87,10 +88,12 @@ export class DiagnosisAdapter {
         nodes.push(this.node(svc, node, start, len));
         const profile = node.profile && cpuProfile(svc.name, node);
         if (profile) profiles.set(node.meta.instance, profile);
+        const heap = node.heapProfile && heapProfile(svc.name, node);
+        if (heap) heapProfiles.set(node.meta.instance, heap);
       }
       routes.push(...this.routes(svc, start, len));
     }
-    return { times, nodes, routes, profiles };
+    return { times, nodes, routes, profiles, heapProfiles };
   }
 
   private node(svc: ServiceState, node: NodeState, start: number, len: number): NodeWindow {

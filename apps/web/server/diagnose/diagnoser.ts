@@ -2,11 +2,11 @@
 // hysteresis, and renders the live findings (text from texts.ts). Pure apart from the time it is given.
 
 import { causePhrase, joinPhrases, linkCauses, type CauseLink } from './causes.js';
-import { hotCodeAdvice, hotCodeFor, hotCodePhrase } from './hotcode.js';
+import { heapAdvice, heapPhrase, heapProfileFor, hotCodeAdvice, hotCodeFor, hotCodePhrase } from './hotcode.js';
 import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
 import { RULES } from './rules/index.js';
 import { evidenceLine, explain } from './texts.js';
-import type { CpuProfile } from '../api/types.js';
+import type { CpuProfile, HeapProfile } from '../api/types.js';
 import type { DiagnosisFinding, DiagnosisInput, FindingDraft, Rule, Verdict } from './types.js';
 
 export interface DiagnoserOptions extends Partial<HysteresisOptions> {
@@ -27,7 +27,7 @@ export function byService(input: DiagnosisInput): Map<string, DiagnosisInput> {
   const get = (service: string): DiagnosisInput => {
     let v = out.get(service);
     if (!v) {
-      v = { times: input.times, nodes: [], routes: [], allNodes: input.nodes, profiles: input.profiles };
+      v = { times: input.times, nodes: [], routes: [], allNodes: input.nodes, profiles: input.profiles, heapProfiles: input.heapProfiles };
       out.set(service, v);
     }
     return v;
@@ -93,8 +93,11 @@ export class Diagnoser {
     this.#findings = live.map(({ key, value, since }) => {
       const causes = links.filter((l) => l.effect === key).map((l) => l.cause);
       const explains = links.filter((l) => l.cause === key).map((l) => l.effect);
-      const hotCode = hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles);
-      return render(key, value.draft, value.service, since, now, { causes, explains, causePhrases: causes.map((id) => causePhrase(drafts.get(id)!)) }, hotCode);
+      const profiles = {
+        hotCode: hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles),
+        heapProfile: heapProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.heapProfiles),
+      };
+      return render(key, value.draft, value.service, since, now, { causes, explains, causePhrases: causes.map((id) => causePhrase(drafts.get(id)!)) }, profiles);
     });
     return this.#findings;
   }
@@ -117,10 +120,10 @@ function render(
   since: number,
   now: number,
   related: { causes: string[]; explains: string[]; causePhrases: string[] },
-  hotCode: CpuProfile | undefined,
+  { hotCode, heapProfile }: { hotCode: CpuProfile | undefined; heapProfile: HeapProfile | undefined },
 ): ServiceFinding {
   const { summary, advice } = explain(draft);
-  const profiled = hotCode ? hotCodePhrase(hotCode) : '';
+  const profiled = [hotCode ? hotCodePhrase(hotCode) : '', heapProfile ? heapPhrase(heapProfile) : ''].filter((x) => x !== '').join(' ');
   const caused = related.causes.length > 0 ? ` Likely a consequence of ${joinPhrases(related.causePhrases)}.` : '';
   return {
     id,
@@ -134,12 +137,14 @@ function render(
     // a consequence's own advice (look for synchronous code, say) would send the reader the wrong way first
     advice:
       (related.causes.length > 0 ? `Start with its cause, ${joinPhrases(related.causePhrases)}; if this remains once that is fixed: ${advice}` : advice) +
-      (hotCode ? ` ${hotCodeAdvice(hotCode)}` : ''),
+      (hotCode ? ` ${hotCodeAdvice(hotCode)}` : '') +
+      (heapProfile ? ` ${heapAdvice(heapProfile)}` : ''),
     metrics: draft.evidence.map((e) => ({ ...e, baseline: Number.isFinite(e.baseline) ? e.baseline : NaN })),
     updatedAt: now,
     service,
     causedBy: related.causes,
     explains: related.explains,
     ...(hotCode ? { hotCode } : {}),
+    ...(heapProfile ? { heapProfile } : {}),
   };
 }

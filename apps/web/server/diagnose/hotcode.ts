@@ -1,9 +1,11 @@
 // What the CPU was running when a finding about CPU time holds: the last CPU profile the agent took of one
 // of the finding's nodes (it takes one when the loop is busy or stalls), reduced to its top code functions
 // and phrased for the summary ("Profiled on node-1: 62% of the time in renderInvoice (billing/invoice.js:88) …").
+// Likewise what a growing heap holds: the last heap allocation profile of a leaking node (the agent takes one
+// when its heap keeps growing), its largest allocation sites.
 
-import type { CpuProfile, ProfileFunction } from '../api/types.js';
-import { fmtPercent } from './texts.js';
+import type { CpuProfile, HeapProfile, HeapSite, ProfileFunction } from '../api/types.js';
+import { fmtBytes, fmtPercent } from './texts.js';
 import type { FindingKind } from './types.js';
 
 /** kinds whose symptom is time on (or stuck in) the event-loop thread: a profile says whose time it is */
@@ -46,7 +48,7 @@ function where(name: string, file: string, line: number): string {
   return file === '' ? name : `${name} (${shortFile(file)}${line > 0 ? `:${line}` : ''})`;
 }
 
-function what(f: ProfileFunction): string {
+function what(f: Pick<ProfileFunction, 'name' | 'file' | 'line' | 'caller'>): string {
   if (f.file === '' && f.name === '(garbage collector)') return 'garbage collection';
   if (f.file === '' && f.name === '(program)') return "V8's and Node's native code";
   const own = where(f.name, f.file, f.line);
@@ -65,4 +67,41 @@ export function hotCodePhrase(p: CpuProfile): string {
   if (named.length === 0) return '';
   const parts = named.map((f, i) => `${fmtPercent(f.share)}${i === 0 ? ' of the time' : ''} in ${what(f)}`);
   return `Profiled on ${p.instance}: ${parts.join(', ')}.`;
+}
+
+/**
+ * a heap profile counts for a leak finding when it ended at most this long before the finding was raised (ms):
+ * a leak holds for minutes, and what a profile found a few minutes ago is still what grows
+ */
+export const HEAP_PROFILE_LEAD_MS = 5 * 60_000;
+
+/** The heap profile of the first of `nodes` that has one from the finding's time, top code sites only. */
+export function heapProfileFor(kind: FindingKind, variant: string, nodes: readonly string[], since: number, profiles: ReadonlyMap<string, HeapProfile> | undefined): HeapProfile | undefined {
+  if (profiles === undefined || kind !== 'memory-leak' || variant !== 'heap') return undefined;
+  for (const instance of nodes) {
+    const p = profiles.get(instance);
+    if (p === undefined || p.end < since - HEAP_PROFILE_LEAD_MS) continue;
+    const functions = p.functions.filter((f) => !(f.file === '' && NOT_CODE.has(f.name))).slice(0, TOP);
+    if (functions.length === 0 || functions[0].share < MIN_NAMED_SHARE) continue;
+    return { ...p, functions };
+  }
+  return undefined;
+}
+
+function seconds(p: HeapProfile): string {
+  return `${Math.round((p.end - p.start) / 1000)} s`;
+}
+
+/** "Heap profile of node-1: of 48 MB allocated over 20 s and still held, 81% from a (x.js:3), 9% from b (y.js:9)." or '' */
+export function heapPhrase(p: HeapProfile): string {
+  const named = p.functions.filter((f) => f.share >= MIN_NAMED_SHARE).slice(0, NAMED);
+  if (named.length === 0) return '';
+  const parts = named.map((f: HeapSite) => `${fmtPercent(f.share)} from ${what(f)}`);
+  return `Heap profile of ${p.instance}: of ${fmtBytes(p.bytes)} allocated over ${seconds(p)} and still held, ${parts.join(', ')}.`;
+}
+
+/** "The heap profile of node-1 points at a (x.js:3), 81% of what it allocated and kept: start there." */
+export function heapAdvice(p: HeapProfile): string {
+  const top = p.functions[0];
+  return top ? `The heap profile of ${p.instance} points at ${what(top)}, ${fmtPercent(top.share)} of what was allocated and kept: start there.` : '';
 }

@@ -1,7 +1,7 @@
 // The diagnosis rules' small contracts: what they read (recent per-second windows of every node and
 // route), what they return (a verdict holding finding drafts), and the finding the API publishes.
 
-import type { Finding as ApiFinding, CpuProfile, SeriesMetric } from '../api/types.js';
+import type { Finding as ApiFinding, CpuProfile, HeapProfile, SeriesMetric } from '../api/types.js';
 
 /**
  * Per-second series of one subject over the recent window, oldest first, one slot per second, all aligned
@@ -87,6 +87,8 @@ export interface DiagnosisInput {
   allNodes?: NodeWindow[];
   /** each node's last CPU profile, by `service.instance.id` (only for nodes that sent one) */
   profiles?: ReadonlyMap<string, CpuProfile>;
+  /** each node's last heap allocation profile, likewise */
+  heapProfiles?: ReadonlyMap<string, HeapProfile>;
 }
 
 /** Numbers behind a finding, against the baseline they were compared with. */
@@ -170,4 +172,9 @@ export interface DiagnosisFinding extends ApiFinding {
    * not about CPU time (event-loop-blocked, cpu-saturated, off-cpu, hot-route)
    */
   hotCode?: CpuProfile;
+  /**
+   * what the growing heap holds: the last heap allocation profile of the finding's node (the agent takes one
+   * when the heap keeps growing), its largest allocation sites; only on a memory-leak finding about the heap
+   */
+  heapProfile?: HeapProfile;
 }

@@ -1,11 +1,13 @@
-// CPU profiles in the OTLP stream (`nodejs.cpu_profile.self_time`, `nodejs.cpu_profile.samples`; see
-// @perf/metrics' names): one gauge point per profiled function, every point of one profile carrying the
-// profile's window. The node keeps the newest profile; an older window never replaces a newer one, and the
-// agent's repeats of the same profile (it sends it for 30 s) only refresh it.
+// Profiles in the OTLP stream (see @perf/metrics' names): CPU profiles (`nodejs.cpu_profile.self_time`, one gauge
+// point per function valued as its share of the samples, and `nodejs.cpu_profile.samples`) and heap allocation
+// profiles (`nodejs.heap_profile.live_size`, one point per allocation site valued in live bytes, and
+// `nodejs.heap_profile.samples`). Every point of one profile carries the profile's window. The node keeps the
+// newest profile of each kind; an older window never replaces a newer one, and the agent's repeats of the same
+// profile (it sends it for 30 s) only refresh it.
 
-import { Attrs, Metrics, type AttributeValue, type GaugeMetric } from '@perf/metrics';
-import type { ProfileFunction } from '../api/types.js';
-import type { NodeProfile, NodeState } from '../store/node.js';
+import { Attrs, Metrics, type AttributeValue, type GaugeMetric, type NumberDataPoint } from '@perf/metrics';
+import type { HeapSite, ProfileFunction } from '../api/types.js';
+import type { NodeState } from '../store/node.js';
 
 /** rows kept per profile (the agent sends 15 functions plus idle and the rest) */
 export const MAX_PROFILE_FUNCTIONS = 50;
@@ -20,52 +22,105 @@ const int = (v: AttributeValue | undefined): number => {
 };
 
 export function isProfileMetric(name: string): boolean {
-  return name === Metrics.cpuProfileSelfTime || name === Metrics.cpuProfileSamples;
+  return name === Metrics.cpuProfileSelfTime || name === Metrics.cpuProfileSamples || name === Metrics.heapProfileLiveSize || name === Metrics.heapProfileSamples;
 }
 
-/**
- * Applies one profile metric to the node. Returns the reason and count of points rejected (a window that is
- * not one, a share outside 0..1), or undefined when all were taken.
- */
-export function applyProfile(node: NodeState, m: GaugeMetric): { reason: string; count: number } | undefined {
-  if (m.points.length === 0) return undefined;
+/** The function a profile point names (the `code.*` and `perf.caller.*` attributes). */
+function frameOf(p: NumberDataPoint): Omit<ProfileFunction, 'share'> {
+  const a = p.attributes;
+  const callerName = text(a[Attrs.callerFunctionName]);
+  return {
+    name: text(a[Attrs.codeFunctionName]) || '(anonymous)',
+    file: text(a[Attrs.codeFilePath]),
+    line: int(a[Attrs.codeLineNumber]),
+    column: int(a[Attrs.codeColumnNumber]),
+    caller: callerName === '' ? null : { name: callerName, file: text(a[Attrs.callerFilePath]), line: int(a[Attrs.callerLineNumber]) },
+  };
+}
+
+interface Rows<F> {
+  start: number;
+  end: number;
+  samples: number;
+  functions: F[];
+}
+
+/** How one kind of profile reads its points and where the node keeps it. */
+interface Kind<F> {
+  label: string;
+  samplesMetric: string;
+  get(node: NodeState): Rows<F> | undefined;
+  set(node: NodeState, profile: Rows<F>): void;
+  /** the points' rows, or the reason and count of points rejected */
+  rows(points: readonly NumberDataPoint[]): { rows: F[]; rejected: number; reason: string };
+}
+
+const CPU: Kind<ProfileFunction> = {
+  label: 'CPU profile',
+  samplesMetric: Metrics.cpuProfileSamples,
+  get: (node) => node.profile,
+  set: (node, profile) => (node.profile = profile),
+  rows(points) {
+    const rows: ProfileFunction[] = [];
+    let rejected = 0;
+    for (const p of points) {
+      if (!(p.value >= 0 && p.value <= 1)) rejected++;
+      else if (rows.length < MAX_PROFILE_FUNCTIONS) rows.push({ ...frameOf(p), share: p.value });
+    }
+    return { rows, rejected, reason: 'CPU profile share outside 0..1' };
+  },
+};
+
+const HEAP: Kind<HeapSite> = {
+  label: 'heap profile',
+  samplesMetric: Metrics.heapProfileSamples,
+  get: (node) => node.heapProfile,
+  set: (node, profile) => (node.heapProfile = profile),
+  rows(points) {
+    const rows: HeapSite[] = [];
+    let rejected = 0;
+    for (const p of points) {
+      if (!(Number.isFinite(p.value) && p.value >= 0)) rejected++;
+      else rows.push({ ...frameOf(p), bytes: p.value, share: 0 });
+    }
+    // the largest sites; shares of everything the agent sent (a site past the cap is still in the total)
+    const total = rows.reduce((s, r) => s + r.bytes, 0);
+    for (const r of rows) r.share = total > 0 ? r.bytes / total : 0;
+    rows.sort((x, y) => y.bytes - x.bytes);
+    return { rows: rows.slice(0, MAX_PROFILE_FUNCTIONS), rejected, reason: 'heap profile size is not a non-negative number' };
+  },
+};
+
+function apply<F extends { share: number }>(kind: Kind<F>, node: NodeState, m: GaugeMetric): { reason: string; count: number } | undefined {
   const first = m.points[0];
   const start = Math.round(first.startTimeUnixNano / 1e6);
   const end = Math.round(first.timeUnixNano / 1e6);
   if (!(end > start) || end - start > MAX_PROFILE_MS || m.points.some((p) => p.startTimeUnixNano !== first.startTimeUnixNano || p.timeUnixNano !== first.timeUnixNano)) {
-    return { reason: 'CPU profile points without one common window of at most 10 minutes', count: m.points.length };
+    return { reason: `${kind.label} points without one common window of at most 10 minutes`, count: m.points.length };
   }
-  const current = node.profile;
+  const current = kind.get(node);
   if (current !== undefined && current.end > end) return undefined; // an older profile, arriving late
-  const profile: NodeProfile = current !== undefined && current.start === start && current.end === end ? current : { start, end, samples: NaN, functions: [] };
-  if (m.name === Metrics.cpuProfileSamples) {
+  const profile: Rows<F> = current !== undefined && current.start === start && current.end === end ? current : { start, end, samples: NaN, functions: [] };
+  if (m.name === kind.samplesMetric) {
     const v = first.value;
-    if (!(Number.isFinite(v) && v >= 0)) return { reason: 'CPU profile sample count is not a non-negative number', count: 1 };
+    if (!(Number.isFinite(v) && v >= 0)) return { reason: `${kind.label} sample count is not a non-negative number`, count: 1 };
     profile.samples = v;
-    node.profile = profile;
+    kind.set(node, profile);
     return undefined;
   }
-  const functions: ProfileFunction[] = [];
-  let rejected = 0;
-  for (const p of m.points) {
-    if (!(p.value >= 0 && p.value <= 1)) {
-      rejected++;
-      continue;
-    }
-    if (functions.length >= MAX_PROFILE_FUNCTIONS) continue;
-    const a = p.attributes;
-    const callerName = text(a[Attrs.callerFunctionName]);
-    functions.push({
-      name: text(a[Attrs.codeFunctionName]) || '(anonymous)',
-      file: text(a[Attrs.codeFilePath]),
-      line: int(a[Attrs.codeLineNumber]),
-      column: int(a[Attrs.codeColumnNumber]),
-      share: p.value,
-      caller: callerName === '' ? null : { name: callerName, file: text(a[Attrs.callerFilePath]), line: int(a[Attrs.callerLineNumber]) },
-    });
-  }
-  functions.sort((x, y) => y.share - x.share);
-  profile.functions = functions;
-  node.profile = profile;
-  return rejected > 0 ? { reason: 'CPU profile share outside 0..1', count: rejected } : undefined;
+  const { rows, rejected, reason } = kind.rows(m.points);
+  rows.sort((x, y) => y.share - x.share);
+  profile.functions = rows;
+  kind.set(node, profile);
+  return rejected > 0 ? { reason, count: rejected } : undefined;
+}
+
+/**
+ * Applies one profile metric to the node. Returns the reason and count of points rejected (a window that is
+ * not one, a share outside 0..1, a negative size), or undefined when all were taken.
+ */
+export function applyProfile(node: NodeState, m: GaugeMetric): { reason: string; count: number } | undefined {
+  if (m.points.length === 0) return undefined;
+  const heap = m.name === Metrics.heapProfileLiveSize || m.name === Metrics.heapProfileSamples;
+  return heap ? apply(HEAP, node, m) : apply(CPU, node, m);
 }

@@ -1,7 +1,7 @@
-// The nodes' last CPU profiles (ingest/profile.ts keeps one per node), as `GET /api/v1/profiles` and the
-// diagnosis show them.
+// The nodes' last CPU and heap profiles (ingest/profile.ts keeps one of each per node), as `GET /api/v1/profiles`,
+// `GET /api/v1/heap-profiles` and the diagnosis show them.
 
-import type { CpuProfile } from '../api/types.js';
+import type { CpuProfile, HeapProfile } from '../api/types.js';
 import type { FleetStore } from '../store/FleetStore.js';
 import type { NodeState } from '../store/node.js';
 
@@ -29,6 +29,35 @@ export function cpuProfiles(store: FleetStore, filter: { service?: string | null
     for (const node of svc.nodes.values()) {
       if (filter.instance && node.meta.instance !== filter.instance) continue;
       const p = cpuProfile(svc.name, node);
+      if (p !== undefined) out.push(p);
+    }
+  }
+  return out.sort((a, b) => b.end - a.end);
+}
+
+export function heapProfile(service: string, node: NodeState): HeapProfile | undefined {
+  const p = node.heapProfile;
+  if (p === undefined || p.functions.length === 0) return undefined;
+  return {
+    instance: node.meta.instance,
+    service,
+    host: node.meta.host,
+    start: p.start,
+    end: p.end,
+    samples: Number.isFinite(p.samples) ? p.samples : 0,
+    bytes: p.functions.reduce((s, f) => s + f.bytes, 0),
+    functions: p.functions,
+  };
+}
+
+/** Every node's last heap profile (of one service, or one node), newest first. */
+export function heapProfiles(store: FleetStore, filter: { service?: string | null; instance?: string | null } = {}): HeapProfile[] {
+  const out: HeapProfile[] = [];
+  for (const svc of store.services.values()) {
+    if (filter.service && svc.name !== filter.service) continue;
+    for (const node of svc.nodes.values()) {
+      if (filter.instance && node.meta.instance !== filter.instance) continue;
+      const p = heapProfile(svc.name, node);
       if (p !== undefined) out.push(p);
     }
   }

@@ -1,4 +1,4 @@
-import type { ProfileFunction } from '../api/types.js';
+import type { HeapSite, ProfileFunction } from '../api/types.js';
 import { StoreHistogram } from './histogram.js';
 import type { Tier } from './config.js';
 
@@ -154,6 +154,15 @@ export interface NodeProfile {
   functions: ProfileFunction[];
 }
 
+/** A node's last heap (allocation) profile as ingest assembles it. */
+export interface NodeHeapProfile {
+  start: number;
+  end: number;
+  /** NaN until the sample count arrives */
+  samples: number;
+  functions: HeapSite[];
+}
+
 export class NodeState {
   readonly meta: NodeMeta;
   firstSeen: number;
@@ -178,6 +187,11 @@ export class NodeState {
    * loop is busy or stalls); kept in memory only: a restarted dashboard shows the next one
    */
   profile: NodeProfile | undefined;
+  /**
+   * the last allocation profile of the node's heap (`nodejs.heap_profile.*`, taken by the agent when the heap
+   * keeps growing); in memory only, like `profile`
+   */
+  heapProfile: NodeHeapProfile | undefined;
 
   constructor(
     meta: NodeMeta,

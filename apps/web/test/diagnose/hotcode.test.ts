@@ -3,9 +3,9 @@
 // and profiles of other nodes are not.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CpuProfile } from '../../server/api/types.js';
+import type { CpuProfile, HeapProfile } from '../../server/api/types.js';
 import { Diagnoser } from '../../server/diagnose/diagnoser.js';
-import { hotCodeFor, hotCodePhrase, shortFile } from '../../server/diagnose/hotcode.js';
+import { heapProfileFor, hotCodeFor, hotCodePhrase, shortFile } from '../../server/diagnose/hotcode.js';
 import type { DiagnosisInput } from '../../server/diagnose/types.js';
 import { healthyFleet, sickenNode } from './generate.js';
 
@@ -90,5 +90,47 @@ describe('hot code in findings', () => {
     assert.equal(shortFile('/srv/app/node_modules/express/lib/router/index.js'), 'express/lib/router/index.js');
     assert.equal(shortFile('node:internal/timers'), 'node:internal/timers');
     assert.equal(shortFile('C:\\app\\src\\server.js'), 'src/server.js');
+  });
+
+  it('a leaking heap names the allocation sites of what it kept', () => {
+    const MB = 1024 * 1024;
+    const input = healthyFleet({ seed: 21 });
+    const n = input.nodes.find((x) => x.instance === 'node-5')!;
+    sickenNode(input, 'node-5', 'heapLimit', 0, () => 256 * MB);
+    const start = n.heapUsed[n.heapUsed.length - 10];
+    sickenNode(input, 'node-5', 'heapUsed', -9, (i) => start + (i - 110) * 7 * MB + (i % 2) * MB);
+    const now = input.times.at(-1)! + 1000;
+    const heap = (instance: string, end: number): HeapProfile => ({
+      instance,
+      service: 'svc',
+      host: 'h',
+      start: end - 20_000,
+      end,
+      samples: 190,
+      bytes: 48 * MB,
+      functions: [
+        { name: 'remember', file: '/srv/app/src/cache/results.js', line: 12, column: 3, bytes: 39 * MB, share: 39 / 48, caller: null },
+        { name: 'Buffer.from', file: 'node:buffer', line: 1, column: 1, bytes: 6 * MB, share: 6 / 48, caller: { name: 'readBody', file: '/srv/app/src/http/body.js', line: 30 } },
+        { name: '(other)', file: '', line: 0, column: 0, bytes: 3 * MB, share: 3 / 48, caller: null },
+      ],
+    });
+    input.heapProfiles = new Map([['node-5', heap('node-5', now + 5000)]]);
+    input.profiles = new Map([['node-5', profileOf('node-5', now)]]);
+    const found = new Diagnoser({ raiseAfter: 1 }).evaluate(input, now);
+    const leak = found.find((f) => f.kind === 'memory-leak');
+    assert.ok(leak, found.map((f) => f.kind).join(', '));
+    assert.equal(leak.hotCode, undefined, 'a CPU profile says nothing about a leak');
+    assert.deepEqual(leak.heapProfile?.functions.map((f) => f.name), ['remember', 'Buffer.from'], 'code only');
+    assert.match(leak.summary, /Heap profile of node-5: of 48 MB allocated over 20 s and still held, 81\.3% from remember \(cache\/results\.js:12\), 12\.5% from Buffer\.from \(node:buffer:1\) called from readBody \(http\/body\.js:30\)\./);
+    assert.match(leak.advice, /The heap profile of node-5 points at remember \(cache\/results\.js:12\), 81\.3% of what was allocated and kept: start there\.$/);
+
+    // a profile from before the leak's time, another kind, another node: nothing
+    const since = 10_000_000;
+    const old = new Map([['node-5', heap('node-5', since - 6 * 60_000)]]);
+    assert.equal(heapProfileFor('memory-leak', 'heap', ['node-5'], since, old), undefined);
+    assert.equal(heapProfileFor('memory-leak', 'heap', ['node-5'], since - 60_000, old)?.instance, 'node-5', 'five minutes before counts');
+    assert.equal(heapProfileFor('memory-leak', 'rss', ['node-5'], since, new Map([['node-5', heap('node-5', since)]])), undefined, 'RSS growth is outside the JS heap');
+    assert.equal(heapProfileFor('gc-pressure', 'heap', ['node-5'], since, new Map([['node-5', heap('node-5', since)]])), undefined);
+    assert.equal(heapProfileFor('memory-leak', 'heap', ['node-4'], since, new Map([['node-5', heap('node-5', since)]])), undefined);
   });
 });

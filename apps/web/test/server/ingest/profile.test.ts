@@ -1,10 +1,11 @@
-// CPU profiles through ingest and the API, over real HTTP: the agent's `nodejs.cpu_profile.*` gauges become
-// the node's last profile at GET /api/v1/profiles; repeats refresh it, an older window never replaces a
-// newer one, and malformed points are rejected (OTLP partial success) without losing the rest.
+// CPU and heap profiles through ingest and the API, over real HTTP: the agent's `nodejs.cpu_profile.*` gauges
+// become the node's last profile at GET /api/v1/profiles (`nodejs.heap_profile.*`: GET /api/v1/heap-profiles);
+// repeats refresh it, an older window never replaces a newer one, and malformed points are rejected (OTLP
+// partial success) without losing the rest.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeJson, Metrics, type Attributes, type Metric } from '@perf/metrics';
-import type { CpuProfile } from '../../../server/api/types.js';
+import type { CpuProfile, HeapProfile } from '../../../server/api/types.js';
 import { postOtlp, testServer } from '../lib/server.js';
 import { request, resource } from '../lib/otlp.js';
 
@@ -103,6 +104,57 @@ test('malformed profile points are rejected with partial success; the rest of th
     assert.match(answer.partialSuccess.errorMessage, /CPU profile/);
     const [, list] = await srv.get<CpuProfile[]>('/api/v1/profiles');
     assert.deepEqual(list.map((p) => [p.instance, p.functions.map((f) => f.name)]), [['node-1', ['renderInvoice', 'escape', '(idle)']]]);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+function heapProfile(startMs: number, endMs: number, rows: { name: string; file?: string; line?: number; bytes: number; caller?: [string, string, number] }[], samples: number): Metric[] {
+  const cpu = profile(startMs, endMs, rows.map((r) => ({ ...r, share: 0 })), samples);
+  const [sites, count] = cpu as [Extract<Metric, { type: 'gauge' }>, Extract<Metric, { type: 'gauge' }>];
+  sites.points.forEach((p, i) => (p.value = rows[i].bytes));
+  return [
+    { ...sites, name: Metrics.heapProfileLiveSize, unit: 'By' },
+    { ...count, name: Metrics.heapProfileSamples },
+  ];
+}
+
+test('a node’s heap profile is served at /api/v1/heap-profiles with its sites’ bytes and shares, apart from its CPU profile', async () => {
+  const srv = await testServer();
+  try {
+    const t = Date.now() - 30_000;
+    const send = async (metrics: Metric[], instance = 'node-1') => {
+      const r = await postOtlp(srv.otlpUrl, Buffer.from(encodeJson(request(resource('shop', instance), metrics))), { contentType: 'application/json' });
+      assert.equal(r.status, 200);
+      return JSON.parse(r.body.toString()) as { partialSuccess?: { rejectedDataPoints?: string; errorMessage?: string } };
+    };
+    const MB = 1024 * 1024;
+    const sites = [
+      { name: 'Buffer.from', file: 'node:buffer', line: 1, bytes: 6 * MB, caller: ['readBody', '/srv/app/body.js', 30] as [string, string, number] },
+      { name: 'remember', file: '/srv/app/cache.js', line: 12, bytes: 30 * MB },
+      { name: '(other)', bytes: 4 * MB },
+    ];
+    await send([...heapProfile(t, t + 20_000, sites, 160), ...profile(t, t + 3000, ROWS, 1400)]);
+    const [status, list] = await srv.get<HeapProfile[]>('/api/v1/heap-profiles?service=shop');
+    assert.equal(status, 200);
+    assert.equal(list.length, 1);
+    const p = list[0];
+    assert.deepEqual([p.instance, p.service, p.start, p.end, p.samples, p.bytes], ['node-1', 'shop', t, t + 20_000, 160, 40 * MB]);
+    assert.deepEqual(p.functions.map((f) => [f.name, f.bytes, f.share]), [['remember', 30 * MB, 0.75], ['Buffer.from', 6 * MB, 0.15], ['(other)', 4 * MB, 0.1]]);
+    assert.deepEqual(p.functions[1].caller, { name: 'readBody', file: '/srv/app/body.js', line: 30 });
+    // the CPU profile of the same export is its own
+    const [, cpu] = await srv.get<CpuProfile[]>('/api/v1/profiles');
+    assert.deepEqual(cpu[0].functions.map((f) => f.name), ['renderInvoice', 'escape', '(idle)', '(garbage collector)']);
+
+    // a negative size is rejected, the rest of the profile kept; an older profile never replaces it
+    const answer = await send(heapProfile(t + 25_000, t + 26_000, [{ name: 'grow', file: '/a.js', line: 1, bytes: 8 * MB }, { name: 'bad', file: '/a.js', line: 2, bytes: -1 }], 3));
+    assert.equal(answer.partialSuccess?.rejectedDataPoints, '1');
+    assert.match(answer.partialSuccess?.errorMessage ?? '', /heap profile/);
+    await send(heapProfile(t, t + 20_000, sites, 160));
+    const [, after] = await srv.get<HeapProfile[]>('/api/v1/heap-profiles?instance=node-1');
+    assert.deepEqual(after.map((x) => [x.functions.map((f) => f.name), x.samples, x.bytes]), [[['grow'], 3, 8 * MB]]);
+    const [, none] = await srv.get<HeapProfile[]>('/api/v1/heap-profiles?service=nope');
+    assert.deepEqual(none, []);
   } finally {
     await srv.dispose();
   }
