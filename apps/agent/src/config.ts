@@ -87,8 +87,20 @@ export interface AgentOptions {
    * a profile stalls the app's loop once (V8 logs the code that exists: ≈ 10 ms measured here)
    */
   profileCooldownMillis?: number;
-  /** PERF_PROFILE_AFTER (default 10000): no profile before this many ms after the agent started (start-up stalls) */
+  /** PERF_PROFILE_AFTER (default 10000): no profile (CPU or heap) before this many ms after the agent started (start-up stalls) */
   profileAfterMillis?: number;
+  /**
+   * PERF_HEAP_PROFILE (default true; PERF_PROFILE=false turns it off too): when the heap keeps growing, the export
+   * thread runs V8's sampling heap profiler on the app's thread for a while and exports the allocation sites of
+   * what is still held at its end (`nodejs.heap_profile.live_size`), so a leak finding can say which code allocates it.
+   */
+  heapProfile?: boolean;
+  /** PERF_HEAP_PROFILE_GROWTH (default 16): profile when the heap in use grew steadily by at least this many MB over the last 10–30 s */
+  heapProfileGrowthMB?: number;
+  /** PERF_HEAP_PROFILE_DURATION (default 10000): length of one heap profile, ms */
+  heapProfileDurationMillis?: number;
+  /** PERF_HEAP_PROFILE_COOLDOWN (default 300000): the least time from one heap profile's start to the next one's, ms */
+  heapProfileCooldownMillis?: number;
 }
 
 export type Config = Required<Omit<AgentOptions, 'prometheusPort'>> & { prometheusPort: number | undefined };
@@ -128,6 +140,10 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     profileDurationMillis: parseNumber('PERF_PROFILE_DURATION', env.PERF_PROFILE_DURATION, 3000, 100, 60_000),
     profileCooldownMillis: parseNumber('PERF_PROFILE_COOLDOWN', env.PERF_PROFILE_COOLDOWN, 60_000, 0, 86_400_000),
     profileAfterMillis: parseNumber('PERF_PROFILE_AFTER', env.PERF_PROFILE_AFTER, 10_000, 0, 86_400_000),
+    heapProfile: parseBool('PERF_HEAP_PROFILE', env.PERF_HEAP_PROFILE, true),
+    heapProfileGrowthMB: parseNumber('PERF_HEAP_PROFILE_GROWTH', env.PERF_HEAP_PROFILE_GROWTH, 16, 0, 1_000_000),
+    heapProfileDurationMillis: parseNumber('PERF_HEAP_PROFILE_DURATION', env.PERF_HEAP_PROFILE_DURATION, 10_000, 100, 600_000),
+    heapProfileCooldownMillis: parseNumber('PERF_HEAP_PROFILE_COOLDOWN', env.PERF_HEAP_PROFILE_COOLDOWN, 300_000, 0, 86_400_000),
   };
   if (c.prometheusPort === -1) c.prometheusPort = undefined;
   for (const [k, v] of Object.entries(options)) {

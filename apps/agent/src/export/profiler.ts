@@ -74,7 +74,7 @@ export interface ProfileSummary {
 const IDLE = '(idle)';
 const OTHER = '(other)';
 
-function frameOf(cf: V8Profile['nodes'][number]['callFrame']): Frame {
+export function frameOf(cf: V8Profile['nodes'][number]['callFrame']): Frame {
   const url = cf.url ?? '';
   let file = url;
   if (url.startsWith('file://')) {
@@ -367,7 +367,7 @@ export class BusyProfiler {
   }
 }
 
-function post(session: Session, method: string, params?: object): Promise<unknown> {
+export function post(session: Session, method: string, params?: object): Promise<unknown> {
   return new Promise((resolve, reject) => {
     session.post(method, params ?? {}, (error: Error | null, result?: unknown) => (error ? reject(error) : resolve(result)));
   });

@@ -9,8 +9,8 @@
  * descriptors, listen-queue counters and the listening ports' accept queues from /proc, synchronously: blocking this thread costs the app
  * nothing). The reader's own timer is parked, so this thread wakes only when there is something to send.
  *
- * It also takes CPU profiles of the app's thread when a snapshot shows the loop busy or stalled (profiler.ts)
- * and exports the last one's top functions for a while.
+ * It also takes CPU profiles of the app's thread when a snapshot shows the loop busy or stalled (profiler.ts),
+ * and heap allocation profiles when the heap keeps growing (heapProfiler.ts), and exports the last ones for a while.
  *
  * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats' | 'stop-profile', id };
  *           worker → parent { type: 'done', id, stats? } (for a non-zero id) | { type: 'profiling', running }.
@@ -32,6 +32,7 @@ import { createOtlpExporter } from './createExporter.js';
 import { DeltaConverter } from './delta.js';
 import { GuardedExporter } from './GuardedExporter.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { GrowthProfiler } from './heapProfiler.js';
 import { BusyProfiler, correctUtilization, parseSchedstat } from './profiler.js';
 import { WchanSampler } from './wchan.js';
 import { HistogramUnpacker, type Snapshot } from './snapshot.js';
@@ -71,10 +72,29 @@ const profiler = new BusyProfiler(
   (running) => {
     if (running) wchan.start();
     else wchan.stop();
-    port.postMessage({ type: 'profiling', running });
+    profiling();
   },
   startTimeUnixNano / 1e6,
 );
+const heapProfiler = new GrowthProfiler(
+  {
+    enabled: config.profile && config.heapProfile,
+    growthBytes: config.heapProfileGrowthMB * 1024 * 1024,
+    durationMillis: config.heapProfileDurationMillis,
+    cooldownMillis: config.heapProfileCooldownMillis,
+    afterMillis: config.profileAfterMillis,
+  },
+  () => profiling(),
+  startTimeUnixNano / 1e6,
+);
+/** tells the app's thread whether any profile runs (it stops them before the process exits on its own) */
+let wasProfiling = false;
+function profiling(): void {
+  const running = profiler.running || heapProfiler.running;
+  if (running !== wasProfiling) port.postMessage({ type: 'profiling', running });
+  wasProfiling = running;
+}
+const stopProfiles = () => Promise.all([profiler.stop(), heapProfiler.stop()]);
 
 /** the main thread's schedstat (ns on a CPU + ns waiting for one) at the previous snapshot of a profiled stretch */
 const SCHEDSTAT = '/proc/self/schedstat';
@@ -125,7 +145,7 @@ const producer: MetricProducer = {
         // one broken probe must not cost the others their export
       }
     }
-    out = out.concat([...batch.metrics.values()], profiler.metrics());
+    out = out.concat([...batch.metrics.values()], profiler.metrics(), heapProfiler.metrics());
     if (delta) out = delta.convert(out, Date.now() * 1e6);
     return { resourceMetrics: { resource: sdkResource, scopeMetrics: [toScopeMetrics(out, '@perf/agent', VERSION)] }, errors: [] };
   },
@@ -152,6 +172,7 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
       checkUtilization(msg.snapshot.metrics);
       // a profile starting now: its first interval's schedstat baseline
       if (!msg.snapshot.inspecting && profiler.observe(msg.snapshot.metrics)) lastSched = readSched();
+      if (!msg.snapshot.inspecting) heapProfiler.observe(msg.snapshot.metrics);
     }
   }
   switch (msg.type) {
@@ -160,13 +181,12 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
       break;
     case 'shutdown':
       // a running profile ends first (no inspector session may outlive the agent), and goes out with the last export
-      profiler
-        .stop()
+      stopProfiles()
         .then(() => meterProvider.shutdown())
         .then(answer(msg.id), answer(msg.id));
       break;
     case 'stop-profile':
-      profiler.stop().then(answer(msg.id), answer(msg.id));
+      stopProfiles().then(answer(msg.id), answer(msg.id));
       break;
     case 'stats':
       port.postMessage({ type: 'done', id: msg.id, stats: { ...exporter.stats, heapUsed: process.memoryUsage().heapUsed } });

@@ -183,4 +183,50 @@ describe('CPU profiles of a busy event loop', () => {
     // 0.8 s busy + 1 s idle; a profile left running would hold it for 20 s
     assert.ok(ms < 5000, `ended after ${ms} ms`);
   });
+
+  test('a heap that keeps growing gets a heap profile naming the function that allocates what it keeps; PERF_HEAP_PROFILE=false takes none', async () => {
+    const own = new OtlpSink();
+    const off = new OtlpSink();
+    await own.start();
+    await off.start();
+    try {
+      const env = { PERF_HEAP_PROFILE_GROWTH: '4', PERF_HEAP_PROFILE_DURATION: '2000', PERF_PROFILE_AFTER: '0' };
+      const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, ...env });
+      const quiet = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: off.endpoint, ...env, PERF_HEAP_PROFILE: 'false' });
+      apps.push(app, quiet);
+      // ≈ 5 MB a second kept for good, on both; the growth needs 10 s of history to count as steady
+      const heapOf = (x: Received) => findMetric(x, 'nodejs.heap_profile.live_size') as GaugeMetric | undefined;
+      let done = false;
+      const leaking = (async () => {
+        while (!done) {
+          await Promise.all([app, quiet].map(async (a) => (await fetch(`http://127.0.0.1:${a.ready.port}/leak?kb=256`)).text()));
+          await new Promise((r) => setTimeout(r, 40));
+        }
+      })();
+      const t0 = Date.now();
+      const r = await own.waitFor((x) => heapOf(x) !== undefined, 40_000).finally(() => (done = true));
+      await leaking;
+      const points = heapOf(r)!.points;
+      const source = readFileSync(join(fixtures, 'http-server.mjs'), 'utf8').split('\n');
+      const top = points[0];
+      const rows = points.map((p) => `${p.attributes['code.function.name']} ${(p.value / 1e6).toFixed(1)} MB`).join(', ');
+      assert.equal(top.attributes['code.function.name'], 'rememberOrder', rows);
+      assert.equal(top.attributes['code.file.path'], join(fixtures, 'http-server.mjs'));
+      assert.equal(top.attributes['code.line.number'], source.findIndex((l) => l.startsWith('function rememberOrder(')) + 1);
+      const total = points.reduce((s, p) => s + p.value, 0);
+      // 2 s of ≈ 5 MB/s kept: several MB, nearly all of it from rememberOrder
+      assert.ok(top.value >= 2e6 && top.value / total >= 0.8, rows);
+      const seconds = (top.timeUnixNano - top.startTimeUnixNano) / 1e9;
+      assert.ok(seconds > 1.8 && seconds < 3.5, `a heap profile of ${seconds} s`);
+      assert.ok(top.startTimeUnixNano / 1e6 >= t0 + 8000, 'not before 10 s of growth were seen');
+      const samples = (findMetric(r, 'nodejs.heap_profile.samples') as GaugeMetric).points[0].value;
+      assert.ok(samples >= 10, `${samples} live samples`);
+      console.log(`heap profile after ${((top.startTimeUnixNano / 1e6 - t0) / 1000).toFixed(1)} s of growth: ${rows}; ${samples} live samples in ${seconds.toFixed(2)} s`);
+      assert.equal(off.received.filter((x) => heapOf(x) !== undefined).length, 0, 'PERF_HEAP_PROFILE=false');
+      assert.ok(off.received.length > 10, 'the other agent exported all along');
+    } finally {
+      await own.stop();
+      await off.stop();
+    }
+  });
 });

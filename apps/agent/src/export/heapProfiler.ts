@@ -1,0 +1,262 @@
+/**
+ * Heap allocation profiles of the app's thread, taken when its heap keeps growing, so the dashboard can say
+ * which code allocates what the heap holds rather than only that it grows.
+ *
+ * Runs on the export thread, beside the CPU profiler (profiler.ts): it follows the heap in use from each
+ * interval's snapshot and, when a straight line through the last seconds rises by at least the configured
+ * growth (a leak is a line; the young generation's churn is a saw-tooth), connects an inspector session to
+ * the main thread and runs V8's sampling heap profiler there for a while. V8 samples one allocation every
+ * `HEAP_SAMPLING_BYTES` on average and keeps a sample only while its object lives, so at the end the
+ * profile holds what was allocated during the window and is still held: what a leak is made of. The profile
+ * is reduced here to its largest allocation sites, each with its nearest caller in the app's own code.
+ *
+ * Cost for the app's thread: V8 records a stack at each sampled allocation (one per 128 KB allocated, a few µs
+ * each) while the profile runs, and serialises the profile's tree at the end (small: one node per distinct
+ * allocating stack still live). No signals, so the event-loop utilisation is not disturbed.
+ */
+import type { Session } from 'node:inspector';
+import { Attrs, Metrics, type Attributes, type GaugeMetric, type Metric } from '@perf/metrics';
+import { EXPORT_FOR_MS, TOP_FUNCTIONS, frameOf, isAppCode, mapSources, post, type Frame, type ProfileSummary } from './profiler.js';
+import { SourceMaps } from './sourceMaps.js';
+
+/** V8's mean sampling interval, bytes (its default is 32 KB; Node's --heap-prof 512 KB) */
+export const HEAP_SAMPLING_BYTES = 128 * 1024;
+/** seconds of heap history the growth is judged over (at most) */
+const HISTORY_MS = 30_000;
+/** …and at least, with this many points: fewer cannot tell a line from a saw-tooth */
+const MIN_SPAN_MS = 10_000;
+const MIN_POINTS = 8;
+/** "steady": the line explains at least this share of the variance */
+const MIN_R2 = 0.8;
+
+/** The inspector protocol's sampling heap profile (HeapProfiler.stopSampling). */
+export interface V8HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  selfSize: number;
+  id: number;
+  children: V8HeapNode[];
+}
+export interface V8HeapProfile {
+  head: V8HeapNode;
+  samples?: { size: number; nodeId: number; ordinal: number }[];
+}
+
+/**
+ * Live bytes per allocation site (and per caller in the app's code, for a site that is not the app's), the
+ * largest `top` of them; the rest summed into `(other)`. `samples` in the result counts bytes here.
+ */
+export function summarizeHeap(profile: V8HeapProfile, top = TOP_FUNCTIONS): ProfileSummary & { liveSamples: number } {
+  const rows = new Map<string, ProfileSummary['functions'][number]>();
+  let total = 0;
+  // iterative walk: a deep recursion in the app makes deep trees
+  const stack: { node: V8HeapNode; caller: Frame | undefined }[] = [{ node: profile.head, caller: undefined }];
+  while (stack.length > 0) {
+    const { node, caller: below } = stack.pop()!;
+    const cf = node.callFrame;
+    const own = isAppCode(cf.url);
+    if (node.selfSize > 0) {
+      const caller = own ? undefined : below;
+      total += node.selfSize;
+      const key = `${cf.functionName}\0${cf.url}\0${cf.lineNumber}\0${cf.columnNumber}\0${caller ? `${caller.name}\0${caller.file}\0${caller.line}` : ''}`;
+      const row = rows.get(key);
+      if (row !== undefined) row.samples += node.selfSize;
+      else rows.set(key, { ...frameOf(cf), samples: node.selfSize, caller });
+    }
+    const next = own ? frameOf(cf) : below;
+    for (const child of node.children ?? []) stack.push({ node: child, caller: next });
+  }
+  const all = [...rows.values()].sort((a, b) => b.samples - a.samples);
+  const functions = all.slice(0, top);
+  const rest = all.slice(top).reduce((s, f) => s + f.samples, 0);
+  if (rest > 0) functions.push({ name: '(other)', file: '', line: 0, column: 0, samples: rest, caller: undefined });
+  return { samples: total, functions, liveSamples: profile.samples?.length ?? 0 };
+}
+
+/** The summary as the two gauges the dashboard reads (see Metrics.heapProfileLiveSize). */
+export function heapProfileMetrics(summary: ProfileSummary & { liveSamples: number }, startUnixNano: number, endUnixNano: number): Metric[] {
+  const sites: GaugeMetric = {
+    type: 'gauge',
+    name: Metrics.heapProfileLiveSize,
+    unit: 'By',
+    description: 'Estimated bytes this function allocated during a heap profile that were still live at its end; taken when the heap kept growing.',
+    points: summary.functions.map((f) => {
+      const attributes: Attributes = {
+        [Attrs.codeFunctionName]: f.name,
+        [Attrs.codeFilePath]: f.file,
+        [Attrs.codeLineNumber]: f.line,
+        [Attrs.codeColumnNumber]: f.column,
+      };
+      if (f.caller !== undefined) {
+        attributes[Attrs.callerFunctionName] = f.caller.name;
+        attributes[Attrs.callerFilePath] = f.caller.file;
+        attributes[Attrs.callerLineNumber] = f.caller.line;
+      }
+      return { attributes, startTimeUnixNano: startUnixNano, timeUnixNano: endUnixNano, flags: 0, value: f.samples, isInt: true };
+    }),
+  };
+  const samples: GaugeMetric = {
+    type: 'gauge',
+    name: Metrics.heapProfileSamples,
+    unit: '{sample}',
+    description: 'Live samples in that heap profile.',
+    points: [{ attributes: {}, startTimeUnixNano: startUnixNano, timeUnixNano: endUnixNano, flags: 0, value: summary.liveSamples, isInt: true }],
+  };
+  return [sites, samples];
+}
+
+/**
+ * Whether the heap in use grew steadily by at least `minGrowth` bytes: a least-squares line through the points
+ * (ms, bytes) explains ≥ 80% of their variance and rises that much over their span.
+ */
+export function steadyGrowth(points: readonly { at: number; used: number }[], minGrowth: number): boolean {
+  const n = points.length;
+  if (n < MIN_POINTS || points[n - 1].at - points[0].at < MIN_SPAN_MS) return false;
+  let sx = 0;
+  let sy = 0;
+  for (const p of points) {
+    sx += p.at;
+    sy += p.used;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (const p of points) {
+    const dx = p.at - mx;
+    const dy = p.used - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  if (!(sxx > 0 && syy > 0)) return false;
+  const slope = sxy / sxx;
+  const r2 = (sxy * sxy) / (sxx * syy);
+  return slope > 0 && r2 >= MIN_R2 && slope * (points[n - 1].at - points[0].at) >= minGrowth;
+}
+
+export interface HeapProfilerOptions {
+  enabled: boolean;
+  /** profile when the heap grew steadily by at least this many bytes over the last 10–30 s */
+  growthBytes: number;
+  durationMillis: number;
+  cooldownMillis: number;
+  /** no profile in the agent's first ms (loading the app grows every heap) */
+  afterMillis: number;
+}
+
+function heapUsed(metrics: readonly Metric[]): number {
+  for (const m of metrics) if (m.name === Metrics.heapUsed && m.type === 'gauge' && m.points.length > 0) return m.points[0].value;
+  return NaN;
+}
+
+/**
+ * Decides when to take a heap profile (from each snapshot), runs one at a time, and hands out the last one's
+ * metrics while they are fresh. `onRunning` tells the caller when a profile starts and ends.
+ */
+export class GrowthProfiler {
+  #session: Session | undefined;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #startUnixNano = 0;
+  #nextAllowed = 0;
+  #history: { at: number; used: number }[] = [];
+  #last: { metrics: Metric[]; until: number } | undefined;
+  #unavailable = false;
+  readonly #startedAt: number;
+  readonly #sourceMaps = new SourceMaps();
+
+  constructor(
+    private readonly options: HeapProfilerOptions,
+    private readonly onRunning: (running: boolean) => void = () => {},
+    startedAt = Date.now(),
+  ) {
+    this.#startedAt = startedAt;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** One interval's snapshot: starts a profile when the heap kept growing (returns whether it did). Never throws. */
+  observe(metrics: readonly Metric[], nowMs = Date.now()): boolean {
+    if (!this.options.enabled || this.#unavailable) return false;
+    const used = heapUsed(metrics);
+    if (!Number.isFinite(used)) return false;
+    const h = this.#history;
+    h.push({ at: nowMs, used });
+    while (h.length > 0 && h[0].at < nowMs - HISTORY_MS) h.shift();
+    if (this.#running || nowMs < this.#nextAllowed || nowMs < this.#startedAt + this.options.afterMillis) return false;
+    if (!steadyGrowth(h, this.options.growthBytes)) return false;
+    this.#nextAllowed = nowMs + this.options.cooldownMillis;
+    void this.#start();
+    return true;
+  }
+
+  /** The last profile's metrics, while it is fresh. */
+  metrics(nowMs = Date.now()): Metric[] {
+    if (this.#last === undefined) return [];
+    if (nowMs > this.#last.until) {
+      this.#last = undefined;
+      return [];
+    }
+    return this.#last.metrics;
+  }
+
+  /** Ends a running profile now (what it sampled so far is kept) and disconnects. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    clearTimeout(this.#timer);
+    await this.#finish();
+  }
+
+  async #start(): Promise<void> {
+    let session: Session;
+    try {
+      const inspector = await import('node:inspector');
+      session = new inspector.Session();
+      session.connectToMainThread();
+    } catch {
+      this.#unavailable = true;
+      return;
+    }
+    this.#session = session;
+    this.#running = true;
+    this.onRunning(true);
+    try {
+      await post(session, 'HeapProfiler.startSampling', { samplingInterval: HEAP_SAMPLING_BYTES });
+      this.#startUnixNano = Date.now() * 1e6;
+      this.#timer = setTimeout(() => void this.#finish(), this.options.durationMillis);
+    } catch {
+      this.#disconnect();
+    }
+  }
+
+  async #finish(): Promise<void> {
+    const session = this.#session;
+    if (session === undefined || !this.#running) return;
+    try {
+      const { profile } = (await post(session, 'HeapProfiler.stopSampling')) as { profile: V8HeapProfile };
+      const endUnixNano = Date.now() * 1e6;
+      const summary = mapSources(summarizeHeap(profile), this.#sourceMaps) as ReturnType<typeof summarizeHeap>;
+      if (summary.samples > 0) this.#last = { metrics: heapProfileMetrics(summary, this.#startUnixNano, endUnixNano), until: endUnixNano / 1e6 + EXPORT_FOR_MS };
+    } catch {
+      // the main thread went away, or the session did: no profile this time
+    } finally {
+      this.#disconnect();
+    }
+  }
+
+  #disconnect(): void {
+    try {
+      this.#session?.disconnect();
+    } catch {
+      // already gone
+    }
+    this.#session = undefined;
+    if (this.#running) {
+      this.#running = false;
+      this.onRunning(false);
+    }
+  }
+}
