@@ -2,9 +2,9 @@
 // The live diagnosis: what the bottleneck is, the evidence, and which nodes and routes it concerns.
 import { Link } from '../lib/link.js';
 import { memo } from 'react';
-import type { CpuProfile, Finding } from '../server/api/types.js';
-import { formatAgo, formatDuration, formatExact, formatPercent } from '../lib/format.js';
-import { evidenceEntries, evidenceHref, groupFindings, hotCodeOf, routeHref, type ChartPage, type FindingWithCharts } from '../lib/mappers/findings.js';
+import type { Finding, HeapSite, ProfileFunction } from '../server/api/types.js';
+import { formatAgo, formatBytes, formatDuration, formatExact, formatPercent } from '../lib/format.js';
+import { evidenceEntries, evidenceHref, groupFindings, heapProfileOf, hotCodeOf, routeHref, type ChartPage, type FindingWithCharts } from '../lib/mappers/findings.js';
 import { codeLocation, fullLocation, profileSeconds, topCode } from '../lib/mappers/profile.js';
 import { hrefFor, type ViewState } from '../lib/url-state.js';
 
@@ -50,6 +50,7 @@ function FindingsPanelImpl({ findings, view, now, page = { kind: 'overview' }, e
                 <span className="muted">since {formatAgo(now - f.since)}</span>
               </div>
               <HotCodeSummary finding={f} view={view} now={now} page={page} />
+              <HeapProfileSummary finding={f} view={view} now={now} page={page} />
               <dl>
                 {adviceOf(f) ? (
                   <>
@@ -114,39 +115,79 @@ function HotCodeSummary({ finding, view, now, page }: { finding: Finding; view: 
   return (
     <div data-testid="finding-hot-code" style={{ fontSize: 12, marginTop: 4 }}>
       <div className="muted">
-        CPU profile of <ProfileLink profile={p} view={view} page={page} /> ({formatDuration(profileSeconds(p))}, {formatAgo(now - p.end)})
+        CPU profile of <ProfileLink instance={p.instance} panel="hot-code" view={view} page={page} /> ({formatDuration(profileSeconds(p))}, {formatAgo(now - p.end)})
       </div>
-      <ol style={{ listStyle: 'none', margin: '2px 0 0', padding: 0 }}>
+      <ol style={SITES}>
         {top.map((fn) => (
-          <li key={`${fn.name}|${fn.file}|${fn.line}|${fn.column}`} data-testid="finding-hot-code-function">
-            <span className="num" style={{ display: 'inline-block', minWidth: 44 }} title={formatExact('ratio', fn.share)}>
-              {formatPercent(fn.share)}
-            </span>{' '}
-            <code>{fn.name}</code>{' '}
-            <span className="muted mono" style={NOWRAP} title={fullLocation(fn.file, fn.line, fn.column) || undefined}>
-              {codeLocation(fn.file, fn.line)}
-            </span>
-            {fn.caller ? (
-              <span className="muted">
-                {' '}
-                ← <code>{fn.caller.name}</code>{' '}
-                <span className="mono" style={NOWRAP} title={fullLocation(fn.caller.file, fn.caller.line)}>
-                  {codeLocation(fn.caller.file, fn.caller.line)}
-                </span>
-              </span>
-            ) : null}
-          </li>
+          <SiteLi key={`${fn.name}|${fn.file}|${fn.line}|${fn.column}`} testId="finding-hot-code-function" f={fn} />
         ))}
       </ol>
     </div>
   );
 }
 
-/** The profiled node, linked to its page's hot-code panel (within the page when it is that node's). */
-function ProfileLink({ profile, view, page }: { profile: CpuProfile; view: ViewState; page: ChartPage }) {
-  const name = <span className="mono">{profile.instance}</span>;
-  if (page.kind === 'node' && page.instance === profile.instance) return <a href="#hot-code">{name}</a>;
-  return <Link href={`${hrefFor(`/nodes/${encodeURIComponent(profile.instance)}`, view)}#hot-code`}>{name}</Link>;
+/**
+ * What the heap grew by, for a heap-leak finding that carries its node's last heap profile (`heapProfile`): its
+ * three code sites that allocated the most of what stayed held, each with its bytes, where it is and its caller.
+ */
+function HeapProfileSummary({ finding, view, now, page }: { finding: Finding; view: ViewState; now: number; page: ChartPage }) {
+  const p = heapProfileOf(finding);
+  if (p === null) return null;
+  const top = topCode(p, 3);
+  if (top.length === 0) return null;
+  return (
+    <div data-testid="finding-heap-profile" style={{ fontSize: 12, marginTop: 4 }}>
+      <div className="muted">
+        Heap profile of <ProfileLink instance={p.instance} panel="heap-growth" view={view} page={page} /> ({formatDuration(profileSeconds(p))}, {formatAgo(now - p.end)}):{' '}
+        <span title={formatExact('bytes', p.bytes)}>{formatBytes(p.bytes)}</span> allocated and still held
+      </div>
+      <ol style={SITES}>
+        {top.map((site) => (
+          <SiteLi key={`${site.name}|${site.file}|${site.line}|${site.column}`} testId="finding-heap-profile-site" f={site} bytes={site.bytes} />
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+const SITES = { listStyle: 'none', margin: '2px 0 0', padding: 0 } as const;
+
+/** One function of a profile: its share (and bytes, of a heap profile), name, place and the app's caller. */
+function SiteLi({ f, bytes, testId }: { f: ProfileFunction | HeapSite; bytes?: number; testId: string }) {
+  return (
+    <li data-testid={testId}>
+      <span className="num" style={{ display: 'inline-block', minWidth: 44 }} title={formatExact('ratio', f.share)}>
+        {formatPercent(f.share)}
+      </span>{' '}
+      {bytes !== undefined ? (
+        <>
+          <span className="num" style={{ display: 'inline-block', minWidth: 64 }} title={formatExact('bytes', bytes)}>
+            {formatBytes(bytes)}
+          </span>{' '}
+        </>
+      ) : null}
+      <code>{f.name}</code>{' '}
+      <span className="muted mono" style={NOWRAP} title={fullLocation(f.file, f.line, f.column) || undefined}>
+        {codeLocation(f.file, f.line)}
+      </span>
+      {f.caller ? (
+        <span className="muted">
+          {' '}
+          ← <code>{f.caller.name}</code>{' '}
+          <span className="mono" style={NOWRAP} title={fullLocation(f.caller.file, f.caller.line)}>
+            {codeLocation(f.caller.file, f.caller.line)}
+          </span>
+        </span>
+      ) : null}
+    </li>
+  );
+}
+
+/** The profiled node, linked to one of its page's profile panels (within the page when it is that node's). */
+function ProfileLink({ instance, panel, view, page }: { instance: string; panel: 'hot-code' | 'heap-growth'; view: ViewState; page: ChartPage }) {
+  const name = <span className="mono">{instance}</span>;
+  if (page.kind === 'node' && page.instance === instance) return <a href={`#${panel}`}>{name}</a>;
+  return <Link href={`${hrefFor(`/nodes/${encodeURIComponent(instance)}`, view)}#${panel}`}>{name}</Link>;
 }
 
 /** The finder adds `advice` (what to do) to the published shape; older servers may not. */

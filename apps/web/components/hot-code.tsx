@@ -1,13 +1,14 @@
 'use client';
 // The node's last CPU profile: which functions its event-loop thread ran while the loop was busy or stalled
 // (the agent profiles only then), worst first, each with where it is and which of the app's own functions
-// called it. Polled every 5 s: a new profile arrives at most every few tens of seconds.
-import { memo, useMemo, useRef } from 'react';
+// called it.
+import { memo, useMemo } from 'react';
 import type { CpuProfile, ProfileFunction } from '../server/api/types.js';
-import { formatAgo, formatClock, formatDuration, formatExact, formatInteger, formatPercent } from '../lib/format.js';
-import { useApi, useNow } from '../lib/hooks.js';
-import { codeLocation, fullLocation, isCode, latestProfile, profileSeconds, profileTable } from '../lib/mappers/profile.js';
+import { formatAgo, formatClock, formatDuration, formatInteger, formatPercent } from '../lib/format.js';
+import { isCode, profileSeconds, profileTable } from '../lib/mappers/profile.js';
+import { useLatestProfile } from '../lib/use-profile.js';
 import type { ViewState } from '../lib/url-state.js';
+import { CallerCell, ProfilePanel, ShareCell, WhereCell } from './profile-panel.js';
 
 export const HOT_CODE_EMPTY =
   "No CPU profile yet. The agent takes one when this node's event loop is busy (≥ 70% utilised) or stalls for 50 ms or more.";
@@ -20,8 +21,6 @@ const BUCKETS: Record<string, string> = {
   '(other)': "every function past the agent's top list",
 };
 
-const POLL_MS = 5000;
-
 export interface HotCodeProps {
   instance: string;
   view: ViewState;
@@ -30,31 +29,12 @@ export interface HotCodeProps {
 }
 
 export function HotCode({ instance, view, now }: HotCodeProps) {
-  const poll = useNow(POLL_MS);
-  // paused means frozen, like the charts: the poll clock stops feeding the query
-  const frozen = useRef(poll);
-  if (!view.paused) frozen.current = poll;
-  const params = useMemo(() => ({ instance }), [instance]);
-  const q = useApi<CpuProfile[]>('profiles', params, frozen.current);
-  const profile = latestProfile(q.data);
+  const q = useLatestProfile<CpuProfile>('profiles', instance, view);
   return (
-    // id: a finding's profile links here (`#hot-code`); scroll-margin keeps it clear of the sticky top bar
-    <section id="hot-code" className="panel" aria-labelledby="hot-code-title" data-testid="hot-code" style={{ margin: '12px 0', scrollMarginTop: 72 }}>
-      <h2 id="hot-code-title">Hot code</h2>
-      {profile !== null ? (
-        <ProfileView profile={profile} now={now} />
-      ) : q.error !== null ? (
-        <p className="muted" data-testid="hot-code-error">
-          CPU profiles cannot be read: {q.error.message}
-        </p>
-      ) : q.loading ? (
-        <p className="muted">Loading…</p>
-      ) : (
-        <p className="muted" data-testid="hot-code-empty">
-          {HOT_CODE_EMPTY}
-        </p>
-      )}
-    </section>
+    // id: a finding's profile links here (`#hot-code`)
+    <ProfilePanel id="hot-code" title="Hot code" query={q} what="CPU profiles" empty={HOT_CODE_EMPTY}>
+      {(p) => <ProfileView profile={p} now={now} />}
+    </ProfilePanel>
   );
 }
 
@@ -95,20 +75,6 @@ function ProfileView({ profile: p, now }: { profile: CpuProfile; now: number }) 
   );
 }
 
-function ShareCell({ share, muted }: { share: number; muted?: boolean }) {
-  return (
-    <td className="num" title={formatExact('ratio', share)}>
-      <span
-        aria-hidden="true"
-        style={{ display: 'inline-block', width: 80, height: 6, background: 'var(--panel-2)', marginRight: 6, verticalAlign: 'middle', borderRadius: 3 }}
-      >
-        <span style={{ display: 'block', width: `${Math.min(100, share * 100)}%`, height: 6, background: muted ? 'var(--muted)' : 'var(--c4)', borderRadius: 3 }} />
-      </span>
-      {formatPercent(share)}
-    </td>
-  );
-}
-
 const FunctionTr = memo(function FunctionTr({ f }: { f: ProfileFunction }) {
   const code = isCode(f);
   return (
@@ -117,19 +83,8 @@ const FunctionTr = memo(function FunctionTr({ f }: { f: ProfileFunction }) {
       <td className={code ? 'mono' : 'muted'} title={code ? undefined : BUCKETS[f.name]} style={code ? undefined : { fontStyle: 'italic' }}>
         {f.name}
       </td>
-      <td className="mono" title={fullLocation(f.file, f.line, f.column) || undefined}>
-        {codeLocation(f.file, f.line)}
-      </td>
-      <td className="mono" data-testid="hot-code-caller">
-        {f.caller ? (
-          <>
-            {f.caller.name}{' '}
-            <span className="muted" title={fullLocation(f.caller.file, f.caller.line)}>
-              {codeLocation(f.caller.file, f.caller.line)}
-            </span>
-          </>
-        ) : null}
-      </td>
+      <WhereCell f={f} />
+      <CallerCell caller={f.caller} testId="hot-code-caller" />
     </tr>
   );
 });

@@ -1,5 +1,5 @@
 // Findings as the panel shows them: most severe and oldest first, evidence flattened to label/value lines.
-import type { CpuProfile, Finding } from '../../server/api/types.js';
+import type { CpuProfile, Finding, HeapProfile } from '../../server/api/types.js';
 import { hrefFor, serializeViewState, type ViewState } from '../url-state.js';
 
 const RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };
@@ -85,12 +85,28 @@ export interface FindingWithHotCode extends Finding {
   hotCode?: CpuProfile;
 }
 
+/** The finder's additive heap profile: what a heap-leak finding's node allocated and kept (see server/diagnose/types.ts). */
+export interface FindingWithHeapProfile extends Finding {
+  heapProfile?: HeapProfile;
+}
+
+/** True for a profile-shaped value: the functions and the window every view of a profile reads. */
+function isUsableProfile(v: unknown): v is { functions: unknown[]; start: number; end: number } {
+  if (v === null || typeof v !== 'object') return false;
+  const p = v as { functions?: unknown; start?: unknown; end?: unknown };
+  return Array.isArray(p.functions) && Number.isFinite(p.start) && Number.isFinite(p.end);
+}
+
 /** A finding's `hotCode` when it carries a usable one (older servers send none). */
 export function hotCodeOf(f: Finding): CpuProfile | null {
-  const h = (f as FindingWithHotCode).hotCode as unknown;
-  if (h === null || typeof h !== 'object') return null;
-  const p = h as CpuProfile;
-  return Array.isArray(p.functions) && Number.isFinite(p.start) && Number.isFinite(p.end) ? p : null;
+  const h: unknown = (f as FindingWithHotCode).hotCode;
+  return isUsableProfile(h) ? (h as CpuProfile) : null;
+}
+
+/** A finding's `heapProfile` when it carries a usable one (older servers send none), its total bytes included. */
+export function heapProfileOf(f: Finding): HeapProfile | null {
+  const h: unknown = (f as FindingWithHeapProfile).heapProfile;
+  return isUsableProfile(h) && Number.isFinite((h as HeapProfile).bytes) ? (h as HeapProfile) : null;
 }
 
 /** The page a findings panel is on, so evidence it shows itself links within the page. */

@@ -1,6 +1,6 @@
-// CPU profiles as the hot-code panel and the findings show them: code functions worst first, the time the
-// thread spent idle or in functions past the agent's top list apart, and file paths short enough to read.
-import type { CpuProfile, ProfileFunction } from '../../server/api/types.js';
+// CPU and heap profiles as the node page's panels and the findings show them: code functions worst first, the
+// time the thread spent idle (CPU) and what lies past the agent's top list apart, file paths short enough to read.
+import type { CpuProfile, HeapProfile, HeapSite, ProfileFunction } from '../../server/api/types.js';
 
 /** What V8 reports as functions but is not the app's code; `(garbage collector)` and `(program)` are busy time. */
 const IDLE = '(idle)';
@@ -8,7 +8,7 @@ const OTHER = '(other)';
 const NOT_CODE = new Set([IDLE, OTHER, '(program)', '(garbage collector)', '(root)']);
 
 /** True for a function of JavaScript code (the app's, a package's or Node's own), false for V8's buckets. */
-export function isCode(f: ProfileFunction): boolean {
+export function isCode(f: Pick<ProfileFunction, 'name' | 'file'>): boolean {
   return !(f.file === '' && NOT_CODE.has(f.name));
 }
 
@@ -69,8 +69,32 @@ export function profileTable(p: CpuProfile): ProfileTable {
   return { rows, idle, other };
 }
 
-/** The `n` code functions with the most self time (V8's buckets left out), worst first. */
-export function topCode(p: CpuProfile, n = 3): ProfileFunction[] {
+export interface HeapTable {
+  /** the allocation sites, the most live bytes first */
+  rows: HeapSite[];
+  /** the sites past the agent's top list, together */
+  other: { bytes: number; share: number };
+}
+
+/** A heap profile split into its listed allocation sites (largest first) and the unlisted remainder. */
+export function heapTable(p: HeapProfile): HeapTable {
+  const other = { bytes: 0, share: 0 };
+  const rows: HeapSite[] = [];
+  for (const f of p.functions) {
+    if (f.file === '' && f.name === OTHER) {
+      other.bytes += f.bytes;
+      other.share += f.share;
+    } else rows.push(f);
+  }
+  rows.sort((a, b) => b.bytes - a.bytes);
+  return { rows, other };
+}
+
+/**
+ * The `n` code functions with the largest share (V8's buckets left out), worst first: self time of a CPU
+ * profile, live bytes of a heap profile.
+ */
+export function topCode<F extends ProfileFunction | HeapSite>(p: { functions: readonly F[] }, n = 3): F[] {
   return p.functions
     .filter(isCode)
     .sort((a, b) => b.share - a.share)
@@ -78,12 +102,12 @@ export function topCode(p: CpuProfile, n = 3): ProfileFunction[] {
 }
 
 /** The profile's length in seconds. */
-export function profileSeconds(p: CpuProfile): number {
+export function profileSeconds(p: Pick<CpuProfile, 'start' | 'end'>): number {
   return Math.max(0, p.end - p.start) / 1000;
 }
 
-/** The newest profile of an answer of `GET /api/v1/profiles` (newest first, but do not rely on it). */
-export function latestProfile(list: readonly CpuProfile[] | null | undefined): CpuProfile | null {
+/** The newest profile of an answer of `GET /api/v1/profiles` or `/heap-profiles` (newest first, but do not rely on it). */
+export function latestProfile<P extends CpuProfile | HeapProfile>(list: readonly P[] | null | undefined): P | null {
   if (!list || list.length === 0) return null;
   let best = list[0];
   for (const p of list) if (p.end > best.end) best = p;

@@ -8,7 +8,7 @@ import type { RunningServer } from '../../server/server.js';
 import { SCENARIOS } from '../../demo/scenarios/index.js';
 import { startZoo, type ZooFleet } from '../../demo/scenarios/zoo/fleet.js';
 import { NodeField } from '../../server/store/node.js';
-import { fleetUp, quiet, sleep, startDashboard, timeCauseTwice } from './lib/e2e.js';
+import { findings, fleetUp, quiet, sleep, startDashboard, timeCauseTwice, waitFor } from './lib/e2e.js';
 
 const DETECT_LIMIT_MS = 10_000;
 
@@ -17,6 +17,8 @@ describe('bottleneck zoo B: cpu-heavy, leaking cache, GC churn, fd exhaustion', 
   let fleet: ZooFleet;
 
   before(async () => {
+    // the leak runs twice for its detection test and once more for its heap profile, within minutes
+    process.env.PERF_HEAP_PROFILE_COOLDOWN = '20000';
     server = await startDashboard();
     // the flags and limits these causes need (harmless for the other nodes): a small young generation
     // for the churn, a 1024 descriptor limit for the fd leak
@@ -48,4 +50,30 @@ describe('bottleneck zoo B: cpu-heavy, leaking cache, GC churn, fd exhaustion', 
       assert.ok(t.clearMs !== undefined, 'the finding clears after the cause stops');
     });
   }
+
+  it('leaking-cache: the finding names the code that allocates what the heap keeps, from the agent’s heap profile of that node', async () => {
+    const s = SCENARIOS['leaking-cache'];
+    const instance = fleet.instances[1];
+    assert.ok(await quiet(server, 'zoo-b'), 'the fleet is quiet before the cause starts');
+    const t0 = Date.now();
+    s.apply(fleet, true);
+    try {
+      // the agent takes a heap profile once the growth has been steady for 10 s, for 10 s; the finding takes it when it arrives
+      const leakWorkIn = (f: { name: string; caller: { name: string } | null }) => f.name === 'leakWork' || f.caller?.name === 'leakWork';
+      const found = await waitFor(async () => (await findings(server, '?service=zoo-b&kind=memory-leak')).find((f) => f.nodes[0] === instance && f.heapProfile?.functions.some(leakWorkIn)), 60_000);
+      assert.ok(found, 'no memory-leak finding with a heap profile naming leakWork');
+      console.log(`heap profiled in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${found.summary}`);
+      const p = found.heapProfile!;
+      assert.equal(p.instance, instance);
+      const top = p.functions[0];
+      assert.ok(leakWorkIn(top), `the top site is ${top.name} (${top.file}:${top.line})`);
+      // ≈ 1 MB kept per request for 10 s: tens of MB, nearly all of it from leakWork
+      assert.ok(top.share >= 0.8 && top.bytes >= 10 * 1024 * 1024, `${top.bytes} bytes, ${top.share} of ${p.bytes}`);
+      assert.match(top.caller?.file ?? top.file, /causes\.ts$/);
+      assert.match(found.summary, new RegExp(`Heap profile of ${instance}: of .* allocated over \\d+ s and still held, \\d+(\\.\\d+)?% from .*leakWork`));
+    } finally {
+      s.apply(fleet, false);
+    }
+    assert.ok(await quiet(server, 'zoo-b'), 'the finding clears after the cause stops');
+  });
 });

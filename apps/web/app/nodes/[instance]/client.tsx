@@ -6,6 +6,7 @@ import { ChartLineEventLoop } from '../../../components/chart-line-event-loop.js
 import { ChartLineLatency } from '../../../components/chart-line-latency.js';
 import { ChartLineMetric } from '../../../components/chart-line-metric.js';
 import { FindingsPanel } from '../../../components/findings-panel.js';
+import { HeapGrowth } from '../../../components/heap-growth.js';
 import { HotCode } from '../../../components/hot-code.js';
 import { formatAgo, formatBytes, formatDuration, formatInteger, formatPercent, formatRps } from '../../../lib/format.js';
 import { useApi, useNow, useScrollToHash, useStream, useTick, useView } from '../../../lib/hooks.js';
@@ -75,6 +76,7 @@ export function NodeClient({ instance }: { instance: string }) {
         emptyText="No bottleneck found on this node: nothing the finder watches (event-loop delay, CPU, GC, heap, latency, errors, load) stands out against the fleet or its own recent past."
       />
       <HotCode instance={instance} view={view} now={now} />
+      <HeapGrowth instance={instance} view={view} now={now} />
       <div className="grid charts">
         <ChartLineMetric title="Throughput" testId="chart-rps" metric="rps" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="Error rate (5xx)" testId="chart-error-rate" metric="errorRate" by="node" params={filter} view={view} tick={tick} />

@@ -1,10 +1,10 @@
-// CPU profiles as the hot-code panel and the findings show them: code worst first, V8's idle and unlisted
-// buckets apart, paths short enough to read (the package name kept), a finding's profile only when usable.
+// CPU and heap profiles as the node page's panels and the findings show them: code worst first, V8's idle and
+// unlisted buckets apart, paths short enough to read (the package name kept), a finding's profile only when usable.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CpuProfile, Finding, ProfileFunction } from '../../../server/api/types.js';
-import { hotCodeOf, type FindingWithHotCode } from '../../../lib/mappers/findings.js';
-import { codeLocation, fullLocation, isCode, latestProfile, profileSeconds, profileTable, shortPath, topCode } from '../../../lib/mappers/profile.js';
+import type { CpuProfile, Finding, HeapProfile, HeapSite, ProfileFunction } from '../../../server/api/types.js';
+import { heapProfileOf, hotCodeOf, type FindingWithHeapProfile, type FindingWithHotCode } from '../../../lib/mappers/findings.js';
+import { codeLocation, fullLocation, heapTable, isCode, latestProfile, profileSeconds, profileTable, shortPath, topCode } from '../../../lib/mappers/profile.js';
 
 const fn = (name: string, share: number, file = '', line = 0, caller: ProfileFunction['caller'] = null): ProfileFunction => ({ name, file, line, column: line > 0 ? 5 : 0, share, caller });
 
@@ -94,4 +94,61 @@ test("a finding's hotCode only when it is a usable profile (the field is additiv
   assert.equal(hotCodeOf(withCode), profile);
   assert.equal(hotCodeOf({ ...base, hotCode: null } as unknown as Finding), null);
   assert.equal(hotCodeOf({ ...base, hotCode: { functions: 'x', start: 1, end: 2 } } as unknown as Finding), null);
+});
+
+const MB = 1024 * 1024;
+const site = (name: string, bytes: number, total: number, file = '', line = 0, caller: HeapSite['caller'] = null): HeapSite => ({ name, file, line, column: line > 0 ? 3 : 0, bytes, share: bytes / total, caller });
+
+const heap: HeapProfile = {
+  instance: 'a-1',
+  service: 'shop',
+  host: 'h',
+  start: 20_000,
+  end: 40_000,
+  samples: 160,
+  bytes: 40 * MB,
+  // deliberately not sorted
+  functions: [
+    site('(other)', 4 * MB, 40 * MB),
+    site('Buffer.from', 6 * MB, 40 * MB, 'node:buffer', 1, { name: 'readBody', file: '/srv/app/src/http/body.js', line: 30 }),
+    site('remember', 30 * MB, 40 * MB, '/srv/app/src/cache/results.js', 12),
+  ],
+};
+
+test('the heap table: allocation sites with the most live bytes first, the unlisted remainder apart', () => {
+  const t = heapTable(heap);
+  assert.deepEqual(
+    t.rows.map((f) => [f.name, f.bytes]),
+    [['remember', 30 * MB], ['Buffer.from', 6 * MB]],
+  );
+  assert.deepEqual(t.other, { bytes: 4 * MB, share: 0.1 });
+  // every byte is accounted for, and the input is not reordered
+  assert.equal(t.rows.reduce((a, f) => a + f.bytes, 0) + t.other.bytes, heap.bytes);
+  assert.equal(heap.functions[0].name, '(other)');
+  // a finding's profile lists code sites only: nothing apart
+  assert.deepEqual(heapTable({ ...heap, functions: heap.functions.slice(1) }).other, { bytes: 0, share: 0 });
+});
+
+test('top code, the newest profile and its length work on heap profiles too', () => {
+  assert.deepEqual(
+    topCode(heap, 3).map((f) => [f.name, f.bytes]),
+    [['remember', 30 * MB], ['Buffer.from', 6 * MB]],
+  );
+  assert.deepEqual(topCode(heap, 1).map((f) => f.name), ['remember']);
+  const older = { ...heap, start: 0, end: 20_000 };
+  assert.equal(latestProfile([older, heap]), heap);
+  assert.equal(profileSeconds(heap), 20);
+});
+
+test("a finding's heapProfile only when it is a usable profile with its total (the field is additive)", () => {
+  const base: Finding = { kind: 'memory-leak', severity: 'critical', summary: 's', evidence: [], nodes: ['a-1'], routes: [], since: 0 };
+  assert.equal(heapProfileOf(base), null);
+  const withHeap: FindingWithHeapProfile = { ...base, heapProfile: heap };
+  assert.equal(heapProfileOf(withHeap), heap);
+  assert.equal(hotCodeOf(withHeap), null, 'a heap profile is not hot code');
+  assert.equal(heapProfileOf({ ...base, hotCode: profile } as FindingWithHotCode), null, 'nor is hot code a heap profile');
+  assert.equal(heapProfileOf({ ...base, heapProfile: null } as unknown as Finding), null);
+  assert.equal(heapProfileOf({ ...base, heapProfile: { ...heap, functions: undefined } } as unknown as Finding), null);
+  assert.equal(heapProfileOf({ ...base, heapProfile: { ...heap, bytes: 'lots' } } as unknown as Finding), null);
+  assert.equal(heapProfileOf({ ...base, heapProfile: { ...heap, end: null } } as unknown as Finding), null);
 });
