@@ -189,6 +189,8 @@ export class GrowthProfiler {
     if (this.#running || nowMs < this.#nextAllowed || nowMs < this.#startedAt + this.options.afterMillis) return false;
     if (!steadyGrowth(h, this.options.growthBytes)) return false;
     this.#nextAllowed = nowMs + this.options.cooldownMillis;
+    // running from here: the session is connected after an await, and the next snapshot must not start another
+    this.#running = true;
     void this.#start();
     return true;
   }
@@ -218,10 +220,10 @@ export class GrowthProfiler {
       session.connectToMainThread();
     } catch {
       this.#unavailable = true;
+      this.#running = false;
       return;
     }
     this.#session = session;
-    this.#running = true;
     this.onRunning(true);
     try {
       await post(session, 'HeapProfiler.startSampling', { samplingInterval: HEAP_SAMPLING_BYTES });

@@ -290,6 +290,8 @@ export class BusyProfiler {
     if (!this.options.enabled || this.#unavailable || this.#running || nowMs < this.#nextAllowed || nowMs < this.#startedAt + this.options.afterMillis) return false;
     if (!busyOrStalled(metrics, this.options)) return false;
     this.#nextAllowed = nowMs + this.options.cooldownMillis;
+    // running from here: the session is connected after an await, and the next snapshot must not start another
+    this.#running = true;
     void this.#start();
     return true;
   }
@@ -320,10 +322,10 @@ export class BusyProfiler {
     } catch {
       // a Node built without the inspector, or not on a worker thread: no profiles
       this.#unavailable = true;
+      this.#running = false;
       return;
     }
     this.#session = session;
-    this.#running = true;
     this.onRunning(true);
     try {
       await post(session, 'Profiler.enable');

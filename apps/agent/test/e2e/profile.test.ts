@@ -111,16 +111,22 @@ describe('CPU profiles of a busy event loop', () => {
         const app = await startFixture(out, { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, PERF_PROFILE_DURATION: '1000', PERF_PROFILE_AFTER: '0', PERF_PROFILE_COOLDOWN: '0' });
         apps.push(app);
         await load(`http://127.0.0.1:${app.ready.port}`, '/', 2500);
-        const named = (x: Received) => profileOf(x)?.points.find((p) => p.attributes['code.function.name'] === 'renderTotals');
+        // renderTotals, at its line in the .ts source; or, where V8 inlined it into the request handler before the
+        // profile began (V8 keeps inlined frames only for code optimised while it profiles), that handler at its own
+        // .ts line: either way a place in the .ts source, not in the compiled file
+        const lines = readFileSync(source, 'utf8').split('\n');
+        const tsLine = lines.findIndex((l) => l.startsWith('export function renderTotals(')) + 1;
+        const handlerLine = lines.findIndex((l) => l.startsWith('const server = createServer(')) + 1;
+        const named = (x: Received) => profileOf(x)?.points.find((p) => p.attributes['code.function.name'] === 'renderTotals' || (p.attributes['code.function.name'] === '(anonymous)' && p.attributes['code.file.path'] === source && p.value >= 0.3));
         const found = await own.waitFor((x) => named(x) !== undefined, 10_000).catch(() => undefined);
-        const seen = own.received.filter((x) => profileOf(x) !== undefined).map((x) => profileOf(x)!.points.map((p) => `${p.attributes['code.function.name']} ${p.value.toFixed(2)}`).join(', '));
-        assert.ok(found, `no profile named renderTotals; profiles: ${[...new Set(seen)].join(' | ')}`);
+        const seen = own.received.filter((x) => profileOf(x) !== undefined).map((x) => profileOf(x)!.points.map((p) => `${p.attributes['code.function.name']} ${p.value.toFixed(2)} ${p.attributes['code.file.path']}:${p.attributes['code.line.number']}`).join(', '));
+        assert.ok(found, `no profile named renderTotals or its handler; profiles: ${[...new Set(seen)].join(' | ')}`);
         const hot = named(found);
-        assert.ok(hot, 'renderTotals in the profile');
-        const tsLine = readFileSync(source, 'utf8').split('\n').findIndex((l) => l.startsWith('export function renderTotals(')) + 1;
+        assert.ok(hot, 'renderTotals (or its handler) in the profile');
         const jsLine = readFileSync(out, 'utf8').split('\n').findIndex((l) => l.startsWith('function renderTotals(')) + 1;
         assert.notEqual(jsLine, tsLine, 'the compiled line differs');
-        assert.deepEqual([hot.attributes['code.file.path'], hot.attributes['code.line.number']], [source, tsLine]);
+        const expected = hot.attributes['code.function.name'] === 'renderTotals' ? tsLine : handlerLine;
+        assert.deepEqual([hot.attributes['code.file.path'], hot.attributes['code.line.number']], [source, expected]);
       } finally {
         await own.stop();
       }

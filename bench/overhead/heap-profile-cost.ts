@@ -1,0 +1,108 @@
+// What a heap allocation profile (apps/agent/src/export/heapProfiler.ts) costs the app's thread: the app does
+// 1 ms slices of allocation-heavy JavaScript back to back (objects built and serialised, one in 50 kept, as a
+// slow leak does) while a worker thread runs the agent's GrowthProfiler against it, as the export thread does.
+// Interleaved rounds: 5 s without a profile, then 5 s with one (the agent's sampling: one allocation per
+// 128 KB). Reports the app's work done while profiled as a ratio to the round's own baseline, the longest gap
+// between slices around a profile's start and end (what the app's loop felt), how long stopping and reducing
+// took past the profile's length (as the worker saw it), and the profile's live samples and sites.
+//   node --import tsx bench/overhead/heap-profile-cost.ts        (PROFILE_ROUNDS=5)
+import { Worker } from 'node:worker_threads';
+import { machine, table } from '../lib/report.js';
+
+const ROUNDS = Number(process.env.PROFILE_ROUNDS ?? 5);
+const PHASE_MS = 5000;
+
+const profilerUrl = new URL('../../apps/agent/src/export/heapProfiler.ts', import.meta.url).href;
+const worker = new Worker(
+  `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(profilerUrl)}); }).then(({ GrowthProfiler }) => {
+    const { parentPort } = require('node:worker_threads');
+    let t0 = 0;
+    const p = new GrowthProfiler({ enabled: true, growthBytes: 1, durationMillis: ${PHASE_MS}, cooldownMillis: 0, afterMillis: 0 }, (running) => {
+      parentPort.postMessage({ running, ms: performance.now() - t0 });
+    }, 0);
+    const heap = (v) => [{ type: 'gauge', name: 'v8js.memory.heap.used', unit: 'By', description: '', points: [{ attributes: {}, startTimeUnixNano: 0, timeUnixNano: 0, flags: 0, value: v, isInt: true }] }];
+    let clock = 0;
+    parentPort.on('message', (m) => {
+      if (m === 'start') {
+        t0 = performance.now();
+        // 11 s of a heap growing 2 MB a second, as the export thread would have seen it
+        for (let i = 0; i <= 11; i++) { clock += 1000; p.observe(heap(50e6 + clock * 2000), clock); }
+      } else if (m === 'result') {
+        const ms = p.metrics(clock);
+        parentPort.postMessage({ samples: ms.find((x) => x.name === 'nodejs.heap_profile.samples')?.points[0].value, sites: ms.find((x) => x.name === 'nodejs.heap_profile.live_size')?.points.length });
+      } else if (m === 'exit') process.exit(0);
+    });
+    setInterval(() => {}, 1000);
+    parentPort.postMessage({ ready: true });
+  });`,
+  { eval: true },
+);
+await new Promise((r) => worker.once('message', r));
+
+let kept: unknown[] = [];
+let n = 0;
+function order(i: number) {
+  return { id: i, lines: [{ sku: `sku-${i}`, qty: i % 5, price: i * 0.25 }, { sku: `sku-${i + 1}`, qty: 1, price: 2.5 }], note: 'n'.repeat(i % 64) };
+}
+let slices = 0;
+let maxGap = 0;
+let last = performance.now();
+let running = true;
+function slice(): void {
+  const now = performance.now();
+  if (now - last > maxGap) maxGap = now - last;
+  const until = now + 1;
+  while (performance.now() < until) {
+    const o = order(n++);
+    JSON.stringify(o);
+    if (n % 50 === 0) kept.push(o);
+  }
+  if (kept.length > 200_000) kept = [];
+  slices++;
+  last = performance.now();
+  if (running) setImmediate(slice);
+}
+slice();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const next = () => new Promise<{ running?: boolean; ms: number; samples?: number; sites?: number }>((r) => worker.once('message', r));
+
+const rows: number[][] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  slices = 0;
+  maxGap = 0;
+  let t = performance.now();
+  await sleep(PHASE_MS);
+  const base = slices / (performance.now() - t);
+  const baseGap = maxGap;
+  slices = 0;
+  maxGap = 0;
+  t = performance.now();
+  const started = next();
+  worker.postMessage('start');
+  const s = await started;
+  await sleep(200);
+  const startGap = maxGap;
+  const stopped = await next();
+  const during = slices / (performance.now() - t);
+  maxGap = 0;
+  await sleep(200);
+  const endGap = maxGap;
+  const answer = next();
+  worker.postMessage('result');
+  const r = await answer;
+  rows.push([during / base, baseGap, startGap, endGap, s.ms, stopped.ms - PHASE_MS, r.samples ?? 0, r.sites ?? 0]);
+}
+running = false;
+worker.postMessage('exit');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const col = (i: number) => rows.map((r) => r[i]);
+console.log(`# Heap profile cost on the app's thread — ${machine()}, ${ROUNDS} rounds of ${PHASE_MS / 1000} s + ${PHASE_MS / 1000} s\n`);
+table(
+  ['round', "app's work while profiled (× baseline)", 'longest gap, baseline (ms)', 'longest gap after start (ms)', 'longest gap after end (ms)', `stop and reduce (ms past the ${PHASE_MS / 1000} s, worker)`, 'live samples', 'sites'],
+  [
+    ...rows.map((r, i) => [String(i + 1), r[0].toFixed(3), r[1].toFixed(1), r[2].toFixed(1), r[3].toFixed(1), r[5].toFixed(1), String(r[6]), String(r[7])]),
+    ['median', median(col(0)).toFixed(3), median(col(1)).toFixed(1), median(col(2)).toFixed(1), median(col(3)).toFixed(1), median(col(5)).toFixed(1), String(median(col(6))), String(median(col(7)))],
+  ],
+);
