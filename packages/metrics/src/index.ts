@@ -9,3 +9,4 @@ export { MetricsError, OtlpDecodeError, HistogramError } from './errors.js';
 export { OtlpErrorCode } from './otlp/errors.js';
 export { Metrics, Attrs, OTHER_ROUTE, type MetricName } from './names.js';
 export { mulberry32 } from './random.js';
+export { prometheusName, prometheusLabel } from './prometheus.js';

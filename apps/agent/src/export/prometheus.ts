@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AttributeValue, Attributes, ExponentialHistogramDataPoint, Metric } from '@perf/metrics';
+import { prometheusLabel, prometheusName, type AttributeValue, type Attributes, type ExponentialHistogramDataPoint, type Metric } from '@perf/metrics';
 import { warnOnce } from '../warn.js';
 
 /**
@@ -25,18 +25,9 @@ interface PromMetric {
   get(): PromMetric;
 }
 
-/** OTel name + unit → Prometheus name, as the OpenTelemetry→Prometheus compatibility spec does it. */
-export function promName(name: string, unit: string, counter: boolean): string {
-  let n = name.replace(/[^a-zA-Z0-9_:]/g, '_');
-  const suffix = unit === 's' ? 'seconds' : unit === 'By' ? 'bytes' : unit === '1' && !counter ? 'ratio' : '';
-  if (suffix && !n.endsWith(`_${suffix}`)) n += `_${suffix}`;
-  if (counter && !n.endsWith('_total')) n += '_total';
-  return n;
-}
-
 function promLabels(attributes: Attributes): Record<string, string | number> {
   const out: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(attributes)) out[k.replace(/[^a-zA-Z0-9_]/g, '_')] = labelValue(v);
+  for (const [k, v] of Object.entries(attributes)) out[prometheusLabel(k)] = labelValue(v);
   return out;
 }
 
@@ -75,15 +66,15 @@ export function toPrometheus(metrics: Iterable<Metric>): PromMetric[] {
     const base = { help: m.description || m.name, aggregator: 'sum' as const, get(this: PromMetric) { return this; } };
     switch (m.type) {
       case 'gauge':
-        out.push({ ...base, name: promName(m.name, m.unit, false), type: 'gauge', values: m.points.map((p) => ({ value: p.value, labels: promLabels(p.attributes) })) });
+        out.push({ ...base, name: prometheusName(m.name, m.unit, false), type: 'gauge', values: m.points.map((p) => ({ value: p.value, labels: promLabels(p.attributes) })) });
         break;
       case 'sum': {
-        const name = promName(m.name, m.unit, m.monotonic);
+        const name = prometheusName(m.name, m.unit, m.monotonic);
         out.push({ ...base, name, type: m.monotonic ? 'counter' : 'gauge', values: m.points.map((p) => ({ value: p.value, labels: promLabels(p.attributes) })) });
         break;
       }
       case 'exponentialHistogram': {
-        const name = promName(m.name, m.unit, false);
+        const name = prometheusName(m.name, m.unit, false);
         const values: PromValue[] = [];
         for (const p of m.points) {
           const labels = promLabels(p.attributes);

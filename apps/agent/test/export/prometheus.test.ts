@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExponentialHistogram } from '@perf/metrics';
-import { classicBuckets, PROMETHEUS_BOUNDS, promName } from '../../src/export/prometheus.js';
+import { classicBuckets, PROMETHEUS_BOUNDS } from '../../src/export/prometheus.js';
 
 test('re-bucketing to √2 bounds is exact: each le counts exactly the values ≤ le', () => {
   const h = new ExponentialHistogram({ maxScale: 6, maxSize: 1024 });
@@ -21,11 +21,4 @@ test('re-bucketing to √2 bounds is exact: each le counts exactly the values �
     const exact = values.filter((v) => v <= le).length;
     assert.equal(buckets[i], exact, `le=${le}`);
   });
-});
-
-test('Prometheus names follow the OpenTelemetry compatibility rules', () => {
-  assert.equal(promName('http.server.request.duration', 's', false), 'http_server_request_duration_seconds');
-  assert.equal(promName('v8js.memory.heap.used', 'By', false), 'v8js_memory_heap_used_bytes');
-  assert.equal(promName('process.cpu.utilization', '1', false), 'process_cpu_utilization_ratio');
-  assert.equal(promName('system.network.listen.drops', '{connection}', true), 'system_network_listen_drops_total');
 });

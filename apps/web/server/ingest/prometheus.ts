@@ -7,45 +7,48 @@
 // the alerts work unchanged. A sample Prometheus already returned (same timestamp) counts once; a target whose
 // counters restart is a reset, as over OTLP.
 
-import { Attrs, Metrics, type Attributes, type ExportMetricsRequest, type HistogramDataPoint, type Metric, type NumberDataPoint } from '@perf/metrics';
+import { Attrs, Metrics, prometheusLabel, prometheusName, type Attributes, type ExportMetricsRequest, type HistogramDataPoint, type Metric, type NumberDataPoint } from '@perf/metrics';
 import type { Applier } from './apply.js';
 
-/** The agent's metrics as Prometheus names them (apps/agent/src/export/prometheus.ts: OpenTelemetry → Prometheus). */
-const HISTOGRAMS: readonly [prom: string, name: string][] = [
-  ['http_server_request_duration_seconds', Metrics.httpServerRequestDuration],
-  ['nodejs_eventloop_delay_seconds', Metrics.eventLoopDelay],
-  ['v8js_gc_duration_seconds', Metrics.gcDuration],
-];
-const GAUGES: readonly [prom: string, name: string][] = [
-  ['nodejs_eventloop_utilization_ratio', Metrics.eventLoopUtilization],
-  ['nodejs_eventloop_delay_max_seconds', Metrics.eventLoopDelayMax],
-  ['process_cpu_utilization_ratio', Metrics.cpuUtilization],
-  ['v8js_memory_heap_used_bytes', Metrics.heapUsed],
-  ['v8js_memory_heap_limit_bytes', Metrics.heapLimit],
-  ['process_memory_usage_bytes', Metrics.memoryUsage],
-  ['nodejs_active_handles', Metrics.activeHandles],
-  ['process_open_file_descriptor_count', Metrics.openFds],
-  ['process_open_file_descriptor_limit', Metrics.fdLimit],
-  ['system_network_listen_queue', Metrics.listenQueue],
-  ['container_cpu_limit', Metrics.cpuLimit],
-];
-const COUNTERS: readonly [prom: string, name: string][] = [
-  ['system_network_listen_overflows_total', Metrics.listenOverflows],
-  ['system_network_listen_drops_total', Metrics.listenDrops],
-  ['container_cpu_throttling_data_periods_total', Metrics.cpuPeriods],
-  ['container_cpu_throttling_data_throttled_periods_total', Metrics.cpuThrottledPeriods],
-  ['container_cpu_throttling_data_throttled_time_seconds_total', Metrics.cpuThrottledTime],
-  ['nodejs_eventloop_run_delay_seconds_total', Metrics.eventLoopRunDelay],
-];
+/**
+ * The agent's metrics the store reads, with the units the agent gives them: their Prometheus names follow from
+ * both by the same rule the agent's `/metrics` uses (`prometheusName` in @perf/metrics).
+ */
+const HISTOGRAMS = names(false, [
+  [Metrics.httpServerRequestDuration, 's'],
+  [Metrics.eventLoopDelay, 's'],
+  [Metrics.gcDuration, 's'],
+]);
+const GAUGES = names(false, [
+  [Metrics.eventLoopUtilization, '1'],
+  [Metrics.eventLoopDelayMax, 's'],
+  [Metrics.cpuUtilization, '1'],
+  [Metrics.heapUsed, 'By'],
+  [Metrics.heapLimit, 'By'],
+  [Metrics.memoryUsage, 'By'],
+  [Metrics.activeHandles, '{handle}'],
+  [Metrics.openFds, '{fd}'],
+  [Metrics.fdLimit, '{fd}'],
+  [Metrics.listenQueue, '{connection}'],
+  [Metrics.cpuLimit, '{cpu}'],
+]);
+const COUNTERS = names(true, [
+  [Metrics.listenOverflows, '{connection}'],
+  [Metrics.listenDrops, '{connection}'],
+  [Metrics.cpuPeriods, '{period}'],
+  [Metrics.cpuThrottledPeriods, '{period}'],
+  [Metrics.cpuThrottledTime, 's'],
+  [Metrics.eventLoopRunDelay, 's'],
+]);
+
+function names(counter: boolean, metrics: readonly [name: string, unit: string][]): readonly [prom: string, name: string][] {
+  return metrics.map(([name, unit]) => [prometheusName(name, unit, counter), name]);
+}
 
 /** Prometheus label → the attribute the store reads (the agent's attributes with `.` turned into `_`). */
-const LABEL_ATTRIBUTES: Record<string, string> = {
-  http_request_method: Attrs.httpMethod,
-  http_route: Attrs.httpRoute,
-  http_response_status_code: Attrs.httpStatusCode,
-  v8js_gc_type: Attrs.gcType,
-  server_port: Attrs.serverPort,
-};
+const LABEL_ATTRIBUTES: Record<string, string> = Object.fromEntries(
+  [Attrs.httpMethod, Attrs.httpRoute, Attrs.httpStatusCode, Attrs.gcType, Attrs.serverPort].map((a) => [prometheusLabel(a), a]),
+);
 
 /** The PromQL of the one query a pull makes: every series of the names above. */
 export const PULL_QUERY = `{__name__=~"${[
