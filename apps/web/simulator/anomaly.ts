@@ -8,19 +8,21 @@
  *   node:3:down@30       node 3 stops exporting 30 s into the run
  *   node:3:rps*3         node 3 gets 3× the traffic
  *   node:3:gc=0.3        node 3 spends 30% of each second in GC pauses (ten pauses, and its CPU busy with them)
+ *   node:3:leak=10       node 3's heap grows 10 MB a second, kept for good (after 10 s of it the node exports a
+ *                        heap profile of what it holds, as the agent would: see profile.ts)
  * A node whose loop they make busy (≥ 70%, or stalls ≥ 50 ms: eventloop, rps*3 and more, gc ≥ 0.45) also
  * exports a CPU profile of what it runs, as the agent would (see profile.ts).
  */
 export interface Anomaly {
   target: 'node' | 'route';
   index: number;
-  kind: 'latency' | 'errors' | 'eventloop' | 'down' | 'rps' | 'gc';
+  kind: 'latency' | 'errors' | 'eventloop' | 'down' | 'rps' | 'gc' | 'leak';
   value: number;
 }
 
 export function parseAnomaly(text: string): Anomaly {
-  const m = /^(node|route):(\d+):(latency|eventloop|rps)\*([\d.]+)$|^(node|route):(\d+):(errors)=([\d.]+)$|^(node):(\d+):(gc)=(0?\.\d+|0|1)$|^(node):(\d+):(down)@([\d.]+)$/.exec(text.trim());
-  if (!m) throw new Error(`--anomaly "${text}" is not understood: use e.g. node:3:latency*5, route:2:errors=0.2, node:3:down@30, node:1:eventloop*20, node:0:rps*3, node:2:gc=0.3`);
+  const m = /^(node|route):(\d+):(latency|eventloop|rps)\*([\d.]+)$|^(node|route):(\d+):(errors)=([\d.]+)$|^(node):(\d+):(gc)=(0?\.\d+|0|1)$|^(node):(\d+):(leak)=(\d+(?:\.\d+)?)$|^(node):(\d+):(down)@([\d.]+)$/.exec(text.trim());
+  if (!m) throw new Error(`--anomaly "${text}" is not understood: use e.g. node:3:latency*5, route:2:errors=0.2, node:3:down@30, node:1:eventloop*20, node:0:rps*3, node:2:gc=0.3, node:4:leak=10`);
   const g = m.slice(1).filter((x) => x !== undefined);
   return { target: g[0] as Anomaly['target'], index: Number(g[1]), kind: g[2] as Anomaly['kind'], value: Number(g[3]) };
 }

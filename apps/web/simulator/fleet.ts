@@ -2,10 +2,13 @@ import { ExponentialHistogram, Metrics, type ExportMetricsRequest, type Metric }
 import { Random } from './random.js';
 import type { Anomaly } from './anomaly.js';
 import { ExactRecorder, type ExactAnswer } from './exact.js';
-import { profileMetrics, type ProfileCause } from './profile.js';
+import { HEAP_PROFILE_AFTER_S, HEAP_PROFILE_MILLIS, heapProfileMetrics, profileMetrics, type ProfileCause } from './profile.js';
 
 /** ms between two profiles of a node whose loop stays busy (the agent waits PERF_PROFILE_COOLDOWN, 60 s by default) */
 const PROFILE_EVERY_MS = 30_000;
+/** s between heap profiles of a node whose heap keeps growing (the agent's PERF_HEAP_PROFILE_COOLDOWN), and how long it sends one */
+const HEAP_PROFILE_EVERY_S = 300;
+const HEAP_PROFILE_SENT_S = 30;
 
 export interface SimulatorOptions {
   nodes: number;
@@ -59,6 +62,10 @@ interface SimNode {
   el: ExponentialHistogram;
   gc: ExponentialHistogram;
   heap: number;
+  /** heap growth kept for good, bytes a second (anomaly `leak=`) */
+  leak: number;
+  /** seconds the heap has been leaking (0: not leaking) */
+  leakSeconds: number;
   /** the cause and end (ms) of the last profile while the loop has stayed busy; reset when it is not */
   profiled: { cause: ProfileCause; atMs: number } | undefined;
   /** the node's own stream for its profiles (created at its first), so they do not shift the latency draws */
@@ -126,6 +133,8 @@ export class FleetSimulator {
       el: new ExponentialHistogram({ maxSize: o.maxBuckets, maxScale: o.maxScale }),
       gc: new ExponentialHistogram({ maxSize: o.maxBuckets, maxScale: o.maxScale }),
       heap: 40e6 + i * 1e5,
+      leak: 0,
+      leakSeconds: 0,
       profiled: undefined,
       profileRnd: undefined,
     }));
@@ -149,6 +158,7 @@ export class FleetSimulator {
     else if (a.kind === 'rps') n.rpsFactor = a.value;
     else if (a.kind === 'down') n.downAt = a.value;
     else if (a.kind === 'gc') n.gcShare = a.value;
+    else if (a.kind === 'leak') n.leak = a.value * 1e6;
   }
 
   /** The node indexes that export in the current second (down nodes stop). */
@@ -213,7 +223,7 @@ export class FleetSimulator {
       for (let s = 0; s < 20; s++) n.el.record(rnd.lognormal(0.001 * n.elFactor, 0.4));
       if (n.gcShare > 0) for (let p = 0; p < 10; p++) n.gc.record(n.gcShare / 10);
       else n.gc.record(rnd.lognormal(0.002, 0.5));
-      n.heap += rnd.normal() * 1e5;
+      n.heap += rnd.normal() * 1e5 + n.leak;
       const start = o.temporality === 'delta' ? nowNs - 1e9 : n.startNs;
       const gauge = (name: string, value: number, unit: string): Metric => ({
         name,
@@ -236,6 +246,7 @@ export class FleetSimulator {
         gauge(Metrics.eventLoopDelayMax, n.el.max, 's'),
       );
       this.profile(n, elu, nowMs, metrics);
+      this.heapProfile(n, nowMs, metrics);
     }
     return {
       resourceMetrics: [
@@ -277,6 +288,23 @@ export class FleetSimulator {
     n.profiled = { cause, atMs: nowMs };
     n.profileRnd ??= new Random((Math.imul(this.options.seed, 0x9e3779b1) ^ (n.index + 0x5eed)) >>> 0);
     for (const m of profileMetrics(cause, elu, n.gcShare, nowMs, n.profileRnd)) metrics.push(m);
+  }
+
+  /**
+   * Appends a heap profile when the agent would have one to send: after 10 s of steady growth it profiles for
+   * 10 s, then sends that profile for 30 s; again 5 minutes later while the heap still grows.
+   */
+  private heapProfile(n: SimNode, nowMs: number, metrics: Metric[]): void {
+    if (!(n.leak > 0)) return;
+    n.leakSeconds++;
+    const sinceFirst = n.leakSeconds - HEAP_PROFILE_AFTER_S - HEAP_PROFILE_MILLIS / 1000;
+    if (sinceFirst < 0) return;
+    const age = sinceFirst % HEAP_PROFILE_EVERY_S;
+    if (age >= HEAP_PROFILE_SENT_S) return;
+    // the same profile for its 30 s: it ended `age` seconds ago; what it held, ≈ all its window's growth
+    const endMs = nowMs - age * 1000;
+    const rnd = new Random((Math.imul(this.options.seed, 0x9e3779b1) ^ (n.index + 0x1ea4) ^ (n.leakSeconds - age)) >>> 0);
+    for (const m of heapProfileMetrics(n.leak * (HEAP_PROFILE_MILLIS / 1000) * (0.9 + 0.08 * rnd.next()), endMs, rnd)) metrics.push(m);
   }
 
   /** Sets which second of the run is being generated (down anomalies count seconds from the start). */

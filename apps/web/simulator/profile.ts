@@ -108,3 +108,38 @@ export function profileMetrics(cause: ProfileCause, busy: number, gcShare: numbe
     { name: Metrics.cpuProfileSamples, description: '', unit: '{sample}', type: 'gauge', points: [point({}, total, true)] },
   ];
 }
+
+/** ms of one heap profile (the agent's PERF_HEAP_PROFILE_DURATION default) */
+export const HEAP_PROFILE_MILLIS = 10_000;
+/** seconds of steady growth before the agent takes one */
+export const HEAP_PROFILE_AFTER_S = 10;
+/** V8's mean sampling interval as the agent runs its heap profiler, bytes */
+const HEAP_SAMPLE_BYTES = 128 * 1024;
+
+const RESULTS = '/srv/app/src/cache/results.js';
+/** What a leaking node's heap holds: an unbounded result cache, mostly (shares of the bytes, before jitter). */
+const HEAP_SITES: Frame[] = [
+  { name: 'cacheResult', file: RESULTS, line: 12, column: 3, weight: 0.81 },
+  { name: 'toJSON', file: '/srv/app/node_modules/sequelize/lib/model.js', line: 4030, column: 10, caller: { name: 'cacheResult', file: RESULTS, line: 19 }, weight: 0.12 },
+  { name: 'emit', file: 'node:events', line: 517, column: 28, caller: { name: 'onMessage', file: '/srv/app/src/ws/hub.js', line: 44 }, weight: 0.04 },
+  { name: '(other)', file: '', line: 0, column: 0, weight: 0.03 },
+];
+const HEAP_ATTRIBUTES = HEAP_SITES.map(attributesOf);
+
+/**
+ * One heap profile ending at `endMs` as the two metrics the agent exports: `held` bytes allocated during it and
+ * still live at its end, split over the leaking node's allocation sites (jittered by `rnd`).
+ */
+export function heapProfileMetrics(held: number, endMs: number, rnd: Random): Metric[] {
+  const weights = HEAP_SITES.map((f) => Math.max(0.005, f.weight * (1 + 0.08 * rnd.normal())));
+  const sum = weights.reduce((s, w) => s + w, 0);
+  const startNs = (endMs - HEAP_PROFILE_MILLIS) * 1e6;
+  const endNs = endMs * 1e6;
+  const point = (attributes: Attributes, value: number): NumberDataPoint => ({ attributes, startTimeUnixNano: startNs, timeUnixNano: endNs, flags: 0, value, isInt: true });
+  const points = HEAP_SITES.map((_, i) => point(HEAP_ATTRIBUTES[i], Math.round((held * weights[i]) / sum)));
+  points.sort((a, b) => b.value - a.value);
+  return [
+    { name: Metrics.heapProfileLiveSize, description: '', unit: 'By', type: 'gauge', points },
+    { name: Metrics.heapProfileSamples, description: '', unit: '{sample}', type: 'gauge', points: [point({}, Math.round(held / HEAP_SAMPLE_BYTES))] },
+  ];
+}
