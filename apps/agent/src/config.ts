@@ -101,6 +101,18 @@ export interface AgentOptions {
   heapProfileDurationMillis?: number;
   /** PERF_HEAP_PROFILE_COOLDOWN (default 300000): the least time from one heap profile's start to the next one's, ms */
   heapProfileCooldownMillis?: number;
+  /**
+   * PERF_ALLOC_PROFILE (default true; PERF_PROFILE=false turns it off too): when garbage collection takes a large
+   * share of the time, the export thread runs V8's sampling heap profiler counting collected objects too, and
+   * exports the sites that allocated the most (`nodejs.allocation_profile.size`): who makes the garbage.
+   */
+  allocProfile?: boolean;
+  /** PERF_ALLOC_PROFILE_GC (default 0.1, the gc-pressure finding's line): profile when an interval's GC pauses took at least this share of it */
+  allocProfileGcShare?: number;
+  /** PERF_ALLOC_PROFILE_DURATION (default 3000): length of one allocation profile, ms */
+  allocProfileDurationMillis?: number;
+  /** PERF_ALLOC_PROFILE_COOLDOWN (default 60000): the least time from one allocation profile's start to the next one's, ms */
+  allocProfileCooldownMillis?: number;
 }
 
 export type Config = Required<Omit<AgentOptions, 'prometheusPort'>> & { prometheusPort: number | undefined };
@@ -144,6 +156,10 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     heapProfileGrowthMB: parseNumber('PERF_HEAP_PROFILE_GROWTH', env.PERF_HEAP_PROFILE_GROWTH, 16, 0, 1_000_000),
     heapProfileDurationMillis: parseNumber('PERF_HEAP_PROFILE_DURATION', env.PERF_HEAP_PROFILE_DURATION, 10_000, 100, 600_000),
     heapProfileCooldownMillis: parseNumber('PERF_HEAP_PROFILE_COOLDOWN', env.PERF_HEAP_PROFILE_COOLDOWN, 300_000, 0, 86_400_000),
+    allocProfile: parseBool('PERF_ALLOC_PROFILE', env.PERF_ALLOC_PROFILE, true),
+    allocProfileGcShare: parseNumber('PERF_ALLOC_PROFILE_GC', env.PERF_ALLOC_PROFILE_GC, 0.1, 0, 1),
+    allocProfileDurationMillis: parseNumber('PERF_ALLOC_PROFILE_DURATION', env.PERF_ALLOC_PROFILE_DURATION, 3000, 100, 600_000),
+    allocProfileCooldownMillis: parseNumber('PERF_ALLOC_PROFILE_COOLDOWN', env.PERF_ALLOC_PROFILE_COOLDOWN, 60_000, 0, 86_400_000),
   };
   if (c.prometheusPort === -1) c.prometheusPort = undefined;
   for (const [k, v] of Object.entries(options)) {

@@ -59,6 +59,15 @@ export const Metrics = {
   heapProfileLiveSize: 'nodejs.heap_profile.live_size',
   /** perf extension: the number of live samples of that heap profile (one point, same window) */
   heapProfileSamples: 'nodejs.heap_profile.samples',
+  /**
+   * perf extension: an allocation profile of the app's heap, taken by the agent when garbage collection takes a
+   * large share of the time (V8's sampling heap profiler, counting the objects collected since too). One gauge
+   * point per allocation site, as above, valued as the estimated bytes it allocated during the profile; `(other)`
+   * sums the rest. The point's start and time are the profile's window.
+   */
+  allocationProfileSize: 'nodejs.allocation_profile.size',
+  /** perf extension: the number of samples of that allocation profile (one point, same window) */
+  allocationProfileSamples: 'nodejs.allocation_profile.samples',
 } as const;
 export type MetricName = (typeof Metrics)[keyof typeof Metrics];
 

@@ -1,6 +1,7 @@
 /**
- * Heap allocation profiles of the app's thread, taken when its heap keeps growing, so the dashboard can say
- * which code allocates what the heap holds rather than only that it grows.
+ * Heap profiles of the app's thread, taken when its heap keeps growing (what the growth is made of) or when
+ * garbage collection takes a large share of its time (who makes the garbage), so the dashboard can name the code
+ * rather than only say that memory grows or the collector is busy.
  *
  * Runs on the export thread, beside the CPU profiler (profiler.ts): it follows the heap in use from each
  * interval's snapshot and, when a straight line through the last seconds rises by at least the configured
@@ -9,10 +10,13 @@
  * `HEAP_SAMPLING_BYTES` on average and keeps a sample only while its object lives, so at the end the
  * profile holds what was allocated during the window and is still held: what a leak is made of. The profile
  * is reduced here to its largest allocation sites, each with its nearest caller in the app's own code.
+ * When an interval's GC pauses took a large share of it, the same profiler runs for a few seconds counting the
+ * objects collected meanwhile too (one sample per 512 KB allocated): everything allocated, by allocating code.
  *
- * Cost for the app's thread: V8 records a stack at each sampled allocation (one per 128 KB allocated, a few µs
- * each) while the profile runs, and serialises the profile's tree at the end (small: one node per distinct
- * allocating stack still live). No signals, so the event-loop utilisation is not disturbed.
+ * Cost for the app's thread: V8 records a stack at each sampled allocation (a few µs each) while the profile
+ * runs, and serialises the profile's tree at the end (small: one node per distinct allocating stack). No
+ * signals, so the event-loop utilisation is not disturbed. V8 has one sampling heap profiler per isolate, so
+ * the two kinds never run at once.
  */
 import type { Session } from 'node:inspector';
 import { Attrs, Metrics, type Attributes, type GaugeMetric, type Metric } from '@perf/metrics';
@@ -72,13 +76,32 @@ export function summarizeHeap(profile: V8HeapProfile, top = TOP_FUNCTIONS): Prof
   return { samples: total, functions, liveSamples: profile.samples?.length ?? 0 };
 }
 
-/** The summary as the two gauges the dashboard reads (see Metrics.heapProfileLiveSize). */
-export function heapProfileMetrics(summary: ProfileSummary & { liveSamples: number }, startUnixNano: number, endUnixNano: number): Metric[] {
+/** What a heap profile measures: what was still held at its end (a growing heap), or everything allocated (GC churn). */
+export type HeapProfileKind = 'held' | 'allocated';
+
+const KINDS = {
+  held: {
+    sizes: Metrics.heapProfileLiveSize,
+    samples: Metrics.heapProfileSamples,
+    description: 'Estimated bytes this function allocated during a heap profile that were still live at its end; taken when the heap kept growing.',
+    samplesDescription: 'Live samples in that heap profile.',
+  },
+  allocated: {
+    sizes: Metrics.allocationProfileSize,
+    samples: Metrics.allocationProfileSamples,
+    description: 'Estimated bytes this function allocated during an allocation profile, collected since or not; taken when garbage collection took a large share of the time.',
+    samplesDescription: 'Samples in that allocation profile.',
+  },
+} as const;
+
+/** The summary as the two gauges the dashboard reads (Metrics.heapProfileLiveSize, or Metrics.allocationProfileSize). */
+export function heapProfileMetrics(summary: ProfileSummary & { liveSamples: number }, startUnixNano: number, endUnixNano: number, kind: HeapProfileKind = 'held'): Metric[] {
+  const k = KINDS[kind];
   const sites: GaugeMetric = {
     type: 'gauge',
-    name: Metrics.heapProfileLiveSize,
+    name: k.sizes,
     unit: 'By',
-    description: 'Estimated bytes this function allocated during a heap profile that were still live at its end; taken when the heap kept growing.',
+    description: k.description,
     points: summary.functions.map((f) => {
       const attributes: Attributes = {
         [Attrs.codeFunctionName]: f.name,
@@ -96,9 +119,9 @@ export function heapProfileMetrics(summary: ProfileSummary & { liveSamples: numb
   };
   const samples: GaugeMetric = {
     type: 'gauge',
-    name: Metrics.heapProfileSamples,
+    name: k.samples,
     unit: '{sample}',
-    description: 'Live samples in that heap profile.',
+    description: k.samplesDescription,
     points: [{ attributes: {}, startTimeUnixNano: startUnixNano, timeUnixNano: endUnixNano, flags: 0, value: summary.liveSamples, isInt: true }],
   };
   return [sites, samples];
@@ -137,12 +160,12 @@ export function steadyGrowth(points: readonly { at: number; used: number }[], mi
 
 export interface HeapProfilerOptions {
   enabled: boolean;
-  /** profile when the heap grew steadily by at least this many bytes over the last 10–30 s */
-  growthBytes: number;
   durationMillis: number;
   cooldownMillis: number;
-  /** no profile in the agent's first ms (loading the app grows every heap) */
+  /** no profile in the agent's first ms (loading the app grows every heap and collects a lot) */
   afterMillis: number;
+  /** V8 keeps one sampling heap profiler per isolate: while this says true (the other kind runs), none starts */
+  blocked?: () => boolean;
 }
 
 function heapUsed(metrics: readonly Metric[]): number {
@@ -150,17 +173,27 @@ function heapUsed(metrics: readonly Metric[]): number {
   return NaN;
 }
 
+/** Seconds of GC pauses recorded so far (the GC duration histograms' sums, cumulative), or NaN without them. */
+function gcSeconds(metrics: readonly Metric[]): number {
+  let total = NaN;
+  for (const m of metrics) {
+    if (m.name !== Metrics.gcDuration) continue;
+    for (const p of m.type === 'exponentialHistogram' || m.type === 'histogram' ? m.points : []) total = (Number.isNaN(total) ? 0 : total) + (p.sum ?? 0);
+  }
+  return total;
+}
+
 /**
- * Decides when to take a heap profile (from each snapshot), runs one at a time, and hands out the last one's
- * metrics while they are fresh. `onRunning` tells the caller when a profile starts and ends.
+ * Runs V8's sampling heap profiler on the app's thread when `wants` says so (from each snapshot), one profile at
+ * a time, and hands out the last one's metrics while they are fresh. `onRunning` tells the caller when a
+ * profile starts and ends.
  */
-export class GrowthProfiler {
+abstract class HeapSampler {
   #session: Session | undefined;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #startUnixNano = 0;
   #nextAllowed = 0;
-  #history: { at: number; used: number }[] = [];
   #last: { metrics: Metric[]; until: number } | undefined;
   #unavailable = false;
   readonly #startedAt: number;
@@ -168,26 +201,26 @@ export class GrowthProfiler {
 
   constructor(
     private readonly options: HeapProfilerOptions,
-    private readonly onRunning: (running: boolean) => void = () => {},
-    startedAt = Date.now(),
+    private readonly kind: HeapProfileKind,
+    private readonly sampling: { samplingInterval: number; includeObjectsCollectedByMajorGC: boolean; includeObjectsCollectedByMinorGC: boolean },
+    private readonly onRunning: (running: boolean) => void,
+    startedAt: number,
   ) {
     this.#startedAt = startedAt;
   }
+
+  /** Follows one snapshot; whether it shows what this kind of profile is for. */
+  protected abstract wants(metrics: readonly Metric[], nowMs: number): boolean;
 
   get running(): boolean {
     return this.#running;
   }
 
-  /** One interval's snapshot: starts a profile when the heap kept growing (returns whether it did). Never throws. */
+  /** One interval's snapshot: starts a profile when it shows the cause (returns whether it did). Never throws. */
   observe(metrics: readonly Metric[], nowMs = Date.now()): boolean {
     if (!this.options.enabled || this.#unavailable) return false;
-    const used = heapUsed(metrics);
-    if (!Number.isFinite(used)) return false;
-    const h = this.#history;
-    h.push({ at: nowMs, used });
-    while (h.length > 0 && h[0].at < nowMs - HISTORY_MS) h.shift();
-    if (this.#running || nowMs < this.#nextAllowed || nowMs < this.#startedAt + this.options.afterMillis) return false;
-    if (!steadyGrowth(h, this.options.growthBytes)) return false;
+    const wanted = this.wants(metrics, nowMs);
+    if (!wanted || this.#running || nowMs < this.#nextAllowed || nowMs < this.#startedAt + this.options.afterMillis || this.options.blocked?.()) return false;
     this.#nextAllowed = nowMs + this.options.cooldownMillis;
     // running from here: the session is connected after an await, and the next snapshot must not start another
     this.#running = true;
@@ -226,7 +259,7 @@ export class GrowthProfiler {
     this.#session = session;
     this.onRunning(true);
     try {
-      await post(session, 'HeapProfiler.startSampling', { samplingInterval: HEAP_SAMPLING_BYTES });
+      await post(session, 'HeapProfiler.startSampling', this.sampling);
       this.#startUnixNano = Date.now() * 1e6;
       this.#timer = setTimeout(() => void this.#finish(), this.options.durationMillis);
     } catch {
@@ -241,7 +274,7 @@ export class GrowthProfiler {
       const { profile } = (await post(session, 'HeapProfiler.stopSampling')) as { profile: V8HeapProfile };
       const endUnixNano = Date.now() * 1e6;
       const summary = mapSources(summarizeHeap(profile), this.#sourceMaps) as ReturnType<typeof summarizeHeap>;
-      if (summary.samples > 0) this.#last = { metrics: heapProfileMetrics(summary, this.#startUnixNano, endUnixNano), until: endUnixNano / 1e6 + EXPORT_FOR_MS };
+      if (summary.samples > 0) this.#last = { metrics: heapProfileMetrics(summary, this.#startUnixNano, endUnixNano, this.kind), until: endUnixNano / 1e6 + EXPORT_FOR_MS };
     } catch {
       // the main thread went away, or the session did: no profile this time
     } finally {
@@ -260,5 +293,55 @@ export class GrowthProfiler {
       this.#running = false;
       this.onRunning(false);
     }
+  }
+}
+
+/**
+ * Heap profiles of a growing heap: started when the heap in use grew steadily by `growthBytes` over the last
+ * 10–30 s; what was allocated during the profile and is still held at its end.
+ */
+export class GrowthProfiler extends HeapSampler {
+  #history: { at: number; used: number }[] = [];
+  readonly #growthBytes: number;
+
+  constructor(options: HeapProfilerOptions & { growthBytes: number }, onRunning: (running: boolean) => void = () => {}, startedAt = Date.now()) {
+    super(options, 'held', { samplingInterval: HEAP_SAMPLING_BYTES, includeObjectsCollectedByMajorGC: false, includeObjectsCollectedByMinorGC: false }, onRunning, startedAt);
+    this.#growthBytes = options.growthBytes;
+  }
+
+  protected wants(metrics: readonly Metric[], nowMs: number): boolean {
+    const used = heapUsed(metrics);
+    if (!Number.isFinite(used)) return false;
+    const h = this.#history;
+    h.push({ at: nowMs, used });
+    while (h.length > 0 && h[0].at < nowMs - HISTORY_MS) h.shift();
+    return steadyGrowth(h, this.#growthBytes);
+  }
+}
+
+/** V8's mean sampling interval for allocation profiles, bytes: a churning app allocates hundreds of MB a second */
+export const ALLOCATION_SAMPLING_BYTES = 512 * 1024;
+
+/**
+ * Allocation profiles of a collector kept busy: started when an interval's GC pauses took at least `gcShare` of
+ * its time; everything allocated during the profile, collected since or not, by the function that allocated it
+ * (V8's sampling heap profiler with `includeObjectsCollectedByMajorGC/MinorGC`): who makes the garbage.
+ */
+export class AllocationProfiler extends HeapSampler {
+  #last: { at: number; seconds: number } | undefined;
+  readonly #gcShare: number;
+
+  constructor(options: HeapProfilerOptions & { gcShare: number }, onRunning: (running: boolean) => void = () => {}, startedAt = Date.now()) {
+    super(options, 'allocated', { samplingInterval: ALLOCATION_SAMPLING_BYTES, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }, onRunning, startedAt);
+    this.#gcShare = options.gcShare;
+  }
+
+  protected wants(metrics: readonly Metric[], nowMs: number): boolean {
+    const seconds = gcSeconds(metrics);
+    if (Number.isNaN(seconds)) return false;
+    const last = this.#last;
+    this.#last = { at: nowMs, seconds };
+    if (last === undefined || !(nowMs > last.at) || seconds < last.seconds) return false;
+    return (seconds - last.seconds) / ((nowMs - last.at) / 1000) >= this.#gcShare;
   }
 }

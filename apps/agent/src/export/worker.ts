@@ -10,7 +10,8 @@
  * nothing). The reader's own timer is parked, so this thread wakes only when there is something to send.
  *
  * It also takes CPU profiles of the app's thread when a snapshot shows the loop busy or stalled (profiler.ts),
- * and heap allocation profiles when the heap keeps growing (heapProfiler.ts), and exports the last ones for a while.
+ * heap profiles when the heap keeps growing and allocation profiles when GC takes a large share of the time
+ * (heapProfiler.ts), and exports the last ones for a while.
  *
  * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats' | 'stop-profile', id };
  *           worker → parent { type: 'done', id, stats? } (for a non-zero id) | { type: 'profiling', running }.
@@ -32,7 +33,7 @@ import { createOtlpExporter } from './createExporter.js';
 import { DeltaConverter } from './delta.js';
 import { GuardedExporter } from './GuardedExporter.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { GrowthProfiler } from './heapProfiler.js';
+import { AllocationProfiler, GrowthProfiler } from './heapProfiler.js';
 import { BusyProfiler, correctUtilization, parseSchedstat } from './profiler.js';
 import { WchanSampler } from './wchan.js';
 import { HistogramUnpacker, type Snapshot } from './snapshot.js';
@@ -76,13 +77,26 @@ const profiler = new BusyProfiler(
   },
   startTimeUnixNano / 1e6,
 );
-const heapProfiler = new GrowthProfiler(
+const heapProfiler: GrowthProfiler = new GrowthProfiler(
   {
     enabled: config.profile && config.heapProfile,
     growthBytes: config.heapProfileGrowthMB * 1024 * 1024,
     durationMillis: config.heapProfileDurationMillis,
     cooldownMillis: config.heapProfileCooldownMillis,
     afterMillis: config.profileAfterMillis,
+    blocked: (): boolean => allocationProfiler.running,
+  },
+  () => profiling(),
+  startTimeUnixNano / 1e6,
+);
+const allocationProfiler: AllocationProfiler = new AllocationProfiler(
+  {
+    enabled: config.profile && config.allocProfile,
+    gcShare: config.allocProfileGcShare,
+    durationMillis: config.allocProfileDurationMillis,
+    cooldownMillis: config.allocProfileCooldownMillis,
+    afterMillis: config.profileAfterMillis,
+    blocked: (): boolean => heapProfiler.running,
   },
   () => profiling(),
   startTimeUnixNano / 1e6,
@@ -90,11 +104,11 @@ const heapProfiler = new GrowthProfiler(
 /** tells the app's thread whether any profile runs (it stops them before the process exits on its own) */
 let wasProfiling = false;
 function profiling(): void {
-  const running = profiler.running || heapProfiler.running;
+  const running = profiler.running || heapProfiler.running || allocationProfiler.running;
   if (running !== wasProfiling) port.postMessage({ type: 'profiling', running });
   wasProfiling = running;
 }
-const stopProfiles = () => Promise.all([profiler.stop(), heapProfiler.stop()]);
+const stopProfiles = () => Promise.all([profiler.stop(), heapProfiler.stop(), allocationProfiler.stop()]);
 
 /** the main thread's schedstat (ns on a CPU + ns waiting for one) at the previous snapshot of a profiled stretch */
 const SCHEDSTAT = '/proc/self/schedstat';
@@ -145,7 +159,7 @@ const producer: MetricProducer = {
         // one broken probe must not cost the others their export
       }
     }
-    out = out.concat([...batch.metrics.values()], profiler.metrics(), heapProfiler.metrics());
+    out = out.concat([...batch.metrics.values()], profiler.metrics(), heapProfiler.metrics(), allocationProfiler.metrics());
     if (delta) out = delta.convert(out, Date.now() * 1e6);
     return { resourceMetrics: { resource: sdkResource, scopeMetrics: [toScopeMetrics(out, '@perf/agent', VERSION)] }, errors: [] };
   },
@@ -172,7 +186,10 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
       checkUtilization(msg.snapshot.metrics);
       // a profile starting now: its first interval's schedstat baseline
       if (!msg.snapshot.inspecting && profiler.observe(msg.snapshot.metrics)) lastSched = readSched();
-      if (!msg.snapshot.inspecting) heapProfiler.observe(msg.snapshot.metrics);
+      if (!msg.snapshot.inspecting) {
+        heapProfiler.observe(msg.snapshot.metrics);
+        allocationProfiler.observe(latest);
+      }
     }
   }
   switch (msg.type) {

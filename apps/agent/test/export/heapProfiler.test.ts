@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Metrics, type Metric } from '@perf/metrics';
-import { GrowthProfiler, heapProfileMetrics, steadyGrowth, summarizeHeap, type V8HeapNode, type V8HeapProfile } from '../../src/export/heapProfiler.js';
+import { AllocationProfiler, GrowthProfiler, heapProfileMetrics, steadyGrowth, summarizeHeap, type V8HeapNode, type V8HeapProfile } from '../../src/export/heapProfiler.js';
 
 let ids = 0;
 const node = (functionName: string, url: string, selfSize: number, children: V8HeapNode[] = [], lineNumber = 0): V8HeapNode => ({
@@ -102,4 +102,61 @@ test('the profiler starts once the heap grows steadily, not in the first seconds
   for (let t = 121; t <= 300; t++) assert.equal(p.observe(heap(50 * MB + t * 3 * MB), t0 + t * 1000), false);
   const off = new GrowthProfiler({ enabled: false, growthBytes: 0, durationMillis: 1000, cooldownMillis: 0, afterMillis: 0 }, () => {}, t0);
   for (let t = 0; t <= 20; t++) assert.equal(off.observe(heap(50 * MB + t * 3 * MB), t0 + t * 1000), false);
+});
+
+test('the allocation profiler starts when an interval’s GC pauses took at least the set share of it', async () => {
+  // the GC duration histograms' sums are cumulative seconds of pauses, one histogram per GC type
+  const gc = (minor: number, major: number): Metric[] =>
+    (
+      [
+        ['minor', minor],
+        ['major', major],
+      ] as const
+    ).map(([type, sum]) => ({
+      type: 'exponentialHistogram',
+      name: Metrics.gcDuration,
+      unit: 's',
+      description: '',
+      temporality: 'cumulative',
+      points: [
+        {
+          attributes: { 'v8js.gc.type': type },
+          startTimeUnixNano: 0,
+          timeUnixNano: 0,
+          flags: 0,
+          count: 1,
+          sum,
+          min: undefined,
+          max: undefined,
+          scale: 0,
+          zeroCount: 0,
+          zeroThreshold: 0,
+          positive: { offset: 0, bucketCounts: [1] },
+          negative: { offset: 0, bucketCounts: [] },
+        },
+      ],
+    }));
+  const t0 = 1_000_000;
+  let blocked = false;
+  const p = new AllocationProfiler({ enabled: true, gcShare: 0.1, durationMillis: 1000, cooldownMillis: 0, afterMillis: 0, blocked: () => blocked }, () => {}, t0);
+  assert.equal(p.observe(gc(0, 0), t0), false, 'a first snapshot has no interval yet');
+  assert.equal(p.observe(gc(0.05, 0.02), t0 + 1000), false, '7% of the second');
+  blocked = true;
+  assert.equal(p.observe(gc(0.15, 0.04), t0 + 2000), false, '12%, but a heap profile runs');
+  blocked = false;
+  assert.equal(p.observe(gc(0.25, 0.06), t0 + 3000), true, '12% of the second');
+  assert.equal(p.running, true);
+  const none = new AllocationProfiler({ enabled: true, gcShare: 0.1, durationMillis: 1000, cooldownMillis: 0, afterMillis: 0 }, () => {}, t0);
+  assert.equal(none.observe([], t0), false);
+  assert.equal(none.observe([], t0 + 1000), false, 'no GC histograms (GC probe off): never');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(p.running, false, 'no worker thread here: it gave up');
+});
+
+test('an allocation profile goes out under its own names', () => {
+  const [sites, samples] = heapProfileMetrics(summarizeHeap(profile, 2), 1e18, 1e18 + 3e9, 'allocated') as [Extract<Metric, { type: 'gauge' }>, Extract<Metric, { type: 'gauge' }>];
+  assert.equal(sites.name, Metrics.allocationProfileSize);
+  assert.equal(sites.unit, 'By');
+  assert.equal(samples.name, Metrics.allocationProfileSamples);
+  assert.deepEqual(sites.points.map((p) => p.value), [30 * MB, 5 * MB, 5 * MB]);
 });
