@@ -36,6 +36,7 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
   router.get('/api/v1/routes', ({ query }) => view.routes(scope(query)));
   router.get('/api/v1/profiles', ({ query }) => cpuProfiles(view.store, { service: stringParam(query, 'service'), instance: stringParam(query, 'instance') }));
   router.get('/api/v1/heap-profiles', ({ query }) => heapProfiles(view.store, { service: stringParam(query, 'service'), instance: stringParam(query, 'instance') }));
+  router.get('/api/v1/allocation-profiles', ({ query }) => heapProfiles(view.store, { service: stringParam(query, 'service'), instance: stringParam(query, 'instance') }, 'allocated'));
   router.get('/api/v1/series', ({ query }) =>
     view.series({
       ...scope(query, 300),

@@ -278,16 +278,18 @@ export interface CpuProfile {
 
 /** One allocation site of a heap profile: the function that allocated (and its caller in the app's code). */
 export interface HeapSite extends Omit<ProfileFunction, 'share'> {
-  /** estimated bytes of the objects it allocated during the profile that were still live at its end */
+  /** estimated bytes of the objects it allocated during the profile that were still live at its end (an allocation profile's: all it allocated) */
   bytes: number;
   /** its share of the profile's live bytes, 0..1 (the shares of one profile, `(other)` included, sum to 1) */
   share: number;
 }
 
 /**
- * The last allocation profile of a node's heap (`GET /api/v1/heap-profiles`, and a memory-leak finding's
- * `heapProfile`): the agent takes one when the heap keeps growing. What was allocated during the window and is
- * still held at its end is what a leak is made of.
+ * The last heap profile of a node (`GET /api/v1/heap-profiles`, and a memory-leak finding's `heapProfile`): the
+ * agent takes one when the heap keeps growing. What was allocated during the window and is still held at its end
+ * is what a leak is made of. The same shape holds a node's last allocation profile (`GET
+ * /api/v1/allocation-profiles`, a gc-pressure finding's `allocations`), taken when GC takes a large share of the
+ * time: there `bytes` counts everything allocated during the window, collected since or not.
  */
 export interface HeapProfile {
   instance: string;
@@ -298,7 +300,7 @@ export interface HeapProfile {
   end: number;
   /** live samples (V8 samples one allocation every few hundred KB) */
   samples: number;
-  /** estimated bytes allocated during the window and still live at its end (the sum of the sites) */
+  /** estimated bytes allocated during the window and still live at its end (an allocation profile: all of them); the sum of the sites */
   bytes: number;
   /** largest first */
   functions: HeapSite[];

@@ -81,6 +81,7 @@ export class DiagnosisAdapter {
     const routes: RouteWindow[] = [];
     const profiles = new Map<string, CpuProfile>();
     const heapProfiles = new Map<string, HeapProfile>();
+    const allocationProfiles = new Map<string, HeapProfile>();
     for (const svc of this.store.services.values()) {
       if (service && svc.name !== service) continue;
       for (const node of svc.nodes.values()) {
@@ -90,10 +91,12 @@ export class DiagnosisAdapter {
         if (profile) profiles.set(node.meta.instance, profile);
         const heap = node.heapProfile && heapProfile(svc.name, node);
         if (heap) heapProfiles.set(node.meta.instance, heap);
+        const allocations = node.allocationProfile && heapProfile(svc.name, node, 'allocated');
+        if (allocations) allocationProfiles.set(node.meta.instance, allocations);
       }
       routes.push(...this.routes(svc, start, len));
     }
-    return { times, nodes, routes, profiles, heapProfiles };
+    return { times, nodes, routes, profiles, heapProfiles, allocationProfiles };
   }
 
   private node(svc: ServiceState, node: NodeState, start: number, len: number): NodeWindow {

@@ -2,7 +2,7 @@
 //   service=  only findings of that service        window=  accepted like every endpoint (findings are live)
 //   kind=     only that kind                         instance= / route=  findings naming that node / route
 // Answers an array of findings, worst first (DESIGN.md: `[{ kind, severity, summary, evidence, nodes, routes, since }]`
-// plus additive fields: id, service, advice, metrics (chart links), updatedAt, causedBy / explains (causes.ts), hotCode and heapProfile (hotcode.ts)).
+// plus additive fields: id, service, advice, metrics (chart links), updatedAt, causedBy / explains (causes.ts), hotCode, heapProfile and allocations (hotcode.ts)).
 
 import { durationParam, stringParam } from '../api/params.js';
 import { ApiHttpError, type RequestContext } from '../api/router.js';

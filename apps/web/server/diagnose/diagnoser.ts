@@ -2,7 +2,7 @@
 // hysteresis, and renders the live findings (text from texts.ts). Pure apart from the time it is given.
 
 import { causePhrase, joinPhrases, linkCauses, type CauseLink } from './causes.js';
-import { heapAdvice, heapPhrase, heapProfileFor, hotCodeAdvice, hotCodeFor, hotCodePhrase } from './hotcode.js';
+import { allocationAdvice, allocationPhrase, allocationProfileFor, heapAdvice, heapPhrase, heapProfileFor, hotCodeAdvice, hotCodeFor, hotCodePhrase } from './hotcode.js';
 import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
 import { RULES } from './rules/index.js';
 import { evidenceLine, explain } from './texts.js';
@@ -27,7 +27,7 @@ export function byService(input: DiagnosisInput): Map<string, DiagnosisInput> {
   const get = (service: string): DiagnosisInput => {
     let v = out.get(service);
     if (!v) {
-      v = { times: input.times, nodes: [], routes: [], allNodes: input.nodes, profiles: input.profiles, heapProfiles: input.heapProfiles };
+      v = { times: input.times, nodes: [], routes: [], allNodes: input.nodes, profiles: input.profiles, heapProfiles: input.heapProfiles, allocationProfiles: input.allocationProfiles };
       out.set(service, v);
     }
     return v;
@@ -96,6 +96,7 @@ export class Diagnoser {
       const profiles = {
         hotCode: hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles),
         heapProfile: heapProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.heapProfiles),
+        allocations: allocationProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.allocationProfiles),
       };
       return render(key, value.draft, value.service, since, now, { causes, explains, causePhrases: causes.map((id) => causePhrase(drafts.get(id)!)) }, profiles);
     });
@@ -120,10 +121,10 @@ function render(
   since: number,
   now: number,
   related: { causes: string[]; explains: string[]; causePhrases: string[] },
-  { hotCode, heapProfile }: { hotCode: CpuProfile | undefined; heapProfile: HeapProfile | undefined },
+  { hotCode, heapProfile, allocations }: { hotCode: CpuProfile | undefined; heapProfile: HeapProfile | undefined; allocations: HeapProfile | undefined },
 ): ServiceFinding {
   const { summary, advice } = explain(draft);
-  const profiled = [hotCode ? hotCodePhrase(hotCode) : '', heapProfile ? heapPhrase(heapProfile) : ''].filter((x) => x !== '').join(' ');
+  const profiled = [hotCode ? hotCodePhrase(hotCode) : '', heapProfile ? heapPhrase(heapProfile) : '', allocations ? allocationPhrase(allocations) : ''].filter((x) => x !== '').join(' ');
   const caused = related.causes.length > 0 ? ` Likely a consequence of ${joinPhrases(related.causePhrases)}.` : '';
   return {
     id,
@@ -138,7 +139,8 @@ function render(
     advice:
       (related.causes.length > 0 ? `Start with its cause, ${joinPhrases(related.causePhrases)}; if this remains once that is fixed: ${advice}` : advice) +
       (hotCode ? ` ${hotCodeAdvice(hotCode)}` : '') +
-      (heapProfile ? ` ${heapAdvice(heapProfile)}` : ''),
+      (heapProfile ? ` ${heapAdvice(heapProfile)}` : '') +
+      (allocations ? ` ${allocationAdvice(allocations)}` : ''),
     metrics: draft.evidence.map((e) => ({ ...e, baseline: Number.isFinite(e.baseline) ? e.baseline : NaN })),
     updatedAt: now,
     service,
@@ -146,5 +148,6 @@ function render(
     explains: related.explains,
     ...(hotCode ? { hotCode } : {}),
     ...(heapProfile ? { heapProfile } : {}),
+    ...(allocations ? { allocations } : {}),
   };
 }

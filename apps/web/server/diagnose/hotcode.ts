@@ -1,8 +1,9 @@
 // What the CPU was running when a finding about CPU time holds: the last CPU profile the agent took of one
 // of the finding's nodes (it takes one when the loop is busy or stalls), reduced to its top code functions
 // and phrased for the summary ("Profiled on node-1: 62% of the time in renderInvoice (billing/invoice.js:88) …").
-// Likewise what a growing heap holds: the last heap allocation profile of a leaking node (the agent takes one
-// when its heap keeps growing), its largest allocation sites.
+// Likewise what a growing heap holds: the last heap profile of a leaking node (the agent takes one when its heap
+// keeps growing), its largest allocation sites; and who makes the garbage on a node whose collector is busy: the
+// last allocation profile (taken when GC takes a large share of the time), its sites that allocated the most.
 
 import type { CpuProfile, HeapProfile, HeapSite, ProfileFunction } from '../api/types.js';
 import { fmtBytes, fmtPercent } from './texts.js';
@@ -75,12 +76,29 @@ export function hotCodePhrase(p: CpuProfile): string {
  */
 export const HEAP_PROFILE_LEAD_MS = 5 * 60_000;
 
+/**
+ * an allocation profile counts for a gc-pressure finding when it ended at most this long before the finding was
+ * raised (ms): the agent takes one at the first export whose GC share crosses the line, then at most one a minute
+ */
+export const ALLOCATION_PROFILE_LEAD_MS = 60_000;
+
 /** The heap profile of the first of `nodes` that has one from the finding's time, top code sites only. */
 export function heapProfileFor(kind: FindingKind, variant: string, nodes: readonly string[], since: number, profiles: ReadonlyMap<string, HeapProfile> | undefined): HeapProfile | undefined {
-  if (profiles === undefined || kind !== 'memory-leak' || variant !== 'heap') return undefined;
+  if (kind !== 'memory-leak' || variant !== 'heap') return undefined;
+  return freshSites(nodes, since - HEAP_PROFILE_LEAD_MS, profiles);
+}
+
+/** The allocation profile of the first of `nodes` that has one from a gc-pressure finding's time, top code sites only. */
+export function allocationProfileFor(kind: FindingKind, variant: string, nodes: readonly string[], since: number, profiles: ReadonlyMap<string, HeapProfile> | undefined): HeapProfile | undefined {
+  if (kind !== 'gc-pressure' || variant !== 'share') return undefined;
+  return freshSites(nodes, since - ALLOCATION_PROFILE_LEAD_MS, profiles);
+}
+
+function freshSites(nodes: readonly string[], endedAfter: number, profiles: ReadonlyMap<string, HeapProfile> | undefined): HeapProfile | undefined {
+  if (profiles === undefined) return undefined;
   for (const instance of nodes) {
     const p = profiles.get(instance);
-    if (p === undefined || p.end < since - HEAP_PROFILE_LEAD_MS) continue;
+    if (p === undefined || p.end < endedAfter) continue;
     const functions = p.functions.filter((f) => !(f.file === '' && NOT_CODE.has(f.name))).slice(0, TOP);
     if (functions.length === 0 || functions[0].share < MIN_NAMED_SHARE) continue;
     return { ...p, functions };
@@ -104,4 +122,18 @@ export function heapPhrase(p: HeapProfile): string {
 export function heapAdvice(p: HeapProfile): string {
   const top = p.functions[0];
   return top ? `The heap profile of ${p.instance} points at ${what(top)}, ${fmtPercent(top.share)} of what was allocated and kept: start there.` : '';
+}
+
+/** "Allocation profile of node-1: 834 MB allocated over 2 s, 81% by a (x.js:3), 9% by b (y.js:9)." or '' */
+export function allocationPhrase(p: HeapProfile): string {
+  const named = p.functions.filter((f) => f.share >= MIN_NAMED_SHARE).slice(0, NAMED);
+  if (named.length === 0) return '';
+  const parts = named.map((f: HeapSite) => `${fmtPercent(f.share)} by ${what(f)}`);
+  return `Allocation profile of ${p.instance}: ${fmtBytes(p.bytes)} allocated over ${seconds(p)}, ${parts.join(', ')}.`;
+}
+
+/** "The allocation profile of node-1 points at a (x.js:3), 81% of the bytes allocated: allocate less there …" */
+export function allocationAdvice(p: HeapProfile): string {
+  const top = p.functions[0];
+  return top ? `The allocation profile of ${p.instance} points at ${what(top)}, ${fmtPercent(top.share)} of the bytes allocated: allocate less there (reuse objects and buffers, avoid intermediate arrays, strings and JSON round-trips).` : '';
 }

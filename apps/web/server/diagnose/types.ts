@@ -87,8 +87,10 @@ export interface DiagnosisInput {
   allNodes?: NodeWindow[];
   /** each node's last CPU profile, by `service.instance.id` (only for nodes that sent one) */
   profiles?: ReadonlyMap<string, CpuProfile>;
-  /** each node's last heap allocation profile, likewise */
+  /** each node's last heap profile, likewise */
   heapProfiles?: ReadonlyMap<string, HeapProfile>;
+  /** each node's last allocation profile, likewise */
+  allocationProfiles?: ReadonlyMap<string, HeapProfile>;
 }
 
 /** Numbers behind a finding, against the baseline they were compared with. */
@@ -177,4 +179,10 @@ export interface DiagnosisFinding extends ApiFinding {
    * when the heap keeps growing), its largest allocation sites; only on a memory-leak finding about the heap
    */
   heapProfile?: HeapProfile;
+  /**
+   * who makes the garbage: the last allocation profile of the finding's first node that has one from its time
+   * (the agent takes one when GC takes a large share of the time), its sites that allocated the most; only on a
+   * gc-pressure finding about GC's share of the time
+   */
+  allocations?: HeapProfile;
 }

@@ -1,7 +1,8 @@
 // Profiles in the OTLP stream (see @perf/metrics' names): CPU profiles (`nodejs.cpu_profile.self_time`, one gauge
 // point per function valued as its share of the samples, and `nodejs.cpu_profile.samples`) and heap allocation
 // profiles (`nodejs.heap_profile.live_size`, one point per allocation site valued in live bytes, and
-// `nodejs.heap_profile.samples`). Every point of one profile carries the profile's window. The node keeps the
+// `nodejs.heap_profile.samples`), and allocation profiles (`nodejs.allocation_profile.*`: the same, valued in bytes
+// allocated, collected since or not). Every point of one profile carries the profile's window. The node keeps the
 // newest profile of each kind; an older window never replaces a newer one, and the agent's repeats of the same
 // profile (it sends it for 30 s) only refresh it.
 
@@ -21,8 +22,17 @@ const int = (v: AttributeValue | undefined): number => {
   return Number.isInteger(n) && n >= 0 ? n : 0;
 };
 
+const PROFILE_METRICS = new Set<string>([
+  Metrics.cpuProfileSelfTime,
+  Metrics.cpuProfileSamples,
+  Metrics.heapProfileLiveSize,
+  Metrics.heapProfileSamples,
+  Metrics.allocationProfileSize,
+  Metrics.allocationProfileSamples,
+]);
+
 export function isProfileMetric(name: string): boolean {
-  return name === Metrics.cpuProfileSelfTime || name === Metrics.cpuProfileSamples || name === Metrics.heapProfileLiveSize || name === Metrics.heapProfileSamples;
+  return PROFILE_METRICS.has(name);
 }
 
 /** The function a profile point names (the `code.*` and `perf.caller.*` attributes). */
@@ -71,24 +81,35 @@ const CPU: Kind<ProfileFunction> = {
   },
 };
 
+/** An allocation site per point, valued in bytes; shares of the whole profile. */
+function sites(points: readonly NumberDataPoint[]): { rows: HeapSite[]; rejected: number; reason: string } {
+  const rows: HeapSite[] = [];
+  let rejected = 0;
+  for (const p of points) {
+    if (!(Number.isFinite(p.value) && p.value >= 0)) rejected++;
+    else rows.push({ ...frameOf(p), bytes: p.value, share: 0 });
+  }
+  // the largest sites; shares of everything the agent sent (a site past the cap is still in the total)
+  const total = rows.reduce((s, r) => s + r.bytes, 0);
+  for (const r of rows) r.share = total > 0 ? r.bytes / total : 0;
+  rows.sort((x, y) => y.bytes - x.bytes);
+  return { rows: rows.slice(0, MAX_PROFILE_FUNCTIONS), rejected, reason: 'heap profile size is not a non-negative number' };
+}
+
 const HEAP: Kind<HeapSite> = {
   label: 'heap profile',
   samplesMetric: Metrics.heapProfileSamples,
   get: (node) => node.heapProfile,
   set: (node, profile) => (node.heapProfile = profile),
-  rows(points) {
-    const rows: HeapSite[] = [];
-    let rejected = 0;
-    for (const p of points) {
-      if (!(Number.isFinite(p.value) && p.value >= 0)) rejected++;
-      else rows.push({ ...frameOf(p), bytes: p.value, share: 0 });
-    }
-    // the largest sites; shares of everything the agent sent (a site past the cap is still in the total)
-    const total = rows.reduce((s, r) => s + r.bytes, 0);
-    for (const r of rows) r.share = total > 0 ? r.bytes / total : 0;
-    rows.sort((x, y) => y.bytes - x.bytes);
-    return { rows: rows.slice(0, MAX_PROFILE_FUNCTIONS), rejected, reason: 'heap profile size is not a non-negative number' };
-  },
+  rows: sites,
+};
+
+const ALLOCATIONS: Kind<HeapSite> = {
+  label: 'allocation profile',
+  samplesMetric: Metrics.allocationProfileSamples,
+  get: (node) => node.allocationProfile,
+  set: (node, profile) => (node.allocationProfile = profile),
+  rows: (points) => ({ ...sites(points), reason: 'allocation profile size is not a non-negative number' }),
 };
 
 function apply<F extends { share: number }>(kind: Kind<F>, node: NodeState, m: GaugeMetric): { reason: string; count: number } | undefined {
@@ -121,6 +142,7 @@ function apply<F extends { share: number }>(kind: Kind<F>, node: NodeState, m: G
  */
 export function applyProfile(node: NodeState, m: GaugeMetric): { reason: string; count: number } | undefined {
   if (m.points.length === 0) return undefined;
-  const heap = m.name === Metrics.heapProfileLiveSize || m.name === Metrics.heapProfileSamples;
-  return heap ? apply(HEAP, node, m) : apply(CPU, node, m);
+  if (m.name === Metrics.heapProfileLiveSize || m.name === Metrics.heapProfileSamples) return apply(HEAP, node, m);
+  if (m.name === Metrics.allocationProfileSize || m.name === Metrics.allocationProfileSamples) return apply(ALLOCATIONS, node, m);
+  return apply(CPU, node, m);
 }

@@ -1,5 +1,5 @@
-// The nodes' last CPU and heap profiles (ingest/profile.ts keeps one of each per node), as `GET /api/v1/profiles`,
-// `GET /api/v1/heap-profiles` and the diagnosis show them.
+// The nodes' last CPU, heap and allocation profiles (ingest/profile.ts keeps one of each per node), as
+// `GET /api/v1/profiles`, `/heap-profiles`, `/allocation-profiles` and the diagnosis show them.
 
 import type { CpuProfile, HeapProfile } from '../api/types.js';
 import type { FleetStore } from '../store/FleetStore.js';
@@ -35,8 +35,8 @@ export function cpuProfiles(store: FleetStore, filter: { service?: string | null
   return out.sort((a, b) => b.end - a.end);
 }
 
-export function heapProfile(service: string, node: NodeState): HeapProfile | undefined {
-  const p = node.heapProfile;
+export function heapProfile(service: string, node: NodeState, kind: 'held' | 'allocated' = 'held'): HeapProfile | undefined {
+  const p = kind === 'held' ? node.heapProfile : node.allocationProfile;
   if (p === undefined || p.functions.length === 0) return undefined;
   return {
     instance: node.meta.instance,
@@ -50,14 +50,14 @@ export function heapProfile(service: string, node: NodeState): HeapProfile | und
   };
 }
 
-/** Every node's last heap profile (of one service, or one node), newest first. */
-export function heapProfiles(store: FleetStore, filter: { service?: string | null; instance?: string | null } = {}): HeapProfile[] {
+/** Every node's last heap profile (or allocation profile), of one service or one node, newest first. */
+export function heapProfiles(store: FleetStore, filter: { service?: string | null; instance?: string | null } = {}, kind: 'held' | 'allocated' = 'held'): HeapProfile[] {
   const out: HeapProfile[] = [];
   for (const svc of store.services.values()) {
     if (filter.service && svc.name !== filter.service) continue;
     for (const node of svc.nodes.values()) {
       if (filter.instance && node.meta.instance !== filter.instance) continue;
-      const p = heapProfile(svc.name, node);
+      const p = heapProfile(svc.name, node, kind);
       if (p !== undefined) out.push(p);
     }
   }

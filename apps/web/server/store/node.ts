@@ -192,6 +192,11 @@ export class NodeState {
    * keeps growing); in memory only, like `profile`
    */
   heapProfile: NodeHeapProfile | undefined;
+  /**
+   * the last allocation profile of the node's heap (`nodejs.allocation_profile.*`, taken by the agent when GC
+   * takes a large share of the time: bytes allocated per site, collected or not); in memory only
+   */
+  allocationProfile: NodeHeapProfile | undefined;
 
   constructor(
     meta: NodeMeta,

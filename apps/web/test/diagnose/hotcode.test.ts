@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CpuProfile, HeapProfile } from '../../server/api/types.js';
 import { Diagnoser } from '../../server/diagnose/diagnoser.js';
-import { heapProfileFor, hotCodeFor, hotCodePhrase, shortFile } from '../../server/diagnose/hotcode.js';
+import { allocationProfileFor, heapProfileFor, hotCodeFor, hotCodePhrase, shortFile } from '../../server/diagnose/hotcode.js';
 import type { DiagnosisInput } from '../../server/diagnose/types.js';
 import { healthyFleet, sickenNode } from './generate.js';
 
@@ -132,5 +132,41 @@ describe('hot code in findings', () => {
     assert.equal(heapProfileFor('memory-leak', 'rss', ['node-5'], since, new Map([['node-5', heap('node-5', since)]])), undefined, 'RSS growth is outside the JS heap');
     assert.equal(heapProfileFor('gc-pressure', 'heap', ['node-5'], since, new Map([['node-5', heap('node-5', since)]])), undefined);
     assert.equal(heapProfileFor('memory-leak', 'heap', ['node-4'], since, new Map([['node-5', heap('node-5', since)]])), undefined);
+  });
+
+  it('a busy collector names who allocates the most, from the allocation profile', () => {
+    const MB = 1024 * 1024;
+    const input = healthyFleet({ seed: 16 });
+    sickenNode(input, 'node-3', 'gcShare', -6, () => 0.22);
+    const now = input.times.at(-1)! + 1000;
+    const allocations = (instance: string, end: number): HeapProfile => ({
+      instance,
+      service: 'svc',
+      host: 'h',
+      start: end - 3000,
+      end,
+      samples: 1600,
+      bytes: 800 * MB,
+      functions: [
+        { name: 'buildUserView', file: '/srv/app/src/users/view.js', line: 23, column: 12, bytes: 560 * MB, share: 0.7, caller: null },
+        { name: 'baseClone', file: '/srv/app/node_modules/lodash/_baseClone.js', line: 155, column: 18, bytes: 200 * MB, share: 0.25, caller: { name: 'buildUserView', file: '/srv/app/src/users/view.js', line: 31 } },
+        { name: '(other)', file: '', line: 0, column: 0, bytes: 40 * MB, share: 0.05, caller: null },
+      ],
+    });
+    input.allocationProfiles = new Map([['node-3', allocations('node-3', now - 20_000)]]);
+    const found = new Diagnoser({ raiseAfter: 1 }).evaluate(input, now);
+    const gc = found.find((f) => f.kind === 'gc-pressure');
+    assert.ok(gc, found.map((f) => f.kind).join(', '));
+    assert.deepEqual(gc.allocations?.functions.map((f) => f.name), ['buildUserView', 'baseClone'], 'code only');
+    assert.equal(gc.heapProfile, undefined);
+    assert.match(gc.summary, /Allocation profile of node-3: 800 MB allocated over 3 s, 70% by buildUserView \(users\/view\.js:23\), 25% by baseClone \(lodash\/_baseClone\.js:155\) called from buildUserView \(users\/view\.js:31\)\./);
+    assert.match(gc.advice, /The allocation profile of node-3 points at buildUserView \(users\/view\.js:23\), 70% of the bytes allocated: allocate less there/);
+
+    const since = 10_000_000;
+    const fresh = new Map([['node-3', allocations('node-3', since - 30_000)]]);
+    assert.equal(allocationProfileFor('gc-pressure', 'share', ['node-3'], since, fresh)?.instance, 'node-3', 'a minute before counts');
+    assert.equal(allocationProfileFor('gc-pressure', 'share', ['node-3'], since, new Map([['node-3', allocations('node-3', since - 61_000)]])), undefined, 'older does not');
+    assert.equal(allocationProfileFor('gc-pressure', 'long-pauses', ['node-3'], since, fresh), undefined, 'long pauses near the limit are about what is retained');
+    assert.equal(allocationProfileFor('memory-leak', 'heap', ['node-3'], since, fresh), undefined);
   });
 });

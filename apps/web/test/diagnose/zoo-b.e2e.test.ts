@@ -17,8 +17,9 @@ describe('bottleneck zoo B: cpu-heavy, leaking cache, GC churn, fd exhaustion', 
   let fleet: ZooFleet;
 
   before(async () => {
-    // the leak runs twice for its detection test and once more for its heap profile, within minutes
+    // the leak and the churn run twice for their detection tests and once more for their profiles, within minutes
     process.env.PERF_HEAP_PROFILE_COOLDOWN = '20000';
+    process.env.PERF_ALLOC_PROFILE_COOLDOWN = '20000';
     server = await startDashboard();
     // the flags and limits these causes need (harmless for the other nodes): a small young generation
     // for the churn, a 1024 descriptor limit for the fd leak
@@ -71,6 +72,31 @@ describe('bottleneck zoo B: cpu-heavy, leaking cache, GC churn, fd exhaustion', 
       assert.ok(top.share >= 0.8 && top.bytes >= 10 * 1024 * 1024, `${top.bytes} bytes, ${top.share} of ${p.bytes}`);
       assert.match(top.caller?.file ?? top.file, /causes\.ts$/);
       assert.match(found.summary, new RegExp(`Heap profile of ${instance}: of .* allocated over \\d+ s and still held, \\d+(\\.\\d+)?% from .*leakWork`));
+    } finally {
+      s.apply(fleet, false);
+    }
+    assert.ok(await quiet(server, 'zoo-b'), 'the finding clears after the cause stops');
+  });
+
+  it('gc-churn: the finding names the code that makes the garbage, from the agent’s allocation profile of that node', async () => {
+    const s = SCENARIOS['gc-churn'];
+    const instance = fleet.instances[0];
+    assert.ok(await quiet(server, 'zoo-b'), 'the fleet is quiet before the cause starts');
+    const t0 = Date.now();
+    s.apply(fleet, true);
+    try {
+      // the agent takes a 3 s allocation profile at the first export whose GC pauses take ≥ 10% of it
+      const churnWorkIn = (f: { name: string; caller: { name: string } | null }) => f.name === 'churnWork' || f.caller?.name === 'churnWork';
+      const found = await waitFor(async () => (await findings(server, '?service=zoo-b&kind=gc-pressure')).find((f) => f.nodes[0] === instance && f.allocations?.functions.some(churnWorkIn)), 60_000);
+      assert.ok(found, 'no gc-pressure finding with an allocation profile naming churnWork');
+      console.log(`allocation profiled in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${found.summary}`);
+      const p = found.allocations!;
+      assert.equal(p.instance, instance);
+      const top = p.functions[0];
+      assert.ok(churnWorkIn(top), `the top site is ${top.name} (${top.file}:${top.line})`);
+      const share = p.functions.filter(churnWorkIn).reduce((x, f) => x + f.share, 0);
+      assert.ok(share >= 0.5, `churnWork allocated ${share} of ${p.bytes} bytes`);
+      assert.match(found.summary, new RegExp(`Allocation profile of ${instance}: .* allocated over \\d+ s, \\d+(\\.\\d+)?% by .*churnWork`));
     } finally {
       s.apply(fleet, false);
     }

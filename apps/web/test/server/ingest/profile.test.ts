@@ -159,3 +159,27 @@ test('a nodeâ€™s heap profile is served at /api/v1/heap-profiles with its sitesâ
     await srv.dispose();
   }
 });
+
+test('an allocation profile is kept apart from the heap profile and served at /api/v1/allocation-profiles', async () => {
+  const srv = await testServer();
+  try {
+    const t = Date.now() - 10_000;
+    const MB = 1024 * 1024;
+    const held = heapProfile(t, t + 10_000, [{ name: 'remember', file: '/srv/app/cache.js', line: 12, bytes: 30 * MB }], 240);
+    const allocated = heapProfile(t + 2000, t + 5000, [{ name: 'buildView', file: '/srv/app/view.js', line: 23, bytes: 600 * MB }, { name: 'clone', file: '/srv/app/node_modules/lodash/clone.js', line: 9, bytes: 200 * MB, caller: ['buildView', '/srv/app/view.js', 31] }], 1600).map((m) => ({
+      ...m,
+      name: m.name === Metrics.heapProfileLiveSize ? Metrics.allocationProfileSize : Metrics.allocationProfileSamples,
+    }));
+    const r = await postOtlp(srv.otlpUrl, Buffer.from(encodeJson(request(resource('shop', 'node-1'), [...held, ...allocated]))), { contentType: 'application/json' });
+    assert.equal(r.status, 200);
+    assert.equal(JSON.parse(r.body.toString()).partialSuccess, undefined);
+    const [status, list] = await srv.get<HeapProfile[]>('/api/v1/allocation-profiles?instance=node-1');
+    assert.equal(status, 200);
+    assert.deepEqual(list.map((p) => [p.start, p.end, p.samples, p.bytes, p.functions.map((f) => [f.name, f.share])]), [[t + 2000, t + 5000, 1600, 800 * MB, [['buildView', 0.75], ['clone', 0.25]]]]);
+    assert.deepEqual(list[0].functions[1].caller, { name: 'buildView', file: '/srv/app/view.js', line: 31 });
+    const [, heap] = await srv.get<HeapProfile[]>('/api/v1/heap-profiles?instance=node-1');
+    assert.deepEqual(heap.map((p) => p.functions.map((f) => f.name)), [['remember']]);
+  } finally {
+    await srv.dispose();
+  }
+});
