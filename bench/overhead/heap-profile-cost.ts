@@ -5,31 +5,38 @@
 // 128 KB). Reports the app's work done while profiled as a ratio to the round's own baseline, the longest gap
 // between slices around a profile's start and end (what the app's loop felt), how long stopping and reducing
 // took past the profile's length (as the worker saw it), and the profile's live samples and sites.
-//   node --import tsx bench/overhead/heap-profile-cost.ts        (PROFILE_ROUNDS=5)
+// PROFILE_KIND=allocated measures the allocation profile instead (AllocationProfiler: one sample per 512 KB,
+// collected objects counted too, as the agent runs it when GC takes ≥ 10% of the time).
+//   node --import tsx bench/overhead/heap-profile-cost.ts        (PROFILE_ROUNDS=5, PROFILE_KIND=held|allocated)
 import { Worker } from 'node:worker_threads';
 import { machine, table } from '../lib/report.js';
 
 const ROUNDS = Number(process.env.PROFILE_ROUNDS ?? 5);
 const PHASE_MS = 5000;
+const KIND = process.env.PROFILE_KIND === 'allocated' ? 'allocated' : 'held';
 
 const profilerUrl = new URL('../../apps/agent/src/export/heapProfiler.ts', import.meta.url).href;
 const worker = new Worker(
-  `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(profilerUrl)}); }).then(({ GrowthProfiler }) => {
+  `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(profilerUrl)}); }).then(({ GrowthProfiler, AllocationProfiler }) => {
     const { parentPort } = require('node:worker_threads');
     let t0 = 0;
-    const p = new GrowthProfiler({ enabled: true, growthBytes: 1, durationMillis: ${PHASE_MS}, cooldownMillis: 0, afterMillis: 0 }, (running) => {
-      parentPort.postMessage({ running, ms: performance.now() - t0 });
-    }, 0);
+    const kind = ${JSON.stringify(KIND)};
+    const onRunning = (running) => parentPort.postMessage({ running, ms: performance.now() - t0 });
+    const options = { enabled: true, growthBytes: 1, gcShare: 0.1, durationMillis: ${PHASE_MS}, cooldownMillis: 0, afterMillis: 0 };
+    const p = kind === 'held' ? new GrowthProfiler(options, onRunning, 0) : new AllocationProfiler(options, onRunning, 0);
     const heap = (v) => [{ type: 'gauge', name: 'v8js.memory.heap.used', unit: 'By', description: '', points: [{ attributes: {}, startTimeUnixNano: 0, timeUnixNano: 0, flags: 0, value: v, isInt: true }] }];
+    const gc = (seconds) => [{ type: 'exponentialHistogram', name: 'v8js.gc.duration', unit: 's', description: '', points: [{ attributes: {}, sum: seconds }] }];
     let clock = 0;
     parentPort.on('message', (m) => {
       if (m === 'start') {
         t0 = performance.now();
-        // 11 s of a heap growing 2 MB a second, as the export thread would have seen it
-        for (let i = 0; i <= 11; i++) { clock += 1000; p.observe(heap(50e6 + clock * 2000), clock); }
+        // what the export thread would have seen: 11 s of a heap growing 2 MB a second, or GC taking 20% of a second
+        for (let i = 0; i <= 11; i++) { clock += 1000; p.observe(kind === 'held' ? heap(50e6 + clock * 2000) : gc(clock / 5000), clock); }
       } else if (m === 'result') {
         const ms = p.metrics(clock);
-        parentPort.postMessage({ samples: ms.find((x) => x.name === 'nodejs.heap_profile.samples')?.points[0].value, sites: ms.find((x) => x.name === 'nodejs.heap_profile.live_size')?.points.length });
+        const sizes = kind === 'held' ? 'nodejs.heap_profile.live_size' : 'nodejs.allocation_profile.size';
+        const samples = kind === 'held' ? 'nodejs.heap_profile.samples' : 'nodejs.allocation_profile.samples';
+        parentPort.postMessage({ samples: ms.find((x) => x.name === samples)?.points[0].value, sites: ms.find((x) => x.name === sizes)?.points.length });
       } else if (m === 'exit') process.exit(0);
     });
     setInterval(() => {}, 1000);
@@ -98,9 +105,9 @@ worker.postMessage('exit');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const col = (i: number) => rows.map((r) => r[i]);
-console.log(`# Heap profile cost on the app's thread — ${machine()}, ${ROUNDS} rounds of ${PHASE_MS / 1000} s + ${PHASE_MS / 1000} s\n`);
+console.log(`# ${KIND === 'held' ? 'Heap' : 'Allocation'} profile cost on the app's thread — ${machine()}, ${ROUNDS} rounds of ${PHASE_MS / 1000} s + ${PHASE_MS / 1000} s\n`);
 table(
-  ['round', "app's work while profiled (× baseline)", 'longest gap, baseline (ms)', 'longest gap after start (ms)', 'longest gap after end (ms)', `stop and reduce (ms past the ${PHASE_MS / 1000} s, worker)`, 'live samples', 'sites'],
+  ['round', "app's work while profiled (× baseline)", 'longest gap, baseline (ms)', 'longest gap after start (ms)', 'longest gap after end (ms)', `stop and reduce (ms past the ${PHASE_MS / 1000} s, worker)`, KIND === 'held' ? 'live samples' : 'samples', 'sites'],
   [
     ...rows.map((r, i) => [String(i + 1), r[0].toFixed(3), r[1].toFixed(1), r[2].toFixed(1), r[3].toFixed(1), r[5].toFixed(1), String(r[6]), String(r[7])]),
     ['median', median(col(0)).toFixed(3), median(col(1)).toFixed(1), median(col(2)).toFixed(1), median(col(3)).toFixed(1), median(col(5)).toFixed(1), String(median(col(6))), String(median(col(7)))],
