@@ -7,7 +7,8 @@
  *   node:3:eventloop*20  node 3's event-loop delay × 20 (and ELU near 1)
  *   node:3:down@30       node 3 stops exporting 30 s into the run
  *   node:3:rps*3         node 3 gets 3× the traffic
- *   node:3:gc=0.3        node 3 spends 30% of each second in GC pauses (ten pauses, and its CPU busy with them)
+ *   node:3:gc=0.3        node 3 spends 30% of each second in GC pauses (ten pauses, and its CPU busy with them;
+ *                        from 10% on it exports allocation profiles, as the agent would: see profile.ts)
  *   node:3:leak=10       node 3's heap grows 10 MB a second, kept for good (after 10 s of it the node exports a
  *                        heap profile of what it holds, as the agent would: see profile.ts)
  * A node whose loop they make busy (≥ 70%, or stalls ≥ 50 ms: eventloop, rps*3 and more, gc ≥ 0.45) also

@@ -2,13 +2,15 @@ import { ExponentialHistogram, Metrics, type ExportMetricsRequest, type Metric }
 import { Random } from './random.js';
 import type { Anomaly } from './anomaly.js';
 import { ExactRecorder, type ExactAnswer } from './exact.js';
-import { HEAP_PROFILE_AFTER_S, HEAP_PROFILE_MILLIS, heapProfileMetrics, profileMetrics, type ProfileCause } from './profile.js';
+import { allocationProfileMetrics, HEAP_PROFILE_AFTER_S, HEAP_PROFILE_MILLIS, heapProfileMetrics, profileMetrics, type ProfileCause } from './profile.js';
 
 /** ms between two profiles of a node whose loop stays busy (the agent waits PERF_PROFILE_COOLDOWN, 60 s by default) */
 const PROFILE_EVERY_MS = 30_000;
 /** s between heap profiles of a node whose heap keeps growing (the agent's PERF_HEAP_PROFILE_COOLDOWN), and how long it sends one */
 const HEAP_PROFILE_EVERY_S = 300;
 const HEAP_PROFILE_SENT_S = 30;
+/** s between allocation profiles of a node whose collector stays busy (PERF_ALLOC_PROFILE_COOLDOWN) */
+const ALLOCATION_PROFILE_EVERY_S = 60;
 
 export interface SimulatorOptions {
   nodes: number;
@@ -66,6 +68,8 @@ interface SimNode {
   leak: number;
   /** seconds the heap has been leaking (0: not leaking) */
   leakSeconds: number;
+  /** seconds GC has taken ≥ 10% of the time (0: it does not) */
+  gcSeconds: number;
   /** the cause and end (ms) of the last profile while the loop has stayed busy; reset when it is not */
   profiled: { cause: ProfileCause; atMs: number } | undefined;
   /** the node's own stream for its profiles (created at its first), so they do not shift the latency draws */
@@ -135,6 +139,7 @@ export class FleetSimulator {
       heap: 40e6 + i * 1e5,
       leak: 0,
       leakSeconds: 0,
+      gcSeconds: 0,
       profiled: undefined,
       profileRnd: undefined,
     }));
@@ -247,6 +252,7 @@ export class FleetSimulator {
       );
       this.profile(n, elu, nowMs, metrics);
       this.heapProfile(n, nowMs, metrics);
+      this.allocationProfile(n, nowMs, metrics);
     }
     return {
       resourceMetrics: [
@@ -305,6 +311,23 @@ export class FleetSimulator {
     const endMs = nowMs - age * 1000;
     const rnd = new Random((Math.imul(this.options.seed, 0x9e3779b1) ^ (n.index + 0x1ea4) ^ (n.leakSeconds - age)) >>> 0);
     for (const m of heapProfileMetrics(n.leak * (HEAP_PROFILE_MILLIS / 1000) * (0.9 + 0.08 * rnd.next()), endMs, rnd)) metrics.push(m);
+  }
+
+  /**
+   * Appends an allocation profile when the agent would have one to send: GC ≥ 10% of the time starts one at
+   * once (3 s), sent for 30 s, then one a minute while it stays so. Bytes: ≈ 100 MB a second per 10% of GC.
+   */
+  private allocationProfile(n: SimNode, nowMs: number, metrics: Metric[]): void {
+    if (!(n.gcShare >= 0.1)) {
+      n.gcSeconds = 0;
+      return;
+    }
+    const age = n.gcSeconds++ % ALLOCATION_PROFILE_EVERY_S;
+    if (age >= HEAP_PROFILE_SENT_S) return;
+    const endMs = nowMs - age * 1000;
+    const rnd = new Random((Math.imul(this.options.seed, 0x9e3779b1) ^ (n.index + 0xa110c) ^ (n.gcSeconds - 1 - age)) >>> 0);
+    const allocated = (n.gcShare / 0.1) * 100e6 * 3 * (0.9 + 0.2 * rnd.next());
+    for (const m of allocationProfileMetrics(allocated, endMs, rnd)) metrics.push(m);
   }
 
   /** Sets which second of the run is being generated (down anomalies count seconds from the start). */

@@ -131,15 +131,37 @@ const HEAP_ATTRIBUTES = HEAP_SITES.map(attributesOf);
  * still live at its end, split over the leaking node's allocation sites (jittered by `rnd`).
  */
 export function heapProfileMetrics(held: number, endMs: number, rnd: Random): Metric[] {
-  const weights = HEAP_SITES.map((f) => Math.max(0.005, f.weight * (1 + 0.08 * rnd.normal())));
+  return siteMetrics(HEAP_SITES, HEAP_ATTRIBUTES, held, endMs - HEAP_PROFILE_MILLIS, endMs, HEAP_SAMPLE_BYTES, Metrics.heapProfileLiveSize, Metrics.heapProfileSamples, rnd);
+}
+
+/** ms of one allocation profile (the agent's PERF_ALLOC_PROFILE_DURATION default) */
+export const ALLOCATION_PROFILE_MILLIS = 3000;
+const ALLOCATION_SAMPLE_BYTES = 512 * 1024;
+const VIEW_FILE = '/srv/app/src/users/view.js';
+/** Who allocates on a node whose collector is busy (the CPU profile's `gc` cause runs the same code). */
+const ALLOCATION_SITES: Frame[] = [
+  { name: 'buildUserView', file: VIEW_FILE, line: 23, column: 12, weight: 0.58 },
+  { name: 'baseClone', file: '/srv/app/node_modules/lodash/_baseClone.js', line: 155, column: 18, caller: { name: 'buildUserView', file: VIEW_FILE, line: 31 }, weight: 0.27 },
+  { name: 'parse', file: '', line: 0, column: 0, caller: { name: 'loadUser', file: '/srv/app/src/users/store.js', line: 52 }, weight: 0.09 },
+  { name: '(other)', file: '', line: 0, column: 0, weight: 0.06 },
+];
+const ALLOCATION_ATTRIBUTES = ALLOCATION_SITES.map(attributesOf);
+
+/** One allocation profile ending at `endMs`: `allocated` bytes over its 3 s, split over the allocating sites. */
+export function allocationProfileMetrics(allocated: number, endMs: number, rnd: Random): Metric[] {
+  return siteMetrics(ALLOCATION_SITES, ALLOCATION_ATTRIBUTES, allocated, endMs - ALLOCATION_PROFILE_MILLIS, endMs, ALLOCATION_SAMPLE_BYTES, Metrics.allocationProfileSize, Metrics.allocationProfileSamples, rnd);
+}
+
+function siteMetrics(sites: Frame[], attributes: Attributes[], bytes: number, startMs: number, endMs: number, sampleBytes: number, sizes: string, samples: string, rnd: Random): Metric[] {
+  const weights = sites.map((f) => Math.max(0.005, f.weight * (1 + 0.08 * rnd.normal())));
   const sum = weights.reduce((s, w) => s + w, 0);
-  const startNs = (endMs - HEAP_PROFILE_MILLIS) * 1e6;
+  const startNs = startMs * 1e6;
   const endNs = endMs * 1e6;
-  const point = (attributes: Attributes, value: number): NumberDataPoint => ({ attributes, startTimeUnixNano: startNs, timeUnixNano: endNs, flags: 0, value, isInt: true });
-  const points = HEAP_SITES.map((_, i) => point(HEAP_ATTRIBUTES[i], Math.round((held * weights[i]) / sum)));
+  const point = (a: Attributes, value: number): NumberDataPoint => ({ attributes: a, startTimeUnixNano: startNs, timeUnixNano: endNs, flags: 0, value, isInt: true });
+  const points = sites.map((_, i) => point(attributes[i], Math.round((bytes * weights[i]) / sum)));
   points.sort((a, b) => b.value - a.value);
   return [
-    { name: Metrics.heapProfileLiveSize, description: '', unit: 'By', type: 'gauge', points },
-    { name: Metrics.heapProfileSamples, description: '', unit: '{sample}', type: 'gauge', points: [point({}, Math.round(held / HEAP_SAMPLE_BYTES))] },
+    { name: sizes, description: '', unit: 'By', type: 'gauge', points },
+    { name: samples, description: '', unit: '{sample}', type: 'gauge', points: [point({}, Math.round(bytes / sampleBytes))] },
   ];
 }

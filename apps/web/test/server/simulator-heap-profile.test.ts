@@ -85,3 +85,26 @@ test('bad leak anomalies are refused with the list of what is understood', () =>
   assert.throws(() => parseAnomaly('route:1:leak=3'), /not understood.*node:4:leak=10/);
   assert.throws(() => parseAnomaly('node:1:leak=-3'), /not understood/);
 });
+
+test('a node whose GC takes ≥ 10% of the time sends an allocation profile at once, for 30 s, and again each minute', () => {
+  const sim = new FleetSimulator({ ...options, anomalies: [parseAnomaly('node:0:gc=0.3'), parseAnomaly('node:2:gc=0.05')] });
+  const t0 = 1_700_000_000_000;
+  const at: number[][] = sim.nodes.map(() => []);
+  let first: NumberDataPoint[] | undefined;
+  for (let s = 0; s < 100; s++) {
+    for (let i = 0; i < sim.nodes.length; i++) {
+      const sizes = metricsOf(sim.generateNode(i, t0 + s * 1000)).find((m) => m.name === Metrics.allocationProfileSize);
+      if (sizes?.type !== 'gauge') continue;
+      at[i].push(s);
+      first ??= sizes.points;
+    }
+  }
+  const seconds = (from: number, n: number) => Array.from({ length: n }, (_, k) => from + k);
+  assert.deepEqual(at, [[...seconds(0, 30), ...seconds(60, 30)], [], []]);
+  assert.ok(first);
+  const total = first.reduce((s, p) => s + p.value, 0);
+  // ≈ 100 MB a second per 10% of GC, over 3 s
+  assert.ok(total > 0.8 * 900e6 && total < 1.2 * 900e6, `${total} bytes allocated`);
+  assert.equal(first[0].attributes[Attrs.codeFunctionName], 'buildUserView');
+  assert.equal((first[0].timeUnixNano - first[0].startTimeUnixNano) / 1e6, 3000);
+});
