@@ -2,9 +2,9 @@
 // The live diagnosis: what the bottleneck is, the evidence, and which nodes and routes it concerns.
 import { Link } from '../lib/link.js';
 import { memo } from 'react';
-import type { Finding, HeapSite, ProfileFunction } from '../server/api/types.js';
+import type { Finding, HeapProfile, HeapSite, ProfileFunction } from '../server/api/types.js';
 import { formatAgo, formatBytes, formatDuration, formatExact, formatPercent } from '../lib/format.js';
-import { evidenceEntries, evidenceHref, groupFindings, heapProfileOf, hotCodeOf, routeHref, type ChartPage, type FindingWithCharts } from '../lib/mappers/findings.js';
+import { allocationsOf, evidenceEntries, evidenceHref, groupFindings, heapProfileOf, hotCodeOf, routeHref, type ChartPage, type FindingWithCharts } from '../lib/mappers/findings.js';
 import { codeLocation, fullLocation, profileSeconds, topCode } from '../lib/mappers/profile.js';
 import { hrefFor, type ViewState } from '../lib/url-state.js';
 
@@ -50,7 +50,8 @@ function FindingsPanelImpl({ findings, view, now, page = { kind: 'overview' }, e
                 <span className="muted">since {formatAgo(now - f.since)}</span>
               </div>
               <HotCodeSummary finding={f} view={view} now={now} page={page} />
-              <HeapProfileSummary finding={f} view={view} now={now} page={page} />
+              <SitesSummary kind={HEAP_SUMMARY} profile={heapProfileOf(f)} view={view} now={now} page={page} />
+              <SitesSummary kind={ALLOCATIONS_SUMMARY} profile={allocationsOf(f)} view={view} now={now} page={page} />
               <dl>
                 {adviceOf(f) ? (
                   <>
@@ -126,24 +127,41 @@ function HotCodeSummary({ finding, view, now, page }: { finding: Finding; view: 
   );
 }
 
+/** How a finding introduces a heap-shaped profile it carries, and the node page's panel that shows it whole. */
+interface SitesSummaryKind {
+  /** "Heap profile of" (the node's name follows) */
+  label: string;
+  /** what the total bytes are: "allocated and still held" */
+  total: string;
+  panel: 'heap-growth' | 'allocations';
+  /** the block's `data-testid`, and `${testId}-site` each site's */
+  testId: string;
+}
+
+/** What the heap grew by, on a heap-leak finding (`heapProfile`): the sites that allocated the most of what stayed held. */
+const HEAP_SUMMARY: SitesSummaryKind = { label: 'Heap profile of', total: 'allocated and still held', panel: 'heap-growth', testId: 'finding-heap-profile' };
+
+/** Who makes the garbage, on a gc-pressure finding (`allocations`): the sites that allocated the most, garbage included. */
+const ALLOCATIONS_SUMMARY: SitesSummaryKind = { label: 'Allocation profile of', total: 'allocated', panel: 'allocations', testId: 'finding-allocations' };
+
 /**
- * What the heap grew by, for a heap-leak finding that carries its node's last heap profile (`heapProfile`): its
- * three code sites that allocated the most of what stayed held, each with its bytes, where it is and its caller.
+ * A heap or allocation profile a finding carries: its three code sites with the most bytes, each with its bytes,
+ * where it is and its caller, under a line naming the node (linked to its panel), the profile's length and age
+ * and its total.
  */
-function HeapProfileSummary({ finding, view, now, page }: { finding: Finding; view: ViewState; now: number; page: ChartPage }) {
-  const p = heapProfileOf(finding);
+function SitesSummary({ kind, profile: p, view, now, page }: { kind: SitesSummaryKind; profile: HeapProfile | null; view: ViewState; now: number; page: ChartPage }) {
   if (p === null) return null;
   const top = topCode(p, 3);
   if (top.length === 0) return null;
   return (
-    <div data-testid="finding-heap-profile" style={{ fontSize: 12, marginTop: 4 }}>
+    <div data-testid={kind.testId} style={{ fontSize: 12, marginTop: 4 }}>
       <div className="muted">
-        Heap profile of <ProfileLink instance={p.instance} panel="heap-growth" view={view} page={page} /> ({formatDuration(profileSeconds(p))}, {formatAgo(now - p.end)}):{' '}
-        <span title={formatExact('bytes', p.bytes)}>{formatBytes(p.bytes)}</span> allocated and still held
+        {kind.label} <ProfileLink instance={p.instance} panel={kind.panel} view={view} page={page} /> ({formatDuration(profileSeconds(p))}, {formatAgo(now - p.end)}):{' '}
+        <span title={formatExact('bytes', p.bytes)}>{formatBytes(p.bytes)}</span> {kind.total}
       </div>
       <ol style={SITES}>
         {top.map((site) => (
-          <SiteLi key={`${site.name}|${site.file}|${site.line}|${site.column}`} testId="finding-heap-profile-site" f={site} bytes={site.bytes} />
+          <SiteLi key={`${site.name}|${site.file}|${site.line}|${site.column}`} testId={`${kind.testId}-site`} f={site} bytes={site.bytes} />
         ))}
       </ol>
     </div>
@@ -152,7 +170,7 @@ function HeapProfileSummary({ finding, view, now, page }: { finding: Finding; vi
 
 const SITES = { listStyle: 'none', margin: '2px 0 0', padding: 0 } as const;
 
-/** One function of a profile: its share (and bytes, of a heap profile), name, place and the app's caller. */
+/** One function of a profile: its share (and bytes, of a heap or allocation profile), name, place and the app's caller. */
 function SiteLi({ f, bytes, testId }: { f: ProfileFunction | HeapSite; bytes?: number; testId: string }) {
   return (
     <li data-testid={testId}>
@@ -184,7 +202,7 @@ function SiteLi({ f, bytes, testId }: { f: ProfileFunction | HeapSite; bytes?: n
 }
 
 /** The profiled node, linked to one of its page's profile panels (within the page when it is that node's). */
-function ProfileLink({ instance, panel, view, page }: { instance: string; panel: 'hot-code' | 'heap-growth'; view: ViewState; page: ChartPage }) {
+function ProfileLink({ instance, panel, view, page }: { instance: string; panel: 'hot-code' | SitesSummaryKind['panel']; view: ViewState; page: ChartPage }) {
   const name = <span className="mono">{instance}</span>;
   if (page.kind === 'node' && page.instance === instance) return <a href={`#${panel}`}>{name}</a>;
   return <Link href={`${hrefFor(`/nodes/${encodeURIComponent(instance)}`, view)}#${panel}`}>{name}</Link>;

@@ -1,5 +1,5 @@
 'use client';
-// What the node page's profile panels (hot code, heap growth) share: the panel with its loading, error and
+// What the node page's profile panels (hot code, heap growth, allocations) share: the panel with its loading, error and
 // empty states, and the table cells of a function's share, place and caller.
 import type { ReactNode } from 'react';
 import type { ProfileFunction } from '../server/api/types.js';

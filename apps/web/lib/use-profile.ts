@@ -1,4 +1,4 @@
-// A node's last profile for the node page's panels (hot code, heap growth): polled every 5 s, since a new one
+// A node's last profile for the node page's panels (hot code, heap growth, allocations): polled every 5 s, since a new one
 // arrives at most every few tens of seconds; paused means frozen, like the charts.
 import { useMemo, useRef } from 'react';
 import type { CpuProfile, HeapProfile } from '../server/api/types.js';
@@ -15,8 +15,11 @@ export interface ProfileQuery<P> {
   loading: boolean;
 }
 
-/** The newest profile of `instance` from `GET /api/v1/profiles` or `/api/v1/heap-profiles`. */
-export function useLatestProfile<P extends CpuProfile | HeapProfile>(path: 'profiles' | 'heap-profiles', instance: string, view: ViewState): ProfileQuery<P> {
+/** Where each kind of profile is served: CPU profiles, heap profiles (what stays held), allocation profiles (all allocated). */
+export type ProfilePath = 'profiles' | 'heap-profiles' | 'allocation-profiles';
+
+/** The newest profile of `instance` from `GET /api/v1/profiles`, `/heap-profiles` or `/allocation-profiles`. */
+export function useLatestProfile<P extends CpuProfile | HeapProfile>(path: ProfilePath, instance: string, view: ViewState): ProfileQuery<P> {
   const poll = useNow(POLL_MS);
   // the poll clock stops feeding the query while the page is paused
   const frozen = useRef(poll);

@@ -90,6 +90,14 @@ export interface FindingWithHeapProfile extends Finding {
   heapProfile?: HeapProfile;
 }
 
+/**
+ * The finder's additive allocation profile: who makes the garbage on a gc-pressure finding's node, everything its
+ * top sites allocated during the profile (see server/diagnose/types.ts).
+ */
+export interface FindingWithAllocations extends Finding {
+  allocations?: HeapProfile;
+}
+
 /** True for a profile-shaped value: the functions and the window every view of a profile reads. */
 function isUsableProfile(v: unknown): v is { functions: unknown[]; start: number; end: number } {
   if (v === null || typeof v !== 'object') return false;
@@ -105,7 +113,15 @@ export function hotCodeOf(f: Finding): CpuProfile | null {
 
 /** A finding's `heapProfile` when it carries a usable one (older servers send none), its total bytes included. */
 export function heapProfileOf(f: Finding): HeapProfile | null {
-  const h: unknown = (f as FindingWithHeapProfile).heapProfile;
+  return usableHeapProfile((f as FindingWithHeapProfile).heapProfile);
+}
+
+/** A finding's `allocations` when it carries a usable allocation profile (older servers send none), its total bytes included. */
+export function allocationsOf(f: Finding): HeapProfile | null {
+  return usableHeapProfile((f as FindingWithAllocations).allocations);
+}
+
+function usableHeapProfile(h: unknown): HeapProfile | null {
   return isUsableProfile(h) && Number.isFinite((h as HeapProfile).bytes) ? (h as HeapProfile) : null;
 }
 

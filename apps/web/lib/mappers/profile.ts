@@ -1,4 +1,4 @@
-// CPU and heap profiles as the node page's panels and the findings show them: code functions worst first, the
+// CPU, heap and allocation profiles as the node page's panels and the findings show them: code functions worst first, the
 // time the thread spent idle (CPU) and what lies past the agent's top list apart, file paths short enough to read.
 import type { CpuProfile, HeapProfile, HeapSite, ProfileFunction } from '../../server/api/types.js';
 
@@ -70,13 +70,13 @@ export function profileTable(p: CpuProfile): ProfileTable {
 }
 
 export interface HeapTable {
-  /** the allocation sites, the most live bytes first */
+  /** the allocation sites, the most bytes first (live bytes of a heap profile, all allocated of an allocation profile) */
   rows: HeapSite[];
   /** the sites past the agent's top list, together */
   other: { bytes: number; share: number };
 }
 
-/** A heap profile split into its listed allocation sites (largest first) and the unlisted remainder. */
+/** A heap (or allocation) profile split into its listed allocation sites (largest first) and the unlisted remainder. */
 export function heapTable(p: HeapProfile): HeapTable {
   const other = { bytes: 0, share: 0 };
   const rows: HeapSite[] = [];
@@ -92,7 +92,7 @@ export function heapTable(p: HeapProfile): HeapTable {
 
 /**
  * The `n` code functions with the largest share (V8's buckets left out), worst first: self time of a CPU
- * profile, live bytes of a heap profile.
+ * profile, live bytes of a heap profile, bytes allocated of an allocation profile.
  */
 export function topCode<F extends ProfileFunction | HeapSite>(p: { functions: readonly F[] }, n = 3): F[] {
   return p.functions
@@ -106,7 +106,7 @@ export function profileSeconds(p: Pick<CpuProfile, 'start' | 'end'>): number {
   return Math.max(0, p.end - p.start) / 1000;
 }
 
-/** The newest profile of an answer of `GET /api/v1/profiles` or `/heap-profiles` (newest first, but do not rely on it). */
+/** The newest profile of an answer of `GET /api/v1/profiles`, `/heap-profiles` or `/allocation-profiles` (newest first, but do not rely on it). */
 export function latestProfile<P extends CpuProfile | HeapProfile>(list: readonly P[] | null | undefined): P | null {
   if (!list || list.length === 0) return null;
   let best = list[0];

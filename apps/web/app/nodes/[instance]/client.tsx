@@ -6,7 +6,7 @@ import { ChartLineEventLoop } from '../../../components/chart-line-event-loop.js
 import { ChartLineLatency } from '../../../components/chart-line-latency.js';
 import { ChartLineMetric } from '../../../components/chart-line-metric.js';
 import { FindingsPanel } from '../../../components/findings-panel.js';
-import { HeapGrowth } from '../../../components/heap-growth.js';
+import { Allocations, HeapGrowth } from '../../../components/heap-growth.js';
 import { HotCode } from '../../../components/hot-code.js';
 import { formatAgo, formatBytes, formatDuration, formatInteger, formatPercent, formatRps } from '../../../lib/format.js';
 import { useApi, useNow, useScrollToHash, useStream, useTick, useView } from '../../../lib/hooks.js';
@@ -77,6 +77,7 @@ export function NodeClient({ instance }: { instance: string }) {
       />
       <HotCode instance={instance} view={view} now={now} />
       <HeapGrowth instance={instance} view={view} now={now} />
+      <Allocations instance={instance} view={view} now={now} />
       <div className="grid charts">
         <ChartLineMetric title="Throughput" testId="chart-rps" metric="rps" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="Error rate (5xx)" testId="chart-error-rate" metric="errorRate" by="node" params={filter} view={view} tick={tick} />

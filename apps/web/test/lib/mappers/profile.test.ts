@@ -1,9 +1,9 @@
-// CPU and heap profiles as the node page's panels and the findings show them: code worst first, V8's idle and
+// CPU, heap and allocation profiles as the node page's panels and the findings show them: code worst first, V8's idle and
 // unlisted buckets apart, paths short enough to read (the package name kept), a finding's profile only when usable.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CpuProfile, Finding, HeapProfile, HeapSite, ProfileFunction } from '../../../server/api/types.js';
-import { heapProfileOf, hotCodeOf, type FindingWithHeapProfile, type FindingWithHotCode } from '../../../lib/mappers/findings.js';
+import { allocationsOf, heapProfileOf, hotCodeOf, type FindingWithAllocations, type FindingWithHeapProfile, type FindingWithHotCode } from '../../../lib/mappers/findings.js';
 import { codeLocation, fullLocation, heapTable, isCode, latestProfile, profileSeconds, profileTable, shortPath, topCode } from '../../../lib/mappers/profile.js';
 
 const fn = (name: string, share: number, file = '', line = 0, caller: ProfileFunction['caller'] = null): ProfileFunction => ({ name, file, line, column: line > 0 ? 5 : 0, share, caller });
@@ -151,4 +151,39 @@ test("a finding's heapProfile only when it is a usable profile with its total (t
   assert.equal(heapProfileOf({ ...base, heapProfile: { ...heap, functions: undefined } } as unknown as Finding), null);
   assert.equal(heapProfileOf({ ...base, heapProfile: { ...heap, bytes: 'lots' } } as unknown as Finding), null);
   assert.equal(heapProfileOf({ ...base, heapProfile: { ...heap, end: null } } as unknown as Finding), null);
+});
+
+/** An allocation profile as a gc-pressure finding carries it: 3 s, every byte allocated, top code sites only. */
+const allocated: HeapProfile = {
+  instance: 'b-0',
+  service: 'shop',
+  host: 'h',
+  start: 50_000,
+  end: 53_000,
+  samples: 1200,
+  bytes: 600 * MB,
+  functions: [
+    site('cloneDeep', 80 * MB, 600 * MB, '/srv/app/node_modules/lodash/cloneDeep.js', 9, { name: 'buildRows', file: '/srv/app/src/report/rows.js', line: 31 }),
+    site('buildRows', 360 * MB, 600 * MB, '/srv/app/src/report/rows.js', 23),
+  ],
+};
+
+test("a finding's allocations only when it is a usable profile with its total, apart from its heap profile", () => {
+  const base: Finding = { kind: 'gc-pressure', severity: 'critical', summary: 's', evidence: [], nodes: ['b-0'], routes: [], since: 0 };
+  assert.equal(allocationsOf(base), null);
+  const withAllocations: FindingWithAllocations = { ...base, allocations: allocated };
+  assert.equal(allocationsOf(withAllocations), allocated);
+  assert.equal(heapProfileOf(withAllocations), null, 'an allocation profile is not what the heap holds');
+  assert.equal(allocationsOf({ ...base, heapProfile: heap } as FindingWithHeapProfile), null, 'nor is a heap profile what was allocated');
+  assert.equal(allocationsOf({ ...base, allocations: null } as unknown as Finding), null);
+  assert.equal(allocationsOf({ ...base, allocations: { ...allocated, functions: {} } } as unknown as Finding), null);
+  assert.equal(allocationsOf({ ...base, allocations: { ...allocated, bytes: undefined } } as unknown as Finding), null);
+  assert.equal(allocationsOf({ ...base, allocations: { ...allocated, start: '50000' } } as unknown as Finding), null);
+  // its sites, the most bytes first, as the finding and the panel list them
+  assert.deepEqual(
+    topCode(allocated, 3).map((f) => [f.name, f.bytes]),
+    [['buildRows', 360 * MB], ['cloneDeep', 80 * MB]],
+  );
+  assert.deepEqual(heapTable(allocated).other, { bytes: 0, share: 0 });
+  assert.equal(profileSeconds(allocated), 3);
 });
