@@ -12,7 +12,7 @@ export function fmtSeconds(s: number): string {
 
 export function fmtBytes(b: number): string {
   if (!Number.isFinite(b)) return '—';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
   let v = b;
   while (Math.abs(v) >= 1024 && i < units.length - 1) {

@@ -121,7 +121,7 @@ describe('hot code in findings', () => {
     assert.ok(leak, found.map((f) => f.kind).join(', '));
     assert.equal(leak.hotCode, undefined, 'a CPU profile says nothing about a leak');
     assert.deepEqual(leak.heapProfile?.functions.map((f) => f.name), ['remember', 'Buffer.from'], 'code only');
-    assert.match(leak.summary, /Heap profile of node-5: of 48 MB allocated over 20 s and still held, 81\.3% from remember \(cache\/results\.js:12\), 12\.5% from Buffer\.from \(node:buffer:1\) called from readBody \(http\/body\.js:30\)\./);
+    assert.match(leak.summary, /Heap profile of node-5: of 48 MiB allocated over 20 s and still held, 81\.3% from remember \(cache\/results\.js:12\), 12\.5% from Buffer\.from \(node:buffer:1\) called from readBody \(http\/body\.js:30\)\./);
     assert.match(leak.advice, /The heap profile of node-5 points at remember \(cache\/results\.js:12\), 81\.3% of what was allocated and kept: start there\.$/);
 
     // a profile from before the leak's time, another kind, another node: nothing
@@ -159,7 +159,7 @@ describe('hot code in findings', () => {
     assert.ok(gc, found.map((f) => f.kind).join(', '));
     assert.deepEqual(gc.allocations?.functions.map((f) => f.name), ['buildUserView', 'baseClone'], 'code only');
     assert.equal(gc.heapProfile, undefined);
-    assert.match(gc.summary, /Allocation profile of node-3: 800 MB allocated over 3 s, 70% by buildUserView \(users\/view\.js:23\), 25% by baseClone \(lodash\/_baseClone\.js:155\) called from buildUserView \(users\/view\.js:31\)\./);
+    assert.match(gc.summary, /Allocation profile of node-3: 800 MiB allocated over 3 s, 70% by buildUserView \(users\/view\.js:23\), 25% by baseClone \(lodash\/_baseClone\.js:155\) called from buildUserView \(users\/view\.js:31\)\./);
     assert.match(gc.advice, /The allocation profile of node-3 points at buildUserView \(users\/view\.js:23\), 70% of the bytes allocated: allocate less there/);
 
     const since = 10_000_000;
