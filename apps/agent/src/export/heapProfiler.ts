@@ -19,8 +19,9 @@
  * the two kinds never run at once.
  */
 import type { Session } from 'node:inspector';
-import { Attrs, Metrics, type Attributes, type GaugeMetric, type Metric } from '@perf/metrics';
-import { EXPORT_FOR_MS, TOP_FUNCTIONS, frameOf, isAppCode, mapSources, post, type Frame, type ProfileSummary } from './profiler.js';
+import { Metrics, type GaugeMetric, type Metric } from '@perf/metrics';
+import { MainThreadProfiler, post, type ProfileTiming } from './mainThreadProfiler.js';
+import { TOP_FUNCTIONS, codeAttributes, frameOf, isAppCode, mapSources, type Frame, type ProfileSummary } from './profiler.js';
 import { SourceMaps } from './sourceMaps.js';
 
 /** V8's mean sampling interval, bytes (its default is 32 KB; Node's --heap-prof 512 KB) */
@@ -103,17 +104,7 @@ export function heapProfileMetrics(summary: ProfileSummary & { liveSamples: numb
     unit: 'By',
     description: k.description,
     points: summary.functions.map((f) => {
-      const attributes: Attributes = {
-        [Attrs.codeFunctionName]: f.name,
-        [Attrs.codeFilePath]: f.file,
-        [Attrs.codeLineNumber]: f.line,
-        [Attrs.codeColumnNumber]: f.column,
-      };
-      if (f.caller !== undefined) {
-        attributes[Attrs.callerFunctionName] = f.caller.name;
-        attributes[Attrs.callerFilePath] = f.caller.file;
-        attributes[Attrs.callerLineNumber] = f.caller.line;
-      }
+      const attributes = codeAttributes(f);
       return { attributes, startTimeUnixNano: startUnixNano, timeUnixNano: endUnixNano, flags: 0, value: f.samples, isInt: true };
     }),
   };
@@ -158,12 +149,8 @@ export function steadyGrowth(points: readonly { at: number; used: number }[], mi
   return slope > 0 && r2 >= MIN_R2 && slope * (points[n - 1].at - points[0].at) >= minGrowth;
 }
 
-export interface HeapProfilerOptions {
-  enabled: boolean;
+export interface HeapProfilerOptions extends ProfileTiming {
   durationMillis: number;
-  cooldownMillis: number;
-  /** no profile in the agent's first ms (loading the app grows every heap and collects a lot) */
-  afterMillis: number;
   /** V8 keeps one sampling heap profiler per isolate: while this says true (the other kind runs), none starts */
   blocked?: () => boolean;
 }
@@ -183,116 +170,37 @@ function gcSeconds(metrics: readonly Metric[]): number {
   return total;
 }
 
-/**
- * Runs V8's sampling heap profiler on the app's thread when `wants` says so (from each snapshot), one profile at
- * a time, and hands out the last one's metrics while they are fresh. `onRunning` tells the caller when a
- * profile starts and ends.
- */
-abstract class HeapSampler {
-  #session: Session | undefined;
-  #running = false;
-  #timer: NodeJS.Timeout | undefined;
-  #startUnixNano = 0;
-  #nextAllowed = 0;
-  #last: { metrics: Metric[]; until: number } | undefined;
-  #unavailable = false;
-  readonly #startedAt: number;
+/** V8's sampling heap profiler on the app's thread: one of the two kinds of profile (what is held, what is allocated). */
+abstract class HeapSampler extends MainThreadProfiler {
   readonly #sourceMaps = new SourceMaps();
 
   constructor(
     private readonly options: HeapProfilerOptions,
     private readonly kind: HeapProfileKind,
     private readonly sampling: { samplingInterval: number; includeObjectsCollectedByMajorGC: boolean; includeObjectsCollectedByMinorGC: boolean },
-    private readonly onRunning: (running: boolean) => void,
+    onRunning: (running: boolean) => void,
     startedAt: number,
   ) {
-    this.#startedAt = startedAt;
+    super(options, onRunning, startedAt);
   }
 
-  /** Follows one snapshot; whether it shows what this kind of profile is for. */
-  protected abstract wants(metrics: readonly Metric[], nowMs: number): boolean;
-
-  get running(): boolean {
-    return this.#running;
+  protected override blocked(): boolean {
+    return this.options.blocked?.() === true;
   }
 
-  /** One interval's snapshot: starts a profile when it shows the cause (returns whether it did). Never throws. */
-  observe(metrics: readonly Metric[], nowMs = Date.now()): boolean {
-    if (!this.options.enabled || this.#unavailable) return false;
-    const wanted = this.wants(metrics, nowMs);
-    if (!wanted || this.#running || nowMs < this.#nextAllowed || nowMs < this.#startedAt + this.options.afterMillis || this.options.blocked?.()) return false;
-    this.#nextAllowed = nowMs + this.options.cooldownMillis;
-    // running from here: the session is connected after an await, and the next snapshot must not start another
-    this.#running = true;
-    void this.#start();
-    return true;
+  protected durationMillis(): number {
+    return this.options.durationMillis;
   }
 
-  /** The last profile's metrics, while it is fresh. */
-  metrics(nowMs = Date.now()): Metric[] {
-    if (this.#last === undefined) return [];
-    if (nowMs > this.#last.until) {
-      this.#last = undefined;
-      return [];
-    }
-    return this.#last.metrics;
+  protected async begin(session: Session): Promise<void> {
+    await post(session, 'HeapProfiler.startSampling', this.sampling);
   }
 
-  /** Ends a running profile now (what it sampled so far is kept) and disconnects. */
-  async stop(): Promise<void> {
-    if (!this.#running) return;
-    clearTimeout(this.#timer);
-    await this.#finish();
-  }
-
-  async #start(): Promise<void> {
-    let session: Session;
-    try {
-      const inspector = await import('node:inspector');
-      session = new inspector.Session();
-      session.connectToMainThread();
-    } catch {
-      this.#unavailable = true;
-      this.#running = false;
-      return;
-    }
-    this.#session = session;
-    this.onRunning(true);
-    try {
-      await post(session, 'HeapProfiler.startSampling', this.sampling);
-      this.#startUnixNano = Date.now() * 1e6;
-      this.#timer = setTimeout(() => void this.#finish(), this.options.durationMillis);
-    } catch {
-      this.#disconnect();
-    }
-  }
-
-  async #finish(): Promise<void> {
-    const session = this.#session;
-    if (session === undefined || !this.#running) return;
-    try {
-      const { profile } = (await post(session, 'HeapProfiler.stopSampling')) as { profile: V8HeapProfile };
-      const endUnixNano = Date.now() * 1e6;
-      const summary = mapSources(summarizeHeap(profile), this.#sourceMaps) as ReturnType<typeof summarizeHeap>;
-      if (summary.samples > 0) this.#last = { metrics: heapProfileMetrics(summary, this.#startUnixNano, endUnixNano, this.kind), until: endUnixNano / 1e6 + EXPORT_FOR_MS };
-    } catch {
-      // the main thread went away, or the session did: no profile this time
-    } finally {
-      this.#disconnect();
-    }
-  }
-
-  #disconnect(): void {
-    try {
-      this.#session?.disconnect();
-    } catch {
-      // already gone
-    }
-    this.#session = undefined;
-    if (this.#running) {
-      this.#running = false;
-      this.onRunning(false);
-    }
+  protected async end(session: Session): Promise<{ metrics: Metric[]; endUnixNano: number } | undefined> {
+    const { profile } = (await post(session, 'HeapProfiler.stopSampling')) as { profile: V8HeapProfile };
+    const endUnixNano = Date.now() * 1e6;
+    const summary = mapSources(summarizeHeap(profile), this.#sourceMaps) as ReturnType<typeof summarizeHeap>;
+    return summary.samples > 0 ? { metrics: heapProfileMetrics(summary, this.startUnixNano, endUnixNano, this.kind), endUnixNano } : undefined;
   }
 }
 

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Session } from 'node:inspector';
 import { Attrs, Metrics, type Attributes, type GaugeMetric, type Metric } from '@perf/metrics';
 import { schedstatFields } from '../collectors/runDelay.js';
+import { MainThreadProfiler, post } from './mainThreadProfiler.js';
 import { SourceMaps } from './sourceMaps.js';
 
 /** V8's sampling interval while profiling, µs (Node's --cpu-prof default is 1000: half the cost here) */
@@ -37,8 +38,6 @@ export function nextDuration(configured: number, lastMs: number, lastNodes: numb
   return Math.max(MIN_PROFILE_MS, Math.min(configured, Math.floor((lastMs * MAX_PROFILE_NODES) / lastNodes)));
 }
 
-/** how long a finished profile keeps being exported (cumulative temporality: a lost export loses nothing) */
-export const EXPORT_FOR_MS = 30_000;
 
 
 /** The inspector protocol's profile (Profiler.stop). */
@@ -155,6 +154,22 @@ export function mapSources(summary: ProfileSummary, maps: SourceMaps): ProfileSu
   return summary;
 }
 
+/** A profiled function's attributes: where it is (`code.*`) and, for code not the app's, its caller in the app's code. */
+export function codeAttributes(f: ProfiledFunction): Attributes {
+  const attributes: Attributes = {
+    [Attrs.codeFunctionName]: f.name,
+    [Attrs.codeFilePath]: f.file,
+    [Attrs.codeLineNumber]: f.line,
+    [Attrs.codeColumnNumber]: f.column,
+  };
+  if (f.caller !== undefined) {
+    attributes[Attrs.callerFunctionName] = f.caller.name;
+    attributes[Attrs.callerFilePath] = f.caller.file;
+    attributes[Attrs.callerLineNumber] = f.caller.line;
+  }
+  return attributes;
+}
+
 /** The summary as the two gauges the dashboard reads (see Metrics.cpuProfileSelfTime). */
 export function profileMetrics(summary: ProfileSummary, startUnixNano: number, endUnixNano: number): Metric[] {
   const self: GaugeMetric = {
@@ -163,17 +178,7 @@ export function profileMetrics(summary: ProfileSummary, startUnixNano: number, e
     unit: '1',
     description: "Share of a CPU profile's samples with this function on top of the app thread's stack (self time); taken when the event loop was busy or stalled.",
     points: summary.functions.map((f) => {
-      const attributes: Attributes = {
-        [Attrs.codeFunctionName]: f.name,
-        [Attrs.codeFilePath]: f.file,
-        [Attrs.codeLineNumber]: f.line,
-        [Attrs.codeColumnNumber]: f.column,
-      };
-      if (f.caller !== undefined) {
-        attributes[Attrs.callerFunctionName] = f.caller.name;
-        attributes[Attrs.callerFilePath] = f.caller.file;
-        attributes[Attrs.callerLineNumber] = f.caller.line;
-      }
+      const attributes = codeAttributes(f);
       return { attributes, startTimeUnixNano: startUnixNano, timeUnixNano: endUnixNano, flags: 0, value: summary.samples > 0 ? f.samples / summary.samples : 0, isInt: false };
     }),
   };
@@ -244,133 +249,42 @@ export function busyOrStalled(metrics: readonly Metric[], options: Pick<Profiler
 }
 
 /**
- * Decides when to profile (from each snapshot), runs one profile at a time, and hands out the last one's
- * metrics while they are fresh. `onRunning` tells the app's thread when a profile starts and ends (it asks
- * for the profile to stop before the process exits on its own).
+ * CPU profiles of a busy or stalled loop: started from a snapshot that shows the loop busy or stalled past the
+ * lines, for `durationMillis` (shorter after a profile with too many stacks, see nextDuration).
  */
-export class BusyProfiler {
-  #session: Session | undefined;
-  #running = false;
-  #timer: NodeJS.Timeout | undefined;
-  #startUnixNano = 0;
-  #nextAllowed = 0;
-  #last: { metrics: Metric[]; until: number } | undefined;
-  #unavailable = false;
-  #lastEnded = 0;
+export class BusyProfiler extends MainThreadProfiler {
   /** the length of the profile running or next (shortened after a profile with too many nodes) */
   #durationMs: number;
-  readonly #startedAt: number;
   readonly #sourceMaps = new SourceMaps();
 
   constructor(
     private readonly options: ProfilerOptions,
-    private readonly onRunning: (running: boolean) => void = () => {},
+    onRunning: (running: boolean) => void = () => {},
     startedAt = Date.now(),
   ) {
-    this.#startedAt = startedAt;
+    super(options, onRunning, startedAt);
     this.#durationMs = options.durationMillis;
   }
 
-  get running(): boolean {
-    return this.#running;
+  protected wants(metrics: readonly Metric[]): boolean {
+    return busyOrStalled(metrics, this.options);
   }
 
-  /** Whether a profile ran at any time since `ms` (Unix ms): its samples disturb the loop's utilisation figure. */
-  ranSince(ms: number): boolean {
-    return this.#running || this.#lastEnded >= ms;
+  protected durationMillis(): number {
+    return this.#durationMs;
   }
 
-  /** false once it turned out profiles cannot be taken here (no inspector, or not on a worker thread) */
-  get available(): boolean {
-    return !this.#unavailable;
+  protected async begin(session: Session): Promise<void> {
+    await post(session, 'Profiler.enable');
+    await post(session, 'Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
+    await post(session, 'Profiler.start');
   }
 
-  /** One interval's snapshot: starts a profile when the loop was busy or stalled (returns whether it did). Never throws. */
-  observe(metrics: readonly Metric[], nowMs = Date.now()): boolean {
-    if (!this.options.enabled || this.#unavailable || this.#running || nowMs < this.#nextAllowed || nowMs < this.#startedAt + this.options.afterMillis) return false;
-    if (!busyOrStalled(metrics, this.options)) return false;
-    this.#nextAllowed = nowMs + this.options.cooldownMillis;
-    // running from here: the session is connected after an await, and the next snapshot must not start another
-    this.#running = true;
-    void this.#start();
-    return true;
+  protected async end(session: Session): Promise<{ metrics: Metric[]; endUnixNano: number } | undefined> {
+    const { profile } = (await post(session, 'Profiler.stop')) as { profile: V8Profile };
+    const endUnixNano = this.startUnixNano + (profile.endTime - profile.startTime) * 1000;
+    this.#durationMs = nextDuration(this.options.durationMillis, (profile.endTime - profile.startTime) / 1000, profile.nodes.length);
+    const summary = mapSources(summarize(profile), this.#sourceMaps);
+    return summary.samples > 0 ? { metrics: profileMetrics(summary, this.startUnixNano, endUnixNano), endUnixNano } : undefined;
   }
-
-  /** The last profile's metrics, while it is fresh. */
-  metrics(nowMs = Date.now()): Metric[] {
-    if (this.#last === undefined) return [];
-    if (nowMs > this.#last.until) {
-      this.#last = undefined;
-      return [];
-    }
-    return this.#last.metrics;
-  }
-
-  /** Ends a running profile now (its samples so far are kept) and disconnects. */
-  async stop(): Promise<void> {
-    if (!this.#running) return;
-    clearTimeout(this.#timer);
-    await this.#finish();
-  }
-
-  async #start(): Promise<void> {
-    let session: Session;
-    try {
-      const inspector = await import('node:inspector');
-      session = new inspector.Session();
-      session.connectToMainThread();
-    } catch {
-      // a Node built without the inspector, or not on a worker thread: no profiles
-      this.#unavailable = true;
-      this.#running = false;
-      return;
-    }
-    this.#session = session;
-    this.onRunning(true);
-    try {
-      await post(session, 'Profiler.enable');
-      await post(session, 'Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
-      await post(session, 'Profiler.start');
-      this.#startUnixNano = Date.now() * 1e6;
-      this.#timer = setTimeout(() => void this.#finish(), this.#durationMs);
-    } catch {
-      this.#disconnect();
-    }
-  }
-
-  async #finish(): Promise<void> {
-    const session = this.#session;
-    if (session === undefined || !this.#running) return;
-    try {
-      const { profile } = (await post(session, 'Profiler.stop')) as { profile: V8Profile };
-      const endUnixNano = this.#startUnixNano + (profile.endTime - profile.startTime) * 1000;
-      this.#durationMs = nextDuration(this.options.durationMillis, (profile.endTime - profile.startTime) / 1000, profile.nodes.length);
-      const summary = mapSources(summarize(profile), this.#sourceMaps);
-      if (summary.samples > 0) this.#last = { metrics: profileMetrics(summary, this.#startUnixNano, endUnixNano), until: endUnixNano / 1e6 + EXPORT_FOR_MS };
-    } catch {
-      // the main thread went away, or the session did: no profile this time
-    } finally {
-      this.#disconnect();
-    }
-  }
-
-  #disconnect(): void {
-    try {
-      this.#session?.disconnect();
-    } catch {
-      // already gone
-    }
-    this.#session = undefined;
-    if (this.#running) {
-      this.#running = false;
-      this.#lastEnded = Date.now();
-      this.onRunning(false);
-    }
-  }
-}
-
-export function post(session: Session, method: string, params?: object): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    session.post(method, params ?? {}, (error: Error | null, result?: unknown) => (error ? reject(error) : resolve(result)));
-  });
 }
