@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { warnOnce } from '../warn.js';
 import type { Snapshot } from './snapshot.js';
+import { originalsInThisThread, type Place } from './sourceMaps.js';
 import type { WorkerData } from './worker.js';
 
 export interface ExportStats {
@@ -67,8 +68,11 @@ export class ExportWorker {
       // the thread reduces it (54,000 profile nodes, 9 MB of JSON: ≈ 35–50 MB)
       resourceLimits: { maxOldGenerationSizeMb: 128 },
     });
-    this.worker.on('message', (msg: { type: string; id: number; stats?: ExportStats; running?: boolean }) => {
-      if (msg.type === 'profiling') {
+    this.worker.on('message', (msg: { type: string; id: number; stats?: ExportStats; running?: boolean; places?: Place[] }) => {
+      if (msg.type === 'map-places') {
+        // a profile's places in code compiled in memory (tsx): only this thread has their source maps
+        if (!this.dead) this.worker.postMessage({ type: 'mapped-places', id: msg.id, places: originalsInThisThread(msg.places ?? []) });
+      } else if (msg.type === 'profiling') {
         this.profiling = msg.running === true;
         if (this.profiling) process.on('beforeExit', this.beforeExit);
         else process.off('beforeExit', this.beforeExit);

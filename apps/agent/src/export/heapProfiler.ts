@@ -22,7 +22,6 @@ import type { Session } from 'node:inspector';
 import { Metrics, type GaugeMetric, type Metric } from '@perf/metrics';
 import { MainThreadProfiler, post, type ProfileTiming } from './mainThreadProfiler.js';
 import { TOP_FUNCTIONS, codeAttributes, frameOf, isAppCode, mapSources, type Frame, type ProfileSummary } from './profiler.js';
-import { SourceMaps } from './sourceMaps.js';
 
 /** V8's mean sampling interval, bytes (its default is 32 KB; Node's --heap-prof 512 KB) */
 export const HEAP_SAMPLING_BYTES = 128 * 1024;
@@ -172,7 +171,6 @@ function gcSeconds(metrics: readonly Metric[]): number {
 
 /** V8's sampling heap profiler on the app's thread: one of the two kinds of profile (what is held, what is allocated). */
 abstract class HeapSampler extends MainThreadProfiler {
-  readonly #sourceMaps = new SourceMaps();
 
   constructor(
     private readonly options: HeapProfilerOptions,
@@ -199,7 +197,7 @@ abstract class HeapSampler extends MainThreadProfiler {
   protected async end(session: Session): Promise<{ metrics: Metric[]; endUnixNano: number } | undefined> {
     const { profile } = (await post(session, 'HeapProfiler.stopSampling')) as { profile: V8HeapProfile };
     const endUnixNano = Date.now() * 1e6;
-    const summary = mapSources(summarizeHeap(profile), this.#sourceMaps) as ReturnType<typeof summarizeHeap>;
+    const summary = await mapSources(summarizeHeap(profile), this.sourceMaps);
     return summary.samples > 0 ? { metrics: heapProfileMetrics(summary, this.startUnixNano, endUnixNano, this.kind), endUnixNano } : undefined;
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { Session } from 'node:inspector';
 import type { Metric } from '@perf/metrics';
+import { SourceMaps } from './sourceMaps.js';
 
 /** how long a finished profile keeps being exported (cumulative temporality: a lost export loses nothing) */
 export const EXPORT_FOR_MS = 30_000;
@@ -16,6 +17,8 @@ export interface ProfileTiming {
   cooldownMillis: number;
   /** no profile in the agent's first ms: loading and compiling the app stalls every loop and grows every heap */
   afterMillis: number;
+  /** where profiled places are mapped back to their sources (shared by the profilers: one cache) */
+  sourceMaps?: SourceMaps;
 }
 
 export function post(session: Session, method: string, params?: object): Promise<unknown> {
@@ -34,12 +37,15 @@ export abstract class MainThreadProfiler {
   #lastEnded = 0;
   /** Unix ns when the running (or last) profile started */
   protected startUnixNano = 0;
+  protected readonly sourceMaps: SourceMaps;
 
   constructor(
     private readonly timing: ProfileTiming,
     private readonly onRunning: (running: boolean) => void,
     private readonly startedAt: number,
-  ) {}
+  ) {
+    this.sourceMaps = timing.sourceMaps ?? new SourceMaps();
+  }
 
   /** Follows one snapshot (every one, profiling or not); whether it shows what this profile is for. */
   protected abstract wants(metrics: readonly Metric[], nowMs: number): boolean;

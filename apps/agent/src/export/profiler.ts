@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Session } from 'node:inspector';
 import { Attrs, Metrics, type Attributes, type GaugeMetric, type Metric } from '@perf/metrics';
 import { schedstatFields } from '../collectors/runDelay.js';
-import { MainThreadProfiler, post } from './mainThreadProfiler.js';
+import { MainThreadProfiler, post, type ProfileTiming } from './mainThreadProfiler.js';
 import { SourceMaps } from './sourceMaps.js';
 
 /** V8's sampling interval while profiling, µs (Node's --cpu-prof default is 1000: half the cost here) */
@@ -144,12 +144,19 @@ export function summarize(profile: V8Profile, top = TOP_FUNCTIONS): ProfileSumma
 
 /**
  * The summary's places in the sources they were compiled from, where the files carry source maps (a
- * TypeScript app's `dist/*.js` → `src/*.ts`); changes the summary in place.
+ * TypeScript app's `dist/*.js` → `src/*.ts`, or code compiled in memory by tsx); changes the summary in place.
  */
-export function mapSources(summary: ProfileSummary, maps: SourceMaps): ProfileSummary {
+export async function mapSources<S extends ProfileSummary>(summary: S, maps: SourceMaps): Promise<S> {
+  const places: Frame[] = [];
   for (const f of summary.functions) {
-    if (f.file !== '') Object.assign(f, maps.original(f));
-    if (f.caller !== undefined) f.caller = { ...f.caller, ...maps.original(f.caller) };
+    if (f.file !== '') places.push(f);
+    if (f.caller !== undefined) places.push(f.caller);
+  }
+  const originals = await maps.originals(places.map((p) => ({ file: p.file, line: p.line, column: p.column })));
+  let i = 0;
+  for (const f of summary.functions) {
+    if (f.file !== '') Object.assign(f, originals[i++]);
+    if (f.caller !== undefined) f.caller = { ...f.caller, ...originals[i++] };
   }
   return summary;
 }
@@ -192,19 +199,12 @@ export function profileMetrics(summary: ProfileSummary, startUnixNano: number, e
   return [self, samples];
 }
 
-export interface ProfilerOptions {
-  enabled: boolean;
+export interface ProfilerOptions extends ProfileTiming {
   /** profile when an interval's event-loop utilisation is at least this */
   elu: number;
   /** … or its longest event-loop delay at least this, ms */
   stallMillis: number;
   durationMillis: number;
-  cooldownMillis: number;
-  /**
-   * no profile in the agent's first ms: loading and compiling modules stalls every app's loop once, and a
-   * profile of that would spend the cooldown just before the app's real work begins
-   */
-  afterMillis: number;
 }
 
 function gaugeValue(metrics: readonly Metric[], name: string): number {
@@ -255,7 +255,6 @@ export function busyOrStalled(metrics: readonly Metric[], options: Pick<Profiler
 export class BusyProfiler extends MainThreadProfiler {
   /** the length of the profile running or next (shortened after a profile with too many nodes) */
   #durationMs: number;
-  readonly #sourceMaps = new SourceMaps();
 
   constructor(
     private readonly options: ProfilerOptions,
@@ -284,7 +283,7 @@ export class BusyProfiler extends MainThreadProfiler {
     const { profile } = (await post(session, 'Profiler.stop')) as { profile: V8Profile };
     const endUnixNano = this.startUnixNano + (profile.endTime - profile.startTime) * 1000;
     this.#durationMs = nextDuration(this.options.durationMillis, (profile.endTime - profile.startTime) / 1000, profile.nodes.length);
-    const summary = mapSources(summarize(profile), this.#sourceMaps);
+    const summary = await mapSources(summarize(profile), this.sourceMaps);
     return summary.samples > 0 ? { metrics: profileMetrics(summary, this.startUnixNano, endUnixNano), endUnixNano } : undefined;
   }
 }

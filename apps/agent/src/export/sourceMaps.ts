@@ -4,9 +4,13 @@
  * an inline `data:` URL), so a TypeScript app's profile names `src/billing/invoice.ts:88` rather than a line of
  * `dist/billing/invoice.js`. Node's own `SourceMap` (node:module) reads the map. Runs on the export thread,
  * for the few functions of a profile; maps are cached per file (a file without one too).
+ *
+ * Code compiled in memory (tsx, ts-node, a loader hook) has no map on disk; its map lives in the app's thread,
+ * where Node keeps it when source maps are enabled (tsx enables them). For places no map on disk explains, the
+ * export thread asks the app's thread (`inApp`: `findSourceMap` there, a few lookups per profile).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { SourceMap } from 'node:module';
+import { SourceMap, findSourceMap } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,8 +33,37 @@ interface Loaded {
   sourceRoot: string;
 }
 
+/** Asks the app's thread for the original places of `places` (null where it has no map either). */
+export type AppSourceMaps = (places: Place[]) => Promise<(Place | null)[]>;
+
 export class SourceMaps {
   readonly #cache = new Map<string, Loaded | null>();
+
+  constructor(private readonly inApp?: AppSourceMaps) {}
+
+  /** Every place's original: by the map on disk, else by the app thread's map; the place itself when neither has one. */
+  async originals(places: readonly Place[]): Promise<Place[]> {
+    const out = places.map((p) => this.original(p));
+    if (this.inApp === undefined) return out;
+    const ask: Place[] = [];
+    const at: number[] = [];
+    out.forEach((p, i) => {
+      if (p === places[i] && p.line > 0 && isAbsolute(p.file)) {
+        ask.push({ file: p.file, line: p.line, column: p.column });
+        at.push(i);
+      }
+    });
+    if (ask.length === 0) return out;
+    try {
+      const got = await this.inApp(ask);
+      got.forEach((g, k) => {
+        if (g !== null && g !== undefined) out[at[k]] = g;
+      });
+    } catch {
+      // the app's thread did not answer: compiled places
+    }
+    return out;
+  }
 
   /** The original place of `place`, or `place` itself when its file has no usable source map. Never throws. */
   original(place: Place): Place {
@@ -103,4 +136,23 @@ function sourcePath(source: string, loaded: Loaded): string {
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source)) return source; // webpack://, node:, …
   return resolve(loaded.base, loaded.sourceRoot, source);
+}
+
+/**
+ * On the app's thread: the original places of `places` from the source maps Node keeps for the modules it loaded
+ * (with source maps enabled: `--enable-source-maps`, `process.setSourceMapsEnabled(true)`, tsx). Never throws.
+ */
+export function originalsInThisThread(places: readonly Place[]): (Place | null)[] {
+  return places.map((p) => {
+    try {
+      const map = findSourceMap(p.file);
+      if (map === undefined) return null;
+      const e = map.findEntry(p.line - 1, Math.max(0, p.column - 1)) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+      if (typeof e.originalSource !== 'string' || typeof e.originalLine !== 'number') return null;
+      const file = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : e.originalSource;
+      return { file, line: e.originalLine + 1, column: (e.originalColumn ?? 0) + 1 };
+    } catch {
+      return null;
+    }
+  });
 }

@@ -13,8 +13,10 @@
  * heap profiles when the heap keeps growing and allocation profiles when GC takes a large share of the time
  * (heapProfiler.ts), and exports the last ones for a while.
  *
- * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats' | 'stop-profile', id };
- *           worker → parent { type: 'done', id, stats? } (for a non-zero id) | { type: 'profiling', running }.
+ * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats' | 'stop-profile', id }
+ *                             | { type: 'mapped-places', id, places };
+ *           worker → parent { type: 'done', id, stats? } (for a non-zero id) | { type: 'profiling', running }
+ *                             | { type: 'map-places', id, places } (source maps of code compiled in memory).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -35,6 +37,7 @@ import { GuardedExporter } from './GuardedExporter.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { AllocationProfiler, GrowthProfiler } from './heapProfiler.js';
 import { BusyProfiler, correctUtilization, parseSchedstat } from './profiler.js';
+import { SourceMaps, type Place } from './sourceMaps.js';
 import { WchanSampler } from './wchan.js';
 import { HistogramUnpacker, type Snapshot } from './snapshot.js';
 import { toScopeMetrics } from './toSdk.js';
@@ -59,6 +62,29 @@ const netstat = new NetstatCollector(true);
 const listenQueues = new ListenQueueCollector(true, () => netstat.pressure(), config.listenQueueIntervalMillis);
 const processProbes = [new FdCollector(true), netstat, listenQueues, new RssCollector(), new CgroupCpuCollector(true), new RunDelayCollector(true)];
 
+/**
+ * Where profiled places are mapped back to their sources: maps on disk here, and for code compiled in memory
+ * (tsx) the maps Node keeps on the app's thread, asked for by message (a few lookups per profile).
+ */
+const placesAsked = new Map<number, (places: (Place | null)[]) => void>();
+let placesId = 0;
+const sourceMaps = new SourceMaps(
+  (places) =>
+    new Promise((resolve, reject) => {
+      const id = ++placesId;
+      const timer = setTimeout(() => {
+        placesAsked.delete(id);
+        reject(new Error('the app thread did not answer'));
+      }, 2000);
+      placesAsked.set(id, (answer) => {
+        clearTimeout(timer);
+        placesAsked.delete(id);
+        resolve(answer);
+      });
+      port.postMessage({ type: 'map-places', id, places });
+    }),
+);
+
 /** where the app's thread sleeps while a profile runs (tells an idle loop from one blocked in a call) */
 const wchan = new WchanSampler();
 const profiler = new BusyProfiler(
@@ -69,6 +95,7 @@ const profiler = new BusyProfiler(
     durationMillis: config.profileDurationMillis,
     cooldownMillis: config.profileCooldownMillis,
     afterMillis: config.profileAfterMillis,
+    sourceMaps,
   },
   (running) => {
     if (running) wchan.start();
@@ -84,6 +111,7 @@ const heapProfiler: GrowthProfiler = new GrowthProfiler(
     durationMillis: config.heapProfileDurationMillis,
     cooldownMillis: config.heapProfileCooldownMillis,
     afterMillis: config.profileAfterMillis,
+    sourceMaps,
     blocked: (): boolean => allocationProfiler.running,
   },
   () => profiling(),
@@ -96,6 +124,7 @@ const allocationProfiler: AllocationProfiler = new AllocationProfiler(
     durationMillis: config.allocProfileDurationMillis,
     cooldownMillis: config.allocProfileCooldownMillis,
     afterMillis: config.profileAfterMillis,
+    sourceMaps,
     blocked: (): boolean => heapProfiler.running,
   },
   () => profiling(),
@@ -177,7 +206,11 @@ const answer = (id: number) => () => {
   if (id !== 0) port.postMessage({ type: 'done', id });
 };
 
-port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot }) => {
+port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places?: (Place | null)[] }) => {
+  if (msg.type === 'mapped-places') {
+    placesAsked.get(msg.id)?.(msg.places ?? []);
+    return;
+  }
   if (msg.snapshot) {
     const packed = msg.snapshot.histograms;
     latest = packed ? [...msg.snapshot.metrics, ...histograms.receive(packed)] : msg.snapshot.metrics;

@@ -135,6 +135,32 @@ describe('CPU profiles of a busy event loop', () => {
     }
   });
 
+  test('a TypeScript app run by tsx (compiled in memory): the function is named at its line in the .ts source', async () => {
+    const source = join(fixtures, 'ts-app', 'server.ts');
+    const own = new OtlpSink();
+    await own.start();
+    try {
+      // tsx keeps its source maps in the app's thread only: the export thread asks it for them
+      const app = await startFixture(source, { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, PERF_PROFILE_DURATION: '1000', PERF_PROFILE_AFTER: '0', PERF_PROFILE_COOLDOWN: '0' }, ['--import', 'tsx', '--import', '@perf/agent']);
+      apps.push(app);
+      await load(`http://127.0.0.1:${app.ready.port}`, '/', 2500);
+      const lines = readFileSync(source, 'utf8').split('\n');
+      const tsLine = lines.findIndex((l) => l.startsWith('export function renderTotals(')) + 1;
+      const handlerLine = lines.findIndex((l) => l.startsWith('const server = createServer(')) + 1;
+      const inSource = (x: Received) => profileOf(x)?.points.find((p) => p.attributes['code.file.path'] === source && p.value >= 0.3);
+      const found = await own.waitFor((x) => inSource(x) !== undefined, 10_000).catch(() => undefined);
+      const seen = own.received.filter((x) => profileOf(x) !== undefined).map((x) => profileOf(x)!.points.map((p) => `${p.attributes['code.function.name']} ${p.value.toFixed(2)} ${p.attributes['code.file.path']}:${p.attributes['code.line.number']}`).join(', '));
+      assert.ok(found, `no profile with the .ts file on top; profiles: ${[...new Set(seen)].join(' | ')}`);
+      const hot = inSource(found)!;
+      // renderTotals at its own line, or the handler it was inlined into (see the test above) at the handler's
+      const expected = hot.attributes['code.function.name'] === 'renderTotals' ? tsLine : handlerLine;
+      assert.equal(hot.attributes['code.line.number'], expected, `${hot.attributes['code.function.name']} at line ${hot.attributes['code.line.number']}`);
+      console.log(`tsx: ${hot.attributes['code.function.name']} at server.ts:${hot.attributes['code.line.number']} (${(hot.value * 100).toFixed(0)}%)`);
+    } finally {
+      await own.stop();
+    }
+  });
+
   /** Keeps a server busy in spinHot() for 1.5 s with `env`; resolves with the profiles its exports carried. */
   async function profilesWhenBusy(env: Record<string, string>): Promise<number> {
     const own = new OtlpSink();
