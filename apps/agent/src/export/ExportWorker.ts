@@ -17,6 +17,9 @@ export interface ExportStats {
 /** Marks the export worker's thread, so the agent's entry point never starts an agent inside it. */
 export const WORKER_MARKER = 'perf.agent.exportWorker';
 
+/** the most the process's exit waits for the worker to drop a running profile's session, ms */
+const EXIT_WAIT_MS = 200;
+
 /**
  * The main thread's side of the export worker (see worker.ts): hands it a snapshot once per export
  * interval (taken on the agent's heartbeat: the only export work on the app's thread, ≈ a copy of each
@@ -39,6 +42,21 @@ export class ExportWorker {
   private readonly beforeExit = () => {
     if (this.profiling && !this.dead) void this.call('stop-profile');
   };
+  /**
+   * A process that calls process.exit() while a profile runs gets no 'beforeExit', and no await is possible in
+   * 'exit': the worker is asked to drop its inspector sessions at once (no profile from this one) and this thread
+   * waits for it to say so, at most EXIT_WAIT_MS (measured: under a millisecond). Then Node prints nothing.
+   */
+  private readonly exitSignal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly onExit = () => {
+    if (!this.profiling || this.dead) return;
+    try {
+      this.worker.postMessage({ type: 'drop-profiles', id: 0 });
+      Atomics.wait(this.exitSignal, 0, 0, EXIT_WAIT_MS);
+    } catch {
+      // the worker is gone
+    }
+  };
 
   /**
    * @param listenPorts the listening ports the app's thread has seen, sent with each snapshot (listenQueue.ts)
@@ -53,7 +71,7 @@ export class ExportWorker {
   ) {
     // under tsx (tests, benchmarks) this file is .ts: run the worker's .ts source through the same loader
     const fromSource = import.meta.url.endsWith('.ts');
-    const data: WorkerData & { [WORKER_MARKER]: true } = { config, resource, startTimeUnixNano, [WORKER_MARKER]: true };
+    const data: WorkerData & { [WORKER_MARKER]: true } = { config, resource, startTimeUnixNano, exitSignal: this.exitSignal, [WORKER_MARKER]: true };
     const entry = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
     // from source: register tsx's loader in the worker first, then load the TypeScript entry
     const source = fromSource ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })` : entry;
@@ -74,8 +92,13 @@ export class ExportWorker {
         if (!this.dead) this.worker.postMessage({ type: 'mapped-places', id: msg.id, places: originalsInThisThread(msg.places ?? []) });
       } else if (msg.type === 'profiling') {
         this.profiling = msg.running === true;
-        if (this.profiling) process.on('beforeExit', this.beforeExit);
-        else process.off('beforeExit', this.beforeExit);
+        if (this.profiling) {
+          process.on('beforeExit', this.beforeExit);
+          process.on('exit', this.onExit);
+        } else {
+          process.off('beforeExit', this.beforeExit);
+          process.off('exit', this.onExit);
+        }
       } else if (msg.type === 'done') {
         const resolve = this.waiting.get(msg.id);
         this.waiting.delete(msg.id);
@@ -91,6 +114,7 @@ export class ExportWorker {
     this.worker.on('exit', () => {
       this.dead = true;
       process.off('beforeExit', this.beforeExit);
+      process.off('exit', this.onExit);
       for (const resolve of this.waiting.values()) resolve();
       this.waiting.clear();
     });

@@ -96,6 +96,13 @@ export abstract class MainThreadProfiler {
     return this.#last.metrics;
   }
 
+  /** Drops a running profile at once, synchronously: its session is disconnected, nothing is kept (the process is exiting). */
+  drop(): void {
+    if (!this.#running) return;
+    clearTimeout(this.#timer);
+    this.#disconnect();
+  }
+
   /** Ends a running profile now (what it took so far is kept) and disconnects. */
   async stop(): Promise<void> {
     if (!this.#running) return;

@@ -13,7 +13,7 @@
  * heap profiles when the heap keeps growing and allocation profiles when GC takes a large share of the time
  * (heapProfiler.ts), and exports the last ones for a while.
  *
- * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats' | 'stop-profile', id }
+ * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats' | 'stop-profile' | 'drop-profiles', id }
  *                             | { type: 'mapped-places', id, places };
  *           worker → parent { type: 'done', id, stats? } (for a non-zero id) | { type: 'profiling', running }
  *                             | { type: 'map-places', id, places } (source maps of code compiled in memory).
@@ -50,10 +50,12 @@ export interface WorkerData {
   resource: Record<string, string | number>;
   /** the agent's start (cumulative points start there), ns since the epoch */
   startTimeUnixNano: number;
+  /** set to 1 (and notified) once running profiles were dropped at the process's exit */
+  exitSignal: Int32Array;
 }
 
 const port = parentPort!;
-const { config, resource, startTimeUnixNano } = workerData as WorkerData;
+const { config, resource, startTimeUnixNano, exitSignal } = workerData as WorkerData;
 /** the snapshot the next collection exports (the latest pushed; cumulative, so a newer one supersedes it) */
 let latest: Metric[] = [];
 const histograms = new HistogramUnpacker();
@@ -234,6 +236,14 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places
       stopProfiles()
         .then(() => meterProvider.shutdown())
         .then(answer(msg.id), answer(msg.id));
+      break;
+    case 'drop-profiles':
+      // the process is exiting (process.exit()): its thread waits for the sessions to be gone
+      profiler.drop();
+      heapProfiler.drop();
+      allocationProfiler.drop();
+      Atomics.store(exitSignal, 0, 1);
+      Atomics.notify(exitSignal, 0);
       break;
     case 'stop-profile':
       stopProfiles().then(answer(msg.id), answer(msg.id));

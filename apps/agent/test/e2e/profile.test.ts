@@ -203,6 +203,24 @@ describe('CPU profiles of a busy event loop', () => {
     }
   });
 
+  test('a process that calls process.exit() while a profile runs exits at once, quietly (no debugger notice)', async () => {
+    const own = new OtlpSink();
+    await own.start();
+    try {
+      // busy 600 ms (a 10 s profile starts), process.exit() 1.5 s later, while it runs
+      const app = await startFixture('exit-busy.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, PERF_PROFILE_DURATION: '10000', PERF_PROFILE_AFTER: '0' });
+      apps.push(app);
+      const t0 = Date.now();
+      assert.equal(await app.exited, 0);
+      const ms = Date.now() - t0;
+      assert.deepEqual(app.lines, ['exiting']);
+      assert.doesNotMatch(app.stderr(), /debugger/i);
+      assert.ok(ms < 4000, `exited after ${ms} ms`);
+    } finally {
+      await own.stop();
+    }
+  });
+
   test('a process that ends on its own while a profile runs ends on time, quietly', async () => {
     const app = await startFixture('busy-exit.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, PERF_PROFILE_DURATION: '20000', PERF_PROFILE_AFTER: '0', BUSY_MS: '800', IDLE_MS: '1000' });
     apps.push(app);
