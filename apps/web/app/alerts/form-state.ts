@@ -32,6 +32,8 @@ export interface RuleForm {
   scope: string;
   metric: string;
   finding: string;
+  /** finding rules: count only findings no other live finding causes (`consequences: false`) */
+  rootCausesOnly: boolean;
   op: string;
   threshold: string;
   window: string;
@@ -51,6 +53,7 @@ export const EMPTY_FORM: RuleForm = {
   scope: 'fleet',
   metric: 'latency.p99',
   finding: '',
+  rootCausesOnly: false,
   op: '>',
   threshold: '',
   window: '30s',
@@ -72,6 +75,7 @@ export function formFromRule(r: RuleView): RuleForm {
     scope: r.scope,
     metric: r.metric,
     finding: r.finding ?? '',
+    rootCausesOnly: r.consequences === false,
     op: r.op,
     threshold: String(r.threshold),
     window: r.window,
@@ -122,6 +126,7 @@ export function ruleFromForm(f: RuleForm): Record<string, unknown> {
   };
   if (f.service.trim()) body.service = f.service.trim();
   if (f.metric === 'finding') body.finding = f.finding;
+  if (f.metric === 'finding' && f.rootCausesOnly) body.consequences = false;
   if (!presence || f.threshold.trim() !== '') {
     body.op = f.op;
     const n = Number(f.threshold);

@@ -82,6 +82,15 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
           <label>
             Finding kind
             <input name="finding" value={form.finding} onChange={(e) => set({ finding: e.target.value })} placeholder="event-loop-blocked" className={bad('finding')} />
+            <span className={css.hint}>a kind, or any</span>
+          </label>
+        ) : null}
+        {form.metric === 'finding' ? (
+          <label>
+            <span>
+              <input type="checkbox" name="rootCausesOnly" checked={form.rootCausesOnly} onChange={(e) => set({ rootCausesOnly: e.target.checked })} className={bad('consequences')} /> Root causes only
+            </span>
+            <span className={css.hint}>not findings another live finding likely causes</span>
           </label>
         ) : null}
         <label>

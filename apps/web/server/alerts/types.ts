@@ -45,8 +45,13 @@ export interface RuleSpec {
   service?: string;
   scope: Scope;
   metric: MetricName;
-  /** Finding kind, for `metric: "finding"`. */
+  /** Finding kind, for `metric: "finding"` (`"any"`: every kind). */
   finding?: string;
+  /**
+   * For `metric: "finding"`: whether findings that are a likely consequence of another live finding count
+   * (default true). `false` alerts on root causes only: a GC problem fires, the blocked loop it causes does not.
+   */
+  consequences?: boolean;
   op: Op;
   /** In the metric's unit: seconds, ratio, req/s or bytes. */
   threshold: number;
@@ -78,6 +83,8 @@ export interface MetricQuery {
   service?: string;
   windowMs: number;
   finding?: string;
+  /** false: only findings that are no other live finding's consequence */
+  consequences?: boolean;
 }
 
 /** One value of a rule's metric for one scope key (the fleet, a node, a route). */

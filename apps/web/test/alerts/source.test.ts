@@ -84,6 +84,35 @@ test('finding rules: fleet counts live findings of the kind; node and route scop
   assert.deepEqual(src.read({ ...q, scope: 'fleet', finding: 'gc-pressure' }, 0), [{ labels: {}, value: 0 }]);
 });
 
+test('finding rules: "any" counts every kind; consequences: false counts root causes only', async () => {
+  const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
+  // GC pressure on api-1 causes its blocked loop (causedBy), which causes a slow route; a leak elsewhere stands alone
+  const findings = [
+    { kind: 'gc-pressure', service: 'api', nodes: ['api-1'], routes: [], causedBy: [] },
+    { kind: 'event-loop-blocked', service: 'api', nodes: ['api-1'], routes: [], causedBy: ['gc'] },
+    { kind: 'hot-route', service: 'api', nodes: ['api-1'], routes: ['GET /report'], causedBy: ['blocked'] },
+    { kind: 'memory-leak', service: 'api', nodes: ['api-3'], routes: [] },
+  ];
+  const src = new FleetViewSource(undefined as never, () => findings);
+  const any = { metric: 'finding' as const, finding: 'any', windowMs: 30_000 };
+  assert.deepEqual(src.read({ ...any, scope: 'fleet' }, 0).map((v) => v.value), [4]);
+  assert.deepEqual(src.read({ ...any, scope: 'fleet', consequences: false }, 0).map((v) => v.value), [2]);
+  assert.deepEqual(
+    src.read({ ...any, scope: 'node', consequences: false }, 0).map((v) => [v.labels.instance, v.value]),
+    [
+      ['api-1', 1],
+      ['api-3', 1],
+    ],
+  );
+  assert.deepEqual(src.read({ ...any, scope: 'node' }, 0).map((v) => [v.labels.instance, v.value]), [
+    ['api-1', 3],
+    ['api-3', 1],
+  ]);
+  const blocked = { metric: 'finding' as const, finding: 'event-loop-blocked', windowMs: 30_000 };
+  assert.deepEqual(src.read({ ...blocked, scope: 'fleet' }, 0).map((v) => v.value), [1]);
+  assert.deepEqual(src.read({ ...blocked, scope: 'fleet', consequences: false }, 0).map((v) => v.value), [0], 'the blocked loop is GC’s consequence');
+});
+
 test('finding rules: each value carries the summaries of its findings; the rule’s own description wins', async () => {
   const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
   const { renderAnnotations } = await import('../../server/alerts/engine/template.js');

@@ -74,6 +74,20 @@ test('alerts page: validation error on the field, create, firing with delivery, 
     await rx.waitFor(2);
     assert.equal(rx.received.at(-1)!.json.status, 'resolved');
     await screenshot(page, 'alerts-resolved');
+
+    // a finding rule on root causes only: the form's checkbox is the rule's `consequences: false`, and back
+    await page.getByTestId('new-rule').click();
+    await form.locator('input[name=name]').fill('Any root cause');
+    await form.locator('select[name=metric]').selectOption('finding');
+    await form.locator('input[name=finding]').fill('any');
+    await form.locator('input[name=rootCausesOnly]').check();
+    await form.getByRole('button', { name: 'Create rule' }).click();
+    await page.locator('[data-testid=rule-row][data-rule="Any root cause"]').waitFor();
+    const rules = (await (await fetch(`${dash.url}/api/v1/alerts/rules`)).json()) as { name: string; finding?: string; consequences?: boolean }[];
+    const saved = rules.find((r) => r.name === 'Any root cause');
+    assert.deepEqual([saved?.finding, saved?.consequences], ['any', false]);
+    await page.getByRole('button', { name: 'edit Any root cause' }).click();
+    assert.equal(await form.locator('input[name=rootCausesOnly]').isChecked(), true);
     assert.deepEqual(errors, []);
   }
 });

@@ -48,6 +48,10 @@ test('defaults: window 30s, for 0s, no labels, annotations or targets; presence 
   assert.deepEqual(r.targets, []);
   const f = validateRule({ name: 'f', scope: 'route', metric: 'finding', finding: 'slow-route' });
   assert.equal(f.finding, 'slow-route');
+  assert.equal(f.consequences, undefined, 'consequences count unless the rule says otherwise');
+  const roots = validateRule({ name: 'r', scope: 'fleet', metric: 'finding', finding: 'any', consequences: false });
+  assert.deepEqual([roots.finding, roots.consequences], ['any', false]);
+  assert.equal(validateRule({ name: 'r', scope: 'fleet', metric: 'finding', finding: 'any', consequences: true }).consequences, undefined);
 });
 
 const cases: [string, Record<string, unknown>, string, RegExp][] = [
@@ -59,6 +63,8 @@ const cases: [string, Record<string, unknown>, string, RegExp][] = [
   ['nodeDown on a route', { scope: 'route', metric: 'nodeDown' }, 'scope', /nodeDown/],
   ['finding without kind', { metric: 'finding' }, 'finding', /required/],
   ['finding kind on another metric', { finding: 'x' }, 'finding', /only allowed/],
+  ['consequences on another metric', { consequences: false }, 'consequences', /only allowed/],
+  ['consequences not a boolean', { metric: 'finding', finding: 'any', scope: 'fleet', consequences: 'no' }, 'consequences', /true or false/],
   ['bad op', { op: '>=' }, 'op', /">" or "<"/],
   ['missing op', { op: undefined }, 'op', /required/],
   ['threshold as string', { threshold: '200ms' }, 'threshold', /finite number/],

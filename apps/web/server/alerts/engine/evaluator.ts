@@ -22,7 +22,7 @@ export interface EvaluatorOptions {
 
 /** Key of the metric read a rule needs; rules that share it share one read per tick. */
 export function queryKey(q: MetricQuery): string {
-  return `${q.scope}|${q.metric}|${q.service ?? ''}|${q.windowMs}|${q.finding ?? ''}`;
+  return `${q.scope}|${q.metric}|${q.service ?? ''}|${q.windowMs}|${q.finding ?? ''}|${q.consequences === false ? 'causes' : ''}`;
 }
 
 export function ruleQuery(rule: Rule): MetricQuery {
@@ -32,6 +32,7 @@ export function ruleQuery(rule: Rule): MetricQuery {
     windowMs: rule.windowMs,
     ...(rule.service !== undefined ? { service: rule.service } : {}),
     ...(rule.finding !== undefined ? { finding: rule.finding } : {}),
+    ...(rule.consequences === false ? { consequences: false } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const RESERVED_LABELS = new Set(['alertname', 'service', 'instance', 'route', 'method', 'finding']);
 /** Fields of a stored rule that a client may send back unchanged (GET → edit → PUT); they are ignored. */
 const READ_ONLY = new Set(['id', 'source', 'createdAt', 'updatedAt', 'windowMs', 'forMs', 'state']);
-const KNOWN = new Set(['name', 'service', 'scope', 'metric', 'finding', 'op', 'threshold', 'window', 'for', 'labels', 'annotations', 'targets', 'enabled']);
+const KNOWN = new Set(['name', 'service', 'scope', 'metric', 'finding', 'consequences', 'op', 'threshold', 'window', 'for', 'labels', 'annotations', 'targets', 'enabled']);
 
 /** Scopes each metric exists at (a route has no event loop or heap of its own). */
 const METRIC_SCOPES: Record<MetricName, readonly Scope[]> = {
@@ -120,11 +120,15 @@ export function validateRule(input: unknown, options: ValidateOptions = {}): Rul
 
   let finding: string | undefined;
   if (metric === 'finding') {
-    if (typeof input.finding !== 'string' || input.finding === '') fail('finding', 'is required with metric "finding" (a finding kind, e.g. "event-loop-blocked")', p);
-    if (!/^[a-z][a-z0-9-]*$/.test(input.finding)) fail('finding', 'must be a finding kind in kebab-case, e.g. "event-loop-blocked" (see GET /api/v1/findings)', p);
+    if (typeof input.finding !== 'string' || input.finding === '') fail('finding', 'is required with metric "finding" (a finding kind, e.g. "event-loop-blocked", or "any")', p);
+    if (!/^[a-z][a-z0-9-]*$/.test(input.finding)) fail('finding', 'must be a finding kind in kebab-case, e.g. "event-loop-blocked" (see GET /api/v1/findings), or "any"', p);
     finding = input.finding;
   } else if (input.finding !== undefined) {
     fail('finding', 'is only allowed with metric "finding"', p);
+  }
+  if (input.consequences !== undefined) {
+    if (metric !== 'finding') fail('consequences', 'is only allowed with metric "finding"', p);
+    if (typeof input.consequences !== 'boolean') fail('consequences', 'must be true or false (false: root causes only)', p);
   }
 
   const presence = PRESENCE_METRICS.has(metric);
@@ -164,6 +168,7 @@ export function validateRule(input: unknown, options: ValidateOptions = {}): Rul
     scope: scope as Scope,
     metric,
     ...(finding !== undefined ? { finding } : {}),
+    ...(input.consequences === false ? { consequences: false } : {}),
     op,
     threshold,
     window: window as string,

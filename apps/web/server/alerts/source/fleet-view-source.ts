@@ -5,7 +5,8 @@
 //   node:  one value per node, labels { instance, service } (down nodes only count for nodeDown: 1 when the
 //          node has been silent longer than the rule's window, else 0)
 //   route: one value per route, labels { route, method, service }
-//   finding: 1 per live finding of the kind (fleet: the count; node: per listed node; route: per listed route)
+//   finding: 1 per live finding of the kind, or of any kind (fleet: the count; node: per listed node; route: per
+//            listed route); without the findings that are another live finding's consequence when asked
 // Reads within one evaluation share work: rows are computed once per (scope, service, window) and instant.
 import { rangeFor } from '../../query/window.js';
 import type { FleetView } from '../../query/FleetView.js';
@@ -20,6 +21,8 @@ export interface FindingLike {
   summary?: string;
   nodes: readonly string[];
   routes: readonly string[];
+  /** ids of the live findings that likely cause this one (none: a root cause) */
+  causedBy?: readonly string[];
 }
 
 const nn = (v: number | null | undefined): number => (v === null || v === undefined ? NaN : v);
@@ -150,7 +153,12 @@ export class FleetViewSource implements MetricSource {
   }
 
   private readFindings(q: MetricQuery): ScopedValue[] {
-    const list = this.findings().filter((f) => f.kind === q.finding && (q.service === undefined || f.service === undefined || f.service === q.service));
+    const list = this.findings().filter(
+      (f) =>
+        (q.finding === 'any' || f.kind === q.finding) &&
+        (q.service === undefined || f.service === undefined || f.service === q.service) &&
+        (q.consequences !== false || f.causedBy === undefined || f.causedBy.length === 0),
+    );
     if (q.scope === 'fleet') return [{ labels: {}, value: list.length, ...detailOf(list) }];
     const out = new Map<string, ScopedValue>();
     for (const f of list) {
