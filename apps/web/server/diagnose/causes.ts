@@ -99,6 +99,32 @@ export function linkCauses(findings: readonly Linkable[], input: DiagnosisInput 
   return links;
 }
 
+/**
+ * One crowded host seen by several services: each service's off-cpu finding names the same host short of cores
+ * (its processes wait for a CPU, and so do other services' processes there). The finding that names the most of
+ * the host's processes (then the most severe, then by service name) stands for the host; the other services'
+ * findings become its consequences, so the host is one problem to fix (and one alert with `consequences: false`).
+ */
+export function linkCrowdedHosts(findings: readonly (Linkable & { service: string })[]): CauseLink[] {
+  const byHost = new Map<string, (Linkable & { service: string })[]>();
+  for (const f of findings) {
+    const d = f.draft;
+    if (d.kind !== 'off-cpu' || (d.variant !== 'host' && d.variant !== 'node') || !(Number(d.facts.neighbours) > 0)) continue;
+    const host = String(d.facts.host ?? '');
+    if (host === '') continue;
+    byHost.set(host, [...(byHost.get(host) ?? []), f]);
+  }
+  const links: CauseLink[] = [];
+  const rank = { critical: 0, warning: 1, info: 2 } as const;
+  for (const group of byHost.values()) {
+    if (new Set(group.map((f) => f.service)).size < 2) continue;
+    group.sort((a, b) => b.draft.nodes.length - a.draft.nodes.length || rank[a.draft.severity] - rank[b.draft.severity] || a.service.localeCompare(b.service));
+    const [root, ...rest] = group;
+    for (const f of rest) if (f.service !== root.service) links.push({ cause: root.id, effect: f.id });
+  }
+  return links;
+}
+
 /** The cause as a phrase for the sentence that ends its effects' summaries ("Likely a consequence of …"). */
 export function causePhrase(d: FindingDraft): string {
   const node = String(d.facts.node ?? d.nodes[0] ?? '');
@@ -117,6 +143,7 @@ export function causePhrase(d: FindingDraft): string {
     case 'off-cpu':
       if (d.variant === 'throttled') return `the CPU quota throttling ${node}`;
       if (d.variant === 'blocking') return `synchronous calls blocking ${node}`;
+      if (Number(d.facts.neighbours) > 0) return `host ${String(d.facts.host)} short of cores`;
       return d.variant === 'host' ? `processes on host ${String(d.facts.host)} waiting for CPU` : `${node} waiting off the CPU`;
     case 'cpu-saturated':
       return d.variant === 'fleet' ? 'the fleet running out of CPU' : `CPU saturation on ${node}`;

@@ -1,7 +1,7 @@
 // The diagnosis engine: runs every rule on each service's recent windows, passes what they find through
 // hysteresis, and renders the live findings (text from texts.ts). Pure apart from the time it is given.
 
-import { causePhrase, joinPhrases, linkCauses, type CauseLink } from './causes.js';
+import { causePhrase, joinPhrases, linkCauses, linkCrowdedHosts, type CauseLink } from './causes.js';
 import { allocationAdvice, allocationPhrase, allocationProfileFor, heapAdvice, heapPhrase, heapProfileFor, hotCodeAdvice, hotCodeFor, hotCodePhrase } from './hotcode.js';
 import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
 import { RULES } from './rules/index.js';
@@ -77,6 +77,8 @@ export class Diagnoser {
       const mine = live.filter((f) => f.value.service === service).map((f) => ({ id: f.key, draft: f.value.draft }));
       links.push(...linkCauses(mine, parts.get(service)));
     }
+    // the one cause that spans services: a host short of cores
+    links.push(...linkCrowdedHosts(live.map((f) => ({ id: f.key, draft: f.value.draft, service: f.value.service }))));
     // A link seen once holds while both findings do: the numbers that show a cause accounts for a symptom
     // (GC's share against the loop's busy time, say) swing from second to second around the line, and a
     // finding should not hop in and out of its cause's group.

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { causePhrase, linkCauses } from '../../server/diagnose/causes.js';
+import { causePhrase, linkCauses, linkCrowdedHosts } from '../../server/diagnose/causes.js';
 import { Diagnoser } from '../../server/diagnose/diagnoser.js';
 import type { DiagnosisInput, FindingDraft } from '../../server/diagnose/types.js';
 import { healthyFleet, sickenNode } from './generate.js';
@@ -106,6 +106,39 @@ describe('cause links', () => {
     assert.deepEqual(new Set(links), new Set(['leak>gc', 'loop>queue', 'loop>slow-x', 'fds>errors-c', 'starved>loop-e', 'starved>queue-b']));
     // without the node windows, GC cannot show it accounts for the stall: gc>loop needs them
     assert.ok(!links.includes('gc>loop'));
+  });
+
+  it('one crowded host seen by two services: one finding stands for the host, the other service’s is its consequence', () => {
+    const shop = healthyFleet({ seed: 25 });
+    const batch = healthyFleet({ seed: 26, service: 'batch' });
+    for (const n of batch.nodes) n.instance = `batch-${n.instance}`;
+    const all = [...shop.nodes, ...batch.nodes];
+    const input: DiagnosisInput = { ...shop, nodes: all };
+    for (const n of all) sickenNode(input, n.instance, 'runDelay', 0, () => 0.02);
+    // node-2 and batch-node-5 share host-2, and both wait for a core a third of the time
+    for (const [instance, rd] of [['node-2', 0.3], ['batch-node-5', 0.35]] as const) {
+      sickenNode(input, instance, 'runDelay', -6, () => rd);
+      sickenNode(input, instance, 'elu', -6, () => 0.4);
+      sickenNode(input, instance, 'cpu', -6, () => 0.3);
+    }
+    const found = new Diagnoser({ raiseAfter: 1 }).evaluate(input).filter((f) => f.kind === 'off-cpu');
+    const byService = new Map(found.map((f) => [f.service, f]));
+    const [root, effect] = [byService.get('batch'), byService.get('shop')];
+    assert.ok(root && effect, found.map((f) => `${f.service}: ${f.summary}`).join(' | '));
+    assert.deepEqual(root.causedBy, []);
+    assert.deepEqual(root.explains, [effect.id]);
+    assert.deepEqual(effect.causedBy, [root.id]);
+    assert.match(effect.summary, /the host is short of cores\. Likely a consequence of host host-2 short of cores\.$/);
+    assert.match(effect.advice, /^Start with its cause, host host-2 short of cores;/);
+
+    // without neighbours on the host, or within one service, nothing is linked
+    const lone = (service: string, host: string, neighbours: number) => ({ id: `${service}-${host}`, service, draft: draft('off-cpu', 'node', [`${service}-0`], [], { host, neighbours }) });
+    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 0), lone('b', 'h1', 0)]), []);
+    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 1), lone('a', 'h1', 1)]), []);
+    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 1), lone('b', 'h2', 1)]), []);
+    // the finding naming the most of the host's processes stands for it
+    const wide = { id: 'c-h1', service: 'c', draft: draft('off-cpu', 'host', ['c-0', 'c-1'], [], { host: 'h1', neighbours: 1 }) };
+    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 2), wide]), [{ cause: 'c-h1', effect: 'a-h1' }]);
   });
 
   it('names each cause in words', () => {
