@@ -46,10 +46,12 @@ export class ExportWorker {
    * A process that calls process.exit() while a profile runs gets no 'beforeExit', and no await is possible in
    * 'exit': the worker is asked to drop its inspector sessions at once (no profile from this one) and this thread
    * waits for it to say so, at most EXIT_WAIT_MS (measured: under a millisecond). Then Node prints nothing.
+   * (Without SharedArrayBuffer, `--no-harmony-sharedarraybuffer`, there is nothing to wait on: Node's notice may
+   * then appear.)
    */
-  private readonly exitSignal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly exitSignal = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   private readonly onExit = () => {
-    if (!this.profiling || this.dead) return;
+    if (!this.profiling || this.dead || this.exitSignal === undefined) return;
     try {
       this.worker.postMessage({ type: 'drop-profiles', id: 0 });
       Atomics.wait(this.exitSignal, 0, 0, EXIT_WAIT_MS);

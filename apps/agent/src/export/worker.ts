@@ -50,8 +50,8 @@ export interface WorkerData {
   resource: Record<string, string | number>;
   /** the agent's start (cumulative points start there), ns since the epoch */
   startTimeUnixNano: number;
-  /** set to 1 (and notified) once running profiles were dropped at the process's exit */
-  exitSignal: Int32Array;
+  /** set to 1 (and notified) once running profiles were dropped at the process's exit (none without SharedArrayBuffer) */
+  exitSignal: Int32Array | undefined;
 }
 
 const port = parentPort!;
@@ -242,8 +242,10 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places
       profiler.drop();
       heapProfiler.drop();
       allocationProfiler.drop();
-      Atomics.store(exitSignal, 0, 1);
-      Atomics.notify(exitSignal, 0);
+      if (exitSignal !== undefined) {
+        Atomics.store(exitSignal, 0, 1);
+        Atomics.notify(exitSignal, 0);
+      }
       break;
     case 'stop-profile':
       stopProfiles().then(answer(msg.id), answer(msg.id));
