@@ -184,17 +184,17 @@ export class NodeState {
   readonly seriesCache = new Map<string, unknown[]>();
   /**
    * the last CPU profile of the node's event-loop thread (`nodejs.cpu_profile.*`, taken by the agent when the
-   * loop is busy or stalls); kept in memory only: a restarted dashboard shows the next one
+   * loop is busy or stalls); written once to the data file (persist.ts), so a restarted dashboard still shows it
    */
   profile: NodeProfile | undefined;
   /**
    * the last allocation profile of the node's heap (`nodejs.heap_profile.*`, taken by the agent when the heap
-   * keeps growing); in memory only, like `profile`
+   * keeps growing); persisted like `profile`
    */
   heapProfile: NodeHeapProfile | undefined;
   /**
    * the last allocation profile of the node's heap (`nodejs.allocation_profile.*`, taken by the agent when GC
-   * takes a large share of the time: bytes allocated per site, collected or not); in memory only
+   * takes a large share of the time: bytes allocated per site, collected or not); persisted like `profile`
    */
   allocationProfile: NodeHeapProfile | undefined;
 

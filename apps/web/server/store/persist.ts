@@ -24,7 +24,25 @@ CREATE TABLE IF NOT EXISTS node_slots (
 CREATE TABLE IF NOT EXISTS el_slots (
   service TEXT NOT NULL, tier INTEGER NOT NULL, slot INTEGER NOT NULL, hist BLOB NOT NULL,
   PRIMARY KEY (tier, slot, service)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS profiles (
+  service TEXT NOT NULL, instance TEXT NOT NULL, kind TEXT NOT NULL, end_ms INTEGER NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY (service, instance, kind)) WITHOUT ROWID;
 `;
+
+/** A node's profiles by kind (the CPU profile, the heap profile, the allocation profile), as the store keeps them. */
+const PROFILE_KINDS = ['cpu', 'heap', 'allocations'] as const;
+type ProfileKind = (typeof PROFILE_KINDS)[number];
+function profileOf(n: NodeState, kind: ProfileKind): { end: number } | undefined {
+  return kind === 'cpu' ? n.profile : kind === 'heap' ? n.heapProfile : n.allocationProfile;
+}
+function setProfile(n: NodeState, kind: ProfileKind, body: string): void {
+  const p = JSON.parse(body) as NonNullable<NodeState['profile']> & NonNullable<NodeState['heapProfile']>;
+  if (!(typeof p.start === 'number' && typeof p.end === 'number' && Array.isArray(p.functions))) return;
+  if (p.samples === null) p.samples = NaN; // JSON has no NaN
+  if (kind === 'cpu') n.profile = p;
+  else if (kind === 'heap') n.heapProfile = p;
+  else n.allocationProfile = p;
+}
 
 const HEADER = 8;
 
@@ -72,11 +90,15 @@ export class Persistence {
   private nodeRows: Row[] = [];
   private elRows: Row[] = [];
   private readonly touchedNodes = new Map<string, NodeState>();
+  /** the end of each node's profile last written, by service, instance and kind: a profile is written once */
+  private readonly profilesWritten = new Map<string, number>();
   private readonly insRoute: Database.Statement;
   private readonly insNode: Database.Statement;
   private readonly insEl: Database.Statement;
   private readonly upNode: Database.Statement;
   private readonly delNode: Database.Statement;
+  private readonly upProfile: Database.Statement;
+  private readonly delProfiles: Database.Statement;
 
   private constructor(db: Database.Database, file: string) {
     this.db = db;
@@ -86,6 +108,8 @@ export class Persistence {
     this.insEl = db.prepare('INSERT OR REPLACE INTO el_slots VALUES (?, ?, ?, ?)');
     this.upNode = db.prepare('INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.delNode = db.prepare('DELETE FROM nodes WHERE service = ? AND instance = ?');
+    this.upProfile = db.prepare('INSERT OR REPLACE INTO profiles VALUES (?, ?, ?, ?, ?)');
+    this.delProfiles = db.prepare('DELETE FROM profiles WHERE service = ? AND instance = ?');
   }
 
   /** Opens (or creates) PERF_DATA_DIR/perf.db; a file that fails its integrity check is moved aside. */
@@ -135,6 +159,8 @@ export class Persistence {
     nodeRemoved: (n: NodeState) => {
       this.touchedNodes.delete(n.meta.service + '\0' + n.meta.instance);
       this.delNode.run(n.meta.service, n.meta.instance);
+      this.delProfiles.run(n.meta.service, n.meta.instance);
+      for (const kind of PROFILE_KINDS) this.profilesWritten.delete(`${n.meta.service}\0${n.meta.instance}\0${kind}`);
     },
   };
 
@@ -157,7 +183,17 @@ export class Persistence {
       for (const r of routes) this.insRoute.run(...r);
       for (const r of nodes) this.insNode.run(...r);
       for (const r of els) this.insEl.run(...r);
-      for (const n of touched) this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen);
+      for (const n of touched) {
+        this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen);
+        // the node's last profiles, each once (a restarted dashboard shows them until the agent takes new ones)
+        for (const kind of PROFILE_KINDS) {
+          const p = profileOf(n, kind);
+          const key = `${n.meta.service}\0${n.meta.instance}\0${kind}`;
+          if (p === undefined || this.profilesWritten.get(key) === p.end) continue;
+          this.upProfile.run(n.meta.service, n.meta.instance, kind, p.end, JSON.stringify(p));
+          this.profilesWritten.set(key, p.end);
+        }
+      }
     })();
     this.lastFlush = now;
   }
@@ -171,6 +207,7 @@ export class Persistence {
         for (const table of ['route_slots', 'node_slots', 'el_slots']) this.db.prepare(`DELETE FROM ${table} WHERE tier = ? AND slot < ?`).run(k, oldest);
       });
       this.db.prepare('DELETE FROM nodes WHERE last_seen < ?').run(now - store.options.nodeRetentionMs);
+      this.db.prepare('DELETE FROM profiles WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE nodes.service = profiles.service AND nodes.instance = profiles.instance)').run();
     })();
   }
 
@@ -193,6 +230,16 @@ export class Persistence {
       n.lastSeen = r.last_seen;
       svc.nodes.set(r.instance, n);
       if (r.last_seen > svc.lastSeen) svc.lastSeen = r.last_seen;
+    }
+    for (const r of this.db.prepare('SELECT service, instance, kind, end_ms, body FROM profiles').iterate() as Iterable<{ service: string; instance: string; kind: string; end_ms: number; body: string }>) {
+      const n = store.services.get(r.service)?.nodes.get(r.instance);
+      if (n === undefined || !(PROFILE_KINDS as readonly string[]).includes(r.kind)) continue;
+      try {
+        setProfile(n, r.kind as ProfileKind, r.body);
+        this.profilesWritten.set(`${r.service}\0${r.instance}\0${r.kind}`, r.end_ms);
+      } catch {
+        // an unreadable row: the node shows its next profile
+      }
     }
     const maxSlot: number[] = store.options.tiers.map(() => -1);
     store.options.tiers.forEach((t, k) => {

@@ -112,3 +112,42 @@ test('a corrupt data file is moved aside with a message and a fresh one started'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a restart keeps each node’s last CPU, heap and allocation profiles', async () => {
+  const { encodeJson, Metrics } = await import('@perf/metrics');
+  const { postOtlp } = await import('./lib/server.js');
+  const { request, resource } = await import('./lib/otlp.js');
+  const dir = mkdtempSync(join(tmpdir(), 'perf-profiles-'));
+  try {
+    const a = await testServer({ dataDir: dir });
+    const t = Date.now() - 20_000;
+    const ns = (ms: number) => ms * 1e6;
+    const gauge = (name: string, unit: string, start: number, end: number, rows: [string, number][]) => ({
+      name,
+      description: '',
+      unit,
+      type: 'gauge' as const,
+      points: rows.map(([fn, value]) => ({ attributes: { 'code.function.name': fn, 'code.file.path': '/srv/app/a.js', 'code.line.number': 3, 'code.column.number': 1 }, startTimeUnixNano: ns(start), timeUnixNano: ns(end), flags: 0, value, isInt: false })),
+    });
+    const metrics = [
+      gauge(Metrics.cpuProfileSelfTime, '1', t, t + 3000, [['renderInvoice', 0.7], ['(idle)', 0.3]]),
+      gauge(Metrics.heapProfileLiveSize, 'By', t, t + 10_000, [['remember', 30e6]]),
+      gauge(Metrics.allocationProfileSize, 'By', t + 1000, t + 4000, [['buildView', 600e6]]),
+      { name: Metrics.heapUsed, description: '', unit: 'By', type: 'gauge' as const, points: [{ attributes: {}, startTimeUnixNano: 0, timeUnixNano: ns(Date.now()), flags: 0, value: 5e7, isInt: false }] },
+    ];
+    const r = await postOtlp(a.otlpUrl, Buffer.from(encodeJson(request(resource('kept', 'kept-1'), metrics))), { contentType: 'application/json' });
+    assert.equal(r.status, 200);
+    const before = await Promise.all(['profiles', 'heap-profiles', 'allocation-profiles'].map(async (p) => (await a.get(`/api/v1/${p}`))[1]));
+    assert.deepEqual(before.map((l: unknown[]) => l.length), [1, 1, 1]);
+    await a.close();
+    const b = await testServer({ dataDir: dir });
+    try {
+      const after = await Promise.all(['profiles', 'heap-profiles', 'allocation-profiles'].map(async (p) => (await b.get(`/api/v1/${p}`))[1]));
+      assert.deepEqual(after, before, 'the same profiles, field for field');
+    } finally {
+      await b.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
