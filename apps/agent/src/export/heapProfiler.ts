@@ -46,8 +46,9 @@ export interface V8HeapProfile {
 }
 
 /**
- * Live bytes per allocation site (and per caller in the app's code, for a site that is not the app's), the
- * largest `top` of them; the rest summed into `(other)`. `samples` in the result counts bytes here.
+ * Bytes per allocation site (and per caller in the app's code, for a site that is not the app's): those still
+ * live at the end, or for an allocation profile all that were allocated. The largest `top` of them; the rest
+ * summed into `(other)`. `samples` in the result (and in each row) counts bytes here; `liveSamples` the samples.
  */
 export function summarizeHeap(profile: V8HeapProfile, top = TOP_FUNCTIONS): ProfileSummary & { liveSamples: number } {
   const rows = new Map<string, ProfileSummary['functions'][number]>();
