@@ -6,6 +6,7 @@
 // last allocation profile (taken when GC takes a large share of the time), its sites that allocated the most.
 
 import type { CpuProfile, HeapProfile, HeapSite, ProfileFunction } from '../api/types.js';
+import { codeLocation } from '../api/paths.js';
 import { fmtBytes, fmtPercent } from './texts.js';
 import type { FindingKind } from './types.js';
 
@@ -37,16 +38,8 @@ export function hotCodeFor(kind: FindingKind, nodes: readonly string[], since: n
   return undefined;
 }
 
-/** The last path segments of a file, enough to find it (`billing/invoice.js`, `express/lib/router/index.js`). */
-export function shortFile(file: string): string {
-  const parts = file.split(/[\\/]/).filter((x) => x !== '');
-  const nm = parts.lastIndexOf('node_modules');
-  if (nm >= 0 && nm < parts.length - 1) return parts.slice(nm + 1).join('/');
-  return parts.slice(-2).join('/') || file;
-}
-
 function where(name: string, file: string, line: number): string {
-  return file === '' ? name : `${name} (${shortFile(file)}${line > 0 ? `:${line}` : ''})`;
+  return file === '' ? name : `${name} (${codeLocation(file, line)})`;
 }
 
 function what(f: Pick<ProfileFunction, 'name' | 'file' | 'line' | 'caller'>): string {

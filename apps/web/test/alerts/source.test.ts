@@ -164,5 +164,5 @@ test('finding rules: the finding’s sentence goes out as the description, with 
   const alert = fire.alerts[0];
   assert.equal(alert.labels.instance, 'api-1');
   assert.match(alert.annotations.summary, /^finding event-loop-blocked on node api-1/);
-  assert.match(alert.annotations.description, /^Event loop blocked on node api-1: .*Profiled on api-1: [\d.]+% of the time in renderInvoice \(billing\/invoice\.js:88\) called from handleInvoice/);
+  assert.match(alert.annotations.description, /^Event loop blocked on node api-1: .*Profiled on api-1: [\d.]+% of the time in renderInvoice \(…\/src\/billing\/invoice\.js:88\) called from handleInvoice/);
 });

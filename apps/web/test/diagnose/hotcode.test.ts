@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CpuProfile, HeapProfile } from '../../server/api/types.js';
 import { Diagnoser } from '../../server/diagnose/diagnoser.js';
-import { allocationProfileFor, heapProfileFor, hotCodeFor, hotCodePhrase, shortFile } from '../../server/diagnose/hotcode.js';
+import { shortPath } from '../../server/api/paths.js';
+import { allocationProfileFor, heapProfileFor, hotCodeFor, hotCodePhrase } from '../../server/diagnose/hotcode.js';
 import type { DiagnosisInput } from '../../server/diagnose/types.js';
 import { healthyFleet, sickenNode } from './generate.js';
 
@@ -47,8 +48,8 @@ describe('hot code in findings', () => {
     assert.ok(loop.hotCode);
     assert.equal(loop.hotCode.instance, 'node-3');
     assert.deepEqual(loop.hotCode.functions.map((f) => f.name), ['renderInvoice', 'escape', '(garbage collector)'], 'code only: no idle, no rest');
-    assert.match(loop.summary, /Profiled on node-3: 62% of the time in renderInvoice \(billing\/invoice\.js:88\), 20% in escape \(tpl\/lib\/escape\.js:3\) called from render \(src\/views\.js:40\)\./);
-    assert.match(loop.advice, /The CPU profile of node-3 points at renderInvoice \(billing\/invoice\.js:88\), 62% of its time: start there\.$/);
+    assert.match(loop.summary, /Profiled on node-3: 62% of the time in renderInvoice \(…\/src\/billing\/invoice\.js:88\), 20% in escape \(tpl\/lib\/escape\.js:3\) called from render \(…\/app\/src\/views\.js:40\)\./);
+    assert.match(loop.advice, /The CPU profile of node-3 points at renderInvoice \(…\/src\/billing\/invoice\.js:88\), 62% of its time: start there\.$/);
   });
 
   it('no profile, a stale one, or another node’s: nothing attached', () => {
@@ -85,11 +86,12 @@ describe('hot code in findings', () => {
     assert.equal(hotCodePhrase(p), '');
   });
 
-  it('shortens paths to what finds the file', () => {
-    assert.equal(shortFile('/srv/app/src/billing/invoice.js'), 'billing/invoice.js');
-    assert.equal(shortFile('/srv/app/node_modules/express/lib/router/index.js'), 'express/lib/router/index.js');
-    assert.equal(shortFile('node:internal/timers'), 'node:internal/timers');
-    assert.equal(shortFile('C:\\app\\src\\server.js'), 'src/server.js');
+  it('shortens paths as the UI does (one rule, server/api/paths.ts)', () => {
+    assert.equal(shortPath('/srv/app/src/billing/invoice.js'), '…/src/billing/invoice.js');
+    assert.equal(shortPath('/srv/app/node_modules/express/lib/router/index.js'), 'express/…/router/index.js');
+    assert.equal(shortPath('/srv/app/node_modules/@scope/pkg/lib/x.js'), '@scope/pkg/lib/x.js');
+    assert.equal(shortPath('node:internal/timers'), 'node:internal/timers');
+    assert.equal(shortPath('C:\\app\\src\\lib\\server.js'), '…/src/lib/server.js');
   });
 
   it('a leaking heap names the allocation sites of what it kept', () => {
@@ -121,8 +123,8 @@ describe('hot code in findings', () => {
     assert.ok(leak, found.map((f) => f.kind).join(', '));
     assert.equal(leak.hotCode, undefined, 'a CPU profile says nothing about a leak');
     assert.deepEqual(leak.heapProfile?.functions.map((f) => f.name), ['remember', 'Buffer.from'], 'code only');
-    assert.match(leak.summary, /Heap profile of node-5: of 48 MiB allocated over 20 s and still held, 81\.3% from remember \(cache\/results\.js:12\), 12\.5% from Buffer\.from \(node:buffer:1\) called from readBody \(http\/body\.js:30\)\./);
-    assert.match(leak.advice, /The heap profile of node-5 points at remember \(cache\/results\.js:12\), 81\.3% of what was allocated and kept: start there\.$/);
+    assert.match(leak.summary, /Heap profile of node-5: of 48 MiB allocated over 20 s and still held, 81\.3% from remember \(…\/src\/cache\/results\.js:12\), 12\.5% from Buffer\.from \(node:buffer:1\) called from readBody \(…\/src\/http\/body\.js:30\)\./);
+    assert.match(leak.advice, /The heap profile of node-5 points at remember \(…\/src\/cache\/results\.js:12\), 81\.3% of what was allocated and kept: start there\.$/);
 
     // a profile from before the leak's time, another kind, another node: nothing
     const since = 10_000_000;
@@ -159,8 +161,8 @@ describe('hot code in findings', () => {
     assert.ok(gc, found.map((f) => f.kind).join(', '));
     assert.deepEqual(gc.allocations?.functions.map((f) => f.name), ['buildUserView', 'baseClone'], 'code only');
     assert.equal(gc.heapProfile, undefined);
-    assert.match(gc.summary, /Allocation profile of node-3: 800 MiB allocated over 3 s, 70% by buildUserView \(users\/view\.js:23\), 25% by baseClone \(lodash\/_baseClone\.js:155\) called from buildUserView \(users\/view\.js:31\)\./);
-    assert.match(gc.advice, /The allocation profile of node-3 points at buildUserView \(users\/view\.js:23\), 70% of the bytes allocated: allocate less there/);
+    assert.match(gc.summary, /Allocation profile of node-3: 800 MiB allocated over 3 s, 70% by buildUserView \(…\/src\/users\/view\.js:23\), 25% by baseClone \(lodash\/_baseClone\.js:155\) called from buildUserView \(…\/src\/users\/view\.js:31\)\./);
+    assert.match(gc.advice, /The allocation profile of node-3 points at buildUserView \(…\/src\/users\/view\.js:23\), 70% of the bytes allocated: allocate less there/);
 
     const since = 10_000_000;
     const fresh = new Map([['node-3', allocations('node-3', since - 30_000)]]);
