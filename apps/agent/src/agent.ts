@@ -148,7 +148,7 @@ export class Agent {
     this.packer.begin();
     const batch = new MetricBatch(this.startTimeUnixNano, time, 'otlp', this.packer);
     this.collectInto(batch);
-    return { metrics: [...batch.metrics.values()], histograms: this.packer.finish(this.startTimeUnixNano, time), inspecting: inspectorUrl() !== undefined };
+    return { metrics: [...batch.metrics.values()], histograms: this.packer.finish(this.startTimeUnixNano, time), inspecting: inspectorUrl() !== undefined, sourceMaps: process.sourceMapsEnabled === true };
   }
 
   private collectInto(batch: MetricBatch): void {

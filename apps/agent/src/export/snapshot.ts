@@ -13,6 +13,11 @@ export interface Snapshot {
    * to a profile's length, measured 10.7 s with a 10 s profile)
    */
   inspecting?: boolean;
+  /**
+   * whether Node keeps source maps on the app's thread (`--enable-source-maps`, tsx): only then does the export
+   * thread ask it for the original places of code compiled in memory
+   */
+  sourceMaps?: boolean;
 }
 
 /** A histogram series, described to the export thread once: what the packed numbers under its id are. */

@@ -70,9 +70,15 @@ const processProbes = [new FdCollector(true), netstat, listenQueues, new RssColl
  */
 const placesAsked = new Map<number, (places: (Place | null)[]) => void>();
 let placesId = 0;
+/** whether the app's thread keeps source maps (from its last snapshot): without them there is nothing to ask */
+let appSourceMaps = false;
 const sourceMaps = new SourceMaps(
   (places) =>
     new Promise((resolve, reject) => {
+      if (!appSourceMaps) {
+        resolve(places.map(() => null));
+        return;
+      }
       const id = ++placesId;
       const timer = setTimeout(() => {
         placesAsked.delete(id);
@@ -217,6 +223,7 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places
     const packed = msg.snapshot.histograms;
     latest = packed ? [...msg.snapshot.metrics, ...histograms.receive(packed)] : msg.snapshot.metrics;
     listenQueues.setPorts(msg.snapshot.listenPorts ?? []);
+    appSourceMaps = msg.snapshot.sourceMaps === true;
     if (msg.type === 'export') {
       checkUtilization(msg.snapshot.metrics);
       // a profile starting now: its first interval's schedstat baseline
