@@ -101,11 +101,16 @@ export function linkCauses(findings: readonly Linkable[], input: DiagnosisInput 
 
 /**
  * One crowded host seen by several services: each service's off-cpu finding names the same host short of cores
- * (its processes wait for a CPU, and so do other services' processes there). The finding that names the most of
- * the host's processes (then the most severe, then by service name) stands for the host; the other services'
- * findings become its consequences, so the host is one problem to fix (and one alert with `consequences: false`).
+ * (its processes wait for a CPU, and so do other services' processes there). One finding stands for the host:
+ * the one that did before (`roots`, by host) while it lives, else the one naming the most of the host's processes
+ * (then the most severe, then by service name). The other services' findings become its consequences, so the
+ * host is one problem to fix (and one alert with `consequences: false`). Every link starts at a host's one
+ * root, so they cannot form a cycle; returns the links and the roots now.
  */
-export function linkCrowdedHosts(findings: readonly (Linkable & { service: string })[]): CauseLink[] {
+export function linkCrowdedHosts(
+  findings: readonly (Linkable & { service: string })[],
+  roots: ReadonlyMap<string, string> = new Map(),
+): { links: CauseLink[]; roots: Map<string, string> } {
   const byHost = new Map<string, (Linkable & { service: string })[]>();
   for (const f of findings) {
     const d = f.draft;
@@ -115,14 +120,16 @@ export function linkCrowdedHosts(findings: readonly (Linkable & { service: strin
     byHost.set(host, [...(byHost.get(host) ?? []), f]);
   }
   const links: CauseLink[] = [];
+  const now = new Map<string, string>();
   const rank = { critical: 0, warning: 1, info: 2 } as const;
-  for (const group of byHost.values()) {
+  for (const [host, group] of byHost) {
     if (new Set(group.map((f) => f.service)).size < 2) continue;
     group.sort((a, b) => b.draft.nodes.length - a.draft.nodes.length || rank[a.draft.severity] - rank[b.draft.severity] || a.service.localeCompare(b.service));
-    const [root, ...rest] = group;
-    for (const f of rest) if (f.service !== root.service) links.push({ cause: root.id, effect: f.id });
+    const root = group.find((f) => f.id === roots.get(host)) ?? group[0];
+    now.set(host, root.id);
+    for (const f of group) if (f.service !== root.service) links.push({ cause: root.id, effect: f.id });
   }
-  return links;
+  return { links, roots: now };
 }
 
 /** The cause as a phrase for the sentence that ends its effects' summaries ("Likely a consequence of …"). */

@@ -44,6 +44,8 @@ export class Diagnoser {
   #verdicts = new Map<string, Verdict['status']>();
   /** cause links of the last evaluation (`cause\0effect`): a link holds while both findings do */
   #links = new Set<string>();
+  /** per crowded host, the finding that stands for it (see linkCrowdedHosts) */
+  #hostRoots = new Map<string, string>();
 
   constructor(options: DiagnoserOptions = {}) {
     this.#rules = options.rules ?? RULES;
@@ -77,8 +79,6 @@ export class Diagnoser {
       const mine = live.filter((f) => f.value.service === service).map((f) => ({ id: f.key, draft: f.value.draft }));
       links.push(...linkCauses(mine, parts.get(service)));
     }
-    // the one cause that spans services: a host short of cores
-    links.push(...linkCrowdedHosts(live.map((f) => ({ id: f.key, draft: f.value.draft, service: f.value.service }))));
     // A link seen once holds while both findings do: the numbers that show a cause accounts for a symptom
     // (GC's share against the loop's busy time, say) swing from second to second around the line, and a
     // finding should not hop in and out of its cause's group.
@@ -92,6 +92,14 @@ export class Diagnoser {
       }
     }
     this.#links = fresh;
+    // the one cause that spans services: a host short of cores. Not held like the links above: the host's root is
+    // kept instead while it lives, so its group neither changes hands nor gathers links to two roots
+    const crowded = linkCrowdedHosts(
+      live.map((f) => ({ id: f.key, draft: f.value.draft, service: f.value.service })),
+      this.#hostRoots,
+    );
+    this.#hostRoots = crowded.roots;
+    links.push(...crowded.links);
     this.#findings = live.map(({ key, value, since }) => {
       const causes = links.filter((l) => l.effect === key).map((l) => l.cause);
       const explains = links.filter((l) => l.cause === key).map((l) => l.effect);

@@ -133,12 +133,21 @@ describe('cause links', () => {
 
     // without neighbours on the host, or within one service, nothing is linked
     const lone = (service: string, host: string, neighbours: number) => ({ id: `${service}-${host}`, service, draft: draft('off-cpu', 'node', [`${service}-0`], [], { host, neighbours }) });
-    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 0), lone('b', 'h1', 0)]), []);
-    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 1), lone('a', 'h1', 1)]), []);
-    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 1), lone('b', 'h2', 1)]), []);
-    // the finding naming the most of the host's processes stands for it
+    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 0), lone('b', 'h1', 0)]).links, []);
+    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 1), lone('a', 'h1', 1)]).links, []);
+    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 1), lone('b', 'h2', 1)]).links, []);
+    // the finding naming the most of the host's processes stands for it…
     const wide = { id: 'c-h1', service: 'c', draft: draft('off-cpu', 'host', ['c-0', 'c-1'], [], { host: 'h1', neighbours: 1 }) };
-    assert.deepEqual(linkCrowdedHosts([lone('a', 'h1', 2), wide]), [{ cause: 'c-h1', effect: 'a-h1' }]);
+    const first = linkCrowdedHosts([lone('a', 'h1', 2), wide, lone('b', 'h1', 2)]);
+    assert.deepEqual(first.links, [
+      { cause: 'c-h1', effect: 'a-h1' },
+      { cause: 'c-h1', effect: 'b-h1' },
+    ]);
+    assert.deepEqual([...first.roots], [['h1', 'c-h1']]);
+    // …and keeps standing for it while it lives, even when another grows wider (no hopping, no second root)
+    const wider = { id: 'a-h1', service: 'a', draft: draft('off-cpu', 'host', ['a-0', 'a-1', 'a-2'], [], { host: 'h1', neighbours: 2 }) };
+    assert.deepEqual(linkCrowdedHosts([wider, wide], first.roots).links, [{ cause: 'c-h1', effect: 'a-h1' }]);
+    assert.deepEqual(linkCrowdedHosts([wider, lone('b', 'h1', 2)], first.roots).links, [{ cause: 'a-h1', effect: 'b-h1' }], 'gone: the widest now');
   });
 
   it('names each cause in words', () => {
