@@ -103,7 +103,8 @@ export function linkCauses(findings: readonly Linkable[], input: DiagnosisInput 
  * One crowded host seen by several services: each service's off-cpu finding names the same host short of cores
  * (its processes wait for a CPU, and so do other services' processes there). One finding stands for the host:
  * the one that did before (`roots`, by host) while it lives, else the one naming the most of the host's processes
- * (then the most severe, then by service name). The other services' findings become its consequences, so the
+ * (then the most severe, then the one whose process uses the most CPU: likely what crowds the host; then by
+ * service name). The other services' findings become its consequences, so the
  * host is one problem to fix (and one alert with `consequences: false`). Every link starts at a host's one
  * root, so they cannot form a cycle; returns the links and the roots now.
  */
@@ -124,7 +125,8 @@ export function linkCrowdedHosts(
   const rank = { critical: 0, warning: 1, info: 2 } as const;
   for (const [host, group] of byHost) {
     if (new Set(group.map((f) => f.service)).size < 2) continue;
-    group.sort((a, b) => b.draft.nodes.length - a.draft.nodes.length || rank[a.draft.severity] - rank[b.draft.severity] || a.service.localeCompare(b.service));
+    const cpu = (f: Linkable) => Number(f.draft.facts.cpu) || 0;
+    group.sort((a, b) => b.draft.nodes.length - a.draft.nodes.length || rank[a.draft.severity] - rank[b.draft.severity] || cpu(b) - cpu(a) || a.service.localeCompare(b.service));
     const root = group.find((f) => f.id === roots.get(host)) ?? group[0];
     now.set(host, root.id);
     for (const f of group) if (f.service !== root.service) links.push({ cause: root.id, effect: f.id });
