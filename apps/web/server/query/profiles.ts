@@ -21,18 +21,28 @@ export function cpuProfile(service: string, node: NodeState): CpuProfile | undef
   };
 }
 
-/** Every node's last profile (of one service, or one node), newest first. */
-export function cpuProfiles(store: FleetStore, filter: { service?: string | null; instance?: string | null } = {}): CpuProfile[] {
-  const out: CpuProfile[] = [];
+interface NodeFilter {
+  service?: string | null;
+  instance?: string | null;
+}
+
+/** `profileOf` of every node (of one service, or one node) that has one, newest first. */
+function newestFirst<P extends { end: number }>(store: FleetStore, filter: NodeFilter, profileOf: (service: string, node: NodeState) => P | undefined): P[] {
+  const out: P[] = [];
   for (const svc of store.services.values()) {
     if (filter.service && svc.name !== filter.service) continue;
     for (const node of svc.nodes.values()) {
       if (filter.instance && node.meta.instance !== filter.instance) continue;
-      const p = cpuProfile(svc.name, node);
+      const p = profileOf(svc.name, node);
       if (p !== undefined) out.push(p);
     }
   }
   return out.sort((a, b) => b.end - a.end);
+}
+
+/** Every node's last CPU profile (of one service, or one node), newest first. */
+export function cpuProfiles(store: FleetStore, filter: NodeFilter = {}): CpuProfile[] {
+  return newestFirst(store, filter, cpuProfile);
 }
 
 export function heapProfile(service: string, node: NodeState, kind: 'held' | 'allocated' = 'held'): HeapProfile | undefined {
@@ -51,15 +61,6 @@ export function heapProfile(service: string, node: NodeState, kind: 'held' | 'al
 }
 
 /** Every node's last heap profile (or allocation profile), of one service or one node, newest first. */
-export function heapProfiles(store: FleetStore, filter: { service?: string | null; instance?: string | null } = {}, kind: 'held' | 'allocated' = 'held'): HeapProfile[] {
-  const out: HeapProfile[] = [];
-  for (const svc of store.services.values()) {
-    if (filter.service && svc.name !== filter.service) continue;
-    for (const node of svc.nodes.values()) {
-      if (filter.instance && node.meta.instance !== filter.instance) continue;
-      const p = heapProfile(svc.name, node, kind);
-      if (p !== undefined) out.push(p);
-    }
-  }
-  return out.sort((a, b) => b.end - a.end);
+export function heapProfiles(store: FleetStore, filter: NodeFilter = {}, kind: 'held' | 'allocated' = 'held'): HeapProfile[] {
+  return newestFirst(store, filter, (service, node) => heapProfile(service, node, kind));
 }
