@@ -260,16 +260,20 @@ export interface ProfileFunction {
   caller: { name: string; file: string; line: number } | null;
 }
 
-/** The last CPU profile of a node's event-loop thread (the agent takes one when the loop is busy or stalls). */
-export interface CpuProfile {
+/** Whose profile and when: what every profile the API serves starts with. */
+export interface ProfileWindow {
   instance: string;
   service: string;
   host: string;
   /** Unix ms of the profile's start and end */
   start: number;
   end: number;
-  /** samples taken (one every few ms) */
+  /** samples taken (CPU: one every few ms; heap: live samples, one every few hundred KB allocated) */
   samples: number;
+}
+
+/** The last CPU profile of a node's event-loop thread (the agent takes one when the loop is busy or stalls). */
+export interface CpuProfile extends ProfileWindow {
   /** share of the samples the thread was not idle, 0..1 */
   busy: number;
   /** worst first; the shares of one profile (with `(idle)` and `(other)`) sum to 1 */
@@ -291,15 +295,7 @@ export interface HeapSite extends Omit<ProfileFunction, 'share'> {
  * /api/v1/allocation-profiles`, a gc-pressure finding's `allocations`), taken when GC takes a large share of the
  * time: there `bytes` counts everything allocated during the window, collected since or not.
  */
-export interface HeapProfile {
-  instance: string;
-  service: string;
-  host: string;
-  /** Unix ms of the profile's start and end */
-  start: number;
-  end: number;
-  /** live samples (V8 samples one allocation every few hundred KB) */
-  samples: number;
+export interface HeapProfile extends ProfileWindow {
   /** estimated bytes allocated during the window and still live at its end (an allocation profile: all of them); the sum of the sites */
   bytes: number;
   /** largest first */

@@ -8,7 +8,7 @@
 
 import { Attrs, Metrics, type AttributeValue, type GaugeMetric, type NumberDataPoint } from '@perf/metrics';
 import type { HeapSite, ProfileFunction } from '../api/types.js';
-import type { NodeState } from '../store/node.js';
+import type { NodeProfile, NodeState } from '../store/node.js';
 
 /** rows kept per profile (the agent sends 15 functions plus idle and the rest) */
 export const MAX_PROFILE_FUNCTIONS = 50;
@@ -48,19 +48,12 @@ function frameOf(p: NumberDataPoint): Omit<ProfileFunction, 'share'> {
   };
 }
 
-interface Rows<F> {
-  start: number;
-  end: number;
-  samples: number;
-  functions: F[];
-}
-
 /** How one kind of profile reads its points and where the node keeps it. */
 interface Kind<F> {
   label: string;
   samplesMetric: string;
-  get(node: NodeState): Rows<F> | undefined;
-  set(node: NodeState, profile: Rows<F>): void;
+  get(node: NodeState): NodeProfile<F> | undefined;
+  set(node: NodeState, profile: NodeProfile<F>): void;
   /** the points' rows, or the reason and count of points rejected */
   rows(points: readonly NumberDataPoint[]): { rows: F[]; rejected: number; reason: string };
 }
@@ -77,6 +70,7 @@ const CPU: Kind<ProfileFunction> = {
       if (!(p.value >= 0 && p.value <= 1)) rejected++;
       else if (rows.length < MAX_PROFILE_FUNCTIONS) rows.push({ ...frameOf(p), share: p.value });
     }
+    rows.sort((x, y) => y.share - x.share);
     return { rows, rejected, reason: 'CPU profile share outside 0..1' };
   },
 };
@@ -112,7 +106,7 @@ const ALLOCATIONS: Kind<HeapSite> = {
   rows: (points) => ({ ...sites(points), reason: 'allocation profile size is not a non-negative number' }),
 };
 
-function apply<F extends { share: number }>(kind: Kind<F>, node: NodeState, m: GaugeMetric): { reason: string; count: number } | undefined {
+function apply<F>(kind: Kind<F>, node: NodeState, m: GaugeMetric): { reason: string; count: number } | undefined {
   const first = m.points[0];
   const start = Math.round(first.startTimeUnixNano / 1e6);
   const end = Math.round(first.timeUnixNano / 1e6);
@@ -121,7 +115,7 @@ function apply<F extends { share: number }>(kind: Kind<F>, node: NodeState, m: G
   }
   const current = kind.get(node);
   if (current !== undefined && current.end > end) return undefined; // an older profile, arriving late
-  const profile: Rows<F> = current !== undefined && current.start === start && current.end === end ? current : { start, end, samples: NaN, functions: [] };
+  const profile: NodeProfile<F> = current !== undefined && current.start === start && current.end === end ? current : { start, end, samples: NaN, functions: [] };
   if (m.name === kind.samplesMetric) {
     const v = first.value;
     if (!(Number.isFinite(v) && v >= 0)) return { reason: `${kind.label} sample count is not a non-negative number`, count: 1 };
@@ -130,7 +124,6 @@ function apply<F extends { share: number }>(kind: Kind<F>, node: NodeState, m: G
     return undefined;
   }
   const { rows, rejected, reason } = kind.rows(m.points);
-  rows.sort((x, y) => y.share - x.share);
   profile.functions = rows;
   kind.set(node, profile);
   return rejected > 0 ? { reason, count: rejected } : undefined;

@@ -1,21 +1,21 @@
 // The nodes' last CPU, heap and allocation profiles (ingest/profile.ts keeps one of each per node), as
 // `GET /api/v1/profiles`, `/heap-profiles`, `/allocation-profiles` and the diagnosis show them.
 
-import type { CpuProfile, HeapProfile } from '../api/types.js';
+import type { CpuProfile, HeapProfile, ProfileWindow } from '../api/types.js';
 import type { FleetStore } from '../store/FleetStore.js';
-import type { NodeState } from '../store/node.js';
+import type { NodeProfile, NodeState } from '../store/node.js';
+
+/** The node's names and the profile's window. */
+function windowOf(service: string, node: NodeState, p: NodeProfile<unknown>): ProfileWindow {
+  return { instance: node.meta.instance, service, host: node.meta.host, start: p.start, end: p.end, samples: Number.isFinite(p.samples) ? p.samples : 0 };
+}
 
 export function cpuProfile(service: string, node: NodeState): CpuProfile | undefined {
   const p = node.profile;
   if (p === undefined || p.functions.length === 0) return undefined;
   const idle = p.functions.reduce((s, f) => (f.name === '(idle)' && f.file === '' ? s + f.share : s), 0);
   return {
-    instance: node.meta.instance,
-    service,
-    host: node.meta.host,
-    start: p.start,
-    end: p.end,
-    samples: Number.isFinite(p.samples) ? p.samples : 0,
+    ...windowOf(service, node, p),
     busy: Math.max(0, Math.min(1, 1 - idle)),
     functions: p.functions,
   };
@@ -49,12 +49,7 @@ export function heapProfile(service: string, node: NodeState, kind: 'held' | 'al
   const p = kind === 'held' ? node.heapProfile : node.allocationProfile;
   if (p === undefined || p.functions.length === 0) return undefined;
   return {
-    instance: node.meta.instance,
-    service,
-    host: node.meta.host,
-    start: p.start,
-    end: p.end,
-    samples: Number.isFinite(p.samples) ? p.samples : 0,
+    ...windowOf(service, node, p),
     bytes: p.functions.reduce((s, f) => s + f.bytes, 0),
     functions: p.functions,
   };

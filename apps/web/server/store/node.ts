@@ -143,26 +143,20 @@ export interface NodeMeta {
   version: string | null;
 }
 
-/** Everything the store keeps about one process. */
-/** A node's last CPU profile as ingest assembles it (the API adds the node's names and the busy share). */
-export interface NodeProfile {
+/** A node's last profile of one kind as ingest assembles it (the API adds the node's names and totals). */
+export interface NodeProfile<F = ProfileFunction> {
   /** Unix ms of the profile's window */
   start: number;
   end: number;
   /** NaN until the sample count arrives */
   samples: number;
-  functions: ProfileFunction[];
+  functions: F[];
 }
 
-/** A node's last heap (allocation) profile as ingest assembles it. */
-export interface NodeHeapProfile {
-  start: number;
-  end: number;
-  /** NaN until the sample count arrives */
-  samples: number;
-  functions: HeapSite[];
-}
+/** The NodeState fields that hold a node's last profiles, by kind (as persisted). */
+export const PROFILE_FIELDS = { cpu: 'profile', heap: 'heapProfile', allocations: 'allocationProfile' } as const;
 
+/** Everything the store keeps about one process. */
 export class NodeState {
   readonly meta: NodeMeta;
   firstSeen: number;
@@ -191,12 +185,12 @@ export class NodeState {
    * the last allocation profile of the node's heap (`nodejs.heap_profile.*`, taken by the agent when the heap
    * keeps growing); persisted like `profile`
    */
-  heapProfile: NodeHeapProfile | undefined;
+  heapProfile: NodeProfile<HeapSite> | undefined;
   /**
    * the last allocation profile of the node's heap (`nodejs.allocation_profile.*`, taken by the agent when GC
    * takes a large share of the time: bytes allocated per site, collected or not); persisted like `profile`
    */
-  allocationProfile: NodeHeapProfile | undefined;
+  allocationProfile: NodeProfile<HeapSite> | undefined;
 
   constructor(
     meta: NodeMeta,

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreHistogram } from './histogram.js';
-import { NodeState, NODE_FIELDS } from './node.js';
+import { NodeState, NODE_FIELDS, PROFILE_FIELDS, type NodeProfile } from './node.js';
 import type { FleetStore, RouteState, StoreSink } from './FleetStore.js';
 import type { RequestSlot } from './slots.js';
 
@@ -30,18 +30,13 @@ CREATE TABLE IF NOT EXISTS profiles (
 `;
 
 /** A node's profiles by kind (the CPU profile, the heap profile, the allocation profile), as the store keeps them. */
-const PROFILE_KINDS = ['cpu', 'heap', 'allocations'] as const;
-type ProfileKind = (typeof PROFILE_KINDS)[number];
-function profileOf(n: NodeState, kind: ProfileKind): { end: number } | undefined {
-  return kind === 'cpu' ? n.profile : kind === 'heap' ? n.heapProfile : n.allocationProfile;
-}
+type ProfileKind = keyof typeof PROFILE_FIELDS;
+const PROFILE_KINDS = Object.keys(PROFILE_FIELDS) as ProfileKind[];
 function setProfile(n: NodeState, kind: ProfileKind, body: string): void {
-  const p = JSON.parse(body) as NonNullable<NodeState['profile']> & NonNullable<NodeState['heapProfile']>;
+  const p = JSON.parse(body) as NodeProfile<unknown>;
   if (!(typeof p.start === 'number' && typeof p.end === 'number' && Array.isArray(p.functions))) return;
   if (p.samples === null) p.samples = NaN; // JSON has no NaN
-  if (kind === 'cpu') n.profile = p;
-  else if (kind === 'heap') n.heapProfile = p;
-  else n.allocationProfile = p;
+  Object.assign(n, { [PROFILE_FIELDS[kind]]: p });
 }
 
 const HEADER = 8;
@@ -187,7 +182,7 @@ export class Persistence {
         this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen);
         // the node's last profiles, each once (a restarted dashboard shows them until the agent takes new ones)
         for (const kind of PROFILE_KINDS) {
-          const p = profileOf(n, kind);
+          const p = n[PROFILE_FIELDS[kind]];
           const key = `${n.meta.service}\0${n.meta.instance}\0${kind}`;
           if (p === undefined || this.profilesWritten.get(key) === p.end) continue;
           this.upProfile.run(n.meta.service, n.meta.instance, kind, p.end, JSON.stringify(p));
