@@ -9,6 +9,7 @@
 // collected objects counted too, as the agent runs it when GC takes ≥ 10% of the time).
 //   node --import tsx bench/overhead/heap-profile-cost.ts        (PROFILE_ROUNDS=5, PROFILE_KIND=held|allocated)
 import { Worker } from 'node:worker_threads';
+import { profileRounds, profileTable } from '../lib/profile-rounds.js';
 import { machine, table } from '../lib/report.js';
 
 const ROUNDS = Number(process.env.PROFILE_ROUNDS ?? 5);
@@ -51,65 +52,17 @@ let n = 0;
 function order(i: number) {
   return { id: i, lines: [{ sku: `sku-${i}`, qty: i % 5, price: i * 0.25 }, { sku: `sku-${i + 1}`, qty: 1, price: 2.5 }], note: 'n'.repeat(i % 64) };
 }
-let slices = 0;
-let maxGap = 0;
-let last = performance.now();
-let running = true;
-function slice(): void {
-  const now = performance.now();
-  if (now - last > maxGap) maxGap = now - last;
-  const until = now + 1;
-  while (performance.now() < until) {
+const rounds = await profileRounds<{ samples?: number; sites?: number }>(worker, {
+  rounds: ROUNDS,
+  phaseMs: PHASE_MS,
+  ask: 'result',
+  work: () => {
     const o = order(n++);
     JSON.stringify(o);
     if (n % 50 === 0) kept.push(o);
-  }
-  if (kept.length > 200_000) kept = [];
-  slices++;
-  last = performance.now();
-  if (running) setImmediate(slice);
-}
-slice();
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const next = () => new Promise<{ running?: boolean; ms: number; samples?: number; sites?: number }>((r) => worker.once('message', r));
-
-const rows: number[][] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  slices = 0;
-  maxGap = 0;
-  let t = performance.now();
-  await sleep(PHASE_MS);
-  const base = slices / (performance.now() - t);
-  const baseGap = maxGap;
-  slices = 0;
-  maxGap = 0;
-  t = performance.now();
-  const started = next();
-  worker.postMessage('start');
-  const s = await started;
-  await sleep(200);
-  const startGap = maxGap;
-  const stopped = await next();
-  const during = slices / (performance.now() - t);
-  maxGap = 0;
-  await sleep(200);
-  const endGap = maxGap;
-  const answer = next();
-  worker.postMessage('result');
-  const r = await answer;
-  rows.push([during / base, baseGap, startGap, endGap, s.ms, stopped.ms - PHASE_MS, r.samples ?? 0, r.sites ?? 0]);
-}
-running = false;
-worker.postMessage('exit');
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const col = (i: number) => rows.map((r) => r[i]);
+    if (kept.length > 200_000) kept = [];
+  },
+});
 console.log(`# ${KIND === 'held' ? 'Heap' : 'Allocation'} profile cost on the app's thread — ${machine()}, ${ROUNDS} rounds of ${PHASE_MS / 1000} s + ${PHASE_MS / 1000} s\n`);
-table(
-  ['round', "app's work while profiled (× baseline)", 'longest gap, baseline (ms)', 'longest gap after start (ms)', 'longest gap after end (ms)', `stop and reduce (ms past the ${PHASE_MS / 1000} s, worker)`, KIND === 'held' ? 'live samples' : 'samples', 'sites'],
-  [
-    ...rows.map((r, i) => [String(i + 1), r[0].toFixed(3), r[1].toFixed(1), r[2].toFixed(1), r[3].toFixed(1), r[5].toFixed(1), String(r[6]), String(r[7])]),
-    ['median', median(col(0)).toFixed(3), median(col(1)).toFixed(1), median(col(2)).toFixed(1), median(col(3)).toFixed(1), median(col(5)).toFixed(1), String(median(col(6))), String(median(col(7)))],
-  ],
-);
+const t = profileTable(rounds, PHASE_MS, [KIND === 'held' ? 'live samples' : 'samples', 'sites'], (a) => [a.samples ?? 0, a.sites ?? 0]);
+table(t.headers, t.rows);

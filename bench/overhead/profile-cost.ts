@@ -6,6 +6,7 @@
 // how long the stop and the reduction to top functions took past the profile's length, as the worker saw it.
 //   node --import tsx bench/overhead/profile-cost.ts        (PROFILE_ROUNDS=5)
 import { Worker } from 'node:worker_threads';
+import { profileRounds, profileTable } from '../lib/profile-rounds.js';
 import { machine, table } from '../lib/report.js';
 
 const ROUNDS = Number(process.env.PROFILE_ROUNDS ?? 5);
@@ -35,62 +36,7 @@ await new Promise((r) => worker.once('message', r));
 function fib(n: number): number {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
-let slices = 0;
-let maxGap = 0;
-let last = performance.now();
-let running = true;
-function slice(): void {
-  const now = performance.now();
-  if (now - last > maxGap) maxGap = now - last;
-  const until = now + 1;
-  while (performance.now() < until) fib(12);
-  slices++;
-  last = performance.now();
-  if (running) setImmediate(slice);
-}
-slice();
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const next = () => new Promise<{ running?: boolean; ms: number; samples?: number }>((r) => worker.once('message', r));
-
-const rows: number[][] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  // baseline
-  slices = 0;
-  maxGap = 0;
-  let t = performance.now();
-  await sleep(PHASE_MS);
-  const base = slices / (performance.now() - t);
-  const baseGap = maxGap;
-  // profiled: the start, the sampling, the end
-  slices = 0;
-  maxGap = 0;
-  t = performance.now();
-  const started = next();
-  worker.postMessage('start');
-  const s = await started;
-  await sleep(200);
-  const startGap = maxGap;
-  const stopped = await next();
-  const during = slices / (performance.now() - t);
-  maxGap = 0;
-  await sleep(200);
-  const endGap = maxGap;
-  const samplesAnswer = next();
-  worker.postMessage('samples');
-  const samples = (await samplesAnswer).samples ?? 0;
-  rows.push([during / base, baseGap, startGap, endGap, s.ms, stopped.ms - PHASE_MS, samples]);
-}
-running = false;
-worker.postMessage('exit');
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const col = (i: number) => rows.map((r) => r[i]);
+const rounds = await profileRounds<{ samples?: number }>(worker, { rounds: ROUNDS, phaseMs: PHASE_MS, ask: 'samples', work: () => fib(12) });
 console.log(`# CPU profile cost on the app's thread — ${machine()}, ${ROUNDS} rounds of ${PHASE_MS / 1000} s + ${PHASE_MS / 1000} s\n`);
-table(
-    ['round', "app's work while profiled (× baseline)", 'longest gap, baseline (ms)', 'longest gap after start (ms)', 'longest gap after end (ms)', 'stop and reduce (ms past the 3 s, worker)', 'samples'],
-    [
-      ...rows.map((r, i) => [String(i + 1), r[0].toFixed(3), r[1].toFixed(1), r[2].toFixed(1), r[3].toFixed(1), r[5].toFixed(1), String(r[6])]),
-      ['median', median(col(0)).toFixed(3), median(col(1)).toFixed(1), median(col(2)).toFixed(1), median(col(3)).toFixed(1), median(col(5)).toFixed(1), String(median(col(6)))],
-    ],
-);
+const t = profileTable(rounds, PHASE_MS, ['samples'], (a) => [a.samples ?? 0]);
+table(t.headers, t.rows);
