@@ -21,7 +21,7 @@ import { ExportWorker, type ExportStats } from './export/ExportWorker.js';
 import { Heartbeat } from './heartbeat.js';
 import { now } from './clock.js';
 import { PrometheusServer } from './export/prometheus.js';
-import { HistogramPacker, type Snapshot } from './export/snapshot.js';
+import { HistogramPacker, SLICE_DOUBLES, type Snapshot } from './export/snapshot.js';
 import { resourceAttributes } from './export/resource.js';
 import { MetricBatch } from './recording/MetricBatch.js';
 import { RouteTable } from './recording/RouteTable.js';
@@ -68,6 +68,8 @@ export class Agent {
   private nextExportAt = Infinity;
   /** packs the export snapshot's histograms (and remembers which series the export thread knows) */
   private readonly packer = new HistogramPacker();
+  /** the export snapshot whose histograms are being copied a slice at a time (a big one, see HistogramPacker) */
+  private packing: { snapshot: Snapshot; time: number; slice: NodeJS.Immediate | undefined } | undefined;
 
   constructor(readonly config: Config) {
     this.routes = new RouteTable({ maxRoutes: config.maxRoutes, maxScale: HISTOGRAM_SCALE, maxSize: HISTOGRAM_MAX_SIZE });
@@ -120,7 +122,7 @@ export class Agent {
     this.eventLoop.sample(lateMs, expectedMs, activeMs);
     this.gc.beat(t);
     if (t >= this.nextExportAt) {
-      this.exportWorker?.export(this.snapshot());
+      this.beginExport();
       // keep the cadence; after a long stall, start over from now instead of exporting in a burst
       this.nextExportAt += this.config.exportIntervalMillis;
       if (this.nextExportAt <= t) this.nextExportAt = t + this.config.exportIntervalMillis;
@@ -139,16 +141,67 @@ export class Agent {
   }
 
   /**
-   * The export thread's snapshot: what the collectors hold now, histograms packed into one buffer shared
-   * with the export thread (the only export work on the app's thread). The probes marked `offThread` are read by the
-   * export thread itself. Never throws.
+   * Starts this interval's export: the snapshot's gauges now, its histograms packed in slices of SLICE_DOUBLES
+   * with the app's loop running in between (one slice for a typical node), then handed to the export thread. A
+   * snapshot still being packed when the next export is due (a loop too busy to run the slices) is finished first
+   * and that interval skipped: each is cumulative, so nothing is lost.
+   */
+  private beginExport(): void {
+    if (this.packing !== undefined) return;
+    this.packing = { ...this.startSnapshot(), slice: undefined };
+    this.packSlice();
+  }
+
+  private readonly packSlice = (): void => {
+    const packing = this.packing;
+    if (packing === undefined) return;
+    packing.slice = undefined;
+    try {
+      if (!this.packer.pack(SLICE_DOUBLES)) {
+        packing.slice = setImmediate(this.packSlice);
+        packing.slice.unref();
+        return;
+      }
+      this.packing = undefined;
+      this.exportWorker?.export(this.finishSnapshot(packing));
+    } catch {
+      // never into the app (this runs from setImmediate): drop the snapshot, the next one carries its data
+      this.abandonPacking();
+    }
+  };
+
+  /** Drops a snapshot still being packed (its new series are described again in the next one). */
+  private abandonPacking(): void {
+    if (this.packing === undefined) return;
+    if (this.packing.slice !== undefined) clearImmediate(this.packing.slice);
+    this.packing = undefined;
+    this.packer.lost();
+  }
+
+  /**
+   * The export thread's snapshot, whole and at once (flush and shutdown): what the collectors hold now,
+   * histograms packed into one buffer shared with the export thread (the only export work on the app's thread).
+   * It replaces a snapshot still being packed. Never throws.
    */
   private snapshot(): Snapshot {
+    this.abandonPacking();
+    return this.finishSnapshot(this.startSnapshot());
+  }
+
+  /**
+   * The gauges and sums of a snapshot, and its histograms queued in the packer (copied by pack()/finish()). The
+   * probes marked `offThread` are read by the export thread itself.
+   */
+  private startSnapshot(): { snapshot: Snapshot; time: number } {
     const time = nowUnixNano();
     this.packer.begin();
     const batch = new MetricBatch(this.startTimeUnixNano, time, 'otlp', this.packer);
     this.collectInto(batch);
-    return { metrics: [...batch.metrics.values()], histograms: this.packer.finish(this.startTimeUnixNano, time), inspecting: inspectorUrl() !== undefined, sourceMaps: process.sourceMapsEnabled === true };
+    return { time, snapshot: { metrics: [...batch.metrics.values()], inspecting: inspectorUrl() !== undefined, sourceMaps: process.sourceMapsEnabled === true } };
+  }
+
+  private finishSnapshot({ snapshot, time }: { snapshot: Snapshot; time: number }): Snapshot {
+    return { ...snapshot, histograms: this.packer.finish(this.startTimeUnixNano, time) };
   }
 
   private collectInto(batch: MetricBatch): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
 import { ExponentialHistogram, Metrics, type Metric } from '@perf/metrics';
-import { HistogramPacker, HistogramUnpacker, type Snapshot } from '../../src/export/snapshot.js';
+import { HistogramPacker, HistogramUnpacker, SLICE_DOUBLES, type Snapshot } from '../../src/export/snapshot.js';
 import { MetricBatch } from '../../src/recording/MetricBatch.js';
 import { RouteTable } from '../../src/recording/RouteTable.js';
 
@@ -124,4 +124,47 @@ test('packed snapshot: the buffer is reused once the export thread has read it, 
   assert.ok(thirdDoubles >= third.length && thirdDoubles < 1.2 * second.length, `${thirdDoubles} doubles for ${third.length}`);
   // and the second, read late, still reads right (the packer never wrote into it again)
   assert.equal(points(unpacker.receive((await send({ metrics: [], histograms: second })).histograms!)).reduce((n, p) => n + p.count, 0), 600 * 300 + 50);
+});
+
+test('packed snapshot: a big one is copied in slices, each series whole, the app recording in between; nothing lost', async () => {
+  const f = fixture(200);
+  const total = () => {
+    let n = 0;
+    f.table.forEachRoute((route) => {
+      for (const s of route.series.values()) n += s.histogram.count;
+    });
+    return n + f.gc.count;
+  };
+  const packer = new HistogramPacker();
+  const unpacker = new HistogramUnpacker();
+  packer.begin();
+  collect(new MetricBatch(0, 1, 'otlp', packer), f);
+  const before = total();
+  let slices = 1;
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  while (!packer.pack(SLICE_DOUBLES)) {
+    slices++;
+    // the app's loop between two slices: requests on every route, some into buckets beyond today's range
+    f.table.forEachRoute((route) => {
+      for (const s of route.series.values()) s.histogram.record(0.00005 * Math.exp(rnd() * 10));
+    });
+  }
+  const after = total();
+  const snapshot = packer.finish(0, 1);
+  assert.ok(snapshot.length > 4 * SLICE_DOUBLES, `${snapshot.length} doubles`);
+  assert.ok(slices >= 5 && slices <= Math.ceil(snapshot.length / SLICE_DOUBLES), `${slices} slices for ${snapshot.length} doubles`);
+  const got = points(unpacker.receive((await send({ metrics: [], histograms: snapshot })).histograms!));
+  assert.equal(got.length, 601);
+  for (const p of got) {
+    // each point is one moment of its series: its count is its buckets' sum
+    assert.equal(p.positive.bucketCounts.reduce((a, b) => a + b, 0) + p.zeroCount, p.count);
+  }
+  const sent = got.reduce((n, p) => n + p.count, 0);
+  assert.ok(sent > before && sent < after, `${sent} sent: between ${before} at the start and ${after} at the end`);
+  // the next snapshot has everything recorded meanwhile
+  packer.begin();
+  collect(new MetricBatch(0, 2, 'otlp', packer), f);
+  const next = points(unpacker.receive((await send({ metrics: [], histograms: packer.finish(0, 2) })).histograms!));
+  assert.equal(next.reduce((n, p) => n + p.count, 0), after);
 });
