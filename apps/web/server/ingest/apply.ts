@@ -1,11 +1,11 @@
-import { Attrs, Metrics, type Attributes, type AttributeValue, type ExportMetricsRequest, type Metric, type NumberDataPoint } from '@perf/metrics';
+import { Attrs, Metrics, type Attributes, type AttributeValue, type ExportMetricsRequest, type HistogramDataPoint, type Metric, type NumberDataPoint } from '@perf/metrics';
 import { StoreHistogram } from '../store/histogram.js';
 import { SparseDelta } from '../store/delta.js';
 import { NodeField, type NodeState } from '../store/node.js';
 import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
 import { FOLDED_ROUTE } from '../store/FleetStore.js';
 import { applyProfile, isProfileMetric } from './profile.js';
-import { expDelta, explicitDelta, newState, type DeltaOutcome, type SeriesState } from './series.js';
+import { expDelta, explicitDelta, newState, sameCount, type DeltaOutcome, type SeriesState } from './series.js';
 import type { IngestStats } from './stats.js';
 
 /** The result of applying one export request: points rejected (OTLP partial success) and why. */
@@ -16,7 +16,9 @@ export interface ApplyResult {
   reasons: string[];
 }
 
-const INVALID = 'histogram point with negative or inconsistent counts';
+const INVALID = 'histogram point whose bucket counts are negative or do not add up to its count';
+/** seconds a route keeps its widest explicit-bucket error once narrower input is all that arrives */
+const SPREAD_ERROR_HOLD = 3600;
 
 /** The old HTTP semantic-convention name (milliseconds), still sent by older Python/Java instrumentations. */
 const LEGACY_HTTP_DURATION = 'http.server.duration';
@@ -118,9 +120,11 @@ export class Applier {
       result.points += points;
       const node = this.store.node(service, { service: serviceName, instance, host, pid, version }, now);
       if (node === undefined) {
-        // the service is at its instance cap and this is a new node: counted as folded, not stored
+        // the service is at its instance cap and this is a new node: counted as folded, not stored; its delta
+        // request points still count in the service's `other` route, as a folded series' do
         this.store.fold(service, '\0instance\0' + instance);
         service.foldedPoints += points - 1;
+        for (const sm of rm.scopeMetrics) for (const m of sm.metrics) this.foldedNode(service, m, now, result);
         continue;
       }
       for (const sm of rm.scopeMetrics) {
@@ -221,9 +225,12 @@ export class Applier {
       for (let i = 0; i < points.length; i++) {
         const p = points[i];
         // exponential points are checked in the same pass that de-cumulates them
-        if (m.type === 'histogram' && !validHistogram(p)) {
-          this.reject(result, INVALID);
-          continue;
+        if (m.type === 'histogram') {
+          const bad = explicitProblem(p as HistogramDataPoint);
+          if (bad !== undefined) {
+            this.reject(result, bad);
+            continue;
+          }
         }
         if ((p.flags & 1) === 1) continue; // no recorded value
         const t = this.slotOf(p.timeUnixNano, now, result);
@@ -266,6 +273,7 @@ export class Applier {
             route = this.store.route(service, method, routeName);
             st.target = route;
           }
+          if (m.type === 'histogram') noteSpreadError(route, t, this.spread.spreadError);
           this.store.addRequests(route, node, t, delta, st.isError);
         } else if (isEl) {
           this.store.addEventLoop(service, node, t, delta);
@@ -339,6 +347,23 @@ export class Applier {
     }
   }
 
+  /** The delta request points of a node folded by the instance cap, into the service's `other` route. */
+  private foldedNode(service: ServiceState, m: Metric, now: number, result: ApplyResult): void {
+    if (m.type !== 'exponentialHistogram' && m.type !== 'histogram') return;
+    if (m.temporality !== 'delta' || (m.name !== Metrics.httpServerRequestDuration && m.name !== LEGACY_HTTP_DURATION)) return;
+    const factor = unitFactor(m.unit, m.name);
+    for (const p of m.points) {
+      const bad = m.type === 'histogram' ? explicitProblem(p as HistogramDataPoint) : undefined;
+      if (bad !== undefined) {
+        this.reject(result, bad);
+        continue;
+      }
+      if ((p.flags & 1) === 1) continue;
+      const t = this.slotOf(p.timeUnixNano, now, result);
+      if (t !== undefined) this.foldedHttp(service, m, p, t, factor);
+    }
+  }
+
   private foldedHttp(service: ServiceState, m: Metric, p: FoldablePoint, t: number, factor: number): void {
     const st = newState();
     let outcome: DeltaOutcome;
@@ -352,7 +377,9 @@ export class Applier {
     }
     if (outcome !== 'delta' || !(delta.count > 0)) return;
     const status = Number(p.attributes[Attrs.httpStatusCode] ?? 0);
-    this.store.addRequests(this.store.route(service, '*', FOLDED_ROUTE), undefined, t, delta, status >= 500);
+    const route = this.store.route(service, '*', FOLDED_ROUTE);
+    if (m.type === 'histogram') noteSpreadError(route, t, this.spread.spreadError);
+    this.store.addRequests(route, undefined, t, delta, status >= 500);
   }
 
   /** Exponential input in another unit: spread each bucket over seconds-scaled buckets. */
@@ -387,14 +414,30 @@ function sameAttributes(st: SeriesState, attrs: Attributes): boolean {
   return n === st.attrCount;
 }
 
-function validHistogram(p: { count: number; bucketCounts?: number[]; positive?: { bucketCounts: number[] }; zeroCount?: number }): boolean {
-  if (!(p.count >= 0) || !Number.isFinite(p.count)) return false;
-  const buckets = p.bucketCounts ?? p.positive?.bucketCounts ?? [];
-  let total = p.zeroCount ?? 0;
+/**
+ * Why an explicit-bucket point breaks the OTLP data model, or undefined when it does not: bucket_counts either
+ * empty (count and sum only) or one more than explicit_bounds, the bounds finite and increasing, the counts
+ * non-negative and adding up to the point's count.
+ */
+function explicitProblem(p: HistogramDataPoint): string | undefined {
+  if (!(p.count >= 0) || !Number.isFinite(p.count)) return 'histogram count is not a finite, non-negative number';
+  const buckets = p.bucketCounts;
+  if (buckets.length === 0) return undefined;
+  const bounds = p.explicitBounds;
+  if (buckets.length !== bounds.length + 1) return `histogram has ${buckets.length} bucket counts for ${bounds.length} explicit bounds (must be one more)`;
+  for (let i = 0; i < bounds.length; i++) {
+    if (!Number.isFinite(bounds[i]) || (i > 0 && !(bounds[i] > bounds[i - 1]))) return 'histogram explicit bounds are not finite and increasing';
+  }
+  let total = 0;
   for (const c of buckets) {
-    if (!(c >= 0)) return false;
+    if (!(c >= 0)) return INVALID;
     total += c;
   }
-  // the proto says count = sum of buckets; allow negative-range counts we ignore (total ≤ count)
-  return buckets.length === 0 ? true : total <= p.count + 1e-6;
+  return sameCount(total, p.count) ? undefined : INVALID;
+}
+
+/** How far explicit-bucket input may put this route's percentiles off (FleetView reports it; see StoreHistogram.spreadError). */
+function noteSpreadError(route: RouteState, t: number, error: number): void {
+  if (error >= route.spreadError || t > route.spreadErrorAt + SPREAD_ERROR_HOLD) route.spreadError = error;
+  if (t > route.spreadErrorAt) route.spreadErrorAt = t;
 }

@@ -96,8 +96,8 @@ export function expDelta(
       acc += c;
     }
     if (acc !== 0) out.push(j, acc);
-    // the proto says count = zero + positive + negative buckets; negative ones are not kept here
-    if (!(total <= p.count + 1e-6) || !(p.zeroCount >= 0)) return 'invalid';
+    // the proto says count = zero + positive + negative buckets (negative ones are not kept here)
+    if (!sameCount(total + negativeTotal(p), p.count) || !(p.zeroCount >= 0)) return 'invalid';
     out.zeroCount = p.zeroCount;
     out.count = p.count;
     out.sum = p.sum ?? 0;
@@ -117,7 +117,7 @@ export function expDelta(
     p.startTimeUnixNano === st.start &&
     p.zeroCount === sb.zeroCount &&
     (p.sum ?? 0) === st.sum &&
-    validBuckets(p.positive.bucketCounts, p.count - p.zeroCount)
+    validBuckets(p.positive.bucketCounts, p.count - p.zeroCount - negativeTotal(p))
   ) {
     // nothing recorded since the last point (an idle series): no state work, an empty delta
     st.time = p.timeUnixNano;
@@ -198,7 +198,7 @@ export function expDelta(
       sb.counts[at] = acc;
     }
   }
-  if (bad || !(total <= p.count + 1e-6)) {
+  if (bad || !sameCount(total + negativeTotal(p), p.count)) {
     // the state now holds garbage: the next point re-establishes it without counting anything
     st.rebase = true;
     return 'invalid';
@@ -232,15 +232,31 @@ export function expDelta(
   return outcome;
 }
 
-/** Whether bucket counts are non-negative numbers adding up to at most `most`. */
-function validBuckets(counts: number[], most: number): boolean {
+/** Whether bucket counts are non-negative numbers adding up to `expected`. */
+function validBuckets(counts: number[], expected: number): boolean {
   let total = 0;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i];
     if (!(c >= 0)) return false;
     total += c;
   }
-  return total <= most + 1e-6;
+  return sameCount(total, expected);
+}
+
+/** The negative range's count of an exponential point (latencies have none; 0 without an array allocation). */
+function negativeTotal(p: ExponentialHistogramDataPoint): number {
+  const counts = p.negative.bucketCounts;
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i];
+  return total;
+}
+
+/**
+ * Whether a point's buckets add up to its count, as the OTLP data model requires. Counts are uint64 read into
+ * doubles: exact up to 2^53, so the tolerance only covers rounding beyond that.
+ */
+export function sameCount(total: number, count: number): boolean {
+  return Math.abs(total - count) <= count * 1e-12;
 }
 
 /**
@@ -334,8 +350,8 @@ export function explicitDelta(
     if (outcome === 'delta') minusPrev = prev;
   }
   if (outcome !== 'baseline') {
-    const knownMinMax = outcome !== 'delta' || firstSeen;
-    spreadExplicit(out, p.explicitBounds, p.bucketCounts, minusPrev, knownMinMax ? p.min : undefined, knownMinMax ? p.max : undefined, factor);
+    // a cumulative point's min and max hold every value since its start, so they bound this delta's values too
+    spreadExplicit(out, p.explicitBounds, p.bucketCounts, minusPrev, p.min, p.max, factor);
     out.count = p.count - (minusPrev !== undefined ? st.count : 0);
     out.sum = ((p.sum ?? 0) - (minusPrev !== undefined ? st.sum : 0)) * factor;
     out.boundFromBuckets();
@@ -372,7 +388,76 @@ function spreadExplicit(
       out.zeroCount += c;
       continue;
     }
+    // a value estimated anywhere in (lower, upper] is within (upper − lower) / lower of one that lies there
+    const error = lower > 0 ? (upper - lower) / lower : 1;
+    if (error > out.spreadError) out.spreadError = error;
     out.addSpread(lower * factor, upper * factor, c);
   }
   // count is set by the caller; bucket mass from the spread already matches it
+}
+
+/** Version of encodeState's layout (a state of another version is not restored: its series re-baseline). */
+const STATE_VERSION = 1;
+const STATE_HEADER = 13;
+
+/**
+ * A series' state → bytes, so a restarted dashboard goes on from where it stopped (persist.ts writes every
+ * node's states at shutdown): float64s [version, time, start, count, sum, rebase, exp scale (NaN: none), exp
+ * offset, exp length, exp zero count, explicit counts n, bounds m (−1: none), isError], then the exp counts, the n explicit
+ * counts and the m bounds. Where a request goes (`target`) and the attribute cache are found again on the next point.
+ */
+export function encodeState(st: SeriesState): Buffer {
+  const exp = st.exp;
+  const expLength = exp?.length ?? 0;
+  const n = st.explicit?.length ?? 0;
+  const m = st.bounds?.length ?? 0;
+  const a = new Float64Array(STATE_HEADER + expLength + n + m);
+  a[0] = STATE_VERSION;
+  a[1] = st.time;
+  a[2] = st.start;
+  a[3] = st.count;
+  a[4] = st.sum;
+  a[5] = st.rebase ? 1 : 0;
+  a[6] = exp === undefined ? NaN : exp.scale;
+  a[7] = exp?.offset ?? 0;
+  a[8] = expLength;
+  a[9] = exp?.zeroCount ?? 0;
+  a[10] = st.explicit === undefined ? -1 : n;
+  a[11] = st.bounds === undefined ? -1 : m;
+  a[12] = st.isError ? 1 : 0;
+  let at = STATE_HEADER;
+  if (exp !== undefined) for (let i = 0; i < expLength; i++) a[at++] = exp.counts[i];
+  if (st.explicit !== undefined) a.set(st.explicit, at);
+  at += n;
+  if (st.bounds !== undefined) a.set(st.bounds, at);
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** encodeState's bytes → a state; undefined for bytes of another version or shape. */
+export function decodeState(buf: Uint8Array): SeriesState | undefined {
+  if (buf.byteLength % 8 !== 0 || buf.byteLength < STATE_HEADER * 8) return undefined;
+  const a = new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const expLength = a[8];
+  const n = Math.max(0, a[10]);
+  const m = Math.max(0, a[11]);
+  if (a[0] !== STATE_VERSION || !(Number.isInteger(expLength) && Number.isInteger(a[10]) && Number.isInteger(a[11]) && expLength >= 0 && a[10] >= -1 && a[11] >= -1)) return undefined;
+  if (a.length !== STATE_HEADER + expLength + n + m) return undefined;
+  const st = newState();
+  st.time = a[1];
+  st.start = a[2];
+  st.count = a[3];
+  st.sum = a[4];
+  st.rebase = a[5] === 1;
+  st.isError = a[12] === 1;
+  let at = STATE_HEADER;
+  if (!Number.isNaN(a[6])) {
+    const counts = a.subarray(at, at + expLength);
+    const wide = counts.some((c) => c > 0xffffffff);
+    st.exp = { scale: a[6], offset: a[7], length: expLength, counts: wide ? Float64Array.from(counts) : Uint32Array.from(counts), zeroCount: a[9] };
+  }
+  at += expLength;
+  if (a[10] >= 0) st.explicit = Float64Array.from(a.subarray(at, at + n));
+  at += n;
+  if (a[11] >= 0) st.bounds = Array.from(a.subarray(at, at + m));
+  return st;
 }

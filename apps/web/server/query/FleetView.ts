@@ -178,7 +178,12 @@ export class FleetView {
     const seconds = range.to - range.from + 1;
     const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
     const acc = { requests: 0, errors: 0 };
-    for (const r of this.routeStates(scope.service)) this.accRoute(r, range, range.from, range.to, acc, h);
+    // explicit-bucket input bounds the percentiles' error by its bucket widths, not by the store's scale
+    let spreadError = 0;
+    for (const r of this.routeStates(scope.service)) {
+      this.accRoute(r, range, range.from, range.to, acc, h);
+      if (r.spreadErrorAt >= range.from && r.spreadError > spreadError) spreadError = r.spreadError;
+    }
     const el = this.eventLoopHistogram({ ...scope, now });
     let up = 0;
     let down = 0;
@@ -222,7 +227,7 @@ export class FleetView {
       nodesDown: down,
       elu: eluN > 0 ? elu / eluN : null,
       cpu: cpuN > 0 ? cpu / cpuN : null,
-      relativeError: h.count > 0 ? h.relativeError : null,
+      relativeError: h.count > 0 ? Math.max(h.relativeError, spreadError) : null,
       foldedSeries: folded,
     };
   }

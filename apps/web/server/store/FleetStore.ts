@@ -10,6 +10,12 @@ export class RouteState {
   lastSeen = 0;
   /** set when the store dropped this route (no data left in any tier); holders re-resolve it */
   dropped = false;
+  /**
+   * Explicit-bucket input: the widest relative width of a populated input bucket (what bounds the percentiles'
+   * error instead of the histogram scale's), and the last second such input arrived (-1: never)
+   */
+  spreadError = 0;
+  spreadErrorAt = -1;
   constructor(
     readonly service: string,
     readonly method: string,

@@ -27,6 +27,11 @@ export class StoreHistogram {
   max = -Infinity;
   /** most buckets kept before halving the resolution */
   readonly maxBuckets: number;
+  /**
+   * Explicit-bucket input spread into this (scratch) histogram: the widest populated input bucket's relative
+   * width, which bounds the quantiles' error instead of `relativeError` (0 when none was spread in)
+   */
+  spreadError = 0;
 
   constructor(maxScale: number, maxBuckets = 2048, initialCapacity = 0) {
     this.scale = maxScale;
@@ -45,6 +50,7 @@ export class StoreHistogram {
   }
 
   reset(): void {
+    this.spreadError = 0;
     this.offset = 0;
     this.length = 0;
     this.counts.fill(0);

@@ -190,8 +190,96 @@ test('the series cap counts distinct series across instances: many nodes with th
       const [, x] = await srv.get('/api/v1/fleet?service=capped&window=30s');
       return x.requests > 0 ? x : undefined;
     }, 8000);
-    // every delta point of a known node counts (folded ones in `other`); points of folded instances do not
-    assert.equal(f.requests, 20 * 3 * 2 + 10 * 2 + 10 * 2);
+    // every delta point counts: a known node's folded series in `other`, and so the points of folded instances
+    assert.equal(f.requests, 20 * 3 * 2 + 10 * 2 + 15 * 2);
+    const [, routes] = await srv.get('/api/v1/routes?service=capped&window=30s');
+    const other = routes.find((r: { route: string }) => r.route === 'other');
+    assert.equal(other?.requests, 8 * 2 + 5 * 2, '8 folded series of n0 and the 5 folded instances');
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('histogram points that break the data model are rejected with the reason: counts that do not add up, bounds that do not fit', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const zeros = () => new Array(PYTHON_HTTP_BOUNDS.length + 1).fill(0);
+    const counts = zeros();
+    counts[3] = 3;
+    const explicit = (route: string, change: (p: Record<string, unknown>) => void) => {
+      const m = pythonHttpMetric([{ route, status: 200, start: ns(now), time: ns(now), counts: [...counts], sum: 0.1 }]);
+      if (m.type === 'histogram') change(m.points[0] as unknown as Record<string, unknown>);
+      return m;
+    };
+    const body = encodeJson(
+      request(resource('strict', 'n1'), [
+        explicit('/ok', () => {}),
+        explicit('/count-above-buckets', (p) => (p.count = 1000)),
+        explicit('/short-buckets', (p) => (p.bucketCounts = [1, 2])),
+        explicit('/unsorted', (p) => (p.explicitBounds = [...PYTHON_HTTP_BOUNDS].reverse())),
+        httpExp('delta', [{ ...expPoint({ start: ns(now - 100), time: ns(now), offset: -6, counts: [2], route: '/exp-count-above' }), count: 100 }]),
+        httpExp('cumulative', [{ ...expPoint({ start: ns(now - 100), time: ns(now), offset: -6, counts: [2], route: '/exp-cumulative-above' }), count: 100 }]),
+      ]),
+    );
+    const r = await postOtlp(srv.otlpUrl, Buffer.from(body), { contentType: 'application/json' });
+    assert.equal(r.status, 200);
+    const answer = JSON.parse(r.body.toString());
+    assert.equal(answer.partialSuccess.rejectedDataPoints, '5');
+    assert.match(answer.partialSuccess.errorMessage, /do not add up to its count/);
+    assert.match(answer.partialSuccess.errorMessage, /14 explicit bounds|increasing/);
+    const f = await waitFor(async () => {
+      const [, f] = await srv.get('/api/v1/fleet?service=strict&window=30s');
+      return f.requests > 0 ? f : undefined;
+    }, 8000);
+    assert.equal(f.requests, 3, 'only the consistent point counts');
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test("explicit buckets: a cumulative point's min and max bound its deltas' percentiles, and relativeError says what the buckets allow", async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const start = ns(now);
+    // the OpenTelemetry JS SDK's default bounds (made for milliseconds) on a histogram in seconds: every request
+    // lands in (0, 5] although none took more than 0.81 s
+    const bounds = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+    const point = (time: number, n: number) => ({
+      attributes: { 'http.request.method': 'GET', 'http.route': '/sdk-default', 'http.response.status_code': 200 },
+      startTimeUnixNano: start,
+      timeUnixNano: time,
+      flags: 0,
+      count: n,
+      sum: n * 0.05,
+      min: 0.002,
+      max: 0.81,
+      bucketCounts: [0, n, ...new Array(bounds.length - 1).fill(0)],
+      explicitBounds: bounds,
+    });
+    const send = (time: number, n: number) =>
+      postOtlp(
+        srv.otlpUrl,
+        encodeProtobuf(request(resource('sdk-default', 'js-1'), [{ name: Metrics.httpServerRequestDuration, description: '', unit: 's', type: 'histogram', temporality: 'cumulative', points: [point(time, n)] }])),
+      );
+    assert.equal((await send(ns(now), 100)).status, 200);
+    assert.equal((await send(ns(now + 500), 250)).status, 200); // a delta of 150: its values lie within the point's min and max too
+    const f = await waitFor(async () => {
+      const [, f] = await srv.get('/api/v1/fleet?service=sdk-default&window=30s');
+      return f.requests === 250 ? f : undefined;
+    }, 8000, 'both points counted');
+    assert.ok(f.latency.p99 <= 0.81 * (1 + 0.01), `p99 ${f.latency.p99} s: nothing above 0.81 s was recorded`);
+    assert.ok(f.latency.p50 >= 0.002, `p50 ${f.latency.p50}`);
+    // the bucket (0.002, 0.81] allows an error of (0.81 − 0.002) / 0.002 — not the store's 0.54%
+    assert.ok(f.relativeError > 100, `relativeError ${f.relativeError}`);
+    // exponential input alone keeps the scale's bound
+    await postOtlp(srv.otlpUrl, encodeProtobuf(request(resource('exp-only', 'e-1'), [httpExp('delta', [expPoint({ start: ns(now - 100), time: ns(now), scale: 6, offset: -400, counts: [5], route: '/e' })])])));
+    const e = await waitFor(async () => {
+      const [, e] = await srv.get('/api/v1/fleet?service=exp-only&window=30s');
+      return e.requests === 5 ? e : undefined;
+    }, 8000);
+    assert.ok(e.relativeError < 0.01, `relativeError ${e.relativeError}`);
   } finally {
     await srv.dispose();
   }
