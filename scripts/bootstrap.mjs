@@ -9,6 +9,8 @@ import { dirname, join, delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// who started us (pnpm, npm's `sh -c`, a shell), read before the installs below block for a while
+const parent = process.ppid;
 const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
 const toolsBin = join(root, '.tools', 'node_modules', '.bin');
 
@@ -67,10 +69,23 @@ if (verb === 'run' && script) {
   // it would a plain command, and a clean stop is not reported as a failed lifecycle script.
   const command = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts?.[script] ?? '';
   const direct = /^node( [\w./@=:-]+)+$/.test(command) ? command.split(' ').slice(1) : null;
+  // A direct child learns our pid (PERF_LAUNCHER_PID, apps/web/server/launcher.ts) and stops when we are gone;
+  // through pnpm its parent would be pnpm's shell, not us, so it is not told.
+  delete env.PERF_LAUNCHER_PID;
   const child = direct
-    ? spawn(process.execPath, [...direct, ...rest.filter((a, i) => !(i === 0 && a === '--'))], { cwd: root, env, stdio: 'inherit' })
+    ? spawn(process.execPath, [...direct, ...rest.filter((a, i) => !(i === 0 && a === '--'))], { cwd: root, env: { ...env, PERF_LAUNCHER_PID: String(process.pid) }, stdio: 'inherit' })
     : spawn('pnpm', ['run', '--silent', script, ...rest], { cwd: root, env, stdio: 'inherit' });
-  // The child shares our terminal, so Ctrl-C reaches it directly; wait for it to finish cleanly.
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  // The child shares our terminal, so Ctrl-C reaches it directly; a signal sent to us alone goes on to it. Either
+  // way it stops in its own way (the dashboard flushes) and we exit when it has.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  // pnpm exits on SIGTERM without passing it on ("[ELIFECYCLE] Command failed."), which left us re-parented to
+  // init with the dashboard still holding its ports: when whoever started us is gone, stop as on SIGTERM.
+  // One getppid() a second, on an unref'd timer.
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    child.kill('SIGTERM');
+  }, 1000);
+  watch.unref();
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

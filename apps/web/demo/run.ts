@@ -7,6 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureBuilt, ensureUi, WEB_DIR } from '../scripts/ui.js';
+import { childEnv, onLauncherGone, STOP_SIGNALS } from '../server/launcher.js';
 import { DemoLoad } from './load.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,7 +32,8 @@ export function scenarioNames(): string[] {
 function startDashboard(ui: boolean): Promise<{ child: ChildProcess; port: number; otlpPort: number }> {
   const args = ['--import', 'tsx', join(WEB_DIR, 'server', 'main.ts')];
   if (!ui) args.push('--no-ui');
-  const child = spawn(process.execPath, args, { cwd: WEB_DIR, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // it stops (flushing) when this process is gone, however that happens
+  const child = spawn(process.execPath, args, { cwd: WEB_DIR, env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let ready = false;
@@ -100,6 +102,8 @@ async function main(): Promise<void> {
     scenario = ((await import(join(here, 'scenarios', `${values.scenario}.ts`))) as { default: unknown }).default;
   }
   const nodeCount = Math.max(0, Math.min(Number(values.nodes), 12));
+  // when whoever started us is gone (pnpm exits on SIGTERM without passing it on), stop everything as SIGTERM would
+  onLauncherGone(() => (onStop === undefined ? process.exit(1) : void onStop()));
   ensureBuilt();
   let ui = !values['no-ui'];
   if (ui) {
@@ -127,8 +131,7 @@ async function main(): Promise<void> {
     }
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  for (const sig of STOP_SIGNALS) process.on(sig, () => void stop());
 
   onStop = stop;
   try {

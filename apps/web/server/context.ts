@@ -1,7 +1,7 @@
 import type { FleetStore } from './store/FleetStore.js';
 import type { FleetView } from './query/FleetView.js';
 import type { ApiRouter } from './api/router.js';
-import type { Finding } from './api/types.js';
+import type { AlertsStatus, Finding } from './api/types.js';
 import type { Persistence } from './store/persist.js';
 
 /**
@@ -27,6 +27,13 @@ export interface DashboardContext {
   setFindingsSource(fn: (service: string | undefined) => Finding[]): void;
   /** Number of firing alerts shown on the live stream (the alerts engine sets it). */
   setAlertsFiringSource(fn: () => number): void;
+  /** The `alerts` part of `GET /api/v1/status` (the alerts engine sets it; null until then). */
+  setAlertsStatusSource(fn: () => AlertsStatus): void;
+  /**
+   * The port the UI and API listen on: the one actually bound once the process listens (PORT=0 picks a free
+   * one), the configured PORT before. For links back to the UI when PERF_PUBLIC_URL is not set.
+   */
+  port(): number;
 }
 
 export interface MountedModule {

@@ -2,6 +2,7 @@
 // environment, see the README "Dashboard server" section.
 import { startServer, uiBuilt, type ServerOptions } from './server.js';
 import { parseDuration, parseTiers } from './store/config.js';
+import { onLauncherGone, STOP_SIGNALS } from './launcher.js';
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -52,13 +53,13 @@ async function main(): Promise<void> {
   console.log(`OTLP/HTTP receiver: http://${host}:${server.otlpPort}/v1/metrics`);
   if (server.persistence) console.log(`data: ${server.persistence.file}`);
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (reason: string) => {
     if (stopping) {
       console.log('perf: forced exit');
       process.exit(1);
     }
     stopping = true;
-    console.log(`perf: ${signal}: flushing and stopping…`);
+    console.log(`perf: ${reason}: flushing and stopping…`);
     server.close().then(
       () => process.exit(0),
       (err) => {
@@ -67,8 +68,11 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  for (const sig of STOP_SIGNALS) process.on(sig, () => stop(sig));
+  // started by `pnpm start` or `pnpm demo` and that process is gone: stop as on SIGTERM rather than live on unseen
+  onLauncherGone(() => {
+    if (!stopping) stop('the process that started the dashboard is gone');
+  });
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {

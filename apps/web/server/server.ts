@@ -9,7 +9,7 @@ import { Persistence } from './store/persist.js';
 import { FleetView } from './query/FleetView.js';
 import { ApiRouter, sendJson } from './api/router.js';
 import { mountApi } from './api/handlers.js';
-import type { Status } from './api/types.js';
+import type { AlertsStatus, Status } from './api/types.js';
 import { LiveStream } from './live/stream.js';
 import { Applier } from './ingest/apply.js';
 import { PrometheusPuller } from './ingest/prometheus.js';
@@ -18,7 +18,7 @@ import { OtlpReceiver } from './ingest/receiver.js';
 import { stateBytes, type SeriesState } from './ingest/series.js';
 import { SelfMonitor } from './status.js';
 import { SESSION_COOKIE, cookie, tokenMatches } from './auth.js';
-import { mountModules } from './modules.js';
+import { mountModules, type ModuleStates } from './modules.js';
 import type { DashboardContext, MountedModule } from './context.js';
 
 export interface ServerOptions {
@@ -105,7 +105,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (dataDir !== undefined) {
     persistence = Persistence.open(dataDir, log);
     const loaded = persistence.load(store);
-    if (loaded.slots > 0) log(`perf: loaded ${loaded.slots} stored slots (${loaded.nodes} nodes, ${loaded.routes} routes) from ${persistence.file}`);
+    const states = persistence.loadStates(store);
+    if (loaded.slots > 0) log(`perf: loaded ${loaded.slots} stored slots (${loaded.nodes} nodes, ${loaded.routes} routes, ${states} series states) from ${persistence.file}`);
     store.sink = persistence.sink;
   }
   const view = new FleetView(store);
@@ -125,6 +126,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const monitor = new SelfMonitor();
   const startedAt = Date.now();
   const tickFns: ((now: number) => void)[] = [];
+  const moduleStates: ModuleStates = {};
+  let alertsStatus: (() => AlertsStatus) | undefined;
+  // the configured PORT until the UI/API server listens, then the port it bound (PORT=0 picks one)
+  let uiPort = options.port ?? 3000;
 
   const status = (): Status => {
     const now = Date.now();
@@ -180,6 +185,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       stream: { clients: live.clientCount, lastEventId: live.lastEventId },
       auth: { apiToken: Boolean(options.apiToken) },
       prometheus: prometheus ? { ...prometheus.status } : null,
+      alerts: alertsStatus ? alertsStatus() : null,
+      modules: moduleStates,
     };
   };
 
@@ -194,9 +201,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onTick: (fn) => tickFns.push(fn),
     setFindingsSource: (fn) => (live.findings = fn),
     setAlertsFiringSource: (fn) => (live.alertsFiring = fn),
+    setAlertsStatusSource: (fn) => (alertsStatus = fn),
+    port: () => uiPort,
   };
   let modules: MountedModule[] = [];
-  if (options.modules !== false) modules = await mountModules(ctx, Array.isArray(options.modules) ? options.modules : undefined);
+  if (options.modules !== false) modules = await mountModules(ctx, Array.isArray(options.modules) ? options.modules : undefined, moduleStates);
 
   const apiToken = options.apiToken || undefined;
   const authed = (req: IncomingMessage): boolean =>
@@ -236,6 +245,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const host = options.host;
   await listen(web, options.port ?? 3000, host);
+  uiPort = (web.address() as AddressInfo).port;
   await listen(otlp, options.otlpPort ?? 4318, host);
 
   // the tick: a few ms after each second boundary, so that second's data is complete in snapshots
@@ -298,6 +308,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           // settle everything still open so the last seconds are kept, then write and close
           store.tick(Date.now() + store.options.settleSeconds * 1000);
           persistence.flush();
+          try {
+            // the nodes' series states, so the next start counts what they serve meanwhile
+            persistence.saveStates(store);
+          } catch (err) {
+            console.error(`perf: the series states could not be saved (${(err as Error).message}); after the restart each cumulative series starts over from a baseline`);
+          }
           persistence.close();
         }
         await nextApp?.close?.();

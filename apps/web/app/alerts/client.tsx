@@ -17,6 +17,7 @@ export function AlertsClient() {
   const alertsQ = useApi<AlertsView>('alerts', { limit: 50 }, tick);
   const [editing, setEditing] = useState<RuleView | 'new' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const rulesFileError = alertsQ.data?.rulesFile?.error;
   const firing = useMemo(() => {
     const m = new Map<string, number>();
     for (const a of alertsQ.data?.active ?? []) if (a.state === 'firing') m.set(a.ruleId, (m.get(a.ruleId) ?? 0) + 1);
@@ -37,6 +38,13 @@ export function AlertsClient() {
   return (
     <div data-testid="alerts-page">
       <h1>Alerts</h1>
+      {rulesFileError ? (
+        <p className="banner bad" role="alert" data-testid="rules-file-error">
+          The rules file is not loaded: {rulesFileError.message}.{' '}
+          {alertsQ.data?.rulesFile?.rules ? `Its last valid version (${alertsQ.data.rulesFile.rules} rules) stays in effect` : 'None of its rules are in effect'} until it is fixed;
+          it is read again when it changes.
+        </p>
+      ) : null}
       {notice ? (
         <p className="banner info" role="status" data-testid="alerts-notice">
           {notice}

@@ -1,8 +1,9 @@
 // Mounts the alert engine into the dashboard process (see server/context.ts): evaluates every rule on the
 // dashboard's per-second tick (after the store settled that second), serves the alerts API, feeds the
 // firing count to the live stream, and resumes pending deliveries from alerts.sqlite in PERF_DATA_DIR.
-//   PERF_ALERT_RULES_FILE         YAML or JSON rules file, reloaded when it changes
-//   PERF_PUBLIC_URL               the UI's URL for links in notifications (default http://localhost:3000)
+//   PERF_ALERT_RULES_FILE         YAML or JSON rules file, reloaded when it changes (a bad one is reported in
+//                                 /api/v1/status and /api/v1/alerts, and the engine runs without it)
+//   PERF_PUBLIC_URL               the UI's URL for links in notifications (default http://localhost:<the UI's port>)
 //   PERF_ALERTS_BLOCK_PRIVATE     true: refuse loopback, private and link-local target addresses
 //   PERF_ALERTS_RESOLVE_AFTER     how long a condition stays clear before the alert resolves (default 10s)
 //   PERF_ALERTS_REPEAT_INTERVAL   re-send a still-firing alert to webhooks after (default 4h)
@@ -57,6 +58,8 @@ export async function mount(ctx: DashboardContext): Promise<MountedModule> {
     findings: () => diagnosisFor(ctx.store)?.findings() ?? [],
     dataDir: ctx.dataDir,
     intervalMs: 0,
+    // read per notification: the port is the one bound, known only once the dashboard listens (PORT=0)
+    externalURL: () => process.env.PERF_PUBLIC_URL?.trim() || `http://localhost:${ctx.port()}`,
     evaluator: defined({ resolveAfterMs: envMs('PERF_ALERTS_RESOLVE_AFTER'), repeatIntervalMs: envMs('PERF_ALERTS_REPEAT_INTERVAL') }),
     queue: defined({
       timeoutMs: envMs('PERF_ALERTS_TIMEOUT'),
@@ -69,7 +72,14 @@ export async function mount(ctx: DashboardContext): Promise<MountedModule> {
   const { engine } = alerting;
   ctx.onTick((now) => engine.tick(now));
   ctx.setAlertsFiringSource(() => engine.firingCount());
+  ctx.setAlertsStatusSource(() => ({
+    rules: engine.listRules().length,
+    firing: engine.firingCount(),
+    lastEvaluation: engine.lastEvaluation || null,
+    rulesFile: engine.rulesFileStatus(),
+  }));
 
+  const maxWindowSeconds = Math.max(...ctx.store.options.tiers.map((t) => t.retention));
   const handler = async (rc: RequestContext): Promise<unknown> => {
     const method = rc.req.method ?? 'GET';
     let body: Buffer | undefined;
@@ -82,7 +92,7 @@ export async function mount(ctx: DashboardContext): Promise<MountedModule> {
       }
       body = b;
     }
-    const answer = handleAlertsApi(engine, method, rc.url.pathname, rc.query, body)!;
+    const answer = handleAlertsApi(engine, method, rc.url.pathname, rc.query, body, { maxWindowSeconds })!;
     const headers = { 'cache-control': 'no-store', ...answer.headers };
     if (answer.body === undefined) {
       rc.res.writeHead(answer.status, headers);

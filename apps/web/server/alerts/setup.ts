@@ -31,7 +31,7 @@ export function openAlertsDatabase(dataDir?: string): Database.Database {
   return new Database(join(dataDir, 'alerts.sqlite'));
 }
 
-/** Creates (and by default starts) the alert engine. Throws AlertError('RULES_FILE_INVALID') on a bad PERF_ALERT_RULES_FILE. */
+/** Creates (and by default starts) the alert engine. A bad PERF_ALERT_RULES_FILE does not stop it: see `engine.rulesFileStatus()`. */
 export function createAlerting(options: AlertingOptions): Alerting {
   const { view, findings, dataDir, start = true, ...rest } = options;
   const db = openAlertsDatabase(dataDir);

@@ -21,6 +21,11 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
     service: stringParam(query, 'service'),
     window: durationParam(query, 'window', fallback, maxWindow),
   });
+  // endpoints that are not windowed (current state, last profiles) still refuse a bad window= as the others do
+  const unwindowed = (query: URLSearchParams) => {
+    durationParam(query, 'window', undefined, maxWindow);
+    return stringParam(query, 'service');
+  };
 
   router.get('/api/v1/fleet', ({ query }) => view.fleet(scope(query)));
   router.get('/api/v1/nodes', ({ query }) => {
@@ -34,9 +39,9 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
     return row;
   });
   router.get('/api/v1/routes', ({ query }) => view.routes(scope(query)));
-  router.get('/api/v1/profiles', ({ query }) => cpuProfiles(view.store, { service: stringParam(query, 'service'), instance: stringParam(query, 'instance') }));
-  router.get('/api/v1/heap-profiles', ({ query }) => heapProfiles(view.store, { service: stringParam(query, 'service'), instance: stringParam(query, 'instance') }));
-  router.get('/api/v1/allocation-profiles', ({ query }) => heapProfiles(view.store, { service: stringParam(query, 'service'), instance: stringParam(query, 'instance') }, 'allocated'));
+  router.get('/api/v1/profiles', ({ query }) => cpuProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }));
+  router.get('/api/v1/heap-profiles', ({ query }) => heapProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }));
+  router.get('/api/v1/allocation-profiles', ({ query }) => heapProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }, 'allocated'));
   router.get('/api/v1/series', ({ query }) =>
     view.series({
       ...scope(query, 300),
@@ -58,11 +63,19 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
       instance: stringParam(query, 'instance'),
     }),
   );
-  router.get('/api/v1/services', () => view.services());
-  router.get('/api/v1/status', () => deps.status());
-  router.get('/api/v1/findings', ({ query }) => live.findings(stringParam(query, 'service')));
+  router.get('/api/v1/services', ({ query }) => {
+    const service = unwindowed(query);
+    const all = view.services();
+    return service === undefined ? all : all.filter((s) => s.name === service);
+  });
+  // the dashboard process itself: the same for every service
+  router.get('/api/v1/status', ({ query }) => {
+    unwindowed(query);
+    return deps.status();
+  });
+  router.get('/api/v1/findings', ({ query }) => live.findings(unwindowed(query)));
   router.get('/api/v1/stream', ({ req, res, query }) => {
-    live.handle(req, res, stringParam(query, 'service'));
+    live.handle(req, res, unwindowed(query));
     return undefined;
   });
   router.post('/api/v1/login', async (ctx) => {

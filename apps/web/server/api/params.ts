@@ -8,7 +8,8 @@ export function durationParam(query: URLSearchParams, name: string, fallback: nu
   const raw = query.get(name);
   if (raw === null || raw === '') return fallback;
   const v = parseDuration(raw);
-  if (!(v > 0)) throw new ApiHttpError(400, 'PERF_API_BAD_PARAM', `${name}="${raw}" is not a duration; use e.g. 60s, 5m, 1h`);
+  if (Number.isNaN(v)) throw new ApiHttpError(400, 'PERF_API_BAD_PARAM', `${name}="${raw}" is not a duration; use e.g. 60s, 5m, 1h`);
+  if (!(v > 0)) throw new ApiHttpError(400, 'PERF_API_BAD_PARAM', `${name}="${raw}" is out of range: it must be more than 0 s and at most the longest retention (${max} s)`);
   if (v > max) throw new ApiHttpError(400, 'PERF_API_BAD_PARAM', `${name}="${raw}" is longer than the longest retention (${max} s)`);
   return Math.ceil(v);
 }

@@ -230,6 +230,32 @@ export interface Status {
   auth: { apiToken: boolean };
   /** the Prometheus source (PERF_PROMETHEUS_URL): pulls, failures, the last error and series count; null without one */
   prometheus?: { url: string; pulls: number; failures: number; lastError: string | null; lastSeries: number; lastPullAt: number | null } | null;
+  /** the alert engine (server/alerts); null when it is not running (see `modules` for why) */
+  alerts?: AlertsStatus | null;
+  /** each module of the process (server/diagnose, server/alerts) and whether it mounted; a failed one says why */
+  modules?: Record<string, { mounted: boolean; error: string | null }>;
+}
+
+/** `GET /api/v1/status` → `alerts`: the alert engine at a glance. */
+export interface AlertsStatus {
+  /** rules in effect (API and file) */
+  rules: number;
+  firing: number;
+  /** Unix ms of the last evaluation, null before the first */
+  lastEvaluation: number | null;
+  /** PERF_ALERT_RULES_FILE; null when none is set */
+  rulesFile: RulesFileStatus | null;
+}
+
+/** The rules file (PERF_ALERT_RULES_FILE) as last read: which version is in effect and why a newer one is not. */
+export interface RulesFileStatus {
+  path: string;
+  /** rules from the file in effect: its last valid version (kept in alerts.sqlite across restarts); 0 when none ever loaded */
+  rules: number;
+  /** Unix ms when this process last loaded a valid version; null when it has not */
+  loadedAt: number | null;
+  /** why the file as it is now is not in effect (the file, the entry and the field); null when it is */
+  error: { code: 'RULES_FILE_INVALID'; message: string; field: string | null; at: number } | null;
 }
 
 /** One finding of `GET /api/v1/findings` (built by server/diagnose). */

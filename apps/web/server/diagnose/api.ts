@@ -8,9 +8,7 @@ import { durationParam, stringParam } from '../api/params.js';
 import { ApiHttpError, type RequestContext } from '../api/router.js';
 import type { DiagnosisService } from './service.js';
 import type { ServiceFinding } from './diagnoser.js';
-import type { FindingKind } from './types.js';
-
-const KINDS: readonly FindingKind[] = ['event-loop-blocked', 'cpu-saturated', 'off-cpu', 'gc-pressure', 'io-wait', 'load-imbalance', 'memory-leak', 'error-burst', 'os-limits', 'hot-route'];
+import { FINDING_KINDS as KINDS } from './types.js';
 
 export function findingsHandler(diagnosis: DiagnosisService, maxWindowSeconds: number) {
   return (ctx: RequestContext): ServiceFinding[] => {

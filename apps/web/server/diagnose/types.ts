@@ -108,17 +108,21 @@ export interface EvidenceItem {
   method?: string;
 }
 
-export type FindingKind =
-  | 'event-loop-blocked'
-  | 'cpu-saturated'
-  | 'off-cpu'
-  | 'gc-pressure'
-  | 'io-wait'
-  | 'load-imbalance'
-  | 'memory-leak'
-  | 'error-burst'
-  | 'os-limits'
-  | 'hot-route';
+/** Every kind of finding the rules produce: `GET /api/v1/findings?kind=` and alert rules' `finding` accept these. */
+export const FINDING_KINDS = [
+  'event-loop-blocked',
+  'cpu-saturated',
+  'off-cpu',
+  'gc-pressure',
+  'io-wait',
+  'load-imbalance',
+  'memory-leak',
+  'error-burst',
+  'os-limits',
+  'hot-route',
+] as const;
+
+export type FindingKind = (typeof FINDING_KINDS)[number];
 
 export type Severity = 'info' | 'warning' | 'critical';
 

@@ -103,7 +103,8 @@ export class OtlpReceiver {
         // stop decompressing at once: a gzip bomb costs at most `max` bytes of output
         finish();
         if (source !== req) (source as Transform).destroy();
-        this.refuse(req, res, 413, json, GrpcCode.resourceExhausted, `decompressed body is over the limit of ${max} bytes (PERF_MAX_BODY_BYTES)`);
+        const what = source === req ? 'body' : 'decompressed body';
+        this.refuse(req, res, 413, json, GrpcCode.resourceExhausted, `${what} is over the limit of ${max} bytes (PERF_MAX_BODY_BYTES)`);
         return;
       }
       chunks.push(chunk);

@@ -5,6 +5,10 @@ import { StoreHistogram } from './histogram.js';
 import { NodeState, NODE_FIELDS, PROFILE_FIELDS, type NodeProfile } from './node.js';
 import type { FleetStore, RouteState, StoreSink } from './FleetStore.js';
 import type { RequestSlot } from './slots.js';
+import { decodeState, encodeState, type SeriesState } from '../ingest/series.js';
+
+/** series_state keys of a node's monotonic counters (the rest are ingest's series keys) */
+const COUNTER_KEY = '\0counter\0';
 
 /** SQLite file name inside PERF_DATA_DIR. */
 export const DB_FILE = 'perf.db';
@@ -24,6 +28,9 @@ CREATE TABLE IF NOT EXISTS node_slots (
 CREATE TABLE IF NOT EXISTS el_slots (
   service TEXT NOT NULL, tier INTEGER NOT NULL, slot INTEGER NOT NULL, hist BLOB NOT NULL,
   PRIMARY KEY (tier, slot, service)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS series_state (
+  service TEXT NOT NULL, instance TEXT NOT NULL, key TEXT NOT NULL, state BLOB NOT NULL,
+  PRIMARY KEY (service, instance, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS profiles (
   service TEXT NOT NULL, instance TEXT NOT NULL, kind TEXT NOT NULL, end_ms INTEGER NOT NULL, body TEXT NOT NULL,
   PRIMARY KEY (service, instance, kind)) WITHOUT ROWID;
@@ -283,6 +290,63 @@ export class Persistence {
     }
     const routes = [...store.services.values()].reduce((a, s) => a + s.routes.size, 0);
     return { routes, nodes: nodeRows.length, slots };
+  }
+
+  /**
+   * Writes every node's ingest state (its cumulative series' last points, its counters' last values), replacing
+   * what an earlier shutdown wrote. Called once, at a graceful shutdown: a restarted dashboard then turns each
+   * series' next cumulative point into the difference since the last one before the restart, so the requests
+   * a node served while the dashboard was down are counted. Returns how many states were written.
+   */
+  saveStates(store: FleetStore): number {
+    const insert = this.db.prepare('INSERT INTO series_state VALUES (?, ?, ?, ?)');
+    let n = 0;
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM series_state').run();
+      for (const svc of store.services.values()) {
+        for (const node of svc.nodes.values()) {
+          for (const [key, st] of node.states) {
+            insert.run(svc.name, node.meta.instance, key, encodeState(st as SeriesState));
+            n++;
+          }
+          for (const [key, c] of node.counters) {
+            insert.run(svc.name, node.meta.instance, COUNTER_KEY + key, Buffer.from(new Float64Array([c.value, c.timeUnixNano]).buffer));
+            n++;
+          }
+        }
+      }
+    })();
+    return n;
+  }
+
+  /**
+   * Restores the states saveStates() wrote into the nodes load() restored (call after load()), and deletes them:
+   * a later crash must not restore them a second time, against points the restarted dashboard has counted since.
+   */
+  loadStates(store: FleetStore): number {
+    let n = 0;
+    const rows = this.db.prepare('SELECT service, instance, key, state FROM series_state').iterate() as Iterable<{ service: string; instance: string; key: string; state: Buffer }>;
+    for (const r of rows) {
+      const svc = store.services.get(r.service);
+      const node = svc?.nodes.get(r.instance);
+      if (svc === undefined || node === undefined) continue;
+      if (r.key.startsWith(COUNTER_KEY)) {
+        if (r.state.byteLength !== 16) continue;
+        const a = new Float64Array(r.state.buffer.slice(r.state.byteOffset, r.state.byteOffset + 16));
+        node.counters.set(r.key.slice(COUNTER_KEY.length), { value: a[0], timeUnixNano: a[1] });
+        n++;
+        continue;
+      }
+      const st = decodeState(r.state);
+      if (st === undefined || node.states.has(r.key)) continue;
+      node.states.set(r.key, st);
+      // as ingest does when it creates a state: the series counts towards the service's cap and memory
+      svc.seriesKeys.set(r.key, (svc.seriesKeys.get(r.key) ?? 0) + 1);
+      svc.series++;
+      n++;
+    }
+    this.db.prepare('DELETE FROM series_state').run();
+    return n;
   }
 
   close(): void {

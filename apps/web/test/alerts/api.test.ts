@@ -158,3 +158,57 @@ test('rules file errors name the file, the entry and the field', () => {
   assert.equal(unset.field, 'rules[0].targets[0].secret');
   assert.match(unset.message, /NOPE_NOT_SET.*not set/);
 });
+
+test('a bad rules file at startup does not stop the engine: none of it loads, rulesFileStatus() names the field, a restart keeps the last valid version', async () => {
+  const tmp = tempDir();
+  const file = join(tmp.dir, 'rules.yaml');
+  const db = join(tmp.dir, 'a.sqlite');
+  const entry0 = '- { name: Any node down, scope: node, metric: nodeDown }\n';
+  writeFileSync(file, `${entry0}- { name: Slow, scope: fleet, metric: latency.p99, op: ">", threshold: 0.5, window: 5 minutes }\n`);
+  const logs: string[] = [];
+  const log = (level: string, m: string) => logs.push(`${level} ${m}`);
+  const first = openEngine(db, new TestSource(), { rulesFile: file, log });
+  try {
+    assert.deepEqual(first.engine.listRules(), [], 'not even the valid rules[0]: a file loads whole or not at all');
+    const st = first.engine.rulesFileStatus()!;
+    assert.deepEqual({ ...st, error: { ...st.error, at: 0 } }, {
+      path: file,
+      rules: 0,
+      loadedAt: null,
+      error: { code: 'RULES_FILE_INVALID', message: `${file}: rules[1].window must be a duration such as "30s", "1m" or "5m"`, field: 'rules[1].window', at: 0 },
+    });
+    assert.deepEqual(logs, [`error ${file}: rules[1].window must be a duration such as "30s", "1m" or "5m" — none of its rules are loaded; API rules are evaluated as usual, and the file is read again when it changes`]);
+    assert.equal(handleAlertsApi(first.engine, 'POST', '/api/v1/alerts/rules', q, JSON.stringify(rule))!.status, 201, 'API rules work');
+    assert.equal((handleAlertsApi(first.engine, 'GET', '/api/v1/alerts', q)!.body as any).rulesFile.error.field, 'rules[1].window');
+
+    first.engine.start();
+    writeFileSync(file, `${entry0}- { name: Slow, scope: fleet, metric: latency.p99, op: ">", threshold: 0.5, window: 5m }\n`);
+    await until(() => first.engine.rulesFileStatus()!.error === null, 10_000, 'the fixed file');
+    assert.equal(first.engine.rulesFileStatus()!.rules, 2);
+    assert.equal(typeof first.engine.rulesFileStatus()!.loadedAt, 'number');
+    assert.equal(first.engine.listRules().length, 3);
+  } finally {
+    await first.close();
+  }
+
+  // broken while the dashboard was down: at startup, as on a reload, the last valid version stays in effect
+  writeFileSync(file, 'rules: [ { name: x, scope: galaxy } ]');
+  logs.length = 0;
+  const second = openEngine(db, new TestSource(), { rulesFile: file, log });
+  try {
+    const st = second.engine.rulesFileStatus()!;
+    assert.equal(st.error?.field, 'rules[0].scope');
+    assert.equal(st.rules, 2);
+    assert.equal(st.loadedAt, null);
+    assert.deepEqual(second.engine.listRules().map((r) => r.name).sort(), ['Any node down', 'Fleet p99', 'Slow']);
+    assert.match(logs.join('\n'), /keeping the 2 rules of its last valid version/);
+    // a file rule named like an API rule: the entry and its name are named
+    writeFileSync(file, '- { name: Fleet p99, scope: node, metric: nodeDown }\n');
+    second.engine.start();
+    await until(() => second.engine.rulesFileStatus()!.error?.field === 'rules[0].name', 10_000, 'the name clash');
+    assert.match(second.engine.rulesFileStatus()!.error!.message, /rules\[0\]\.name "Fleet p99" is the name of API rule rule-/);
+  } finally {
+    await second.close();
+    tmp.cleanup();
+  }
+});

@@ -71,6 +71,9 @@ test('firing then resolved reach an Alertmanager-format webhook and a Slack webh
     assert.match(s.text, /FIRING: Node event loop blocked/);
     assert.match(s.text, /i-1 loop delay 250 ms/);
     assert.ok(Array.isArray(s.blocks) && s.blocks[0].type === 'header');
+    // DESIGN.md: the slack format is the whole Alertmanager webhook body with `text` (and `blocks`) added
+    const { text: _text, blocks: _blocks, ...amPart } = s;
+    assert.deepEqual(amPart, b, 'every Alertmanager field, the same as the alertmanager-format target got');
     assert.equal(verify('slack-secret', slack.received[0].raw, slack.received[0].headers['x-perf-timestamp'] as string, slack.received[0].headers['x-perf-signature'] as string), undefined);
 
     src.set('node', 'eventLoopDelay.p99', [{ labels: { instance: 'i-1', service: 'api' }, value: 0.02 }]);
@@ -84,6 +87,8 @@ test('firing then resolved reach an Alertmanager-format webhook and a Slack webh
     assert.equal(res.alerts[0].endsAt, new Date(t0 + 3 * S).toISOString());
     assert.notEqual(am.received[1].headers['x-perf-delivery'], fire.headers['x-perf-delivery']);
     assert.match(slack.received[1].json.text, /RESOLVED: Node event loop blocked/);
+    assert.equal(slack.received[1].json.status, 'resolved');
+    assert.deepEqual(slack.received[1].json.alerts, res.alerts);
 
     const view = engine.listAlerts();
     assert.equal(view.active.length, 0);

@@ -46,8 +46,8 @@ test('defaults: window 30s, for 0s, no labels, annotations or targets; presence 
   assert.equal(r.op, '>');
   assert.equal(r.threshold, 0);
   assert.deepEqual(r.targets, []);
-  const f = validateRule({ name: 'f', scope: 'route', metric: 'finding', finding: 'slow-route' });
-  assert.equal(f.finding, 'slow-route');
+  const f = validateRule({ name: 'f', scope: 'route', metric: 'finding', finding: 'hot-route' });
+  assert.equal(f.finding, 'hot-route');
   assert.equal(f.consequences, undefined, 'consequences count unless the rule says otherwise');
   const roots = validateRule({ name: 'r', scope: 'fleet', metric: 'finding', finding: 'any', consequences: false });
   assert.deepEqual([roots.finding, roots.consequences], ['any', false]);
@@ -63,6 +63,7 @@ const cases: [string, Record<string, unknown>, string, RegExp][] = [
   ['nodeDown on a route', { scope: 'route', metric: 'nodeDown' }, 'scope', /nodeDown/],
   ['finding without kind', { metric: 'finding' }, 'finding', /required/],
   ['finding kind on another metric', { finding: 'x' }, 'finding', /only allowed/],
+  ['unknown finding kind', { scope: 'fleet', metric: 'finding', finding: 'no-such-kind' }, 'finding', /must be one of "event-loop-blocked", .*"hot-route", or "any" \(got "no-such-kind"\)/],
   ['consequences on another metric', { consequences: false }, 'consequences', /only allowed/],
   ['consequences not a boolean', { metric: 'finding', finding: 'any', scope: 'fleet', consequences: 'no' }, 'consequences', /true or false/],
   ['bad op', { op: '>=' }, 'op', /">" or "<"/],
@@ -81,6 +82,7 @@ const cases: [string, Record<string, unknown>, string, RegExp][] = [
   ['annotations not an object', { annotations: 'x' }, 'annotations', /object/],
   ['targets not an array', { targets: {} }, 'targets', /array/],
   ['target without type', { targets: [{ url: 'https://x.example' }] }, 'targets[0].type', /webhook.*alertmanager/],
+  ['unknown target type with a bad url', { targets: [{ type: 'email', url: 'x' }] }, 'targets[0].type', /must be "webhook" or "alertmanager" \(got "email"\)/],
   ['webhook without secret', { targets: [{ type: 'webhook', url: 'https://x.example', format: 'slack' }] }, 'targets[0].secret', /required/],
   ['webhook bad format', { targets: [{ type: 'webhook', url: 'https://x.example', secret: 's', format: 'teams' }] }, 'targets[0].format', /alertmanager.*slack/],
   ['non-http url', { targets: [{ type: 'alertmanager', url: 'ftp://x.example' }] }, 'targets[0].url', /http or https/],

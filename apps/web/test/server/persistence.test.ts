@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSimulation } from '../../simulator/run.js';
-import { testServer, waitFor } from './lib/server.js';
+import { encodeProtobuf } from '@perf/metrics';
+import { postOtlp, testServer, waitFor } from './lib/server.js';
+import { expPoint, httpExp, request, resource } from './lib/otlp.js';
 
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -144,6 +146,41 @@ test('a restart keeps each node’s last CPU, heap and allocation profiles', asy
     try {
       const after = await Promise.all(['profiles', 'heap-profiles', 'allocation-profiles'].map(async (p) => (await b.get(`/api/v1/${p}`))[1]));
       assert.deepEqual(after, before, 'the same profiles, field for field');
+    } finally {
+      await b.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a restart keeps each series\' cumulative state: the requests a node served while the dashboard was down are counted, once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-states-'));
+  const ns = (ms: number) => ms * 1e6;
+  try {
+    const a = await testServer({ dataDir: dir });
+    const start = ns(Date.now()); // the node's process started after this dashboard: its first point is all new
+    const send = (srv: { otlpUrl: string }, time: number, count: number) =>
+      postOtlp(srv.otlpUrl, encodeProtobuf(request(resource('restarted', 'node-1'), [httpExp('cumulative', [expPoint({ start, time, offset: -7, counts: [count], sum: count * 0.01 })])])));
+    assert.equal((await send(a, ns(Date.now()), 100)).status, 200);
+    await waitFor(async () => (await a.get('/api/v1/fleet?window=5m'))[1].requests === 100, 8000, 'the first 100 in');
+    await a.close();
+    // the node goes on serving while the dashboard is down: 150 more by its next export
+    const b = await testServer({ dataDir: dir });
+    try {
+      const t1 = ns(Date.now());
+      assert.equal((await send(b, t1, 250)).status, 200);
+      const f = await waitFor(async () => {
+        const [, f] = await b.get('/api/v1/fleet?window=5m');
+        return f.requests > 100 ? f : undefined;
+      }, 8000, 'the export after the restart counted');
+      assert.equal(f.requests, 250, '100 before the restart + 150 since');
+      // a repeat of that export changes nothing; the next one adds its difference
+      await send(b, t1, 250);
+      assert.equal((await send(b, t1 + ns(500), 260)).status, 200);
+      await waitFor(async () => (await b.get('/api/v1/fleet?window=5m'))[1].requests === 260, 8000, '260 in all');
+      const [, status] = await b.get('/api/v1/status');
+      assert.equal(status.ingest.duplicatePoints, 1);
     } finally {
       await b.close();
     }

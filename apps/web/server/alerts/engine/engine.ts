@@ -19,6 +19,7 @@ import type { EvaluatorOptions } from './evaluator.js';
 import type { QueueOptions } from '../notify/queue.js';
 import type { DeliveryRow, StoredAlert } from '../store/alert-store.js';
 import type { Alert, MetricSource, Notification, Rule, RuleSpec, Target } from '../types.js';
+import type { RulesFileStatus } from '../../api/types.js';
 
 /** Stands for a webhook secret in API answers; sending it back in a PUT keeps the stored secret. */
 export const REDACTED = '********';
@@ -26,8 +27,12 @@ export const REDACTED = '********';
 export interface AlertEngineOptions {
   db: Database.Database;
   source: MetricSource;
-  /** Base URL of the UI for links in notifications (PERF_PUBLIC_URL, default http://localhost:3000). */
-  externalURL?: string;
+  /**
+   * Base URL of the UI for links in notifications (`externalURL`, `generatorURL`), or a function read at each
+   * notification (the dashboard's port is known only once it listens). Default PERF_PUBLIC_URL, else
+   * http://localhost:<PORT or 3000>.
+   */
+  externalURL?: string | (() => string);
   /** YAML or JSON rules file (PERF_ALERT_RULES_FILE). */
   rulesFile?: string;
   /** Refuse private and link-local targets (PERF_ALERTS_BLOCK_PRIVATE=true). */
@@ -80,6 +85,8 @@ export interface AlertView {
 export interface AlertsView {
   active: AlertView[];
   past: AlertView[];
+  /** PERF_ALERT_RULES_FILE as last read (a file that does not load says why here); null when none is set */
+  rulesFile: RulesFileStatus | null;
 }
 
 export type RuleView = Omit<Rule, 'targets'> & { targets: Target[] };
@@ -89,7 +96,7 @@ export class AlertEngine {
   readonly queue: DeliveryQueue;
   readonly evaluator: Evaluator;
   private readonly options: AlertEngineOptions;
-  private readonly externalURL: string;
+  private readonly externalURLOf: () => string;
   private readonly blockPrivate: boolean;
   private readonly resendDelayMs: number;
   private rules: Rule[] = [];
@@ -102,11 +109,20 @@ export class AlertEngine {
   private fileTimer: NodeJS.Timeout | undefined;
   /** mtime and size of the rules file version last read */
   private fileStamp = '';
+  /** PERF_ALERT_RULES_FILE, when set */
+  private readonly rulesFile: string | undefined;
+  private fileLoadedAt: number | null = null;
+  private fileError: RulesFileStatus['error'] = null;
 
   constructor(options: AlertEngineOptions) {
     this.options = options;
     this.store = new AlertStore(options.db);
-    this.externalURL = (options.externalURL ?? process.env.PERF_PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
+    const external = options.externalURL ?? defaultExternalURL();
+    if (typeof external === 'function') this.externalURLOf = () => external().replace(/\/+$/, '');
+    else {
+      const fixed = external.replace(/\/+$/, '');
+      this.externalURLOf = () => fixed;
+    }
     this.blockPrivate = options.blockPrivate ?? blockPrivateFromEnv();
     this.resendDelayMs = options.resendDelayMs ?? RESEND_DELAY_MS;
     this.evaluator = new Evaluator(options.evaluator);
@@ -118,8 +134,8 @@ export class AlertEngine {
         options.queue?.onDone?.(row, result);
       },
     });
-    const file = options.rulesFile ?? process.env.PERF_ALERT_RULES_FILE;
-    if (file) this.loadFile(file, true);
+    this.rulesFile = options.rulesFile ?? (process.env.PERF_ALERT_RULES_FILE || undefined);
+    if (this.rulesFile) this.loadFile(this.rulesFile, true);
     this.rules = this.store.listRules();
     // firing alerts survive a restart: same startsAt, not announced again
     const longestWindow = this.rules.reduce((m, r) => Math.max(m, r.windowMs), 0);
@@ -135,7 +151,7 @@ export class AlertEngine {
       this.timer = setInterval(() => this.tick(), this.options.intervalMs ?? 1000);
       this.timer.unref();
     }
-    const file = this.options.rulesFile ?? process.env.PERF_ALERT_RULES_FILE;
+    const file = this.rulesFile;
     if (file) {
       // polled against the stat of the version loaded (fs.watch misses editors' rename-over writes)
       this.fileTimer = setInterval(() => {
@@ -176,6 +192,14 @@ export class AlertEngine {
       this.store.prune(nowMs - (this.options.retentionMs ?? 7 * 86_400_000));
     }
     return notifications;
+  }
+
+  /** PERF_ALERT_RULES_FILE as last read: the version in effect and why the file on disk is not, if it is not. */
+  rulesFileStatus(): RulesFileStatus | null {
+    if (!this.rulesFile) return null;
+    let rules = 0;
+    for (const r of this.rules) if (r.source === 'file') rules++;
+    return { path: this.rulesFile, rules, loadedAt: this.fileLoadedAt, error: this.fileError };
   }
 
   /** Alerts firing right now. */
@@ -239,7 +263,7 @@ export class AlertEngine {
       .filter((a) => a.state === 'resolved')
       .slice(0, limit)
       .map((a) => this.view(a, a.ruleName));
-    return { active, past };
+    return { active, past, rulesFile: this.rulesFileStatus() };
   }
 
   // ---- internals
@@ -305,9 +329,10 @@ export class AlertEngine {
   }
 
   private body(n: Notification, t: Target, now: number): string {
-    if (t.type === 'alertmanager') return JSON.stringify(alertmanagerApiBody(n.alerts, n.status, this.externalURL, now, this.resendDelayMs));
-    if (t.format === 'slack') return JSON.stringify(slackBody(n, this.externalURL));
-    return JSON.stringify(alertmanagerWebhookBody(n, this.externalURL));
+    const externalURL = this.externalURLOf();
+    if (t.type === 'alertmanager') return JSON.stringify(alertmanagerApiBody(n.alerts, n.status, externalURL, now, this.resendDelayMs));
+    if (t.format === 'slack') return JSON.stringify(slackBody(n, externalURL));
+    return JSON.stringify(alertmanagerWebhookBody(n, externalURL));
   }
 
   private resendToAlertmanager(now: number): void {
@@ -357,20 +382,32 @@ export class AlertEngine {
     if (other) throw new AlertError('RULE_NAME_TAKEN', `another rule (${other.id}) is already named "${name}"; rule names are alert names and must be unique`, 'name', 409);
   }
 
+  /**
+   * Loads the rules file whole or not at all. A bad file, at startup as on a reload, leaves the file rules in
+   * effect as they were (at startup: the last valid version, kept in alerts.sqlite; none on a first start),
+   * is logged once as one line naming the file, the entry and the field, and shows in `rulesFileStatus()`.
+   * The evaluation and the API rules go on; the file is read again when it changes.
+   */
   private loadFile(path: string, initial: boolean): void {
     this.fileStamp = fileStamp(path);
     try {
       const rules = loadRulesFile(path, { blockPrivate: this.blockPrivate });
-      for (const r of rules) {
-        const clash = this.store.listRules().find((x) => x.source === 'api' && x.name === r.spec.name);
-        if (clash) throw new AlertError('RULES_FILE_INVALID', `${path}: rule "${r.spec.name}" has the name of API rule ${clash.id}; rename one of them`);
-      }
+      const apiRules = this.store.listRules().filter((x) => x.source === 'api');
+      rules.forEach((r, i) => {
+        const clash = apiRules.find((x) => x.name === r.spec.name);
+        if (clash) throw new AlertError('RULES_FILE_INVALID', `${path}: rules[${i}].name "${r.spec.name}" is the name of API rule ${clash.id}; rename one of them`, `rules[${i}].name`);
+      });
       this.store.replaceFileRules(rules);
       this.rules = this.store.listRules();
-      if (!initial) this.log('info', `alert rules reloaded from ${path} (${rules.length} rules)`);
+      this.fileLoadedAt = Date.now();
+      if (!initial || this.fileError) this.log('info', `alert rules ${initial ? 'loaded' : 'reloaded'} from ${path} (${rules.length} rules)`);
+      this.fileError = null;
     } catch (e) {
-      if (initial) throw e;
-      this.log('error', `alert rules file not reloaded, keeping the previous rules: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      this.fileError = { code: 'RULES_FILE_INVALID', message, field: e instanceof AlertError ? (e.field ?? null) : null, at: Date.now() };
+      const kept = this.store.listRules().filter((r) => r.source === 'file').length;
+      const consequence = kept > 0 ? `keeping the ${kept} rules of its last valid version` : 'none of its rules are loaded';
+      this.log('error', `${message} — ${consequence}; API rules are evaluated as usual, and the file is read again when it changes`);
     }
   }
 
@@ -383,6 +420,12 @@ export class AlertEngine {
   get lastEvaluation(): number {
     return this.lastTickMs;
   }
+}
+
+/** PERF_PUBLIC_URL, else the UI on this machine at PORT (3000 when unset). */
+function defaultExternalURL(): string {
+  const pub = process.env.PERF_PUBLIC_URL?.trim();
+  return pub ? pub : `http://localhost:${process.env.PORT?.trim() || 3000}`;
 }
 
 function fileStamp(path: string): string {

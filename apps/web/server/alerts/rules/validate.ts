@@ -4,9 +4,14 @@ import { AlertError } from '../errors.js';
 import { parseDuration } from '../duration.js';
 import { checkTargetUrl } from '../notify/url-guard.js';
 import { METRICS } from '../types.js';
+import { FINDING_KINDS } from '../../diagnose/types.js';
 import type { MetricName, RuleSpec, Scope, Target } from '../types.js';
 
 const SCOPES: readonly Scope[] = ['fleet', 'node', 'route'];
+const TARGET_TYPES = ['webhook', 'alertmanager'] as const;
+/** What `finding` accepts: the diagnoser's kinds, or every kind. */
+const FINDING_VALUES: readonly string[] = [...FINDING_KINDS, 'any'];
+const FINDING_CHOICES = `${FINDING_KINDS.map((k) => `"${k}"`).join(', ')}, or "any"`;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Labels the engine sets itself from the rule and the scope key. */
 const RESERVED_LABELS = new Set(['alertname', 'service', 'instance', 'route', 'method', 'finding']);
@@ -71,6 +76,10 @@ function stringMap(v: unknown, field: string, p: string, checkNames: boolean): R
 function target(v: unknown, i: number, p: string, blockPrivate: boolean): Target {
   const f = `targets[${i}]`;
   if (!isObject(v)) fail(f, 'must be an object', p);
+  // the type decides which fields a target has, so a wrong type is named before anything it would explain
+  if (!(TARGET_TYPES as readonly unknown[]).includes(v.type)) {
+    fail(`${f}.type`, `must be "webhook" or "alertmanager"${v.type === undefined ? '' : ` (got ${JSON.stringify(v.type)})`}`, p);
+  }
   const url = v.url;
   if (typeof url !== 'string' || url === '') fail(`${f}.url`, 'is required (an http or https URL)', p);
   const refused = checkTargetUrl(url, blockPrivate);
@@ -82,11 +91,8 @@ function target(v: unknown, i: number, p: string, blockPrivate: boolean): Target
     if (format !== 'alertmanager' && format !== 'slack') fail(`${f}.format`, 'must be "alertmanager" or "slack"', p);
     return { type: 'webhook', url, secret: v.secret, format };
   }
-  if (v.type === 'alertmanager') {
-    for (const k of Object.keys(v)) if (!['type', 'url'].includes(k)) fail(`${f}.${k}`, 'is not a field of an alertmanager target (type, url)', p);
-    return { type: 'alertmanager', url };
-  }
-  return fail(`${f}.type`, 'must be "webhook" or "alertmanager"', p);
+  for (const k of Object.keys(v)) if (!['type', 'url'].includes(k)) fail(`${f}.${k}`, 'is not a field of an alertmanager target (type, url)', p);
+  return { type: 'alertmanager', url };
 }
 
 /** Validates one rule. Throws AlertError('RULE_INVALID') with `field` set. */
@@ -120,8 +126,9 @@ export function validateRule(input: unknown, options: ValidateOptions = {}): Rul
 
   let finding: string | undefined;
   if (metric === 'finding') {
-    if (typeof input.finding !== 'string' || input.finding === '') fail('finding', 'is required with metric "finding" (a finding kind, e.g. "event-loop-blocked", or "any")', p);
-    if (!/^[a-z][a-z0-9-]*$/.test(input.finding)) fail('finding', 'must be a finding kind in kebab-case, e.g. "event-loop-blocked" (see GET /api/v1/findings), or "any"', p);
+    if (typeof input.finding !== 'string' || input.finding === '') fail('finding', `is required with metric "finding": one of ${FINDING_CHOICES}`, p);
+    // an unknown kind would be accepted and never fire
+    if (!FINDING_VALUES.includes(input.finding)) fail('finding', `must be one of ${FINDING_CHOICES} (got ${JSON.stringify(input.finding)})`, p);
     finding = input.finding;
   } else if (input.finding !== undefined) {
     fail('finding', 'is only allowed with metric "finding"', p);

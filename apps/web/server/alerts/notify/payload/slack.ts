@@ -1,9 +1,12 @@
-// A Slack incoming-webhook body: `text` (the notification fallback and what Slack-compatible chat tools show)
-// plus Block Kit blocks. https://api.slack.com/messaging/webhooks
-import { generatorURL } from './alertmanager-webhook.js';
+// A Slack incoming-webhook body that is also a whole Alertmanager webhook body (DESIGN.md "Webhook payload"):
+// the Alertmanager fields, plus `text` (the notification fallback and what Slack-compatible chat tools show)
+// and Block Kit `blocks` at the top level. Slack ignores the top-level fields it does not know, and a receiver
+// written for Alertmanager reads the same body. https://api.slack.com/messaging/webhooks
+import { alertmanagerWebhookBody, generatorURL } from './alertmanager-webhook.js';
+import type { AlertmanagerWebhookBody } from './alertmanager-webhook.js';
 import type { Notification } from '../../types.js';
 
-export interface SlackBody {
+export interface SlackBody extends AlertmanagerWebhookBody {
   text: string;
   blocks: unknown[];
 }
@@ -31,5 +34,5 @@ export function slackBody(n: Notification, externalURL: string): SlackBody {
   const runbook = first.runbook_url ?? first.runbook;
   if (runbook) context.push(`<${runbook}|Runbook>`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
-  return { text, blocks };
+  return { ...alertmanagerWebhookBody(n, externalURL), text, blocks };
 }
