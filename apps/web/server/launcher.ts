@@ -20,19 +20,17 @@ export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
 
 /**
  * Calls `onGone` once when the launcher named by PERF_LAUNCHER_PID is no longer this process's parent (it exited
- * and this process was re-parented): at once when that is already so, else from a check every second on an
- * unref'd timer. Does nothing in a process no perf launcher started (e.g. `node server/main.ts` from a shell).
+ * and this process was re-parented), from a check every second on an unref'd timer. Does nothing in a process no
+ * perf launcher started (e.g. `node server/main.ts` from a shell), nor where the variable names a process that is
+ * not this one's parent at start: it was inherited through processes that do not watch (`npm test` runs the test
+ * runner through scripts/bootstrap.mjs, and a test's dashboard must not take the bootstrap for its launcher).
  * The variable is removed from `env`, so this process's own children are not taken for the launcher's.
  * Returns a function that stops watching.
  */
 export function onLauncherGone(onGone: () => void, env: NodeJS.ProcessEnv = process.env): () => void {
   const launcher = Number(env[LAUNCHER_PID]);
   delete env[LAUNCHER_PID];
-  if (!Number.isInteger(launcher) || launcher <= 0) return () => {};
-  if (process.ppid !== launcher) {
-    onGone();
-    return () => {};
-  }
+  if (!Number.isInteger(launcher) || launcher <= 0 || process.ppid !== launcher) return () => {};
   const timer = setInterval(() => {
     if (process.ppid === launcher) return;
     clearInterval(timer);

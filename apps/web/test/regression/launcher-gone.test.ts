@@ -131,3 +131,21 @@ test('pnpm demo: the same for the demo (dashboard and demo nodes)', linuxOnly, a
     /demo\/app\.ts/,
   ]);
 });
+
+test('a launcher pid inherited from further up (npm test → bootstrap → test runner → a test\'s dashboard) is not taken for a gone launcher', async () => {
+  const { onLauncherGone, LAUNCHER_PID } = await import('../../server/launcher.js');
+  let gone = false;
+  // what a dashboard spawned by a test sees: the variable names the bootstrap, which is not its parent
+  const env: NodeJS.ProcessEnv = { ...process.env, [LAUNCHER_PID]: String(process.ppid === 1 ? 2 : 1) };
+  const stop = onLauncherGone(() => (gone = true), env);
+  await new Promise((r) => setTimeout(r, 1500));
+  stop();
+  assert.equal(gone, false);
+  assert.equal(env[LAUNCHER_PID], undefined, 'and it is not passed on');
+  // our real parent, named: watched, and not gone while it lives
+  const watched: NodeJS.ProcessEnv = { ...process.env, [LAUNCHER_PID]: String(process.ppid) };
+  const stop2 = onLauncherGone(() => (gone = true), watched);
+  await new Promise((r) => setTimeout(r, 1200));
+  stop2();
+  assert.equal(gone, false);
+});
