@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { Metric } from '@perf/metrics';
@@ -20,7 +19,6 @@ import type { Collector } from './collectors/types.js';
 import { ExportWorker, type ExportStats } from './export/ExportWorker.js';
 import { Heartbeat } from './heartbeat.js';
 import { now } from './clock.js';
-import { PrometheusServer } from './export/prometheus.js';
 import { HistogramPacker, SLICE_DOUBLES, type Snapshot } from './export/snapshot.js';
 import { resourceAttributes } from './export/resource.js';
 import { MetricBatch } from './recording/MetricBatch.js';
@@ -48,7 +46,7 @@ function nowUnixNano(): number {
  * One running agent: the collectors, the route table, the heartbeat (the agent's one timer on the app's
  * thread), and the two ways out: OTLP through the SDK's MeterProvider + PeriodicExportingMetricReader in an
  * export worker thread (export/worker.ts), to which a heartbeat hands a snapshot once per export interval;
- * and optionally Prometheus /metrics on this thread.
+ * and optionally Prometheus /metrics, served by the same export thread from a snapshot taken at each scrape.
  */
 export class Agent {
   readonly routes: RouteTable;
@@ -62,14 +60,15 @@ export class Agent {
   prometheusPort: Promise<number | undefined> = Promise.resolve(undefined);
   private readonly startTimeUnixNano = nowUnixNano();
   private exportWorker: ExportWorker | undefined;
-  private prometheus: PrometheusServer | undefined;
   private stopped = false;
   private readonly heartbeat: Heartbeat;
   private nextExportAt = Infinity;
   /** packs the export snapshot's histograms (and remembers which series the export thread knows) */
   private readonly packer = new HistogramPacker();
   /** the export snapshot whose histograms are being copied a slice at a time (a big one, see HistogramPacker) */
-  private packing: { snapshot: Snapshot; time: number; slice: NodeJS.Immediate | undefined } | undefined;
+  private packing: { snapshot: Snapshot; time: number; slice: NodeJS.Immediate | undefined; scrapes: number[] | undefined } | undefined;
+  /** Prometheus scrapes that asked for a snapshot while another was being packed: the next one is theirs */
+  private scrapesWaiting: number[] = [];
 
   constructor(readonly config: Config) {
     this.routes = new RouteTable({ maxRoutes: config.maxRoutes, maxScale: HISTOGRAM_SCALE, maxSize: HISTOGRAM_MAX_SIZE });
@@ -99,19 +98,21 @@ export class Agent {
 
   start(): void {
     for (const c of this.collectors) c.start();
-    // without OTLP (OTEL_METRICS_EXPORTER=prometheus or none): no export thread, no snapshots, no export deadline
-    if (this.config.otlp) {
-      this.exportWorker = new ExportWorker(this.config, this.resource, this.startTimeUnixNano, () => this.listenQueues.ports(), () => this.packer.lost());
-      this.nextExportAt = now() + this.config.exportIntervalMillis;
-    }
-    this.heartbeat.start();
-    if (this.config.prometheusPort !== undefined) {
-      this.prometheus = new PrometheusServer(
-        () => this.collect('prometheus'),
-        (req: IncomingMessage) => this.http.ignore(req),
+    // the export thread exports OTLP and serves /metrics; with neither (OTEL_METRICS_EXPORTER=none) there is none,
+    // and without OTLP no periodic snapshots and no export deadline (a scrape asks for its own snapshot)
+    if (this.config.otlp || this.config.prometheusPort !== undefined) {
+      this.exportWorker = new ExportWorker(
+        this.config,
+        this.resource,
+        this.startTimeUnixNano,
+        () => this.listenQueues.ports(),
+        () => this.packer.lost(),
+        (id) => this.requestScrape(id),
       );
-      this.prometheusPort = this.prometheus.start(this.config.prometheusPort, this.config.prometheusHost);
+      this.prometheusPort = this.exportWorker.prometheusPort;
     }
+    if (this.config.otlp) this.nextExportAt = now() + this.config.exportIntervalMillis;
+    this.heartbeat.start();
   }
 
   /**
@@ -148,7 +149,29 @@ export class Agent {
    */
   private beginExport(): void {
     if (this.packing !== undefined) return;
-    this.packing = { ...this.startSnapshot(), slice: undefined };
+    this.packing = { ...this.startSnapshot('otlp'), slice: undefined, scrapes: undefined };
+    this.packSlice();
+  }
+
+  /**
+   * A Prometheus scrape on the export thread asks for a snapshot: packed like an export's (in slices), with the
+   * per-interval values kept for Prometheus ('prometheus' consumer, so the OTLP intervals stay whole). Scrapes
+   * that ask while a snapshot is being packed share the next one.
+   */
+  private requestScrape(id: number): void {
+    this.scrapesWaiting.push(id);
+    if (this.packing === undefined) this.beginScrape();
+  }
+
+  private beginScrape(): void {
+    const scrapes = this.scrapesWaiting;
+    if (scrapes.length === 0 || this.stopped) return;
+    this.scrapesWaiting = [];
+    try {
+      this.packing = { ...this.startSnapshot('prometheus'), slice: undefined, scrapes };
+    } catch {
+      return; // the scrapes answer from the last snapshot after their wait
+    }
     this.packSlice();
   }
 
@@ -163,19 +186,30 @@ export class Agent {
         return;
       }
       this.packing = undefined;
-      this.exportWorker?.export(this.finishSnapshot(packing));
+      const snapshot = this.finishSnapshot(packing);
+      if (packing.scrapes !== undefined) this.exportWorker?.scrape(packing.scrapes, snapshot);
+      else this.exportWorker?.export(snapshot);
     } catch {
       // never into the app (this runs from setImmediate): drop the snapshot, the next one carries its data
       this.abandonPacking();
     }
+    this.beginScrape();
   };
 
   /** Drops a snapshot still being packed (its new series are described again in the next one). */
   private abandonPacking(): void {
-    if (this.packing === undefined) return;
-    if (this.packing.slice !== undefined) clearImmediate(this.packing.slice);
+    const packing = this.packing;
+    if (packing === undefined) return;
+    if (packing.slice !== undefined) clearImmediate(packing.slice);
     this.packing = undefined;
     this.packer.lost();
+    if (packing.scrapes !== undefined) {
+      // its scrapes get the next snapshot, once the app's thread is free again
+      this.scrapesWaiting.unshift(...packing.scrapes);
+      setImmediate(() => {
+        if (this.packing === undefined) this.beginScrape();
+      }).unref();
+    }
   }
 
   /**
@@ -185,18 +219,18 @@ export class Agent {
    */
   private snapshot(): Snapshot {
     this.abandonPacking();
-    return this.finishSnapshot(this.startSnapshot());
+    return this.finishSnapshot(this.startSnapshot('otlp'));
   }
 
   /**
    * The gauges and sums of a snapshot, and its histograms queued in the packer (copied by pack()/finish()). The
    * probes marked `offThread` are read by the export thread itself.
    */
-  private startSnapshot(): { snapshot: Snapshot; time: number } {
+  private startSnapshot(consumer: 'otlp' | 'prometheus'): { snapshot: Snapshot; time: number } {
     const time = nowUnixNano();
     this.packer.begin();
-    const batch = new MetricBatch(this.startTimeUnixNano, time, 'otlp', this.packer);
-    this.collectInto(batch);
+    const batch = new MetricBatch(this.startTimeUnixNano, time, consumer, this.packer);
+    this.collectInto(batch, true);
     return { time, snapshot: { metrics: [...batch.metrics.values()], inspecting: inspectorUrl() !== undefined, sourceMaps: process.sourceMapsEnabled === true } };
   }
 
@@ -204,9 +238,10 @@ export class Agent {
     return { ...snapshot, histograms: this.packer.finish(this.startTimeUnixNano, time) };
   }
 
-  private collectInto(batch: MetricBatch): void {
+  /** Every probe's metrics into `batch`; `exportThread`: for the export thread, which reads the `offThread` probes itself. */
+  private collectInto(batch: MetricBatch, exportThread = false): void {
     for (const c of this.collectors) {
-      if (batch.consumer === 'otlp' && c.offThread) continue;
+      if (exportThread && c.offThread) continue;
       try {
         c.collect(batch);
       } catch {
@@ -231,7 +266,6 @@ export class Agent {
     this.stopped = true;
     this.heartbeat.stop();
     for (const c of this.collectors) c.stop();
-    this.prometheus?.stop();
     if (this.exportWorker === undefined) return;
     const last = this.snapshot();
     let timer: NodeJS.Timeout | undefined;

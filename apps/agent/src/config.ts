@@ -35,8 +35,8 @@ export interface AgentOptions {
   maxRoutes?: number;
   /**
    * OTLP export over the export thread (OTEL_METRICS_EXPORTER includes `otlp`, the default). Without it the
-   * agent starts no export thread and takes no export snapshots: e.g. `OTEL_METRICS_EXPORTER=prometheus` when
-   * only Prometheus scrapes the process.
+   * agent takes no periodic snapshots: e.g. `OTEL_METRICS_EXPORTER=prometheus` when only Prometheus scrapes the
+   * process (the export thread then only serves /metrics, from a snapshot taken at each scrape).
    */
   otlp?: boolean;
   /**

@@ -60,9 +60,14 @@ export class ExportWorker {
     }
   };
 
+  /** the port the worker serves /metrics on (PERF_PROMETHEUS_PORT), once it listens; undefined without one */
+  readonly prometheusPort: Promise<number | undefined>;
+  private boundPrometheus: (port: number | undefined) => void = () => {};
+
   /**
    * @param listenPorts the listening ports the app's thread has seen, sent with each snapshot (listenQueue.ts)
    * @param lost called when a snapshot could not be sent (its series descriptions must be sent again)
+   * @param scrapeRequested called when a Prometheus scrape asks for a snapshot (answer with `scrape(ids, snapshot)`)
    */
   constructor(
     config: Config,
@@ -70,7 +75,10 @@ export class ExportWorker {
     startTimeUnixNano: number,
     private readonly listenPorts: () => number[] = () => [],
     private readonly lost: () => void = () => {},
+    private readonly scrapeRequested: (id: number) => void = () => {},
   ) {
+    this.prometheusPort =
+      config.prometheusPort === undefined ? Promise.resolve(undefined) : new Promise((resolve) => (this.boundPrometheus = resolve));
     // under tsx (tests, benchmarks) this file is .ts: run the worker's .ts source through the same loader
     const fromSource = import.meta.url.endsWith('.ts');
     const data: WorkerData & { [WORKER_MARKER]: true } = { config, resource, startTimeUnixNano, exitSignal: this.exitSignal, [WORKER_MARKER]: true };
@@ -88,8 +96,12 @@ export class ExportWorker {
       // the thread reduces it (54,000 profile nodes, 9 MB of JSON: ≈ 35–50 MB)
       resourceLimits: { maxOldGenerationSizeMb: 128 },
     });
-    this.worker.on('message', (msg: { type: string; id: number; stats?: ExportStats; running?: boolean; places?: Place[] }) => {
-      if (msg.type === 'map-places') {
+    this.worker.on('message', (msg: { type: string; id: number; stats?: ExportStats; running?: boolean; places?: Place[]; port?: number }) => {
+      if (msg.type === 'scrape-request') {
+        if (!this.dead) this.scrapeRequested(msg.id);
+      } else if (msg.type === 'prometheus') {
+        this.boundPrometheus(msg.port);
+      } else if (msg.type === 'map-places') {
         // a profile's places in code compiled in memory (tsx): only this thread has their source maps
         if (!this.dead) this.worker.postMessage({ type: 'mapped-places', id: msg.id, places: originalsInThisThread(msg.places ?? []) });
       } else if (msg.type === 'profiling') {
@@ -109,12 +121,14 @@ export class ExportWorker {
     });
     this.worker.on('error', (error) => {
       this.dead = true;
-      warnOnce('PERF_AGENT_EXPORT_WORKER', `perf agent: the export thread failed (${error.message}); metrics are no longer exported over OTLP. The app is not affected.`);
+      this.boundPrometheus(undefined);
+      warnOnce('PERF_AGENT_EXPORT_WORKER', `perf agent: the export thread failed (${error.message}); metrics are no longer exported (OTLP, /metrics). The app is not affected.`);
       for (const resolve of this.waiting.values()) resolve();
       this.waiting.clear();
     });
     this.worker.on('exit', () => {
       this.dead = true;
+      this.boundPrometheus(undefined);
       process.off('beforeExit', this.beforeExit);
       process.off('exit', this.onExit);
       for (const resolve of this.waiting.values()) resolve();
@@ -130,11 +144,17 @@ export class ExportWorker {
     this.post({ type: 'export', id: 0, snapshot: this.withPorts(snapshot) });
   }
 
+  /** Answers the Prometheus scrapes `ids` with this snapshot (taken for them: consumer 'prometheus'). */
+  scrape(ids: number[], snapshot: Snapshot): void {
+    if (this.dead) return;
+    this.post({ type: 'scrape', id: 0, scrapes: ids, snapshot: this.withPorts(snapshot) });
+  }
+
   private withPorts(snapshot: Snapshot): Snapshot {
     return { ...snapshot, listenPorts: this.listenPorts() };
   }
 
-  private post(msg: { type: string; id: number; snapshot?: Snapshot }): void {
+  private post(msg: { type: string; id: number; snapshot?: Snapshot; scrapes?: number[] }): void {
     try {
       this.worker.postMessage(msg);
     } catch {

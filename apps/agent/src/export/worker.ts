@@ -13,10 +13,14 @@
  * heap profiles when the heap keeps growing and allocation profiles when GC takes a large share of the time
  * (heapProfiler.ts), and exports the last ones for a while.
  *
+ * With PERF_PROMETHEUS_PORT it also serves `/metrics` (prometheus.ts), from a snapshot it asks the app's thread for
+ * at each scrape; with Prometheus alone (OTEL_METRICS_EXPORTER=prometheus) it runs for that and exports nothing.
+ *
  * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats' | 'stop-profile' | 'drop-profiles', id }
- *                             | { type: 'mapped-places', id, places };
+ *                             | { type: 'mapped-places', id, places } | { type: 'scrape', id: 0, scrapes, snapshot };
  *           worker → parent { type: 'done', id, stats? } (for a non-zero id) | { type: 'profiling', running }
- *                             | { type: 'map-places', id, places } (source maps of code compiled in memory).
+ *                             | { type: 'map-places', id, places } (source maps of code compiled in memory)
+ *                             | { type: 'scrape-request', id } | { type: 'prometheus', port } (bound, or undefined).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -40,6 +44,7 @@ import { BusyProfiler, correctUtilization, parseSchedstat } from './profiler.js'
 import { SourceMaps, type Place } from './sourceMaps.js';
 import { WchanSampler } from './wchan.js';
 import { HistogramUnpacker, type Snapshot } from './snapshot.js';
+import { PrometheusServer } from './prometheus.js';
 import { toScopeMetrics } from './toSdk.js';
 
 /** setInterval's largest delay: the reader's own timer never fires (exports come from the app's heartbeat). */
@@ -183,40 +188,93 @@ function checkUtilization(metrics: Metric[]): void {
   else if (sched !== undefined && prev !== undefined && sched.at > prev.at) correctUtilization(metrics, (sched.ns - prev.ns) / 1e6 / (sched.at - prev.at));
 }
 
+/** What this thread reads itself (the process's /proc probes), for one consumer ('otlp' or 'prometheus'). */
+function ownMetrics(consumer: string): Metric[] {
+  const batch = new MetricBatch(startTimeUnixNano, Date.now() * 1e6, consumer);
+  for (const probe of processProbes) {
+    try {
+      probe.collect(batch);
+    } catch {
+      // one broken probe must not cost the others their export
+    }
+  }
+  return [...batch.metrics.values()];
+}
+
 const delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;
 const sdkResource = resourceFromAttributes(resource);
 const producer: MetricProducer = {
   collect: async () => {
-    let out: Metric[] = latest;
-    const batch = new MetricBatch(startTimeUnixNano, Date.now() * 1e6, 'otlp');
-    for (const probe of processProbes) {
-      try {
-        probe.collect(batch);
-      } catch {
-        // one broken probe must not cost the others their export
-      }
-    }
-    out = out.concat([...batch.metrics.values()], profiler.metrics(), heapProfiler.metrics(), allocationProfiler.metrics());
+    let out: Metric[] = latest.concat(ownMetrics('otlp'), profiler.metrics(), heapProfiler.metrics(), allocationProfiler.metrics());
     if (delta) out = delta.convert(out, Date.now() * 1e6);
     return { resourceMetrics: { resource: sdkResource, scopeMetrics: [toScopeMetrics(out, '@perf/agent', VERSION)] }, errors: [] };
   },
 };
-const exporter = new GuardedExporter(createOtlpExporter(config), config.exportIntervalMillis, config.endpoint, config.exportBackoffMaxMillis);
-const reader = new PeriodicExportingMetricReader({
-  exporter,
-  exportIntervalMillis: PARKED_INTERVAL,
-  exportTimeoutMillis: config.exportTimeoutMillis,
-  metricProducers: [producer],
-});
-const meterProvider = new MeterProvider({ resource: sdkResource, readers: [reader] });
+// OTLP only when asked for (OTEL_METRICS_EXPORTER): a process scraped by Prometheus alone runs this thread for /metrics
+const exporter = config.otlp ? new GuardedExporter(createOtlpExporter(config), config.exportIntervalMillis, config.endpoint, config.exportBackoffMaxMillis) : undefined;
+const reader = exporter
+  ? new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: PARKED_INTERVAL,
+      exportTimeoutMillis: config.exportTimeoutMillis,
+      metricProducers: [producer],
+    })
+  : undefined;
+const meterProvider = reader ? new MeterProvider({ resource: sdkResource, readers: [reader] }) : undefined;
+
+/**
+ * Prometheus scrapes: each asks the app's thread for a snapshot (packed in slices there, as for an export) and
+ * answers from it. While the app's loop is blocked the answer waits, at most SCRAPE_WAIT_MS; then it is built from
+ * the last snapshot this thread has (a stuck process still answers, with its last numbers; none yet: 503).
+ */
+const SCRAPE_WAIT_MS = 2000;
+const scrapesWaiting = new Map<number, (metrics: Metric[] | undefined) => void>();
+let scrapeId = 0;
+/** the gauges and histograms of the last snapshot, for a scrape the app's thread cannot answer in time */
+let lastScraped: Metric[] | undefined;
+function scrape(): Promise<Metric[]> {
+  const id = ++scrapeId;
+  return new Promise<Metric[] | undefined>((resolve) => {
+    const timer = setTimeout(() => {
+      scrapesWaiting.delete(id);
+      resolve(undefined);
+    }, SCRAPE_WAIT_MS);
+    scrapesWaiting.set(id, (metrics) => {
+      clearTimeout(timer);
+      scrapesWaiting.delete(id);
+      resolve(metrics);
+    });
+    port.postMessage({ type: 'scrape-request', id });
+  }).then((fresh) => {
+    const app = fresh ?? lastScraped ?? (latest.length > 0 ? latest : undefined);
+    if (app === undefined) throw new Error(`the app's thread did not answer within ${SCRAPE_WAIT_MS} ms (its event loop is blocked)`);
+    return app.concat(ownMetrics('prometheus'));
+  });
+}
+const prometheus = config.prometheusPort !== undefined ? new PrometheusServer(scrape) : undefined;
+if (prometheus !== undefined) {
+  prometheus.start(config.prometheusPort!, config.prometheusHost).then(
+    (bound) => port.postMessage({ type: 'prometheus', port: bound }),
+    () => port.postMessage({ type: 'prometheus', port: undefined }),
+  );
+}
 
 const answer = (id: number) => () => {
   if (id !== 0) port.postMessage({ type: 'done', id });
 };
 
-port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places?: (Place | null)[] }) => {
+port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places?: (Place | null)[]; scrapes?: number[] }) => {
   if (msg.type === 'mapped-places') {
     placesAsked.get(msg.id)?.(msg.places ?? []);
+    return;
+  }
+  if (msg.type === 'scrape') {
+    // a snapshot taken for Prometheus (its per-interval values are the scrapes' own, see MetricBatch): every
+    // snapshot goes through the unpacker, which learns the series it describes
+    const packed = msg.snapshot?.histograms;
+    const metrics = msg.snapshot ? (packed ? [...msg.snapshot.metrics, ...histograms.receive(packed)] : msg.snapshot.metrics) : undefined;
+    if (metrics !== undefined) lastScraped = metrics;
+    for (const id of msg.scrapes ?? []) scrapesWaiting.get(id)?.(metrics);
     return;
   }
   if (msg.snapshot) {
@@ -236,12 +294,14 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places
   }
   switch (msg.type) {
     case 'export':
-      reader.forceFlush().then(answer(msg.id), answer(msg.id));
+      if (reader) reader.forceFlush().then(answer(msg.id), answer(msg.id));
+      else answer(msg.id)();
       break;
     case 'shutdown':
+      prometheus?.stop();
       // a running profile ends first (no inspector session may outlive the agent), and goes out with the last export
       stopProfiles()
-        .then(() => meterProvider.shutdown())
+        .then(() => meterProvider?.shutdown())
         .then(answer(msg.id), answer(msg.id));
       break;
     case 'drop-profiles':
@@ -258,7 +318,7 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places
       stopProfiles().then(answer(msg.id), answer(msg.id));
       break;
     case 'stats':
-      port.postMessage({ type: 'done', id: msg.id, stats: { ...exporter.stats, heapUsed: process.memoryUsage().heapUsed } });
+      port.postMessage({ type: 'done', id: msg.id, stats: { ...(exporter?.stats ?? { attempted: 0, skipped: 0, failed: 0, succeeded: 0 }), heapUsed: process.memoryUsage().heapUsed } });
       break;
     default:
       break;

@@ -135,7 +135,7 @@ describe('Prometheus /metrics', { skip: existsSync(PROMETHEUS) ? false : `${PROM
   });
 });
 
-test('OTEL_METRICS_EXPORTER=prometheus: /metrics counts every request, nothing goes out over OTLP, no export thread runs', async () => {
+test('OTEL_METRICS_EXPORTER=prometheus: /metrics counts every request, nothing goes out over OTLP, the export thread exports nothing', async () => {
   const sink = await new OtlpSink().start();
   const app = await startFixture('http-server.mjs', {
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
@@ -154,11 +154,37 @@ test('OTEL_METRICS_EXPORTER=prometheus: /metrics counts every request, nothing g
     const n = app.lines.length;
     app.proc.stdin!.write('stats\n');
     while (app.lines.length === n) await new Promise((r) => setTimeout(r, 20));
-    const stats = JSON.parse(app.lines[n]) as { heapUsed: number; exporter?: unknown };
+    const stats = JSON.parse(app.lines[n]) as { heapUsed: number; exporter?: { attempted: number } };
     assert.ok(stats.heapUsed > 0);
-    assert.equal(stats.exporter, undefined, 'no export thread to ask for its counters');
+    // the export thread serves /metrics (so the app's thread never builds the text) and has no OTLP exporter
+    assert.equal(stats.exporter?.attempted, 0, 'no OTLP export attempted');
   } finally {
     await app.kill();
     await sink.stop();
+  }
+});
+
+test("a scrape while the app's loop is blocked: the export thread answers from the last snapshot instead of waiting for the loop", async () => {
+  const app = await startFixture('http-server.mjs', { OTEL_METRICS_EXPORTER: 'prometheus', PERF_PROMETHEUS_PORT: '0', PERF_PROMETHEUS_HOST: '127.0.0.1' });
+  try {
+    const base = `http://127.0.0.1:${app.ready.port}`;
+    const metrics = `http://127.0.0.1:${app.ready.prometheusPort}/metrics`;
+    await hit(base, Array.from({ length: 5 }, () => '/before-block'));
+    assert.match(await (await fetch(metrics)).text(), /http_route="\/before-block"[^}]*\} 5/);
+    // the app's loop busy for 6 s; the scrape must not wait for it
+    const blocked = fetch(`${base}/block?ms=6000`).then((r) => r.text());
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    const res = await fetch(metrics);
+    const text = await res.text();
+    const waited = Date.now() - t0;
+    assert.equal(res.status, 200);
+    assert.ok(waited < 5000, `answered after ${waited} ms, while the loop was still blocked`);
+    assert.match(text, /http_route="\/before-block"[^}]*\} 5/, 'with the numbers of the last snapshot');
+    await blocked;
+    // once the loop is free, scrapes are fresh again: the blocking request is counted
+    assert.match(await (await fetch(metrics)).text(), /http_route="\/block"[^}]*\} 1/);
+  } finally {
+    await app.kill();
   }
 });
