@@ -130,6 +130,7 @@ export class Applier {
       for (const sm of rm.scopeMetrics) {
         for (const m of sm.metrics) this.metric(service, node, m, now, result);
       }
+      node.baselined = true;
     }
     return result;
   }
@@ -237,7 +238,8 @@ export class Applier {
         if (t === undefined) continue;
         const st = this.cachedState(service, node, name, cache, i, p.attributes);
         const firstSeen = this.firstSeen;
-        const fresh = p.startTimeUnixNano >= this.startNs || p.startTimeUnixNano === 0;
+        // a series new to a node whose baselines this receiver holds is new traffic: see NodeState.baselined
+        const fresh = p.startTimeUnixNano >= this.startNs || p.startTimeUnixNano === 0 || node.baselined;
         if (st === undefined) {
           // folded: delta points still count towards the service's `other` route; cumulative ones cannot
           if (isHttp && m.temporality === 'delta') this.foldedHttp(service, m, p, t, factor);

@@ -170,10 +170,17 @@ export class NodeState {
   readonly hists: Map<number, NodeHists> = new Map();
   /** older ones merged six to a slot (60 s), up to the finest tier's retention: a third of the memory */
   readonly coarse: Map<number, NodeHists> = new Map();
-  /** per-series ingest state (cumulative → delta, duplicates), keyed by metric + attributes; owned by ingest */
   /** ingest's last value of each cumulative scalar counter (listen overflows/drops), by metric and attributes */
   readonly counters = new Map<string, { value: number; timeUnixNano: number }>();
+  /** per-series ingest state (cumulative → delta, duplicates), keyed by metric + attributes; owned by ingest */
   readonly states = new Map<string, unknown>();
+  /**
+   * Whether this receiver holds the node's baselines: an export of the node was applied since the dashboard
+   * started, or its states were restored from the data file. Then a cumulative series it has not seen yet is
+   * new since that export (a sender exports every series it has, each time), so its first point counts whole;
+   * before, a series started before this receiver is only a baseline.
+   */
+  baselined = false;
   /** ingest's cache of those states by metric name and position in the node's export; owned by ingest */
   readonly seriesCache = new Map<string, unknown[]>();
   /**

@@ -340,6 +340,7 @@ export class Persistence {
       const st = decodeState(r.state);
       if (st === undefined || node.states.has(r.key)) continue;
       node.states.set(r.key, st);
+      node.baselined = true;
       // as ingest does when it creates a state: the series counts towards the service's cap and memory
       svc.seriesKeys.set(r.key, (svc.seriesKeys.get(r.key) ?? 0) + 1);
       svc.series++;

@@ -284,3 +284,28 @@ test("explicit buckets: a cumulative point's min and max bound its deltas' perce
     await srv.dispose();
   }
 });
+
+test('a cumulative series that appears after its node was first seen counts whole, even when the node started before the dashboard', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const start = ns(now - 60_000); // the node's process started a minute before this dashboard
+    const send = (points: ReturnType<typeof expPoint>[], time: number) =>
+      postOtlp(srv.otlpUrl, encodeProtobuf(request(resource('old-node', 'n-1'), [httpExp('cumulative', points.map((p) => ({ ...p, timeUnixNano: time })))])));
+    const a = (count: number) => expPoint({ start, time: 0, offset: -7, counts: [count], route: '/a' });
+    const b = (count: number) => expPoint({ start, time: 0, offset: -7, counts: [count], route: '/b' });
+    // first export: /a has 1000 requests from before the dashboard: a baseline, not traffic of this second
+    assert.equal((await send([a(1000)], ns(now))).status, 200);
+    // next: /a +5, and /b served for the first time since the last export: all of its 7 requests are new
+    assert.equal((await send([a(1005), b(7)], ns(now + 500))).status, 200);
+    const routes = await waitFor(async () => {
+      const [, r] = await srv.get('/api/v1/routes?service=old-node&window=30s');
+      return r.length === 2 ? r : undefined;
+    }, 8000, 'both routes');
+    const by = new Map(routes.map((r: { route: string; requests: number }) => [r.route, r.requests]));
+    assert.equal(by.get('/a'), 5);
+    assert.equal(by.get('/b'), 7);
+  } finally {
+    await srv.dispose();
+  }
+});

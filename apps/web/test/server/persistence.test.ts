@@ -181,6 +181,13 @@ test('a restart keeps each series\' cumulative state: the requests a node served
       await waitFor(async () => (await b.get('/api/v1/fleet?window=5m'))[1].requests === 260, 8000, '260 in all');
       const [, status] = await b.get('/api/v1/status');
       assert.equal(status.ingest.duplicatePoints, 1);
+      // a route the node serves for the first time after the restart counts whole too (its process is older
+      // than this dashboard, but the dashboard knows the node's series)
+      await postOtlp(
+        b.otlpUrl,
+        encodeProtobuf(request(resource('restarted', 'node-1'), [httpExp('cumulative', [expPoint({ start, time: t1 + ns(600), offset: -7, counts: [260], sum: 2.6 }), expPoint({ start, time: t1 + ns(600), offset: -7, counts: [7], sum: 0.07, route: '/new' })])])),
+      );
+      await waitFor(async () => (await b.get('/api/v1/fleet?window=5m'))[1].requests === 267, 8000, '260 + the new route\'s 7');
     } finally {
       await b.close();
     }
