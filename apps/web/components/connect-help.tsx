@@ -7,7 +7,8 @@ export function ConnectHelp({ origin }: { origin: string | null }) {
       <p>Add the agent to each Node.js server process and point it at this dashboard. Data shows up here within a second or two.</p>
       <h2>1. Install and import</h2>
       <pre>
-        <code>{`npm install @perf/agent
+        <code>{`# in a perf checkout: pnpm pack:agent (writes dist/perf-agent-<version>.tgz), then in your app:
+npm install /path/to/perf-agent-<version>.tgz
 
 // first line of your entry file (ESM or CommonJS)
 import '@perf/agent';
