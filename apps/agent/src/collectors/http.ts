@@ -47,19 +47,43 @@ interface NextMeta {
   match?: { definition?: { pathname?: unknown } };
 }
 
-/** Express: the full template of a route object (mount path + route path), computed once per route. */
+/**
+ * Express: the full template of a route object (the patterns of the routers it is mounted through + its own
+ * path), per actual mount path: a router mounted at `/tenants/:tenant`, or at two paths, serves one route object
+ * under many mount paths. The last one is kept beside the route (most routes have one), the others in a small map.
+ */
+const kMount = Symbol('perf.agent.mount');
 const kTemplate = Symbol('perf.agent.template');
+const kTemplates = Symbol('perf.agent.templates');
+/** mount paths remembered per route object beyond the last one (then computed per request: a walk of the routers) */
+const MAX_MOUNTS = 256;
 
 interface ExpressRoute {
   path?: unknown;
+  [kMount]?: string;
   [kTemplate]?: string;
+  [kTemplates]?: Map<string, string>;
 }
+
+/** A layer of Express 5's router (router 2.x): a route's, or a middleware's, e.g. a mounted router. */
+interface ExpressLayer {
+  route?: unknown;
+  handle?: { stack?: unknown };
+  /** path-to-regexp matchers, one per mount path (pure functions) */
+  matchers?: ((path: string) => { path: string } | false)[];
+  /** the mount path(s) as given to app.use / router.use */
+  rawPath?: unknown;
+  /** mounted without a path (matches everything, consumes nothing) */
+  slash?: boolean;
+}
+type ExpressApp = { router?: { stack?: unknown }; _router?: { stack?: unknown } };
 type Req = IncomingMessage & {
   [kRoute]?: string;
   [kNextMeta]?: NextMeta;
   route?: ExpressRoute;
   baseUrl?: string;
   originalUrl?: string;
+  app?: ExpressApp;
 };
 type Res = ServerResponse & { req?: Req };
 type Sock = Socket & { [kConn]?: Connection; _httpMessage?: Res | null };
@@ -197,7 +221,8 @@ export class HttpCollector implements Collector {
     if (typeof explicit === 'string') return this.table.byTemplate(explicit);
     const route = req.route;
     if (route !== undefined && route !== null) {
-      const template = route[kTemplate] ?? expressTemplate(req, route);
+      const mount = req.baseUrl ?? '';
+      const template = route[kMount] === mount && route[kTemplate] !== undefined ? route[kTemplate] : expressTemplate(req, route, mount);
       if (template !== undefined) return this.table.byTemplate(template);
     }
     const next = req[kNextMeta];
@@ -238,21 +263,79 @@ export class HttpCollector implements Collector {
 }
 
 /**
- * The template of an Express route, once per route object: the router's mount path (req.baseUrl,
- * normalised in case the mount has parameters) + the route's path. When an error unwinds the routers,
- * Express has already restored baseUrl to '' by the time the response finishes: then the mount path is
- * the part of the URL before the route's own segments.
+ * The template of an Express route under the mount path `baseUrl` (as the router set it for this request):
+ * the patterns of the routers it is mounted through, found by walking the app's router stack with the request's
+ * path (`/tenants/:tenant` + `/items/:itemId`), + the route's own path. Remembered per route and mount path.
+ * Where the stack cannot be walked (another router version, a RegExp mount) the mount path itself, normalised
+ * (ids folded). When an error unwinds the routers, Express has already restored baseUrl to '' by the time the
+ * response finishes: then the mount path is the part of the URL before the route's own segments.
  */
-function expressTemplate(req: Req, route: ExpressRoute): string | undefined {
+function expressTemplate(req: Req, route: ExpressRoute, baseUrl: string): string | undefined {
   if (typeof route.path !== 'string') return undefined;
-  let mount = req.baseUrl ?? '';
+  const remembered = route[kTemplates]?.get(baseUrl);
+  if (remembered !== undefined) return remember(route, baseUrl, remembered);
+  const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
+  let mount = baseUrl;
   if (mount === '') {
-    const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
     const segments = path.split('/');
     const own = route.path.split('/').length - 1;
     mount = segments.slice(0, Math.max(1, segments.length - own)).join('/');
   }
-  const template = (mount === '' || mount === '/' ? '' : normalizePath(mount)) + route.path;
+  let prefix: string | undefined;
+  if (mount !== '' && mount !== '/') {
+    const root = req.app?.router?.stack ?? req.app?._router?.stack;
+    try {
+      if (Array.isArray(root)) prefix = mountPattern(root as ExpressLayer[], path, route, 0);
+    } catch {
+      // a matcher that throws (a malformed %-escape): the normalised mount path below
+    }
+    prefix ??= normalizePath(mount);
+  }
+  const template = (prefix ?? '') + route.path;
+  let all = route[kTemplates];
+  if (all === undefined) all = route[kTemplates] = new Map();
+  if (all.size < MAX_MOUNTS) all.set(baseUrl, template);
+  return remember(route, baseUrl, template);
+}
+
+function remember(route: ExpressRoute, baseUrl: string, template: string): string {
+  route[kMount] = baseUrl;
   route[kTemplate] = template;
   return template;
+}
+
+/**
+ * The patterns of the routers `route` is mounted through, for a request to `path`: e.g. '/tenants/:tenant'
+ * ('' when the route is in this stack itself); undefined when it is not found under this path, or the stack is
+ * not Express 5's router (no `matchers` / `rawPath`) or a mount path is not a string (a RegExp).
+ */
+function mountPattern(stack: ExpressLayer[], path: string, route: ExpressRoute, depth: number): string | undefined {
+  if (depth > 8) return undefined;
+  for (const layer of stack) {
+    if (layer === null || typeof layer !== 'object') continue;
+    if (layer.route === route) return '';
+    const inner = layer.handle?.stack;
+    if (layer.route !== undefined || !Array.isArray(inner)) continue;
+    let consumed: string | undefined;
+    let pattern: unknown;
+    if (layer.slash === true) {
+      consumed = '';
+      pattern = '';
+    } else if (Array.isArray(layer.matchers)) {
+      for (let i = 0; i < layer.matchers.length && consumed === undefined; i++) {
+        const m = layer.matchers[i](path);
+        if (m) {
+          consumed = m.path;
+          pattern = Array.isArray(layer.rawPath) ? layer.rawPath.flat(Infinity)[i] : layer.rawPath;
+        }
+      }
+    } else return undefined;
+    if (consumed === undefined) continue;
+    if (typeof pattern !== 'string') return undefined;
+    let rest = path.slice(consumed.length);
+    if (!rest.startsWith('/')) rest = '/' + rest;
+    const below = mountPattern(inner as ExpressLayer[], rest, route, depth + 1);
+    if (below !== undefined) return (pattern === '/' ? '' : pattern.replace(/\/$/, '')) + below;
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@ describe('framework route templates', () => {
   after(() => sink.stop());
 
   // regression: a handler that throws inside a router finished with baseUrl already restored to '' (was `/fail`)
-  test('Express 5: req.route.path with the router base URL (also when the handler throws); unmatched paths are normalised', async () => {
+  test('Express 5: req.route.path under its routers\' mount patterns (a parameter in a mount, one router at several mounts, also when the handler throws); unmatched paths are normalised', async () => {
     const app = await startFixture('express-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'express-app' });
     try {
       const base = `http://127.0.0.1:${app.ready.port}`;
@@ -21,7 +21,11 @@ describe('framework route templates', () => {
       await hit(base, ['/api/items/red', '/api/items/green', '/api/items/blue', '/api/items/blue?x=1']);
       await hit(base, ['/api/fail', '/api/fail']);
       await hit(base, ['/nope/123', '/nope/456']);
-      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'express-app' && totalRequests(x) === 15);
+      // a router mounted under a parameter: one route for every tenant (the first tenant's name must not stick)
+      await hit(base, ['/tenants/acme/items/1', '/tenants/globex/items/2', '/tenants/initech/items/3']);
+      // one router at two paths and nested under a third: each mount is its own route
+      await hit(base, ['/alpha/ping', '/beta/ping', '/beta/ping', '/v2/gamma/ping']);
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'express-app' && totalRequests(x) === 22);
       assert.deepEqual(
         new Map([...requestCounts(r)].sort()),
         new Map(
@@ -31,6 +35,10 @@ describe('framework route templates', () => {
             ['GET /api/items/:itemId 200', 4],
             ['GET /api/fail 500', 2],
             ['GET /nope/:id 404', 2],
+            ['GET /tenants/:tenant/items/:itemId 200', 3],
+            ['GET /alpha/ping 200', 1],
+            ['GET /beta/ping 200', 2],
+            ['GET /v2/gamma/ping 200', 1],
           ].sort() as [string, number][],
         ),
       );
