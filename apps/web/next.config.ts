@@ -15,6 +15,9 @@ const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   productionBrowserSourceMaps: false,
+  // The tab icon is app/icon.svg (linked from every page); browsers and tools that ask for /favicon.ico without
+  // reading the page get the same icon instead of a 404.
+  rewrites: async () => [{ source: '/favicon.ico', destination: '/icon.svg' }],
 };
 
 export default config;

@@ -5,7 +5,7 @@ import { ChartHeatmapLatency } from '../components/chart-heatmap-latency.js';
 import { ChartLineEventLoop } from '../components/chart-line-event-loop.js';
 import { ChartLineLatency } from '../components/chart-line-latency.js';
 import { ChartLineMetric } from '../components/chart-line-metric.js';
-import { ConnectHelp } from '../components/connect-help.js';
+import { ConnectHelp, noAgentYet } from '../components/connect-help.js';
 import { FindingsPanel } from '../components/findings-panel.js';
 import { KpiTiles } from '../components/kpi-tiles.js';
 import { useApi, useNow, useScrollToHash, useShownSnapshot, useStream, useTick, useView } from '../lib/hooks.js';
@@ -26,7 +26,7 @@ export function OverviewClient() {
   const findings = spec.live ? (snap?.findings ?? null) : findingsQ.data;
   const windowLabel = spec.live ? `the last ${statsWindowSeconds(view.range)} s` : spec.label.replace('Last ', 'the last ');
 
-  if (snap && snap.services.length === 0 && snap.fleet.nodes === 0 && snap.fleet.nodesDown === 0) {
+  if (noAgentYet(snap)) {
     return <ConnectHelp origin={typeof window === 'undefined' ? null : window.location.origin} />;
   }
 

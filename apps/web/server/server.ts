@@ -130,6 +130,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let alertsStatus: (() => AlertsStatus) | undefined;
   // the configured PORT until the UI/API server listens, then the port it bound (PORT=0 picks one)
   let uiPort = options.port ?? 3000;
+  // the same for the OTLP receiver (PERF_OTLP_PORT): /api/v1/status tells the UI's connect help
+  let otlpPort = options.otlpPort ?? 4318;
 
   const status = (): Status => {
     const now = Date.now();
@@ -184,6 +186,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       process: { rss: mem.rss, heapUsed: mem.heapUsed, eventLoopDelay: monitor.eventLoopDelay(), elu: monitor.utilization() },
       stream: { clients: live.clientCount, lastEventId: live.lastEventId },
       auth: { apiToken: Boolean(options.apiToken) },
+      otlp: { port: otlpPort },
       prometheus: prometheus ? { ...prometheus.status } : null,
       alerts: alertsStatus ? alertsStatus() : null,
       modules: moduleStates,
@@ -225,7 +228,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       sendJson(res, 404, { error: { code: 'PERF_UI_DISABLED', message: 'the UI is not served by this process (started with ui: false); the API is under /api/v1' } });
       return;
     }
-    const open = path === '/login' || path.startsWith('/_next/') || path === '/favicon.ico' || path === '/robots.txt';
+    // the tab icon (app/icon.svg) loads on the login page too
+    const open = path === '/login' || path.startsWith('/_next/') || path === '/favicon.ico' || path === '/icon.svg' || path === '/robots.txt';
     if (!open && !authed(req)) {
       res.writeHead(302, { location: `/login?next=${encodeURIComponent(req.url ?? '/')}` });
       res.end();
@@ -247,6 +251,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   await listen(web, options.port ?? 3000, host);
   uiPort = (web.address() as AddressInfo).port;
   await listen(otlp, options.otlpPort ?? 4318, host);
+  otlpPort = (otlp.address() as AddressInfo).port;
 
   // the tick: a few ms after each second boundary, so that second's data is complete in snapshots
   let timer: NodeJS.Timeout | undefined;
@@ -275,7 +280,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 20);
 
   const port = (web.address() as AddressInfo).port;
-  const otlpPort = (otlp.address() as AddressInfo).port;
   let closed: Promise<void> | undefined;
   return {
     port,

@@ -46,7 +46,7 @@ export function AlertsTable({ alerts, now, empty, testId }: { alerts: AlertView[
               <td>
                 <span className={`${css.state} ${css[a.state]}`}>{a.state}</span>
               </td>
-              <td>
+              <td className={css.wrap}>
                 <strong>{a.ruleName}</strong>
                 <div>{a.annotations.summary}</div>
                 {a.annotations.runbook_url ? (
@@ -55,7 +55,7 @@ export function AlertsTable({ alerts, now, empty, testId }: { alerts: AlertView[
                   </a>
                 ) : null}
               </td>
-              <td>
+              <td className={css.wrap}>
                 <div className={css.labels}>
                   {Object.entries(a.labels)
                     .filter(([k]) => k !== 'alertname')
@@ -73,7 +73,7 @@ export function AlertsTable({ alerts, now, empty, testId }: { alerts: AlertView[
                 {formatClock(a.startsAt)}
                 <div className="muted">{a.endsAt ? `ended ${formatAgo(now - a.endsAt)}` : formatAgo(now - a.startsAt)}</div>
               </td>
-              <td>
+              <td className={css.wrap} data-testid="alert-deliveries">
                 {a.deliveries.length === 0 ? (
                   <span className="muted">{a.state === 'pending' ? 'none until it fires' : 'no targets'}</span>
                 ) : (

@@ -1,6 +1,7 @@
 'use client';
 import { useMemo } from 'react';
 import type { NodeRow, Series } from '../../server/api/types.js';
+import { ConnectHelp, noAgentYet } from '../../components/connect-help.js';
 import { NodesTable } from '../../components/nodes-table.js';
 import { useApi, useNow, useStream, useTick, useView } from '../../lib/hooks.js';
 import { sparklines } from '../../lib/mappers/sparklines.js';
@@ -24,6 +25,14 @@ export function NodesClient() {
     Math.floor(tick / 10),
   );
   const sparks = useMemo(() => sparklines(sparkQ.data), [sparkQ.data]);
+  // no agent has reported: how to connect one, not an empty table (the stream turns the page into the table)
+  if (noAgentYet(state.snapshot)) {
+    return (
+      <div data-testid="nodes-page">
+        <ConnectHelp origin={typeof window === 'undefined' ? null : window.location.origin} />
+      </div>
+    );
+  }
   return (
     <div data-testid="nodes-page">
       <h1>

@@ -1,5 +1,6 @@
 'use client';
 import type { RouteRow } from '../../server/api/types.js';
+import { ConnectHelp, noAgentYet } from '../../components/connect-help.js';
 import { RoutesTable } from '../../components/routes-table.js';
 import { useApi, useStream, useTick, useView } from '../../lib/hooks.js';
 import { RANGE_SPECS, statsWindowSeconds, windowParam } from '../../lib/url-state.js';
@@ -10,6 +11,14 @@ export function RoutesClient() {
   const tick = useTick(view, state);
   const spec = RANGE_SPECS[view.range];
   const routesQ = useApi<RouteRow[]>('routes', { service: view.service, window: windowParam(statsWindowSeconds(view.range)) }, tick);
+  // no agent has reported: how to connect one, not an empty table (the stream turns the page into the table)
+  if (noAgentYet(state.snapshot)) {
+    return (
+      <div data-testid="routes-page">
+        <ConnectHelp origin={typeof window === 'undefined' ? null : window.location.origin} />
+      </div>
+    );
+  }
   return (
     <div data-testid="routes-page">
       <h1>

@@ -228,6 +228,8 @@ export interface Status {
   stream: { clients: number; lastEventId: number };
   /** whether `/api/v1` and the UI require PERF_API_TOKEN (the UI shows "Sign out" then) */
   auth: { apiToken: boolean };
+  /** the OTLP/HTTP receiver agents export to: the port it listens on (PERF_OTLP_PORT, default 4318) */
+  otlp: { port: number };
   /** the Prometheus source (PERF_PROMETHEUS_URL): pulls, failures, the last error and series count; null without one */
   prometheus?: { url: string; pulls: number; failures: number; lastError: string | null; lastSeries: number; lastPullAt: number | null } | null;
   /** the alert engine (server/alerts); null when it is not running (see `modules` for why) */

@@ -60,7 +60,8 @@ if (!IN_NETNS) {
       assert.ok(queue && queue.value >= 1 && queue.value <= 9, `node 0's accept queue in the evidence: ${JSON.stringify(t.finding.metrics)}`);
       const overflows = /(\d+) listen-queue overflows/.exec(t.finding.summary);
       assert.ok(overflows && Number(overflows[1]) > 0, t.finding.summary);
-      assert.ok(fleet.load.stats.storm.sent > 300, `the storm ran: ${JSON.stringify(fleet.load.stats.storm)}`);
+      // a sanity check that the storm happened (its rate falls on a loaded machine: 234 sent once in a busy CI run)
+      assert.ok(fleet.load.stats.storm.sent > 150, `the storm ran: ${JSON.stringify(fleet.load.stats.storm)}`);
       console.log(`detection: zoo connection-storm: ${t.finding.summary}`);
       assert.ok(t.clearMs !== undefined, 'the finding clears after the storm stops');
     });

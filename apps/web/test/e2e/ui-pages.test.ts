@@ -2,7 +2,7 @@
 // a slow node, a node that goes down) and by a real Node.js process running the real agent.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import type { CpuProfile, Finding, Fleet, NodeRow, RouteRow, Services } from '../../server/api/types.js';
 import { runSimulation, type RunningSimulation } from '../../simulator/run.js';
 import { startAgentNode, type AgentNode } from './lib/agent-node.js';
@@ -162,8 +162,27 @@ test('nodes: a node that stops reporting is shown down, in the table and on its 
   await page.locator('tr[data-instance="checkout-5"] a').click();
   await page.getByTestId('node-down').waitFor();
   assert.match((await page.getByTestId('node-down').textContent()) ?? '', /Node down/);
+  // down, not unknown: its page and charts stay
+  await until('its charts', async () => Number(await page.getByTestId('chart-rps').getAttribute('data-points')) > 0);
+  assert.equal(await page.getByTestId('node-not-found').count(), 0);
   await page.goto(`${dash.url}/`);
   await until('down count in the tiles', async () => ((await page.getByTestId('kpi-nodes-value').textContent()) ?? '').endsWith('/ 1'));
+});
+
+test('node page: an instance the dashboard never heard of says so, with a link back to the nodes', async () => {
+  assert.equal((await fetch(`${dash.url}/api/v1/nodes/does-not-exist`)).status, 404);
+  await page.goto(`${dash.url}/nodes/does-not-exist?service=search`);
+  const missing = page.getByTestId('node-not-found');
+  await missing.waitFor();
+  assert.equal(await missing.getAttribute('data-instance'), 'does-not-exist');
+  assert.match((await missing.textContent()) ?? '', /Node not found.*No node named does-not-exist has reported/);
+  // none of the node page's empty panels
+  assert.equal(await page.getByTestId('node-page').count(), 0);
+  assert.equal(await page.locator('main figure.chart').count(), 0);
+  assert.equal(await page.getByTestId('hot-code-empty').count(), 0);
+  await missing.getByRole('link', { name: '← All nodes' }).click();
+  await until('back on the nodes, with the selection', () => page.url() === `${dash.url}/nodes?service=search`);
+  await until('the nodes listed', async () => (await page.getByTestId('node-row').count()) === 4);
 });
 
 test('node page: identity and every runtime chart, values as the API gives them', async () => {
@@ -316,6 +335,57 @@ test('routes: every route with its share of time; a route page with latency and 
   const p99 = (await page.getByTestId('route-p99').textContent()) ?? '';
   assert.match(p99, /\d (µs|ms|s)$/);
   await screenshot(page, 'route');
+});
+
+test('route page without service=: two services serve the route, every panel shows the busiest, the other is a link', async () => {
+  // checkout (12 nodes × 200 req/s) and search (4 × 100) both serve GET /api/r0/:id
+  const asked: string[] = [];
+  const onRequest = (r: Request) => {
+    const u = new URL(r.url());
+    if (/^\/api\/v1\/(series|heatmap|findings)$/.test(u.pathname)) asked.push(`${u.pathname}?${u.searchParams.toString()}`);
+  };
+  page.on('request', onRequest);
+  try {
+    const route = '/api/r0/:id';
+    await page.goto(`${dash.url}/routes/detail?method=GET&route=${encodeURIComponent(route)}`);
+    const line = page.getByTestId('route-service');
+    await line.waitFor();
+    assert.equal(await line.getAttribute('data-service'), 'checkout');
+    assert.match((await line.textContent()) ?? '', /Service checkout \(the busiest of the 2 services serving this route\) · also served by search/);
+    await until('route charts', async () => Number(await page.getByTestId('chart-rps').getAttribute('data-points')) > 0);
+    await until('route heatmap', async () => Number(await page.getByTestId('chart-heatmap').getAttribute('data-steps')) > 0);
+    await until('slowest nodes', async () => (await page.getByTestId('slow-node').count()) > 0);
+    assert.equal(await page.locator('#slowest-title').textContent(), 'Slowest nodes of checkout');
+    assert.equal(await page.getByTestId('slow-node').first().locator('a').textContent(), 'checkout-3');
+    // the tiles are checkout's row of the route
+    const rows = await api<RouteRow[]>(dash.url, 'routes?service=checkout&window=10s');
+    const checkout = rows.find((r) => r.method === 'GET' && r.route === route);
+    assert.ok(checkout);
+    const search = (await api<RouteRow[]>(dash.url, 'routes?service=search&window=10s')).find((r) => r.method === 'GET' && r.route === route);
+    assert.ok(search && search.rps < checkout.rps / 2, 'checkout is the busier one');
+    // every chart, the heatmap and the findings asked for checkout's route alone (none summed both services)
+    const kinds = new Set(asked.map((a) => a.split('?')[0]));
+    for (const k of ['/api/v1/series', '/api/v1/heatmap', '/api/v1/findings']) assert.ok(kinds.has(k), `${k} asked: ${asked.join(' ')}`);
+    const mixed = asked.filter((a) => new URLSearchParams(a.split('?')[1]).get('service') !== 'checkout');
+    assert.deepEqual(mixed, []);
+    await screenshot(page, 'route-two-services');
+
+    // the other service's same route, one click away
+    await line.locator('a[data-testid="route-other-service"][data-service="search"]').click();
+    await until('search in the URL', () => page.url().includes('service=search'));
+    await until('the page shows search', async () => (await page.getByTestId('route-service').getAttribute('data-service')) === 'search');
+    await until('slowest nodes of search', async () => (await page.locator('#slowest-title').textContent()) === 'Slowest nodes of search');
+    await until('its charts', async () => Number(await page.getByTestId('chart-rps').getAttribute('data-points')) > 0);
+    assert.match((await page.getByTestId('route-service').textContent()) ?? '', /Service search · also served by checkout/);
+    await until('search nodes listed', async () => ((await page.getByTestId('slow-node').first().locator('a').textContent()) ?? '').startsWith('search-'));
+    // the live updates from here on (a tick may have left just before the click)
+    asked.length = 0;
+    await until('live updates asked', () => asked.some((a) => a.startsWith('/api/v1/series')) && asked.some((a) => a.startsWith('/api/v1/heatmap')), 10_000);
+    const stray = asked.filter((a) => new URLSearchParams(a.split('?')[1]).get('service') !== 'search');
+    assert.deepEqual(stray, []);
+  } finally {
+    page.off('request', onRequest);
+  }
 });
 
 test('dark theme: follows the system, and the toggle overrides it', async () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import type { Services } from '../../server/api/types.js';
+import type { Services, Status } from '../../server/api/types.js';
 import { runSimulation } from '../../simulator/run.js';
 import { startAgentNode, type AgentNode } from './lib/agent-node.js';
 import { launchBrowser, openPage, screenshot } from './lib/browser.js';
@@ -27,17 +27,39 @@ after(async () => {
 });
 
 test('no agent yet: the page says how to connect, then turns into the overview when one reports', async () => {
+  // the receiver on an ephemeral port (not 4318): the help must show the one it listens on
   const dash = await startDashboard();
   cleanup.push(() => dash.close());
+  const otlpPort = new URL(dash.otlpUrl).port;
+  assert.notEqual(otlpPort, '4318');
+  assert.equal((await api<Status>(dash.url, 'status')).otlp.port, Number(otlpPort));
   const { page, context, errors } = await openPage(browser);
   cleanup.push(() => context.close());
+  // the nodes and routes pages say how to connect too, instead of an empty table
+  for (const [path, testId] of [['/nodes', 'nodes-page'], ['/routes', 'routes-page']]) {
+    await page.goto(`${dash.url}${path}`);
+    await page.getByTestId(testId).getByTestId('no-agent').waitFor();
+    assert.equal(await page.getByTestId(/^(nodes|routes)-table$/).count(), 0, `${path}: no empty table`);
+    assert.doesNotMatch((await page.getByTestId(testId).textContent()) ?? '', /0 of 0/);
+  }
   await page.goto(`${dash.url}/`);
   const help = page.getByTestId('no-agent');
   await help.waitFor();
+  await until('the receiver port in the help', async () => (await help.getAttribute('data-otlp-port')) === otlpPort);
   const text = (await help.textContent()) ?? '';
   assert.match(text, /import '@perf\/agent'/);
   assert.match(text, /OTEL_SERVICE_NAME=/);
-  assert.match(text, /OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/127\.0\.0\.1:4318/);
+  assert.ok(text.includes(`OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:${otlpPort}`), text);
+  assert.doesNotMatch(text, /4318/);
+  // the tab icon: linked from the page and served, and /favicon.ico (asked for by browsers that do not read
+  // the page) answers too; openPage records any 404 the page met in `errors`, asserted empty below
+  const icon = await page.locator('link[rel~="icon"]').first().getAttribute('href');
+  assert.ok(icon, 'the page links an icon');
+  for (const href of [icon, '/favicon.ico']) {
+    const res = await fetch(new URL(href, dash.url));
+    assert.equal(res.status, 200, href);
+    assert.match(res.headers.get('content-type') ?? '', /^image\//, href);
+  }
   await screenshot(page, 'empty');
 
   const agent: AgentNode = await startAgentNode(dash.otlpUrl, 'first-app');
@@ -93,6 +115,11 @@ test('PERF_API_TOKEN: login page, wrong token refused, the right one kept in an 
   await page.goto(`${dash.url}/nodes?range=1h`);
   await page.getByTestId('login-page').waitFor();
   assert.ok(page.url().includes('/login?next='), page.url());
+  // the tab icon is served before signing in (not redirected to the login page)
+  for (const path of ['/icon.svg', '/favicon.ico']) {
+    const res = await fetch(`${dash.url}${path}`, { redirect: 'manual' });
+    assert.deepEqual([res.status, res.headers.get('content-type')?.startsWith('image/')], [200, true], path);
+  }
   await screenshot(page, 'login');
   await page.getByTestId('login-token').fill('wrong');
   await page.getByTestId('login-submit').click();

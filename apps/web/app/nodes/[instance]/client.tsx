@@ -28,6 +28,24 @@ export function NodeClient({ instance }: { instance: string }) {
   const findingsPage = useMemo(() => ({ kind: 'node' as const, instance }), [instance]);
   useScrollToHash();
 
+  // `/nodes` lists every node the store holds, whatever the window: no row means no such node (a typo, or
+  // one dropped after the retention without data), so say so rather than draw a page of empty panels.
+  // A node that is down still has its row and keeps its page.
+  if (nodesQ.data && !node) {
+    return (
+      <section className="panel connect" data-testid="node-not-found" data-instance={instance} aria-labelledby="node-not-found-title">
+        <h1 id="node-not-found-title">Node not found</h1>
+        <p>
+          No node named <span className="mono">{instance}</span> has reported to this dashboard (nodes are forgotten after the retention without
+          data).
+        </p>
+        <p>
+          <Link href={hrefFor('/nodes', view)}>← All nodes</Link>
+        </p>
+      </section>
+    );
+  }
+
   return (
     <div data-testid="node-page" data-instance={instance}>
       <p>
@@ -41,11 +59,6 @@ export function NodeClient({ instance }: { instance: string }) {
           </span>
         ) : null}
       </h1>
-      {nodesQ.data && !node ? (
-        <p className="error-text" data-testid="node-missing">
-          This instance has not reported in the selected range (it may have been retired).
-        </p>
-      ) : null}
       {node && !node.up ? (
         <div className="banner bad" role="alert" data-testid="node-down" style={{ marginBottom: 12, borderRadius: 6 }}>
           <strong>Node down:</strong> nothing received for {formatAgo(now - node.lastSeen).replace(' ago', '')} (last seen{' '}

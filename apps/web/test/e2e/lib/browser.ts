@@ -16,7 +16,7 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 export interface PageErrors {
-  /** uncaught exceptions and console.error lines seen by the page */
+  /** uncaught exceptions, console.error lines and 404s (outside /api/) seen by the page */
   errors: string[];
 }
 
@@ -35,6 +35,11 @@ export async function openPage(
     // The browser logs failed network requests (the server restart test kills the server on purpose).
     if (/Failed to load resource|ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|net::ERR_/.test(text)) return;
     errors.push(`console: ${text}`);
+  });
+  // Chromium logs a failed load as "Failed to load resource" without the URL (filtered above): a page,
+  // script or icon answering 404 (e.g. /favicon.ico) is recorded here. API 404s are answers a test may want.
+  page.on('response', (r) => {
+    if (r.status() === 404 && !new URL(r.url()).pathname.startsWith('/api/')) errors.push(`http 404: ${r.url()}`);
   });
   page.setDefaultTimeout(20_000);
   return { context, page, errors };
