@@ -24,6 +24,9 @@ import { resourceAttributes } from './export/resource.js';
 import { MetricBatch } from './recording/MetricBatch.js';
 import { RouteTable } from './recording/RouteTable.js';
 
+/** The most a process's exit waits for the agent's last export (ms): an exit is not a shutdown the app planned. */
+const EXIT_EXPORT_MAX_MS = 1000;
+
 /** Bucket layout of every histogram the agent records: scale 6 (≤ 0.54% error), up to 1024 buckets (4.8 decades). */
 export const HISTOGRAM_SCALE = 6;
 export const HISTOGRAM_MAX_SIZE = 1024;
@@ -111,9 +114,26 @@ export class Agent {
       );
       this.prometheusPort = this.exportWorker.prometheusPort;
     }
-    if (this.config.otlp) this.nextExportAt = now() + this.config.exportIntervalMillis;
+    if (this.config.otlp) {
+      this.nextExportAt = now() + this.config.exportIntervalMillis;
+      process.on('exit', this.onProcessExit);
+    }
     this.heartbeat.start();
   }
+
+  /**
+   * The process exits (process.exit(), the end of the program, or an app's own SIGTERM handler that exits at once
+   * while the agent's shutdown export is still on its way): one last export, which this thread waits for, at most
+   * PERF_SHUTDOWN_TIMEOUT and never more than EXIT_EXPORT_MAX_MS, so what the last interval counted is not lost.
+   */
+  private readonly onProcessExit = (): void => {
+    try {
+      const snapshot = this.stopped ? undefined : this.snapshot();
+      this.exportWorker?.exitExport(snapshot, Math.min(this.config.shutdownTimeoutMillis, EXIT_EXPORT_MAX_MS));
+    } catch {
+      // never into the app's exit
+    }
+  };
 
   /**
    * One heartbeat: the event-loop sample, the GC probe's window, and once per export interval the snapshot
@@ -276,6 +296,7 @@ export class Agent {
     let finished = false;
     await Promise.race([this.exportWorker?.shutdown(last).then(() => (finished = true)), limit]);
     clearTimeout(timer);
+    process.off('exit', this.onProcessExit);
     if (!finished) this.exportWorker?.terminate();
   }
 }

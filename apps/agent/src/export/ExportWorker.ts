@@ -50,6 +50,10 @@ export class ExportWorker {
    * then appear.)
    */
   private readonly exitSignal = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  /** set by the worker once its last export is done ('shutdown' or 'exit-export'), for exitExport() to wait on */
+  private readonly finalSignal = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  /** a 'shutdown' went to the worker: its export is the last one */
+  private finalPosted = false;
   private readonly onExit = () => {
     if (!this.profiling || this.dead || this.exitSignal === undefined) return;
     try {
@@ -81,7 +85,14 @@ export class ExportWorker {
       config.prometheusPort === undefined ? Promise.resolve(undefined) : new Promise((resolve) => (this.boundPrometheus = resolve));
     // under tsx (tests, benchmarks) this file is .ts: run the worker's .ts source through the same loader
     const fromSource = import.meta.url.endsWith('.ts');
-    const data: WorkerData & { [WORKER_MARKER]: true } = { config, resource, startTimeUnixNano, exitSignal: this.exitSignal, [WORKER_MARKER]: true };
+    const data: WorkerData & { [WORKER_MARKER]: true } = {
+      config,
+      resource,
+      startTimeUnixNano,
+      exitSignal: this.exitSignal,
+      finalSignal: this.finalSignal,
+      [WORKER_MARKER]: true,
+    };
     const entry = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
     // from source: register tsx's loader in the worker first, then load the TypeScript entry
     const source = fromSource ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })` : entry;
@@ -192,8 +203,25 @@ export class ExportWorker {
     return this.call('stats');
   }
 
+  /**
+   * At the process's 'exit' (no await possible there): the last export, of `snapshot` unless a shutdown already
+   * sent one, and this thread waits for it on a shared flag, at most `limitMs` (its HTTP request runs on the worker's
+   * own loop meanwhile). Without SharedArrayBuffer there is nothing to wait on, and nothing is sent.
+   */
+  exitExport(snapshot: Snapshot | undefined, limitMs: number): void {
+    if (this.dead || this.finalSignal === undefined) return;
+    try {
+      if (!this.finalPosted && snapshot !== undefined) this.post({ type: 'exit-export', id: 0, snapshot: this.withPorts(snapshot) });
+      else if (!this.finalPosted) return;
+      Atomics.wait(this.finalSignal, 0, 0, limitMs);
+    } catch {
+      // the worker is gone
+    }
+  }
+
   /** Final export of this snapshot, then the worker ends. */
   async shutdown(snapshot: Snapshot): Promise<void> {
+    this.finalPosted = true;
     await this.call('shutdown', snapshot);
     await this.worker.terminate().catch(() => 0);
   }

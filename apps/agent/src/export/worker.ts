@@ -16,7 +16,7 @@
  * With PERF_PROMETHEUS_PORT it also serves `/metrics` (prometheus.ts), from a snapshot it asks the app's thread for
  * at each scrape; with Prometheus alone (OTEL_METRICS_EXPORTER=prometheus) it runs for that and exports nothing.
  *
- * Messages: parent → worker { type: 'export' | 'shutdown', id, snapshot } | { type: 'stats' | 'stop-profile' | 'drop-profiles', id }
+ * Messages: parent → worker { type: 'export' | 'shutdown' | 'exit-export', id, snapshot } | { type: 'stats' | 'stop-profile' | 'drop-profiles', id }
  *                             | { type: 'mapped-places', id, places } | { type: 'scrape', id: 0, scrapes, snapshot };
  *           worker → parent { type: 'done', id, stats? } (for a non-zero id) | { type: 'profiling', running }
  *                             | { type: 'map-places', id, places } (source maps of code compiled in memory)
@@ -57,10 +57,12 @@ export interface WorkerData {
   startTimeUnixNano: number;
   /** set to 1 (and notified) once running profiles were dropped at the process's exit (none without SharedArrayBuffer) */
   exitSignal: Int32Array | undefined;
+  /** set to 1 (and notified) once the last export is done: after 'shutdown' or 'exit-export' (none without SharedArrayBuffer) */
+  finalSignal: Int32Array | undefined;
 }
 
 const port = parentPort!;
-const { config, resource, startTimeUnixNano, exitSignal } = workerData as WorkerData;
+const { config, resource, startTimeUnixNano, exitSignal, finalSignal } = workerData as WorkerData;
 /** the snapshot the next collection exports (the latest pushed; cumulative, so a newer one supersedes it) */
 let latest: Metric[] = [];
 const histograms = new HistogramUnpacker();
@@ -262,6 +264,12 @@ if (prometheus !== undefined) {
 const answer = (id: number) => () => {
   if (id !== 0) port.postMessage({ type: 'done', id });
 };
+/** The last export is done (or failed): the app's thread may be waiting for it in its 'exit' handler. */
+const finalDone = () => {
+  if (finalSignal === undefined) return;
+  Atomics.store(finalSignal, 0, 1);
+  Atomics.notify(finalSignal, 0);
+};
 
 port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places?: (Place | null)[]; scrapes?: number[] }) => {
   if (msg.type === 'mapped-places') {
@@ -302,7 +310,16 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places
       // a running profile ends first (no inspector session may outlive the agent), and goes out with the last export
       stopProfiles()
         .then(() => meterProvider?.shutdown())
-        .then(answer(msg.id), answer(msg.id));
+        .then(answer(msg.id), answer(msg.id))
+        .finally(finalDone);
+      break;
+    case 'exit-export':
+      // the process is exiting (process.exit(), or an app's own signal handler that exits at once) and its thread
+      // waits, bounded, for this one last export: no profile may hold it up
+      profiler.drop();
+      heapProfiler.drop();
+      allocationProfiler.drop();
+      (reader ? reader.forceFlush() : Promise.resolve()).then(finalDone, finalDone);
       break;
     case 'drop-profiles':
       // the process is exiting (process.exit()): its thread waits for the sessions to be gone

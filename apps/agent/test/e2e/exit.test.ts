@@ -1,0 +1,40 @@
+// An app that exits by itself, at once (its own SIGTERM handler calling process.exit(), or process.exit() anywhere):
+// the requests of the last interval still reach the dashboard, in one last export the exit waits for (bounded).
+// The export interval is a minute, so no periodic export can carry them.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { OtlpSink, totalRequests } from '../helpers/sink.js';
+import { hit, startFixture } from '../helpers/processes.js';
+
+const sink = new OtlpSink();
+before(() => sink.start());
+after(() => sink.stop());
+
+for (const how of ['SIGTERM to an app whose own handler exits at once', 'process.exit(3) from the app'] as const) {
+  test(`${how}: the last interval's requests are exported before the process ends`, async () => {
+    const app = await startFixture('exit-app.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '60000', OTEL_SERVICE_NAME: `exit-${how.length}` });
+    const base = `http://127.0.0.1:${app.ready.port}`;
+    await hit(base, ['/a', '/b', '/c', '/d', '/e']);
+    const t0 = Date.now();
+    if (how.startsWith('SIGTERM')) app.proc.kill('SIGTERM');
+    else app.proc.stdin!.write('exit 3\n');
+    const code = await app.exited;
+    const took = Date.now() - t0;
+    assert.equal(code, how.startsWith('SIGTERM') ? 0 : 3, 'the app exits as it meant to');
+    const mine = sink.received.filter((r) => r.request.resourceMetrics[0].resource.attributes['service.name'] === `exit-${how.length}`);
+    assert.ok(
+      mine.some((r) => totalRequests(r) === 5),
+      `an export with the 5 requests (exports: ${mine.map((r) => totalRequests(r)).join(', ') || 'none'}; exit took ${took} ms)`,
+    );
+  });
+}
+
+test('the dashboard unreachable: an exiting app waits for its last export at most a second', async () => {
+  const app = await startFixture('exit-app.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_METRIC_EXPORT_INTERVAL: '60000' });
+  await hit(`http://127.0.0.1:${app.ready.port}`, ['/a']);
+  const t0 = Date.now();
+  app.proc.stdin!.write('exit 0\n');
+  assert.equal(await app.exited, 0);
+  const took = Date.now() - t0;
+  assert.ok(took < 3000, `exit took ${took} ms`);
+});
