@@ -77,7 +77,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const name = args.find((a) => !a.startsWith('--') && args[args.indexOf(a) - 1]?.startsWith('--') !== true) ?? 'healthy';
-  const { SCENARIOS } = await import('../index.js');
+  const { SCENARIOS } = await import('../all.js');
   const scenario = SCENARIOS[name];
   if (!scenario) {
     console.error(`unknown scenario "${name}"; one of: ${Object.keys(SCENARIOS).join(', ')}`);
