@@ -382,6 +382,14 @@ describe('sicknesses', () => {
     const [f] = issues(hotRoute, input);
     assert.equal(f.variant, 'regression');
     assert.deepEqual(f.routes, ['POST /api/orders']);
+    // back to normal for the last 4 s: still raised (24 of 30 s regressed), and it still says what regressed, not
+    // the recovered value ("p99 383 µs against 679 µs (0.56×)" was the audit's sentence)
+    sickenRoute(input, null, '/api/orders', 'latencyP99', -4, () => 0.001);
+    const [g] = issues(hotRoute, input);
+    assert.equal(g.variant, 'regression');
+    assert.equal(g.facts.p99, 0.25);
+    assert.ok(Number(g.facts.ratio) > 2, `ratio ${g.facts.ratio}`);
+    assert.match(explain(g).summary, /regressed: p99 250 ms/);
   });
 
   it('hot-route: the route holding a busy node\'s time', () => {
