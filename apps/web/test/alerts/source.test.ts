@@ -113,6 +113,24 @@ test('finding rules: "any" counts every kind; consequences: false counts root ca
   assert.deepEqual(src.read({ ...blocked, scope: 'fleet', consequences: false }, 0).map((v) => v.value), [0], 'the blocked loop is GC’s consequence');
 });
 
+test('consequences: false waits for a new finding\'s cause: a finding without one counts only after ROOT_CAUSE_HOLD_MS', async () => {
+  const { FleetViewSource, ROOT_CAUSE_HOLD_MS } = await import('../../server/alerts/source/fleet-view-source.js');
+  const t0 = 1_000_000;
+  // the blocked loop is raised first; the diagnoser links it to the GC pressure behind it a few seconds later
+  let findings: { kind: string; nodes: string[]; routes: string[]; since: number; causedBy?: string[] }[] = [{ kind: 'event-loop-blocked', nodes: ['api-1'], routes: [], since: t0 }];
+  const src = new FleetViewSource(undefined as never, () => findings);
+  const roots = { metric: 'finding' as const, finding: 'any', windowMs: 30_000, scope: 'fleet' as const, consequences: false };
+  assert.deepEqual(src.read(roots, t0 + 1000).map((v) => v.value), [0], 'too young to be called a root cause');
+  findings = [
+    { kind: 'gc-pressure', nodes: ['api-1'], routes: [], since: t0 + 3000, causedBy: [] },
+    { kind: 'event-loop-blocked', nodes: ['api-1'], routes: [], since: t0, causedBy: ['gc'] },
+  ];
+  assert.deepEqual(src.read(roots, t0 + 4000).map((v) => v.value), [0], 'linked now; the cause is still young');
+  assert.deepEqual(src.read(roots, t0 + 3000 + ROOT_CAUSE_HOLD_MS).map((v) => v.value), [1], 'the cause, once it has held');
+  // any finding, consequences counted: at once, as before
+  assert.deepEqual(src.read({ ...roots, consequences: undefined }, t0 + 1000).map((v) => v.value), [2]);
+});
+
 test('finding rules: each value carries the summaries of its findings; the rule’s own description wins', async () => {
   const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
   const { renderAnnotations } = await import('../../server/alerts/engine/template.js');

@@ -23,6 +23,8 @@ export interface FindingLike {
   routes: readonly string[];
   /** ids of the live findings that likely cause this one (none: a root cause) */
   causedBy?: readonly string[];
+  /** Unix ms since when the finding holds (a root-causes-only rule waits ROOT_CAUSE_HOLD_MS from there) */
+  since?: number;
 }
 
 const nn = (v: number | null | undefined): number => (v === null || v === undefined ? NaN : v);
@@ -49,7 +51,7 @@ export class FleetViewSource implements MetricSource {
   read(q: MetricQuery, now: number): ScopedValue[] {
     const window = Math.max(1, Math.round(q.windowMs / 1000));
     const svc = q.service;
-    if (q.metric === 'finding') return this.readFindings(q);
+    if (q.metric === 'finding') return this.readFindings(q, now);
     if (q.metric === 'nodeDown') return this.readNodeDown(q, now);
     switch (q.scope) {
       case 'fleet': {
@@ -152,12 +154,12 @@ export class FleetViewSource implements MetricSource {
     return nodes.map((n) => ({ labels: { instance: n.meta.instance, service: n.meta.service }, value: now - n.lastSeen > q.windowMs ? 1 : 0, key: `n\u0000${n.meta.service}\u0000${n.meta.instance}` }));
   }
 
-  private readFindings(q: MetricQuery): ScopedValue[] {
+  private readFindings(q: MetricQuery, now: number): ScopedValue[] {
     const list = this.findings().filter(
       (f) =>
         (q.finding === 'any' || f.kind === q.finding) &&
         (q.service === undefined || f.service === undefined || f.service === q.service) &&
-        (q.consequences !== false || f.causedBy === undefined || f.causedBy.length === 0),
+        (q.consequences !== false || isRootCause(f, now)),
     );
     if (q.scope === 'fleet') return [{ labels: {}, value: list.length, ...detailOf(list) }];
     const out = new Map<string, ScopedValue>();
@@ -209,4 +211,15 @@ function routeValue(r: RouteRow, q: MetricQuery): number {
     default:
       return NaN;
   }
+}
+
+/**
+ * How long a finding must have held, without a cause, before a root-causes-only rule counts it. A consequence is
+ * often raised a few seconds before the diagnoser links it to its cause (a blocked loop before the GC pressure
+ * behind it is judged): without the wait, `"consequences": false` fired for it and resolved once the link formed.
+ */
+export const ROOT_CAUSE_HOLD_MS = 10_000;
+
+function isRootCause(f: FindingLike, now: number): boolean {
+  return (f.causedBy === undefined || f.causedBy.length === 0) && (f.since === undefined || now - f.since >= ROOT_CAUSE_HOLD_MS);
 }
