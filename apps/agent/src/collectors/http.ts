@@ -23,7 +23,7 @@ const kConn = Symbol('perf.agent.connection');
 class Connection {
   /** requests started and not yet finished on this connection */
   inFlight = 0;
-  /** start time (clock.now() ms) of the oldest of them; NaN for one the agent must not record */
+  /** start time (clock.now() ms) of the oldest of them */
   first = 0;
   /** the others (pipelined behind the oldest), in order: their start times and requests */
   rest: Pipelined[] | undefined;
@@ -145,7 +145,6 @@ export class HttpCollector implements Collector {
       if (c === undefined || c.inFlight === 0) return; // began before the agent started
       const start = c.first;
       if (--c.inFlight > 0) c.first = c.rest!.shift()!.start;
-      if (start !== start) return; // NaN: ignored (the agent's own /metrics)
       const seconds = (now() - start) / 1000;
       const req = m.request;
       const route = this.routeOf(req);
@@ -175,18 +174,6 @@ export class HttpCollector implements Collector {
     dc.unsubscribe(FASTIFY_HANDLER_START, this.onFastify);
   }
 
-  /**
-   * Forgets a request already started (the agent's own /metrics endpoint must not count itself). Called from
-   * the request's handler, when its start is the newest on its connection.
-   */
-  ignore(req: IncomingMessage): void {
-    const c = (req.socket as Sock | null)?.[kConn];
-    if (c === undefined || c.inFlight === 0) return;
-    if (c.inFlight === 1) c.first = NaN;
-    else c.rest![c.rest!.length - 1].start = NaN;
-    this.started[methodIndex(req.method)]--;
-  }
-
   /** Once per connection (a listener on a fresh socket: ≈ 5–40 ns in micro.ts); with keep-alive, not per request. */
   private watch(socket: Sock): Connection {
     const c = new Connection();
@@ -203,8 +190,8 @@ export class HttpCollector implements Collector {
     const c = socket[kConn];
     if (c === undefined || c.inFlight === 0) return;
     const res = socket._httpMessage;
-    if (c.first === c.first && res != null && !res.writableFinished && res.req != null) this.aborted(res.req);
-    if (c.inFlight > 1) for (const p of c.rest!) if (p.start === p.start) this.aborted(p.req);
+    if (res != null && !res.writableFinished && res.req != null) this.aborted(res.req);
+    if (c.inFlight > 1) for (const p of c.rest!) this.aborted(p.req);
     c.inFlight = 0;
     c.rest = undefined;
   }

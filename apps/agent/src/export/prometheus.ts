@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { prometheusLabel, prometheusName, type AttributeValue, type Attributes, type ExponentialHistogramDataPoint, type Metric } from '@perf/metrics';
 import { warnOnce } from '../warn.js';
@@ -108,14 +108,8 @@ export function toPrometheus(metrics: Iterable<Metric>): PromMetric[] {
 export class PrometheusServer {
   private server: Server | undefined;
 
-  /**
-   * @param collect a fresh collection for one scrape
-   * @param ignore tells an HTTP probe on this thread not to count a scrape as an app request (none on the export thread)
-   */
-  constructor(
-    private readonly collect: () => Metric[] | Promise<Metric[]>,
-    private readonly ignore: (req: IncomingMessage) => void = () => {},
-  ) {}
+  /** @param collect a fresh collection for one scrape */
+  constructor(private readonly collect: () => Metric[] | Promise<Metric[]>) {}
 
   async start(port: number, host: string): Promise<number | undefined> {
     const { Registry } = await import('prom-client');
@@ -123,7 +117,6 @@ export class PrometheusServer {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`perf agent: ${(error as Error).message}\n`);
     };
     const server = createServer((req, res) => {
-      this.ignore(req);
       if (req.method !== 'GET' || (req.url !== '/metrics' && !req.url?.startsWith('/metrics?'))) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('perf agent: only GET /metrics here\n');
         return;

@@ -153,6 +153,12 @@ function profiling(): void {
   wasProfiling = running;
 }
 const stopProfiles = () => Promise.all([profiler.stop(), heapProfiler.stop(), allocationProfiler.stop()]);
+/** The process is exiting: every inspector session goes at once (no profile from them). */
+const dropProfiles = () => {
+  profiler.drop();
+  heapProfiler.drop();
+  allocationProfiler.drop();
+};
 
 /** the main thread's schedstat (ns on a CPU + ns waiting for one) at the previous snapshot of a profiled stretch */
 const SCHEDSTAT = '/proc/self/schedstat';
@@ -316,16 +322,12 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places
     case 'exit-export':
       // the process is exiting (process.exit(), or an app's own signal handler that exits at once) and its thread
       // waits, bounded, for this one last export: no profile may hold it up
-      profiler.drop();
-      heapProfiler.drop();
-      allocationProfiler.drop();
+      dropProfiles();
       (reader ? reader.forceFlush() : Promise.resolve()).then(finalDone, finalDone);
       break;
     case 'drop-profiles':
       // the process is exiting (process.exit()): its thread waits for the sessions to be gone
-      profiler.drop();
-      heapProfiler.drop();
-      allocationProfiler.drop();
+      dropProfiles();
       if (exitSignal !== undefined) {
         Atomics.store(exitSignal, 0, 1);
         Atomics.notify(exitSignal, 0);
