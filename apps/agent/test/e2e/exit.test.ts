@@ -38,3 +38,26 @@ test('the dashboard unreachable: an exiting app waits for its last export at mos
   const took = Date.now() - t0;
   assert.ok(took < 3000, `exit took ${took} ms`);
 });
+
+// The SDK's reader (sdk-metrics 2.12) makes a flush wait for the export in flight, so the shutdown's export is not
+// skipped by GuardedExporter's one-in-flight rule: this holds that in place.
+test('a slow dashboard: SIGTERM while an export is in flight still sends the last interval, after it', async () => {
+  const slow = await new OtlpSink().start();
+  slow.delayMs = 700;
+  try {
+    const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: slow.endpoint, OTEL_SERVICE_NAME: 'exit-slow', PERF_SHUTDOWN_TIMEOUT: '5000' });
+    const base = `http://127.0.0.1:${app.ready.port}`;
+    await hit(base, ['/a', '/b', '/c', '/d', '/e']);
+    const t0 = Date.now();
+    while (slow.pending === 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(slow.pending > 0, 'an export is in flight');
+    await hit(base, ['/f', '/g', '/h']);
+    app.proc.kill('SIGTERM');
+    await app.exited;
+    while (slow.pending > 0) await new Promise((r) => setTimeout(r, 20));
+    const totals = slow.received.map((r) => totalRequests(r));
+    assert.ok(totals.includes(8), `an export with all 8 requests (exports: ${totals.join(', ')})`);
+  } finally {
+    await slow.stop();
+  }
+});

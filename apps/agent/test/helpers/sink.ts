@@ -20,6 +20,10 @@ export class OtlpSink {
   readonly received: Received[] = [];
   /** answer with this status instead of 200 (e.g. 503) */
   status = 200;
+  /** answer this many ms after the body arrived (a slow dashboard) */
+  delayMs = 0;
+  /** exports whose body arrived and whose answer is still delayed */
+  pending = 0;
   private server: Server | undefined;
   port = 0;
 
@@ -28,6 +32,15 @@ export class OtlpSink {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (this.delayMs > 0) {
+          this.pending++;
+          setTimeout(() => {
+            this.pending--;
+            answer();
+          }, this.delayMs);
+        } else answer();
+      });
+      const answer = () => {
         if (this.status !== 200) {
           res.writeHead(this.status, { 'retry-after': '0' }).end();
           return;
@@ -43,7 +56,7 @@ export class OtlpSink {
         } catch (error) {
           res.writeHead(400, { 'content-type': 'text/plain' }).end(String(error));
         }
-      });
+      };
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
