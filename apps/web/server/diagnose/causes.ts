@@ -11,6 +11,7 @@
 import type { DiagnosisInput, FindingDraft, NodeWindow } from './types.js';
 import { fmtPercent, fmtSeconds } from './texts.js';
 import { lastValues, max, recent } from './window.js';
+import { CPU_PART_OF_BUSY } from './rules/off-cpu.js';
 
 /** GC accounts for a blocked loop or a busy CPU when its share of wall time is at least this part of the busy time */
 const GC_PART_OF_BUSY = 0.25;
@@ -45,6 +46,19 @@ function gcAccountsFor(n: NodeWindow | undefined, busy: number): boolean {
 
 /** the two findings concern a node in common */
 const sameNode: Explains = (c, e) => shared(c, e).length > 0;
+/**
+ * A node in common waits off the CPU for most of its busy time, or is held back by its quota: given the core,
+ * its loop would not be this busy. A loop on the CPU for most of its busy time is saturated or blocked by its own
+ * work, and would be with a core to itself: its wait is a second problem beside that, not the cause (a CPU-heavy
+ * route on a crowded host). Without the node's numbers, the shared node decides.
+ */
+const waitAccountsFor: Explains = (c, e, node) =>
+  c.variant === 'throttled'
+    ? sameNode(c, e, node)
+    : shared(c, e).some((i) => {
+        const n = node(i);
+        return n === undefined || !(recent(n.cpu) >= CPU_PART_OF_BUSY * recent(n.elu));
+      });
 /** the node named for the full accept queue is one of the cause's */
 const queueNodeIn: Explains = (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode));
 /** a node in common serves well above its service's median rate */
@@ -64,7 +78,7 @@ const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
   // the node is busy because it gets more than its share of the traffic
   { cause: 'load-imbalance', effects: ['cpu-saturated', 'event-loop-blocked'], explains: servesMore },
   // a process that waits for a core stalls its loop, and looks saturated from inside
-  { cause: 'off-cpu', effects: ['event-loop-blocked', 'cpu-saturated'], explains: sameNode },
+  { cause: 'off-cpu', effects: ['event-loop-blocked', 'cpu-saturated'], explains: waitAccountsFor },
   // a process cannot accept connections while its loop is busy (or off the CPU): the kernel's queue overflows
   { cause: 'off-cpu', effects: ['os-limits'], explains: queueNodeIn },
   { cause: 'event-loop-blocked', effects: ['os-limits'], explains: queueNodeIn },

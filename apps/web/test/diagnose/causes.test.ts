@@ -108,6 +108,33 @@ describe('cause links', () => {
     assert.ok(!links.includes('gc>loop'));
   });
 
+  it('a CPU-heavy node on a crowded host: its saturation is its own work, not the wait; a node mostly waiting is saturated by the wait', () => {
+    const input = healthyFleet({ seed: 27, nodes: 6, seconds: 120 });
+    for (const n of input.nodes) sickenNode(input, n.instance, 'runDelay', 0, () => 0.02);
+    // node-2: its loop always busy, two thirds of a core of its own work, a third of the time waiting for a core
+    sickenNode(input, 'node-2', 'elu', -12, () => 1);
+    sickenNode(input, 'node-2', 'cpu', -12, () => 0.67);
+    sickenNode(input, 'node-2', 'runDelay', -12, () => 0.32);
+    // node-4: as busy, but on the CPU a third of that time and waiting for one most of the rest
+    sickenNode(input, 'node-4', 'elu', -12, () => 0.97);
+    sickenNode(input, 'node-4', 'cpu', -12, () => 0.3);
+    sickenNode(input, 'node-4', 'runDelay', -12, () => 0.6);
+    const found = new Diagnoser({ raiseAfter: 1 }).evaluate(input);
+    const waits = (node: string) => found.find((f) => f.kind === 'off-cpu' && f.nodes.includes(node));
+    const saturated = found.find((f) => f.kind === 'cpu-saturated');
+    assert.ok(waits('node-2') && waits('node-4') && saturated, found.map((f) => `${f.kind} ${f.nodes}`).join(', '));
+    assert.deepEqual(new Set(saturated.nodes), new Set(['node-2', 'node-4']));
+    const d2 = draft('off-cpu', 'node', ['node-2'], [], { node: 'node-2' });
+    const d4 = draft('off-cpu', 'node', ['node-4'], [], { node: 'node-4' });
+    const nodes = (ns: string[]) => ({ id: 'sat', draft: draft('cpu-saturated', 'nodes', ns, []) });
+    const links = (cause: FindingDraft, effect: ReturnType<typeof nodes>) => linkCauses([{ id: 'wait', draft: cause }, effect], input).length;
+    assert.equal(links(d2, nodes(['node-2'])), 0, 'a loop on the CPU two thirds of its busy time is saturated by its own work');
+    assert.equal(links(d4, nodes(['node-4'])), 1, 'a loop mostly waiting for a core is saturated by the wait');
+    const blocked = { id: 'loop', draft: draft('event-loop-blocked', 'nodes', ['node-2'], []) };
+    assert.equal(linkCauses([{ id: 'wait', draft: d2 }, blocked], input).length, 0, 'nor are its stalls the wait’s');
+    assert.equal(linkCauses([{ id: 'wait', draft: draft('off-cpu', 'throttled', ['node-2'], []) }, blocked], input).length, 1, 'a quota holding it back is the cause');
+  });
+
   it('one crowded host seen by two services: one finding stands for the host, the other service’s is its consequence', () => {
     const shop = healthyFleet({ seed: 25 });
     const batch = healthyFleet({ seed: 26, service: 'batch' });

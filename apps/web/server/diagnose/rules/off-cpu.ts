@@ -15,7 +15,7 @@ import { hasRecent, median, recent, sustained } from '../window.js';
 /** the loop must be busy enough for the wait to matter: a third of the time */
 const MIN_ELU = 0.3;
 /** "much longer than its CPU time": the process is on a core for at most half of its busy time */
-const CPU_PART_OF_BUSY = 0.5;
+export const CPU_PART_OF_BUSY = 0.5;
 /** a quarter or less, with the loop busy most of the time, is severe: requests queue behind a process that cannot run */
 const CPU_PART_CRITICAL = 0.25;
 const ELU_CRITICAL = 0.6;
