@@ -50,14 +50,16 @@ const sameNode: Explains = (c, e) => shared(c, e).length > 0;
  * A node in common waits off the CPU for most of its busy time, or is held back by its quota: given the core,
  * its loop would not be this busy. A loop on the CPU for most of its busy time is saturated or blocked by its own
  * work, and would be with a core to itself: its wait is a second problem beside that, not the cause (a CPU-heavy
- * route on a crowded host). Without the node's numbers, the shared node decides.
+ * route on a crowded host). Without the node's window, the shared node decides; without its recent numbers, no link.
  */
 const waitAccountsFor: Explains = (c, e, node) =>
   c.variant === 'throttled'
     ? sameNode(c, e, node)
     : shared(c, e).some((i) => {
         const n = node(i);
-        return n === undefined || !(recent(n.cpu) >= CPU_PART_OF_BUSY * recent(n.elu));
+        if (n === undefined) return true;
+        // a second without the numbers (a restart's first seconds) says nothing, and a link once made holds
+        return recent(n.cpu) < CPU_PART_OF_BUSY * recent(n.elu);
       });
 /** the node named for the full accept queue is one of the cause's */
 const queueNodeIn: Explains = (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode));
