@@ -101,6 +101,12 @@ export interface ScopedValue {
    * finding has one), so a notification carries the diagnosis, not only its name.
    */
   detail?: string;
+  /**
+   * What the detail tells beyond its numbers (for `finding` rules: which findings, their causes, whether a profile
+   * names their code). When it changes while the alert fires, the alert is announced again with its new annotations
+   * (a repeat, at most MAX_REVISIONS times per alert): the code a profile names arrives seconds after a finding.
+   */
+  revision?: string;
 }
 
 /** Where rule values come from. Implemented over the server's query layer; tests use plain objects. */

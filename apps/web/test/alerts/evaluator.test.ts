@@ -195,3 +195,35 @@ test('restore with a grace period: a restored alert does not resolve during the 
   assert.deepEqual(run(ev2, [r], src, 100 * S, 109 * S), []);
   assert.deepEqual(run(ev2, [r], src, 110 * S, 112 * S).map((n) => n.status), ['resolved']);
 });
+
+test('a firing alert whose words newly tell something (a profile naming the code joined its finding) is announced again, at most MAX_REVISIONS times', async () => {
+  const { MAX_REVISIONS } = await import('../../server/alerts/engine/evaluator.js');
+  const ev = new Evaluator();
+  const src = new TestSource();
+  const r = rule({ metric: 'finding', finding: 'event-loop-blocked', op: '>', threshold: 0, for: '0s' });
+  const say = (detail: string, revision: string) => src.set('fleet', 'finding', [{ labels: {}, value: 1, detail, revision }]);
+  say('Event loop blocked on node api-1: delay p99 160 ms.', 'loop||');
+  const fired = ev.evaluate([r], src, 0);
+  assert.equal(fired.length, 1);
+  assert.equal(fired[0].repeat, false);
+  assert.doesNotMatch(fired[0].alerts[0].annotations.description, /Profiled/);
+  // the numbers move every second: no announcement for that
+  say('Event loop blocked on node api-1: delay p99 170 ms.', 'loop||');
+  assert.deepEqual(run(ev, [r], src, 1 * S, 5 * S), []);
+  say('Event loop blocked on node api-1: delay p99 170 ms. Profiled on api-1: 62% of the time in renderInvoice (billing/invoice.js:88).', 'loop||cpu');
+  const update = ev.evaluate([r], src, 6 * S);
+  assert.equal(update.length, 1, 'announced again once the code is named');
+  assert.equal(update[0].status, 'firing');
+  assert.equal(update[0].repeat, true);
+  assert.equal(update[0].alerts[0].fingerprint, fired[0].alerts[0].fingerprint, 'the same alert');
+  assert.equal(update[0].alerts[0].activeAt, fired[0].alerts[0].activeAt);
+  assert.match(update[0].alerts[0].annotations.description, /renderInvoice \(billing\/invoice\.js:88\)/);
+  assert.deepEqual(run(ev, [r], src, 7 * S, 10 * S), [], 'once');
+  // a finding whose words keep changing cannot storm
+  let sent = 1;
+  for (let i = 0; i < 10; i++) {
+    say(`Event loop blocked. Likely a consequence of cause ${i}.`, `loop|cause-${i}|cpu`);
+    sent += ev.evaluate([r], src, (11 + i) * S).length;
+  }
+  assert.equal(sent, MAX_REVISIONS);
+});

@@ -74,13 +74,14 @@ test('finding rules: fleet counts live findings of the kind; node and route scop
   // finding reads never touch the store view
   const src = new FleetViewSource(undefined as never, () => findings);
   const q = { metric: 'finding' as const, finding: 'event-loop-blocked', windowMs: 30_000 };
-  assert.deepEqual(src.read({ ...q, scope: 'fleet' }, 0), [{ labels: {}, value: 2 }]);
-  assert.deepEqual(src.read({ ...q, scope: 'fleet', service: 'web' }, 0), [{ labels: {}, value: 1 }]);
+  const plain = (values: { labels: Record<string, string>; value: number }[]) => values.map(({ labels, value }) => ({ labels, value }));
+  assert.deepEqual(plain(src.read({ ...q, scope: 'fleet' }, 0)), [{ labels: {}, value: 2 }]);
+  assert.deepEqual(plain(src.read({ ...q, scope: 'fleet', service: 'web' }, 0)), [{ labels: {}, value: 1 }]);
   assert.deepEqual(
     src.read({ ...q, scope: 'node' }, 0).map((v) => v.labels),
     [{ instance: 'api-1', service: 'api' }, { instance: 'api-2', service: 'api' }, { instance: 'web-0', service: 'web' }],
   );
-  assert.deepEqual(src.read({ ...q, scope: 'route' }, 0), [{ labels: { route: '/slow', method: 'GET', service: 'api' }, value: 1 }]);
+  assert.deepEqual(plain(src.read({ ...q, scope: 'route' }, 0)), [{ labels: { route: '/slow', method: 'GET', service: 'api' }, value: 1 }]);
   assert.deepEqual(src.read({ ...q, scope: 'fleet', finding: 'gc-pressure' }, 0), [{ labels: {}, value: 0 }]);
 });
 
@@ -183,4 +184,20 @@ test('finding rules: the finding’s sentence goes out as the description, with 
   assert.equal(alert.labels.instance, 'api-1');
   assert.match(alert.annotations.summary, /^finding event-loop-blocked on node api-1/);
   assert.match(alert.annotations.description, /^Event loop blocked on node api-1: .*Profiled on api-1: [\d.]+% of the time in renderInvoice \(…\/src\/billing\/invoice\.js:88\) called from handleInvoice/);
+});
+
+test('finding rules: a value’s revision changes when a profile or a cause joins its finding, not when its numbers move', async () => {
+  const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
+  const base = { id: 'api|event-loop-blocked|nodes|nodes', kind: 'event-loop-blocked', service: 'api', nodes: ['api-1'], routes: [], causedBy: [] as string[] };
+  let findings: Record<string, unknown>[] = [{ ...base, summary: 'delay p99 160 ms' }];
+  const src = new FleetViewSource(undefined as never, () => findings as never);
+  const revisions = () => ['fleet', 'node'].map((scope) => src.read({ metric: 'finding', finding: 'any', windowMs: 30_000, scope: scope as 'fleet' | 'node' }, 0)[0].revision);
+  const first = revisions();
+  findings = [{ ...base, summary: 'delay p99 170 ms' }];
+  assert.deepEqual(revisions(), first, 'numbers moved');
+  findings = [{ ...base, summary: 'delay p99 170 ms. Profiled on api-1: …', hotCode: { instance: 'api-1' } }];
+  const profiled = revisions();
+  assert.ok(profiled.every((r, i) => r !== first[i]), 'a profile joined');
+  findings = [{ ...base, summary: '… Likely a consequence of GC.', hotCode: { instance: 'api-1' }, causedBy: ['api|gc-pressure|share|api-1'] }];
+  assert.ok(revisions().every((r, i) => r !== profiled[i]), 'a cause joined');
 });

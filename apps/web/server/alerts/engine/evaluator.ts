@@ -41,7 +41,14 @@ interface Tracked extends Alert {
   seenTick: number;
   /** the source's words on the latest value (see ScopedValue.detail) */
   detail?: string;
+  /** what those words tell beyond the numbers, as last announced or seen (see ScopedValue.revision) */
+  revision?: string;
+  /** announcements made for a changed revision */
+  revisions: number;
 }
+
+/** a firing alert is announced again for what its words newly tell at most this often (then at the repeat interval) */
+export const MAX_REVISIONS = 3;
 
 export class Evaluator {
   private readonly resolveAfterMs: number;
@@ -78,7 +85,7 @@ export class Evaluator {
       if (a.state === 'resolved') continue;
       let m = this.active.get(a.ruleId);
       if (!m) this.active.set(a.ruleId, (m = new Map()));
-      m.set(a.scopeKey, { ...a, lastTrueAt: graceMs > 0 ? Math.max(a.lastTrueAt, nowMs + graceMs - this.resolveAfterMs) : a.lastTrueAt, seenTick: this.tick });
+      m.set(a.scopeKey, { ...a, lastTrueAt: graceMs > 0 ? Math.max(a.lastTrueAt, nowMs + graceMs - this.resolveAfterMs) : a.lastTrueAt, seenTick: this.tick, revisions: 0 });
     }
   }
 
@@ -160,6 +167,8 @@ export class Evaluator {
           labels,
           annotations: renderAnnotations(rule, labels, value, v.detail),
           detail: v.detail,
+          revision: v.revision,
+          revisions: 0,
           state: 'pending',
           activeAt: now,
           value,
@@ -173,6 +182,10 @@ export class Evaluator {
       a.seenTick = tick;
       a.value = value;
       a.detail = v.detail;
+      // announced again when its words tell something new; a pending alert, one restored after a restart (none known
+      // yet) and one announced MAX_REVISIONS times already adopt the source's without an announcement
+      const revised = v.revision !== a.revision && a.state === 'firing' && a.revision !== undefined && a.revisions < MAX_REVISIONS;
+      if (!revised) a.revision = v.revision;
       if (a.state === 'pending') {
         if (!entering) {
           m!.delete(key);
@@ -186,7 +199,11 @@ export class Evaluator {
       const holding = gt ? value > stay : value < stay;
       if (holding) {
         a.lastTrueAt = now;
-        if (a.lastNotifiedAt !== undefined && now - a.lastNotifiedAt >= this.repeatIntervalMs) {
+        if (revised || (a.lastNotifiedAt !== undefined && now - a.lastNotifiedAt >= this.repeatIntervalMs)) {
+          if (revised) {
+            a.revisions++;
+            a.revision = v.revision;
+          }
           a.lastNotifiedAt = now;
           a.annotations = renderAnnotations(rule, a.labels, value, a.detail);
           (repeated ??= []).push(strip(a));
@@ -249,6 +266,6 @@ function alertLabels(rule: Rule, scoped: Record<string, string>): Record<string,
 }
 
 function strip(a: Tracked | (Alert & { seenTick?: number })): Alert {
-  const { seenTick: _s, detail: _d, ...rest } = a as Tracked;
+  const { seenTick: _s, detail: _d, revision: _r, revisions: _n, ...rest } = a as Tracked;
   return { ...rest, labels: rest.labels, annotations: { ...rest.annotations } };
 }

@@ -25,6 +25,12 @@ export interface FindingLike {
   causedBy?: readonly string[];
   /** Unix ms since when the finding holds (a root-causes-only rule waits ROOT_CAUSE_HOLD_MS from there) */
   since?: number;
+  /** stable identity while the finding holds */
+  id?: string;
+  /** the profiles that name its code, once one joined it (only their presence matters here) */
+  hotCode?: unknown;
+  heapProfile?: unknown;
+  allocations?: unknown;
 }
 
 const nn = (v: number | null | undefined): number => (v === null || v === undefined ? NaN : v);
@@ -161,7 +167,7 @@ export class FleetViewSource implements MetricSource {
         (q.service === undefined || f.service === undefined || f.service === q.service) &&
         (q.consequences !== false || isRootCause(f, now)),
     );
-    if (q.scope === 'fleet') return [{ labels: {}, value: list.length, ...detailOf(list) }];
+    if (q.scope === 'fleet') return [{ labels: {}, value: list.length, ...detailOf(list), ...(list.length > 0 ? { revision: revisionOf(list) } : {}) }];
     const out = new Map<string, ScopedValue>();
     for (const f of list) {
       const keys = q.scope === 'node' ? f.nodes : f.routes;
@@ -175,7 +181,8 @@ export class FleetViewSource implements MetricSource {
         if (v) {
           v.value++;
           if (f.summary) v.detail = clip(v.detail ? `${v.detail} ${f.summary}` : f.summary);
-        } else out.set(id, { labels, value: 1, ...detailOf([f]) });
+          v.revision = `${v.revision};${revisionOf([f])}`;
+        } else out.set(id, { labels, value: 1, ...detailOf([f]), revision: revisionOf([f]) });
       }
     }
     return [...out.values()];
@@ -185,6 +192,17 @@ export class FleetViewSource implements MetricSource {
 /** the longest description an alert carries (a webhook body stays small; Slack cuts long fields anyway) */
 const MAX_DETAIL = 2000;
 const clip = (text: string): string => (text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 1)}…` : text);
+
+/**
+ * What the findings' sentences tell beyond their numbers: which findings, what causes them, whether a profile names
+ * their code. A profile joins a finding seconds after it is raised (it is taken once the symptom shows), and a
+ * cause's link may form a little later too: a firing alert is announced again when either does (ScopedValue.revision).
+ */
+function revisionOf(findings: readonly FindingLike[]): string {
+  return findings
+    .map((f) => `${f.id ?? f.kind}|${(f.causedBy ?? []).join(',')}|${f.hotCode ? 'cpu' : ''}${f.heapProfile ? 'heap' : ''}${f.allocations ? 'alloc' : ''}`)
+    .join(';');
+}
 
 function detailOf(findings: readonly FindingLike[]): { detail?: string } {
   const text = findings
