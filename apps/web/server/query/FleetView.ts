@@ -79,6 +79,8 @@ export const SERIES_METRICS: readonly SeriesMetric[] = [
 ];
 
 const QUANTILE: Record<string, number> = { 'latency.p50': 0.5, 'latency.p90': 0.9, 'latency.p99': 0.99, 'latency.p999': 0.999 };
+/** each latency percentile's per-second field of a node (the step's value is the highest of its seconds) */
+const NODE_PERCENTILE: Record<string, number> = { 'latency.p50': NodeField.p50, 'latency.p90': NodeField.p90, 'latency.p99': NodeField.p99, 'latency.p999': NodeField.p999 };
 /** node gauges and the field holding each */
 const GAUGE_FIELD: Partial<Record<SeriesMetric, number>> = {
   elu: NodeField.elu,
@@ -324,13 +326,16 @@ export class FleetView {
     const errors = this.nodeSum(n, NodeField.errors, range);
     const { lat, el } = this.nodeHistograms(n, range);
     const gc = this.nodeSum(n, NodeField.gcTime, range);
+    const elMax = this.nodeMax(n, NodeField.elMax, range) ?? (el.count > 0 && el.max > -Infinity ? el.max : null);
+    const elP99 = el.count > 0 ? q(el, 0.99) : this.nodeMax(n, NodeField.elP99, range);
     return {
       instance: n.meta.instance,
       service: n.meta.service,
       host: n.meta.host,
       rps: requests / seconds,
       latency: { p50: q(lat, 0.5), p99: q(lat, 0.99) },
-      eventLoopDelay: { p99: el.count > 0 ? q(el, 0.99) : this.nodeMax(n, NodeField.elP99, range) },
+      // a histogram's estimate (its bucket's midpoint) can pass the exact max the agent measured: never shown above it
+      eventLoopDelay: { p99: elP99 !== null && elMax !== null ? Math.min(elP99, elMax) : elP99 },
       elu: this.nodeMean(n, NodeField.elu, range),
       cpu: this.nodeMean(n, NodeField.cpu, range),
       heapUsed: this.nodeLast(n, NodeField.heapUsed, range),
@@ -338,7 +343,7 @@ export class FleetView {
       up: this.isUp(n, now),
       pid: n.meta.pid,
       errorRate: requests > 0 ? errors / requests : 0,
-      eventLoopDelayMax: this.nodeMax(n, NodeField.elMax, range) ?? (el.count > 0 && el.max > -Infinity ? el.max : null),
+      eventLoopDelayMax: elMax,
       rss: this.nodeLast(n, NodeField.rss, range),
       heapLimit: this.nodeLast(n, NodeField.heapLimit, range),
       handles: this.nodeLast(n, NodeField.handles, range),
@@ -540,7 +545,7 @@ export class FleetView {
         case 'latency.p90':
         case 'latency.p99':
         case 'latency.p999': {
-          const field = metric === 'latency.p50' ? NodeField.p50 : NodeField.p99;
+          const field = NODE_PERCENTILE[metric];
           if (seconds >= 10 && range.tier === 0) {
             const h = this.nodeHistograms(node, sub).lat;
             v = h.count > 0 ? q(h, QUANTILE[metric]) : null;

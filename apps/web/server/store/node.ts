@@ -43,9 +43,12 @@ export const NodeField = {
   cpuLimit: 24,
   /** seconds the event-loop thread waited for a CPU while runnable (Linux schedstat run delay, de-cumulated) */
   runDelay: 25,
+  /** the other latency percentiles the node charts draw (from the node's histogram, like p50 and p99) */
+  p90: 26,
+  p999: 27,
 } as const;
 /** Rows persisted with fewer fields (an older store) read back with the newer fields empty. */
-export const NODE_FIELDS = 26;
+export const NODE_FIELDS = 28;
 export type NodeFieldName = keyof typeof NodeField;
 
 /** How each field rolls up into a coarser tier. */
@@ -63,7 +66,14 @@ const SUMMED = new Set<number>([
 ]);
 const MAXED = new Set<number>([NodeField.elMax, NodeField.gcPauseMax, NodeField.listenQueue]);
 /** percentile fields: recomputed from the merged histogram of the coarser slot */
-const FROM_HIST = new Set<number>([NodeField.p50, NodeField.p99, NodeField.elP99, NodeField.elP50]);
+const FROM_HIST = new Set<number>([NodeField.p50, NodeField.p90, NodeField.p99, NodeField.p999, NodeField.elP99, NodeField.elP50]);
+
+function latencyPercentiles(row: Float32Array, lat: StoreHistogram): void {
+  row[NodeField.p50] = lat.quantile(0.5);
+  row[NodeField.p90] = lat.quantile(0.9);
+  row[NodeField.p99] = lat.quantile(0.99);
+  row[NodeField.p999] = lat.quantile(0.999);
+}
 
 const CHUNK = 64;
 /** node histograms stay at the tier-1 step (10 s) for this many slots, then merge COARSE to a slot */
@@ -239,10 +249,7 @@ export class NodeState {
       if (t > until) continue;
       this.open.delete(t);
       const row = this.tiers[0].row(t, true)!;
-      if (h.lat.count > 0) {
-        row[NodeField.p50] = h.lat.quantile(0.5);
-        row[NodeField.p99] = h.lat.quantile(0.99);
-      }
+      if (h.lat.count > 0) latencyPercentiles(row, h.lat);
       if (h.el.count > 0) {
         row[NodeField.elP50] = h.el.quantile(0.5);
         row[NodeField.elP99] = h.el.quantile(0.99);
@@ -311,10 +318,7 @@ export class NodeState {
       // percentiles of the coarser slot from its merged histogram, when the finest tier kept it
       const h = this.hists.get(slot * (to.step / this.tiers[1].step));
       if (h !== undefined && to.step === this.tiers[1].step) {
-        if (h.lat.count > 0) {
-          row[NodeField.p50] = h.lat.quantile(0.5);
-          row[NodeField.p99] = h.lat.quantile(0.99);
-        }
+        if (h.lat.count > 0) latencyPercentiles(row, h.lat);
         if (h.el.count > 0) {
           row[NodeField.elP50] = h.el.quantile(0.5);
           row[NodeField.elP99] = h.el.quantile(0.99);

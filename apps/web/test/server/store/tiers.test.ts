@@ -6,6 +6,7 @@ import { FleetStore } from '../../../server/store/FleetStore.js';
 import { StoreHistogram } from '../../../server/store/histogram.js';
 import { SparseDelta } from '../../../server/store/delta.js';
 import { FleetView } from '../../../server/query/FleetView.js';
+import { NodeField } from '../../../server/store/node.js';
 import { Random } from '../../../simulator/random.js';
 
 test('rollups merge histograms and sum counts; long windows agree with short ones', () => {
@@ -109,4 +110,62 @@ test('node histograms older than 5 minutes merge into 60 s slots and still count
   assert.equal(all.lat.count, requests);
   const [row] = view.nodes({ window: 900, now });
   assert.ok(row.latency.p99 !== null && row.latency.p99 > 0);
+});
+
+test('a node’s latency series: p50, p90, p99 and p99.9 are each their own percentile at every step (p90 and p99.9 were p99 under 10 s)', () => {
+  const t0 = 1_800_000_000;
+  const store = new FleetStore({}, (t0 - 1) * 1000);
+  const view = new FleetView(store);
+  const svc = store.service('s');
+  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
+  const route = store.route(svc, 'GET', '/x');
+  const seconds = 120;
+  for (let t = t0; t < t0 + seconds; t++) {
+    // each second: 900 requests at 1 ms, 90 at 10 ms, 9 at 100 ms, 1 at 1 s
+    const d = new StoreHistogram(6);
+    d.recordMany(0.001, 900);
+    d.recordMany(0.01, 90);
+    d.recordMany(0.1, 9);
+    d.recordMany(1, 1);
+    d.boundFromBuckets();
+    store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), false);
+    node.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  const now = (t0 + seconds + 5) * 1000;
+  store.tick(now);
+  // a node keeps its histograms at a coarser scale than routes (4.4% buckets)
+  const near = (v: number | null, want: number) => v !== null && Math.abs(v - want) / want < 0.05;
+  for (const step of [1, 2, 5, 10, 30]) {
+    const at = (metric: 'latency.p50' | 'latency.p90' | 'latency.p99' | 'latency.p999') => {
+      const line = view.series({ metric, by: 'node', step, window: 100, now }).series[0];
+      return line.points.filter((p) => p[1] !== null).map((p) => p[1]);
+    };
+    for (const [metric, want] of [['latency.p50', 0.001], ['latency.p90', 0.001], ['latency.p99', 0.01], ['latency.p999', 0.1]] as const) {
+      const values = at(metric);
+      assert.ok(values.length > 0 && values.every((v) => near(v, want)), `step ${step} ${metric}: ${values.slice(0, 5).join(', ')} (want ≈ ${want})`);
+    }
+  }
+});
+
+test('a node’s event-loop p99 is never shown above the exact max the agent measured', () => {
+  const t0 = 1_800_000_000;
+  const store = new FleetStore({}, (t0 - 1) * 1000);
+  const view = new FleetView(store);
+  const svc = store.service('s');
+  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
+  for (let t = t0; t < t0 + 20; t++) {
+    const d = new StoreHistogram(6);
+    d.recordMany(0.2807, 100);
+    d.boundFromBuckets();
+    store.addEventLoop(svc, node, t, new SparseDelta().fromHistogram(d));
+    // the exact max (the agent's gauge) just under the bucket's estimate
+    node.setField(t, NodeField.elMax, 0.2806);
+    node.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  const row = view.nodes({ window: 10, now: (t0 + 21) * 1000 })[0];
+  assert.ok(row.eventLoopDelay.p99 !== null && row.eventLoopDelayMax !== null);
+  assert.ok(row.eventLoopDelay.p99 <= row.eventLoopDelayMax, `p99 ${row.eventLoopDelay.p99} > max ${row.eventLoopDelayMax}`);
+  assert.ok(row.eventLoopDelay.p99 > 0.27);
 });
