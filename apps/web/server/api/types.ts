@@ -29,7 +29,7 @@ export interface Fleet {
   // additive fields
   /** the service filter applied, or null for every service */
   service: string | null;
-  /** the window in seconds */
+  /** the seconds the numbers cover: the window, or less when the store's data starts within it */
   window: number;
   /** end of the window (Unix ms) */
   at: number;

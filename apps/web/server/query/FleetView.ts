@@ -173,11 +173,20 @@ export class FleetView {
     return h;
   }
 
+  /**
+   * Seconds of `range` from `since` (the store's first data, or a node's first sight) on: a rate over a window that
+   * reaches back before any data (a fresh dashboard asked for `window=7d`) is over the part that has data, as
+   * Prometheus' rate() is over its samples' span, not diluted by the empty rest.
+   */
+  private covered(range: Range, since = this.store.dataSince): number {
+    return Math.max(1, range.to - Math.max(range.from, since) + 1);
+  }
+
   fleet(scope: Scope = {}): Fleet {
     const now = scope.now ?? Date.now();
     const window = scope.window ?? 60;
     const range = rangeFor(this.store, now, window);
-    const seconds = range.to - range.from + 1;
+    const seconds = this.covered(range);
     const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
     const acc = { requests: 0, errors: 0 };
     // explicit-bucket input bounds the percentiles' error by its bucket widths, not by the store's scale
@@ -321,7 +330,7 @@ export class FleetView {
   }
 
   nodeRow(n: NodeState, range: Range, now: number): NodeRow {
-    const seconds = range.to - range.from + 1;
+    const seconds = this.covered(range, Math.max(this.store.dataSince, Math.floor(n.firstSeen / 1000)));
     const requests = this.nodeSum(n, NodeField.requests, range);
     const errors = this.nodeSum(n, NodeField.errors, range);
     const { lat, el } = this.nodeHistograms(n, range);
@@ -365,7 +374,7 @@ export class FleetView {
   routes(scope: Scope = {}): RouteRow[] {
     const now = scope.now ?? Date.now();
     const range = rangeFor(this.store, now, scope.window ?? 60);
-    const seconds = range.to - range.from + 1;
+    const seconds = this.covered(range);
     const rows: RouteRow[] = [];
     let totalTime = 0;
     const sums: number[] = [];

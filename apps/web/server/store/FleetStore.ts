@@ -79,10 +79,16 @@ export class FleetStore {
   /** per tier k ≥ 1: slots < this are rolled up */
   readonly rolledUntil: number[];
   readonly startedAt = Date.now();
+  /**
+   * Unix second from which the store can hold data: its start, or the oldest slot read back from the data file.
+   * A rate over a window reaching further back is over the part from here (see FleetView.covered).
+   */
+  dataSince: number;
 
   constructor(options: Partial<StoreOptions> = {}, now = Date.now()) {
     this.options = defaultStoreOptions(options);
     const nowSec = Math.floor(now / 1000);
+    this.dataSince = nowSec;
     this.settledUntil = nowSec - this.options.settleSeconds;
     this.rolledUntil = this.options.tiers.map((t) => Math.floor((this.settledUntil + 1) / t.step));
   }

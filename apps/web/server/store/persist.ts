@@ -258,6 +258,8 @@ export class Persistence {
         const route = store.route(store.service(r.service), r.method, r.route);
         route.tiers[k].set(r.slot, { requests: r.requests, errors: r.errors, hist: decodeHist(r.hist) });
         if (r.slot > maxSlot[k]) maxSlot[k] = r.slot;
+        const since = r.slot * store.options.tiers[k].step;
+        if (since < store.dataSince) store.dataSince = since;
         slots++;
       }
       for (const r of this.db.prepare('SELECT * FROM el_slots WHERE tier = ? AND slot >= ? ORDER BY slot').iterate(k, oldest) as Iterable<{

@@ -169,3 +169,34 @@ test('a node’s event-loop p99 is never shown above the exact max the agent mea
   assert.ok(row.eventLoopDelay.p99 <= row.eventLoopDelayMax, `p99 ${row.eventLoopDelay.p99} > max ${row.eventLoopDelayMax}`);
   assert.ok(row.eventLoopDelay.p99 > 0.27);
 });
+
+test('rates over a window longer than the store’s data are over the part with data (window=7d on a fresh dashboard)', () => {
+  const t0 = 1_800_000_000;
+  const store = new FleetStore({}, t0 * 1000);
+  const view = new FleetView(store);
+  const svc = store.service('s');
+  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
+  const route = store.route(svc, 'GET', '/x');
+  for (let t = t0; t < t0 + 120; t++) {
+    const d = new StoreHistogram(6);
+    d.recordMany(0.01, 50);
+    d.boundFromBuckets();
+    store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), false);
+    node.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  const now = (t0 + 125) * 1000;
+  store.tick(now);
+  for (const window of [3600, 7 * 86400]) {
+    const f = view.fleet({ window, now });
+    assert.equal(f.requests, 6000);
+    assert.ok(f.window < 130, `covers ${f.window} s`);
+    assert.ok(f.rps > 45 && f.rps <= 50, `fleet rps ${f.rps} over ${window} s`);
+    const r = view.routes({ window, now })[0];
+    assert.ok(r.rps > 45 && r.rps <= 50, `route rps ${r.rps}`);
+    const n = view.nodes({ window, now })[0];
+    assert.ok(n.rps > 45 && n.rps <= 50, `node rps ${n.rps}`);
+  }
+  // a window within the data is the window
+  assert.equal(view.fleet({ window: 60, now }).window, 60);
+});
