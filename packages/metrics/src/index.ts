@@ -7,6 +7,6 @@ export { explicitToExponential } from './histogram/convert.js';
 export type { ExponentialHistogramData, ExplicitHistogramData, ExponentialHistogramOptions } from './histogram/types.js';
 export { MetricsError, OtlpDecodeError, HistogramError } from './errors.js';
 export { OtlpErrorCode } from './otlp/errors.js';
-export { Metrics, Attrs, OTHER_ROUTE, type MetricName } from './names.js';
+export { Metrics, Attrs, OTHER_ROUTE, UNMATCHED_ROUTE, type MetricName } from './names.js';
 export { mulberry32 } from './random.js';
 export { prometheusName, prometheusLabel } from './prometheus.js';

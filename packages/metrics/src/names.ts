@@ -95,3 +95,9 @@ export const Attrs = {
 
 /** The route value the agent uses once its per-process route cap is reached. */
 export const OTHER_ROUTE = 'other';
+
+/**
+ * The route value of requests a framework routed without matching any of its routes (a 404 from Express's final
+ * handler or Fastify's not-found handler): one route for all of them, whatever their paths.
+ */
+export const UNMATCHED_ROUTE = 'unmatched';

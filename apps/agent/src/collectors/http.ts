@@ -1,7 +1,7 @@
 import dc from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Attrs, Metrics } from '@perf/metrics';
+import { Attrs, Metrics, UNMATCHED_ROUTE } from '@perf/metrics';
 import { now } from '../clock.js';
 import type { MetricBatch } from '../recording/MetricBatch.js';
 import { METHOD_COUNT, METHOD_NAMES, methodIndex } from '../recording/methods.js';
@@ -91,6 +91,7 @@ interface HttpMessage {
   request: Req;
   response: Res;
   socket: Sock;
+  server?: object | null;
 }
 interface FastifyHandlerStart {
   request: { raw: Req };
@@ -100,6 +101,8 @@ interface FastifyHandlerStart {
 const REQUEST_START = 'http.server.request.start';
 const RESPONSE_FINISH = 'http.server.response.finish';
 const FASTIFY_HANDLER_START = 'tracing:fastify.request.handler:start';
+/** published once per Fastify instance as it is created, with the instance (and so its HTTP server) */
+const FASTIFY_INITIALIZATION = 'fastify.initialization';
 
 /**
  * HTTP server requests through Node's diagnostics_channel: every node:http/https server in the process
@@ -123,6 +126,9 @@ export class HttpCollector implements Collector {
   private readonly onStart: (message: unknown) => void;
   private readonly onFinish: (message: unknown) => void;
   private readonly onFastify: (message: unknown) => void;
+  private readonly onFastifyInit: (message: unknown) => void;
+  /** the HTTP servers of the process's Fastify instances: their requests are routed by Fastify */
+  private readonly fastifyServers = new WeakSet<object>();
   /** one function for every socket: `this` is the socket */
   private readonly onSocketClose: (this: Sock) => void;
 
@@ -147,14 +153,19 @@ export class HttpCollector implements Collector {
       if (--c.inFlight > 0) c.first = c.rest!.shift()!.start;
       const seconds = (now() - start) / 1000;
       const req = m.request;
-      const route = this.routeOf(req);
+      const status = m.response.statusCode;
+      const route = this.routeOf(req, status, m.server);
       if (route === table.other) table.folded++;
-      route.record(methodIndex(req.method), m.response.statusCode, seconds);
+      route.record(methodIndex(req.method), status, seconds);
     };
     this.onFastify = (message) => {
       const m = message as FastifyHandlerStart;
       const url = m.route?.url;
       if (typeof url === 'string' && m.request?.raw) m.request.raw[kRoute] = url;
+    };
+    this.onFastifyInit = (message) => {
+      const server = (message as { fastify?: { server?: unknown } }).fastify?.server;
+      if (typeof server === 'object' && server !== null) this.fastifyServers.add(server);
     };
     const socketClosed = (socket: Sock) => this.socketClosed(socket);
     this.onSocketClose = function (this: Sock) {
@@ -166,12 +177,14 @@ export class HttpCollector implements Collector {
     dc.subscribe(REQUEST_START, this.onStart);
     dc.subscribe(RESPONSE_FINISH, this.onFinish);
     dc.subscribe(FASTIFY_HANDLER_START, this.onFastify);
+    dc.subscribe(FASTIFY_INITIALIZATION, this.onFastifyInit);
   }
 
   stop(): void {
     dc.unsubscribe(REQUEST_START, this.onStart);
     dc.unsubscribe(RESPONSE_FINISH, this.onFinish);
     dc.unsubscribe(FASTIFY_HANDLER_START, this.onFastify);
+    dc.unsubscribe(FASTIFY_INITIALIZATION, this.onFastifyInit);
   }
 
   /** Once per connection (a listener on a fresh socket: ≈ 5–40 ns in micro.ts); with keep-alive, not per request. */
@@ -202,8 +215,11 @@ export class HttpCollector implements Collector {
     this.routeOf(req).aborted[method]++;
   }
 
-  /** Framework template when known (explicit symbol, Express, Next.js), else the normalised URL. */
-  private routeOf(req: Req): Route {
+  /**
+   * Framework template when known (explicit symbol, Express, Next.js), else the normalised URL; a 404 that a
+   * framework routed without matching a route (`status`, `server`: known once the response finished) is `unmatched`.
+   */
+  private routeOf(req: Req, status = 0, server?: object | null): Route {
     const explicit = req[kRoute];
     if (typeof explicit === 'string') return this.table.byTemplate(explicit);
     const route = req.route;
@@ -217,6 +233,9 @@ export class HttpCollector implements Collector {
       const pathname = next.match?.definition?.pathname;
       if (typeof pathname === 'string') return this.table.byTemplate(pathname);
     }
+    // Express (it sets req.app) or Fastify routed it and found no route: one route for every such path, so a URL
+    // scanner's thousands of paths nobody serves neither fill the route cap nor crowd the real routes out
+    if (status === 404 && (req.app !== undefined || (server != null && this.fastifyServers.has(server)))) return this.table.byTemplate(UNMATCHED_ROUTE);
     return this.table.byUrl(req.originalUrl ?? req.url ?? '/');
   }
 

@@ -11,7 +11,7 @@ describe('framework route templates', () => {
   after(() => sink.stop());
 
   // regression: a handler that throws inside a router finished with baseUrl already restored to '' (was `/fail`)
-  test('Express 5: req.route.path under its routers\' mount patterns (a parameter in a mount, one router at several mounts, also when the handler throws); unmatched paths are normalised', async () => {
+  test('Express 5: req.route.path under its routers\' mount patterns (a parameter in a mount, one router at several mounts, also when the handler throws); paths no route matches are one `unmatched` route', async () => {
     const app = await startFixture('express-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'express-app' });
     try {
       const base = `http://127.0.0.1:${app.ready.port}`;
@@ -20,12 +20,13 @@ describe('framework route templates', () => {
       await hit(base, ['/users/x/orders', '/users/y/orders', '/users/z/orders'], 2, { method: 'POST' });
       await hit(base, ['/api/items/red', '/api/items/green', '/api/items/blue', '/api/items/blue?x=1']);
       await hit(base, ['/api/fail', '/api/fail']);
-      await hit(base, ['/nope/123', '/nope/456']);
+      // a scanner's paths that no route serves: one route, not one per path
+      await hit(base, ['/nope/123', '/nope/456', '/wp-admin.php', '/.env', '/cgi-bin/test.cgi']);
       // a router mounted under a parameter: one route for every tenant (the first tenant's name must not stick)
       await hit(base, ['/tenants/acme/items/1', '/tenants/globex/items/2', '/tenants/initech/items/3']);
       // one router at two paths and nested under a third: each mount is its own route
       await hit(base, ['/alpha/ping', '/beta/ping', '/beta/ping', '/v2/gamma/ping']);
-      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'express-app' && totalRequests(x) === 22);
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'express-app' && totalRequests(x) === 25);
       assert.deepEqual(
         new Map([...requestCounts(r)].sort()),
         new Map(
@@ -34,7 +35,7 @@ describe('framework route templates', () => {
             ['POST /users/:id/orders 201', 3],
             ['GET /api/items/:itemId 200', 4],
             ['GET /api/fail 500', 2],
-            ['GET /nope/:id 404', 2],
+            ['GET unmatched 404', 5],
             ['GET /tenants/:tenant/items/:itemId 200', 3],
             ['GET /alpha/ping 200', 1],
             ['GET /beta/ping 200', 2],
@@ -47,21 +48,21 @@ describe('framework route templates', () => {
     }
   });
 
-  test('Fastify 5: the route URL from Fastify\'s diagnostics channel, prefixes included', async () => {
+  test('Fastify 5: the route URL from Fastify\'s diagnostics channel, prefixes included; paths no route matches are one `unmatched` route', async () => {
     const app = await startFixture('fastify-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'fastify-app' });
     try {
       const base = `http://127.0.0.1:${app.ready.port}`;
       await hit(base, ['alice', 'bob', 'carol'].map((u) => `/users/${u}`));
       await hit(base, ['/v1/orders/abc', '/v1/orders/def']);
-      await hit(base, ['/missing/777']);
-      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'fastify-app' && totalRequests(x) === 6);
+      await hit(base, ['/missing/777', '/wp-login.php', '/admin/config.php']);
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'fastify-app' && totalRequests(x) === 8);
       assert.deepEqual(
         new Map([...requestCounts(r)].sort()),
         new Map(
           [
             ['GET /users/:id 200', 3],
             ['GET /v1/orders/:orderId 202', 2],
-            ['GET /missing/:id 404', 1],
+            ['GET unmatched 404', 3],
           ].sort() as [string, number][],
         ),
       );
