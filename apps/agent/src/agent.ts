@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import type { Metric } from '@perf/metrics';
+import { Metrics, type Metric } from '@perf/metrics';
 import type { Config } from './config.js';
 import { CpuCollector } from './collectors/cpu.js';
 import { EventLoopDelayCollector } from './collectors/eventLoopDelay.js';
@@ -128,7 +128,7 @@ export class Agent {
    */
   private readonly onProcessExit = (): void => {
     try {
-      const snapshot = this.stopped ? undefined : this.snapshot();
+      const snapshot = this.stopped ? undefined : this.snapshot(true);
       this.exportWorker?.exitExport(snapshot, Math.min(this.config.shutdownTimeoutMillis, EXIT_EXPORT_MAX_MS));
     } catch {
       // never into the app's exit
@@ -235,22 +235,24 @@ export class Agent {
   /**
    * The export thread's snapshot, whole and at once (flush and shutdown): what the collectors hold now,
    * histograms packed into one buffer shared with the export thread (the only export work on the app's thread).
-   * It replaces a snapshot still being packed. Never throws.
+   * It replaces a snapshot still being packed. Never throws. `last`: the process's last (the agent is stopping),
+   * which says so (perf.agent.stopping), so the dashboard shows the node stopped at once instead of down later.
    */
-  private snapshot(): Snapshot {
+  private snapshot(last = false): Snapshot {
     this.abandonPacking();
-    return this.finishSnapshot(this.startSnapshot('otlp'));
+    return this.finishSnapshot(this.startSnapshot('otlp', last));
   }
 
   /**
    * The gauges and sums of a snapshot, and its histograms queued in the packer (copied by pack()/finish()). The
    * probes marked `offThread` are read by the export thread itself.
    */
-  private startSnapshot(consumer: 'otlp' | 'prometheus'): { snapshot: Snapshot; time: number } {
+  private startSnapshot(consumer: 'otlp' | 'prometheus', last = false): { snapshot: Snapshot; time: number } {
     const time = nowUnixNano();
     this.packer.begin();
     const batch = new MetricBatch(this.startTimeUnixNano, time, consumer, this.packer);
     this.collectInto(batch, true);
+    if (last) batch.gauge(Metrics.agentStopping, '1', 'Set to 1 in the last export of a process whose agent is stopping (shutdown, SIGTERM/SIGINT, exit).', 1);
     return { time, snapshot: { metrics: [...batch.metrics.values()], inspecting: inspectorUrl() !== undefined, sourceMaps: process.sourceMapsEnabled === true } };
   }
 
@@ -287,7 +289,7 @@ export class Agent {
     this.heartbeat.stop();
     for (const c of this.collectors) c.stop();
     if (this.exportWorker === undefined) return;
-    const last = this.snapshot();
+    const last = this.snapshot(true);
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);

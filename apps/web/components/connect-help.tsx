@@ -9,7 +9,7 @@ const DEFAULT_OTLP_PORT = 4318;
 
 /** True when the live stream says no agent has reported yet: no service, no node up or down. */
 export function noAgentYet(snap: StreamSnapshot | null): boolean {
-  return snap !== null && snap.services.length === 0 && snap.fleet.nodes === 0 && snap.fleet.nodesDown === 0;
+  return snap !== null && snap.services.length === 0 && snap.fleet.nodes === 0 && snap.fleet.nodesDown === 0 && !(snap.fleet.nodesStopped > 0);
 }
 
 export function ConnectHelp({ origin }: { origin: string | null }) {

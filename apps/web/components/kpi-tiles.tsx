@@ -44,7 +44,7 @@ export function fleetTiles(f: Fleet, windowLabel: string): Tile[] {
       id: 'nodes',
       label: 'Nodes up / down',
       value: `${formatInteger(f.nodesUp)} / ${formatInteger(f.nodesDown)}`,
-      exact: `${f.nodesUp} up, ${f.nodesDown} down`,
+      exact: `${f.nodesUp} up, ${f.nodesDown} down${f.nodesStopped > 0 ? `, ${f.nodesStopped} stopped` : ''}`,
       raw: f.nodesUp,
       bad: f.nodesDown > 0,
     },

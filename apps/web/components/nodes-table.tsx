@@ -184,11 +184,16 @@ function formatMedian(col: OutlierColumn, v: number): string {
   }
 }
 
+/** up, down (silent: died or cut off), or stopped (its agent said so in its last export: a deploy, a scale-in) */
+export function nodeState(n: Pick<NodeRow, 'up' | 'stopped'>): 'up' | 'down' | 'stopped' {
+  return n.up ? 'up' : n.stopped ? 'stopped' : 'down';
+}
+
 const NodeTr = memo(function NodeTr({ node: n, view, medians: m, fleetSize, now, spark }: NodeTrProps) {
   return (
     <tr className={n.up ? undefined : 'down'} data-testid="node-row" data-instance={n.instance}>
       <td>
-        <span className={`badge ${n.up ? 'up' : 'down'}`}>{n.up ? 'up' : 'down'}</span>
+        <span className={`badge ${nodeState(n)}`}>{nodeState(n)}</span>
       </td>
       <td className="mono">
         <Link href={hrefFor(`/nodes/${encodeURIComponent(n.instance)}`, view)}>{n.instance}</Link>

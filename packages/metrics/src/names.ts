@@ -40,6 +40,11 @@ export const Metrics = {
   /** perf extension: routes folded into `other` because the per-process route cap was reached */
   routesFolded: 'perf.agent.routes.folded',
   /**
+   * perf extension: 1 in the last export of a process whose agent is stopping (shutdown(), SIGTERM/SIGINT, the
+   * process's exit): the dashboard then shows the node as stopped at once, not as down 10 s later
+   */
+  agentStopping: 'perf.agent.stopping',
+  /**
    * perf extension: a CPU profile of the event-loop thread, taken by the agent when the loop is busy or
    * stalls. One gauge point per function (with its caller in the app's code), valued as the share of the
    * profile's samples in which that function was on top of the stack (self time; `(idle)`,

@@ -37,7 +37,10 @@ export interface Fleet {
   requests: number;
   errors: number;
   nodesUp: number;
+  /** silent for PERF_NODE_DOWN_AFTER without having said they stop */
   nodesDown: number;
+  /** stopped: their agents' last export said they were stopping (a deploy, a scale-in); neither up nor down */
+  nodesStopped: number;
   /** mean event-loop utilisation and CPU (of one core) across up nodes, 0..1 */
   elu: number | null;
   cpu: number | null;
@@ -61,8 +64,10 @@ export interface NodeRow {
   /** Unix ms of the last export received from the node */
   lastSeen: number;
   // additive fields
-  /** false when nothing was heard for 10 s (the row stays until the node retention passes) */
+  /** false when nothing was heard for 10 s, or the node stopped (the row stays until the node retention passes) */
   up: boolean;
+  /** its agent's last export said it was stopping (graceful shutdown, SIGTERM, exit): not up, and not down */
+  stopped: boolean;
   pid: number | null;
   errorRate: number;
   eventLoopDelayMax: number | null;

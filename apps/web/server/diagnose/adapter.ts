@@ -85,7 +85,7 @@ export class DiagnosisAdapter {
     for (const svc of this.store.services.values()) {
       if (service && svc.name !== service) continue;
       for (const node of svc.nodes.values()) {
-        if (now - node.lastSeen > this.options.staleAfterMs) continue;
+        if (now - node.lastSeen > this.options.staleAfterMs || node.stoppedAt !== undefined) continue;
         nodes.push(this.node(svc, node, start, len));
         const profile = node.profile && cpuProfile(svc.name, node);
         if (profile) profiles.set(node.meta.instance, profile);

@@ -296,6 +296,10 @@ export class Applier {
       if (bad !== undefined) this.reject(result, bad.reason, bad.count);
       return;
     }
+    if (m.type === 'gauge' && name === Metrics.agentStopping) {
+      if (m.points.some((p) => p.value >= 1)) node.stoppedAt = now;
+      return;
+    }
     if (m.type === 'gauge' || (m.type === 'sum' && !m.monotonic)) {
       const field = GAUGE_FIELDS.get(name);
       if (field === undefined) return;

@@ -116,8 +116,14 @@ export class FleetView {
     return s === undefined ? [] : [s];
   }
 
+  /** Heard from within PERF_NODE_DOWN_AFTER and not stopped (see NodeState.stoppedAt). */
   isUp(node: NodeState, now = Date.now()): boolean {
-    return now - node.lastSeen <= this.store.options.nodeDownAfterMs;
+    return node.stoppedAt === undefined && now - node.lastSeen <= this.store.options.nodeDownAfterMs;
+  }
+
+  /** Silent past PERF_NODE_DOWN_AFTER without having said it stops: a node that died or cannot reach the dashboard. */
+  isDown(node: NodeState, now = Date.now()): boolean {
+    return node.stoppedAt === undefined && now - node.lastSeen > this.store.options.nodeDownAfterMs;
   }
 
   /** Every node in scope. */
@@ -198,6 +204,7 @@ export class FleetView {
     const el = this.eventLoopHistogram({ ...scope, now });
     let up = 0;
     let down = 0;
+    let stopped = 0;
     let elu = 0;
     let eluN = 0;
     let cpu = 0;
@@ -207,7 +214,8 @@ export class FleetView {
       folded += s.foldedSeries;
       for (const n of s.nodes.values()) {
         if (!this.isUp(n, now)) {
-          down++;
+          if (n.stoppedAt !== undefined) stopped++;
+          else down++;
           continue;
         }
         up++;
@@ -236,6 +244,7 @@ export class FleetView {
       errors: acc.errors,
       nodesUp: up,
       nodesDown: down,
+      nodesStopped: stopped,
       elu: eluN > 0 ? elu / eluN : null,
       cpu: cpuN > 0 ? cpu / cpuN : null,
       relativeError: h.count > 0 ? Math.max(h.relativeError, spreadError) : null,
@@ -350,6 +359,7 @@ export class FleetView {
       heapUsed: this.nodeLast(n, NodeField.heapUsed, range),
       lastSeen: n.lastSeen,
       up: this.isUp(n, now),
+      stopped: n.stoppedAt !== undefined,
       pid: n.meta.pid,
       errorRate: requests > 0 ? errors / requests : 0,
       eventLoopDelayMax: elMax,

@@ -111,6 +111,8 @@ export class FleetStore {
       service.nodes.set(meta.instance, n);
     }
     n.lastSeen = now;
+    // an export: the node runs (a restarted process reusing its instance id included), until one says it stops
+    n.stoppedAt = undefined;
     if (now > service.lastSeen) service.lastSeen = now;
     return n;
   }

@@ -172,6 +172,11 @@ export class NodeState {
   firstSeen: number;
   /** Unix ms of the last export */
   lastSeen: number;
+  /**
+   * Unix ms at which the node's agent said it was stopping (`perf.agent.stopping` in its last export: a graceful
+   * shutdown, SIGTERM, the process's exit); undefined while it exports. A stopped node is neither up nor down.
+   */
+  stoppedAt: number | undefined = undefined;
   /** one FieldRing per tier */
   readonly tiers: FieldRing[];
   /** open seconds (not yet settled): histograms per second */

@@ -201,3 +201,30 @@ test('finding rules: a value’s revision changes when a profile or a cause join
   findings = [{ ...base, summary: '… Likely a consequence of GC.', hotCode: { instance: 'api-1' }, causedBy: ['api|gc-pressure|share|api-1'] }];
   assert.ok(revisions().every((r, i) => r !== profiled[i]), 'a cause joined');
 });
+
+test('nodeDown: a node whose agent said it stops (a deploy) is not down; a silent one is', async () => {
+  const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
+  const { FleetStore } = await import('../../server/store/FleetStore.js');
+  const { FleetView } = await import('../../server/query/FleetView.js');
+  const t0 = 1_800_000_000_000;
+  const store = new FleetStore({}, t0);
+  const svc = store.service('api');
+  const stopped = store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 1, version: null }, t0)!;
+  store.node(svc, { service: 'api', instance: 'api-2', host: 'h', pid: 2, version: null }, t0);
+  stopped.stoppedAt = t0;
+  const src = new FleetViewSource(new FleetView(store));
+  const q = { metric: 'nodeDown' as const, windowMs: 15_000 };
+  const later = t0 + 60_000;
+  assert.deepEqual(src.read({ ...q, scope: 'fleet' }, later).map((v) => v.value), [1]);
+  assert.deepEqual(
+    src.read({ ...q, scope: 'node' }, later).map((v) => [v.labels.instance, v.value]).sort(),
+    [
+      ['api-1', 0],
+      ['api-2', 1],
+    ],
+  );
+  // it exports again (a process reusing its instance id): running, and down once silent again
+  store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 3, version: null }, later);
+  assert.equal(stopped.stoppedAt, undefined);
+  assert.deepEqual(src.read({ ...q, scope: 'fleet' }, later + 60_000).map((v) => v.value), [2]);
+});

@@ -8,6 +8,7 @@ import { ChartLineMetric } from '../../../components/chart-line-metric.js';
 import { FindingsPanel } from '../../../components/findings-panel.js';
 import { Allocations, HeapGrowth } from '../../../components/heap-growth.js';
 import { HotCode } from '../../../components/hot-code.js';
+import { nodeState } from '../../../components/nodes-table.js';
 import { formatAgo, formatBytes, formatDuration, formatInteger, formatPercent, formatRps } from '../../../lib/format.js';
 import { useApi, useNow, useScrollToHash, useStream, useTick, useView } from '../../../lib/hooks.js';
 import { Link } from '../../../lib/link.js';
@@ -54,12 +55,18 @@ export function NodeClient({ instance }: { instance: string }) {
       <h1>
         <span className="mono">{instance}</span>{' '}
         {node ? (
-          <span className={`badge ${node.up ? 'up' : 'down'}`} data-testid="node-state">
-            {node.up ? 'up' : 'down'}
+          <span className={`badge ${nodeState(node)}`} data-testid="node-state">
+            {nodeState(node)}
           </span>
         ) : null}
       </h1>
-      {node && !node.up ? (
+      {node && node.stopped ? (
+        <div className="banner info" role="status" data-testid="node-stopped" style={{ marginBottom: 12, borderRadius: 6 }}>
+          <strong>Node stopped</strong> {formatAgo(now - node.lastSeen)}: its agent said so in its last export ({new Date(node.lastSeen).toLocaleString()}), as
+          at a graceful shutdown or a deploy. The charts stop there.
+        </div>
+      ) : null}
+      {node && !node.up && !node.stopped ? (
         <div className="banner bad" role="alert" data-testid="node-down" style={{ marginBottom: 12, borderRadius: 6 }}>
           <strong>Node down:</strong> nothing received for {formatAgo(now - node.lastSeen).replace(' ago', '')} (last seen{' '}
           {new Date(node.lastSeen).toLocaleString()}). The charts stop at its last export.

@@ -154,10 +154,11 @@ export class FleetViewSource implements MetricSource {
     const nodes = this.view.nodeStates(q.service);
     if (q.scope === 'fleet') {
       let down = 0;
-      for (const n of nodes) if (now - n.lastSeen > q.windowMs) down++;
+      // a node whose agent said it stops (a deploy, a scale-in) is gone on purpose, not down
+      for (const n of nodes) if (n.stoppedAt === undefined && now - n.lastSeen > q.windowMs) down++;
       return [{ labels: {}, value: down }];
     }
-    return nodes.map((n) => ({ labels: { instance: n.meta.instance, service: n.meta.service }, value: now - n.lastSeen > q.windowMs ? 1 : 0, key: `n\u0000${n.meta.service}\u0000${n.meta.instance}` }));
+    return nodes.map((n) => ({ labels: { instance: n.meta.instance, service: n.meta.service }, value: n.stoppedAt === undefined && now - n.lastSeen > q.windowMs ? 1 : 0, key: `n\u0000${n.meta.service}\u0000${n.meta.instance}` }));
   }
 
   private readFindings(q: MetricQuery, now: number): ScopedValue[] {

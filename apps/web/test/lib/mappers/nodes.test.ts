@@ -16,6 +16,7 @@ function node(i: number, p99: number | null, extra: Partial<NodeRow> = {}): Node
     heapUsed: 50e6,
     lastSeen: 1000 + i,
     up: true,
+    stopped: false,
     pid: i,
     errorRate: 0,
     eventLoopDelayMax: null,

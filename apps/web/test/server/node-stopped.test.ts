@@ -1,0 +1,48 @@
+// A node whose process stops gracefully (SIGTERM, a deploy) says so in its agent's last export: the dashboard shows
+// it stopped at once, and never counts it as down (a rolling deploy is not an outage: no nodeDown alert). A node that
+// is killed outright says nothing and goes down as before.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, test } from 'node:test';
+import { startAgentNode } from '../e2e/lib/agent-node.js';
+import { sleep, testServer, waitFor, type TestServer } from './lib/server.js';
+import type { Fleet, NodeRow } from '../../server/api/types.js';
+
+let srv: TestServer;
+before(async () => {
+  srv = await testServer({ store: { nodeDownAfterMs: 2000 } });
+});
+after(() => srv.dispose());
+
+test('SIGTERM: stopped at once, not down, also after the down delay; SIGKILL: down', async () => {
+  const endpoint = `http://127.0.0.1:${srv.otlpPort}`;
+  const graceful = await startAgentNode(endpoint, 'deploy');
+  const killed = await startAgentNode(endpoint, 'deploy');
+  try {
+    const nodes = async () => (await srv.get<NodeRow[]>('/api/v1/nodes?service=deploy'))[1];
+    await waitFor(async () => (await nodes()).filter((n) => n.up).length === 2 || undefined, 20_000, 'both nodes up');
+    const byPid = async (pid: number) => (await nodes()).find((n) => n.pid === pid);
+    graceful.child.kill('SIGTERM');
+    await once(graceful.child, 'exit');
+    const stopped = await waitFor(async () => {
+      const n = await byPid(graceful.child.pid!);
+      return n?.stopped ? n : undefined;
+    }, 1500, 'the SIGTERMed node shown stopped within its last export');
+    assert.equal(stopped.up, false);
+    killed.child.kill('SIGKILL');
+    await once(killed.child, 'exit');
+    await sleep(3500); // past the 2 s down delay
+    const [, fleet] = await srv.get<Fleet>('/api/v1/fleet?service=deploy');
+    assert.equal(fleet.nodesStopped, 1);
+    assert.equal(fleet.nodesDown, 1, 'the killed node is down');
+    assert.equal(fleet.nodesUp, 0);
+    const gone = await byPid(graceful.child.pid!);
+    assert.equal(gone?.stopped, true, 'still stopped, not down');
+    const dead = await byPid(killed.child.pid!);
+    assert.equal(dead?.stopped, false);
+    assert.equal(dead?.up, false);
+  } finally {
+    await graceful.stop();
+    await killed.stop();
+  }
+});
