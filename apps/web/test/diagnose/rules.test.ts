@@ -60,6 +60,35 @@ describe('sicknesses', () => {
     assert.ok(f.evidence.some((e) => e.metric === 'eventLoopDelay.p99' && e.instance === 'node-2' && e.value > 10 * e.baseline));
   });
 
+  it('event-loop-blocked in a service of two nodes: the blocked one is compared with the other, not with a median that holds itself', () => {
+    const input = healthyFleet({ seed: 31, nodes: 2 });
+    sickenNode(input, 'node-0', 'eventLoopDelayP99', -6, () => 0.3);
+    sickenNode(input, 'node-0', 'eventLoopDelayMax', -6, () => 0.32);
+    sickenNode(input, 'node-0', 'elu', -6, () => 0.33);
+    sickenNode(input, 'node-1', 'eventLoopDelayP99', -6, () => 0.018);
+    const [f] = issues(eventLoopBlocked, input);
+    assert.deepEqual(f.nodes, ['node-0']);
+    assert.equal(f.variant, 'nodes');
+  });
+
+  it('event-loop-blocked by rare long stalls: 2.5 s every 6 s, its stalled seconds without exports of their own', () => {
+    const input = healthyFleet({ seed: 32, nodes: 4 });
+    const n = input.nodes.find((x) => x.instance === 'node-3')!;
+    const len = n.eventLoopDelayP99.length;
+    for (let i = len - 20; i < len; i++) {
+      const phase = (i - (len - 20)) % 6;
+      // one export carries the stall (its delay and a busy loop), the stall's own seconds have none, the rest are calm
+      const stalled = phase === 3;
+      const silent = phase === 1 || phase === 2;
+      n.eventLoopDelayP99[i] = silent ? NaN : stalled ? 2.5 : 0.012;
+      n.eventLoopDelayMax[i] = silent ? NaN : stalled ? 2.5 : 0.02;
+      n.elu[i] = silent ? NaN : stalled ? 1 : 0.05;
+    }
+    const [f] = issues(eventLoopBlocked, input);
+    assert.deepEqual(f.nodes, ['node-3']);
+    assert.ok(f.severity === 'critical');
+  });
+
   it('event-loop-blocked: delay without a busy loop (process descheduled) is not the loop\'s own work', () => {
     const input = healthyFleet({ seed: 12 });
     sickenNode(input, 'node-2', 'eventLoopDelayP99', -6, () => 0.16);

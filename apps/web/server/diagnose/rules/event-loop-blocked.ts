@@ -17,6 +17,14 @@ const MIN_ELU = 0.3;
 const FLEET_MIN_CPU = 0.2;
 /** at most this many routes named: the ones whose latency rose most */
 const MAX_ROUTES = 3;
+/**
+ * Rare long stalls: two stalls of half a second or more within the last 15 s block the loop even when most seconds
+ * look calm (a 2.5 s stall every 6 s: the stalled seconds have no export of their own, so neither the recent p99
+ * nor the recent ELU shows it as sustained)
+ */
+const LONG_STALL_S = 0.5;
+const LONG_STALL_SECONDS = 15;
+const LONG_STALLS = 2;
 
 function blockedSecond(node: NodeWindow): (v: number, i: number) => boolean {
   return (p99, i) => p99 >= P99_BLOCKED_S || node.eventLoopDelayMax[i] >= MAX_BLOCKED_S;
@@ -30,16 +38,27 @@ function suspectRoutes(routes: readonly RouteWindow[], stall: number) {
   }).slice(0, MAX_ROUTES);
 }
 
+/** Busy stalls: sustained, or long and repeated (see LONG_STALL_S), while the loop works (not descheduled). */
+function isBlocked(n: NodeWindow): boolean {
+  if (sustained(n.eventLoopDelayP99, blockedSecond(n)) && recent(n.elu) >= MIN_ELU) return true;
+  return countWhere(n.eventLoopDelayMax, (v) => v >= LONG_STALL_S, LONG_STALL_SECONDS).hits >= LONG_STALLS && max(lastValues(n.elu, LONG_STALL_SECONDS)) >= MIN_ELU;
+}
+
 export function eventLoopBlocked(input: DiagnosisInput): Verdict {
   const judged = input.nodes.filter((n) => hasRecent(n.eventLoopDelayP99));
   if (judged.length === 0) return { status: 'insufficient-data', reason: 'no node reported event-loop delay in the last seconds' };
-  const fleetP99 = median(judged.map((n) => recent(n.eventLoopDelayP99)));
-  const blocked = judged.filter((n) => sustained(n.eventLoopDelayP99, blockedSecond(n)) && recent(n.elu) >= MIN_ELU);
+  const blocked = judged.filter(isBlocked);
+  // the fleet a blocked node is compared with: the nodes that are not blocked (a median over all of them would
+  // hold the blocked ones too: of two nodes, one blocked could never be 3× their median)
+  const calm = judged.filter((n) => !blocked.includes(n));
+  const fleetP99 = median(calm.map((n) => recent(n.eventLoopDelayP99)));
   // most of the fleet at once is the code path only if those loops burn CPU doing it: processes starved of
   // CPU by a crowded machine show the same delays while their own CPU time stays low
   const mostOfFleet = blocked.length * 2 > judged.length && !(median(blocked.map((n) => recent(n.cpu))) < FLEET_MIN_CPU);
   if (blocked.length * 2 > judged.length && !mostOfFleet) return { status: 'none' };
-  const sick = mostOfFleet ? blocked : blocked.filter((n) => recent(n.eventLoopDelayP99) >= FLEET_MULTIPLE * fleetP99 || fleetP99 < P99_BLOCKED_S / FLEET_MULTIPLE);
+  const sick = mostOfFleet
+    ? blocked
+    : blocked.filter((n) => Number.isNaN(fleetP99) || fleetP99 < P99_BLOCKED_S / FLEET_MULTIPLE || Math.max(recent(n.eventLoopDelayP99), max(lastValues(n.eventLoopDelayMax, LONG_STALL_SECONDS))) >= FLEET_MULTIPLE * fleetP99);
   if (sick.length === 0) return { status: 'none' };
 
   const healthyP99 = median(judged.filter((n) => !sick.includes(n)).map((n) => recent(n.eventLoopDelayP99)));
@@ -82,7 +101,7 @@ export function eventLoopBlocked(input: DiagnosisInput): Verdict {
       node: first.instance,
       p99: recent(first.eventLoopDelayP99),
       max: worstMax,
-      fleetP99: Number.isNaN(healthyP99) ? fleetP99 : healthyP99,
+      fleetP99: Number.isNaN(healthyP99) ? median(judged.map((n) => recent(n.eventLoopDelayP99))) : healthyP99,
       elu: recent(first.elu),
       route: routes[0] ?? '',
       blockedSeconds: countWhere(first.eventLoopDelayP99, blockedSecond(first)).hits,
