@@ -1,7 +1,7 @@
 'use client';
 // The frame around every page: navigation that keeps the selection, the service selector, the time range
-// with pause/resume, the connection state and the banners users need to notice (connection lost,
-// cardinality folding).
+// with pause/resume, the connection state and the banners users need to notice (connection lost, a store that
+// cannot be read, cardinality folding).
 import { Link } from '../lib/link.js';
 import { usePathname } from 'next/navigation.js';
 import type { ReactNode } from 'react';
@@ -9,6 +9,7 @@ import { useStream, useView } from '../lib/hooks.js';
 import { hrefFor } from '../lib/url-state.js';
 import { ConnectionBanner, ConnectionIndicator } from './connection.js';
 import { FoldingBanner } from './folding-banner.js';
+import { SourceBanner } from './source-banner.js';
 import { RangePicker } from './range-picker.js';
 import { ServiceSelector } from './service-selector.js';
 import { SignOut } from './sign-out.js';
@@ -61,6 +62,7 @@ function Dashboard({ pathname, children }: { pathname: string; children: ReactNo
         </div>
       </header>
       <ConnectionBanner state={state} />
+      <SourceBanner source={state.snapshot?.source} now={state.snapshot?.at ?? Date.now()} />
       <FoldingBanner services={state.snapshot?.services ?? null} service={view.service} />
       <main>{children}</main>
     </>

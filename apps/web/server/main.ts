@@ -38,8 +38,31 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
     maxBodyBytes: intEnv('PERF_MAX_BODY_BYTES', 8 * 1024 * 1024),
     ingestQueue: intEnv('PERF_INGEST_QUEUE', 256),
     prometheusUrl: env.PERF_PROMETHEUS_URL?.trim() || undefined,
+    prometheusHeaders: parseHeaders(env.PERF_PROMETHEUS_HEADERS),
     store,
   };
+}
+
+/**
+ * PERF_PROMETHEUS_HEADERS: `name=value` pairs separated by commas, values URL-encoded where they must be (as
+ * OTEL_EXPORTER_OTLP_HEADERS), e.g. `authorization=Bearer%20TOKEN,X-Scope-OrgID=tenant-1`.
+ */
+export function parseHeaders(raw: string | undefined): Record<string, string> | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const out: Record<string, string> = {};
+  for (const part of raw.split(',')) {
+    const eq = part.indexOf('=');
+    const name = (eq > 0 ? part.slice(0, eq) : '').trim();
+    if (name === '') throw new Error(`PERF_PROMETHEUS_HEADERS: "${part.trim()}" is not name=value`);
+    let value = part.slice(eq + 1).trim();
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      // not URL-encoded: as written
+    }
+    out[name] = value;
+  }
+  return out;
 }
 
 async function main(): Promise<void> {

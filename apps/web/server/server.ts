@@ -48,6 +48,8 @@ export interface ServerOptions {
    * (for agents scraped on /metrics instead of exporting OTLP; ingest/prometheus.ts)
    */
   prometheusUrl?: string;
+  /** PERF_PROMETHEUS_HEADERS: request headers for the store (a bearer token, Mimir's X-Scope-OrgID) */
+  prometheusHeaders?: Record<string, string>;
   log?: (msg: string) => void;
 }
 
@@ -119,7 +121,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     queueBytes: 128 * 1024 * 1024,
     maxPoints: 1_000_000,
   });
-  const prometheus = options.prometheusUrl ? new PrometheusPuller(applier, { url: options.prometheusUrl, log }).start() : undefined;
+  const prometheus = options.prometheusUrl ? new PrometheusPuller(applier, { url: options.prometheusUrl, headers: options.prometheusHeaders, log, onTrouble: (t) => (store.sourceTrouble = t) }).start() : undefined;
   if (prometheus) log(`perf: reading the agents from Prometheus at ${prometheus.status.url} (PERF_PROMETHEUS_URL), once a second`);
   const live = new LiveStream(view);
   const router = new ApiRouter();

@@ -94,6 +94,15 @@ export function toPrometheus(metrics: Iterable<Metric>): PromMetric[] {
   return out;
 }
 
+/** `target_info` and `process_start_time_seconds` (see PrometheusServer). */
+function targetMetrics(target: { labels: Record<string, string>; startTimeSeconds: number }): PromMetric[] {
+  const base = { aggregator: 'sum' as const, get(this: PromMetric) { return this; } };
+  return [
+    { ...base, name: 'target_info', help: 'Target metadata', type: 'gauge', values: [{ value: 1, labels: target.labels }] },
+    { ...base, name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', type: 'gauge', values: [{ value: target.startTimeSeconds, labels: {} }] },
+  ];
+}
+
 /**
  * Serves GET /metrics in the Prometheus text format through prom-client (loaded only when enabled).
  * The server is unref'd: it never keeps the app alive on its own.
@@ -108,8 +117,17 @@ export function toPrometheus(metrics: Iterable<Metric>): PromMetric[] {
 export class PrometheusServer {
   private server: Server | undefined;
 
-  /** @param collect a fresh collection for one scrape */
-  constructor(private readonly collect: () => Metric[] | Promise<Metric[]>) {}
+  /**
+   * @param collect a fresh collection for one scrape
+   * @param target who is scraped, added to every scrape as Prometheus exporters do: `target_info` (value 1, the
+   *   resource's `service.name`, `service.instance.id`, `host.name` as labels: the OpenTelemetry convention, so a
+   *   reader of the store knows the service whatever the scrape job is called) and `process_start_time_seconds`
+   *   (when the counters started: a reader tells a restarted process, and one older than itself, by it)
+   */
+  constructor(
+    private readonly collect: () => Metric[] | Promise<Metric[]>,
+    private readonly target: { labels: Record<string, string>; startTimeSeconds: number } = { labels: {}, startTimeSeconds: 0 },
+  ) {}
 
   async start(port: number, host: string): Promise<number | undefined> {
     const { Registry } = await import('prom-client');
@@ -126,6 +144,7 @@ export class PrometheusServer {
         .then(async (metrics) => {
           const registry = new Registry();
           for (const m of toPrometheus(metrics)) registry.registerMetric(m as never);
+          for (const m of targetMetrics(this.target)) registry.registerMetric(m as never);
           const text = await registry.metrics();
           res.writeHead(200, { 'content-type': registry.contentType }).end(text);
         })

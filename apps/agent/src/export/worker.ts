@@ -25,7 +25,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
-import type { Metric } from '@perf/metrics';
+import { Attrs, type Metric } from '@perf/metrics';
 import { CgroupCpuCollector } from '../collectors/cgroupCpu.js';
 import { FdCollector } from '../collectors/fds.js';
 import { RunDelayCollector } from '../collectors/runDelay.js';
@@ -259,7 +259,12 @@ function scrape(): Promise<Metric[]> {
     return app.concat(ownMetrics('prometheus'));
   });
 }
-const prometheus = config.prometheusPort !== undefined ? new PrometheusServer(scrape) : undefined;
+const targetLabels: Record<string, string> = {};
+for (const [attr, label] of [[Attrs.serviceName, 'service_name'], [Attrs.serviceInstanceId, 'service_instance_id'], [Attrs.hostName, 'host_name']] as const) {
+  if (resource[attr] !== undefined) targetLabels[label] = String(resource[attr]);
+}
+// the cumulative series start with the agent: that is the start a reader of the store needs
+const prometheus = config.prometheusPort !== undefined ? new PrometheusServer(scrape, { labels: targetLabels, startTimeSeconds: Math.round(startTimeUnixNano / 1e6) / 1e3 }) : undefined;
 if (prometheus !== undefined) {
   prometheus.start(config.prometheusPort!, config.prometheusHost).then(
     (bound) => port.postMessage({ type: 'prometheus', port: bound }),

@@ -353,6 +353,8 @@ export interface StreamSnapshot {
   findings: Finding[];
   /** active alerts count (0 until the alerts engine mounts) */
   alertsFiring: number;
+  /** the store's source cannot be read (PERF_PROMETHEUS_URL unreachable): nodes look silent because of it; null when fine */
+  source: { source: string; error: string; since: number } | null;
 }
 
 /** `POST /api/v1/login` answer (the token is set as an http-only cookie). */

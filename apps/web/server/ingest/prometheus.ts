@@ -50,8 +50,14 @@ const LABEL_ATTRIBUTES: Record<string, string> = Object.fromEntries(
   [Attrs.httpMethod, Attrs.httpRoute, Attrs.httpStatusCode, Attrs.gcType, Attrs.serverPort].map((a) => [prometheusLabel(a), a]),
 );
 
+/** who a target is (OpenTelemetry's convention: resource attributes as labels) and when its counters started */
+const TARGET_INFO = 'target_info';
+const START_TIME = 'process_start_time_seconds';
+
 /** The PromQL of the one query a pull makes: every series of the names above. */
 export const PULL_QUERY = `{__name__=~"${[
+  TARGET_INFO,
+  START_TIME,
   ...HISTOGRAMS.flatMap(([p]) => [`${p}_bucket`, `${p}_sum`, `${p}_count`]),
   ...GAUGES.map(([p]) => p),
   ...COUNTERS.map(([p]) => p),
@@ -73,6 +79,8 @@ export interface PrometheusPullOptions {
   /** extra request headers (e.g. authorization for a hosted store) */
   headers?: Record<string, string>;
   log?: (msg: string) => void;
+  /** told when pulls start failing (with the error and since when) and when they work again (undefined) */
+  onTrouble?: (trouble: { source: string; error: string; since: number } | undefined) => void;
 }
 
 /** The state of the Prometheus source, for `/api/v1/status`. */
@@ -86,11 +94,22 @@ export interface PrometheusPullStatus {
 }
 
 /**
- * Converts one query's samples into an OTLP-model request: one resource per scrape target (`job` → service,
- * `instance` → node), cumulative histograms from `_bucket`/`_sum`/`_count`, gauges, counters.
+ * Converts one query's samples into an OTLP-model request: one resource per scrape target (its `target_info`'s
+ * service and host names, else `job` and the address's host; `instance` → node), cumulative histograms from
+ * `_bucket`/`_sum`/`_count`, gauges, counters.
+ *
+ * Every point of a target has the same start time from pull to pull (ingest reads a changed start as a restart of
+ * the counters, and counts them whole): its `process_start_time_seconds`, when the target says when its counters
+ * started (the agent does, as do most Prometheus clients). Then a target whose process started after the dashboard
+ * counts whole, one that was running before is a baseline, and a restarted dashboard goes on from its saved states.
+ * Without it, PREEXISTING: the target's first samples are a baseline.
+ *
+ * Series whose labels differ only in what the store does not read (another exporter's `network_protocol_version`,
+ * `otel_scope_name`, a replica label) are added together: they are parts of one series of the store.
  */
-export function samplesToRequest(samples: readonly PromSample[], knownTargets: Set<string> = new Set()): ExportMetricsRequest {
-  const targets = new Map<string, { attrs: Attributes; series: Map<string, { name: string; labels: Record<string, string>; samples: PromSample[] }> }>();
+export function samplesToRequest(samples: readonly PromSample[]): ExportMetricsRequest {
+  type Series = { name: string; attributes: Attributes; samples: PromSample[] };
+  const targets = new Map<string, { job: string; instance: string; info: Record<string, string> | undefined; start: number; series: Map<string, Series> }>();
   const histogramOf = new Map<string, string>();
   for (const [p] of HISTOGRAMS) for (const suffix of ['_bucket', '_sum', '_count']) histogramOf.set(p + suffix, p);
   for (const s of samples) {
@@ -99,35 +118,42 @@ export function samplesToRequest(samples: readonly PromSample[], knownTargets: S
     const instance = s.metric.instance ?? '';
     const targetKey = `${job}\0${instance}`;
     let target = targets.get(targetKey);
-    if (target === undefined) {
-      const host = instance.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-      target = {
-        attrs: { [Attrs.serviceName]: s.metric.service_name || job || 'unknown_service', [Attrs.serviceInstanceId]: s.metric.service_instance_id || instance || job, [Attrs.hostName]: s.metric.host_name || host },
-        series: new Map(),
-      };
-      targets.set(targetKey, target);
+    if (target === undefined) targets.set(targetKey, (target = { job, instance, info: undefined, start: PREEXISTING, series: new Map() }));
+    if (name === TARGET_INFO) {
+      target.info = s.metric;
+      continue;
     }
-    // one series per metric (histograms: the base name) and label set without le/__name__
+    if (name === START_TIME) {
+      const started = Number(s.value[1]);
+      if (Number.isFinite(started) && started > 0) target.start = Math.round(started * 1e3) * 1e6;
+      continue;
+    }
+    // one series per metric (histograms: the base name) and attributes the store reads
     const base = histogramOf.get(name) ?? name;
-    const labels: Record<string, string> = {};
-    for (const k in s.metric) if (k !== '__name__' && k !== 'le' && k !== 'job' && k !== 'instance') labels[k] = s.metric[k];
-    const key = `${base}\0${Object.keys(labels)
+    const attributes = attributesOf(s.metric);
+    const key = `${base}\0${Object.keys(attributes)
       .sort()
-      .map((k) => `${k}=${labels[k]}`)
+      .map((k) => `${k}=${attributes[k]}`)
       .join('\0')}`;
     let series = target.series.get(key);
-    if (series === undefined) target.series.set(key, (series = { name: base, labels, samples: [] }));
+    if (series === undefined) target.series.set(key, (series = { name: base, attributes, samples: [] }));
     series.samples.push(s);
   }
   const histogramNames = new Map(HISTOGRAMS);
   const gaugeNames = new Map(GAUGES);
   const counterNames = new Map(COUNTERS);
   const resourceMetrics: ExportMetricsRequest['resourceMetrics'] = [];
-  for (const [targetKey, target] of targets) {
-    // a series that appears on a target already read began since the last pull: all of it counts (start 0 is
-    // "fresh" to ingest); on a target seen for the first time it is a baseline (PREEXISTING)
-    const start = knownTargets.has(targetKey) ? 0 : PREEXISTING;
-    knownTargets.add(targetKey);
+  for (const target of targets.values()) {
+    if (target.series.size === 0) continue;
+    const { job, instance, info, start } = target;
+    const host = instance.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    const attrs: Attributes = {
+      [Attrs.serviceName]: info?.service_name || job || 'unknown_service',
+      // the scrape address, not the agent's instance id: an agent also exporting OTLP to this dashboard is then two
+      // nodes, not one fed twice (each path's cumulative points would read as the other's resets)
+      [Attrs.serviceInstanceId]: instance || info?.service_instance_id || job,
+      [Attrs.hostName]: info?.host_name || host,
+    };
     const metrics = new Map<string, Metric>();
     /** the metric `name` of this target, created on its first point */
     const metric = <M extends Metric>(name: string, create: () => M): M => {
@@ -136,26 +162,31 @@ export function samplesToRequest(samples: readonly PromSample[], knownTargets: S
       return m as M;
     };
     for (const series of target.series.values()) {
-      const attributes = attributesOf(series.labels);
+      const { attributes } = series;
       const histogram = histogramNames.get(series.name);
       if (histogram !== undefined) {
         const point = histogramPoint(series.name, series.samples, attributes, start);
         if (point !== undefined) metric(histogram, () => ({ type: 'histogram', name: histogram, unit: 's', description: '', temporality: 'cumulative', points: [] as HistogramDataPoint[] })).points.push(point);
         continue;
       }
-      const s = series.samples[0];
-      const value = Number(s.value[1]);
+      const counter = counterNames.get(series.name);
+      // a counter's parts add up; a gauge's are the same reading, once
+      let value = 0;
+      let time = 0;
+      for (const s of counter !== undefined ? series.samples : series.samples.slice(0, 1)) {
+        value += Number(s.value[1]);
+        time = Math.max(time, s.value[0]);
+      }
       if (!Number.isFinite(value)) continue;
-      const point: NumberDataPoint = { attributes, startTimeUnixNano: start, timeUnixNano: Math.round(s.value[0] * 1e9), flags: 0, value, isInt: Number.isInteger(value) };
+      const point: NumberDataPoint = { attributes, startTimeUnixNano: start, timeUnixNano: Math.round(time * 1e9), flags: 0, value, isInt: Number.isInteger(value) };
       const gauge = gaugeNames.get(series.name);
       if (gauge !== undefined) {
         metric(gauge, () => ({ type: 'gauge', name: gauge, unit: '', description: '', points: [] as NumberDataPoint[] })).points.push(point);
         continue;
       }
-      const counter = counterNames.get(series.name);
       if (counter !== undefined) metric(counter, () => ({ type: 'sum', name: counter, unit: '', description: '', temporality: 'cumulative', monotonic: true, points: [] as NumberDataPoint[] })).points.push(point);
     }
-    resourceMetrics.push({ resource: { attributes: target.attrs }, schemaUrl: '', scopeMetrics: [{ scope: { name: 'prometheus', version: '', attributes: {} }, schemaUrl: '', metrics: [...metrics.values()] }] } as ExportMetricsRequest['resourceMetrics'][number]);
+    resourceMetrics.push({ resource: { attributes: attrs }, schemaUrl: '', scopeMetrics: [{ scope: { name: 'prometheus', version: '', attributes: {} }, schemaUrl: '', metrics: [...metrics.values()] }] } as ExportMetricsRequest['resourceMetrics'][number]);
   }
   return { resourceMetrics };
 }
@@ -178,21 +209,28 @@ function attributesOf(labels: Record<string, string>): Attributes {
   return out;
 }
 
-/** `_bucket` (cumulative per `le`), `_sum`, `_count` samples of one series → an explicit-bucket point. */
+/**
+ * `_bucket` (cumulative per `le`), `_sum`, `_count` samples of one series → an explicit-bucket point. The samples
+ * of several series with the same attributes (see samplesToRequest) add up, bound by bound.
+ */
 function histogramPoint(base: string, samples: readonly PromSample[], attributes: Attributes, start: number): HistogramDataPoint | undefined {
-  const buckets: [number, number][] = [];
+  const byBound = new Map<number, number>();
   let sum = NaN;
   let count = NaN;
   let time = 0;
+  const add = (a: number, v: number) => (Number.isNaN(a) ? v : a + v);
   for (const s of samples) {
     const name = s.metric.__name__;
     const v = Number(s.value[1]);
     time = Math.max(time, s.value[0]);
-    if (name === `${base}_sum`) sum = v;
-    else if (name === `${base}_count`) count = v;
-    else if (name === `${base}_bucket`) buckets.push([s.metric.le === '+Inf' ? Infinity : Number(s.metric.le), v]);
+    if (name === `${base}_sum`) sum = add(sum, v);
+    else if (name === `${base}_count`) count = add(count, v);
+    else if (name === `${base}_bucket`) {
+      const le = s.metric.le === '+Inf' ? Infinity : Number(s.metric.le);
+      byBound.set(le, (byBound.get(le) ?? 0) + v);
+    }
   }
-  buckets.sort((a, b) => a[0] - b[0]);
+  const buckets = [...byBound].sort((a, b) => a[0] - b[0]);
   if (buckets.length === 0 || buckets.at(-1)![0] !== Infinity || !Number.isFinite(count)) return undefined;
   const explicitBounds: number[] = [];
   const bucketCounts: number[] = [];
@@ -212,9 +250,8 @@ export class PrometheusPuller {
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
   #warned = false;
+  #failingSince: number | undefined;
   readonly #query: string;
-  /** scrape targets (`job\0instance`) read before: their new series count from their first sample */
-  readonly #targets = new Set<string>();
 
   constructor(
     private readonly applier: Applier,
@@ -249,18 +286,28 @@ export class PrometheusPuller {
         throw new Error(`${this.status.url} answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
       }
       const samples = body.data.result ?? [];
-      this.applier.apply(samplesToRequest(samples, this.#targets), now);
+      this.applier.apply(samplesToRequest(samples), now);
       this.status.pulls++;
       this.status.lastSeries = samples.length;
       this.status.lastPullAt = now;
       this.status.lastError = null;
+      if (this.#warned) {
+        (this.options.log ?? console.warn)(`perf: reading the agents from Prometheus at ${this.status.url} works again`);
+        this.#failingSince = undefined;
+        this.options.onTrouble?.(undefined);
+      }
       this.#warned = false;
     } catch (err) {
       this.status.failures++;
-      this.status.lastError = (err as Error).message;
+      // fetch's "fetch failed" says nothing: its cause does (ECONNREFUSED, ENOTFOUND, a certificate)
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message;
+      this.status.lastError = why ? `${(err as Error).message} (${why})` : (err as Error).message;
+      this.#failingSince ??= now;
+      this.options.onTrouble?.({ source: `Prometheus at ${this.status.url}`, error: this.status.lastError, since: this.#failingSince });
       if (!this.#warned) {
         this.#warned = true;
-        (this.options.log ?? console.warn)(`perf: reading the agents from Prometheus at ${this.status.url} failed (${(err as Error).message}); retrying every second`);
+        (this.options.log ?? console.warn)(`perf: reading the agents from Prometheus at ${this.status.url} failed (${this.status.lastError}); retrying every second`);
       }
     } finally {
       this.#busy = false;

@@ -111,6 +111,7 @@ export class LiveStream {
       services: this.view.services(now),
       findings: safe(() => this.findings(service), []),
       alertsFiring: safe(() => this.alertsFiring(), 0),
+      source: this.view.sourceTrouble() ?? null,
     };
   }
 

@@ -116,6 +116,11 @@ export class FleetView {
     return s === undefined ? [] : [s];
   }
 
+  /** The store's source cannot be read now (see FleetStore.sourceTrouble). */
+  sourceTrouble(): { source: string; error: string; since: number } | undefined {
+    return this.store.sourceTrouble;
+  }
+
   /** Heard from within PERF_NODE_DOWN_AFTER and not stopped (see NodeState.stoppedAt). */
   isUp(node: NodeState, now = Date.now()): boolean {
     return node.stoppedAt === undefined && now - node.lastSeen <= this.store.options.nodeDownAfterMs;
@@ -210,9 +215,13 @@ export class FleetView {
     let cpu = 0;
     let cpuN = 0;
     let folded = 0;
+    // the nodes' exact maxima where they sent them (the merged histogram's max is a bucket bound for explicit buckets)
+    let elMax: number | null = null;
     for (const s of this.servicesOf(scope.service)) {
       folded += s.foldedSeries;
       for (const n of s.nodes.values()) {
+        const m = this.nodeMax(n, NodeField.elMax, range);
+        if (m !== null && (elMax === null || m > elMax)) elMax = m;
         if (!this.isUp(n, now)) {
           if (n.stoppedAt !== undefined) stopped++;
           else down++;
@@ -235,7 +244,7 @@ export class FleetView {
       rps: acc.requests / seconds,
       errorRate: acc.requests > 0 ? acc.errors / acc.requests : 0,
       latency: quantiles(h),
-      eventLoopDelay: { p50: q(el, 0.5), p99: q(el, 0.99), max: el.count > 0 && Number.isFinite(el.max) ? el.max : null },
+      eventLoopDelay: { p50: q(el, 0.5), p99: q(el, 0.99), max: elMax ?? (el.count > 0 && Number.isFinite(el.max) ? el.max : null) },
       nodes: up,
       service: scope.service || null,
       window: seconds,

@@ -84,6 +84,11 @@ export class FleetStore {
    * A rate over a window reaching further back is over the part from here (see FleetView.covered).
    */
   dataSince: number;
+  /**
+   * The store is fed from a source it cannot read now (PERF_PROMETHEUS_URL unreachable): its nodes look silent
+   * because of that, not because they stopped. Undefined while the source answers (and with OTLP, always).
+   */
+  sourceTrouble: { source: string; error: string; since: number } | undefined = undefined;
 
   constructor(options: Partial<StoreOptions> = {}, now = Date.now()) {
     this.options = defaultStoreOptions(options);

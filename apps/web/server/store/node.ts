@@ -258,7 +258,9 @@ export class NodeState {
       if (h.el.count > 0) {
         row[NodeField.elP50] = h.el.quantile(0.5);
         row[NodeField.elP99] = h.el.quantile(0.99);
-        if (Number.isNaN(row[NodeField.elMax]) || h.el.max > row[NodeField.elMax]) row[NodeField.elMax] = h.el.max;
+        // the agent's exact max (nodejs.eventloop.delay.max) wins: an explicit-bucket histogram's max is its top
+        // bucket's bound (Prometheus mode: up to √2 above the stall)
+        if (Number.isNaN(row[NodeField.elMax])) row[NodeField.elMax] = h.el.max;
       }
       const slot = Math.floor(t / histStep);
       const agg = this.hists.get(slot);

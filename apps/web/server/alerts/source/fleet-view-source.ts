@@ -151,6 +151,10 @@ export class FleetViewSource implements MetricSource {
   }
 
   private readNodeDown(q: MetricQuery, now: number): ScopedValue[] {
+    // the nodes look silent because the dashboard cannot read its source: not a fleet that died. A failed read holds
+    // the rule's alerts (the engine neither fires nor resolves them) until the source answers again
+    const trouble = this.view.sourceTrouble();
+    if (trouble !== undefined) throw new Error(`${trouble.source} cannot be read (${trouble.error}): node silence says nothing now`);
     const nodes = this.view.nodeStates(q.service);
     if (q.scope === 'fleet') {
       let down = 0;
