@@ -8,6 +8,7 @@ import { runSimulation } from '../../simulator/run.js';
 import { startAgentNode, type AgentNode } from './lib/agent-node.js';
 import { launchBrowser, openPage, screenshot } from './lib/browser.js';
 import { api, startDashboard, until } from './lib/dashboard.js';
+import { freePort } from '../server/lib/server.js';
 
 let browser: Browser;
 /** Undone at the end of each test: one Next.js instance per process at a time (two at once break its request-scoped state). */
@@ -156,4 +157,43 @@ test('PERF_API_TOKEN: login page, wrong token refused, the right one kept in an 
   await page.getByTestId('login-submit').click();
   await until('landed on the dashboard, not off-site', () => page.url() === `${dash.url}/`);
   assert.deepEqual(errors, []);
+});
+
+test('a node that stops gracefully is "stopped", not "down", in the table and on its page', async () => {
+  const dash = await startDashboard();
+  cleanup.push(() => dash.close());
+  const agent = await startAgentNode(dash.otlpUrl, 'deploying');
+  cleanup.push(() => agent.stop());
+  const { page, context, errors } = await openPage(browser);
+  cleanup.push(() => context.close());
+  await page.goto(`${dash.url}/nodes`);
+  const row = page.getByTestId('node-row').first();
+  await row.waitFor({ timeout: 20_000 });
+  await until('the node up', async () => ((await row.locator('.badge').textContent()) ?? '') === 'up');
+  agent.child.kill('SIGTERM');
+  await until('the node stopped', async () => ((await row.locator('.badge').textContent()) ?? '') === 'stopped', 10_000);
+  const instance = await row.getAttribute('data-instance');
+  await page.goto(`${dash.url}/nodes/${encodeURIComponent(instance!)}`);
+  await page.getByTestId('node-stopped').waitFor();
+  assert.equal(await page.getByTestId('node-state').textContent(), 'stopped');
+  assert.equal(await page.getByTestId('node-down').count(), 0, 'not called down');
+  await screenshot(page, 'node-stopped');
+  assert.deepEqual(errors, []);
+});
+
+test('a Prometheus store that cannot be read: a banner on every page says so, with the error', async () => {
+  const dead = `http://127.0.0.1:${await freePort()}`;
+  const dash = await startDashboard({ prometheusUrl: dead });
+  cleanup.push(() => dash.close());
+  const { page, context } = await openPage(browser);
+  cleanup.push(() => context.close());
+  for (const path of ['/', '/nodes']) {
+    await page.goto(`${dash.url}${path}`);
+    const banner = page.getByTestId('source-banner');
+    await banner.waitFor({ timeout: 15_000 });
+    const text = (await banner.textContent()) ?? '';
+    assert.ok(text.includes(`Prometheus at ${dead} cannot be read`), text);
+    assert.match(text, /ECONNREFUSED/);
+  }
+  await screenshot(page, 'source-down');
 });

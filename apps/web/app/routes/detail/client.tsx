@@ -78,7 +78,7 @@ export function RouteClient({ method, route }: { method: string; route: string }
           <Kpi label="p50" value={formatDuration(row.latency.p50)} exact={formatExact('seconds', row.latency.p50)} />
           <Kpi label="p90" value={formatDuration(row.latency.p90)} exact={formatExact('seconds', row.latency.p90)} />
           <Kpi label="p99" value={formatDuration(row.latency.p99)} exact={formatExact('seconds', row.latency.p99)} testId="route-p99" />
-          <Kpi label="Time share" value={formatPercent(row.timeShare)} exact={`${formatExact('ratio', row.timeShare)} of ${row.service}'s request time`} />
+          <Kpi label={`Time share of ${row.service}`} value={formatPercent(row.timeShare)} exact={`${formatExact('ratio', row.timeShare)} of ${row.service}'s request time`} />
         </section>
       ) : null}
       {!resolved ? (
