@@ -9,13 +9,20 @@ import { FleetView } from '../../../server/query/FleetView.js';
 import { NodeField } from '../../../server/store/node.js';
 import { Random } from '../../../simulator/random.js';
 
-test('rollups merge histograms and sum counts; long windows agree with short ones', () => {
-  const t0 = 1_800_000_000; // a whole minute
-  const store = new FleetStore({}, (t0 - 1) * 1000);
+
+/** A store with one service `s`, one node `n1` seen from `t0` (Unix s) and one route `GET /x`. */
+function oneNode(t0: number, storeFrom = t0 - 1) {
+  const store = new FleetStore({}, storeFrom * 1000);
   const view = new FleetView(store);
   const svc = store.service('s');
   const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
   const route = store.route(svc, 'GET', '/x');
+  return { store, view, svc, node, route };
+}
+
+test('rollups merge histograms and sum counts; long windows agree with short ones', () => {
+  const t0 = 1_800_000_000; // a whole minute
+  const { store, view, node, route } = oneNode(t0);
   const rnd = new Random(3);
   const all = new StoreHistogram(6);
   let requests = 0;
@@ -58,10 +65,7 @@ test('rollups merge histograms and sum counts; long windows agree with short one
 
 test('settled seconds are trimmed to their buckets (memory regression: growth headroom was kept forever)', () => {
   const t0 = 1_800_000_000;
-  const store = new FleetStore({}, (t0 - 1) * 1000);
-  const svc = store.service('s');
-  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
-  const route = store.route(svc, 'GET', '/x');
+  const { store, node, route } = oneNode(t0);
   const rnd = new Random(4);
   for (let t = t0; t < t0 + 30; t++) {
     // values arriving from both ends of the range make the backing array grow in both directions
@@ -85,11 +89,7 @@ test('settled seconds are trimmed to their buckets (memory regression: growth he
 
 test('node histograms older than 5 minutes merge into 60 s slots and still count every request', () => {
   const t0 = 1_800_000_000;
-  const store = new FleetStore({}, (t0 - 1) * 1000);
-  const view = new FleetView(store);
-  const svc = store.service('s');
-  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
-  const route = store.route(svc, 'GET', '/x');
+  const { store, view, node, route } = oneNode(t0);
   const rnd = new Random(5);
   const seconds = 700;
   let requests = 0;
@@ -114,11 +114,7 @@ test('node histograms older than 5 minutes merge into 60 s slots and still count
 
 test('a node’s latency series: p50, p90, p99 and p99.9 are each their own percentile at every step (p90 and p99.9 were p99 under 10 s)', () => {
   const t0 = 1_800_000_000;
-  const store = new FleetStore({}, (t0 - 1) * 1000);
-  const view = new FleetView(store);
-  const svc = store.service('s');
-  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
-  const route = store.route(svc, 'GET', '/x');
+  const { store, view, node, route } = oneNode(t0);
   const seconds = 120;
   for (let t = t0; t < t0 + seconds; t++) {
     // each second: 900 requests at 1 ms, 90 at 10 ms, 9 at 100 ms, 1 at 1 s
@@ -150,10 +146,7 @@ test('a node’s latency series: p50, p90, p99 and p99.9 are each their own perc
 
 test('a node’s event-loop p99 is never shown above the exact max the agent measured', () => {
   const t0 = 1_800_000_000;
-  const store = new FleetStore({}, (t0 - 1) * 1000);
-  const view = new FleetView(store);
-  const svc = store.service('s');
-  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
+  const { store, view, svc, node } = oneNode(t0);
   for (let t = t0; t < t0 + 20; t++) {
     const d = new StoreHistogram(6);
     d.recordMany(0.2807, 100);
@@ -172,11 +165,7 @@ test('a node’s event-loop p99 is never shown above the exact max the agent mea
 
 test('rates over a window longer than the store’s data are over the part with data (window=7d on a fresh dashboard)', () => {
   const t0 = 1_800_000_000;
-  const store = new FleetStore({}, t0 * 1000);
-  const view = new FleetView(store);
-  const svc = store.service('s');
-  const node = store.node(svc, { service: 's', instance: 'n1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
-  const route = store.route(svc, 'GET', '/x');
+  const { store, view, node, route } = oneNode(t0, t0);
   for (let t = t0; t < t0 + 120; t++) {
     const d = new StoreHistogram(6);
     d.recordMany(0.01, 50);
