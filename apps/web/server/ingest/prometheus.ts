@@ -79,6 +79,8 @@ export interface PrometheusPullOptions {
   /** extra request headers (e.g. authorization for a hosted store) */
   headers?: Record<string, string>;
   log?: (msg: string) => void;
+  /** counts each pull as one ingest request with its points (/api/v1/status `ingest`) */
+  stats?: { countRequest(points: number, now?: number): void };
   /** told when pulls start failing (with the error and since when) and when they work again (undefined) */
   onTrouble?: (trouble: { source: string; error: string; since: number } | undefined) => void;
 }
@@ -286,7 +288,8 @@ export class PrometheusPuller {
         throw new Error(`${this.status.url} answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
       }
       const samples = body.data.result ?? [];
-      this.applier.apply(samplesToRequest(samples), now);
+      const result = this.applier.apply(samplesToRequest(samples), now);
+      this.options.stats?.countRequest(result.points, now);
       this.status.pulls++;
       this.status.lastSeries = samples.length;
       this.status.lastPullAt = now;

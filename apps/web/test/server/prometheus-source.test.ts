@@ -108,6 +108,7 @@ describe('the dashboard on Prometheus (PERF_PROMETHEUS_URL)', { skip: existsSync
 
     const [, status] = await srv.get<Status>('/api/v1/status');
     assert.ok(status.prometheus && status.prometheus.pulls > 3 && status.prometheus.lastError === null && status.prometheus.lastSeries > 50, JSON.stringify(status.prometheus));
+    assert.ok(status.ingest.requests >= status.prometheus.pulls - 1 && status.ingest.points > 50, `each pull counts as an ingest request: ${JSON.stringify(status.ingest)}`);
   });
 
   test('a restarted dashboard goes on from where it stopped, and a fresh one starts from a baseline: nothing counted twice', async () => {
