@@ -366,6 +366,12 @@ export function explicitDelta(
   return outcome;
 }
 
+/** The ratio of the first two bounds when both are positive and it is between 1 and 4, else 4. */
+function firstRatio(bounds: readonly number[]): number {
+  const r = bounds.length >= 2 && bounds[0] > 0 ? bounds[1] / bounds[0] : 4;
+  return r > 1 && r < 4 ? r : 4;
+}
+
 function spreadExplicit(
   out: StoreHistogram,
   bounds: number[],
@@ -381,7 +387,9 @@ function spreadExplicit(
     if (!(c > 0)) continue;
     let lower = i === 0 ? (min !== undefined && min > 0 ? min : NaN) : bounds[i - 1];
     let upper = i < bounds.length ? bounds[i] : max !== undefined && max > bounds[bounds.length - 1] ? max : bounds[bounds.length - 1] * 2;
-    if (i === 0 && !(lower > 0)) lower = upper > 0 ? upper / 4 : NaN;
+    // the first bucket, (0, b₀] without a min: the bounds' own ratio continued downwards (√2 for Prometheus-style
+    // bounds), at most 4 (a value there is then within 3× of where it is placed, where nothing else is known)
+    if (i === 0 && !(lower > 0)) lower = upper > 0 ? upper / firstRatio(bounds) : NaN;
     if (min !== undefined && min > lower && min <= upper) lower = min;
     if (max !== undefined && max < upper && max > lower) upper = max;
     if (!(upper > 0)) {
