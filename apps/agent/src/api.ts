@@ -68,7 +68,9 @@ export function setRoute(req: IncomingMessage, template: string): void {
 /**
  * SIGTERM/SIGINT: export once more, bounded. If the app has its own handler for the signal, it decides
  * when to exit; if not, the agent re-raises the signal after the flush so the process ends exactly as it
- * would have without the agent.
+ * would have without the agent. The agent's listener goes first (prepended): a handler the app registered with
+ * `process.once` before the agent started removes itself before it runs, so a listener after it would count none
+ * and cut the app's graceful drain short by re-raising the signal.
  */
 function installSignalHandlers(): void {
   if (signalsInstalled) return;
@@ -84,6 +86,6 @@ function installSignalHandlers(): void {
         void shutdown().catch(() => {});
       }
     };
-    process.once(signal, onSignal);
+    process.prependOnceListener(signal, onSignal);
   }
 }

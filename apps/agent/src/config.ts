@@ -1,3 +1,4 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { warnOnce } from './warn.js';
@@ -131,7 +132,7 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     serviceName: env.OTEL_SERVICE_NAME?.trim() || resourceAttributes['service.name'] || appPackageName() || 'unknown_service:node',
     resourceAttributes,
     endpoint: checkUrl(endpoint),
-    headers: parseKeyValues('OTEL_EXPORTER_OTLP_HEADERS', env.OTEL_EXPORTER_OTLP_METRICS_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
+    headers: parseHeaders(env.OTEL_EXPORTER_OTLP_METRICS_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
     protocol: parseEnum('OTEL_EXPORTER_OTLP_PROTOCOL', env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL, ['http/protobuf', 'http/json'], 'http/protobuf'),
     compression: parseEnum('OTEL_EXPORTER_OTLP_COMPRESSION', env.OTEL_EXPORTER_OTLP_METRICS_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION, ['auto', 'gzip', 'none'], 'auto'),
     exportIntervalMillis: parseNumber('OTEL_METRIC_EXPORT_INTERVAL', env.OTEL_METRIC_EXPORT_INTERVAL, 1000, 1, 3_600_000),
@@ -237,6 +238,24 @@ function parseKeyValues(name: string, raw: string | undefined): Record<string, s
       out[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim());
     } catch {
       warnOnce(`PERF_AGENT_BAD_${name}`, `${name} has a badly percent-encoded entry ("${part.trim()}"); it is ignored.`);
+    }
+  }
+  return out;
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_HEADERS, each checked as node:http checks headers: one it would refuse (a CR/LF in a value, a
+ * space in a name) failed every export, so it is left out with a warning and the others are sent.
+ */
+function parseHeaders(raw: string | undefined): Record<string, string> {
+  const out = parseKeyValues('OTEL_EXPORTER_OTLP_HEADERS', raw);
+  for (const [name, value] of Object.entries(out)) {
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch (error) {
+      delete out[name];
+      warnOnce(`PERF_AGENT_BAD_HEADER_${name}`, `OTEL_EXPORTER_OTLP_HEADERS: header "${name}" cannot be sent (${(error as Error).message}); it is left out.`);
     }
   }
   return out;

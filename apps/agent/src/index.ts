@@ -9,5 +9,9 @@ import { WORKER_MARKER } from './export/ExportWorker.js';
 
 export { start, shutdown, flush, setRoute, getAgent, type AgentOptions, type Agent } from './api.js';
 
-// never inside the agent's own export thread (it is started without preloads, but a user's worker options may differ)
-if (isMainThread || !(workerData as Record<string, unknown> | null)?.[WORKER_MARKER]) start();
+// In the main thread. Worker threads inherit `--import`/`-r`, so each would start an agent of its own (an export
+// thread, a node on the dashboard reporting the process's RSS and CPU again, a last export when it ends: a pool of
+// short CPU workers got 5× slower to spawn): only with PERF_WORKER_THREADS=true, for workers that serve HTTP
+// themselves (each thread's diagnostics channels are its own). Never inside the agent's own export thread.
+if (isMainThread) start();
+else if (!(workerData as Record<string, unknown> | null)?.[WORKER_MARKER] && /^(true|1|yes)$/i.test(process.env.PERF_WORKER_THREADS ?? '')) start();

@@ -85,3 +85,8 @@ test('OTEL_METRICS_EXPORTER: otlp by default; prometheus serves /metrics (on 946
   assert.equal(bad.prometheusPort, undefined);
   assert.equal(resolveConfig({ otlp: false }, {}).otlp, false);
 });
+
+test('OTEL_EXPORTER_OTLP_HEADERS: a header node:http would refuse (CR/LF in a value, a space in a name) is left out with a warning; the others are sent', () => {
+  const c = resolveConfig({}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc,x-odd=line1%0D%0Ainjected: yes,bad name=1' });
+  assert.deepEqual(c.headers, { authorization: 'Bearer abc' });
+});

@@ -136,32 +136,46 @@ export class HttpCollector implements Collector {
     const started = this.started;
     // Hot path. Measured in bench/overhead/micro.ts (a fresh URL string per request, as node:http makes): the pair
     // costs ≈ 175–230 ns, ≈ 80–94 ns of it the two clock reads and ≈ 45–55 ns the route cache's hash of the URL.
+    // Node re-throws a subscriber's exception as an uncaught exception, which ends the app: whatever a framework's
+    // objects do (a getter that throws, as Express 4's app.router), the request is then not measured, nothing more
     this.onStart = (message) => {
-      const m = message as HttpMessage;
-      const t = now();
-      const c = m.socket[kConn] ?? this.watch(m.socket);
-      if (c.inFlight === 0) c.first = t;
-      else (c.rest ??= []).push({ start: t, req: m.request });
-      c.inFlight++;
-      started[methodIndex(m.request.method)]++;
+      try {
+        const m = message as HttpMessage;
+        const t = now();
+        const c = m.socket[kConn] ?? this.watch(m.socket);
+        if (c.inFlight === 0) c.first = t;
+        else (c.rest ??= []).push({ start: t, req: m.request });
+        c.inFlight++;
+        started[methodIndex(m.request.method)]++;
+      } catch {
+        // not measured
+      }
     };
     this.onFinish = (message) => {
-      const m = message as HttpMessage;
-      const c = m.socket[kConn];
-      if (c === undefined || c.inFlight === 0) return; // began before the agent started
-      const start = c.first;
-      if (--c.inFlight > 0) c.first = c.rest!.shift()!.start;
-      const seconds = (now() - start) / 1000;
-      const req = m.request;
-      const status = m.response.statusCode;
-      const route = this.routeOf(req, status, m.server);
-      if (route === table.other) table.folded++;
-      route.record(methodIndex(req.method), status, seconds);
+      try {
+        const m = message as HttpMessage;
+        const c = m.socket[kConn];
+        if (c === undefined || c.inFlight === 0) return; // began before the agent started
+        const start = c.first;
+        if (--c.inFlight > 0) c.first = c.rest!.shift()!.start;
+        const seconds = (now() - start) / 1000;
+        const req = m.request;
+        const status = m.response.statusCode;
+        const route = this.routeOf(req, status, m.server);
+        if (route === table.other) table.folded++;
+        route.record(methodIndex(req.method), status, seconds);
+      } catch {
+        // not measured
+      }
     };
     this.onFastify = (message) => {
-      const m = message as FastifyHandlerStart;
-      const url = m.route?.url;
-      if (typeof url === 'string' && m.request?.raw) m.request.raw[kRoute] = url;
+      try {
+        const m = message as FastifyHandlerStart;
+        const url = m.route?.url;
+        if (typeof url === 'string' && m.request?.raw) m.request.raw[kRoute] = url;
+      } catch {
+        // the route falls back to the normalised path
+      }
     };
     this.onFastifyInit = (message) => {
       const server = (message as { fastify?: { server?: unknown } }).fastify?.server;
@@ -169,7 +183,11 @@ export class HttpCollector implements Collector {
     };
     const socketClosed = (socket: Sock) => this.socketClosed(socket);
     this.onSocketClose = function (this: Sock) {
-      socketClosed(this);
+      try {
+        socketClosed(this);
+      } catch {
+        // an emitter's listener must not throw into the app either
+      }
     };
   }
 
@@ -233,9 +251,13 @@ export class HttpCollector implements Collector {
       const pathname = next.match?.definition?.pathname;
       if (typeof pathname === 'string') return this.table.byTemplate(pathname);
     }
-    // Express (it sets req.app) or Fastify routed it and found no route: one route for every such path, so a URL
-    // scanner's thousands of paths nobody serves neither fill the route cap nor crowd the real routes out
-    if (status === 404 && (req.app !== undefined || (server != null && this.fastifyServers.has(server)))) return this.table.byTemplate(UNMATCHED_ROUTE);
+    if (status === 404) {
+      // Express (it sets req.app) or Fastify routed it and found no route: one route for every such path, so a URL
+      // scanner's thousands of paths nobody serves neither fill the route cap nor crowd the real routes out; other
+      // frameworks' 404s do the same once the table fills up (RouteTable.byUrlNotFound)
+      if (req.app !== undefined || (server != null && this.fastifyServers.has(server))) return this.table.byTemplate(UNMATCHED_ROUTE);
+      return this.table.byUrlNotFound(req.originalUrl ?? req.url ?? '/');
+    }
     return this.table.byUrl(req.originalUrl ?? req.url ?? '/');
   }
 
@@ -289,11 +311,12 @@ function expressTemplate(req: Req, route: ExpressRoute, baseUrl: string): string
   }
   let prefix: string | undefined;
   if (mount !== '' && mount !== '/') {
-    const root = req.app?.router?.stack ?? req.app?._router?.stack;
     try {
+      // Express 5's router; Express 4 keeps its own in _router, and its app.router is a getter that throws
+      const root = req.app?._router?.stack ?? req.app?.router?.stack;
       if (Array.isArray(root)) prefix = mountPattern(root as ExpressLayer[], path, route, 0);
     } catch {
-      // a matcher that throws (a malformed %-escape): the normalised mount path below
+      // a matcher that throws (a malformed %-escape), another router's objects: the normalised mount path below
     }
     prefix ??= normalizePath(mount);
   }

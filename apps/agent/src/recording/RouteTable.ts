@@ -1,4 +1,4 @@
-import { ExponentialHistogram, OTHER_ROUTE, type Attributes } from '@perf/metrics';
+import { ExponentialHistogram, OTHER_ROUTE, UNMATCHED_ROUTE, type Attributes } from '@perf/metrics';
 import { METHOD_COUNT } from './methods.js';
 import { normalizePath } from './normalizePath.js';
 
@@ -84,6 +84,19 @@ export class RouteTable {
       this.urlCache.set(url, r);
     }
     return r;
+  }
+
+  /**
+   * The route of a 404 on a raw URL (no framework template): its normalised route when that exists, or while less
+   * than half the route cap is taken; past that, a path that never answered anything but 404 goes to `unmatched`,
+   * so a URL scanner's thousands of paths nobody serves cannot spend the cap the real routes need (they would
+   * fold into `other` for the life of the process).
+   */
+  byUrlNotFound(url: string): Route {
+    const cached = this.urlCache.get(url);
+    if (cached !== undefined) return cached;
+    if (this.routes.size < this.options.maxRoutes / 2) return this.byUrl(url);
+    return this.routes.get(normalizePath(url)) ?? this.byTemplate(UNMATCHED_ROUTE);
   }
 
   private add(template: string): Route {

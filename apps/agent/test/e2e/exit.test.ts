@@ -61,3 +61,16 @@ test('a slow dashboard: SIGTERM while an export is in flight still sends the las
     await slow.stop();
   }
 });
+
+// regression: a handler registered with process.once before the agent started had removed itself by the time the
+// agent's listener ran, so the agent saw no handler and re-raised SIGTERM 16 ms in, killing the drain
+test('an app draining on SIGTERM through process.once registered before the agent: drained, answered, exit 0', async () => {
+  const app = await startFixture('drain-once.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'drain-once' }, []);
+  const inFlight = fetch(`http://127.0.0.1:${app.ready.port}/slow`).then((r) => r.text());
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = Date.now();
+  app.proc.kill('SIGTERM');
+  assert.equal(await inFlight, 'slow done', 'the request in flight is answered');
+  assert.equal(await app.exited, 0, `exit code (signal ${app.proc.signalCode})`);
+  assert.ok(Date.now() - t0 >= 900, 'the app drained for its second');
+});

@@ -48,6 +48,35 @@ describe('framework route templates', () => {
     }
   });
 
+  // regression: reading Express 4's app.router (a getter that throws) in the request hook took the app down
+  test('Express 4: routers mounted at paths, and an error unwinding one, neither crash the app nor lose a request', async () => {
+    const app = await startFixture('express4-server.cjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'express4-app' });
+    try {
+      const base = `http://127.0.0.1:${app.ready.port}`;
+      const statuses = [
+        ...(await hit(base, ['/api/ping', '/api/ping', '/api/items/red', '/api/items/blue'])),
+        ...(await hit(base, ['/api/fail', '/users/ann', '/users/bob', '/nope/x'])),
+      ];
+      assert.deepEqual(statuses.sort(), [200, 200, 200, 200, 200, 200, 404, 500]);
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'express4-app' && totalRequests(x) === 8);
+      assert.deepEqual(
+        new Map([...requestCounts(r)].sort()),
+        new Map(
+          [
+            ['GET /api/ping 200', 2],
+            ['GET /api/items/:itemId 200', 2],
+            ['GET /api/fail 500', 1],
+            ['GET /users/:id 200', 2],
+            ['GET unmatched 404', 1],
+          ].sort() as [string, number][],
+        ),
+      );
+      assert.equal(app.proc.exitCode, null, 'the app still runs');
+    } finally {
+      await app.kill();
+    }
+  });
+
   test('Fastify 5: the route URL from Fastify\'s diagnostics channel, prefixes included; paths no route matches are one `unmatched` route', async () => {
     const app = await startFixture('fastify-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'fastify-app' });
     try {
@@ -106,4 +135,35 @@ describe('node:cluster', () => {
       await app.exited;
     }
   });
+});
+
+describe('worker threads', () => {
+  const sink = new OtlpSink();
+  before(() => sink.start());
+  after(() => sink.stop());
+  const instancesOf = (service: string) =>
+    new Set(sink.received.filter((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === service).map((x) => String(x.request.resourceMetrics[0].resource.attributes['service.instance.id'])));
+
+  for (const on of [false, true]) {
+    test(on ? 'PERF_WORKER_THREADS=true: a worker serving HTTP is an instance of its own, counted' : 'by default the agent runs in the main thread only (workers inherit --import)', async () => {
+      const service = `workers-${on}`;
+      const app = await startFixture('worker-threads.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: service, ...(on ? { PERF_WORKER_THREADS: 'true' } : {}) });
+      try {
+        await hit(`http://127.0.0.1:${app.ready.port}`, ['/m', '/m', '/m']);
+        await hit(`http://127.0.0.1:${app.ready.workerPort}`, ['/w', '/w']);
+        const want = on ? 5 : 3;
+        await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === service && totalRequests(x) === (on ? 2 : 3));
+        await new Promise((r) => setTimeout(r, 600)); // a few more exports from every instance there is
+        assert.equal(instancesOf(service).size, on ? 2 : 1);
+        const latest = new Map<string, number>();
+        for (const x of sink.received) {
+          const attrs = x.request.resourceMetrics[0].resource.attributes;
+          if (attrs['service.name'] === service) latest.set(String(attrs['service.instance.id']), totalRequests(x));
+        }
+        assert.equal([...latest.values()].reduce((a, b) => a + b, 0), want);
+      } finally {
+        await app.kill();
+      }
+    });
+  }
 });

@@ -19,3 +19,16 @@ test('series per method and status; the last-hit cache never mixes them up', () 
   const counts = new Map([...r.series.values()].map((s) => [`${s.method}:${s.status}`, s.histogram.count]));
   assert.deepEqual(counts, new Map([['0:200', 3], ['1:200', 1], ['0:500', 1], ['1:201', 1]]));
 });
+
+test('404s on raw URLs: their own routes while the table has room; past half the cap, only routes that exist, the rest "unmatched"', () => {
+  const table = new RouteTable({ maxRoutes: 10, maxScale: 6, maxSize: 1024 });
+  assert.equal(table.byUrlNotFound('/favicon.ico').name, '/favicon.ico', 'a calm table keeps 404 paths apart');
+  for (let i = 0; i < 4; i++) table.byUrl(`/real${i}`);
+  assert.equal(table.routes.size, 5);
+  // a scanner: none of its paths gets a route, and the real ones stay reachable
+  for (let i = 0; i < 1000; i++) assert.equal(table.byUrlNotFound(`/scan${i}/wp-login.php`).name, 'unmatched');
+  assert.equal(table.byUrlNotFound('/real2').name, '/real2', 'a known route answering 404 keeps its route');
+  assert.equal(table.byUrlNotFound('/favicon.ico').name, '/favicon.ico');
+  assert.equal(table.routes.size, 6, 'five routes and unmatched');
+  assert.equal(table.byUrl('/brand/new').name, '/brand/new', 'a new real route still gets its own');
+});
