@@ -103,6 +103,20 @@ const RESPONSE_FINISH = 'http.server.response.finish';
 const FASTIFY_HANDLER_START = 'tracing:fastify.request.handler:start';
 /** published once per Fastify instance as it is created, with the instance (and so its HTTP server) */
 const FASTIFY_INITIALIZATION = 'fastify.initialization';
+/** published by node:net once a server listens: the agent learns the process's HTTP/2 servers from it */
+const NET_LISTENING = 'tracing:net.server.listen:asyncEnd';
+const kH2Watched = Symbol('perf.agent.h2');
+
+/** An HTTP/2 stream as the agent reads it (node:http2's ServerHttp2Stream). */
+interface H2Stream {
+  once(event: 'close', fn: () => void): unknown;
+  readonly headersSent: boolean;
+  readonly sentHeaders?: Record<string, unknown>;
+  /** the RST_STREAM code it closed with (0: none, it ended normally) */
+  readonly rstCode?: number;
+  readonly writableFinished?: boolean;
+}
+type H2Server = { constructor?: { name?: string }; on(event: 'stream', fn: (stream: H2Stream, headers: Record<string, unknown>) => void): unknown; [kH2Watched]?: true };
 
 /**
  * HTTP server requests through Node's diagnostics_channel: every node:http/https server in the process
@@ -127,6 +141,7 @@ export class HttpCollector implements Collector {
   private readonly onFinish: (message: unknown) => void;
   private readonly onFastify: (message: unknown) => void;
   private readonly onFastifyInit: (message: unknown) => void;
+  private readonly onListening: (message: unknown) => void;
   /** the HTTP servers of the process's Fastify instances: their requests are routed by Fastify */
   private readonly fastifyServers = new WeakSet<object>();
   /** one function for every socket: `this` is the socket */
@@ -177,6 +192,28 @@ export class HttpCollector implements Collector {
         // the route falls back to the normalised path
       }
     };
+    // HTTP/2 (node:http2, Http2Server and Http2SecureServer, gRPC servers too): Node 20 publishes no request channel
+    // for it, so the agent listens to each such server's 'stream' event once the server listens (a listener of its
+    // own: the compatibility API and the app's 'stream' handlers are unaffected). A stream's duration runs from its
+    // headers to its close; one closed before any response headers were sent was aborted. Per stream this costs a
+    // closure and a listener, more than HTTP/1's path, for servers that have none.
+    this.onListening = (message) => {
+      try {
+        const server = (message as { server?: H2Server }).server;
+        const kind = server?.constructor?.name;
+        if (server === undefined || (kind !== 'Http2Server' && kind !== 'Http2SecureServer') || server[kH2Watched]) return;
+        server[kH2Watched] = true;
+        server.on('stream', (stream, headers) => {
+          try {
+            this.h2Stream(stream, headers);
+          } catch {
+            // not measured
+          }
+        });
+      } catch {
+        // not measured
+      }
+    };
     this.onFastifyInit = (message) => {
       const server = (message as { fastify?: { server?: unknown } }).fastify?.server;
       if (typeof server === 'object' && server !== null) this.fastifyServers.add(server);
@@ -196,6 +233,7 @@ export class HttpCollector implements Collector {
     dc.subscribe(RESPONSE_FINISH, this.onFinish);
     dc.subscribe(FASTIFY_HANDLER_START, this.onFastify);
     dc.subscribe(FASTIFY_INITIALIZATION, this.onFastifyInit);
+    dc.subscribe(NET_LISTENING, this.onListening);
   }
 
   stop(): void {
@@ -203,6 +241,31 @@ export class HttpCollector implements Collector {
     dc.unsubscribe(RESPONSE_FINISH, this.onFinish);
     dc.unsubscribe(FASTIFY_HANDLER_START, this.onFastify);
     dc.unsubscribe(FASTIFY_INITIALIZATION, this.onFastifyInit);
+    dc.unsubscribe(NET_LISTENING, this.onListening);
+  }
+
+  /** One HTTP/2 stream: started now, recorded (or counted aborted) when it closes. */
+  private h2Stream(stream: H2Stream, headers: Record<string, unknown>): void {
+    const t = now();
+    const method = methodIndex(typeof headers[':method'] === 'string' ? headers[':method'] : 'GET');
+    const path = typeof headers[':path'] === 'string' ? headers[':path'] : '/';
+    this.started[method]++;
+    stream.once('close', () => {
+      try {
+        const status = Number(stream.sentHeaders?.[':status']);
+        // closed before its response headers, or reset before its response was all sent: the client left
+        if (!stream.headersSent || !(status > 0) || (stream.rstCode !== undefined && stream.rstCode !== 0 && stream.writableFinished !== true)) {
+          this.abortedTotal[method]++;
+          this.table.byUrl(path).aborted[method]++;
+          return;
+        }
+        const route = status === 404 ? this.table.byUrlNotFound(path) : this.table.byUrl(path);
+        if (route === this.table.other) this.table.folded++;
+        route.record(method, status, (now() - t) / 1000);
+      } catch {
+        // not measured
+      }
+    });
   }
 
   /** Once per connection (a listener on a fresh socket: ≈ 5–40 ns in micro.ts); with keep-alive, not per request. */

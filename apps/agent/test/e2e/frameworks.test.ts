@@ -2,7 +2,7 @@
 // route (not the normalised URL), for routers and prefixes too; counts stay exact.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { OtlpSink, requestCounts, totalRequests } from '../helpers/sink.js';
+import { findMetric, OtlpSink, requestCounts, totalRequests } from '../helpers/sink.js';
 import { hit, startFixture } from '../helpers/processes.js';
 
 describe('framework route templates', () => {
@@ -166,4 +166,66 @@ describe('worker threads', () => {
       }
     });
   }
+});
+
+describe('HTTP/2', () => {
+  const sink = new OtlpSink();
+  before(() => sink.start());
+  after(() => sink.stop());
+
+  /** `n` requests to `path` over one h2c session; `cancel`: reset each stream before its answer */
+  async function h2(port: number, paths: string[], method = 'GET', cancel = false): Promise<void> {
+    const { connect } = await import('node:http2');
+    const session = connect(`http://127.0.0.1:${port}`);
+    try {
+      await Promise.all(
+        paths.map(
+          (path) =>
+            new Promise<void>((resolve) => {
+              const req = session.request({ ':method': method, ':path': path });
+              req.on('response', () => undefined);
+              req.on('close', () => resolve());
+              req.on('error', () => resolve());
+              req.resume();
+              if (cancel) setTimeout(() => req.close(http2Cancel), 200);
+              req.end();
+            }),
+        ),
+      );
+    } finally {
+      session.close();
+    }
+  }
+  const http2Cancel = 8; // NGHTTP2_CANCEL
+
+  test('node:http2 servers, compatibility and core API (as gRPC uses it): every stream counted, by method, route and status; cancelled ones aborted', async () => {
+    const app = await startFixture('http2-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'h2-app' });
+    try {
+      const port = Number(app.ready.port);
+      const corePort = Number(app.ready.corePort);
+      await h2(port, ['/items/1', '/items/2', '/items/3', '/missing']);
+      await h2(port, ['/slow', '/slow'], 'GET', true);
+      await h2(corePort, ['/pkg.Orders/Create', '/pkg.Orders/Create', '/pkg.Orders/Get'], 'POST');
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'h2-app' && totalRequests(x) === 7);
+      assert.deepEqual(
+        new Map([...requestCounts(r)].sort()),
+        new Map(
+          [
+            ['GET /items/:id 200', 3],
+            ['GET /missing 404', 1],
+            ['POST /pkg.Orders/Create 200', 2],
+            ['POST /pkg.Orders/Get 200', 1],
+          ].sort() as [string, number][],
+        ),
+      );
+      const aborted = await sink.waitFor((x) => {
+        const m = findMetric(x, 'http.server.aborted_requests');
+        return x.request.resourceMetrics[0].resource.attributes['service.name'] === 'h2-app' && m?.type === 'sum' && m.points.some((p) => p.value === 2);
+      });
+      const active = findMetric(aborted, 'http.server.active_requests');
+      assert.ok(active?.type === 'sum' && active.points.every((p) => p.value === 0), 'nothing left active');
+    } finally {
+      await app.kill();
+    }
+  });
 });
