@@ -148,17 +148,17 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     listenQueueIntervalMillis: parseNumber('PERF_LISTEN_QUEUE_INTERVAL', env.PERF_LISTEN_QUEUE_INTERVAL, 30_000, 0, 3_600_000),
     shutdownTimeoutMillis: parseNumber('PERF_SHUTDOWN_TIMEOUT', env.PERF_SHUTDOWN_TIMEOUT, 2000, 0, 60_000),
     profile: parseBool('PERF_PROFILE', env.PERF_PROFILE, true),
-    profileElu: parseNumber('PERF_PROFILE_ELU', env.PERF_PROFILE_ELU, 0.7, 0, 1),
+    profileElu: parseNumber('PERF_PROFILE_ELU', env.PERF_PROFILE_ELU, 0.7, 0, 1, true),
     profileStallMillis: parseNumber('PERF_PROFILE_STALL', env.PERF_PROFILE_STALL, 50, 1, 3_600_000),
     profileDurationMillis: parseNumber('PERF_PROFILE_DURATION', env.PERF_PROFILE_DURATION, 3000, 100, 60_000),
     profileCooldownMillis: parseNumber('PERF_PROFILE_COOLDOWN', env.PERF_PROFILE_COOLDOWN, 60_000, 0, 86_400_000),
     profileAfterMillis: parseNumber('PERF_PROFILE_AFTER', env.PERF_PROFILE_AFTER, 10_000, 0, 86_400_000),
     heapProfile: parseBool('PERF_HEAP_PROFILE', env.PERF_HEAP_PROFILE, true),
-    heapProfileGrowthMB: parseNumber('PERF_HEAP_PROFILE_GROWTH', env.PERF_HEAP_PROFILE_GROWTH, 16, 0, 1_000_000),
+    heapProfileGrowthMB: parseNumber('PERF_HEAP_PROFILE_GROWTH', env.PERF_HEAP_PROFILE_GROWTH, 16, 0, 1_000_000, true),
     heapProfileDurationMillis: parseNumber('PERF_HEAP_PROFILE_DURATION', env.PERF_HEAP_PROFILE_DURATION, 10_000, 100, 600_000),
     heapProfileCooldownMillis: parseNumber('PERF_HEAP_PROFILE_COOLDOWN', env.PERF_HEAP_PROFILE_COOLDOWN, 300_000, 0, 86_400_000),
     allocProfile: parseBool('PERF_ALLOC_PROFILE', env.PERF_ALLOC_PROFILE, true),
-    allocProfileGcShare: parseNumber('PERF_ALLOC_PROFILE_GC', env.PERF_ALLOC_PROFILE_GC, 0.1, 0, 1),
+    allocProfileGcShare: parseNumber('PERF_ALLOC_PROFILE_GC', env.PERF_ALLOC_PROFILE_GC, 0.1, 0, 1, true),
     allocProfileDurationMillis: parseNumber('PERF_ALLOC_PROFILE_DURATION', env.PERF_ALLOC_PROFILE_DURATION, 3000, 100, 600_000),
     allocProfileCooldownMillis: parseNumber('PERF_ALLOC_PROFILE_COOLDOWN', env.PERF_ALLOC_PROFILE_COOLDOWN, 60_000, 0, 86_400_000),
   };
@@ -178,10 +178,11 @@ function parseBool(name: string, raw: string | undefined, dflt: boolean): boolea
   return dflt;
 }
 
-function parseNumber(name: string, raw: string | undefined, dflt: number, min: number, max: number): number {
+/** A whole number (ms, counts, ports) in [min, max]; `fraction`: any number there (ratios such as 0.7, MB such as 2.5). */
+function parseNumber(name: string, raw: string | undefined, dflt: number, min: number, max: number, fraction = false): number {
   if (raw === undefined || raw.trim() === '') return dflt;
   const n = Number(raw.trim());
-  if (Number.isFinite(n) && n >= min && n <= max) return Math.round(n);
+  if (Number.isFinite(n) && n >= min && n <= max) return fraction ? n : Math.round(n);
   warnOnce(`PERF_AGENT_BAD_${name}`, `${name}="${raw}" is not a number between ${min} and ${max}; using ${dflt === -1 ? 'none' : dflt}.`);
   return dflt;
 }

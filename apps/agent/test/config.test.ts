@@ -90,3 +90,11 @@ test('OTEL_EXPORTER_OTLP_HEADERS: a header node:http would refuse (CR/LF in a va
   const c = resolveConfig({}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc,x-odd=line1%0D%0Ainjected: yes,bad name=1' });
   assert.deepEqual(c.headers, { authorization: 'Bearer abc' });
 });
+
+test('ratios and sizes keep their fractions: PERF_PROFILE_ELU=0.4 is 0.4 (it was rounded to 0: profile always), PERF_ALLOC_PROFILE_GC=0.2, PERF_HEAP_PROFILE_GROWTH=2.5', () => {
+  const c = resolveConfig({}, { PERF_PROFILE_ELU: '0.4', PERF_ALLOC_PROFILE_GC: '0.2', PERF_HEAP_PROFILE_GROWTH: '2.5', PERF_SHUTDOWN_TIMEOUT: '1500.7' });
+  assert.equal(c.profileElu, 0.4);
+  assert.equal(c.allocProfileGcShare, 0.2);
+  assert.equal(c.heapProfileGrowthMB, 2.5);
+  assert.equal(c.shutdownTimeoutMillis, 1501, 'milliseconds stay whole');
+});

@@ -4,15 +4,24 @@ import { startServer, uiBuilt, type ServerOptions } from './server.js';
 import { parseDuration, parseTiers } from './store/config.js';
 import { onLauncherGone, STOP_SIGNALS } from './launcher.js';
 
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
+/** A whole number from the environment, at least `min` (0 for ports: 0 picks a free one; 1 for limits, where 0 refuses everything). */
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < 0) {
-    console.error(`perf: ${name}="${raw}" is not a whole number; using ${fallback}`);
+  if (!Number.isInteger(v) || v < min) {
+    console.error(`perf: ${name}="${raw}" is not a whole number${min > 0 ? ` of at least ${min}` : ''}; using ${fallback}`);
     return fallback;
   }
   return v;
+}
+
+/** A duration from the environment (`15m`, `90s`, `2h`), in seconds, more than 0. */
+function durationEnv(name: string, raw: string, fallbackSeconds: number): number {
+  const v = parseDuration(raw);
+  if (Number.isFinite(v) && v > 0) return v;
+  console.error(`perf: ${name}="${raw}" is not a duration (e.g. 15m, 90s, 2h); using ${fallbackSeconds / 60}m`);
+  return fallbackSeconds;
 }
 
 /** Options from PORT, PERF_* variables and `--no-ui`. */
@@ -24,19 +33,19 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
   }
   const store: ServerOptions['store'] = {};
   if (env.PERF_TIERS) store.tiers = parseTiers(env.PERF_TIERS);
-  if (env.PERF_MAX_SERIES_PER_SERVICE) store.maxSeriesPerService = intEnv('PERF_MAX_SERIES_PER_SERVICE', 10_000);
-  if (env.PERF_MAX_NODES_PER_SERVICE) store.maxNodesPerService = intEnv('PERF_MAX_NODES_PER_SERVICE', 5_000);
-  if (env.PERF_NODE_RETENTION) store.nodeRetentionMs = parseDuration(env.PERF_NODE_RETENTION) * 1000;
+  if (env.PERF_MAX_SERIES_PER_SERVICE) store.maxSeriesPerService = intEnv(env, 'PERF_MAX_SERIES_PER_SERVICE', 10_000, 1);
+  if (env.PERF_MAX_NODES_PER_SERVICE) store.maxNodesPerService = intEnv(env, 'PERF_MAX_NODES_PER_SERVICE', 5_000, 1);
+  if (env.PERF_NODE_RETENTION) store.nodeRetentionMs = durationEnv('PERF_NODE_RETENTION', env.PERF_NODE_RETENTION, 15 * 60) * 1000;
   return {
-    port: intEnv('PORT', 3000),
-    otlpPort: intEnv('PERF_OTLP_PORT', 4318),
+    port: intEnv(env, 'PORT', 3000),
+    otlpPort: intEnv(env, 'PERF_OTLP_PORT', 4318),
     host: env.HOST || undefined,
     dataDir: env.PERF_DATA_DIR === 'memory' ? null : (env.PERF_DATA_DIR ?? './data'),
     ui,
     apiToken: env.PERF_API_TOKEN || undefined,
     ingestToken: env.PERF_INGEST_TOKEN || undefined,
-    maxBodyBytes: intEnv('PERF_MAX_BODY_BYTES', 8 * 1024 * 1024),
-    ingestQueue: intEnv('PERF_INGEST_QUEUE', 256),
+    maxBodyBytes: intEnv(env, 'PERF_MAX_BODY_BYTES', 8 * 1024 * 1024, 1),
+    ingestQueue: intEnv(env, 'PERF_INGEST_QUEUE', 256, 1),
     prometheusUrl: env.PERF_PROMETHEUS_URL?.trim() || undefined,
     prometheusHeaders: parseHeaders(env.PERF_PROMETHEUS_HEADERS),
     store,

@@ -166,7 +166,10 @@ export interface Heatmap {
 export interface ServiceInfo {
   name: string;
   nodesUp: number;
+  /** silent without having said they stop */
   nodesDown: number;
+  /** stopped gracefully (their agents said so): neither up nor down */
+  nodesStopped: number;
   /**
    * distinct series of the service (metric + attributes across its instances: 1,000 nodes exporting the
    * same 50 series count 50), and the cap that applies to them (PERF_MAX_SERIES_PER_SERVICE)

@@ -427,11 +427,16 @@ export class FleetView {
     const out: ServiceInfo[] = [];
     for (const s of this.store.services.values()) {
       let up = 0;
-      for (const n of s.nodes.values()) if (this.isUp(n, now)) up++;
+      let stopped = 0;
+      for (const n of s.nodes.values()) {
+        if (this.isUp(n, now)) up++;
+        else if (n.stoppedAt !== undefined) stopped++;
+      }
       out.push({
         name: s.name,
         nodesUp: up,
-        nodesDown: s.nodes.size - up,
+        nodesDown: s.nodes.size - up - stopped,
+        nodesStopped: stopped,
         series: s.seriesKeys.size,
         seriesCap: this.store.options.maxSeriesPerService,
         instanceSeries: s.series,

@@ -282,7 +282,7 @@ test("explicit buckets: a cumulative point's min and max bound its deltas' perce
     assert.ok(e.relativeError < 0.01, `relativeError ${e.relativeError}`);
     // the first bucket, (0, b₀], without a min: the bounds' ratio continued (√2 for Prometheus-style bounds), not 4×
     const root2 = Array.from({ length: 10 }, (_, i) => 2 ** ((i - 28) / 2));
-    const first = { attributes: { 'http.request.method': 'GET', 'http.route': '/fast', 'http.response.status_code': 200 }, startTimeUnixNano: ns(now - 1000), timeUnixNano: ns(now), flags: 0, count: 7, sum: 7 * 5e-5, bucketCounts: [7, ...new Array(root2.length).fill(0)], explicitBounds: root2 };
+    const first = { attributes: { 'http.request.method': 'GET', 'http.route': '/fast', 'http.response.status_code': 200 }, startTimeUnixNano: ns(now - 1000), timeUnixNano: ns(now), flags: 0, count: 7, sum: 7 * 5e-5, min: undefined, max: undefined, bucketCounts: [7, ...new Array(root2.length).fill(0)], explicitBounds: root2 };
     await postOtlp(srv.otlpUrl, encodeProtobuf(request(resource('prom-first', 'p-1'), [{ name: Metrics.httpServerRequestDuration, description: '', unit: 's', type: 'histogram', temporality: 'delta', points: [first] }])));
     const p = await waitFor(async () => {
       const [, p] = await srv.get('/api/v1/fleet?service=prom-first&window=30s');

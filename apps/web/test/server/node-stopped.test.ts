@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { startAgentNode } from '../e2e/lib/agent-node.js';
 import { sleep, testServer, waitFor, type TestServer } from './lib/server.js';
-import type { Fleet, NodeRow } from '../../server/api/types.js';
+import type { Fleet, NodeRow, Services } from '../../server/api/types.js';
 
 let srv: TestServer;
 before(async () => {
@@ -36,6 +36,9 @@ test('SIGTERM: stopped at once, not down, also after the down delay; SIGKILL: do
     assert.equal(fleet.nodesStopped, 1);
     assert.equal(fleet.nodesDown, 1, 'the killed node is down');
     assert.equal(fleet.nodesUp, 0);
+    const [, services] = await srv.get<Services>('/api/v1/services');
+    const deploy = services.find((x) => x.name === 'deploy');
+    assert.deepEqual([deploy?.nodesUp, deploy?.nodesDown, deploy?.nodesStopped], [0, 1, 1], '/services agrees with /fleet');
     const gone = await byPid(graceful.child.pid!);
     assert.equal(gone?.stopped, true, 'still stopped, not down');
     const dead = await byPid(killed.child.pid!);

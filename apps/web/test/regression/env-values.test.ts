@@ -1,0 +1,35 @@
+// Dashboard settings from the environment: a bad value is one clear message and the default, never a silent NaN
+// or a limit of 0 that refuses everything (fifth outside audit: PERF_NODE_RETENTION=abc lost every node on restart,
+// PERF_INGEST_QUEUE=0 answered every export 429, both without a word).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { optionsFromEnv } from '../../server/main.js';
+
+const env = (vars: Record<string, string>) => vars as unknown as NodeJS.ProcessEnv;
+
+test('bad durations and zero limits: a message each, and the defaults', () => {
+  const messages: string[] = [];
+  const error = console.error;
+  const warn = console.warn;
+  console.error = (m: string) => messages.push(m);
+  console.warn = () => {};
+  try {
+    const o = optionsFromEnv(env({ PERF_NODE_RETENTION: '15min', PERF_INGEST_QUEUE: '0', PERF_MAX_BODY_BYTES: '0', PERF_MAX_SERIES_PER_SERVICE: '0', PORT: '0' }), ['--no-ui']);
+    assert.equal(o.store?.nodeRetentionMs, 15 * 60_000);
+    assert.equal(o.ingestQueue, 256);
+    assert.equal(o.maxBodyBytes, 8 * 1024 * 1024);
+    assert.equal(o.store?.maxSeriesPerService, 10_000);
+    assert.equal(o.port, 0, 'port 0 picks a free port: allowed');
+    assert.deepEqual(
+      messages.map((m) => m.split('=')[0]),
+      ['perf: PERF_MAX_SERIES_PER_SERVICE', 'perf: PERF_NODE_RETENTION', 'perf: PERF_MAX_BODY_BYTES', 'perf: PERF_INGEST_QUEUE'],
+    );
+    assert.match(messages[1], /PERF_NODE_RETENTION="15min" is not a duration \(e\.g\. 15m, 90s, 2h\); using 15m/);
+    const good = optionsFromEnv(env({ PERF_NODE_RETENTION: '90s', PERF_INGEST_QUEUE: '16' }), ['--no-ui']);
+    assert.equal(good.store?.nodeRetentionMs, 90_000);
+    assert.equal(good.ingestQueue, 16);
+  } finally {
+    console.error = error;
+    console.warn = warn;
+  }
+});
