@@ -49,7 +49,8 @@ export class ListenQueueCollector implements Collector {
     if (address !== null && typeof address === 'object' && address.port > 0) this.portSet.add(address.port);
   };
 
-  private lastPressure: number | undefined;
+  /** the pressure at each consumer's last collect (a scrape must not take the OTLP export's rise from it) */
+  private readonly lastPressure = new Map<string, number | undefined>();
 
   /**
    * @param sync read the tables at collect time (export thread) rather than in the background (app's thread)
@@ -95,8 +96,9 @@ export class ListenQueueCollector implements Collector {
 
   collect(batch: MetricBatch): void {
     const pressure = this.pressure();
-    const rose = pressure !== undefined && this.lastPressure !== undefined && pressure > this.lastPressure;
-    this.lastPressure = pressure;
+    const last = this.lastPressure.get(batch.consumer);
+    const rose = pressure !== undefined && last !== undefined && pressure > last;
+    this.lastPressure.set(batch.consumer, pressure);
     if (this.portSet.size === 0) return;
     const due = rose || performance.now() >= this.nextReadAt;
     const report = () => {
@@ -105,8 +107,9 @@ export class ListenQueueCollector implements Collector {
       }
     };
     if (due) this.read.collect(report);
-    // export thread: only fresh values; app's thread (Prometheus scrapes): the last background read's
-    else if (!this.read.sync) report();
+    // OTLP exports from the export thread: only fresh values; a Prometheus scrape (a gauge is read whenever it is
+    // scraped), or the app's thread reading in the background: the last values read
+    else if (!this.read.sync || batch.consumer === 'prometheus') report();
   }
 
   private parse(texts: string[]): void {

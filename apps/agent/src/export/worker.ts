@@ -293,6 +293,8 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places
     const packed = msg.snapshot?.histograms;
     const metrics = msg.snapshot ? (packed ? [...msg.snapshot.metrics, ...histograms.receive(packed)] : msg.snapshot.metrics) : undefined;
     if (metrics !== undefined) lastScraped = metrics;
+    // a process scraped by Prometheus alone sends no OTLP snapshots: its scrapes tell which ports it listens on
+    if (msg.snapshot?.listenPorts) listenQueues.setPorts(msg.snapshot.listenPorts);
     for (const id of msg.scrapes ?? []) scrapesWaiting.get(id)?.(metrics);
     return;
   }

@@ -63,3 +63,20 @@ describe('listen queues of the app\'s servers', { skip: linux ? false : 'Linux o
     await sink.waitFor((x) => perPort(x, 'system.network.listen.queue').get(small) === 0, 10_000, true);
   });
 });
+
+// regression: a process scraped by Prometheus alone never showed its accept queues on /metrics (the export thread
+// learnt the ports only from OTLP snapshots, and answered a scrape only with freshly read values)
+test('Prometheus alone: /metrics carries every listening port\'s accept queue', { skip: linux ? false : 'Linux only' }, async () => {
+  const app = await startFixture('listen-server.mjs', { OTEL_METRICS_EXPORTER: 'prometheus', PERF_PROMETHEUS_PORT: '0', PERF_PROMETHEUS_HOST: '127.0.0.1' });
+  try {
+    const url = `http://127.0.0.1:${String(app.ready.prometheusPort)}/metrics`;
+    for (let scrape = 0; scrape < 3; scrape++) {
+      const text = await (await fetch(url)).text();
+      for (const port of [app.ready.small, app.ready.dflt]) {
+        assert.match(text, new RegExp(`^system_network_listen_queue\\{server_port="${String(port)}"\\} 0$`, 'm'), `scrape ${scrape}, port ${String(port)}`);
+      }
+    }
+  } finally {
+    await app.kill();
+  }
+});
