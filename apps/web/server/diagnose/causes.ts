@@ -5,8 +5,8 @@
 // where the cause's own numbers account for the symptom; everything else stays unlinked.
 //
 // Kinds rank from causes to symptoms, and a link always goes down the ranking, so links never form a
-// cycle: memory growth → GC → a busy or blocked loop (or a skewed share of the load, or a process that
-// cannot get a core) → dropped connections and slow routes.
+// cycle: heap growth → GC → a busy or blocked loop (or a skewed share of the load, or a process that
+// cannot get a core) → dropped connections, slow routes and resident memory held by the requests queueing.
 
 import type { DiagnosisInput, FindingDraft, NodeWindow } from './types.js';
 import { fmtPercent, fmtSeconds } from './texts.js';
@@ -68,8 +68,13 @@ const servesMore: Explains = (c, e, node) =>
   c.variant === 'rps' && shared(c, e).some((i) => recent(node(i)?.rps ?? []) >= IMBALANCE_MULTIPLE * Number(c.facts.fleetRps));
 
 const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
-  // a growing heap makes every collection work harder: the long pauses (or the churn) follow from it
-  { cause: 'memory-leak', effects: ['gc-pressure'], explains: sameNode },
+  // a growing heap makes every collection work harder: the long pauses (or the churn) follow from it (native
+  // memory, RSS without the heap, is not the collector's work)
+  { cause: 'memory-leak', effects: ['gc-pressure'], explains: (c, e, node) => c.variant !== 'rss' && sameNode(c, e, node) },
+  // a loop that cannot keep up holds the requests queueing for it (their sockets, buffers, parsed bodies): resident
+  // memory grows with the backlog, steadily, as a leak would (cpu-heavy: +1.3 MiB/s with the JS heap flat)
+  { cause: 'cpu-saturated', effects: ['memory-leak'], explains: (c, e, node) => e.variant === 'rss' && sameNode(c, e, node) },
+  { cause: 'event-loop-blocked', effects: ['memory-leak'], explains: (c, e, node) => e.variant === 'rss' && sameNode(c, e, node) },
   // the loop is blocked, or the CPU busy, because the collector holds it
   { cause: 'gc-pressure', effects: ['event-loop-blocked'], explains: (c, e, node) => shared(c, e).some((i) => gcAccountsFor(node(i), recent(node(i)?.elu ?? []))) },
   {

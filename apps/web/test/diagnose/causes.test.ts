@@ -101,9 +101,13 @@ describe('cause links', () => {
       f('errors-d', draft('error-burst', 'node', ['d'], [], { node: 'd' })),
       f('starved', draft('off-cpu', 'host', ['e', 'b'], [], { host: 'h' })),
       f('loop-e', draft('event-loop-blocked', 'nodes', ['e'], [], { node: 'e' })),
+      // a saturated loop's backlog holds resident memory: its RSS growth is that, and is no cause of GC work
+      f('busy-g', draft('cpu-saturated', 'nodes', ['g'], [], { node: 'g' })),
+      f('rss-g', draft('memory-leak', 'rss', ['g'], [], { node: 'g' })),
+      f('gc-g', draft('gc-pressure', 'share', ['g'], [], { node: 'g', share: 0.2 })),
     ];
     const links = linkCauses(list, undefined).map((l) => `${l.cause}>${l.effect}`);
-    assert.deepEqual(new Set(links), new Set(['leak>gc', 'loop>queue', 'loop>slow-x', 'fds>errors-c', 'starved>loop-e', 'starved>queue-b']));
+    assert.deepEqual(new Set(links), new Set(['leak>gc', 'loop>queue', 'loop>slow-x', 'fds>errors-c', 'starved>loop-e', 'starved>queue-b', 'busy-g>rss-g']));
     // without the node windows, GC cannot show it accounts for the stall: gc>loop needs them
     assert.ok(!links.includes('gc>loop'));
   });
