@@ -525,6 +525,10 @@ export class FleetView {
         });
       }
     }
+    // before the store's first data there is none: null, not a rate of 0 (a chart must tell "not running yet" from
+    // "no traffic")
+    const since = this.store.dataSince;
+    for (const l of lines) for (const p of l.points) if (p[0] / 1000 + range.step - 1 < since) p[1] = null;
     const limit = query.limit ?? 50;
     let truncated = 0;
     if (lines.length > limit) {

@@ -189,3 +189,23 @@ test('rates over a window longer than the store’s data are over the part with 
   // a window within the data is the window
   assert.equal(view.fleet({ window: 60, now }).window, 60);
 });
+
+test('series: the seconds before the store’s first data are null, not a rate of 0', () => {
+  const t0 = 1_800_000_000;
+  const { store, view, node, route } = oneNode(t0, t0);
+  for (let t = t0; t < t0 + 30; t++) {
+    const d = new StoreHistogram(6);
+    d.recordMany(0.01, 10);
+    d.boundFromBuckets();
+    store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), false);
+    node.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  const now = (t0 + 35) * 1000;
+  store.tick(now);
+  const points = view.series({ metric: 'rps', window: 120, step: 1, now }).series[0].points;
+  const before = points.filter((p) => p[0] < t0 * 1000);
+  const after = points.filter((p) => p[0] >= t0 * 1000 && p[0] < (t0 + 30) * 1000);
+  assert.ok(before.length > 50 && before.every((p) => p[1] === null), 'nothing before the store existed');
+  assert.ok(after.length === 30 && after.every((p) => p[1] === 10), JSON.stringify(after.slice(0, 3)));
+});
