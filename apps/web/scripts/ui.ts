@@ -1,8 +1,10 @@
-// Builds the Next.js UI when `.next/BUILD_ID` is missing or older than the UI sources.
+// Builds the Next.js UI when `.next/BUILD_ID` is missing or older than the UI sources, or the last build did not
+// finish (see uiBuilt in server/server.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { uiBuilt } from '../server/server.js';
 
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = ['app', 'components', 'lib', 'public', 'next.config.ts', 'package.json'];
@@ -23,8 +25,15 @@ export function ensureUi(log: (m: string) => void = console.log): 'built' | 'fre
   const marker = join(WEB_DIR, '.next', 'BUILD_ID');
   const built = existsSync(marker) ? statSync(marker).mtimeMs : 0;
   const src = Math.max(...SOURCES.map((s) => newest(join(WEB_DIR, s))));
-  if (built > 0 && built >= src) return 'fresh';
-  log(built > 0 ? 'perf: the UI sources changed since the last build; building (10–20 s)…' : 'perf: building the UI (first start, 10–20 s)…');
+  const whole = uiBuilt(WEB_DIR);
+  if (built > 0 && built >= src && whole) return 'fresh';
+  log(
+    built === 0
+      ? 'perf: building the UI (first start, 10–20 s)…'
+      : !whole
+        ? 'perf: the last UI build did not finish; building again (10–20 s)…'
+        : 'perf: the UI sources changed since the last build; building (10–20 s)…',
+  );
   const nextBin = join(WEB_DIR, 'node_modules', 'next', 'dist', 'bin', 'next');
   const r = spawnSync(process.execPath, [nextBin, 'build'], { cwd: WEB_DIR, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
   return r.status === 0 ? 'built' : 'failed';

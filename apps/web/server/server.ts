@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -73,9 +73,23 @@ const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VERSION = '0.1.0';
 
 /** The UI's build marker; `pnpm start` builds when it is missing. */
+/**
+ * A whole UI build: `next build` writes BUILD_ID before it has finished, and `next start` then fails on what is
+ * still missing (an interrupted first build left `.next/server/preview-props.json` out): the files it writes last
+ * must be there, and no older than BUILD_ID.
+ */
 export function uiBuilt(dir = WEB_DIR): boolean {
-  return existsSync(join(dir, '.next', 'BUILD_ID'));
+  const id = join(dir, '.next', 'BUILD_ID');
+  if (!existsSync(id)) return false;
+  const built = statSync(id).mtimeMs;
+  return LAST_BUILD_FILES.every((f) => {
+    const p = join(dir, '.next', f);
+    return existsSync(p) && statSync(p).mtimeMs >= built;
+  });
 }
+
+/** What `next build` (Next 16) writes after BUILD_ID, at its very end. */
+const LAST_BUILD_FILES = ['prerender-manifest.json', join('server', 'preview-props.json')];
 
 /** Starts the dashboard process: API (+ UI) on `port`, OTLP receiver on `otlpPort`. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {

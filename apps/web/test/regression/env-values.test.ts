@@ -33,3 +33,25 @@ test('bad durations and zero limits: a message each, and the defaults', () => {
     console.warn = warn;
   }
 });
+
+test('a UI build that did not finish (BUILD_ID written, its last files not) is not taken for a build', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, utimesSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { uiBuilt } = await import('../../server/server.js');
+  const dir = mkdtempSync(join(tmpdir(), 'perf-ui-built-'));
+  try {
+    mkdirSync(join(dir, '.next', 'server'), { recursive: true });
+    writeFileSync(join(dir, '.next', 'BUILD_ID'), 'abc');
+    assert.equal(uiBuilt(dir), false, 'interrupted: BUILD_ID alone');
+    writeFileSync(join(dir, '.next', 'prerender-manifest.json'), '{}');
+    writeFileSync(join(dir, '.next', 'server', 'preview-props.json'), '{}');
+    assert.equal(uiBuilt(dir), true);
+    // a later build interrupted after writing its BUILD_ID: the last files are the previous build's
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, '.next', 'BUILD_ID'), later, later);
+    assert.equal(uiBuilt(dir), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

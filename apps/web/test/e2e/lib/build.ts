@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { uiBuilt } from '../../../server/server.js';
 
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SOURCES = ['app', 'components', 'lib', 'public', 'next.config.ts'];
@@ -20,7 +21,7 @@ function newest(path: string): number {
 
 export function buildIsFresh(): boolean {
   const id = join(WEB_DIR, '.next', 'BUILD_ID');
-  if (!existsSync(id)) return false;
+  if (!existsSync(id) || !uiBuilt(WEB_DIR)) return false;
   const built = statSync(id).mtimeMs;
   return SOURCES.every((s) => newest(join(WEB_DIR, s)) <= built);
 }
