@@ -38,7 +38,7 @@ node --import @perf/agent server.js`}</code>
         <code>{`OTEL_SERVICE_NAME=checkout
 OTEL_EXPORTER_OTLP_ENDPOINT=http://${host}:${shown}
 # when the dashboard requires an ingest token (PERF_INGEST_TOKEN):
-OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer <token>`}</code>
+OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>`}</code>
       </pre>
       <p className="muted">
         The agent exports once a second over OTLP/HTTP to this dashboard&apos;s receiver, which listens on port {shown} (PERF_OTLP_PORT). Any

@@ -61,10 +61,14 @@ export class GuardedExporter implements PushMetricExporter {
     this.failures++;
     const backoff = Math.min(this.maxBackoffMs, this.intervalMs * 2 ** Math.min(this.failures - 1, 16));
     this.nextAttemptAt = Date.now() + backoff * (0.8 + Math.random() * 0.4);
+    const status = (error as { code?: unknown } | undefined)?.code;
+    const hint =
+      status === 401 || status === 403
+        ? 'the dashboard wants an ingest token (PERF_INGEST_TOKEN): set OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>.'
+        : 'check that the dashboard is running and OTEL_EXPORTER_OTLP_ENDPOINT points to it.';
     warnOnce(
       'PERF_AGENT_EXPORT_FAILED',
-      `perf agent: exporting metrics to ${this.endpoint} failed (${error?.message ?? 'unknown error'}). ` +
-        'The agent keeps counting and retries with backoff; check that the dashboard is running and OTEL_EXPORTER_OTLP_ENDPOINT points to it.',
+      `perf agent: exporting metrics to ${this.endpoint} failed (${error?.message ?? 'unknown error'}). The agent keeps counting and retries with backoff; ${hint}`,
     );
   }
 

@@ -92,3 +92,17 @@ test('dashboard down, then 503, then back: no crash, flat memory, cumulative tot
   // one warning for the outage, not thousands
   assert.ok((app.stderr().match(/PERF_AGENT_EXPORT_FAILED/g)?.length ?? 0) <= 2, app.stderr());
 });
+
+test('a dashboard that wants an ingest token (401): the one warning says to set the authorization header', async () => {
+  const locked = await new OtlpSink().start();
+  locked.status = 401;
+  const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: locked.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '100' });
+  try {
+    const t0 = Date.now();
+    while (!app.stderr().includes('PERF_AGENT_EXPORT_FAILED') && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+    assert.match(app.stderr(), /wants an ingest token \(PERF_INGEST_TOKEN\): set OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>/);
+  } finally {
+    await app.kill();
+    await locked.stop();
+  }
+});
