@@ -227,3 +227,27 @@ test('a firing alert whose words newly tell something (a profile naming the code
   }
   assert.equal(sent, MAX_REVISIONS);
 });
+
+test('a rule changed so that its alerts are others (a new label): the old alert resolves with its labels, the new one fires; a new threshold keeps it', () => {
+  const ev = new Evaluator();
+  const src = new TestSource();
+  src.set('fleet', 'latency.p99', 0.5);
+  const v1 = rule({ for: '0s', labels: { team: 'a' } }, 'r-edit');
+  const fired = ev.evaluate([v1], src, 0);
+  assert.equal(fired.length, 1);
+  assert.equal(fired[0].alerts[0].labels.team, 'a');
+  // the threshold moves: the same alert, nothing to announce
+  const v2 = rule({ for: '0s', labels: { team: 'a' }, threshold: 0.3 }, 'r-edit');
+  assert.deepEqual(ev.evaluate([v2], src, 1 * S), []);
+  // a new label: the alert is another one
+  const v3 = rule({ for: '0s', labels: { team: 'b' }, threshold: 0.3 }, 'r-edit');
+  const out = ev.evaluate([v3], src, 2 * S);
+  const resolved = out.find((n) => n.status === 'resolved');
+  const firing = out.find((n) => n.status === 'firing');
+  assert.ok(resolved && firing, JSON.stringify(out.map((n) => n.status)));
+  assert.equal(resolved.alerts[0].labels.team, 'a');
+  assert.equal(resolved.alerts[0].fingerprint, fired[0].alerts[0].fingerprint);
+  assert.equal(firing.alerts[0].labels.team, 'b');
+  assert.notEqual(firing.alerts[0].fingerprint, fired[0].alerts[0].fingerprint);
+  assert.deepEqual(ev.alerts().map((a) => a.labels.team), ['b']);
+});

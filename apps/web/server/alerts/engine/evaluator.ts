@@ -102,6 +102,10 @@ export class Evaluator {
     for (const rule of rules) {
       if (rule.enabled === false) continue;
       live.add(rule.id);
+      const prev = this.rules.get(rule.id);
+      // a rule changed so that its alerts are others (another name or labels, scope, metric, service or finding):
+      // the old ones resolve, with their labels, and the new ones go through `for` again, as in Prometheus
+      if (prev !== undefined && prev !== rule && identityOf(prev) !== identityOf(rule)) this.retire(rule.id, prev, nowMs, out);
       this.rules.set(rule.id, rule);
       const q = ruleQuery(rule);
       const k = queryKey(q);
@@ -121,18 +125,25 @@ export class Evaluator {
       this.evaluateRule(rule, values, nowMs, tick, out);
     }
 
-    for (const [ruleId, m] of this.active) {
+    for (const ruleId of this.active.keys()) {
       if (live.has(ruleId)) continue;
-      const resolved: Alert[] = [];
-      for (const a of m.values()) {
-        if (a.state === 'firing') resolved.push(strip({ ...a, state: 'resolved', resolvedAt: nowMs }));
-      }
-      this.active.delete(ruleId);
       const rule = this.rules.get(ruleId);
       this.rules.delete(ruleId);
-      if (resolved.length > 0 && rule) out.push({ rule, status: 'resolved', alerts: resolved, repeat: false });
+      this.retire(ruleId, rule, nowMs, out);
     }
     return out;
+  }
+
+  /** Resolves a rule's firing alerts at once (announced with `rule`, the version they came from) and forgets them. */
+  private retire(ruleId: string, rule: Rule | undefined, nowMs: number, out: Notification[]): void {
+    const m = this.active.get(ruleId);
+    if (m === undefined) return;
+    const resolved: Alert[] = [];
+    for (const a of m.values()) {
+      if (a.state === 'firing') resolved.push(strip({ ...a, state: 'resolved', resolvedAt: nowMs }));
+    }
+    this.active.delete(ruleId);
+    if (resolved.length > 0 && rule) out.push({ rule, status: 'resolved', alerts: resolved, repeat: false });
   }
 
   private hold(ruleId: string, tick: number): void {
@@ -255,6 +266,12 @@ export class Evaluator {
     a.annotations = renderAnnotations(rule, a.labels, a.value, a.detail);
     return strip(a);
   }
+}
+
+/** What decides which alerts a rule makes and how they are labelled (a new threshold keeps them; a new label does not). */
+function identityOf(rule: Rule): string {
+  const labels = Object.entries(rule.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([rule.name, labels, rule.service, rule.finding, rule.scope, rule.metric, rule.consequences]);
 }
 
 function alertLabels(rule: Rule, scoped: Record<string, string>): Record<string, string> {
