@@ -97,7 +97,7 @@ test('the profiler starts once the heap grows steadily, not in the first seconds
   assert.deepEqual(started, [15]);
   assert.equal(p.running, true);
   // this process's main thread is no worker thread, so no profile can start here: once that is known it stops trying
-  await new Promise((r) => setTimeout(r, 50));
+  for (let waited = 0; p.running && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
   assert.equal(p.running, false);
   for (let t = 121; t <= 300; t++) assert.equal(p.observe(heap(50 * MB + t * 3 * MB), t0 + t * 1000), false);
   const off = new GrowthProfiler({ enabled: false, growthBytes: 0, durationMillis: 1000, cooldownMillis: 0, afterMillis: 0 }, () => {}, t0);
@@ -149,7 +149,7 @@ test('the allocation profiler starts when an interval’s GC pauses took at leas
   const none = new AllocationProfiler({ enabled: true, gcShare: 0.1, durationMillis: 1000, cooldownMillis: 0, afterMillis: 0 }, () => {}, t0);
   assert.equal(none.observe([], t0), false);
   assert.equal(none.observe([], t0 + 1000), false, 'no GC histograms (GC probe off): never');
-  await new Promise((r) => setTimeout(r, 50));
+  for (let waited = 0; p.running && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
   assert.equal(p.running, false, 'no worker thread here: it gave up');
 });
 
