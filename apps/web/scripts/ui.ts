@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { uiBuilt } from '../server/server.js';
+import { uiBuilt } from '../server/ui-build.js';
 
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = ['app', 'components', 'lib', 'public', 'next.config.ts', 'package.json'];

@@ -1,7 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { FleetStore } from './store/FleetStore.js';
 import type { StoreOptions } from './store/config.js';
@@ -9,6 +7,7 @@ import { Persistence } from './store/persist.js';
 import { FleetView } from './query/FleetView.js';
 import { ApiRouter, sendJson } from './api/router.js';
 import { mountApi } from './api/handlers.js';
+import { uiBuilt, WEB_DIR } from './ui-build.js';
 import type { AlertsStatus, Status } from './api/types.js';
 import { LiveStream } from './live/stream.js';
 import { Applier } from './ingest/apply.js';
@@ -20,6 +19,8 @@ import { SelfMonitor } from './status.js';
 import { SESSION_COOKIE, cookie, tokenMatches } from './auth.js';
 import { mountModules, type ModuleStates } from './modules.js';
 import type { DashboardContext, MountedModule } from './context.js';
+
+export { uiBuilt } from './ui-build.js';
 
 export interface ServerOptions {
   /** UI + API port (PORT); 0 picks a free one. Default 3000. */
@@ -69,27 +70,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VERSION = '0.1.0';
-
-/** The UI's build marker; `pnpm start` builds when it is missing. */
-/**
- * A whole UI build: `next build` writes BUILD_ID before it has finished, and `next start` then fails on what is
- * still missing (an interrupted first build left `.next/server/preview-props.json` out): the files it writes last
- * must be there, and no older than BUILD_ID.
- */
-export function uiBuilt(dir = WEB_DIR): boolean {
-  const id = join(dir, '.next', 'BUILD_ID');
-  if (!existsSync(id)) return false;
-  const built = statSync(id).mtimeMs;
-  return LAST_BUILD_FILES.every((f) => {
-    const p = join(dir, '.next', f);
-    return existsSync(p) && statSync(p).mtimeMs >= built;
-  });
-}
-
-/** What `next build` (Next 16) writes after BUILD_ID, at its very end. */
-const LAST_BUILD_FILES = ['prerender-manifest.json', join('server', 'preview-props.json')];
 
 /** Starts the dashboard process: API (+ UI) on `port`, OTLP receiver on `otlpPort`. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {

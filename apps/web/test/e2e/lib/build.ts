@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { uiBuilt } from '../../../server/server.js';
+import { uiBuilt } from '../../../server/ui-build.js';
 
 export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SOURCES = ['app', 'components', 'lib', 'public', 'next.config.ts'];
