@@ -8,6 +8,7 @@
 // cycle: heap growth → GC → a busy or blocked loop (or a skewed share of the load, or a process that
 // cannot get a core) → dropped connections, slow routes and resident memory held by the requests queueing.
 
+import type { CpuProfile } from '../api/types.js';
 import type { DiagnosisInput, FindingDraft, NodeWindow } from './types.js';
 import { fmtPercent, fmtSeconds } from './texts.js';
 import { lastValues, max, recent } from './window.js';
@@ -32,7 +33,23 @@ export interface CauseLink {
   effect: string;
 }
 
-type Explains = (cause: FindingDraft, effect: FindingDraft, node: (instance: string) => NodeWindow | undefined) => boolean;
+type Explains = (cause: FindingDraft, effect: FindingDraft, node: (instance: string) => NodeWindow | undefined, runsOwnCode: (instance: string) => boolean) => boolean;
+
+/** a CPU profile counts for "what the loop runs" for this long after it ended (ms) */
+const PROFILE_FRESH_MS = 120_000;
+/** the app's own code holds at least this share of a node's profile: its loop is busy with that code */
+const OWN_CODE_SHARE = 0.3;
+
+/** The app's own code (or code it called: a caller in the app) holds a good share of the node's recent CPU profile. */
+function ownCodeIn(p: CpuProfile | undefined, now: number): boolean {
+  if (p === undefined || p.end < now - PROFILE_FRESH_MS) return false;
+  let share = 0;
+  for (const f of p.functions) {
+    const own = f.caller !== null || (f.file !== '' && !f.file.startsWith('node:') && !f.file.includes('node_modules'));
+    if (own) share += f.share;
+  }
+  return share >= OWN_CODE_SHARE;
+}
 
 const shared = (a: FindingDraft, b: FindingDraft): string[] => a.nodes.filter((n) => b.nodes.includes(n));
 
@@ -44,18 +61,19 @@ function gcAccountsFor(n: NodeWindow | undefined, busy: number): boolean {
   return share >= GC_PART_OF_BUSY * busy || pause >= GC_PART_OF_STALL * stall;
 }
 
-/** the two findings concern a node in common */
-const sameNode: Explains = (c, e) => shared(c, e).length > 0;
 /**
  * A node in common waits off the CPU for most of its busy time, or is held back by its quota: given the core,
  * its loop would not be this busy. A loop on the CPU for most of its busy time is saturated or blocked by its own
  * work, and would be with a core to itself: its wait is a second problem beside that, not the cause (a CPU-heavy
  * route on a crowded host). Without the node's window, the shared node decides; without its recent numbers, no link.
  */
-const waitAccountsFor: Explains = (c, e, node) =>
+const waitAccountsFor: Explains = (c, e, node, runsOwnCode) =>
   c.variant === 'throttled'
-    ? sameNode(c, e, node)
+    ? shared(c, e).length > 0
     : shared(c, e).some((i) => {
+        // a loop whose CPU profile is mostly the app's own code is held by that code (the blocking scenario on a
+        // crowded host: 84% in blockingWork read as a consequence of the host's shortage of cores)
+        if (runsOwnCode(i)) return false;
         const n = node(i);
         if (n === undefined) return true;
         // a second without the numbers (a restart's first seconds) says nothing, and a link once made holds
@@ -70,11 +88,11 @@ const servesMore: Explains = (c, e, node) =>
 const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
   // a growing heap makes every collection work harder: the long pauses (or the churn) follow from it (native
   // memory, RSS without the heap, is not the collector's work)
-  { cause: 'memory-leak', effects: ['gc-pressure'], explains: (c, e, node) => c.variant !== 'rss' && sameNode(c, e, node) },
+  { cause: 'memory-leak', effects: ['gc-pressure'], explains: (c, e) => c.variant !== 'rss' && shared(c, e).length > 0 },
   // a loop that cannot keep up holds the requests queueing for it (their sockets, buffers, parsed bodies): resident
   // memory grows with the backlog, steadily, as a leak would (cpu-heavy: +1.3 MiB/s with the JS heap flat)
-  { cause: 'cpu-saturated', effects: ['memory-leak'], explains: (c, e, node) => e.variant === 'rss' && sameNode(c, e, node) },
-  { cause: 'event-loop-blocked', effects: ['memory-leak'], explains: (c, e, node) => e.variant === 'rss' && sameNode(c, e, node) },
+  { cause: 'cpu-saturated', effects: ['memory-leak'], explains: (c, e) => e.variant === 'rss' && shared(c, e).length > 0 },
+  { cause: 'event-loop-blocked', effects: ['memory-leak'], explains: (c, e) => e.variant === 'rss' && shared(c, e).length > 0 },
   // the loop is blocked, or the CPU busy, because the collector holds it
   { cause: 'gc-pressure', effects: ['event-loop-blocked'], explains: (c, e, node) => shared(c, e).some((i) => gcAccountsFor(node(i), recent(node(i)?.elu ?? []))) },
   {
@@ -91,7 +109,7 @@ const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
   { cause: 'event-loop-blocked', effects: ['os-limits'], explains: queueNodeIn },
   { cause: 'cpu-saturated', effects: ['os-limits'], explains: queueNodeIn },
   // requests fail when the process runs out of file descriptors
-  { cause: 'os-limits', effects: ['error-burst'], explains: (c, e, node) => c.variant === 'fds' && sameNode(c, e, node) },
+  { cause: 'os-limits', effects: ['error-burst'], explains: (c, e) => c.variant === 'fds' && shared(c, e).length > 0 },
   // a route regresses because of what its nodes go through, or because it waits on I/O
   ...(['event-loop-blocked', 'cpu-saturated', 'io-wait', 'error-burst'] as const).map((cause) => ({
     cause,
@@ -107,13 +125,15 @@ const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
 export function linkCauses(findings: readonly Linkable[], input: DiagnosisInput | undefined): CauseLink[] {
   const nodes = new Map((input?.nodes ?? []).map((n) => [n.instance, n]));
   const node = (instance: string) => nodes.get(instance);
+  const now = input?.times.at(-1) ?? 0;
+  const runsOwnCode = (instance: string) => ownCodeIn(input?.profiles?.get(instance), now);
   const links: CauseLink[] = [];
   for (const rule of RULES) {
     for (const c of findings) {
       if (c.draft.kind !== rule.cause) continue;
       for (const e of findings) {
         if (!rule.effects.includes(e.draft.kind) || e.id === c.id) continue;
-        if (rule.explains(c.draft, e.draft, node)) links.push({ cause: c.id, effect: e.id });
+        if (rule.explains(c.draft, e.draft, node, runsOwnCode)) links.push({ cause: c.id, effect: e.id });
       }
     }
   }

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { causePhrase, linkCauses, linkCrowdedHosts } from '../../server/diagnose/causes.js';
 import { Diagnoser } from '../../server/diagnose/diagnoser.js';
 import type { DiagnosisInput, FindingDraft } from '../../server/diagnose/types.js';
+import type { CpuProfile } from '../../server/api/types.js';
 import { healthyFleet, sickenNode } from './generate.js';
 
 /** node-3 spends `gcShare` of its time collecting, with its loop stalled and its CPU busy */
@@ -137,6 +138,21 @@ describe('cause links', () => {
     const blocked = { id: 'loop', draft: draft('event-loop-blocked', 'nodes', ['node-2'], []) };
     assert.equal(linkCauses([{ id: 'wait', draft: d2 }, blocked], input).length, 0, 'nor are its stalls the wait’s');
     assert.equal(linkCauses([{ id: 'wait', draft: draft('off-cpu', 'throttled', ['node-2'], []) }, blocked], input).length, 1, 'a quota holding it back is the cause');
+  });
+
+  it('a node whose CPU profile is mostly its own code is blocked by that code, not by the host it waits on', () => {
+    const input = healthyFleet({ seed: 28, nodes: 4, seconds: 60 });
+    // node-1 barely gets a core (40% of its busy loop): on the numbers alone the wait would account for the stall
+    sickenNode(input, 'node-1', 'elu', -12, () => 1);
+    sickenNode(input, 'node-1', 'cpu', -12, () => 0.4);
+    const now = input.times.at(-1)!;
+    const profile = (share: number, own: boolean) =>
+      new Map<string, CpuProfile>([['node-1', { instance: 'node-1', service: 'shop', host: 'h', start: now - 5000, end: now - 2000, samples: 1500, busy: 1, functions: [{ name: own ? 'blockingWork' : '(program)', file: own ? '/app/causes.ts' : '', line: own ? 14 : 0, column: 1, share, caller: null }] }]]);
+    const wait = { id: 'wait', draft: draft('off-cpu', 'node', ['node-1'], [], { node: 'node-1', neighbours: 1 }) };
+    const blocked = { id: 'loop', draft: draft('event-loop-blocked', 'nodes', ['node-1'], []) };
+    assert.equal(linkCauses([wait, blocked], input).length, 1, 'no profile: the numbers decide');
+    assert.equal(linkCauses([wait, blocked], { ...input, profiles: profile(0.84, false) }).length, 1, 'a profile of native work says nothing about the app');
+    assert.equal(linkCauses([wait, blocked], { ...input, profiles: profile(0.84, true) }).length, 0, '84% in blockingWork: the code blocks the loop');
   });
 
   it('one crowded host seen by two services: one finding stands for the host, the other service’s is its consequence', () => {
