@@ -144,7 +144,7 @@ test('a node’s latency series: p50, p90, p99 and p99.9 are each their own perc
   }
 });
 
-test('a node’s event-loop p99 is never shown above the exact max the agent measured', () => {
+test('event-loop p99, a node’s and the fleet’s, is never shown above the exact max the agents measured', () => {
   const t0 = 1_800_000_000;
   const { store, view, svc, node } = oneNode(t0);
   for (let t = t0; t < t0 + 20; t++) {
@@ -160,6 +160,8 @@ test('a node’s event-loop p99 is never shown above the exact max the agent mea
   const row = view.nodes({ window: 10, now: (t0 + 21) * 1000 })[0];
   assert.ok(row.eventLoopDelay.p99 !== null && row.eventLoopDelayMax !== null);
   assert.ok(row.eventLoopDelay.p99 <= row.eventLoopDelayMax, `p99 ${row.eventLoopDelay.p99} > max ${row.eventLoopDelayMax}`);
+  const fleet = view.fleet({ window: 10, now: (t0 + 21) * 1000 }).eventLoopDelay;
+  assert.ok(fleet.p99 !== null && fleet.max !== null && fleet.p99 <= fleet.max, `fleet p99 ${fleet.p99} > max ${fleet.max}`);
   assert.ok(row.eventLoopDelay.p99 > 0.27);
 });
 
