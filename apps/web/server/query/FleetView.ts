@@ -573,12 +573,14 @@ export class FleetView {
           break;
         }
         case 'gcShare':
-          v = this.nodeSum(node, NodeField.gcTime, sub) / seconds;
+          v = Math.min(1, this.nodeSum(node, NodeField.gcTime, sub) / seconds);
           break;
         case 'runDelay': {
           // seconds the event-loop thread waited for a CPU, per second (no line where it is not reported)
           const total = this.nodeTotal(node, NodeField.runDelay, sub);
-          v = total === null ? null : total / seconds;
+          // a share of wall time is at most 1: an export delayed by a blocked loop carries several seconds' wait
+          // into one second (the chart showed 140%); the diagnosis clamps each second the same way
+          v = total === null ? null : Math.min(1, total / seconds);
           break;
         }
         case 'cpuThrottled': {

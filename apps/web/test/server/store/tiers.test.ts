@@ -211,3 +211,21 @@ test('series: the seconds before the store’s first data are null, not a rate o
   assert.ok(before.length > 50 && before.every((p) => p[1] === null), 'nothing before the store existed');
   assert.ok(after.length === 30 && after.every((p) => p[1] === 10), JSON.stringify(after.slice(0, 3)));
 });
+
+test('shares of wall time (run delay, GC) are at most 1 a step, also when a late export carries several seconds into one', () => {
+  const t0 = 1_800_000_000;
+  const { store, view, node } = oneNode(t0);
+  for (let t = t0; t < t0 + 20; t++) {
+    // a blocked loop's late export: 2.8 s of waiting and 1.5 s of GC credited to one second
+    node.addField(t, NodeField.runDelay, t === t0 + 10 ? 2.8 : 0.1);
+    node.addField(t, NodeField.gcTime, t === t0 + 10 ? 1.5 : 0.01);
+    node.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  const now = (t0 + 25) * 1000;
+  store.tick(now);
+  for (const metric of ['runDelay', 'gcShare'] as const) {
+    const values = view.series({ metric, by: 'node', window: 30, step: 1, now }).series[0].points.map((p) => p[1]).filter((v): v is number => v !== null);
+    assert.ok(values.length >= 19 && Math.max(...values) === 1, `${metric}: ${values.join(', ')}`);
+  }
+});
