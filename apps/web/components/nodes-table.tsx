@@ -12,8 +12,10 @@ import {
   outlier,
   paginate,
   sortNodes,
+  stateOf,
   type FleetMedians,
   type NodeColumn,
+  type NodeStateFilter,
   type OutlierColumn,
   type SortDir,
 } from '../lib/mappers/nodes.js';
@@ -49,12 +51,16 @@ export interface NodesTableProps {
 
 export function NodesTable({ nodes, view, now, sparks }: NodesTableProps) {
   const [text, setText] = useState('');
-  const [state, setState] = useState<'all' | 'up' | 'down'>('all');
+  const [state, setState] = useState<NodeStateFilter>('all');
   const [sort, setSort] = useState<{ col: NodeColumn; dir: SortDir }>({ col: 'p99', dir: 'desc' });
   const [page, setPage] = useState(0);
 
   const peers = useMemo(() => mediansByService(nodes), [nodes]);
-  const upCount = useMemo(() => nodes.reduce((n, x) => n + (x.up ? 1 : 0), 0), [nodes]);
+  const counts = useMemo(() => {
+    const c = { up: 0, down: 0, stopped: 0 };
+    for (const n of nodes) c[stateOf(n)]++;
+    return c;
+  }, [nodes]);
   const shown = useMemo(() => sortNodes(filterNodes(nodes, text, state), sort.col, sort.dir), [nodes, text, state, sort]);
   const paged = paginate(shown, page, PAGE_SIZE);
   // Relative times only need to move every few seconds; a coarse clock keeps memoised rows stable.
@@ -82,14 +88,15 @@ export function NodesTable({ nodes, view, now, sparks }: NodesTableProps) {
         </label>
         <label>
           <span className="sr-only">Node state</span>
-          <select aria-label="Node state" data-testid="nodes-state" value={state} onChange={(e) => (setState(e.target.value as 'all' | 'up' | 'down'), setPage(0))}>
+          <select aria-label="Node state" data-testid="nodes-state" value={state} onChange={(e) => (setState(e.target.value as NodeStateFilter), setPage(0))}>
             <option value="all">All states</option>
             <option value="up">Up</option>
             <option value="down">Down</option>
+            <option value="stopped">Stopped</option>
           </select>
         </label>
         <span className="muted" data-testid="nodes-count">
-          {shown.length} of {nodes.length} nodes · {upCount} up, {nodes.length - upCount} down
+          {shown.length} of {nodes.length} nodes · {counts.up} up, {counts.down} down{counts.stopped > 0 ? `, ${counts.stopped} stopped` : ''}
         </span>
         <span className="muted">· marked: ≥ 2× the median of the node&apos;s service (req/s: ≤ ½)</span>
       </div>
@@ -184,10 +191,8 @@ function formatMedian(col: OutlierColumn, v: number): string {
   }
 }
 
-/** up, down (silent: died or cut off), or stopped (its agent said so in its last export: a deploy, a scale-in) */
-export function nodeState(n: Pick<NodeRow, 'up' | 'stopped'>): 'up' | 'down' | 'stopped' {
-  return n.up ? 'up' : n.stopped ? 'stopped' : 'down';
-}
+/** up, down or stopped: see stateOf */
+export const nodeState = stateOf;
 
 const NodeTr = memo(function NodeTr({ node: n, view, medians: m, fleetSize, now, spark }: NodeTrProps) {
   return (

@@ -38,12 +38,19 @@ export function nodeValue(n: NodeRow, c: NodeColumn): number | string | null {
   }
 }
 
+export type NodeStateFilter = 'all' | 'up' | 'down' | 'stopped';
+
+/** up, down (silent: died or cut off), or stopped (its agent said so in its last export: a deploy, a scale-in) */
+export function stateOf(n: Pick<NodeRow, 'up' | 'stopped'>): 'up' | 'down' | 'stopped' {
+  return n.up ? 'up' : n.stopped ? 'stopped' : 'down';
+}
+
 /** Case-insensitive match on instance, service, host; `up:`/`down:` prefixes not needed: use the state filter. */
-export function filterNodes(nodes: readonly NodeRow[], text: string, state: 'all' | 'up' | 'down' = 'all'): NodeRow[] {
+export function filterNodes(nodes: readonly NodeRow[], text: string, state: NodeStateFilter = 'all'): NodeRow[] {
   const q = text.trim().toLowerCase();
   return nodes.filter(
     (n) =>
-      (state === 'all' || (state === 'up') === n.up) &&
+      (state === 'all' || state === stateOf(n)) &&
       (q === '' || n.instance.toLowerCase().includes(q) || n.service.toLowerCase().includes(q) || n.host.toLowerCase().includes(q)),
   );
 }

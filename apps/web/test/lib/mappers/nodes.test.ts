@@ -76,6 +76,10 @@ test('filter by text and state', () => {
   assert.deepEqual(filterNodes(nodes, 'NODE-1').map((n) => n.instance), ['node-1', 'node-12']);
   assert.deepEqual(filterNodes(nodes, '', 'down').map((n) => n.instance), ['node-2']);
   assert.deepEqual(filterNodes(nodes, 'web', 'up').map((n) => n.instance), ['node-12']);
+  // a node that stopped gracefully is neither up nor down
+  const withStopped = [...nodes, node(7, 0.1, { up: false, stopped: true })];
+  assert.deepEqual(filterNodes(withStopped, '', 'down').map((n) => n.instance), ['node-2']);
+  assert.deepEqual(filterNodes(withStopped, '', 'stopped').map((n) => n.instance), ['node-7']);
 });
 
 test('paginate clamps the page', () => {
