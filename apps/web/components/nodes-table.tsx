@@ -1,13 +1,14 @@
 'use client';
 // Every instance of the fleet: sortable, filterable, paged (50 rows are rendered whatever the fleet size),
 // rows memoised so a live tick re-renders only what changed, outliers against the fleet median marked.
-import { memo, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import type { NodeRow } from '../server/api/types.js';
 import { formatAgo, formatBytes, formatDuration, formatExact, formatPercent, formatRps } from '../lib/format.js';
 import { Link } from '../lib/link.js';
 import {
   filterNodes,
   fleetMedians,
+  NODE_COLUMNS,
   mediansByService,
   outlier,
   paginate,
@@ -54,6 +55,32 @@ export function NodesTable({ nodes, view, now, sparks }: NodesTableProps) {
   const [state, setState] = useState<NodeStateFilter>('all');
   const [sort, setSort] = useState<{ col: NodeColumn; dir: SortDir }>({ col: 'p99', dir: 'desc' });
   const [page, setPage] = useState(0);
+  // the table's own selection in the URL too (q, state, sort, dir, page), so Back from a node, a reload or a copied
+  // link shows the same table: read once mounted (the server renders the defaults), written with replaceState
+  const [restored, setRestored] = useState(false);
+  useEffect(() => {
+    const p = new URLSearchParams(window.location.search);
+    const q = p.get('q');
+    if (q !== null) setText(q);
+    const st = p.get('state');
+    if (st === 'up' || st === 'down' || st === 'stopped') setState(st);
+    const col = p.get('sort');
+    if (col !== null && (NODE_COLUMNS as readonly string[]).includes(col)) setSort({ col: col as NodeColumn, dir: p.get('dir') === 'asc' ? 'asc' : 'desc' });
+    const pg = Number(p.get('page'));
+    if (Number.isInteger(pg) && pg > 1) setPage(pg - 1);
+    setRestored(true);
+  }, []);
+  useEffect(() => {
+    if (!restored) return;
+    const url = new URL(window.location.href);
+    const set = (k: string, v: string, dflt: string) => (v === dflt ? url.searchParams.delete(k) : url.searchParams.set(k, v));
+    set('q', text, '');
+    set('state', state, 'all');
+    set('sort', sort.col, 'p99');
+    set('dir', sort.dir, 'desc');
+    set('page', String(page + 1), '1');
+    if (url.href !== window.location.href) window.history.replaceState(window.history.state, '', url);
+  }, [restored, text, state, sort, page]);
 
   const peers = useMemo(() => mediansByService(nodes), [nodes]);
   const counts = useMemo(() => {

@@ -197,3 +197,33 @@ test('a Prometheus store that cannot be read: a banner on every page says so, wi
   }
   await screenshot(page, 'source-down');
 });
+
+test('the nodes table keeps its filter, state, sort and page in the URL: Back from a node, or a reload, shows the same table', async () => {
+  const dash = await startDashboard();
+  cleanup.push(() => dash.close());
+  const sim = runSimulation({ nodes: 6, rpsPerNode: 20, routes: 3, service: 'keep', seed: 5, samplesPerNode: 10 }, { target: dash.otlpUrl });
+  cleanup.push(() => sim.stop());
+  const { page, context, errors } = await openPage(browser);
+  cleanup.push(() => context.close());
+  await page.goto(`${dash.url}/nodes`);
+  await until('six nodes', async () => (await page.getByTestId('node-row').count()) === 6, 20_000);
+  // filter by one node's name: the instances are the simulator's
+  const name = (await page.getByTestId('node-row').nth(2).getAttribute('data-instance'))!;
+  await page.getByTestId('nodes-filter').fill(name);
+  await page.getByTestId('nodes-state').selectOption('up');
+  await until('the URL', async () => new URL(page.url()).searchParams.get('q') === name && new URL(page.url()).searchParams.get('state') === 'up');
+  await until('the filtered table', async () => (await page.getByTestId('node-row').count()) === 1);
+  const first = page.getByTestId('node-row').first();
+  const instance = await first.getAttribute('data-instance');
+  await first.locator('a').first().click();
+  await page.getByTestId('node-page').waitFor();
+  await page.goBack();
+  await page.getByTestId('nodes-table').waitFor();
+  await until('the filter restored', async () => (await page.getByTestId('nodes-filter').inputValue()) === name);
+  assert.equal(await page.getByTestId('nodes-state').inputValue(), 'up');
+  assert.ok((await page.getByTestId('node-row').count()) >= 1);
+  assert.equal(await page.getByTestId('node-row').first().getAttribute('data-instance'), instance);
+  await page.reload();
+  await until('restored after a reload', async () => (await page.getByTestId('nodes-filter').inputValue()) === name);
+  assert.deepEqual(errors, []);
+});
