@@ -52,6 +52,16 @@ test('rules CRUD: POST → 201 with id, GET hides secrets, PUT keeps a redacted 
     const byQuery = handleAlertsApi(engine, 'PUT', '/api/v1/alerts/rules', new URLSearchParams({ id }), JSON.stringify({ ...one, threshold: 0.4 }))!;
     assert.equal((byQuery.body as any).threshold, 0.4);
 
+    // the webhook's URL changes, the secret comes back as the placeholder: the secret is kept, never the placeholder
+    const moved = handleAlertsApi(engine, 'PUT', `/api/v1/alerts/rules/${id}`, q, JSON.stringify({ ...one, targets: [{ ...one.targets[0], url: 'https://hooks.example.com/moved' }] }))!;
+    assert.equal(moved.status, 200);
+    const movedSpec = JSON.parse((db.prepare('SELECT spec FROM alert_rules WHERE id = ?').get(id) as { spec: string }).spec);
+    assert.deepEqual([movedSpec.targets[0].url, movedSpec.targets[0].secret], ['https://hooks.example.com/moved', 'hunter2']);
+    // a new webhook that sends the placeholder has no secret to keep: refused, not stored as the secret
+    const extra = handleAlertsApi(engine, 'PUT', `/api/v1/alerts/rules/${id}`, q, JSON.stringify({ ...one, targets: [one.targets[0], { type: 'webhook', url: 'https://other.example.com/x', secret: REDACTED }] }))!;
+    assert.equal(extra.status, 400);
+    assert.equal((extra.body as any).error.field, 'targets[1].secret');
+
     assert.equal(handleAlertsApi(engine, 'DELETE', `/api/v1/alerts/rules/${id}`, q)!.status, 204);
     assert.equal(handleAlertsApi(engine, 'GET', `/api/v1/alerts/rules/${id}`, q)!.status, 404);
   } finally {

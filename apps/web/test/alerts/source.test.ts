@@ -228,3 +228,32 @@ test('nodeDown: a node whose agent said it stops (a deploy) is not down; a silen
   assert.equal(stopped.stoppedAt, undefined);
   assert.deepEqual(src.read({ ...q, scope: 'fleet' }, later + 60_000).map((v) => v.value), [2]);
 });
+
+test('rps floors see traffic that stopped: an idle route and a silent node count 0; a stopped node is gone', async () => {
+  const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
+  const { FleetStore } = await import('../../server/store/FleetStore.js');
+  const { FleetView } = await import('../../server/query/FleetView.js');
+  const { StoreHistogram } = await import('../../server/store/histogram.js');
+  const { SparseDelta } = await import('../../server/store/delta.js');
+  const t0 = 1_800_000_000;
+  const store = new FleetStore({}, t0 * 1000);
+  const svc = store.service('api');
+  const a = store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
+  const b = store.node(svc, { service: 'api', instance: 'api-2', host: 'h', pid: 2, version: null }, t0 * 1000)!;
+  const route = store.route(svc, 'GET', '/orders');
+  for (let t = t0; t < t0 + 20; t++) {
+    const d = new StoreHistogram(6);
+    d.recordMany(0.01, 5);
+    d.boundFromBuckets();
+    store.addRequests(route, a, t, new SparseDelta().fromHistogram(d), false);
+    a.lastSeen = b.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  b.stoppedAt = (t0 + 20) * 1000;
+  const now = (t0 + 80) * 1000;
+  store.tick(now);
+  const src = new FleetViewSource(new FleetView(store));
+  const q = { metric: 'rps' as const, windowMs: 30_000 };
+  assert.deepEqual(src.read({ ...q, scope: 'route' }, now).map((v) => [v.labels.route, v.value]), [['/orders', 0]]);
+  assert.deepEqual(src.read({ ...q, scope: 'node' }, now).map((v) => [v.labels.instance, v.value]), [['api-1', 0]]);
+});

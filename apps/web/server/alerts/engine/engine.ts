@@ -223,6 +223,10 @@ export class AlertEngine {
 
   createRule(input: unknown): RuleView {
     const spec = validateRule(input, { blockPrivate: this.blockPrivate });
+    spec.targets.forEach((t, i) => {
+      // the placeholder must never become a secret: anyone could sign with it
+      if (t.type === 'webhook' && t.secret === REDACTED) throw new AlertError('RULE_INVALID', `targets[${i}].secret is the placeholder ${REDACTED}: send the secret itself`, `targets[${i}].secret`);
+    });
     this.assertNameFree(spec.name);
     const rule = this.store.insertRule(`rule-${randomBytes(6).toString('hex')}`, 'api', spec);
     this.rules = [...this.rules, rule];
@@ -454,12 +458,18 @@ function redact(rule: Rule): RuleView {
 /** A PUT may send back the redacted secret (or none): keep the stored secret of the webhook target with the same URL. */
 function keepSecrets(input: unknown, old: Rule): unknown {
   if (typeof input !== 'object' || input === null || !Array.isArray((input as RuleSpec).targets)) return input;
-  const targets = (input as { targets: unknown[] }).targets.map((t) => {
+  const targets = (input as { targets: unknown[] }).targets.map((t, i) => {
     if (typeof t !== 'object' || t === null) return t;
     const tt = t as Record<string, unknown>;
     if (tt.type !== 'webhook' || (tt.secret !== undefined && tt.secret !== REDACTED)) return t;
-    const prev = old.targets.find((o) => o.type === 'webhook' && o.url === tt.url);
-    return prev && prev.type === 'webhook' ? { ...tt, secret: prev.secret } : t;
+    // the same URL's secret; else, a target whose URL changed, the secret of the webhook at its place
+    const sameUrl = old.targets.find((o) => o.type === 'webhook' && o.url === tt.url);
+    const samePlace = old.targets[i]?.type === 'webhook' ? old.targets[i] : undefined;
+    const prev = sameUrl ?? samePlace;
+    if (prev !== undefined && prev.type === 'webhook') return { ...tt, secret: prev.secret };
+    // the placeholder must never become a secret: anyone could sign with it
+    if (tt.secret === REDACTED) throw new AlertError('RULE_INVALID', `targets[${i}].secret is the placeholder ${REDACTED} of a secret this rule does not have: send the secret itself`, `targets[${i}].secret`);
+    return t;
   });
   return { ...(input as object), targets };
 }

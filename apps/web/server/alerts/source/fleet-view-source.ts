@@ -68,14 +68,26 @@ export class FleetViewSource implements MetricSource {
         const rows = this.memo(`n|${svc ?? ''}|${window}`, now, () => this.view.nodes({ service: svc, window, now }));
         const out: ScopedValue[] = [];
         for (const r of rows) {
-          if (!r.up) continue;
+          // a node that went silent serves nothing: an rps floor sees 0 there (a stopped one is gone on purpose)
+          if (!r.up && !(q.metric === 'rps' && !r.stopped)) continue;
           out.push({ labels: { instance: r.instance, service: r.service }, value: this.nodeValue(r, q, now, window), key: `n\u0000${r.service}\u0000${r.instance}` });
         }
         return out;
       }
       case 'route': {
         const rows = this.memo(`r|${svc ?? ''}|${window}`, now, () => this.view.routes({ service: svc, window, now }));
-        return rows.map((r) => ({ labels: { route: r.route, method: r.method, service: r.service }, value: routeValue(r, q), key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` }));
+        const out = rows.map((r) => ({ labels: { route: r.route, method: r.method, service: r.service }, value: routeValue(r, q), key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` }));
+        if (q.metric === 'rps') {
+          // a route with no request in the window has no row, yet its rate is 0: an rps floor must see it (routes
+          // that served within the node retention, 15 min: one gone for good stops counting)
+          const listed = new Set(out.map((v) => v.key));
+          const since = now / 1000 - this.view.store.options.nodeRetentionMs / 1000;
+          for (const r of this.view.routeStates(svc)) {
+            const key = `r\u0000${r.service}\u0000${r.method}\u0000${r.route}`;
+            if (r.lastSeen >= since && !listed.has(key)) out.push({ labels: { route: r.route, method: r.method, service: r.service }, value: 0, key });
+          }
+        }
+        return out;
       }
     }
   }
