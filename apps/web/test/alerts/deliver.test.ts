@@ -147,12 +147,16 @@ test('an abort between attempts stops waiting and reports aborted', async () => 
   }
 });
 
-test('private targets are refused after DNS when blockPrivate is on', async () => {
+test('private targets are refused at delivery when blockPrivate is on: names after DNS, literal IPs as they are', async () => {
   const rx = await new Receiver().start();
   try {
     const res = await deliver({ id: 'd-9', url: `http://localhost:${rx.port}/`, body }, { ...fast, blockPrivate: true, maxAttempts: 1 });
     assert.equal(res.outcome, 'failed');
-    assert.match(res.error!, /private address/);
+    assert.match(res.error!, /localhost|private address/);
+    // a literal IP is never looked up: a rule saved before the switch was turned on must not reach loopback either
+    const ip = await deliver({ id: 'd-10', url: `http://127.0.0.1:${rx.port}/`, body }, { ...fast, blockPrivate: true, maxAttempts: 1 });
+    assert.equal(ip.outcome, 'failed');
+    assert.match(ip.error!, /private or link-local address 127\.0\.0\.1/);
     assert.equal(rx.received.length, 0);
   } finally {
     await rx.stop();

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { sign, DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './sign.js';
-import { guardedLookup } from './url-guard.js';
+import { checkTargetUrl, guardedLookup } from './url-guard.js';
 
 export interface DeliveryRequest {
   /** Idempotency key: `X-Perf-Delivery` and `Idempotency-Key`, the same on every attempt. */
@@ -82,6 +82,15 @@ function attemptOnce(req: DeliveryRequest, timestamp: number, options: DeliverOp
     } catch {
       resolve({ error: 'invalid URL' });
       return;
+    }
+    // a literal IP is never looked up, so guardedLookup does not see it: checked here, at every delivery (rules
+    // saved before PERF_ALERTS_BLOCK_PRIVATE was turned on, a rules file's last valid version)
+    if (options.blockPrivate) {
+      const refused = checkTargetUrl(req.url, true);
+      if (refused !== undefined) {
+        resolve({ error: `the target ${refused}` });
+        return;
+      }
     }
     const headers: Record<string, string> = {
       'content-type': 'application/json',
