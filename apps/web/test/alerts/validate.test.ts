@@ -121,3 +121,12 @@ test('PERF_ALERTS_BLOCK_PRIVATE refuses loopback, private and link-local targets
   assert.doesNotThrow(() => validateRule({ ...good, targets: [{ type: 'alertmanager', url: 'http://93.184.216.34:9093' }] }, opts));
   assert.doesNotThrow(() => validateRule({ ...good, targets: [{ type: 'alertmanager', url: 'http://127.0.0.1:9093' }] }));
 });
+
+test('annotation names as Alertmanager takes them, no empty labels, no __ names (each was saved, then refused by Alertmanager or lost)', () => {
+  assert.equal(badField({ annotations: { 'see also': 'x' } }).field, 'annotations.see also');
+  assert.match(badField({ annotations: { 'see also': 'x' } }).message, /not a valid annotation name/);
+  assert.equal(badField({ labels: { team: '' } }).field, 'labels.team');
+  assert.match(badField({ labels: { team: '' } }).message, /Alertmanager drops empty labels/);
+  assert.equal(badField({ labels: JSON.parse('{"__proto__": "x"}') }).field, 'labels.__proto__');
+  assert.equal(badField({ annotations: { __meta: 'x' } }).field, 'annotations.__meta');
+});

@@ -59,16 +59,23 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function stringMap(v: unknown, field: string, p: string, checkNames: boolean): Record<string, string> {
+/**
+ * Labels or annotations: names as Prometheus and Alertmanager take them (an annotation "see also" was saved, and
+ * Alertmanager then refused every delivery of the rule with 400); `labels`: not perf's own, and not empty (an
+ * Alertmanager drops an empty label, so its fingerprint would not be perf's).
+ */
+function stringMap(v: unknown, field: string, p: string, isLabels: boolean): Record<string, string> {
   if (v === undefined || v === null) return {};
   if (!isObject(v)) fail(field, 'must be an object of string values', p);
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
-    if (checkNames && !LABEL_NAME.test(k)) fail(`${field}.${k}`, 'is not a valid label name (letters, digits and _, not starting with a digit)', p);
-    if (checkNames && RESERVED_LABELS.has(k)) fail(`${field}.${k}`, `is set by perf itself and cannot be overridden (reserved: ${[...RESERVED_LABELS].join(', ')})`, p);
+    if (!LABEL_NAME.test(k)) fail(`${field}.${k}`, `is not a valid ${isLabels ? 'label' : 'annotation'} name (letters, digits and _, not starting with a digit)`, p);
+    if (k.startsWith('__')) fail(`${field}.${k}`, 'starts with __, which Prometheus and Alertmanager keep for themselves', p);
+    if (isLabels && RESERVED_LABELS.has(k)) fail(`${field}.${k}`, `is set by perf itself and cannot be overridden (reserved: ${[...RESERVED_LABELS].join(', ')})`, p);
     if (typeof val !== 'string') fail(`${field}.${k}`, 'must be a string', p);
+    if (isLabels && val === '') fail(`${field}.${k}`, 'is empty (Alertmanager drops empty labels: leave it out)', p);
     if (val.length > 4096) fail(`${field}.${k}`, 'is longer than 4096 characters', p);
-    out[k] = val;
+    Object.defineProperty(out, k, { value: val, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
