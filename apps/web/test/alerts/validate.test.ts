@@ -130,3 +130,8 @@ test('annotation names as Alertmanager takes them, no empty labels, no __ names 
   assert.equal(badField({ labels: JSON.parse('{"__proto__": "x"}') }).field, 'labels.__proto__');
   assert.equal(badField({ annotations: { __meta: 'x' } }).field, 'annotations.__meta');
 });
+
+test('a name with a control character is refused (it becomes the alertname label)', () => {
+  assert.equal(badField({ name: 'Fleet\np99' }).field, 'name');
+  assert.match(badField({ name: 'a\tb' }).message, /control character/);
+});

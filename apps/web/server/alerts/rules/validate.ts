@@ -115,6 +115,7 @@ export function validateRule(input: unknown, options: ValidateOptions = {}): Rul
   const name = input.name;
   if (typeof name !== 'string' || name.trim() === '') fail('name', 'is required (a non-empty string)', p);
   if (name.length > 200) fail('name', 'is longer than 200 characters', p);
+  if (/[\u0000-\u001f\u007f]/.test(name)) fail('name', 'holds a control character (a newline, a tab): it becomes the alertname label', p);
 
   let service: string | undefined;
   if (input.service !== undefined && input.service !== null && input.service !== '') {
