@@ -17,7 +17,7 @@ import { diagnosisFor } from '../diagnose/mount.js';
 import { handleAlertsApi } from './api.js';
 import { parseDuration } from './duration.js';
 import { createAlerting } from './setup.js';
-import type { RequestContext } from '../api/router.js';
+import { readLimited, type RequestContext } from '../api/router.js';
 
 const MAX_BODY = 1 << 20;
 
@@ -40,15 +40,8 @@ function envInt(name: string): number | undefined {
   return n;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY) return 'too-large';
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return readLimited(req, MAX_BODY);
 }
 
 export async function mount(ctx: DashboardContext): Promise<MountedModule> {

@@ -137,15 +137,33 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/**
+ * A request body of at most `max` bytes, or 'too-large'. Past the limit the rest is read and dropped (nothing
+ * kept): stopping the stream instead reset the connection before the client could read the 413 (about half the
+ * time, found by an outside audit).
+ */
+export function readLimited(req: IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        if (chunks.length > 0) chunks.length = 0;
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > max ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_JSON_BYTES) throw new ApiHttpError(413, 'PERF_API_BODY_TOO_LARGE', `JSON body over ${MAX_JSON_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const body = await readLimited(req, MAX_JSON_BYTES);
+  if (body === 'too-large') throw new ApiHttpError(413, 'PERF_API_BODY_TOO_LARGE', `JSON body over ${MAX_JSON_BYTES} bytes`);
+  const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
