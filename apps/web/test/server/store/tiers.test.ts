@@ -229,3 +229,21 @@ test('shares of wall time (run delay, GC) are at most 1 a step, also when a late
     assert.ok(values.length >= 19 && Math.max(...values) === 1, `${metric}: ${values.join(', ')}`);
   }
 });
+
+test('series: a step the store’s data starts within is a rate over the part with data (a 7 d view of a young store)', () => {
+  const t0 = 1_800_000_000 + 600; // ten minutes into a 30 min step
+  const { store, view, node, route } = oneNode(t0, t0);
+  for (let t = t0; t < t0 + 300; t++) {
+    const d = new StoreHistogram(6);
+    d.recordMany(0.01, 5);
+    d.boundFromBuckets();
+    store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), false);
+    node.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  const now = (t0 + 305) * 1000;
+  store.tick(now);
+  const points = view.series({ metric: 'rps', window: 7 * 86400, step: 1800, now }).series[0].points.filter((p) => p[1] !== null);
+  assert.equal(points.length, 1);
+  assert.ok(Math.abs(points[0][1]! - 5) < 0.2, `rps ${points[0][1]} (5 a second for the 5 minutes there is data)`);
+});
