@@ -260,20 +260,34 @@ function draw(canvas: HTMLCanvasElement, { width, height, rows, columns, scale, 
   ctx.lineWidth = 1.5;
   ctx.lineJoin = 'round';
   columns.forEach((c, i) => {
-    ctx.strokeStyle = resolveColor(style, c.color ?? PALETTE[i % PALETTE.length]);
+    const color = resolveColor(style, c.color ?? PALETTE[i % PALETTE.length]);
+    ctx.strokeStyle = color;
     ctx.beginPath();
-    let pen = false;
+    // a value with no neighbour (one point of a young store's long range, or between gaps) is a dot: a line of one
+    // point draws nothing
+    const lone: [number, number][] = [];
+    let run = 0;
+    let last: [number, number] = [0, 0];
     for (const r of rows) {
       const v = r[c.key];
       if (v === null || v === undefined || !Number.isFinite(v)) {
-        pen = false;
+        if (run === 1) lone.push(last);
+        run = 0;
         continue;
       }
-      if (pen) ctx.lineTo(x(r.t), y(v));
-      else ctx.moveTo(x(r.t), y(v));
-      pen = true;
+      last = [x(r.t), y(v)];
+      if (run > 0) ctx.lineTo(last[0], last[1]);
+      else ctx.moveTo(last[0], last[1]);
+      run++;
     }
+    if (run === 1) lone.push(last);
     ctx.stroke();
+    ctx.fillStyle = color;
+    for (const [px, py] of lone) {
+      ctx.beginPath();
+      ctx.arc(px, py, 2.5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
   });
 
   // the hovered time: a cursor line and a dot on each line
