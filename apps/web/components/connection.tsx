@@ -4,9 +4,10 @@
 import type { StreamState } from '../lib/stream.js';
 import { formatClock } from '../lib/format.js';
 
-export function ConnectionIndicator({ state }: { state: StreamState }) {
+/** The stream's state; `paused`: the view is frozen (Pause), so "Live" would be untrue while connected. */
+export function ConnectionIndicator({ state, paused = false }: { state: StreamState; paused?: boolean }) {
   const { status } = state;
-  const [cls, text] = status === 'open' ? ['ok', 'Live'] : status === 'lost' ? ['bad', 'Reconnecting…'] : ['warn', 'Connecting…'];
+  const [cls, text] = status === 'open' ? (paused ? ['idle', 'Paused'] : ['ok', 'Live']) : status === 'lost' ? ['bad', 'Reconnecting…'] : ['warn', 'Connecting…'];
   return (
     <span className="conn" data-testid="connection-status" data-status={status} role="status" aria-live="polite">
       <span className={`dot ${cls}`} aria-hidden="true" />

@@ -6,7 +6,7 @@ import { Link } from '../lib/link.js';
 import { usePathname } from 'next/navigation.js';
 import type { ReactNode } from 'react';
 import { useStream, useView } from '../lib/hooks.js';
-import { hrefFor } from '../lib/url-state.js';
+import { hrefFor, RANGE_SPECS } from '../lib/url-state.js';
 import { ConnectionBanner, ConnectionIndicator } from './connection.js';
 import { FoldingBanner } from './folding-banner.js';
 import { SourceBanner } from './source-banner.js';
@@ -56,7 +56,7 @@ function Dashboard({ pathname, children }: { pathname: string; children: ReactNo
         <div className="controls">
           <ServiceSelector view={view} setView={setView} services={state.snapshot?.services ?? null} />
           <RangePicker view={view} setView={setView} />
-          <ConnectionIndicator state={state} />
+          <ConnectionIndicator state={state} paused={view.paused && RANGE_SPECS[view.range].live} />
           <ThemeToggle />
           <SignOut />
         </div>

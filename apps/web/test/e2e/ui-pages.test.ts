@@ -102,8 +102,10 @@ test('overview: charts and heatmap move every second, and stop while paused', as
   const frozen = await lastT(page, 'chart-rps');
   await page.waitForTimeout(2500);
   assert.equal(await lastT(page, 'chart-rps'), frozen, 'a paused chart does not move');
+  assert.equal((await page.getByTestId('connection-status').textContent())?.trim(), 'Paused', 'the header does not say Live while paused');
   await page.getByTestId('pause-toggle').click();
   await until('the chart to move again after resume', async () => (await lastT(page, 'chart-rps')) > frozen, 10_000);
+  assert.equal((await page.getByTestId('connection-status').textContent())?.trim(), 'Live');
   await screenshot(page, 'overview');
 });
 
