@@ -45,7 +45,16 @@ export function OverviewClient() {
       </div>
       <div className="two-col">
         <ChartHeatmapLatency view={view} tick={tick} />
-        <FindingsPanel findings={findings} view={view} now={now} />
+        <FindingsPanel
+          findings={findings}
+          view={view}
+          now={now}
+          emptyText={
+            fleet !== null && fleet.nodes === 0 && fleet.nodesDown > 0
+              ? `No node is up (${fleet.nodesDown} down${fleet.nodesStopped > 0 ? `, ${fleet.nodesStopped} stopped` : ''}): there is nothing to diagnose until they report again. The nodes page shows when each was last heard from.`
+              : undefined
+          }
+        />
       </div>
     </div>
   );
