@@ -135,3 +135,19 @@ test('a name with a control character is refused (it becomes the alertname label
   assert.equal(badField({ name: 'Fleet\np99' }).field, 'name');
   assert.match(badField({ name: 'a\tb' }).message, /control character/);
 });
+
+test('a latency threshold over a minute reads as milliseconds by mistake', () => {
+  assert.match(badField({ threshold: 200 }).message, /in seconds for latency\.p99 \(200 ms is 0\.2; over 60 s looks like milliseconds\)/);
+  assert.equal(badField({ metric: 'eventLoopDelay.max', threshold: 3000 }).field, 'threshold');
+  assert.doesNotThrow(() => validateRule({ ...good, threshold: 30 }));
+});
+
+test('the slack format escapes the rule name in its mrkdwn text (a name with <!channel> must not ping)', async () => {
+  const { slackBody } = await import('../../server/alerts/notify/payload/slack.js');
+  const { rule } = await import('./lib/rules.js');
+  const r = rule({ name: 'p99 <!channel> & <https://evil.example|click>' });
+  const alert = { ruleId: r.id, fingerprint: 'f', scopeKey: '', labels: { alertname: r.name }, annotations: { summary: 'p99 high' }, state: 'firing' as const, activeAt: 0, value: 1, lastTrueAt: 0 };
+  const body = slackBody({ rule: r, status: 'firing', alerts: [alert], repeat: false }, 'http://localhost:3000');
+  assert.ok(body.text.includes('p99 &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;'), body.text);
+  assert.ok(!body.text.includes('<!channel>'));
+});

@@ -155,7 +155,8 @@ export function validateRule(input: unknown, options: ValidateOptions = {}): Rul
   if (threshold < 0) fail('threshold', 'must not be negative', p);
   if (RATIO_METRICS.has(metric) && threshold > 1) fail('threshold', `is a ratio between 0 and 1 for ${metric} (1% is 0.01)`, p);
   if (metric === 'cpu' && threshold > 64) fail('threshold', 'is a ratio of one core (0.8 is 80% of a core)', p);
-  if (SECONDS_METRICS.has(metric) && threshold > 3600) fail('threshold', `is in seconds for ${metric} (200 ms is 0.2)`, p);
+  // a latency or loop delay over a minute is a value in milliseconds by mistake (200 and 3000 were accepted)
+  if (SECONDS_METRICS.has(metric) && threshold > 60) fail('threshold', `is in seconds for ${metric} (200 ms is 0.2; over 60 s looks like milliseconds)`, p);
 
   const window = input.window ?? '30s';
   const windowMs = typeof window === 'string' ? parseDuration(window) : undefined;

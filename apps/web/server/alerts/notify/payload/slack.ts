@@ -24,7 +24,8 @@ export function slackBody(n: Notification, externalURL: string): SlackBody {
   if (n.alerts.length > MAX_LISTED) lines.push(`…and ${n.alerts.length - MAX_LISTED} more`);
   const first = n.alerts[0]?.annotations ?? {};
   const link = generatorURL(externalURL, n.rule.id);
-  const text = `${icon} ${head}\n${lines.join('\n')}`;
+  // text is mrkdwn: a rule name with <!channel> or <url|…> must not ping or link (the header block is plain text)
+  const text = `${icon} ${escape(head)}\n${lines.join('\n')}`;
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: head.slice(0, 150), emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 3000) } },
