@@ -218,14 +218,12 @@ function formatMedian(col: OutlierColumn, v: number): string {
   }
 }
 
-/** up, down or stopped: see stateOf */
-export const nodeState = stateOf;
 
 const NodeTr = memo(function NodeTr({ node: n, view, medians: m, fleetSize, now, spark }: NodeTrProps) {
   return (
     <tr className={n.up ? undefined : 'down'} data-testid="node-row" data-instance={n.instance}>
       <td>
-        <span className={`badge ${nodeState(n)}`}>{nodeState(n)}</span>
+        <span className={`badge ${stateOf(n)}`}>{stateOf(n)}</span>
       </td>
       <td className="mono">
         <Link href={hrefFor(`/nodes/${encodeURIComponent(n.instance)}`, view)}>{n.instance}</Link>

@@ -1,12 +1,12 @@
 // Builds the Next.js UI when `.next/BUILD_ID` is missing or older than the UI sources, or the last build did not
-// finish (see uiBuilt in server/server.ts).
+// finish (see uiBuilt in server/ui-build.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { uiBuilt } from '../server/ui-build.js';
+import { join } from 'node:path';
+import { uiBuilt, WEB_DIR } from '../server/ui-build.js';
 
-export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export { WEB_DIR };
+
 const SOURCES = ['app', 'components', 'lib', 'public', 'next.config.ts', 'package.json'];
 
 /** Newest modification time (ms) of a file or of anything under a folder (node_modules skipped). */

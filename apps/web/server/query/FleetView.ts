@@ -523,7 +523,8 @@ export class FleetView {
           key: g.key,
           points: steps.map((t) => {
             // a step the store's data starts within is a rate over the part with data (a 30 min step of a 7 d view
-            // on a dashboard started 5 min ago read 109 req/s beside the tile's 685)
+            // on a dashboard started 5 min ago read 109 req/s beside the tile's 685), and one before it is null, not
+            // a rate of 0 (a chart must tell "not running yet" from "no traffic"); nodeStep does the same
             const a = Math.max(t, range.from, this.store.dataSince);
             const b = Math.min(t + range.step - 1, range.to);
             if (b < a) return [t * 1000, null];
@@ -537,10 +538,6 @@ export class FleetView {
         });
       }
     }
-    // before the store's first data there is none: null, not a rate of 0 (a chart must tell "not running yet" from
-    // "no traffic")
-    const since = this.store.dataSince;
-    for (const l of lines) for (const p of l.points) if (p[0] / 1000 + range.step - 1 < since) p[1] = null;
     const limit = query.limit ?? 50;
     let truncated = 0;
     if (lines.length > limit) {

@@ -8,7 +8,7 @@ import { ChartLineMetric } from '../../../components/chart-line-metric.js';
 import { FindingsPanel } from '../../../components/findings-panel.js';
 import { Allocations, HeapGrowth } from '../../../components/heap-growth.js';
 import { HotCode } from '../../../components/hot-code.js';
-import { nodeState } from '../../../components/nodes-table.js';
+import { stateOf } from '../../../lib/mappers/nodes.js';
 import { formatAgo, formatBytes, formatDuration, formatInteger, formatPercent, formatRps } from '../../../lib/format.js';
 import { useApi, useNow, useScrollToHash, useStream, useTick, useView } from '../../../lib/hooks.js';
 import { Link } from '../../../lib/link.js';
@@ -55,8 +55,8 @@ export function NodeClient({ instance }: { instance: string }) {
       <h1>
         <span className="mono">{instance}</span>{' '}
         {node ? (
-          <span className={`badge ${nodeState(node)}`} data-testid="node-state">
-            {nodeState(node)}
+          <span className={`badge ${stateOf(node)}`} data-testid="node-state">
+            {stateOf(node)}
           </span>
         ) : null}
       </h1>

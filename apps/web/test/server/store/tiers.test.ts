@@ -20,6 +20,18 @@ function oneNode(t0: number, storeFrom = t0 - 1) {
   return { store, view, svc, node, route };
 }
 
+/** Each second from `t0` for `seconds`: the requests `record` puts in a histogram, applied to the route and node, then the second settles. */
+function serve(one: ReturnType<typeof oneNode>, t0: number, seconds: number, record: (d: StoreHistogram) => void): void {
+  for (let t = t0; t < t0 + seconds; t++) {
+    const d = new StoreHistogram(6);
+    record(d);
+    d.boundFromBuckets();
+    one.store.addRequests(one.route, one.node, t, new SparseDelta().fromHistogram(d), false);
+    one.node.lastSeen = (t + 1) * 1000;
+    one.store.tick((t + 1) * 1000);
+  }
+}
+
 test('rollups merge histograms and sum counts; long windows agree with short ones', () => {
   const t0 = 1_800_000_000; // a whole minute
   const { store, view, node, route } = oneNode(t0);
@@ -114,20 +126,16 @@ test('node histograms older than 5 minutes merge into 60 s slots and still count
 
 test('a node’s latency series: p50, p90, p99 and p99.9 are each their own percentile at every step (p90 and p99.9 were p99 under 10 s)', () => {
   const t0 = 1_800_000_000;
-  const { store, view, node, route } = oneNode(t0);
+  const one = oneNode(t0);
+  const { store, view } = one;
   const seconds = 120;
-  for (let t = t0; t < t0 + seconds; t++) {
-    // each second: 900 requests at 1 ms, 90 at 10 ms, 9 at 100 ms, 1 at 1 s
-    const d = new StoreHistogram(6);
+  // each second: 900 requests at 1 ms, 90 at 10 ms, 9 at 100 ms, 1 at 1 s
+  serve(one, t0, seconds, (d) => {
     d.recordMany(0.001, 900);
     d.recordMany(0.01, 90);
     d.recordMany(0.1, 9);
     d.recordMany(1, 1);
-    d.boundFromBuckets();
-    store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), false);
-    node.lastSeen = (t + 1) * 1000;
-    store.tick((t + 1) * 1000);
-  }
+  });
   const now = (t0 + seconds + 5) * 1000;
   store.tick(now);
   // a node keeps its histograms at a coarser scale than routes (4.4% buckets)
@@ -167,15 +175,9 @@ test('event-loop p99, a node’s and the fleet’s, is never shown above the exa
 
 test('rates over a window longer than the store’s data are over the part with data (window=7d on a fresh dashboard)', () => {
   const t0 = 1_800_000_000;
-  const { store, view, node, route } = oneNode(t0, t0);
-  for (let t = t0; t < t0 + 120; t++) {
-    const d = new StoreHistogram(6);
-    d.recordMany(0.01, 50);
-    d.boundFromBuckets();
-    store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), false);
-    node.lastSeen = (t + 1) * 1000;
-    store.tick((t + 1) * 1000);
-  }
+  const one = oneNode(t0, t0);
+  const { store, view } = one;
+  serve(one, t0, 120, (d) => d.recordMany(0.01, 50));
   const now = (t0 + 125) * 1000;
   store.tick(now);
   for (const window of [3600, 7 * 86400]) {
@@ -194,15 +196,9 @@ test('rates over a window longer than the store’s data are over the part with 
 
 test('series: the seconds before the store’s first data are null, not a rate of 0', () => {
   const t0 = 1_800_000_000;
-  const { store, view, node, route } = oneNode(t0, t0);
-  for (let t = t0; t < t0 + 30; t++) {
-    const d = new StoreHistogram(6);
-    d.recordMany(0.01, 10);
-    d.boundFromBuckets();
-    store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), false);
-    node.lastSeen = (t + 1) * 1000;
-    store.tick((t + 1) * 1000);
-  }
+  const one = oneNode(t0, t0);
+  const { store, view } = one;
+  serve(one, t0, 30, (d) => d.recordMany(0.01, 10));
   const now = (t0 + 35) * 1000;
   store.tick(now);
   const points = view.series({ metric: 'rps', window: 120, step: 1, now }).series[0].points;
@@ -232,15 +228,9 @@ test('shares of wall time (run delay, GC) are at most 1 a step, also when a late
 
 test('series: a step the store’s data starts within is a rate over the part with data (a 7 d view of a young store)', () => {
   const t0 = 1_800_000_000 + 600; // ten minutes into a 30 min step
-  const { store, view, node, route } = oneNode(t0, t0);
-  for (let t = t0; t < t0 + 300; t++) {
-    const d = new StoreHistogram(6);
-    d.recordMany(0.01, 5);
-    d.boundFromBuckets();
-    store.addRequests(route, node, t, new SparseDelta().fromHistogram(d), false);
-    node.lastSeen = (t + 1) * 1000;
-    store.tick((t + 1) * 1000);
-  }
+  const one = oneNode(t0, t0);
+  const { store, view } = one;
+  serve(one, t0, 300, (d) => d.recordMany(0.01, 5));
   const now = (t0 + 305) * 1000;
   store.tick(now);
   const points = view.series({ metric: 'rps', window: 7 * 86400, step: 1800, now }).series[0].points.filter((p) => p[1] !== null);
