@@ -296,7 +296,7 @@ export class Agent {
       timer.unref();
     });
     let finished = false;
-    await Promise.race([this.exportWorker?.shutdown(last).then(() => (finished = true)), limit]);
+    await Promise.race([this.exportWorker?.shutdown(last, timeoutMs).then(() => (finished = true)), limit]);
     clearTimeout(timer);
     process.off('exit', this.onProcessExit);
     if (!finished) this.exportWorker?.terminate();

@@ -165,7 +165,7 @@ export class ExportWorker {
     return { ...snapshot, listenPorts: this.listenPorts() };
   }
 
-  private post(msg: { type: string; id: number; snapshot?: Snapshot; scrapes?: number[] }): void {
+  private post(msg: { type: string; id: number; snapshot?: Snapshot; scrapes?: number[]; limitMs?: number }): void {
     try {
       this.worker.postMessage(msg);
     } catch {
@@ -180,14 +180,14 @@ export class ExportWorker {
     }
   }
 
-  private call(type: 'export' | 'shutdown' | 'stats' | 'stop-profile', snapshot?: Snapshot): Promise<ExportStats | undefined> {
+  private call(type: 'export' | 'shutdown' | 'stats' | 'stop-profile', snapshot?: Snapshot, limitMs?: number): Promise<ExportStats | undefined> {
     if (this.dead) return Promise.resolve(undefined);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
       // keep the process alive while we wait for an answer we asked for
       this.worker.ref();
-      this.post({ type, id, snapshot: snapshot ? this.withPorts(snapshot) : undefined });
+      this.post({ type, id, snapshot: snapshot ? this.withPorts(snapshot) : undefined, limitMs });
     }).finally(() => {
       if (this.waiting.size === 0 && !this.dead) this.worker.unref();
     }) as Promise<ExportStats | undefined>;
@@ -211,7 +211,7 @@ export class ExportWorker {
   exitExport(snapshot: Snapshot | undefined, limitMs: number): void {
     if (this.dead || this.finalSignal === undefined) return;
     try {
-      if (!this.finalPosted && snapshot !== undefined) this.post({ type: 'exit-export', id: 0, snapshot: this.withPorts(snapshot) });
+      if (!this.finalPosted && snapshot !== undefined) this.post({ type: 'exit-export', id: 0, snapshot: this.withPorts(snapshot), limitMs });
       else if (!this.finalPosted) return;
       Atomics.wait(this.finalSignal, 0, 0, limitMs);
     } catch {
@@ -219,10 +219,10 @@ export class ExportWorker {
     }
   }
 
-  /** Final export of this snapshot, then the worker ends. */
-  async shutdown(snapshot: Snapshot): Promise<void> {
+  /** Final export of this snapshot (its retries end within `limitMs`), then the worker ends. */
+  async shutdown(snapshot: Snapshot, limitMs?: number): Promise<void> {
     this.finalPosted = true;
-    await this.call('shutdown', snapshot);
+    await this.call('shutdown', snapshot, limitMs);
     await this.worker.terminate().catch(() => 0);
   }
 

@@ -2,6 +2,8 @@ import { OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metr
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import type { ExportResult } from '@opentelemetry/core';
 import { DataPointType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Config } from '../config.js';
 
 /** With compression `auto`, exports estimated at this many bytes or more (uncompressed) are gzipped. */
@@ -13,14 +15,17 @@ export const GZIP_FROM_BYTES = 16 * 1024;
  * is large enough for compression to pay: gzip runs on the thread pool, and for the few KB a small node
  * sends a second, the round trip costs the host more CPU than the bytes it saves.
  */
-export function createOtlpExporter(config: Config): PushMetricExporter {
+export function createOtlpExporter(config: Config, agents?: AgentFactory): PushMetricExporter {
   if (config.compression === 'auto') {
-    return new CompressWhenItPays(exporter(config, 'gzip'), exporter(config, 'none'));
+    return new CompressWhenItPays(exporter(config, 'gzip', agents), exporter(config, 'none', agents));
   }
-  return exporter(config, config.compression);
+  return exporter(config, config.compression, agents);
 }
 
-function exporter(config: Config, compression: 'gzip' | 'none'): PushMetricExporter {
+/** Makes the HTTP agent an exporter sends through, for the endpoint's protocol ('http:' or 'https:'). */
+export type AgentFactory = (protocol: string) => Promise<HttpAgent>;
+
+function exporter(config: Config, compression: 'gzip' | 'none', agents?: AgentFactory): PushMetricExporter {
   const options = {
     url: config.endpoint,
     headers: config.headers,
@@ -28,6 +33,7 @@ function exporter(config: Config, compression: 'gzip' | 'none'): PushMetricExpor
     timeoutMillis: config.exportTimeoutMillis,
     // GuardedExporter keeps one export in flight; 2 leaves room for the final flush on shutdown
     concurrencyLimit: 2,
+    ...(agents ? { httpAgentOptions: agents } : {}),
   };
   return config.protocol === 'http/json' ? new JsonExporter(options) : new ProtoExporter(options);
 }
@@ -76,4 +82,27 @@ export function estimateBytes(metrics: ResourceMetrics): number {
     }
   }
   return bytes;
+}
+
+/** Errors of a connection that mean nothing answers at the endpoint now (retrying in a second would not help a process about to exit). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * HTTP agents (without keep-alive: one request) that call `unreachable` when a connection fails in a way that
+ * means the dashboard is not there. The exporter itself retries such a failure for up to its timeout.
+ */
+export function watchUnreachable(unreachable: (error: Error) => void): AgentFactory {
+  return async (protocol) => {
+    const { Agent } = protocol === 'https:' ? await import('node:https') : await import('node:http');
+    const agent = new Agent({ keepAlive: false });
+    const connect = (agent as unknown as { createConnection: (...args: unknown[]) => Socket }).createConnection;
+    (agent as unknown as { createConnection: (...args: unknown[]) => Socket }).createConnection = function (this: unknown, ...args: unknown[]) {
+      const socket = connect.apply(this, args);
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== undefined && UNREACHABLE.has(error.code)) unreachable(error);
+      });
+      return socket;
+    };
+    return agent;
+  };
 }

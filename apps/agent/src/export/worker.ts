@@ -16,7 +16,7 @@
  * With PERF_PROMETHEUS_PORT it also serves `/metrics` (prometheus.ts), from a snapshot it asks the app's thread for
  * at each scrape; with Prometheus alone (OTEL_METRICS_EXPORTER=prometheus) it runs for that and exports nothing.
  *
- * Messages: parent → worker { type: 'export' | 'shutdown' | 'exit-export', id, snapshot } | { type: 'stats' | 'stop-profile' | 'drop-profiles', id }
+ * Messages: parent → worker { type: 'export' | 'shutdown' | 'exit-export', id, snapshot, limitMs? (the last export's time limit) } | { type: 'stats' | 'stop-profile' | 'drop-profiles', id }
  *                             | { type: 'mapped-places', id, places } | { type: 'scrape', id: 0, scrapes, snapshot };
  *           worker → parent { type: 'done', id, stats? } (for a non-zero id) | { type: 'profiling', running }
  *                             | { type: 'map-places', id, places } (source maps of code compiled in memory)
@@ -35,7 +35,7 @@ import { RssCollector } from '../collectors/rss.js';
 import type { Config } from '../config.js';
 import { MetricBatch } from '../recording/MetricBatch.js';
 import { VERSION } from '../version.js';
-import { createOtlpExporter } from './createExporter.js';
+import { createOtlpExporter, watchUnreachable } from './createExporter.js';
 import { DeltaConverter } from './delta.js';
 import { GuardedExporter } from './GuardedExporter.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -228,7 +228,8 @@ const reader = exporter
       metricProducers: [producer],
     })
   : undefined;
-const meterProvider = reader ? new MeterProvider({ resource: sdkResource, readers: [reader] }) : undefined;
+// the provider registers the reader (collect() needs it); the thread is terminated at the end, nothing to shut down
+if (reader) new MeterProvider({ resource: sdkResource, readers: [reader] });
 
 /**
  * Prometheus scrapes: each asks the app's thread for a snapshot (packed in slices there, as for an export) and
@@ -272,6 +273,22 @@ if (prometheus !== undefined) {
   );
 }
 
+/**
+ * The last export (on shutdown, or at the process's exit): collected now and sent by an exporter of its own, so a
+ * periodic export still retrying cannot hold it up, its retries end within `limitMs`, and it gives up at once when
+ * nothing listens at the endpoint. Through the reader's exporter, a dashboard that refused connections cost every
+ * stopping process its whole PERF_SHUTDOWN_TIMEOUT (the exporter retries a refused connection for seconds). An export
+ * still in flight is left to itself: its point is older than this one, which the receiver keeps.
+ */
+async function finalExport(limitMs: number): Promise<void> {
+  if (reader === undefined) return;
+  let gaveUp: () => void = () => {};
+  const unreachable = new Promise<void>((resolve) => (gaveUp = resolve));
+  const last = createOtlpExporter({ ...config, exportTimeoutMillis: Math.max(1, limitMs) }, watchUnreachable(() => gaveUp()));
+  const { resourceMetrics } = await reader.collect({ timeoutMillis: limitMs });
+  await Promise.race([new Promise<void>((resolve) => last.export(resourceMetrics, () => resolve())), unreachable]);
+}
+
 const answer = (id: number) => () => {
   if (id !== 0) port.postMessage({ type: 'done', id });
 };
@@ -282,7 +299,7 @@ const finalDone = () => {
   Atomics.notify(finalSignal, 0);
 };
 
-port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places?: (Place | null)[]; scrapes?: number[] }) => {
+port.on('message', (msg: { type: string; id: number; limitMs?: number; snapshot?: Snapshot; places?: (Place | null)[]; scrapes?: number[] }) => {
   if (msg.type === 'mapped-places') {
     placesAsked.get(msg.id)?.(msg.places ?? []);
     return;
@@ -321,8 +338,9 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places
     case 'shutdown':
       prometheus?.stop();
       // a running profile ends first (no inspector session may outlive the agent), and goes out with the last export
+      // (the thread is terminated after it: the reader and its exporter need no shutdown of their own)
       stopProfiles()
-        .then(() => meterProvider?.shutdown())
+        .then(() => finalExport(msg.limitMs ?? config.shutdownTimeoutMillis))
         .then(answer(msg.id), answer(msg.id))
         .finally(finalDone);
       break;
@@ -330,7 +348,7 @@ port.on('message', (msg: { type: string; id: number; snapshot?: Snapshot; places
       // the process is exiting (process.exit(), or an app's own signal handler that exits at once) and its thread
       // waits, bounded, for this one last export: no profile may hold it up
       dropProfiles();
-      (reader ? reader.forceFlush() : Promise.resolve()).then(finalDone, finalDone);
+      finalExport(msg.limitMs ?? config.shutdownTimeoutMillis).then(finalDone, finalDone);
       break;
     case 'drop-profiles':
       // the process is exiting (process.exit()): its thread waits for the sessions to be gone

@@ -74,3 +74,44 @@ test('an app draining on SIGTERM through process.once registered before the agen
   assert.equal(await app.exited, 0, `exit code (signal ${app.proc.signalCode})`);
   assert.ok(Date.now() - t0 >= 900, 'the app drained for its second');
 });
+
+// regression: the last export went through the reader's exporter, which retries a refused connection for seconds
+// (and waited for a periodic export still retrying one): with the dashboard down, every SIGTERM cost the whole
+// PERF_SHUTDOWN_TIMEOUT (7.7 s measured with 20 s allowed, 2 s with the default)
+for (const when of ['before any export', 'while an export retries']) {
+  test(`the dashboard refusing connections: SIGTERM ${when} exits at once, not after PERF_SHUTDOWN_TIMEOUT`, async () => {
+    const closed = await new OtlpSink().start();
+    const endpoint = closed.endpoint;
+    await closed.stop();
+    const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, PERF_SHUTDOWN_TIMEOUT: '20000' });
+    await hit(`http://127.0.0.1:${app.ready.port}`, ['/a']);
+    // the first periodic export (1 s) is then retrying its refused connection
+    if (when !== 'before any export') await new Promise((r) => setTimeout(r, 2500));
+    const t0 = Date.now();
+    app.proc.kill('SIGTERM');
+    await app.exited;
+    const took = Date.now() - t0;
+    assert.ok(took < 2000, `exit took ${took} ms`);
+  });
+}
+
+test('the dashboard back while an export still retries: the last export on SIGTERM reaches it, with every request', async () => {
+  const sink = new OtlpSink();
+  const probe = await new OtlpSink().start();
+  const port = probe.port;
+  await probe.stop();
+  const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'exit-back', PERF_SHUTDOWN_TIMEOUT: '5000' });
+  try {
+    const base = `http://127.0.0.1:${app.ready.port}`;
+    await hit(base, ['/a', '/b']);
+    await new Promise((r) => setTimeout(r, 1500));
+    await sink.start(port);
+    await hit(base, ['/c', '/d', '/e']);
+    app.proc.kill('SIGTERM');
+    await app.exited;
+    const totals = sink.received.map((r) => totalRequests(r));
+    assert.ok(totals.includes(5), `an export with all 5 requests (exports: ${totals.join(', ')})`);
+  } finally {
+    await sink.stop();
+  }
+});
