@@ -70,6 +70,42 @@ test('rules CRUD: POST → 201 with id, GET hides secrets, PUT keeps a redacted 
   }
 });
 
+// alerts audit: target URLs with credentials were shown in clear by GET /alerts/rules and in each delivery's target
+test('credentials in target URLs are hidden from the API and survive a GET → PUT round trip; the placeholder is never sent', () => {
+  const tmp = tempDir();
+  const { engine, db } = openEngine(join(tmp.dir, 'a.sqlite'), new TestSource());
+  const spec = () => JSON.parse((db.prepare('SELECT spec FROM alert_rules').get() as { spec: string }).spec);
+  try {
+    const urls = ['https://bot:pa55word@hooks.example.com/x', 'https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX', 'https://hooks.example.com/in?api_key=k3y&team=ops'];
+    const created = handleAlertsApi(engine, 'POST', '/api/v1/alerts/rules', q, JSON.stringify({ ...rule, targets: urls.map((url) => ({ type: 'webhook', url, secret: 's', format: 'alertmanager' })).concat([{ type: 'alertmanager', url: 'https://am:am-pw@am.example.com' } as never]) }))!;
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = (created.body as any).id as string;
+    const shown = (handleAlertsApi(engine, 'GET', `/api/v1/alerts/rules/${id}`, q)!.body as any).targets.map((t: { url: string }) => t.url);
+    assert.deepEqual(shown, [
+      'https://bot:********@hooks.example.com/x',
+      'https://hooks.slack.com/services/T000/B000/********',
+      'https://hooks.example.com/in?api_key=********&team=ops',
+      'https://am:********@am.example.com/',
+    ]);
+    assert.ok(!JSON.stringify(handleAlertsApi(engine, 'GET', '/api/v1/alerts/rules', q)!.body).match(/pa55word|XXXXsecretXXXX|k3y|am-pw/), 'no credential in the list');
+    // the UI sends back what it got: the stored URLs stay
+    const one = handleAlertsApi(engine, 'GET', `/api/v1/alerts/rules/${id}`, q)!.body as any;
+    const put = handleAlertsApi(engine, 'PUT', `/api/v1/alerts/rules/${id}`, q, JSON.stringify({ ...one, threshold: 0.5 }))!;
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.deepEqual(spec().targets.map((t: { url: string }) => t.url), [...urls, 'https://am:am-pw@am.example.com']);
+    // a hidden URL that stands for none of the rule's: refused, never stored or sent with the placeholder
+    const other = handleAlertsApi(engine, 'PUT', `/api/v1/alerts/rules/${id}`, q, JSON.stringify({ ...one, targets: [{ ...one.targets[0], url: 'https://bot:********@elsewhere.example.com/x' }] }))!;
+    assert.equal(other.status, 400);
+    assert.equal((other.body as any).error.field, 'targets[0].url');
+    const posted = handleAlertsApi(engine, 'POST', '/api/v1/alerts/rules', q, JSON.stringify({ ...rule, name: 'copy', targets: one.targets.slice(0, 1) }))!;
+    assert.equal(posted.status, 400);
+    assert.equal((posted.body as any).error.field, 'targets[0].url');
+  } finally {
+    db.close();
+    tmp.cleanup();
+  }
+});
+
 test('bad input: 400 naming the field and the reason; 404, 405, 409 with codes', () => {
   const tmp = tempDir();
   const { engine, db } = openEngine(join(tmp.dir, 'a.sqlite'), new TestSource());
@@ -160,6 +196,8 @@ test('rules file errors name the file, the entry and the field', () => {
   assert.match(err('- name: a\n  scope: fleet\n  metric: rps\n  op: "<"\n  threshold: 1\n- name: b\n  scope: fleet\n  metric: rps\n  op: "<"\n').message, /^rules\.yaml: rules\[1\]\.threshold is required/);
   assert.equal(err('[{"name":"a","scope":"node","metric":"nodeDown"},{"name":"a","scope":"node","metric":"nodeDown"}]', 'r.json').field, 'rules[1].name');
   assert.match(err('{ rules: [', 'r.yaml').message, /cannot be parsed as YAML/);
+  // one line, for the log and /status (the YAML library's message ends in a multi-line excerpt)
+  assert.doesNotMatch(err('rules:\n  - name: x\n    scope: [fleet\n', 'r.yaml').message, /\n/);
   assert.match(err('{"rules": 1}', 'r.json').message, /list of rules/);
   assert.deepEqual(parseRulesFile('', 'empty.yaml'), []);
   const withEnv = parseRulesFile('- { name: a, scope: node, metric: nodeDown, targets: [{ type: webhook, url: "https://h.example/x", secret: "${HOOK_SECRET}" }] }', 'r.yaml', { env: { HOOK_SECRET: 'from-env' } });

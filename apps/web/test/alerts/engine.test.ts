@@ -193,3 +193,37 @@ test('a 400 from the receiver is recorded as a failed delivery with the reason, 
     tmp.cleanup();
   }
 });
+
+// alerts audit: a finding alert announced again MAX_REVISIONS times sent a 4th after a restart (restore reset the count)
+test('a restart does not renew the limit on a firing alert’s revisions: MAX_REVISIONS in all, across the restart', async () => {
+  const { MAX_REVISIONS } = await import('../../server/alerts/engine/evaluator.js');
+  const tmp = tempDir();
+  const file = join(tmp.dir, 'a.sqlite');
+  const src = new TestSource();
+  const say = (i: number) => src.set('fleet', 'finding', [{ labels: {}, value: 1, detail: `Event loop blocked. Cause ${i}.`, revision: `loop|cause-${i}` }]);
+  const target = { type: 'webhook', url: 'http://127.0.0.1:9/', secret: 'x', format: 'alertmanager' };
+  const first = openEngine(file, src);
+  let sent = 0;
+  let t = Date.now();
+  try {
+    first.engine.createRule({ name: 'blocked', scope: 'fleet', metric: 'finding', finding: 'event-loop-blocked', targets: [target] });
+    say(0);
+    sent += first.engine.tick((t += 1000)).length;
+    say(1);
+    sent += first.engine.tick((t += 1000)).length;
+    assert.equal(sent, 2, 'the firing and one revision');
+  } finally {
+    await first.close();
+  }
+  const second = openEngine(file, src);
+  try {
+    for (let i = 2; i < 12; i++) {
+      say(i);
+      sent += second.engine.tick((t += 1000)).length;
+    }
+    assert.equal(sent, 1 + MAX_REVISIONS, 'the firing and MAX_REVISIONS revisions in all');
+  } finally {
+    await second.close();
+    tmp.cleanup();
+  }
+});

@@ -151,3 +151,15 @@ test('the slack format escapes the rule name in its mrkdwn text (a name with <!c
   assert.ok(body.text.includes('p99 &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;'), body.text);
   assert.ok(!body.text.includes('<!channel>'));
 });
+
+test('conditions that can never hold, or hold everywhere, are refused (alerts audit: both were accepted)', () => {
+  // nodeDown < 1 fires for every healthy node; finding < 1 wherever nothing is found
+  assert.equal(badField({ metric: 'nodeDown', scope: 'node', op: '<', threshold: 1 }).field, 'op');
+  assert.equal(badField({ metric: 'finding', finding: 'any', op: '<', threshold: 1 }).field, 'op');
+  // no metric is ever below 0
+  assert.equal(badField({ metric: 'rps', op: '<', threshold: 0 }).field, 'threshold');
+  assert.equal(badField({ metric: 'elu', op: '<', threshold: 0 }).field, 'threshold');
+  // still fine: a floor above 0, and presence metrics with ">" or nothing
+  assert.equal(validateRule({ ...good, metric: 'rps', op: '<', threshold: 1 }).op, '<');
+  assert.equal(validateRule({ ...good, metric: 'nodeDown', scope: 'node', op: undefined, threshold: undefined }).op, '>');
+});

@@ -14,6 +14,7 @@ import { alertmanagerWebhookBody } from '../notify/payload/alertmanager-webhook.
 import { slackBody } from '../notify/payload/slack.js';
 import { alertmanagerApiBody, RESEND_DELAY_MS } from '../notify/payload/alertmanager-api.js';
 import { blockPrivateFromEnv } from '../notify/url-guard.js';
+import { HIDDEN, hasHidden, redactUrl } from '../notify/redact-url.js';
 import { Evaluator } from './evaluator.js';
 import type { EvaluatorOptions } from './evaluator.js';
 import type { QueueOptions } from '../notify/queue.js';
@@ -130,7 +131,7 @@ export class AlertEngine {
       blockPrivate: this.blockPrivate,
       ...options.queue,
       onDone: (row, result) => {
-        if (result.outcome === 'failed') this.log('warn', `alert delivery ${row.id} (${row.ruleName} ${row.status} → ${row.url}) failed: ${result.error}`);
+        if (result.outcome === 'failed') this.log('warn', `alert delivery ${row.id} (${row.ruleName} ${row.status} → ${redactUrl(row.url)}) failed: ${result.error}`);
         options.queue?.onDone?.(row, result);
       },
     });
@@ -139,7 +140,9 @@ export class AlertEngine {
     this.rules = this.store.listRules();
     // firing alerts survive a restart: same startsAt, not announced again
     const longestWindow = this.rules.reduce((m, r) => Math.max(m, r.windowMs), 0);
-    this.evaluator.restore(this.store.firingAlerts(), this.rules, Date.now(), options.restoreGraceMs ?? Math.min(60_000, Math.max(10_000, longestWindow)));
+    // with the times each was announced again, so a restart does not renew MAX_REVISIONS
+    const firing = this.store.firingAlerts().map((a) => ({ ...a, revisions: this.store.repeatsOfAlert(alertId(a)) }));
+    this.evaluator.restore(firing, this.rules, Date.now(), options.restoreGraceMs ?? Math.min(60_000, Math.max(10_000, longestWindow)));
   }
 
   /** Starts the per-second evaluation and the delivery queue. */
@@ -223,6 +226,7 @@ export class AlertEngine {
 
   createRule(input: unknown): RuleView {
     const spec = validateRule(input, { blockPrivate: this.blockPrivate });
+    refuseHiddenUrls(spec);
     spec.targets.forEach((t, i) => {
       // the placeholder must never become a secret: anyone could sign with it
       if (t.type === 'webhook' && t.secret === REDACTED) throw new AlertError('RULE_INVALID', `targets[${i}].secret is the placeholder ${REDACTED}: send the secret itself`, `targets[${i}].secret`);
@@ -238,6 +242,7 @@ export class AlertEngine {
     if (!old) throw new AlertError('RULE_NOT_FOUND', `no alert rule with id "${id}"`, 'id', 404);
     if (old.source === 'file') throw readOnly(old);
     const spec = validateRule(keepSecrets(input, old), { blockPrivate: this.blockPrivate });
+    refuseHiddenUrls(spec);
     this.assertNameFree(spec.name, id);
     const rule = this.store.updateRule(id, spec)!;
     this.rules = this.rules.map((r) => (r.id === id ? rule : r));
@@ -295,7 +300,7 @@ export class AlertEngine {
       id: d.id,
       status: d.status,
       repeat: d.repeat,
-      target: { type: d.targetType, url: d.url, ...(d.targetFormat ? { format: d.targetFormat } : {}) },
+      target: { type: d.targetType, url: redactUrl(d.url), ...(d.targetFormat ? { format: d.targetFormat } : {}) },
       state: d.state,
       attempts: d.attempts,
       nextAttemptAt: d.state === 'pending' ? d.nextAttemptAt : null,
@@ -452,16 +457,30 @@ function readOnly(rule: Rule): AlertError {
 }
 
 function redact(rule: Rule): RuleView {
-  return { ...rule, targets: rule.targets.map((t) => (t.type === 'webhook' ? { ...t, secret: REDACTED } : t)) };
+  return { ...rule, targets: rule.targets.map((t) => (t.type === 'webhook' ? { ...t, url: redactUrl(t.url), secret: REDACTED } : { ...t, url: redactUrl(t.url) })) };
 }
 
-/** A PUT may send back the redacted secret (or none): keep the stored secret of the webhook target with the same URL. */
+/** A target URL sent with the placeholder in place of a credential: refused (it would be sent as it is). */
+function refuseHiddenUrls(spec: RuleSpec): void {
+  spec.targets.forEach((t, i) => {
+    if (hasHidden(t.url)) throw new AlertError('RULE_INVALID', `targets[${i}].url holds the placeholder ${HIDDEN} of a credential this rule does not have: send the URL itself`, `targets[${i}].url`);
+  });
+}
+
+/**
+ * A PUT may send back what GET showed: a target URL with its credentials hidden (the stored URL it stands for is
+ * kept), and the redacted secret, or none (the stored secret of the webhook target with the same URL is kept).
+ */
 function keepSecrets(input: unknown, old: Rule): unknown {
   if (typeof input !== 'object' || input === null || !Array.isArray((input as RuleSpec).targets)) return input;
   const targets = (input as { targets: unknown[] }).targets.map((t, i) => {
     if (typeof t !== 'object' || t === null) return t;
-    const tt = t as Record<string, unknown>;
-    if (tt.type !== 'webhook' || (tt.secret !== undefined && tt.secret !== REDACTED)) return t;
+    let tt = t as Record<string, unknown>;
+    if (hasHidden(tt.url)) {
+      const stored = old.targets.find((o) => o.type === tt.type && redactUrl(o.url) === tt.url);
+      if (stored !== undefined) tt = { ...tt, url: stored.url };
+    }
+    if (tt.type !== 'webhook' || (tt.secret !== undefined && tt.secret !== REDACTED)) return tt;
     // the same URL's secret; else, a target whose URL changed, the secret of the webhook at its place
     const sameUrl = old.targets.find((o) => o.type === 'webhook' && o.url === tt.url);
     const samePlace = old.targets[i]?.type === 'webhook' ? old.targets[i] : undefined;
@@ -469,7 +488,7 @@ function keepSecrets(input: unknown, old: Rule): unknown {
     if (prev !== undefined && prev.type === 'webhook') return { ...tt, secret: prev.secret };
     // the placeholder must never become a secret: anyone could sign with it
     if (tt.secret === REDACTED) throw new AlertError('RULE_INVALID', `targets[${i}].secret is the placeholder ${REDACTED} of a secret this rule does not have: send the secret itself`, `targets[${i}].secret`);
-    return t;
+    return tt;
   });
   return { ...(input as object), targets };
 }

@@ -79,13 +79,13 @@ export class Evaluator {
    * They are held firing for `graceMs` after `nowMs`: right after a restart the store's windows are partly
    * empty, and a gap in the data must not send a resolved followed by a new firing.
    */
-  restore(alerts: Alert[], rules: readonly Rule[] = [], nowMs = Date.now(), graceMs = 0): void {
+  restore(alerts: (Alert & { revisions?: number })[], rules: readonly Rule[] = [], nowMs = Date.now(), graceMs = 0): void {
     for (const r of rules) this.rules.set(r.id, r);
     for (const a of alerts) {
       if (a.state === 'resolved') continue;
       let m = this.active.get(a.ruleId);
       if (!m) this.active.set(a.ruleId, (m = new Map()));
-      m.set(a.scopeKey, { ...a, lastTrueAt: graceMs > 0 ? Math.max(a.lastTrueAt, nowMs + graceMs - this.resolveAfterMs) : a.lastTrueAt, seenTick: this.tick, revisions: 0 });
+      m.set(a.scopeKey, { ...a, lastTrueAt: graceMs > 0 ? Math.max(a.lastTrueAt, nowMs + graceMs - this.resolveAfterMs) : a.lastTrueAt, seenTick: this.tick, revisions: a.revisions ?? 0 });
     }
   }
 

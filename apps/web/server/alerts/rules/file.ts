@@ -40,7 +40,9 @@ export function parseRulesFile(text: string, path: string, options: { blockPriva
   try {
     doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new AlertError('RULES_FILE_INVALID', `${path}: cannot be parsed as ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+    // one line (the log's and /status's): the YAML library's message ends in a multi-line excerpt with a caret
+    const reason = (e as Error).message.split('\n')[0].replace(/:\s*$/, '');
+    throw new AlertError('RULES_FILE_INVALID', `${path}: cannot be parsed as ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${reason}`);
   }
   if (doc === null || doc === undefined) return [];
   const list = Array.isArray(doc) ? doc : typeof doc === 'object' && Array.isArray((doc as { rules?: unknown }).rules) ? (doc as { rules: unknown[] }).rules : undefined;

@@ -153,6 +153,9 @@ export function validateRule(input: unknown, options: ValidateOptions = {}): Rul
   const threshold = input.threshold ?? (presence ? 0 : undefined);
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) fail('threshold', threshold === undefined ? 'is required (a number in the metric\'s unit)' : 'must be a finite number', p);
   if (threshold < 0) fail('threshold', 'must not be negative', p);
+  // nodeDown and finding are conditions: "< 1" would fire for every healthy node, or wherever nothing is found
+  if (presence && op === '<') fail('op', `must be ">" (or left out) for ${metric}: it fires while the condition holds`, p);
+  if (op === '<' && threshold === 0) fail('threshold', `0 with "<" can never hold: ${metric} is never below 0`, p);
   if (RATIO_METRICS.has(metric) && threshold > 1) fail('threshold', `is a ratio between 0 and 1 for ${metric} (1% is 0.01)`, p);
   if (metric === 'cpu' && threshold > 64) fail('threshold', 'is a ratio of one core (0.8 is 80% of a core)', p);
   // a latency or loop delay over a minute is a value in milliseconds by mistake (200 and 3000 were accepted)

@@ -146,6 +146,9 @@ export class AlertStore {
       recordAttempt: db.prepare('INSERT OR REPLACE INTO alert_delivery_attempts (delivery_id, attempt, at, duration_ms, status, outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       updateDelivery: db.prepare('UPDATE alert_deliveries SET state = @state, attempts = @attempts, next_attempt_at = @next, updated_at = @now, last_status = @status, last_error = @error WHERE id = @id'),
       deliveriesOfAlert: db.prepare(`SELECT d.* FROM alert_deliveries d JOIN alert_delivery_alerts l ON l.delivery_id = d.id WHERE l.alert_id = ? ORDER BY d.seq`),
+      // one notification is a delivery per target, all made at the same moment
+      repeatsOfAlert: db.prepare(`SELECT COUNT(DISTINCT d.created_at) AS n FROM alert_deliveries d JOIN alert_delivery_alerts l ON l.delivery_id = d.id
+        WHERE l.alert_id = ? AND d.repeat = 1 AND d.target_type = 'webhook'`),
       attempts: db.prepare('SELECT attempt, at, duration_ms AS durationMs, status, outcome, error FROM alert_delivery_attempts WHERE delivery_id = ? ORDER BY at, attempt'),
       delivery: db.prepare('SELECT * FROM alert_deliveries WHERE id = ?'),
       pruneDeliveries: db.prepare("DELETE FROM alert_deliveries WHERE state != 'pending' AND updated_at < ?"),
@@ -276,6 +279,11 @@ export class AlertStore {
         error: a.error ?? null,
       });
     });
+  }
+
+  /** How many times a firing alert was announced again (its repeats, webhook targets; Alertmanager's re-sends are not). */
+  repeatsOfAlert(alertKey: string): number {
+    return (this.s.repeatsOfAlert.get(alertKey) as { n: number }).n;
   }
 
   deliveriesOfAlert(alertKey: string): DeliveryRow[] {
