@@ -1,23 +1,108 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 
 /** Constant-time comparison of an `Authorization: Bearer …` header (or a raw token) with the expected token. */
 export function tokenMatches(header: string | undefined, expected: string): boolean {
   if (header === undefined) return false;
-  const token = header.startsWith('Bearer ') || header.startsWith('bearer ') ? header.slice(7).trim() : header.trim();
-  // hash both sides so lengths match and nothing leaks through timing
-  const a = createHash('sha256').update(token).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  // the scheme is case-insensitive (RFC 7235): Bearer, bearer, BEARER
+  const token = /^bearer\s/i.test(header) ? header.slice(7).trim() : header.trim();
+  return sameSecret(token, expected);
 }
 
-/** The value of one cookie from a Cookie header. */
+/** Constant-time equality: both sides hashed, so lengths match and nothing leaks through timing. */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+/** The value of one cookie from a Cookie header (undefined when absent or not decodable). */
 export function cookie(header: string | undefined, name: string): string | undefined {
   if (header === undefined) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        // a malformed escape (perf_token=%) is no session; it threw out of the request listener and ended the process
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
 
 export const SESSION_COOKIE = 'perf_token';
+
+/**
+ * The session cookie's value for an API token: derived from it, not the token itself, so a stolen cookie does not
+ * hand over the token (which also works as a bearer token and in scripts). Changing PERF_API_TOKEN ends every session.
+ */
+export function sessionValue(apiToken: string): string {
+  return createHmac('sha256', apiToken).update('perf dashboard session v1').digest('base64url');
+}
+
+/** Whether a request carries the API token (bearer header) or a session cookie made for it. */
+export function authorized(req: IncomingMessage, apiToken: string): boolean {
+  if (tokenMatches(req.headers.authorization, apiToken)) return true;
+  const session = cookie(req.headers.cookie, SESSION_COOKIE);
+  return session !== undefined && sameSecret(session, sessionValue(apiToken));
+}
+
+/**
+ * Why a state-changing API request (POST, PUT, DELETE) from a browser is refused as cross-site, or undefined when it
+ * may go on. A page on another site (or another port of this host) could otherwise create alert rules with the
+ * visitor's session, or, without a token, with no credentials at all: the API takes JSON whatever its content type.
+ * Browsers say where a request comes from (Sec-Fetch-Site, set by the browser alone; else Origin); clients that
+ * are not browsers (curl, scripts, the OpenTelemetry SDK) send neither and are not affected.
+ */
+export function crossSiteRefusal(req: IncomingMessage): string | undefined {
+  const method = req.method ?? 'GET';
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return undefined;
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site === 'same-origin' || site === 'none' ? undefined : `a ${site} request (Sec-Fetch-Site)`;
+  const origin = req.headers.origin;
+  if (origin === undefined) return undefined;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return `Origin ${origin}`;
+  }
+  // behind a reverse proxy that rewrites Host, the host the browser used is in X-Forwarded-Host
+  const forwarded = req.headers['x-forwarded-host'];
+  const hosts = [req.headers.host, ...(typeof forwarded === 'string' ? forwarded.split(',').map((h) => h.trim()) : [])];
+  return host !== '' && hosts.includes(host) ? undefined : `Origin ${origin}`;
+}
+
+/**
+ * Failed sign-ins per client address: after `limit` failures within `windowMs`, further attempts are refused
+ * until the oldest failure leaves the window (a token cannot be guessed at 400 tries a second).
+ */
+export class LoginLimiter {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly limit = 10,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  /** ms until this address may try again, or 0. */
+  retryAfterMs(address: string, now = Date.now()): number {
+    const times = this.recent(address, now);
+    return times.length < this.limit ? 0 : times[0] + this.windowMs - now;
+  }
+
+  fail(address: string, now = Date.now()): void {
+    const times = this.recent(address, now);
+    times.push(now);
+    this.failures.set(address, times);
+    // bounded: the addresses with no recent failure go
+    if (this.failures.size > 10_000) for (const [a] of this.failures) if (this.recent(a, now).length === 0) this.failures.delete(a);
+  }
+
+  private recent(address: string, now: number): number[] {
+    const times = (this.failures.get(address) ?? []).filter((t) => t > now - this.windowMs);
+    if (times.length === 0) this.failures.delete(address);
+    return times;
+  }
+}

@@ -16,7 +16,7 @@ import { IngestStats } from './ingest/stats.js';
 import { OtlpReceiver } from './ingest/receiver.js';
 import { stateBytes, type SeriesState } from './ingest/series.js';
 import { SelfMonitor } from './status.js';
-import { SESSION_COOKIE, cookie, tokenMatches } from './auth.js';
+import { authorized, crossSiteRefusal } from './auth.js';
 import { mountModules, type ModuleStates } from './modules.js';
 import type { DashboardContext, MountedModule } from './context.js';
 
@@ -208,25 +208,48 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (options.modules !== false) modules = await mountModules(ctx, Array.isArray(options.modules) ? options.modules : undefined, moduleStates);
 
   const apiToken = options.apiToken || undefined;
-  const authed = (req: IncomingMessage): boolean =>
-    apiToken === undefined || tokenMatches(req.headers.authorization, apiToken) || tokenMatches(cookie(req.headers.cookie, SESSION_COOKIE), apiToken);
+  const authed = (req: IncomingMessage): boolean => apiToken === undefined || authorized(req, apiToken);
 
   const web = createServer((req, res) => {
+    try {
+      serveWeb(req, res);
+    } catch (err) {
+      // nothing a request carries may end the process or leave it unanswered
+      console.error('perf: request failed:', err);
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'PERF_INTERNAL', message: 'internal error; see the dashboard log' } });
+      else res.end();
+    }
+  });
+  const serveWeb = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
     if (path.startsWith('/api/')) {
+      const crossSite = crossSiteRefusal(req);
+      if (crossSite !== undefined) {
+        sendJson(res, 403, { error: { code: 'PERF_API_CROSS_SITE', message: `${crossSite}: the API takes changes only from this dashboard's own pages and from clients that are not browsers` } });
+        return;
+      }
       if (!authed(req) && path !== '/api/v1/login') {
         sendJson(res, 401, { error: { code: 'PERF_API_UNAUTHORIZED', message: 'send "Authorization: Bearer <PERF_API_TOKEN>" or log in at /login' } }, { 'www-authenticate': 'Bearer' });
         return;
       }
-      void router.handle(req, res);
+      router.handle(req, res).catch((err) => {
+        console.error('perf: API request failed:', err);
+        if (!res.headersSent) sendJson(res, 500, { error: { code: 'PERF_API_INTERNAL', message: 'internal error; see the dashboard log' } });
+      });
       return;
     }
     if (nextHandler === undefined) {
       sendJson(res, 404, { error: { code: 'PERF_UI_DISABLED', message: 'the UI is not served by this process (started with ui: false); the API is under /api/v1' } });
       return;
     }
-    // the tab icon (app/icon.svg) loads on the login page too
-    const open = path === '/login' || path.startsWith('/_next/') || path === '/favicon.ico' || path === '/icon.svg' || path === '/robots.txt';
+    // the tab icon (app/icon.svg) loads on the login page too; of Next.js's own paths only its static files are open
+    // (it normalises /_next/../nodes and /_next/%2e%2e/nodes to pages, which must not pass as static)
+    const open =
+      path === '/login' ||
+      (path.startsWith('/_next/static/') && !/\.\.|%2e|\\/i.test(path)) ||
+      path === '/favicon.ico' ||
+      path === '/icon.svg' ||
+      path === '/robots.txt';
     if (!open && !authed(req)) {
       res.writeHead(302, { location: `/login?next=${encodeURIComponent(req.url ?? '/')}` });
       res.end();
@@ -236,7 +259,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       console.error('perf: UI request failed:', err);
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'PERF_UI_ERROR', message: 'the page failed to render; see the dashboard log' } });
     });
-  });
+  };
   web.keepAliveTimeout = 65_000;
   const otlp = createServer(receiver.handle);
   otlp.keepAliveTimeout = 65_000;

@@ -3,7 +3,7 @@ import type { LiveStream } from '../live/stream.js';
 import type { Status } from './types.js';
 import { ApiHttpError, JsonReply, type ApiRouter } from './router.js';
 import { byParam, durationParam, intParam, metricParam, stringParam } from './params.js';
-import { SESSION_COOKIE, tokenMatches } from '../auth.js';
+import { LoginLimiter, SESSION_COOKIE, sessionValue, tokenMatches } from '../auth.js';
 import { cpuProfiles, heapProfiles } from '../query/profiles.js';
 
 export interface ApiDeps {
@@ -78,13 +78,24 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
     live.handle(req, res, unwindowed(query));
     return undefined;
   });
+  const logins = new LoginLimiter();
   router.post('/api/v1/login', async (ctx) => {
+    const address = ctx.req.socket.remoteAddress ?? '';
+    const wait = logins.retryAfterMs(address);
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      return new JsonReply(429, { error: { code: 'PERF_API_LOGIN_LIMITED', message: `too many wrong tokens from this address: try again in ${seconds} s` } }, { 'retry-after': String(seconds) });
+    }
     const body = (await ctx.json()) as { token?: unknown } | undefined;
     const token = body?.token;
     if (typeof token !== 'string' || token === '') throw new ApiHttpError(400, 'PERF_API_BAD_LOGIN', 'send { "token": "<PERF_API_TOKEN>" }');
-    if (deps.apiToken !== undefined && !tokenMatches(token, deps.apiToken)) throw new ApiHttpError(401, 'PERF_API_UNAUTHORIZED', 'wrong token');
+    if (deps.apiToken !== undefined && !tokenMatches(token, deps.apiToken)) {
+      logins.fail(address);
+      throw new ApiHttpError(401, 'PERF_API_UNAUTHORIZED', 'wrong token');
+    }
     const secure = ctx.req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
-    return new JsonReply(200, { ok: true }, { 'set-cookie': `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000${secure}` });
+    // the cookie holds a value derived from the token, never the token itself
+    return new JsonReply(200, { ok: true }, { 'set-cookie': `${SESSION_COOKIE}=${sessionValue(deps.apiToken ?? token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000${secure}` });
   });
   router.post('/api/v1/logout', () => new JsonReply(200, { ok: true }, { 'set-cookie': `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` }));
 }

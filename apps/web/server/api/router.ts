@@ -85,7 +85,7 @@ export class ApiRouter {
       let ok = true;
       for (let i = 0; i < segs.length; i++) {
         const p = route.parts[i];
-        if (p.startsWith(':')) params[p.slice(1)] = decodeURIComponent(segs[i]);
+        if (p.startsWith(':')) params[p.slice(1)] = decodeParam(segs[i]);
         else if (p !== segs[i]) {
           ok = false;
           break;
@@ -102,8 +102,8 @@ export class ApiRouter {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const segs = url.pathname.split('/').filter(Boolean);
-    const m = this.match(req.method ?? 'GET', segs);
     try {
+      const m = this.match(req.method ?? 'GET', segs);
       if (m === undefined) throw new ApiHttpError(404, 'PERF_API_NOT_FOUND', `no API endpoint ${url.pathname}; see the README "API" section`);
       if (m === 'method') throw new ApiHttpError(405, 'PERF_API_METHOD', `${req.method} is not allowed on ${url.pathname}`);
       const ctx: RequestContext = { req, res, url, query: url.searchParams, params: m.params, json: () => readJson(req) };
@@ -124,6 +124,15 @@ export class ApiRouter {
         sendJson(res, 500, { error: { code: 'PERF_API_INTERNAL', message: 'internal error; see the dashboard log' } });
       }
     }
+  }
+}
+
+/** A path parameter, decoded; a malformed escape (%E0%A4%A) is the client's error (it was an unhandled rejection). */
+function decodeParam(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    throw new ApiHttpError(400, 'PERF_API_BAD_PATH', `the path segment ${seg} is not valid percent-encoding`);
   }
 }
 

@@ -113,7 +113,8 @@ test('read-only fields from a GET may be sent back', () => {
 
 test('PERF_ALERTS_BLOCK_PRIVATE refuses loopback, private and link-local targets, allows public ones', () => {
   const opts = { blockPrivate: true };
-  for (const url of ['http://127.0.0.1:9093', 'http://localhost/x', 'http://10.1.2.3/', 'http://192.168.1.1/', 'http://169.254.169.254/latest', 'http://[::1]:80/', 'http://[fe80::1]/', 'http://[::ffff:10.0.0.1]/']) {
+  // security audit: NAT64, IPv4-compatible, 6to4 and site-local forms of internal addresses were accepted
+  for (const url of ['http://127.0.0.1:9093', 'http://localhost/x', 'http://10.1.2.3/', 'http://192.168.1.1/', 'http://169.254.169.254/latest', 'http://[::1]:80/', 'http://[fe80::1]/', 'http://[::ffff:10.0.0.1]/', 'http://[64:ff9b::7f00:1]:4306/', 'http://[64:ff9b::169.254.169.254]/', 'http://[::127.0.0.1]/', 'http://[fec0::1]/', 'http://[2002:7f00:1::]/']) {
     const e = badField({ targets: [{ type: 'alertmanager', url }] }, opts);
     assert.equal(e.field, 'targets[0].url', url);
     assert.match(e.message, /PERF_ALERTS_BLOCK_PRIVATE/);
@@ -162,4 +163,29 @@ test('conditions that can never hold, or hold everywhere, are refused (alerts au
   // still fine: a floor above 0, and presence metrics with ">" or nothing
   assert.equal(validateRule({ ...good, metric: 'rps', op: '<', threshold: 1 }).op, '<');
   assert.equal(validateRule({ ...good, metric: 'nodeDown', scope: 'node', op: undefined, threshold: undefined }).op, '>');
+});
+
+test('slack: a runbook link holding sender-controlled names cannot close the link, ping or add a link of its own; only http(s) links (security audit)', async () => {
+  const { slackBody } = await import('../../server/alerts/notify/payload/slack.js');
+  const { rule } = await import('./lib/rules.js');
+  const r = rule({ name: 'route p99' });
+  const route = '/x|Runbook> <!channel> <https://evil.example/login|Session expired';
+  const alert = (runbook: string) => ({ ruleId: r.id, fingerprint: 'f', scopeKey: '', labels: { alertname: r.name, route }, annotations: { summary: 's', runbook_url: runbook }, state: 'firing' as const, activeAt: 0, value: 1, lastTrueAt: 0 });
+  const context = (runbook: string) => JSON.stringify((slackBody({ rule: r, status: 'firing', alerts: [alert(runbook)], repeat: false }, 'http://localhost:3000').blocks.at(-1) as { elements: { text: string }[] }).elements[0].text);
+  const text = JSON.parse(context(`https://runbooks.example.com/shop${route}`)) as string;
+  assert.ok(!text.includes('<!channel>') && !text.includes('<https://evil.example'), text);
+  assert.equal(text.match(/</g)?.length, 2, `two links, perf's and the runbook: ${text}`);
+  assert.match(text, /<https:\/\/runbooks\.example\.com\/shop\/x%7CRunbook%3E%20%3C!channel%3E%20%3Chttps:\/\/evil\.example\/login%7CSession%20expired\|Runbook>$/);
+  assert.doesNotMatch(context('javascript:alert(1)'), /Runbook/);
+});
+
+test('templates read the alert’s own labels only; perf_rule is perf’s label; at most 64 labels (security audit)', async () => {
+  const { renderAnnotations } = await import('../../server/alerts/engine/template.js');
+  const { rule } = await import('./lib/rules.js');
+  const r = rule({ annotations: { a: '[{{ $labels.__proto__ }}][{{ $labels.constructor }}][{{ $labels.route }}]' } });
+  assert.equal(renderAnnotations(r, { route: '/x' }, 1).a, '[][][/x]');
+  assert.equal(badField({ labels: { perf_rule: 'spoof' } }).field, 'labels.perf_rule');
+  const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`l${i}`, 'v']));
+  assert.equal(badField({ labels: many }).field, 'labels');
+  assert.equal(badField({ annotations: many }).field, 'annotations');
 });

@@ -22,7 +22,7 @@ export function renderAnnotations(rule: Rule, labels: Record<string, string>, va
   const subst = (text: string) =>
     text.includes('{{')
       ? text.replace(TEMPLATE, (_m, what: string, label?: string) =>
-          label !== undefined ? (labels[label] ?? '') : what === 'value' ? formatValue(rule.metric, value) : formatValue(rule.metric, rule.threshold),
+          label !== undefined ? (Object.hasOwn(labels, label) ? labels[label] : '') : what === 'value' ? formatValue(rule.metric, value) : formatValue(rule.metric, rule.threshold),
         )
       : text;
   for (const k in rule.annotations) out[k] = subst(rule.annotations[k]);

@@ -21,10 +21,17 @@ for (const [net, prefix] of [
   ['240.0.0.0', 4],
 ] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // the unspecified and loopback addresses, and IPv4-compatible ones (::a.b.c.d, deprecated)
+  ['::', 96],
+  // NAT64 (well-known and local-use prefixes): 64:ff9b::7f00:1 reaches 127.0.0.1 on a cluster with DNS64/NAT64
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  // 6to4, whose addresses embed an IPv4 one (2002:7f00:1::)
+  ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
+  // site-local (deprecated, still routed inside some networks)
+  ['fec0::', 10],
   ['ff00::', 8],
 ] as const) PRIVATE.addSubnet(net, prefix, 'ipv6');
 

@@ -14,7 +14,9 @@ const FINDING_VALUES: readonly string[] = [...FINDING_KINDS, 'any'];
 const FINDING_CHOICES = `${FINDING_KINDS.map((k) => `"${k}"`).join(', ')}, or "any"`;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Labels the engine sets itself from the rule and the scope key. */
-const RESERVED_LABELS = new Set(['alertname', 'service', 'instance', 'route', 'method', 'finding']);
+const RESERVED_LABELS = new Set(['alertname', 'service', 'instance', 'route', 'method', 'finding', 'perf_rule']);
+/** Labels or annotations per rule: each is sent with every alert of the rule. */
+const MAX_ENTRIES = 64;
 /** Fields of a stored rule that a client may send back unchanged (GET → edit → PUT); they are ignored. */
 const READ_ONLY = new Set(['id', 'source', 'createdAt', 'updatedAt', 'windowMs', 'forMs', 'state']);
 const KNOWN = new Set(['name', 'service', 'scope', 'metric', 'finding', 'consequences', 'op', 'threshold', 'window', 'for', 'labels', 'annotations', 'targets', 'enabled']);
@@ -68,6 +70,7 @@ function stringMap(v: unknown, field: string, p: string, isLabels: boolean): Rec
   if (v === undefined || v === null) return {};
   if (!isObject(v)) fail(field, 'must be an object of string values', p);
   const out: Record<string, string> = {};
+  if (Object.keys(v).length > MAX_ENTRIES) fail(field, `has more than ${MAX_ENTRIES} entries`, p);
   for (const [k, val] of Object.entries(v)) {
     if (!LABEL_NAME.test(k)) fail(`${field}.${k}`, `is not a valid ${isLabels ? 'label' : 'annotation'} name (letters, digits and _, not starting with a digit)`, p);
     if (k.startsWith('__')) fail(`${field}.${k}`, 'starts with __, which Prometheus and Alertmanager keep for themselves', p);

@@ -17,6 +17,11 @@ function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A URL as the target of a mrkdwn link `<url|text>`: nothing in it may close the link or open another. */
+function linkTarget(url: string): string {
+  return url.replace(/[<>|\s]/g, (c) => encodeURIComponent(c)).replace(/&/g, '&amp;');
+}
+
 export function slackBody(n: Notification, externalURL: string): SlackBody {
   const icon = n.status === 'firing' ? ':rotating_light:' : ':white_check_mark:';
   const head = `${n.status === 'firing' ? 'FIRING' : 'RESOLVED'}${n.alerts.length > 1 ? ` (${n.alerts.length})` : ''}: ${n.rule.name}`;
@@ -31,9 +36,11 @@ export function slackBody(n: Notification, externalURL: string): SlackBody {
     { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 3000) } },
   ];
   if (first.description) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escape(first.description).slice(0, 3000) } });
-  const context = [`<${link}|Open in perf>`];
+  const context = [`<${linkTarget(link)}|Open in perf>`];
+  // a runbook annotation may hold sender-controlled names ({{ $labels.route }}): only an http(s) URL becomes a link,
+  // with the characters that would end it (and start a <!channel> or a link of the sender's) encoded
   const runbook = first.runbook_url ?? first.runbook;
-  if (runbook) context.push(`<${runbook}|Runbook>`);
+  if (runbook && /^https?:\/\//i.test(runbook)) context.push(`<${linkTarget(runbook)}|Runbook>`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
   return { ...alertmanagerWebhookBody(n, externalURL), text, blocks };
 }

@@ -1,0 +1,98 @@
+// Hostile requests to the dashboard's web port (security audit): none ends the process or goes unanswered, a
+// browser page on another site cannot change anything, the session cookie is not the token, sign-ins are rate limited.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { testServer } from './lib/server.js';
+import { uiBuilt } from '../../server/server.js';
+
+function raw(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, base), { method, headers: { ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error(`no answer to ${method} ${path} within 5 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const RULE = JSON.stringify({ name: 'csrf-made', scope: 'fleet', metric: 'rps', op: '>', threshold: 1 });
+
+test('a malformed session cookie or path escape: answered 401/400, the process goes on (one request ended it)', async () => {
+  const srv = await testServer({ apiToken: 'tok', modules: ['alerts'] });
+  try {
+    for (const c of ['perf_token=%', 'perf_token=%zz', 'a=%; perf_token=%E0%A4%A']) {
+      assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { cookie: c })).status, 401, c);
+    }
+    const bad = await raw(srv.url, 'GET', '/api/v1/alerts/rules/%E0%A4%A', { authorization: 'Bearer tok' });
+    assert.equal(bad.status, 400);
+    assert.equal(JSON.parse(bad.text).error.code, 'PERF_API_BAD_PATH');
+    assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { authorization: 'Bearer tok' })).status, 200, 'still serving');
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('cross-site changes are refused (a page on another site, or another port, with or without a token); same-origin pages and clients that are not browsers are not', async () => {
+  const srv = await testServer({ modules: ['alerts'] });
+  const host = new URL(srv.url).host;
+  const json = { 'content-type': 'text/plain' };
+  try {
+    const foreign: Record<string, string>[] = [{ origin: 'http://evil.example' }, { origin: 'http://127.0.0.1:1' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: `http://${host}` }];
+    for (const h of foreign) {
+      const r = await raw(srv.url, 'POST', '/api/v1/alerts/rules', { ...json, ...h }, RULE);
+      assert.equal(r.status, 403, JSON.stringify(h));
+      assert.equal(JSON.parse(r.text).error.code, 'PERF_API_CROSS_SITE');
+    }
+    assert.equal((await raw(srv.url, 'DELETE', '/api/v1/alerts/rules/x', { origin: 'http://evil.example' })).status, 403);
+    const [, rules] = await srv.get('/api/v1/alerts/rules');
+    assert.deepEqual(rules, [], 'nothing was created');
+    // reading stays possible (the same-origin policy keeps the answers from the other site's script)
+    assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { origin: 'http://evil.example' })).status, 200);
+    // the dashboard's own pages, behind a proxy that rewrites Host too, and curl
+    assert.equal((await raw(srv.url, 'POST', '/api/v1/alerts/rules', { ...json, 'sec-fetch-site': 'same-origin', origin: 'https://perf.example.com' }, RULE)).status, 201);
+    assert.equal((await raw(srv.url, 'PUT', '/api/v1/alerts/rules?name=x', { ...json, origin: `http://${host}` }, RULE)).status !== 403, true);
+    assert.equal((await raw(srv.url, 'POST', '/api/v1/alerts/rules', { ...json, origin: 'https://perf.example.com', 'x-forwarded-host': 'perf.example.com' }, RULE.replace('csrf-made', 'proxied'))).status, 201);
+    assert.equal((await raw(srv.url, 'POST', '/api/v1/alerts/rules', json, RULE.replace('csrf-made', 'curl'))).status, 201);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('the session cookie is derived from the token, not the token; the bearer scheme is case-insensitive; wrong tokens are rate limited', async () => {
+  const srv = await testServer({ apiToken: 'tok' });
+  try {
+    const ok = await raw(srv.url, 'POST', '/api/v1/login', { 'content-type': 'application/json' }, JSON.stringify({ token: 'tok' }));
+    assert.equal(ok.status, 200);
+    const cookie = String(ok.headers['set-cookie']).split(';')[0];
+    assert.doesNotMatch(cookie, /=tok$/, 'the token itself is not in the cookie');
+    assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { cookie })).status, 200);
+    assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { cookie: 'perf_token=tok' })).status, 401, 'the token as a cookie is no session');
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { authorization: `${scheme} tok` })).status, 200, scheme);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await raw(srv.url, 'POST', '/api/v1/login', {}, JSON.stringify({ token: `guess-${i}` }))).status);
+    assert.deepEqual(statuses, [...Array(10).fill(401), 429, 429]);
+    const limited = await raw(srv.url, 'POST', '/api/v1/login', {}, JSON.stringify({ token: 'tok' }));
+    assert.equal(limited.status, 429, 'even the right token, until the window passes');
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+    assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { authorization: 'Bearer tok' })).status, 200, 'the bearer token is not limited');
+  } finally {
+    await srv.dispose();
+  }
+});
+
+test('Next.js paths open without a session are its static files only (/_next/%2e%2e/nodes served the page)', { skip: !uiBuilt() && 'the UI is not built' }, async () => {
+  const srv = await testServer({ ui: true, apiToken: 'tok' });
+  try {
+    for (const path of ['/_next/%2e%2e/nodes', '/_next/../nodes', '/_next/static/%2E%2E/%2e%2e/alerts', '/_next/data/x.json']) {
+      const r = await raw(srv.url, 'GET', path);
+      assert.ok(r.status === 302 || r.status === 404 || r.status === 400, `${path}: ${r.status}`);
+      assert.doesNotMatch(r.text, /<html/i, path);
+    }
+  } finally {
+    await srv.dispose();
+  }
+});
