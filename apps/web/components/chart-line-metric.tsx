@@ -4,8 +4,9 @@
 import { memo, useMemo } from 'react';
 import type { SeriesBy, SeriesMetric } from '../server/api/types.js';
 import type { Params } from '../lib/api.js';
-import { formatValue, type UnitKind } from '../lib/format.js';
-import { lastValue, pivotLines } from '../lib/mappers/series.js';
+import type { UnitKind } from '../lib/format.js';
+import { chartReadout } from '../lib/mappers/readout.js';
+import { pivotLines } from '../lib/mappers/series.js';
 import { useSeries } from '../lib/use-series.js';
 import { RANGE_SPECS, type ViewState } from '../lib/url-state.js';
 import { ChartLine } from './chart-line.js';
@@ -51,6 +52,7 @@ function ChartLineMetricImpl({ title, testId, metric, by, params, view, tick, ma
   const single = !by || by === 'fleet' || (by === 'node' && params?.instance != null);
   // a stable array, so the memoised chart skips the parent's per-tick re-render until new data lands
   const chartColumns = useMemo(() => columns.map((c) => ({ key: c, label: single ? title : c })), [columns, single, title]);
+  const readout = useMemo(() => (single ? chartReadout(s.data, kind) : undefined), [single, s.data, kind]);
   return (
     <ChartLine
       title={title}
@@ -58,7 +60,7 @@ function ChartLineMetricImpl({ title, testId, metric, by, params, view, tick, ma
       kind={kind}
       rows={rows}
       columns={chartColumns}
-      readout={single ? formatValue(kind, lastValue(s.data)) : undefined}
+      readout={readout}
       loading={!s.data && !s.error}
       error={s.error}
       longRange={RANGE_SPECS[view.range].seconds > 86_400}

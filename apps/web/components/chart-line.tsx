@@ -7,6 +7,7 @@
 // canvas label that name the chart for screen readers.
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { formatClock, formatCount, formatDayClock, formatExact, formatValue, niceCeil, type UnitKind } from '../lib/format.js';
+import type { ReadoutText } from '../lib/mappers/readout.js';
 import type { ChartRow } from '../lib/mappers/series.js';
 
 export interface ChartColumn {
@@ -25,8 +26,8 @@ export interface ChartLineProps {
   rows: ChartRow[];
   columns: ChartColumn[];
   height?: number;
-  /** the readout next to the title (e.g. the latest value) */
-  readout?: string;
+  /** the readout next to the title: the latest value and what it covers (lib/mappers/readout.ts) */
+  readout?: ReadoutText;
   loading?: boolean;
   error?: Error | null;
   /** when the range spans more than a day, ticks show the weekday */
@@ -149,8 +150,16 @@ function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, reado
       <figcaption>
         <span className="title">{title}</span>
         {readout ? (
-          <span className="num" data-testid={`${testId}-readout`}>
-            {readout}
+          <span className="readout" title={readout.title ?? undefined}>
+            <span className="num" data-testid={`${testId}-readout`}>
+              {readout.text}
+            </span>
+            {readout.note ? (
+              <span className="muted" data-testid={`${testId}-readout-note`}>
+                {' '}
+                · {readout.note}
+              </span>
+            ) : null}
           </span>
         ) : null}
       </figcaption>

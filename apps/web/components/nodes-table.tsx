@@ -237,7 +237,7 @@ const NodeTr = memo(function NodeTr({ node: n, view, medians: m, fleetSize, now,
       {cell(n, n.elu, 'elu', m, fleetSize, formatPercent(n.elu), formatExact('ratio', n.elu))}
       {cell(n, n.cpu, 'cpu', m, fleetSize, formatPercent(n.cpu), formatExact('ratio', n.cpu))}
       {cell(n, n.heapUsed, 'heap', m, fleetSize, formatBytes(n.heapUsed), formatExact('bytes', n.heapUsed))}
-      <td className="num" title={new Date(n.lastSeen).toLocaleString()}>
+      <td className="num" title={new Date(n.lastSeen).toLocaleString()} data-testid="node-last-seen">
         {formatAgo(now - n.lastSeen)}
       </td>
       <td>{spark ? <Sparkline values={spark} label={`p99 trend of ${n.instance}`} /> : null}</td>

@@ -84,7 +84,7 @@ export function NodeClient({ instance }: { instance: string }) {
           <Info label="Heap" value={`${formatBytes(node.heapUsed)}${node.heapLimit ? ` of ${formatBytes(node.heapLimit)}` : ''}`} />
           <Info label="RSS" value={formatBytes(node.rss)} />
           <Info label="Handles / fds" value={`${formatInteger(node.handles)} / ${formatInteger(node.fds)}`} />
-          <Info label="Last seen" value={formatAgo(now - node.lastSeen)} />
+          <Info label="Last seen" value={formatAgo(now - node.lastSeen)} testId="node-last-seen" />
           <Info label="Agent" value={node.version ?? '—'} />
         </section>
       ) : null}
