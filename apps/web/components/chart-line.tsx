@@ -32,6 +32,8 @@ export interface ChartLineProps {
   error?: Error | null;
   /** when the range spans more than a day, ticks show the weekday */
   longRange?: boolean;
+  /** what the chart says when it has no point (default "No data in this range") */
+  emptyText?: string;
 }
 
 /** Top of the y axis when every value is 0 (an axis of 0..0 would say nothing). */
@@ -81,7 +83,7 @@ function resolveColor(style: CSSStyleDeclaration, color: string): string {
   return m ? style.getPropertyValue(m[1]).trim() || '#888' : color;
 }
 
-function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, readout, loading, error, longRange }: ChartLineProps) {
+function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, readout, loading, error, longRange, emptyText }: ChartLineProps) {
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const [width, setWidth] = useState(0);
   const [hover, setHover] = useState<number | null>(null);
@@ -164,7 +166,9 @@ function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, reado
         ) : null}
       </figcaption>
       {!hasData ? (
-        <div className="empty">{error ? `Could not load: ${error.message}` : loading ? 'Loading…' : 'No data in this range'}</div>
+        <div className="empty" data-testid={`${testId}-empty`}>
+          {error ? `Could not load: ${error.message}` : loading ? 'Loading…' : (emptyText ?? 'No data in this range')}
+        </div>
       ) : (
         <div className="plot" style={{ height }}>
           <canvas

@@ -148,6 +148,14 @@ export function NodesTable({ nodes, view, now, sparks }: NodesTableProps) {
             </tr>
           </thead>
           <tbody>
+            {paged.rows.length === 0 ? (
+              <tr>
+                <td colSpan={HEADERS.length + 1} className="muted" data-testid="nodes-empty">
+                  No nodes match{text ? ` “${text}”` : ''}
+                  {state !== 'all' ? ` among the ${state} ones` : ''}.
+                </td>
+              </tr>
+            ) : null}
             {paged.rows.map((n) => (
               <NodeTr
                 key={n.instance}

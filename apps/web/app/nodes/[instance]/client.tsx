@@ -124,7 +124,16 @@ export function NodeClient({ instance }: { instance: string }) {
         <ChartLineMetric title="Active handles" testId="chart-handles" metric="handles" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="Accept queue (connections waiting)" testId="chart-listen-queue" metric="listenQueue" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="Event loop waiting for a CPU" testId="chart-run-delay" metric="runDelay" by="node" params={filter} view={view} tick={tick} />
-        <ChartLineMetric title="CPU quota: periods throttled" testId="chart-cpu-throttled" metric="cpuThrottled" by="node" params={filter} view={view} tick={tick} />
+        <ChartLineMetric
+          title="CPU quota: periods throttled"
+          testId="chart-cpu-throttled"
+          metric="cpuThrottled"
+          by="node"
+          params={filter}
+          view={view}
+          tick={tick}
+          emptyText="No CPU quota on this node in this range (no cgroup CPU limit reported): nothing to throttle."
+        />
       </div>
       <ChartHeatmapLatency view={view} tick={tick} params={filter} />
     </div>
