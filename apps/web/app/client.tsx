@@ -8,6 +8,7 @@ import { ChartLineMetric } from '../components/chart-line-metric.js';
 import { ConnectHelp, noAgentYet } from '../components/connect-help.js';
 import { FindingsPanel } from '../components/findings-panel.js';
 import { KpiTiles } from '../components/kpi-tiles.js';
+import { UnknownService, unknownService } from '../components/unknown-service.js';
 import { useApi, useNow, useScrollToHash, useShownSnapshot, useStream, useTick, useView } from '../lib/hooks.js';
 import { RANGE_SPECS, statsWindowSeconds, windowParam } from '../lib/url-state.js';
 
@@ -29,6 +30,8 @@ export function OverviewClient() {
   if (noAgentYet(snap)) {
     return <ConnectHelp origin={typeof window === 'undefined' ? null : window.location.origin} />;
   }
+  const known = unknownService(snap, view.service);
+  if (known && view.service) return <UnknownService service={view.service} known={known} view={view} path="/" />;
 
   return (
     <div data-testid="overview">

@@ -3,8 +3,8 @@
 import { useMemo } from 'react';
 import type { SeriesBy } from '../server/api/types.js';
 import type { Params } from '../lib/api.js';
-import { formatDuration } from '../lib/format.js';
-import { joinColumns, lastValue } from '../lib/mappers/series.js';
+import { chartReadout } from '../lib/mappers/readout.js';
+import { joinColumns } from '../lib/mappers/series.js';
 import { useSeriesSet } from '../lib/use-series.js';
 import { RANGE_SPECS, type ViewState } from '../lib/url-state.js';
 import { ChartLine } from './chart-line.js';
@@ -25,6 +25,7 @@ export function ChartLineEventLoop({ view, tick, params, by }: { view: ViewState
   );
   const [p99, max] = set.data;
   const rows = useMemo(() => joinColumns({ p99, max }), [p99, max]);
+  const readout = useMemo(() => chartReadout(p99, 'seconds', 'p99'), [p99]);
   return (
     <ChartLine
       title="Event-loop delay"
@@ -32,7 +33,7 @@ export function ChartLineEventLoop({ view, tick, params, by }: { view: ViewState
       kind="seconds"
       rows={rows}
       columns={COLUMNS}
-      readout={`p99 ${formatDuration(lastValue(p99))}`}
+      readout={readout}
       loading={set.loading}
       error={set.error}
       longRange={RANGE_SPECS[view.range].seconds > 86_400}

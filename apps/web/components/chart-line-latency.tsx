@@ -3,8 +3,8 @@
 import { useMemo } from 'react';
 import type { SeriesBy } from '../server/api/types.js';
 import type { Params } from '../lib/api.js';
-import { formatDuration } from '../lib/format.js';
-import { joinColumns, lastValue } from '../lib/mappers/series.js';
+import { chartReadout } from '../lib/mappers/readout.js';
+import { joinColumns } from '../lib/mappers/series.js';
 import { useSeriesSet } from '../lib/use-series.js';
 import { RANGE_SPECS, type ViewState } from '../lib/url-state.js';
 import { ChartLine } from './chart-line.js';
@@ -29,6 +29,7 @@ export function ChartLineLatency({ view, tick, params, by, title = 'Latency' }: 
   );
   const [p50, p90, p99, p999] = set.data;
   const rows = useMemo(() => joinColumns({ p50, p90, p99, p999 }), [p50, p90, p99, p999]);
+  const readout = useMemo(() => chartReadout(p99, 'seconds', 'p99'), [p99]);
   return (
     <ChartLine
       title={title}
@@ -36,7 +37,7 @@ export function ChartLineLatency({ view, tick, params, by, title = 'Latency' }: 
       kind="seconds"
       rows={rows}
       columns={COLUMNS}
-      readout={`p99 ${formatDuration(lastValue(p99))}`}
+      readout={readout}
       loading={set.loading}
       error={set.error}
       longRange={RANGE_SPECS[view.range].seconds > 86_400}

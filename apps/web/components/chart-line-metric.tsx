@@ -4,8 +4,9 @@
 import { memo, useMemo } from 'react';
 import type { SeriesBy, SeriesMetric } from '../server/api/types.js';
 import type { Params } from '../lib/api.js';
-import { formatValue, type UnitKind } from '../lib/format.js';
-import { lastValue, pivotLines } from '../lib/mappers/series.js';
+import type { UnitKind } from '../lib/format.js';
+import { chartReadout } from '../lib/mappers/readout.js';
+import { pivotLines, type ChartRow } from '../lib/mappers/series.js';
 import { useSeries } from '../lib/use-series.js';
 import { RANGE_SPECS, type ViewState } from '../lib/url-state.js';
 import { ChartLine } from './chart-line.js';
@@ -41,24 +42,34 @@ export interface ChartLineMetricProps {
   view: ViewState;
   tick: number;
   maxLines?: number;
+  /**
+   * Said instead of an empty plot when the range has no value at all (e.g. "no CPU quota": the metric exists only
+   * on some nodes); without it such a chart draws empty axes.
+   */
+  emptyText?: string;
 }
 
-function ChartLineMetricImpl({ title, testId, metric, by, params, view, tick, maxLines = 8 }: ChartLineMetricProps) {
+const NO_ROWS: ChartRow[] = [];
+
+function ChartLineMetricImpl({ title, testId, metric, by, params, view, tick, maxLines = 8, emptyText }: ChartLineMetricProps) {
   const s = useSeries({ metric, by, params }, view, tick);
   const { rows, columns } = useMemo(() => pivotLines(s.data, maxLines), [s.data, maxLines]);
   const kind = METRIC_KIND[metric];
+  const noValue = useMemo(() => rows.every((r) => columns.every((c) => r[c] === null || r[c] === undefined)), [rows, columns]);
   // one line: fleet-wide, or one node picked by `instance`
   const single = !by || by === 'fleet' || (by === 'node' && params?.instance != null);
   // a stable array, so the memoised chart skips the parent's per-tick re-render until new data lands
   const chartColumns = useMemo(() => columns.map((c) => ({ key: c, label: single ? title : c })), [columns, single, title]);
+  const readout = useMemo(() => (single ? chartReadout(s.data, kind) : undefined), [single, s.data, kind]);
   return (
     <ChartLine
       title={title}
       testId={testId}
       kind={kind}
-      rows={rows}
+      rows={emptyText !== undefined && noValue ? NO_ROWS : rows}
       columns={chartColumns}
-      readout={single ? formatValue(kind, lastValue(s.data)) : undefined}
+      emptyText={emptyText}
+      readout={readout}
       loading={!s.data && !s.error}
       error={s.error}
       longRange={RANGE_SPECS[view.range].seconds > 86_400}

@@ -7,6 +7,7 @@
 // canvas label that name the chart for screen readers.
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { formatClock, formatCount, formatDayClock, formatExact, formatValue, niceCeil, type UnitKind } from '../lib/format.js';
+import type { ReadoutText } from '../lib/mappers/readout.js';
 import type { ChartRow } from '../lib/mappers/series.js';
 
 export interface ChartColumn {
@@ -25,12 +26,14 @@ export interface ChartLineProps {
   rows: ChartRow[];
   columns: ChartColumn[];
   height?: number;
-  /** the readout next to the title (e.g. the latest value) */
-  readout?: string;
+  /** the readout next to the title: the latest value and what it covers (lib/mappers/readout.ts) */
+  readout?: ReadoutText;
   loading?: boolean;
   error?: Error | null;
   /** when the range spans more than a day, ticks show the weekday */
   longRange?: boolean;
+  /** what the chart says when it has no point (default "No data in this range") */
+  emptyText?: string;
 }
 
 /** Top of the y axis when every value is 0 (an axis of 0..0 would say nothing). */
@@ -80,7 +83,7 @@ function resolveColor(style: CSSStyleDeclaration, color: string): string {
   return m ? style.getPropertyValue(m[1]).trim() || '#888' : color;
 }
 
-function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, readout, loading, error, longRange }: ChartLineProps) {
+function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, readout, loading, error, longRange, emptyText }: ChartLineProps) {
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const [width, setWidth] = useState(0);
   const [hover, setHover] = useState<number | null>(null);
@@ -149,13 +152,23 @@ function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, reado
       <figcaption>
         <span className="title">{title}</span>
         {readout ? (
-          <span className="num" data-testid={`${testId}-readout`}>
-            {readout}
+          <span className="readout" title={readout.title ?? undefined}>
+            <span className="num" data-testid={`${testId}-readout`}>
+              {readout.text}
+            </span>
+            {readout.note ? (
+              <span className="muted" data-testid={`${testId}-readout-note`}>
+                {' '}
+                · {readout.note}
+              </span>
+            ) : null}
           </span>
         ) : null}
       </figcaption>
       {!hasData ? (
-        <div className="empty">{error ? `Could not load: ${error.message}` : loading ? 'Loading…' : 'No data in this range'}</div>
+        <div className="empty" data-testid={`${testId}-empty`}>
+          {error ? `Could not load: ${error.message}` : loading ? 'Loading…' : (emptyText ?? 'No data in this range')}
+        </div>
       ) : (
         <div className="plot" style={{ height }}>
           <canvas

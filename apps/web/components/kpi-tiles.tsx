@@ -15,37 +15,49 @@ interface Tile {
   bad?: boolean;
 }
 
+/** "1 error", "2 errors" */
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatInteger(n)} ${Math.round(n) === 1 ? one : many}`;
+}
+
+/**
+ * The tiles cover the stats window (`windowLabel`, e.g. "the last 10 s"), the charts' readouts their latest step:
+ * each tile says its window so the two are not read as the same number.
+ */
 export function fleetTiles(f: Fleet, windowLabel: string): Tile[] {
+  const over = windowLabel.replace(/^the /, '');
   return [
-    { id: 'rps', label: 'Throughput', value: formatRps(f.rps), exact: formatExact('rps', f.rps), raw: f.rps, sub: `${formatInteger(f.requests)} requests in ${windowLabel}` },
+    { id: 'rps', label: 'Throughput', value: formatRps(f.rps), exact: formatExact('rps', f.rps), raw: f.rps, sub: `${plural(f.requests, 'request')} in ${over}` },
     {
       id: 'error-rate',
       label: 'Error rate (5xx)',
       value: formatPercent(f.errorRate),
       exact: formatExact('ratio', f.errorRate),
       raw: f.errorRate,
-      sub: `${formatInteger(f.errors)} errors`,
+      sub: `${plural(f.errors, 'error')} in ${over}`,
       bad: f.errorRate >= 0.01,
     },
-    { id: 'p50', label: 'Latency p50', value: formatDuration(f.latency.p50), exact: formatExact('seconds', f.latency.p50), raw: f.latency.p50 },
-    { id: 'p90', label: 'Latency p90', value: formatDuration(f.latency.p90), exact: formatExact('seconds', f.latency.p90), raw: f.latency.p90 },
-    { id: 'p99', label: 'Latency p99', value: formatDuration(f.latency.p99), exact: formatExact('seconds', f.latency.p99), raw: f.latency.p99 },
-    { id: 'p999', label: 'Latency p99.9', value: formatDuration(f.latency.p999), exact: formatExact('seconds', f.latency.p999), raw: f.latency.p999 },
+    { id: 'p50', label: 'Latency p50', value: formatDuration(f.latency.p50), exact: formatExact('seconds', f.latency.p50), raw: f.latency.p50, sub: over },
+    { id: 'p90', label: 'Latency p90', value: formatDuration(f.latency.p90), exact: formatExact('seconds', f.latency.p90), raw: f.latency.p90, sub: over },
+    { id: 'p99', label: 'Latency p99', value: formatDuration(f.latency.p99), exact: formatExact('seconds', f.latency.p99), raw: f.latency.p99, sub: over },
+    { id: 'p999', label: 'Latency p99.9', value: formatDuration(f.latency.p999), exact: formatExact('seconds', f.latency.p999), raw: f.latency.p999, sub: over },
     {
       id: 'eld-p99',
       label: 'Event-loop delay p99',
       value: formatDuration(f.eventLoopDelay.p99),
       exact: formatExact('seconds', f.eventLoopDelay.p99),
       raw: f.eventLoopDelay.p99,
+      sub: over,
       bad: (f.eventLoopDelay.p99 ?? 0) >= 0.1,
     },
-    { id: 'eld-max', label: 'Event-loop delay max', value: formatDuration(f.eventLoopDelay.max), exact: formatExact('seconds', f.eventLoopDelay.max), raw: f.eventLoopDelay.max },
+    { id: 'eld-max', label: 'Event-loop delay max', value: formatDuration(f.eventLoopDelay.max), exact: formatExact('seconds', f.eventLoopDelay.max), raw: f.eventLoopDelay.max, sub: over },
     {
       id: 'nodes',
       label: 'Nodes up / down',
       value: `${formatInteger(f.nodesUp)} / ${formatInteger(f.nodesDown)}`,
       exact: `${f.nodesUp} up, ${f.nodesDown} down${f.nodesStopped > 0 ? `, ${f.nodesStopped} stopped` : ''}`,
       raw: f.nodesUp,
+      sub: 'now',
       bad: f.nodesDown > 0,
     },
   ];
@@ -67,7 +79,11 @@ function KpiTilesImpl({ fleet, windowLabel }: { fleet: Fleet | null; windowLabel
           <div className="value" data-testid={`kpi-${t.id}-value`}>
             {t.value}
           </div>
-          {t.sub ? <div className="sub">{t.sub}</div> : null}
+          {t.sub ? (
+            <div className="sub" data-testid={`kpi-${t.id}-sub`}>
+              {t.sub}
+            </div>
+          ) : null}
         </div>
       ))}
     </section>

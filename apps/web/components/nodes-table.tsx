@@ -148,6 +148,14 @@ export function NodesTable({ nodes, view, now, sparks }: NodesTableProps) {
             </tr>
           </thead>
           <tbody>
+            {paged.rows.length === 0 ? (
+              <tr>
+                <td colSpan={HEADERS.length + 1} className="muted" data-testid="nodes-empty">
+                  No nodes match{text ? ` “${text}”` : ''}
+                  {state !== 'all' ? ` among the ${state} ones` : ''}.
+                </td>
+              </tr>
+            ) : null}
             {paged.rows.map((n) => (
               <NodeTr
                 key={n.instance}
@@ -237,7 +245,7 @@ const NodeTr = memo(function NodeTr({ node: n, view, medians: m, fleetSize, now,
       {cell(n, n.elu, 'elu', m, fleetSize, formatPercent(n.elu), formatExact('ratio', n.elu))}
       {cell(n, n.cpu, 'cpu', m, fleetSize, formatPercent(n.cpu), formatExact('ratio', n.cpu))}
       {cell(n, n.heapUsed, 'heap', m, fleetSize, formatBytes(n.heapUsed), formatExact('bytes', n.heapUsed))}
-      <td className="num" title={new Date(n.lastSeen).toLocaleString()}>
+      <td className="num" title={new Date(n.lastSeen).toLocaleString()} data-testid="node-last-seen">
         {formatAgo(now - n.lastSeen)}
       </td>
       <td>{spark ? <Sparkline values={spark} label={`p99 trend of ${n.instance}`} /> : null}</td>

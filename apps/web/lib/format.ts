@@ -91,6 +91,16 @@ export function formatAgo(elapsedMs: number | null | undefined): string {
   return `${Math.round(s / 86_400)} d ago`;
 }
 
+/** A span of seconds for labels ("2 s", "10 s", "5 min", "1 h", "7 d"): a chart's step, a tile's window. */
+export function formatSpan(seconds: number): string {
+  if (!finite(seconds)) return MISSING;
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 120) return `${s} s`;
+  if (s < 3600 || (s < 7200 && s % 3600 !== 0)) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
 /** Clock time for chart axes: "14:05:07" (seconds kept when the range is short). */
 export function formatClock(ms: number, withSeconds = true): string {
   const d = new Date(ms);

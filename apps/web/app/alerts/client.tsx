@@ -1,13 +1,16 @@
 'use client';
 // The alerts page: rules (create, edit, delete), active alerts and past alerts with their delivery history.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { AlertsView, RuleView } from '../../server/alerts/engine/engine.js';
 import { useApi, useNow } from '../../lib/hooks.js';
 import { AlertsTable } from './alerts-table.js';
 import { RuleEditor } from './rule-editor.js';
-import { RulesTable } from './rules-table.js';
+import { RulesTable, type RuleAlertCounts } from './rules-table.js';
 import { deleteRule } from './mutate.js';
 import css from './alerts.module.css';
+
+/** How long a notice ("Saved …") stays up. */
+const NOTICE_MS = 6000;
 
 export function AlertsClient() {
   const now = useNow(2000);
@@ -18,11 +21,26 @@ export function AlertsClient() {
   const [editing, setEditing] = useState<RuleView | 'new' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const rulesFileError = alertsQ.data?.rulesFile?.error;
-  const firing = useMemo(() => {
-    const m = new Map<string, number>();
-    for (const a of alertsQ.data?.active ?? []) if (a.state === 'firing') m.set(a.ruleId, (m.get(a.ruleId) ?? 0) + 1);
+  const active = useMemo(() => {
+    const m = new Map<string, RuleAlertCounts>();
+    for (const a of alertsQ.data?.active ?? []) {
+      if (a.state !== 'firing' && a.state !== 'pending') continue;
+      let c = m.get(a.ruleId);
+      if (!c) m.set(a.ruleId, (c = { firing: 0, pending: 0 }));
+      c[a.state]++;
+    }
     return m;
   }, [alertsQ.data]);
+  // "Saved …" and "Deleted …" are news for a moment, not a state: gone after a few seconds or at the next edit
+  useEffect(() => {
+    if (notice === null) return;
+    const t = setTimeout(() => setNotice(null), NOTICE_MS);
+    return () => clearTimeout(t);
+  }, [notice]);
+  const edit = (what: RuleView | 'new') => {
+    setNotice(null);
+    setEditing(what);
+  };
 
   async function remove(r: RuleView) {
     if (!window.confirm(`Delete rule “${r.name}”? Its firing alerts are sent as resolved.`)) return;
@@ -54,7 +72,7 @@ export function AlertsClient() {
         <div className="toolbar">
           <h2 style={{ margin: 0 }}>Rules</h2>
           {editing === null ? (
-            <button type="button" className="primary" onClick={() => setEditing('new')} data-testid="new-rule">
+            <button type="button" className="primary" onClick={() => edit('new')} data-testid="new-rule">
               New rule
             </button>
           ) : null}
@@ -72,7 +90,7 @@ export function AlertsClient() {
           />
         ) : null}
         {rulesQ.error && !rulesQ.data ? <p className="error-text">Could not load rules: {rulesQ.error.message}</p> : null}
-        {rulesQ.data ? <RulesTable rules={rulesQ.data} firing={firing} onEdit={(r) => setEditing(r)} onDelete={remove} /> : <p className="muted">Loading…</p>}
+        {rulesQ.data ? <RulesTable rules={rulesQ.data} active={active} onEdit={edit} onDelete={remove} /> : <p className="muted">Loading…</p>}
       </section>
       <section className={css.section}>
         <h2>Active</h2>

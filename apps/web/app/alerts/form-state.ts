@@ -57,7 +57,8 @@ export const EMPTY_FORM: RuleForm = {
   op: '>',
   threshold: '',
   window: '30s',
-  for: '1m',
+  // the API's default (README: `for` defaults to 0s): a rule made here behaves like the same rule posted without it
+  for: '0s',
   labels: 'severity=warning',
   summary: '',
   description: '',

@@ -2,6 +2,7 @@
 import { useMemo } from 'react';
 import type { NodeRow, Series } from '../../server/api/types.js';
 import { ConnectHelp, noAgentYet } from '../../components/connect-help.js';
+import { UnknownService, unknownService } from '../../components/unknown-service.js';
 import { NodesTable } from '../../components/nodes-table.js';
 import { useApi, useNow, useStream, useTick, useView } from '../../lib/hooks.js';
 import { sparklines } from '../../lib/mappers/sparklines.js';
@@ -30,6 +31,14 @@ export function NodesClient() {
     return (
       <div data-testid="nodes-page">
         <ConnectHelp origin={typeof window === 'undefined' ? null : window.location.origin} />
+      </div>
+    );
+  }
+  const known = unknownService(state.snapshot, view.service);
+  if (known && view.service) {
+    return (
+      <div data-testid="nodes-page">
+        <UnknownService service={view.service} known={known} view={view} path="/nodes" />
       </div>
     );
   }

@@ -1,6 +1,7 @@
 'use client';
 import type { RouteRow } from '../../server/api/types.js';
 import { ConnectHelp, noAgentYet } from '../../components/connect-help.js';
+import { UnknownService, unknownService } from '../../components/unknown-service.js';
 import { RoutesTable } from '../../components/routes-table.js';
 import { useApi, useStream, useTick, useView } from '../../lib/hooks.js';
 import { RANGE_SPECS, statsWindowSeconds, windowParam } from '../../lib/url-state.js';
@@ -16,6 +17,14 @@ export function RoutesClient() {
     return (
       <div data-testid="routes-page">
         <ConnectHelp origin={typeof window === 'undefined' ? null : window.location.origin} />
+      </div>
+    );
+  }
+  const known = unknownService(state.snapshot, view.service);
+  if (known && view.service) {
+    return (
+      <div data-testid="routes-page">
+        <UnknownService service={view.service} known={known} view={view} path="/routes" />
       </div>
     );
   }

@@ -135,12 +135,41 @@ export function pivotLines(series: Series | null | undefined, maxLines = 8): { r
   return { rows: [...rows.values()].sort((a, b) => a.t - b.t), columns };
 }
 
-/** The last non-null value of the first line (for "now" readouts next to a chart). */
-export function lastValue(series: Series | null | undefined): number | null {
+/**
+ * Steps of trailing nulls a readout looks past: the newest step is partial (a node's export for it may not have
+ * landed yet) and a quiet route may have no request in one, but beyond two steps the line has stopped, and a value
+ * from before an outage must not read as the current one.
+ */
+export const READOUT_MAX_GAP_STEPS = 2;
+
+/** What a "latest value" readout next to a chart shows, from the first line of a series. */
+export interface Readout {
+  /** the latest value, null when the line has none within `READOUT_MAX_GAP_STEPS` steps of its newest point */
+  value: number | null;
+  /** ms: start of the step `value` comes from (null with it) */
+  t: number | null;
+  /** the last value when it is older than that (the line stopped), with its step's start and the line's newest time */
+  stale: { value: number; t: number; newest: number } | null;
+}
+
+/** The latest value of the first line for a readout, or null with the stale one when the line stopped (see Readout). */
+export function latestReadout(series: Series | null | undefined, maxGapSteps = READOUT_MAX_GAP_STEPS): Readout {
   const pts = series?.series[0]?.points;
-  if (!pts) return null;
-  for (let i = pts.length - 1; i >= 0; i--) if (pts[i][1] !== null) return pts[i][1];
-  return null;
+  const none: Readout = { value: null, t: null, stale: null };
+  if (!series || !pts || pts.length === 0) return none;
+  const newest = pts[pts.length - 1][0];
+  for (let i = pts.length - 1; i >= 0; i--) {
+    const [t, v] = pts[i];
+    if (v === null) continue;
+    if (newest - t <= maxGapSteps * series.step * 1000) return { value: v, t, stale: null };
+    return { value: null, t: null, stale: { value: v, t, newest } };
+  }
+  return none;
+}
+
+/** The latest value of the first line ("now" readouts), null when it stopped more than a couple of steps ago. */
+export function lastValue(series: Series | null | undefined): number | null {
+  return latestReadout(series).value;
 }
 
 /** Mean of the non-null values of every line (e.g. a node's mean p99 for a route over the window). */

@@ -41,7 +41,8 @@ test('alerts page: validation error on the field, create, firing with delivery, 
     await form.locator('input[name=name]').fill('Fleet traffic');
     await form.locator('select[name=metric]').selectOption('rps');
     await form.locator('input[name=threshold]').fill('lots');
-    await form.locator('input[name=for]').fill('0s');
+    // the form's default For is the API's (0s), not 1m
+    assert.equal(await form.locator('input[name=for]').inputValue(), '0s');
     await form.getByRole('button', { name: 'Add target' }).click();
     await form.getByLabel('target URL').fill(`${rx.url}/ui-hook`);
     await form.getByLabel('target secret').fill('ui-secret');
@@ -65,7 +66,9 @@ test('alerts page: validation error on the field, create, firing with delivery, 
     await form.locator('input[name=threshold]').fill('2');
     await form.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('alerts-notice').filter({ hasText: 'Saved' }).waitFor();
-    await page.locator('[data-testid=rule-row]', { hasText: 'rps > 2' }).waitFor();
+    // the condition in the alerts' units; the notice is news for a moment, not a state
+    await page.locator('[data-testid=rule-row]', { hasText: 'fleet: rps > 2 req/s over 30s' }).waitFor();
+    await page.getByTestId('alerts-notice').waitFor({ state: 'detached', timeout: 10_000 });
 
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'delete Fleet traffic' }).click();
@@ -74,6 +77,23 @@ test('alerts page: validation error on the field, create, firing with delivery, 
     await rx.waitFor(2);
     assert.equal(rx.received.at(-1)!.json.status, 'resolved');
     await screenshot(page, 'alerts-resolved');
+
+    // a rule whose alert is pending (For 1h) says so in its State column; its latency threshold reads in ms
+    await page.getByTestId('new-rule').click();
+    await form.locator('input[name=name]').fill('Slow soon');
+    await form.locator('select[name=metric]').selectOption('latency.p99');
+    await form.locator('input[name=threshold]').fill('0.001');
+    await form.locator('input[name=for]').fill('1h');
+    await form.getByRole('button', { name: 'Create rule' }).click();
+    const slow = page.locator('[data-testid=rule-row][data-rule="Slow soon"]');
+    await slow.waitFor();
+    // the next edit clears a notice at once
+    await page.getByTestId('alerts-notice').waitFor();
+    await page.getByRole('button', { name: 'edit Slow soon' }).click();
+    assert.equal(await page.getByTestId('alerts-notice').count(), 0);
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    assert.match((await slow.textContent()) ?? '', /fleet: latency\.p99 > 1 ms over 30s/);
+    await slow.getByTestId('rule-state').filter({ hasText: '1 pending' }).waitFor({ timeout: 30_000 });
 
     // a finding rule on root causes only: the form's checkbox is the rule's `consequences: false`, and back
     await page.getByTestId('new-rule').click();

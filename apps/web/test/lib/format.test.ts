@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatAgo, formatBytes, formatCount, formatDuration, formatExact, formatPercent, formatRps, MISSING, niceCeil, sig3 } from '../../lib/format.js';
+import { formatAgo, formatBytes, formatCount, formatDuration, formatExact, formatPercent, formatRps, formatSpan, MISSING, niceCeil, sig3 } from '../../lib/format.js';
 
 test('sig3 keeps three significant digits without trailing zeros', () => {
   assert.equal(sig3(12.345), '12.3');
@@ -78,4 +78,16 @@ test('axis tops round up to nice numbers', () => {
   assert.equal(niceCeil(0.2), 0.2);
   assert.equal(niceCeil(230), 250);
   assert.equal(niceCeil(0), 1);
+});
+
+test('spans for step and window labels', () => {
+  assert.equal(formatSpan(2), '2 s');
+  assert.equal(formatSpan(90), '90 s');
+  assert.equal(formatSpan(300), '5 min');
+  assert.equal(formatSpan(1800), '30 min');
+  assert.equal(formatSpan(3600), '1 h');
+  assert.equal(formatSpan(5400), '90 min');
+  assert.equal(formatSpan(21_600), '6 h');
+  assert.equal(formatSpan(604_800), '7 d');
+  assert.equal(formatSpan(Number.NaN), MISSING);
 });

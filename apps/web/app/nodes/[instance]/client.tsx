@@ -84,7 +84,7 @@ export function NodeClient({ instance }: { instance: string }) {
           <Info label="Heap" value={`${formatBytes(node.heapUsed)}${node.heapLimit ? ` of ${formatBytes(node.heapLimit)}` : ''}`} />
           <Info label="RSS" value={formatBytes(node.rss)} />
           <Info label="Handles / fds" value={`${formatInteger(node.handles)} / ${formatInteger(node.fds)}`} />
-          <Info label="Last seen" value={formatAgo(now - node.lastSeen)} />
+          <Info label="Last seen" value={formatAgo(now - node.lastSeen)} testId="node-last-seen" />
           <Info label="Agent" value={node.version ?? '—'} />
         </section>
       ) : null}
@@ -124,7 +124,16 @@ export function NodeClient({ instance }: { instance: string }) {
         <ChartLineMetric title="Active handles" testId="chart-handles" metric="handles" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="Accept queue (connections waiting)" testId="chart-listen-queue" metric="listenQueue" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="Event loop waiting for a CPU" testId="chart-run-delay" metric="runDelay" by="node" params={filter} view={view} tick={tick} />
-        <ChartLineMetric title="CPU quota: periods throttled" testId="chart-cpu-throttled" metric="cpuThrottled" by="node" params={filter} view={view} tick={tick} />
+        <ChartLineMetric
+          title="CPU quota: periods throttled"
+          testId="chart-cpu-throttled"
+          metric="cpuThrottled"
+          by="node"
+          params={filter}
+          view={view}
+          tick={tick}
+          emptyText="No CPU quota on this node in this range (no cgroup CPU limit reported): nothing to throttle."
+        />
       </div>
       <ChartHeatmapLatency view={view} tick={tick} params={filter} />
     </div>

@@ -67,8 +67,8 @@ export function RouteClient({ method, route }: { method: string; route: string }
       </h1>
       <ServiceLine view={view} method={method} route={route} service={service} picked={view.service === null} others={others} />
       {routesQ.data && !row ? (
-        <p className="muted" data-testid="route-no-requests">
-          No requests on this route{service ? ` in ${service}` : ''} in the selected window.
+        <p className="banner warn" role="status" data-testid="route-no-requests" style={{ marginBottom: 12, borderRadius: 6 }}>
+          No requests on this route{service ? ` in ${service}` : ''} in the window: nothing to show or diagnose for it.
         </p>
       ) : null}
       {row ? (
@@ -90,7 +90,11 @@ export function RouteClient({ method, route }: { method: string; route: string }
             view={routeView}
             now={now}
             page={findingsPage}
-            emptyText="No bottleneck found on this route: its latency and errors are in line with its own recent past and the rest of the fleet."
+            emptyText={
+              routesQ.data && !row
+                ? 'No requests on this route in the window: nothing to diagnose.'
+                : 'No bottleneck found on this route: its latency and errors are in line with its own recent past and the rest of the fleet.'
+            }
           />
           <div className="grid charts">
             <ChartLineLatency view={routeView} tick={tick} params={filter} title="Latency of this route" />
