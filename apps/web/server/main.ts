@@ -35,6 +35,8 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
   if (env.PERF_TIERS) store.tiers = parseTiers(env.PERF_TIERS);
   if (env.PERF_MAX_SERIES_PER_SERVICE) store.maxSeriesPerService = intEnv(env, 'PERF_MAX_SERIES_PER_SERVICE', 10_000, 1);
   if (env.PERF_MAX_NODES_PER_SERVICE) store.maxNodesPerService = intEnv(env, 'PERF_MAX_NODES_PER_SERVICE', 5_000, 1);
+  if (env.PERF_MAX_NODES) store.maxNodes = intEnv(env, 'PERF_MAX_NODES', 5_000, 1);
+  if (env.PERF_MAX_SERVICES) store.maxServices = intEnv(env, 'PERF_MAX_SERVICES', 200, 1);
   if (env.PERF_NODE_RETENTION) store.nodeRetentionMs = durationEnv('PERF_NODE_RETENTION', env.PERF_NODE_RETENTION, 15 * 60) * 1000;
   return {
     port: intEnv(env, 'PORT', 3000),
@@ -46,6 +48,7 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
     ingestToken: env.PERF_INGEST_TOKEN || undefined,
     maxBodyBytes: intEnv(env, 'PERF_MAX_BODY_BYTES', 8 * 1024 * 1024, 1),
     ingestQueue: intEnv(env, 'PERF_INGEST_QUEUE', 256, 1),
+    ingestPerAddress: intEnv(env, 'PERF_INGEST_PER_ADDRESS', 64, 1),
     prometheusUrl: env.PERF_PROMETHEUS_URL?.trim() || undefined,
     prometheusHeaders: parseHeaders(env.PERF_PROMETHEUS_HEADERS),
     store,

@@ -37,8 +37,10 @@ export interface ServerOptions {
   ingestToken?: string;
   /** PERF_MAX_BODY_BYTES, default 8 MiB */
   maxBodyBytes?: number;
-  /** requests being read or queued before 429 (PERF_INGEST_QUEUE), default 256 */
+  /** requests read and waiting to be applied before 429 (PERF_INGEST_QUEUE), default 256 */
   ingestQueue?: number;
+  /** bodies being read from one client address before 429 (PERF_INGEST_PER_ADDRESS), default 64 */
+  ingestPerAddress?: number;
   store?: Partial<StoreOptions>;
   /** mount server/diagnose and server/alerts (default true), or only the named ones */
   modules?: boolean | string[];
@@ -113,6 +115,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,
     ingestToken: options.ingestToken || undefined,
     queueCapacity: options.ingestQueue ?? 256,
+    readingPerAddress: options.ingestPerAddress ?? 64,
     queueBytes: 128 * 1024 * 1024,
     maxPoints: 1_000_000,
   });
@@ -263,9 +266,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   web.keepAliveTimeout = 65_000;
   const otlp = createServer(receiver.handle);
   otlp.keepAliveTimeout = 65_000;
-  // OTLP exporters keep connections open; headers must arrive promptly, bodies may stream
+  // OTLP exporters keep connections open; headers must arrive promptly, and a whole export (8 MiB at most) within
+  // 30 s: a body sent a byte a second holds its connection no longer than that
   otlp.headersTimeout = 30_000;
-  otlp.requestTimeout = 60_000;
+  otlp.requestTimeout = 30_000;
 
   const host = options.host;
   await listen(web, options.port ?? 3000, host);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Attrs, Metrics, type Attributes, type AttributeValue, type ExportMetricsRequest, type HistogramDataPoint, type Metric, type NumberDataPoint } from '@perf/metrics';
 import { StoreHistogram } from '../store/histogram.js';
 import { SparseDelta } from '../store/delta.js';
@@ -68,6 +69,32 @@ function str(v: AttributeValue | undefined): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 
+/** Longest service, instance, host, method or route name kept (longer ones are cut, marked with …). */
+export const MAX_NAME_LENGTH = 256;
+/** Control characters and the bidirectional overrides that make "inst\u202egnp.exe" read "instexe.png". */
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A name as the dashboard shows, stores and sends it in alerts: without control characters or direction overrides,
+ * and at most MAX_NAME_LENGTH characters (a sender's 2 MB route made every live-stream client receive 1.8 MB/s).
+ */
+export function cleanName(name: string): string {
+  let out = name.replace(UNSAFE_CHARS, '');
+  if (out.length > MAX_NAME_LENGTH) out = out.slice(0, MAX_NAME_LENGTH - 1) + '…';
+  return out;
+}
+
+function nameOf(v: AttributeValue | undefined): string | undefined {
+  const s = str(v);
+  return s === undefined ? undefined : cleanName(s);
+}
+
+/** Longest series key kept as it is; longer ones (huge attribute values, thousands of attributes) are kept as a hash. */
+const MAX_KEY_LENGTH = 1024;
+function boundedKey(key: string): string {
+  return key.length <= MAX_KEY_LENGTH ? key : `#sha256:${createHash('sha256').update(key).digest('base64')}`;
+}
+
 /** Stable key of a point's attributes (sorted), e.g. `http.request.method=GET|http.route=/a|…`. */
 export function attributesKey(attrs: Attributes): string {
   const keys = Object.keys(attrs);
@@ -106,18 +133,23 @@ export class Applier {
     const result: ApplyResult = { points: 0, rejected: 0, reasons: [] };
     for (const rm of req.resourceMetrics) {
       const ra = rm.resource.attributes;
-      const serviceName = str(ra[Attrs.serviceName]) || 'unknown_service';
-      const host = str(ra[Attrs.hostName]) ?? '';
+      const serviceName = nameOf(ra[Attrs.serviceName]) || 'unknown_service';
+      const host = nameOf(ra[Attrs.hostName]) ?? '';
       const pidRaw = ra[Attrs.processPid];
       const pid = typeof pidRaw === 'number' ? pidRaw : typeof pidRaw === 'string' && /^\d+$/.test(pidRaw) ? Number(pidRaw) : null;
-      const instance = str(ra[Attrs.serviceInstanceId]) || (host ? `${host}:${pid ?? ''}` : serviceName);
-      const sdk = str(ra['telemetry.sdk.name']);
-      const sdkVersion = str(ra['telemetry.sdk.version']);
-      const version = str(ra['perf.agent.version']) ?? (sdk ? `${sdk}${sdkVersion ? ' ' + sdkVersion : ''}` : null);
-      const service = this.store.service(serviceName);
+      const instance = nameOf(ra[Attrs.serviceInstanceId]) || (host ? `${host}:${pid ?? ''}` : serviceName);
+      const sdk = nameOf(ra['telemetry.sdk.name']);
+      const sdkVersion = nameOf(ra['telemetry.sdk.version']);
+      const version = nameOf(ra['perf.agent.version']) ?? (sdk ? `${sdk}${sdkVersion ? ' ' + sdkVersion : ''}` : null);
       let points = 0;
       for (const sm of rm.scopeMetrics) for (const m of sm.metrics) points += 'points' in m ? m.points.length : 0;
       result.points += points;
+      if (!this.store.serviceAllowed(serviceName)) {
+        // a sender naming a new service per resource escaped every per-service cap (40,000 services: 3 GB)
+        if (points > 0) this.reject(result, `too many services (PERF_MAX_SERVICES=${this.store.options.maxServices}): the points of a new service are refused`, points);
+        continue;
+      }
+      const service = this.store.service(serviceName);
       const node = this.store.node(service, { service: serviceName, instance, host, pid, version }, now);
       if (node === undefined) {
         // the service is at its instance cap and this is a new node: counted as folded, not stored; its delta
@@ -187,13 +219,13 @@ export class Applier {
    * the state found for position i last time is tried first (its attributes compared value by value);
    * the keyed lookup (attribute key string, maps) runs only for new or moved series.
    */
-  private cachedState(service: ServiceState, node: NodeState, name: string, cache: (SeriesState | undefined)[], i: number, attrs: Attributes): SeriesState | undefined {
+  private cachedState(service: ServiceState, node: NodeState, metricName: string, cache: (SeriesState | undefined)[], i: number, attrs: Attributes): SeriesState | undefined {
     const cached = cache[i];
     if (cached !== undefined && sameAttributes(cached, attrs)) {
       this.firstSeen = false;
       return cached;
     }
-    const st = this.state(service, node, name + '#' + attributesKey(attrs));
+    const st = this.state(service, node, boundedKey(metricName + '#' + attributesKey(attrs)));
     if (st !== undefined && i < MAX_CACHED_POSITIONS) {
       st.attrs = attrs;
       st.attrCount = Object.keys(attrs).length;
@@ -269,8 +301,8 @@ export class Applier {
           let route = st.target as RouteState | undefined;
           if (route === undefined || route.dropped) {
             const a = p.attributes;
-            const method = str(a[Attrs.httpMethod]) ?? str(a['http.method']) ?? '*';
-            const routeName = str(a[Attrs.httpRoute]) ?? '(no route)';
+            const method = nameOf(a[Attrs.httpMethod]) ?? nameOf(a['http.method']) ?? '*';
+            const routeName = nameOf(a[Attrs.httpRoute]) ?? '(no route)';
             st.isError = Number(a[Attrs.httpStatusCode] ?? a['http.status_code'] ?? 0) >= 500;
             route = this.store.route(service, method, routeName);
             st.target = route;
@@ -338,7 +370,7 @@ export class Applier {
       if (t === undefined) continue;
       let increment = p.value;
       if (m.temporality !== 'delta') {
-        const key = `${m.name}#${attributesKey(p.attributes)}`;
+        const key = boundedKey(`${m.name}#${attributesKey(p.attributes)}`);
         const st = node.counters.get(key);
         if (st === undefined) {
           node.counters.set(key, { value: p.value, timeUnixNano: p.timeUnixNano });

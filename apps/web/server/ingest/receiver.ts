@@ -12,8 +12,13 @@ export interface ReceiverOptions {
   maxBodyBytes: number;
   /** bearer token required on ingest (PERF_INGEST_TOKEN), or undefined */
   ingestToken: string | undefined;
-  /** most requests being read or waiting to be applied before 429 (PERF_INGEST_QUEUE); default 256 */
+  /** most requests read and waiting to be applied before 429 (PERF_INGEST_QUEUE); default 256 */
   queueCapacity: number;
+  /**
+   * most bodies being read from one client address before 429; default 64. A body arriving byte by byte held a queue
+   * place for the whole request timeout: 256 such connections refused every agent (security audit).
+   */
+  readingPerAddress?: number;
   /** most decompressed bytes held by queued requests before 429; default 128 MiB */
   queueBytes: number;
   maxPoints: number;
@@ -33,9 +38,11 @@ interface Pending {
  */
 export class OtlpReceiver {
   private readonly queue: Pending[] = [];
-  /** requests accepted (reading or queued), and their bytes */
+  /** requests read and queued (until answered), and the bytes of every body being read or queued */
   private inflight = 0;
   private inflightBytes = 0;
+  /** bodies being read, by client address */
+  private readonly reading = new Map<string, number>();
   private draining = false;
   private closing = false;
 
@@ -79,20 +86,30 @@ export class OtlpReceiver {
     if (this.inflight >= this.options.queueCapacity || this.inflightBytes >= this.options.queueBytes) {
       return this.refuse(req, res, 429, json, GrpcCode.resourceExhausted, 'ingest queue is full; retry after the delay in Retry-After', 1);
     }
+    const address = req.socket.remoteAddress ?? '';
+    const readingHere = this.reading.get(address) ?? 0;
+    if (readingHere >= (this.options.readingPerAddress ?? 64)) {
+      return this.refuse(req, res, 429, json, GrpcCode.resourceExhausted, `too many exports from ${address} still arriving; retry after the delay in Retry-After`, 1);
+    }
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     let source: IncomingMessage | Transform = req;
     if (encoding === 'gzip' || encoding === 'x-gzip') source = req.pipe(createGunzip());
     else if (encoding === 'deflate') source = req.pipe(createInflate());
     else if (encoding !== 'identity') return this.refuse(req, res, 415, json, GrpcCode.invalidArgument, `unsupported content encoding "${encoding}": use gzip or none`);
 
-    this.inflight++;
+    this.reading.set(address, readingHere + 1);
+    const read = (): void => {
+      const n = (this.reading.get(address) ?? 1) - 1;
+      if (n > 0) this.reading.set(address, n);
+      else this.reading.delete(address);
+    };
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
     const finish = (): void => {
       if (done) return;
       done = true;
-      this.inflight--;
+      read();
       this.inflightBytes -= size;
     };
     source.on('data', (chunk: Buffer) => {
@@ -117,10 +134,17 @@ export class OtlpReceiver {
     req.on('aborted', () => finish());
     source.on('end', () => {
       if (done) return;
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      // stays counted in inflight until applied
-      this.queue.push({ body, json, res });
       done = true;
+      read();
+      if (this.inflight >= this.options.queueCapacity) {
+        this.inflightBytes -= size;
+        this.refuse(req, res, 429, json, GrpcCode.resourceExhausted, 'ingest queue is full; retry after the delay in Retry-After', 1);
+        return;
+      }
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      // counted in the queue until applied and answered
+      this.inflight++;
+      this.queue.push({ body, json, res });
       res.once('close', () => {
         this.inflight--;
         this.inflightBytes -= size;

@@ -111,7 +111,7 @@ export class FleetStore {
   node(service: ServiceState, meta: NodeMeta, now: number): NodeState | undefined {
     let n = service.nodes.get(meta.instance);
     if (n === undefined) {
-      if (service.nodes.size >= this.options.maxNodesPerService) return undefined;
+      if (service.nodes.size >= this.options.maxNodesPerService || this.nodeCount() >= this.options.maxNodes) return undefined;
       n = new NodeState(meta, this.options.tiers, this.options.nodeScale, now);
       service.nodes.set(meta.instance, n);
     }
@@ -120,6 +120,18 @@ export class FleetStore {
     n.stoppedAt = undefined;
     if (now > service.lastSeen) service.lastSeen = now;
     return n;
+  }
+
+  /** Nodes across all services (counted when a new one would be created: services are few). */
+  nodeCount(): number {
+    let n = 0;
+    for (const s of this.services.values()) n += s.nodes.size;
+    return n;
+  }
+
+  /** Whether points of this service may be stored: a known one, or a new one while there are fewer than maxServices. */
+  serviceAllowed(name: string): boolean {
+    return this.services.has(name) || this.services.size < this.options.maxServices;
   }
 
   route(service: ServiceState, method: string, route: string): RouteState {

@@ -16,6 +16,10 @@ export interface StoreOptions {
   maxSeriesPerService: number;
   /** instances per service before new ones are folded (PERF_MAX_NODES_PER_SERVICE). */
   maxNodesPerService: number;
+  /** instances across all services before new ones are folded (PERF_MAX_NODES). */
+  maxNodes: number;
+  /** services before the points of a new one are refused (PERF_MAX_SERVICES): the per-service caps bound nothing otherwise. */
+  maxServices: number;
   /** a node is shown down after this long without data (ms). */
   nodeDownAfterMs: number;
   /** a down node and its data are dropped after this long without data (ms). */
@@ -39,6 +43,8 @@ export function defaultStoreOptions(overrides: Partial<StoreOptions> = {}): Stor
     tiers: DEFAULT_TIERS,
     maxSeriesPerService: 10_000,
     maxNodesPerService: 5_000,
+    maxNodes: 5_000,
+    maxServices: 200,
     nodeDownAfterMs: 10_000,
     nodeRetentionMs: 15 * 60_000,
     fleetScale: 6,

@@ -99,11 +99,13 @@ test('bad inputs get 400/401/404/413/415/429 while a simulated fleet keeps flowi
   }
 });
 
-test('a full ingest queue answers 429 with Retry-After instead of growing', async () => {
-  const srv = await testServer({ ingestQueue: 2 });
+// security audit: a body arriving a byte a second held a queue place for the whole request timeout, so 256 such
+// connections from one client refused every agent with 429 for 60 s at a time
+test('exports still arriving: one client address holds at most PERF_INGEST_PER_ADDRESS of them (429 with Retry-After); others are not held up', async () => {
+  const srv = await testServer({ ingestQueue: 2, ingestPerAddress: 2 });
   const body = Buffer.from(goodBody('q', 'queue'));
-  // two exports whose bodies are still arriving hold both queue places
-  const slow = [0, 1].map(
+  // three exports from 127.0.0.1 whose bodies are still arriving: more than the queue holds
+  const slow = [0, 1, 2].map(
     () =>
       new Promise<{ req: ReturnType<typeof httpRequest>; status: Promise<number> }>((resolve) => {
         let done: (n: number) => void = () => {};
@@ -112,6 +114,7 @@ test('a full ingest queue answers 429 with Retry-After instead of growing', asyn
           res.resume();
           done(res.statusCode ?? 0);
         });
+        req.on('error', () => {});
         req.write(body.subarray(0, 10));
         req.flushHeaders();
         resolve({ req, status });
@@ -120,15 +123,29 @@ test('a full ingest queue answers 429 with Retry-After instead of growing', asyn
   try {
     const held = await Promise.all(slow);
     await sleep(300);
+    // the third was refused at once; so is another from the same address
+    assert.equal(await held[2].status, 429);
     const refused = await postOtlp(srv.otlpUrl, body);
     assert.equal(refused.status, 429);
     assert.ok(Number(refused.headers['retry-after']) > 0, 'Retry-After');
-    for (const h of held) h.req.end(body.subarray(10));
-    assert.deepEqual(await Promise.all(held.map((h) => h.status)), [200, 200]);
-    // once they are applied the queue accepts again
+    assert.match(refused.body.toString(), /still arriving/);
+    // an agent on another address is not held up by them
+    const other = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(new URL('/v1/metrics', srv.otlpUrl), { method: 'POST', localAddress: '127.0.0.2', headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(other, 200);
+    for (const h of held.slice(0, 2)) h.req.end(body.subarray(10));
+    assert.deepEqual(await Promise.all(held.slice(0, 2).map((h) => h.status)), [200, 200]);
+    // once they are read the address may send again
     assert.equal((await postOtlp(srv.otlpUrl, body)).status, 200);
     const [, status] = await srv.get('/api/v1/status');
-    assert.equal(status.ingest.refusedRequests['429'], 1);
+    assert.equal(status.ingest.refusedRequests['429'], 2);
+    assert.equal(status.ingest.queueDepth, 0);
   } finally {
     await srv.dispose();
   }

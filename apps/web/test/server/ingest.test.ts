@@ -200,6 +200,56 @@ test('the series cap counts distinct series across instances: many nodes with th
   }
 });
 
+// security audit: the caps were per service only, so a sender naming a new service per resource (40,000 services in
+// 4 requests) took the dashboard to 3 GB and a 19 s event-loop delay
+test('the fleet-wide caps: points of a service past PERF_MAX_SERVICES are refused with the reason; nodes past PERF_MAX_NODES are folded', async () => {
+  const srv = await testServer({ store: { maxServices: 3, maxNodes: 4 } });
+  try {
+    const now = Date.now();
+    const res = (service: string, instance: string) => request(resource(service, instance), [httpExp('delta', [expPoint({ start: ns(now - 1000), time: ns(now), offset: -6, counts: [2], route: '/a' })])]);
+    const flood = { resourceMetrics: Array.from({ length: 50 }, (_, i) => res(`svc-${i}`, `n${i}`).resourceMetrics[0]) };
+    const r = await postOtlp(srv.otlpUrl, Buffer.from(encodeJson(flood)), { contentType: 'application/json' });
+    assert.equal(r.status, 200);
+    const answer = JSON.parse(r.body.toString());
+    assert.equal(answer.partialSuccess.rejectedDataPoints, '47');
+    assert.match(answer.partialSuccess.errorMessage, /too many services \(PERF_MAX_SERVICES=3\)/);
+    let [, services] = await srv.get('/api/v1/services');
+    assert.deepEqual(services.map((s: { name: string }) => s.name).sort(), ['svc-0', 'svc-1', 'svc-2']);
+    // a known service still takes new nodes, up to 4 in all; then they are folded into their service
+    for (const i of [3, 4, 5]) assert.equal((await postOtlp(srv.otlpUrl, encodeProtobuf(res('svc-0', `m${i}`)))).status, 200);
+    [, services] = await srv.get('/api/v1/services');
+    assert.equal(services.reduce((a: number, s: { nodesUp: number }) => a + s.nodesUp, 0), 4);
+    assert.equal(services.find((s: { name: string }) => s.name === 'svc-0').foldedSeries, 2);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+// security audit: a 1 MB service name and a 2 MB route were kept (every live-stream client then got 1.8 MB/s), and
+// a direction override made the instance "inst\u202egnp.exe" read "instexe.png" on /nodes
+test('names are kept without control characters or direction overrides, and at most 256 characters', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const longService = 's'.repeat(1_000_000);
+    const route = '/r/' + 'x'.repeat(2_000_000);
+    const body = request(resource(longService, 'inst\u202egnp.exe\u0007'), [httpExp('delta', [expPoint({ start: ns(now - 1000), time: ns(now), offset: -6, counts: [2], route })])]);
+    assert.equal((await postOtlp(srv.otlpUrl, encodeProtobuf(body))).status, 200);
+    const [, nodes] = await srv.get('/api/v1/nodes');
+    assert.equal(nodes[0].instance, 'instgnp.exe');
+    assert.equal(nodes[0].service.length, 256);
+    assert.ok(nodes[0].service.endsWith('…'));
+    const [, routes] = await waitFor(async () => {
+      const r = await srv.get('/api/v1/routes?window=30s');
+      return r[1].length > 0 ? r : undefined;
+    }, 8000);
+    assert.equal(routes[0].route.length, 256);
+    assert.equal(routes[0].requests, 2);
+  } finally {
+    await srv.dispose();
+  }
+});
+
 test('histogram points that break the data model are rejected with the reason: counts that do not add up, bounds that do not fit', async () => {
   const srv = await testServer();
   try {
