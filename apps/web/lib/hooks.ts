@@ -5,6 +5,7 @@ import { useSearchParams } from 'next/navigation.js';
 import { apiGet, type Params } from './api.js';
 import { serverStreamState, stream, type StreamState } from './stream.js';
 import { parseViewState, RANGE_SPECS, serializeViewState, type ViewState } from './url-state.js';
+import { serverNow } from './server-clock.js';
 
 /** The view selected in the URL and a setter that rewrites the URL (history entry for service/range). */
 export function useView(): [ViewState, (patch: Partial<ViewState>) => void] {
@@ -121,11 +122,11 @@ export function useApi<T>(path: string | null, params: Params, tick: number): Qu
   return state;
 }
 
-/** Date.now() refreshed every `ms` (for "last seen 5 s ago" cells). */
+/** Now on the dashboard server's clock (server-clock.ts), refreshed every `ms` (for "last seen 5 s ago" cells). */
 export function useNow(ms = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(() => serverNow());
   useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), ms);
+    const t = setInterval(() => setNow(serverNow()), ms);
     return () => clearInterval(t);
   }, [ms]);
   return now;

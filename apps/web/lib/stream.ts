@@ -7,6 +7,7 @@
 // the connection lost when snapshots stop arriving although the socket looks open (a hung server).
 import type { StreamSnapshot } from '../server/api/types.js';
 import { apiGet, apiUrl } from './api.js';
+import { noteServerTime } from './server-clock.js';
 
 export type StreamStatus = 'connecting' | 'open' | 'lost';
 
@@ -110,6 +111,7 @@ class StreamStore {
       return; // a comment or keep-alive line
     }
     this.lastMessageAt = Date.now();
+    noteServerTime(snapshot.serverTime);
     const wasLost = this.state.status === 'lost';
     this.set({
       status: 'open',

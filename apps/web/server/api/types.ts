@@ -344,6 +344,8 @@ export interface StreamSnapshot {
   seq: number;
   /** Unix ms of the second the snapshot describes */
   at: number;
+  /** the server's clock (Unix ms) when it built the snapshot: the UI ages "last seen" times by it, not the browser's */
+  serverTime: number;
   /** fleet over the last 10 s, per service filter of the stream (all services when none) */
   fleet: Fleet;
   /** the same numbers for the last second only (for live counters) */

@@ -104,6 +104,7 @@ export class LiveStream {
     return {
       seq: this.seq,
       at: fleet.at,
+      serverTime: Date.now(),
       fleet,
       second: { rps: sec.rps, errorRate: sec.errorRate, latency: sec.latency },
       nodes: shown,
