@@ -391,7 +391,8 @@ function spreadExplicit(
     // bounds), at most 4 (a value there is then within 3× of where it is placed, where nothing else is known)
     if (i === 0 && !(lower > 0)) lower = upper > 0 ? upper / firstRatio(bounds) : NaN;
     if (min !== undefined && min > lower && min <= upper) lower = min;
-    if (max !== undefined && max < upper && max > lower) upper = max;
+    // (max == min: every value is that one, and the bucket narrows to it)
+    if (max !== undefined && max < upper && max >= lower) upper = max;
     if (!(upper > 0)) {
       out.zeroCount += c;
       continue;

@@ -130,14 +130,22 @@ export class FleetView {
     return this.store.sourceTrouble;
   }
 
-  /** Heard from within PERF_NODE_DOWN_AFTER and not stopped (see NodeState.stoppedAt). */
-  isUp(node: NodeState, now = Date.now()): boolean {
-    return node.stoppedAt === undefined && now - node.lastSeen <= this.store.options.nodeDownAfterMs;
+  /**
+   * How long a node may be silent and still be up: 10 s, or 2.5 of its own export intervals when it exports less
+   * often (an OpenTelemetry SDK at its default 60 s looked down 50 s of every 60: outside audit).
+   */
+  downAfterMs(node: NodeState): number {
+    return Math.max(this.store.options.nodeDownAfterMs, 2.5 * node.exportIntervalMs);
   }
 
-  /** Silent past PERF_NODE_DOWN_AFTER without having said it stops: a node that died or cannot reach the dashboard. */
+  /** Heard from within downAfterMs and not stopped (see NodeState.stoppedAt). */
+  isUp(node: NodeState, now = Date.now()): boolean {
+    return node.stoppedAt === undefined && now - node.lastSeen <= this.downAfterMs(node);
+  }
+
+  /** Silent past downAfterMs without having said it stops: a node that died or cannot reach the dashboard. */
   isDown(node: NodeState, now = Date.now()): boolean {
-    return node.stoppedAt === undefined && now - node.lastSeen > this.store.options.nodeDownAfterMs;
+    return node.stoppedAt === undefined && now - node.lastSeen > this.downAfterMs(node);
   }
 
   /** Every node in scope. */

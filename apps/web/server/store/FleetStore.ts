@@ -115,6 +115,7 @@ export class FleetStore {
       n = new NodeState(meta, this.options.tiers, this.options.nodeScale, now);
       service.nodes.set(meta.instance, n);
     }
+    n.noteExport(now);
     n.lastSeen = now;
     // an export: the node runs (a restarted process reusing its instance id included), until one says it stops
     n.stoppedAt = undefined;

@@ -177,6 +177,24 @@ export class NodeState {
    * shutdown, SIGTERM, the process's exit); undefined while it exports. A stopped node is neither up nor down.
    */
   stoppedAt: number | undefined = undefined;
+  /** the last gaps between this node's exports (ms), and their median: how often it exports (noteExport) */
+  private readonly gaps: number[] = [];
+  exportIntervalMs = 0;
+
+  /**
+   * Notes an export at `now` (before lastSeen moves to it): the node's export interval is the median of its last 8
+   * gaps, once there are 3 (one gap may be an outage the node came back from, not its interval).
+   */
+  noteExport(now: number): void {
+    const gap = now - this.lastSeen;
+    // several resources or retries within a moment are one export
+    if (!(gap >= 250)) return;
+    this.gaps.push(Math.min(gap, 3_600_000));
+    if (this.gaps.length > 8) this.gaps.shift();
+    if (this.gaps.length < 3) return;
+    const sorted = [...this.gaps].sort((a, b) => a - b);
+    this.exportIntervalMs = sorted[Math.floor((sorted.length - 1) / 2)];
+  }
   /** one FieldRing per tier */
   readonly tiers: FieldRing[];
   /** open seconds (not yet settled): histograms per second */

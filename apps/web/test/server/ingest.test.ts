@@ -2,7 +2,7 @@
 // temporality, explicit buckets as opentelemetry-python sends them, and partial success.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeJson, encodeProtobuf, Metrics } from '@perf/metrics';
+import { encodeJson, encodeProtobuf, Metrics, type Metric } from '@perf/metrics';
 import { testServer, postOtlp, waitFor } from './lib/server.js';
 import { expPoint, httpExp, pythonHttpMetric, pythonResource, request, resource, PYTHON_HTTP_BOUNDS } from './lib/otlp.js';
 
@@ -245,6 +245,127 @@ test('names are kept without control characters or direction overrides, and at m
     }, 8000);
     assert.equal(routes[0].route.length, 256);
     assert.equal(routes[0].requests, 2);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+// outside audit (foreign senders): two processes with one resource (no service.instance.id, host or pid: a plain
+// MeterProvider, or OTEL_NODE_RESOURCE_DETECTORS=env) took turns resetting each other's series, and each turn
+// counted a whole total again: 247,719 requests shown for 450
+test('two processes sharing one series identity: the later-started one is kept, the other refused with the reason, nothing counted twice', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const startA = ns(now + 1);
+    const startB = ns(now + 2);
+    let time = now;
+    const point = (start: number, count: number) =>
+      Buffer.from(encodeJson(request(resource('shared', 'shared'), [httpExp('cumulative', [expPoint({ start, time: ns((time += 50)), offset: -6, counts: [count] })])])));
+    const sends: [number, number][] = [[startA, 10], [startB, 5], [startA, 12], [startB, 8], [startA, 14], [startB, 9]];
+    const rejected: number[] = [];
+    for (const [start, count] of sends) {
+      const r = await postOtlp(srv.otlpUrl, point(start, count), { contentType: 'application/json' });
+      assert.equal(r.status, 200);
+      const answer = JSON.parse(r.body.toString());
+      rejected.push(Number(answer.partialSuccess?.rejectedDataPoints ?? 0));
+      if (rejected.at(-1)) assert.match(answer.partialSuccess.errorMessage, /two processes export the same series/);
+    }
+    assert.deepEqual(rejected, [0, 0, 1, 0, 1, 0]);
+    const f = await waitFor(async () => {
+      const [, x] = await srv.get('/api/v1/fleet?service=shared&window=30s');
+      return x.requests >= 19 ? x : undefined;
+    }, 8000);
+    // A's first 10, then B: its whole 5 (a restart, as far as the series can tell), then 3 and 1
+    assert.equal(f.requests, 19);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+// outside audit (foreign senders): every request at exactly 50 ms, in the SDK's default buckets (0, 5] s: p50 0.497 s,
+// p99 4.78 s, because a bucket narrowed to a min only narrowed to a max above it
+test('explicit buckets: a point whose min equals its max puts every value there (one request, or all alike)', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const SDK_DEFAULT = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+    const m = pythonHttpMetric([{ route: '/same', status: 200, start: ns(now + 1), time: ns(now + 2), counts: [], sum: 0 }]);
+    const counts = new Array(SDK_DEFAULT.length + 1).fill(0);
+    counts[1] = 40;
+    if (m.type === 'histogram') Object.assign(m.points[0], { explicitBounds: SDK_DEFAULT, bucketCounts: counts, count: 40, sum: 2, min: 0.05, max: 0.05 });
+    assert.equal((await postOtlp(srv.otlpUrl, Buffer.from(encodeJson(request(resource('same', 'n1'), [m]))), { contentType: 'application/json' })).status, 200);
+    const f = await waitFor(async () => {
+      const [, x] = await srv.get('/api/v1/fleet?service=same&window=30s');
+      return x.requests === 40 ? x : undefined;
+    }, 8000);
+    for (const q of ['p50', 'p90', 'p99', 'p999'] as const) assert.ok(Math.abs(f.latency[q] - 0.05) < 0.05 * 0.01, `${q} ${f.latency[q]}`);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+// outside audit (foreign senders): OTEL_SEMCONV_STABILITY_OPT_IN=http/dup senders (Java, Python, older JS) export every
+// request as http.server.duration (ms) and http.server.request.duration (s): 200 counted for 100
+test('a sender exporting both HTTP duration names (semconv dup mode) is counted once; the legacy name alone still counts', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const stable = httpExp('cumulative', [expPoint({ start: ns(now + 1), time: ns(now + 2), offset: -6, counts: [100], route: '/dup' })]);
+    const legacy = { ...httpExp('cumulative', [expPoint({ start: ns(now + 1), time: ns(now + 2), offset: 4, counts: [100], route: '/dup' })]), name: 'http.server.duration', unit: 'ms' };
+    for (const [service, metrics] of [['dup', [legacy, stable]], ['old', [legacy]]] as const) {
+      assert.equal((await postOtlp(srv.otlpUrl, Buffer.from(encodeJson(request(resource(service, 'n1'), [...metrics]))), { contentType: 'application/json' })).status, 200);
+    }
+    for (const service of ['dup', 'old']) {
+      const f = await waitFor(async () => {
+        const [, x] = await srv.get(`/api/v1/fleet?service=${service}&window=30s`);
+        return x.requests > 0 ? x : undefined;
+      }, 8000);
+      assert.equal(f.requests, 100, service);
+    }
+  } finally {
+    await srv.dispose();
+  }
+});
+
+// outside audit (foreign senders): @opentelemetry/host-metrics sends process.cpu.utilization per state and divided by
+// the host's cores; the last point (system) was read as "of one core": 0.3–0.6% for a process using 44%
+test('host-metrics CPU: process.cpu.time per state gives the share of one core; its per-state, per-host utilization is not misread', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now() - 3000;
+    const state = (s: string) => ({ 'process.cpu.state': s });
+    const exportAt = (i: number) => {
+      const time = ns(now + i * 1000);
+      const metrics: Metric[] = [
+        // 2 cores: user 0.2 and system 0.1 of one core are 0.1 and 0.05 of the host
+        { name: 'process.cpu.utilization', description: '', unit: '1', type: 'gauge', points: [0.1, 0.05].map((value, k) => ({ attributes: state(k ? 'system' : 'user'), startTimeUnixNano: ns(now - 60_000), timeUnixNano: time, flags: 0, value, isInt: false })) },
+        { name: 'process.cpu.time', description: '', unit: 's', type: 'sum', temporality: 'cumulative', monotonic: true, points: [10 + 0.2 * i, 5 + 0.1 * i].map((value, k) => ({ attributes: state(k ? 'system' : 'user'), startTimeUnixNano: ns(now - 60_000), timeUnixNano: time, flags: 0, value, isInt: false })) },
+      ];
+      return Buffer.from(encodeJson(request(resource('hostm', 'n1'), metrics)));
+    };
+    for (let i = 0; i < 3; i++) assert.equal((await postOtlp(srv.otlpUrl, exportAt(i), { contentType: 'application/json' })).status, 200);
+    const [, nodes] = await srv.get('/api/v1/nodes?service=hostm&window=10s');
+    assert.ok(Math.abs(nodes[0].cpu - 0.3) < 0.01, `cpu ${nodes[0].cpu}`);
+  } finally {
+    await srv.dispose();
+  }
+});
+
+// outside audit (foreign senders): instrumentation-runtime-node's event-loop percentiles are gauges, and only the max
+// was read: a node's p99 stayed empty
+test('runtime-node event-loop gauges: a node without the histogram gets its p99 from them', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const gauge = (name: string, value: number): Metric => ({ name, description: '', unit: 's', type: 'gauge', points: [{ attributes: {}, startTimeUnixNano: ns(now - 5000), timeUnixNano: ns(now), flags: 0, value, isInt: false }] });
+    const body = encodeJson(request(resource('rtnode', 'n1'), [gauge('nodejs.eventloop.delay.p50', 0.011), gauge('nodejs.eventloop.delay.p99', 0.042), gauge('nodejs.eventloop.delay.max', 0.12)]));
+    assert.equal((await postOtlp(srv.otlpUrl, Buffer.from(body), { contentType: 'application/json' })).status, 200);
+    const node = await waitFor(async () => {
+      const [, nodes] = await srv.get('/api/v1/nodes?service=rtnode&window=10s');
+      return nodes[0]?.eventLoopDelay?.p99 != null ? nodes[0] : undefined;
+    }, 8000);
+    assert.ok(Math.abs(node.eventLoopDelay.p99 - 0.042) < 1e-6, JSON.stringify(node.eventLoopDelay));
   } finally {
     await srv.dispose();
   }

@@ -168,13 +168,15 @@ export class FleetViewSource implements MetricSource {
     const trouble = this.view.sourceTrouble();
     if (trouble !== undefined) throw new Error(`${trouble.source} cannot be read (${trouble.error}): node silence says nothing now`);
     const nodes = this.view.nodeStates(q.service);
+    // a node whose agent said it stops (a deploy, a scale-in) is gone on purpose, not down; one that exports less often
+    // than the window (an OpenTelemetry SDK at its default 60 s) is silent longer between exports, not down
+    const silent = (n: (typeof nodes)[number]) => n.stoppedAt === undefined && now - n.lastSeen > Math.max(q.windowMs, 2.5 * n.exportIntervalMs);
     if (q.scope === 'fleet') {
       let down = 0;
-      // a node whose agent said it stops (a deploy, a scale-in) is gone on purpose, not down
-      for (const n of nodes) if (n.stoppedAt === undefined && now - n.lastSeen > q.windowMs) down++;
+      for (const n of nodes) if (silent(n)) down++;
       return [{ labels: {}, value: down }];
     }
-    return nodes.map((n) => ({ labels: { instance: n.meta.instance, service: n.meta.service }, value: n.stoppedAt === undefined && now - n.lastSeen > q.windowMs ? 1 : 0, key: `n\u0000${n.meta.service}\u0000${n.meta.instance}` }));
+    return nodes.map((n) => ({ labels: { instance: n.meta.instance, service: n.meta.service }, value: silent(n) ? 1 : 0, key: `n\u0000${n.meta.service}\u0000${n.meta.instance}` }));
   }
 
   private readFindings(q: MetricQuery, now: number): ScopedValue[] {

@@ -1,0 +1,41 @@
+// When a node counts as down: silent past 10 s, or past 2.5 of its own export intervals when it exports less often
+// (outside audit: an OpenTelemetry SDK at its default 60 s interval looked down 50 s of every 60).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FleetStore } from '../../../server/store/FleetStore.js';
+import { FleetView } from '../../../server/query/FleetView.js';
+
+function exporter(intervalMs: number, exports: number): { store: FleetStore; view: FleetView; last: number; node: () => ReturnType<FleetStore['node']> } {
+  const t0 = 1_700_000_000_000;
+  const store = new FleetStore({}, t0);
+  const view = new FleetView(store);
+  const svc = store.service('s');
+  let last = t0;
+  for (let i = 0; i < exports; i++) store.node(svc, { service: 's', instance: 'n', host: 'h', pid: 1, version: null }, (last = t0 + i * intervalMs));
+  return { store, view, last, node: () => svc.nodes.get('n') };
+}
+
+test('a 1 s exporter is down 10 s after its last export', () => {
+  const { view, last, node } = exporter(1000, 20);
+  assert.equal(view.isUp(node()!, last + 9_000), true);
+  assert.equal(view.isDown(node()!, last + 11_000), true);
+});
+
+test('a 60 s exporter stays up between its exports, and is down after 2.5 intervals of silence', () => {
+  const { view, last, node } = exporter(60_000, 5);
+  assert.equal(node()!.exportIntervalMs, 60_000);
+  assert.equal(view.isUp(node()!, last + 59_000), true);
+  assert.equal(view.isUp(node()!, last + 140_000), true);
+  assert.equal(view.isDown(node()!, last + 151_000), true);
+});
+
+test('one long stall does not make a 1 s exporter slow to be seen down (the median of its last gaps)', () => {
+  const { store, view, node } = exporter(1000, 10);
+  const n = node()!;
+  const svc = store.service('s');
+  let t = n.lastSeen + 30_000;
+  store.node(svc, n.meta, t);
+  for (let i = 0; i < 3; i++) store.node(svc, n.meta, (t += 1000));
+  assert.equal(n.exportIntervalMs, 1000);
+  assert.equal(view.isDown(n, t + 11_000), true);
+});
