@@ -138,3 +138,26 @@ test('readouts and tiles say what they cover; unknown service and route; no-matc
   await screenshot(page, 'audit-readouts-stale');
   assert.deepEqual(errors, []);
 });
+
+// outside audit (foreign senders): a node of another OpenTelemetry SDK showed "No CPU profile yet. The agent takes
+// one when…" (three panels of it), though nothing it runs will ever take one
+test('a node reporting through another OpenTelemetry SDK says profiles come from the agent, instead of three empty profile panels', async () => {
+  const { MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
+  const { defaultResource, resourceFromAttributes } = await import('@opentelemetry/resources');
+  const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');
+  const dash = await startDashboard();
+  cleanup.push(() => dash.close());
+  const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${dash.otlpUrl}/v1/metrics` }), exportIntervalMillis: 1000 });
+  const provider = new MeterProvider({ resource: defaultResource().merge(resourceFromAttributes({ 'service.name': 'sdk-only', 'service.instance.id': 'sdk-1' })), readers: [reader] });
+  cleanup.push(() => provider.shutdown());
+  provider.getMeter('t').createHistogram('http.server.request.duration', { unit: 's' }).record(0.02, { 'http.request.method': 'GET', 'http.route': '/x', 'http.response.status_code': 200 });
+  await provider.forceFlush();
+  const { page, context } = await openPage(browser);
+  cleanup.push(() => context.close());
+  await page.goto(`${dash.url}/nodes/sdk-1?service=sdk-only`);
+  const notice = page.getByTestId('node-foreign-sdk');
+  await notice.waitFor({ timeout: 20_000 });
+  assert.match((await notice.textContent()) ?? '', /reports through opentelemetry .*not the perf agent/);
+  assert.equal(await page.locator('#hot-code').count(), 0, 'no hot-code panel');
+  await screenshot(page, 'ui-audit-foreign-sdk-node');
+});
