@@ -167,6 +167,7 @@ export class Applier {
         continue;
       }
       const service = this.store.service(serviceName);
+      this.store.serviceSeen(service, now);
       const node = this.store.node(service, { service: serviceName, instance, host, pid, version }, now);
       if (node === undefined) {
         // the service is at its instance cap and this is a new node: counted as folded, not stored; its delta

@@ -46,6 +46,8 @@ export class ServiceState {
   foldedPoints = 0;
   readonly foldedKeys = new Set<string>();
   lastSeen = 0;
+  /** Unix s of the service's first data this store holds (first sight, or the oldest slot loaded): its rates' span starts there */
+  dataSince = Infinity;
   constructor(
     readonly name: string,
     options: StoreOptions,
@@ -105,6 +107,12 @@ export class FleetStore {
       this.services.set(name, s);
     }
     return s;
+  }
+
+  /** Notes that the service sends data at `now` (ms): its rates are over what it has been seen for. */
+  serviceSeen(service: ServiceState, now: number): void {
+    const sec = Math.floor(now / 1000);
+    if (sec < service.dataSince) service.dataSince = sec;
   }
 
   /** The node, created on first sight; undefined when the service is at its instance cap (folded). */

@@ -229,6 +229,8 @@ export class Persistence {
     for (const r of nodeRows) {
       const svc = store.service(r.service);
       const n = new NodeState({ service: r.service, instance: r.instance, host: r.host, pid: r.pid, version: r.version }, store.options.tiers, store.options.nodeScale, r.first_seen);
+      const firstSec = Math.floor(r.first_seen / 1000);
+      if (firstSec < svc.dataSince) svc.dataSince = firstSec;
       n.lastSeen = r.last_seen;
       svc.nodes.set(r.instance, n);
       if (r.last_seen > svc.lastSeen) svc.lastSeen = r.last_seen;
@@ -255,11 +257,13 @@ export class Persistence {
         errors: number;
         hist: Buffer;
       }>) {
-        const route = store.route(store.service(r.service), r.method, r.route);
+        const svc = store.service(r.service);
+        const route = store.route(svc, r.method, r.route);
         route.tiers[k].set(r.slot, { requests: r.requests, errors: r.errors, hist: decodeHist(r.hist) });
         if (r.slot > maxSlot[k]) maxSlot[k] = r.slot;
         const since = r.slot * store.options.tiers[k].step;
         if (since < store.dataSince) store.dataSince = since;
+        if (since < svc.dataSince) svc.dataSince = since;
         slots++;
       }
       for (const r of this.db.prepare('SELECT * FROM el_slots WHERE tier = ? AND slot >= ? ORDER BY slot').iterate(k, oldest) as Iterable<{

@@ -237,3 +237,20 @@ test('series: a step the store’s data starts within is a rate over the part wi
   assert.equal(points.length, 1);
   assert.ok(Math.abs(points[0][1]! - 5) < 0.2, `rps ${points[0][1]} (5 a second for the 5 minutes there is data)`);
 });
+
+// outside audit (foreign senders): a service that started 29 s before the query, on a dashboard up for 115 s, read
+// rps 4 in /fleet and 29 for its only node: the fleet's rate was over the store's span, the node's over its own
+test('a service younger than the window: its fleet and route rates are over its own span, as its node’s is', () => {
+  const t0 = 1_800_000_000;
+  const one = oneNode(t0, t0 - 86);
+  one.store.serviceSeen(one.svc, t0 * 1000);
+  serve(one, t0, 29, (d) => d.recordMany(0.01, 10));
+  const now = (t0 + 29) * 1000;
+  const fleet = one.view.fleet({ service: 's', window: 60, now });
+  const [node] = one.view.nodes({ service: 's', window: 60, now });
+  const [route] = one.view.routes({ service: 's', window: 60, now });
+  assert.equal(fleet.requests, 290);
+  assert.ok(Math.abs(fleet.rps - node.rps) < 1e-9, `fleet ${fleet.rps}, node ${node.rps}`);
+  assert.ok(Math.abs(route.rps - node.rps) < 1e-9, `route ${route.rps}, node ${node.rps}`);
+  assert.ok(Math.abs(node.rps - 10) < 0.5, `node ${node.rps}`);
+});
