@@ -106,6 +106,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const loaded = persistence.load(store);
     const states = persistence.loadStates(store);
     if (loaded.slots > 0) log(`perf: loaded ${loaded.slots} stored slots (${loaded.nodes} nodes, ${loaded.routes} routes, ${states} series states) from ${persistence.file}`);
+    if (loaded.skipped > 0) log(`perf: ${loaded.skipped} stored rows of ${persistence.file} are damaged (values no histogram or node row can hold) and were left out`);
     store.sink = persistence.sink;
   }
   const view = new FleetView(store);
@@ -272,10 +273,25 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   otlp.requestTimeout = 30_000;
 
   const host = options.host;
-  await listen(web, options.port ?? 3000, host);
-  uiPort = (web.address() as AddressInfo).port;
-  await listen(otlp, options.otlpPort ?? 4318, host);
-  otlpPort = (otlp.address() as AddressInfo).port;
+  try {
+    await listen(web, options.port ?? 3000, host);
+    uiPort = (web.address() as AddressInfo).port;
+    await listen(otlp, options.otlpPort ?? 4318, host);
+    otlpPort = (otlp.address() as AddressInfo).port;
+  } catch (err) {
+    // not started (a port in use): let go of what was opened, the data file's lock first, so a retry can start
+    prometheus?.stop();
+    for (const m of modules) await Promise.resolve(m.close?.()).catch(() => {});
+    live.close();
+    monitor.close();
+    web.close();
+    otlp.close();
+    persistence?.close();
+    await nextApp?.close?.();
+    throw err;
+  }
+  // started: the saved states are in memory now, and must not be restored again after a crash
+  persistence?.dropSavedStates();
 
   // the tick: a few ms after each second boundary, so that second's data is complete in snapshots
   let timer: NodeJS.Timeout | undefined;

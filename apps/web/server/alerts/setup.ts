@@ -1,6 +1,6 @@
 // Wires the alert engine into the dashboard process: its own SQLite file under PERF_DATA_DIR (so alert writes
 // never wait on the store's flushes), the FleetView metric source, the live findings, and env configuration.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AlertEngine } from './engine/engine.js';
@@ -24,11 +24,38 @@ export interface Alerting {
   close(): Promise<void>;
 }
 
-/** Opens (creating) the alerts database: `alerts.sqlite` in `dataDir`, or in memory. */
-export function openAlertsDatabase(dataDir?: string): Database.Database {
+/**
+ * Opens (creating) the alerts database: `alerts.sqlite` in `dataDir`, or in memory. A file SQLite cannot read as a
+ * database, or whose integrity check fails, is moved aside with a message and a fresh one started, as perf.db is:
+ * before, alerting was skipped with one log line and nothing paged (durability audit).
+ */
+export function openAlertsDatabase(dataDir?: string, log: (msg: string) => void = console.warn): Database.Database {
   if (!dataDir) return new Database(':memory:');
   mkdirSync(dataDir, { recursive: true });
-  return new Database(join(dataDir, 'alerts.sqlite'));
+  const file = join(dataDir, 'alerts.sqlite');
+  const open = (): Database.Database => {
+    const db = new Database(file);
+    try {
+      const check = db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw Object.assign(new Error(`integrity check: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  };
+  try {
+    return open();
+  } catch (err) {
+    const code = String((err as { code?: unknown }).code ?? '');
+    if (!(code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) throw err;
+    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    log(
+      `perf: the alerts file ${file} cannot be used (${(err as Error).message}). It was moved to ${aside} and a fresh one started: rules made through the API, alert history and pending deliveries before now are in the moved file (rules from PERF_ALERT_RULES_FILE load again).`,
+    );
+    return open();
+  }
 }
 
 /** Creates (and by default starts) the alert engine. A bad PERF_ALERT_RULES_FILE does not stop it: see `engine.rulesFileStatus()`. */

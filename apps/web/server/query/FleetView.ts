@@ -138,6 +138,14 @@ export class FleetView {
     return Math.max(this.store.options.nodeDownAfterMs, 2.5 * node.exportIntervalMs);
   }
 
+  /**
+   * How long this process has not heard from the node: since its last export, or since the store opened if that is
+   * later (the dashboard's own downtime is not the node's silence: its agents are still backing off).
+   */
+  silenceMs(node: NodeState, now = Date.now()): number {
+    return now - Math.max(node.lastSeen, this.store.openedAt);
+  }
+
   /** Heard from within downAfterMs and not stopped (see NodeState.stoppedAt). */
   isUp(node: NodeState, now = Date.now()): boolean {
     return node.stoppedAt === undefined && now - node.lastSeen <= this.downAfterMs(node);

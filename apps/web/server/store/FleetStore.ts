@@ -81,6 +81,8 @@ export class FleetStore {
   /** per tier k ≥ 1: slots < this are rolled up */
   readonly rolledUntil: number[];
   readonly startedAt = Date.now();
+  /** the clock the store was created at (the constructor's `now`): node silence counts from here at the earliest */
+  readonly openedAt: number;
   /**
    * Unix second from which the store can hold data: its start, or the oldest slot read back from the data file.
    * A rate over a window reaching further back is over the part from here (see FleetView.covered).
@@ -94,6 +96,7 @@ export class FleetStore {
 
   constructor(options: Partial<StoreOptions> = {}, now = Date.now()) {
     this.options = defaultStoreOptions(options);
+    this.openedAt = now;
     const nowSec = Math.floor(now / 1000);
     this.dataSince = nowSec;
     this.settledUntil = nowSec - this.options.settleSeconds;
@@ -206,7 +209,9 @@ export class FleetStore {
     const sink = this.sink;
     for (const svc of this.services.values()) {
       for (const [id, node] of svc.nodes) {
-        if (now - node.lastSeen > this.options.nodeRetentionMs) {
+        // silence counts from this process's start at the earliest: a node restored after a long stop of the
+        // dashboard (its agents backing off) gets the whole retention to report again
+        if (now - Math.max(node.lastSeen, this.openedAt) > this.options.nodeRetentionMs) {
           svc.nodes.delete(id);
           svc.series -= node.states.size;
           for (const key of node.states.keys()) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreHistogram } from './histogram.js';
@@ -63,8 +63,31 @@ export function encodeHist(h: StoreHistogram): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/**
+ * Bytes → histogram, or a RowDamage when they cannot be one: SQLite's integrity check sees the file's structure, not
+ * what a blob holds, and a damaged one made every start fail, or set the percentiles of a whole window to null, or
+ * spun the process at 100% CPU (durability audit).
+ */
 export function decodeHist(buf: Buffer, maxBuckets = 2048): StoreHistogram {
+  if (buf.byteLength % 8 !== 0 || buf.byteLength < HEADER * 8) throw new RowDamage(`a histogram of ${buf.byteLength} bytes`);
   const a = new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const [scale, offset, length, zeroCount, count, sum, min, max] = a;
+  const sane =
+    Number.isInteger(scale) &&
+    scale >= -10 &&
+    scale <= 20 &&
+    Number.isInteger(offset) &&
+    Math.abs(offset) < 2 ** 30 &&
+    length === a.length - HEADER &&
+    length <= maxBuckets &&
+    zeroCount >= 0 &&
+    count >= 0 &&
+    Number.isFinite(count) &&
+    Number.isFinite(sum) &&
+    (Number.isFinite(min) ? min >= 0 : min === Infinity) &&
+    (Number.isFinite(max) ? max >= 0 && max < 86_400 * 365 : max === -Infinity);
+  if (!sane) throw new RowDamage('a histogram whose header is not one');
+  for (let i = HEADER; i < a.length; i++) if (!(a[i] >= 0 && a[i] < 1e18)) throw new RowDamage('a histogram with a bad count');
   const h = new StoreHistogram(a[0], maxBuckets, 0);
   h.offset = a[1];
   h.length = a[2];
@@ -78,6 +101,32 @@ export function decodeHist(buf: Buffer, maxBuckets = 2048): StoreHistogram {
 }
 
 type Row = unknown[];
+
+/** A stored row that cannot be what it claims (skipped at load, and counted). */
+export class RowDamage extends Error {}
+
+/** A node-second row of float32 fields: garbage reads as huge or infinite values (an event-loop max of 1.4e22 s). */
+function saneRow(row: Float32Array): boolean {
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i];
+    if (v !== v) continue; // NaN: no value
+    if (!(Math.abs(v) < 1e15)) return false;
+  }
+  return true;
+}
+
+/** SQLite error codes that say the file itself is damaged: it is moved aside. Anything else is a reason to stop. */
+function isDamage(err: unknown, file: string): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) return true;
+  if ((err as Error).message?.startsWith('integrity check:')) return true;
+  // a directory where the file should be: nothing of ours, moved aside as well
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * SQLite persistence of settled slots. The store hands settled seconds and rolled-up slots to `sink`;
@@ -108,7 +157,7 @@ export class Persistence {
     this.insRoute = db.prepare('INSERT OR REPLACE INTO route_slots VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.insNode = db.prepare('INSERT OR REPLACE INTO node_slots VALUES (?, ?, ?, ?, ?)');
     this.insEl = db.prepare('INSERT OR REPLACE INTO el_slots VALUES (?, ?, ?, ?)');
-    this.upNode = db.prepare('INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.upNode = db.prepare('INSERT OR REPLACE INTO nodes (service, instance, host, pid, version, first_seen, last_seen, stopped_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.delNode = db.prepare('DELETE FROM nodes WHERE service = ? AND instance = ?');
     this.upProfile = db.prepare('INSERT OR REPLACE INTO profiles VALUES (?, ?, ?, ?, ?)');
     this.delProfiles = db.prepare('DELETE FROM profiles WHERE service = ? AND instance = ?');
@@ -122,23 +171,39 @@ export class Persistence {
     try {
       return Persistence.tryOpen(file);
     } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+        throw new Error(
+          `the data file ${file} is in use by another process (another dashboard with the same PERF_DATA_DIR?): stop it, or give each dashboard its own PERF_DATA_DIR`,
+        );
+      }
+      // a permission problem, a full disk, …: not the file's fault, so it is left where it is
+      if (!isDamage(err, file)) throw new Error(`the data file ${file} cannot be opened (${(err as Error).message}): check that this user may read and write it and its folder`);
       const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
       log(
         `perf: the data file ${file} cannot be used (${(err as Error).message}). It was moved to ${aside} and a fresh one started: history before now is not shown. Delete the moved file once you no longer need it.`,
       );
-      for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
       return Persistence.tryOpen(file);
     }
   }
 
   private static tryOpen(file: string): Persistence {
-    const db = new Database(file);
+    const db = new Database(file, { timeout: 3000 });
     try {
+      // one process per data file: the lock is taken by the first write below and held until close (two dashboards
+      // on one folder overwrote each other's slots, and one's stop deleted the other's saved states); with it, WAL
+      // needs no shared-memory file
+      db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
       db.exec(SCHEMA);
+      db.exec('BEGIN IMMEDIATE; COMMIT');
+      // a column added since: whether a node said it stops (a stopped node stays stopped across a restart)
+      const columns = db.prepare('PRAGMA table_info(nodes)').all() as { name: string }[];
+      if (!columns.some((c) => c.name === 'stopped_at')) db.exec('ALTER TABLE nodes ADD COLUMN stopped_at INTEGER');
       return new Persistence(db, file);
     } catch (err) {
       db.close();
@@ -186,7 +251,7 @@ export class Persistence {
       for (const r of nodes) this.insNode.run(...r);
       for (const r of els) this.insEl.run(...r);
       for (const n of touched) {
-        this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen);
+        this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen, n.stoppedAt ?? null);
         // the node's last profiles, each once (a restarted dashboard shows them until the agent takes new ones)
         for (const kind of PROFILE_KINDS) {
           const p = n[PROFILE_FIELDS[kind]];
@@ -214,10 +279,16 @@ export class Persistence {
   }
 
   /** Loads persisted history into a fresh store (nodes keep their last-seen time, so they show as down). */
-  load(store: FleetStore, now = Date.now()): { routes: number; nodes: number; slots: number } {
+  load(store: FleetStore, now = Date.now()): { routes: number; nodes: number; slots: number; skipped: number } {
     const nowSec = Math.floor(now / 1000);
     let slots = 0;
-    const nodeRows = this.db.prepare('SELECT * FROM nodes WHERE last_seen >= ?').all(now - store.options.nodeRetentionMs) as {
+    /** rows that cannot be what they claim (see decodeHist): left out, and counted */
+    let skipped = 0;
+    // and, whatever their age, the nodes a graceful stop saved series states for: a stop longer than PERF_NODE_RETENTION
+    // dropped them, and with them everything served meanwhile (durability audit: 2,152 counted of 6,002)
+    const nodeRows = this.db
+      .prepare('SELECT * FROM nodes WHERE last_seen >= ? OR EXISTS (SELECT 1 FROM series_state s WHERE s.service = nodes.service AND s.instance = nodes.instance)')
+      .all(now - store.options.nodeRetentionMs) as {
       service: string;
       instance: string;
       host: string;
@@ -225,6 +296,7 @@ export class Persistence {
       version: string | null;
       first_seen: number;
       last_seen: number;
+      stopped_at: number | null;
     }[];
     for (const r of nodeRows) {
       const svc = store.service(r.service);
@@ -232,6 +304,7 @@ export class Persistence {
       const firstSec = Math.floor(r.first_seen / 1000);
       if (firstSec < svc.dataSince) svc.dataSince = firstSec;
       n.lastSeen = r.last_seen;
+      if (r.stopped_at !== null && r.stopped_at !== undefined) n.stoppedAt = r.stopped_at;
       svc.nodes.set(r.instance, n);
       if (r.last_seen > svc.lastSeen) svc.lastSeen = r.last_seen;
     }
@@ -257,9 +330,17 @@ export class Persistence {
         errors: number;
         hist: Buffer;
       }>) {
+        let hist: StoreHistogram;
+        try {
+          hist = decodeHist(r.hist);
+          if (!(r.requests >= 0 && r.errors >= 0 && r.errors <= r.requests)) throw new RowDamage('counts');
+        } catch {
+          skipped++;
+          continue;
+        }
         const svc = store.service(r.service);
         const route = store.route(svc, r.method, r.route);
-        route.tiers[k].set(r.slot, { requests: r.requests, errors: r.errors, hist: decodeHist(r.hist) });
+        route.tiers[k].set(r.slot, { requests: r.requests, errors: r.errors, hist });
         if (r.slot > maxSlot[k]) maxSlot[k] = r.slot;
         const since = r.slot * store.options.tiers[k].step;
         if (since < store.dataSince) store.dataSince = since;
@@ -271,7 +352,14 @@ export class Persistence {
         slot: number;
         hist: Buffer;
       }>) {
-        store.service(r.service).el[k].set(r.slot, decodeHist(r.hist));
+        let hist: StoreHistogram;
+        try {
+          hist = decodeHist(r.hist);
+        } catch {
+          skipped++;
+          continue;
+        }
+        store.service(r.service).el[k].set(r.slot, hist);
         slots++;
       }
       for (const r of this.db.prepare('SELECT * FROM node_slots WHERE tier = ? AND slot >= ? ORDER BY slot').iterate(k, oldest) as Iterable<{
@@ -282,7 +370,15 @@ export class Persistence {
       }>) {
         const n = store.services.get(r.service)?.nodes.get(r.instance);
         if (n === undefined) continue;
+        if (r.row.byteLength % 4 !== 0) {
+          skipped++;
+          continue;
+        }
         const src = new Float32Array(r.row.buffer.slice(r.row.byteOffset, r.row.byteOffset + r.row.byteLength));
+        if (!saneRow(src)) {
+          skipped++;
+          continue;
+        }
         const dst = n.tiers[k].row(r.slot, true)!;
         dst.set(src.subarray(0, NODE_FIELDS));
         slots++;
@@ -295,7 +391,7 @@ export class Persistence {
       if (maxSlot[k] >= 0) store.rolledUntil[k] = Math.max(maxSlot[k] + 1, Math.floor(tier0Oldest / step) + 1);
     }
     const routes = [...store.services.values()].reduce((a, s) => a + s.routes.size, 0);
-    return { routes, nodes: nodeRows.length, slots };
+    return { routes, nodes: nodeRows.length, slots, skipped };
   }
 
   /**
@@ -326,8 +422,8 @@ export class Persistence {
   }
 
   /**
-   * Restores the states saveStates() wrote into the nodes load() restored (call after load()), and deletes them:
-   * a later crash must not restore them a second time, against points the restarted dashboard has counted since.
+   * Restores the states saveStates() wrote into the nodes load() restored (call after load()); dropSavedStates()
+   * deletes them once the process has started.
    */
   loadStates(store: FleetStore): number {
     let n = 0;
@@ -352,8 +448,15 @@ export class Persistence {
       svc.series++;
       n++;
     }
-    this.db.prepare('DELETE FROM series_state').run();
     return n;
+  }
+
+  /**
+   * Deletes the saved states once this process has started (its ports bound): a later crash must not restore them
+   * a second time, against points counted since; a start that failed (a port in use) must leave them for the next.
+   */
+  dropSavedStates(): void {
+    this.db.prepare('DELETE FROM series_state').run();
   }
 
   close(): void {

@@ -257,3 +257,20 @@ test('rps floors see traffic that stopped: an idle route and a silent node count
   assert.deepEqual(src.read({ ...q, scope: 'route' }, now).map((v) => [v.labels.route, v.value]), [['/orders', 0]]);
   assert.deepEqual(src.read({ ...q, scope: 'node' }, now).map((v) => [v.labels.instance, v.value]), [['api-1', 0]]);
 });
+
+// durability audit: after a dashboard outage longer than a nodeDown rule's window, every node whose agent was still
+// backing off fired (and resolved 10 s later): the dashboard's own downtime counted as the nodes' silence
+test('nodeDown: silence counts from the dashboard’s start at the earliest', async () => {
+  const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
+  const { FleetStore } = await import('../../server/store/FleetStore.js');
+  const { FleetView } = await import('../../server/query/FleetView.js');
+  const t0 = 1_800_000_000_000;
+  const store = new FleetStore({}, t0);
+  const svc = store.service('api');
+  // as a restart loads it: last heard two minutes before this process started
+  store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 1, version: null }, t0)!.lastSeen = t0 - 120_000;
+  const src = new FleetViewSource(new FleetView(store));
+  const q = { metric: 'nodeDown' as const, windowMs: 15_000, scope: 'node' as const };
+  assert.deepEqual(src.read(q, t0 + 5_000).map((v) => v.value), [0], 'not down 5 s after the dashboard started');
+  assert.deepEqual(src.read(q, t0 + 16_000).map((v) => v.value), [1], 'down once silent for the window since');
+});

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -188,6 +190,117 @@ test('a restart keeps each series\' cumulative state: the requests a node served
         encodeProtobuf(request(resource('restarted', 'node-1'), [httpExp('cumulative', [expPoint({ start, time: t1 + ns(600), offset: -7, counts: [260], sum: 2.6 }), expPoint({ start, time: t1 + ns(600), offset: -7, counts: [7], sum: 0.07, route: '/new' })])])),
       );
       await waitFor(async () => (await b.get('/api/v1/fleet?window=5m'))[1].requests === 267, 8000, '260 + the new route\'s 7');
+    } finally {
+      await b.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// ---- durability audit
+
+const nsOf = (ms: number) => ms * 1e6;
+function cumulative(srv: { otlpUrl: string }, instance: string, start: number, count: number, extra: Parameters<typeof request>[1] = []) {
+  return postOtlp(srv.otlpUrl, encodeProtobuf(request(resource('durable', instance), [httpExp('cumulative', [expPoint({ start, time: nsOf(Date.now()), offset: -7, counts: [count], sum: count * 0.01 })]), ...extra])));
+}
+
+test('a node that said it stops is still stopped after a restart, never down, never a nodeDown alert', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-stopped-'));
+  try {
+    const a = await testServer({ dataDir: dir });
+    const stopping = { name: 'perf.agent.stopping', description: '', unit: '1', type: 'gauge' as const, points: [{ attributes: {}, startTimeUnixNano: 0, timeUnixNano: nsOf(Date.now()), flags: 0, value: 1, isInt: true }] };
+    assert.equal((await cumulative(a, 'gone', nsOf(Date.now()), 5, [stopping])).status, 200);
+    await waitFor(async () => (await a.get('/api/v1/nodes?service=durable'))[1][0]?.stopped === true, 8000, 'stopped');
+    await a.close();
+    const b = await testServer({ dataDir: dir, store: { nodeDownAfterMs: 10 } });
+    try {
+      const [, nodes] = await b.get('/api/v1/nodes?service=durable');
+      assert.deepEqual(nodes.map((n: { instance: string; stopped: boolean; up: boolean }) => [n.instance, n.stopped, n.up]), [['gone', true, false]]);
+      const [, fleet] = await b.get('/api/v1/fleet?service=durable');
+      assert.deepEqual([fleet.nodesDown, fleet.nodesStopped], [0, 1]);
+    } finally {
+      await b.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('saved states outlive a stop longer than PERF_NODE_RETENTION and a start that failed (a port in use): the gap is counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-longstop-'));
+  const blocker = createServer();
+  try {
+    const a = await testServer({ dataDir: dir });
+    const start = nsOf(Date.now());
+    assert.equal((await cumulative(a, 'n1', start, 100)).status, 200);
+    await waitFor(async () => (await a.get('/api/v1/fleet?window=5m'))[1].requests === 100, 8000, 'the first 100');
+    await a.close();
+    await new Promise((r) => setTimeout(r, 2500)); // longer than the restarted dashboard's node retention (2 s)
+    // a start that fails on a taken port must not use the saved states up
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const taken = (blocker.address() as AddressInfo).port;
+    await assert.rejects(testServer({ dataDir: dir, port: taken, store: { nodeRetentionMs: 2000 } }), /EADDRINUSE/);
+    const b = await testServer({ dataDir: dir, store: { nodeRetentionMs: 2000 } });
+    try {
+      assert.equal((await cumulative(b, 'n1', start, 250)).status, 200);
+      const f = await waitFor(async () => {
+        const [, x] = await b.get('/api/v1/fleet?window=5m');
+        return x.requests > 100 ? x : undefined;
+      }, 8000, 'the export after the restart');
+      assert.equal(f.requests, 250, '100 before + 150 served while the dashboard was stopped');
+    } finally {
+      await b.close();
+    }
+  } finally {
+    blocker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('one dashboard per data folder: a second one is refused with a message, and the first goes on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-twice-'));
+  try {
+    const a = await testServer({ dataDir: dir });
+    try {
+      await assert.rejects(testServer({ dataDir: dir }), /in use by another process \(another dashboard with the same PERF_DATA_DIR\?\)/);
+      assert.equal((await cumulative(a, 'n1', nsOf(Date.now()), 3)).status, 200);
+      assert.equal(readdirSync(dir).filter((f) => f.includes('corrupt')).length, 0, 'nothing moved aside');
+    } finally {
+      await a.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('damaged rows that pass the integrity check are left out with a message; the rest loads', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-rows-'));
+  try {
+    const a = await testServer({ dataDir: dir });
+    const run = runSimulation({ nodes: 2, rpsPerNode: 100, routes: 3, samplesPerNode: 20, service: 'rows' }, { target: a.otlpUrl }, { duration: 3 });
+    await run.done;
+    run.sender.close();
+    await waitFor(async () => (await a.get('/api/v1/fleet?window=5m'))[1].requests > 0, 8000, 'data in');
+    await a.close();
+    const db = new Database(join(dir, 'perf.db'));
+    const rows = (db.prepare('SELECT COUNT(*) AS n FROM route_slots WHERE tier = 0').get() as { n: number }).n;
+    // one route's rows: one of the wrong length, the others garbage of the right length; the other routes intact
+    const damaged = "tier = 0 AND route = (SELECT MIN(route) FROM route_slots)";
+    db.prepare(`UPDATE route_slots SET hist = randomblob(length(hist)) WHERE ${damaged}`).run();
+    db.prepare(`UPDATE route_slots SET hist = x'0102030405' WHERE ${damaged} AND slot = (SELECT MIN(slot) FROM route_slots WHERE ${damaged})`).run();
+    db.prepare('UPDATE node_slots SET row = randomblob(length(row)) WHERE tier = 0 AND slot % 3 = 0').run();
+    db.close();
+    const logs: string[] = [];
+    const b = await testServer({ dataDir: dir, log: (m: string) => logs.push(m) });
+    try {
+      assert.ok(logs.some((l) => /stored rows of .* are damaged .* and were left out/.test(l)), logs.join('\n'));
+      const [status, fleet] = await b.get('/api/v1/fleet?window=5m');
+      assert.equal(status, 200);
+      assert.ok(fleet.requests > 0 && fleet.latency.p99 > 0 && fleet.latency.p99 < 10, JSON.stringify(fleet.latency));
+      const [, routes] = await b.get('/api/v1/routes?window=5m');
+      assert.equal(routes.length, 2, 'the damaged route has no rows left; the other two load');
+      assert.ok(rows > 0);
     } finally {
       await b.close();
     }
