@@ -95,8 +95,8 @@ export function NodeClient({ instance }: { instance: string }) {
         page={findingsPage}
         emptyText="No bottleneck found on this node: nothing the finder watches (event-loop delay, CPU, GC, heap, latency, errors, load) stands out against the fleet or its own recent past."
       />
-      {node?.version && !/^\d/.test(node.version) ? (
-        // another SDK (its version reads "opentelemetry 2.12.0"; the agent's is a bare number): it takes no profiles
+      {node?.version && /^opentelemetry\b/i.test(node.version) ? (
+        // an OpenTelemetry SDK's own exporter (telemetry.sdk.name "opentelemetry", in every language): it takes no profiles
         <div className="banner info" role="status" data-testid="node-foreign-sdk" style={{ marginBottom: 12, borderRadius: 6 }}>
           This node reports through {node.version}, not the perf agent: hot code, heap growth and allocation profiles come from the agent (
           <code>node --import @perf/agent app.js</code>), which takes them when the node&apos;s loop is busy, its heap grows or GC runs hot.
