@@ -36,6 +36,7 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
   if (env.PERF_MAX_SERIES_PER_SERVICE) store.maxSeriesPerService = intEnv(env, 'PERF_MAX_SERIES_PER_SERVICE', 10_000, 1);
   if (env.PERF_MAX_NODES_PER_SERVICE) store.maxNodesPerService = intEnv(env, 'PERF_MAX_NODES_PER_SERVICE', 5_000, 1);
   if (env.PERF_MAX_NODES) store.maxNodes = intEnv(env, 'PERF_MAX_NODES', 5_000, 1);
+  if (env.PERF_MAX_SERIES) store.maxSeries = intEnv(env, 'PERF_MAX_SERIES', 50_000, 1);
   if (env.PERF_MAX_SERVICES) store.maxServices = intEnv(env, 'PERF_MAX_SERVICES', 200, 1);
   if (env.PERF_NODE_RETENTION) store.nodeRetentionMs = durationEnv('PERF_NODE_RETENTION', env.PERF_NODE_RETENTION, 15 * 60) * 1000;
   return {

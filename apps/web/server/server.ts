@@ -242,6 +242,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       });
       return;
     }
+    try {
+      decodeURIComponent(path);
+    } catch {
+      // Next.js answered a malformed escape (/nodes/%E0%A4%A) with a 500 before any page code ran
+      sendJson(res, 400, { error: { code: 'PERF_BAD_PATH', message: `the path ${path} is not valid percent-encoding` } });
+      return;
+    }
     if (nextHandler === undefined) {
       sendJson(res, 404, { error: { code: 'PERF_UI_DISABLED', message: 'the UI is not served by this process (started with ui: false); the API is under /api/v1' } });
       return;

@@ -134,6 +134,13 @@ export class FleetStore {
     return n;
   }
 
+  /** Distinct series across all services (counted when a new one would be created: services are few). */
+  distinctSeries(): number {
+    let n = 0;
+    for (const s of this.services.values()) n += s.seriesKeys.size;
+    return n;
+  }
+
   /** Nodes across all services (counted when a new one would be created: services are few). */
   nodeCount(): number {
     let n = 0;

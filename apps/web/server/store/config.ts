@@ -16,6 +16,8 @@ export interface StoreOptions {
   maxSeriesPerService: number;
   /** instances per service before new ones are folded (PERF_MAX_NODES_PER_SERVICE). */
   maxNodesPerService: number;
+  /** distinct series across all services before new ones are folded (PERF_MAX_SERIES). */
+  maxSeries: number;
   /** instances across all services before new ones are folded (PERF_MAX_NODES). */
   maxNodes: number;
   /** services before the points of a new one are refused (PERF_MAX_SERVICES): the per-service caps bound nothing otherwise. */
@@ -44,6 +46,7 @@ export function defaultStoreOptions(overrides: Partial<StoreOptions> = {}): Stor
     maxSeriesPerService: 10_000,
     maxNodesPerService: 5_000,
     maxNodes: 5_000,
+    maxSeries: 50_000,
     maxServices: 200,
     nodeDownAfterMs: 10_000,
     nodeRetentionMs: 15 * 60_000,

@@ -182,8 +182,8 @@ export class NodeState {
   exportIntervalMs = 0;
 
   /**
-   * Notes an export at `now` (before lastSeen moves to it): the node's export interval is the median of its last 8
-   * gaps, once there are 3 (one gap may be an outage the node came back from, not its interval).
+   * Notes an export at `now` (before lastSeen moves to it): the node's export interval is the lower median of its
+   * last 8 gaps, once there are 2 (one gap alone may be an outage the node came back from, not its interval).
    */
   noteExport(now: number): void {
     const gap = now - this.lastSeen;
@@ -191,7 +191,7 @@ export class NodeState {
     if (!(gap >= 250)) return;
     this.gaps.push(Math.min(gap, 3_600_000));
     if (this.gaps.length > 8) this.gaps.shift();
-    if (this.gaps.length < 3) return;
+    if (this.gaps.length < 2) return;
     const sorted = [...this.gaps].sort((a, b) => a - b);
     this.exportIntervalMs = sorted[Math.floor((sorted.length - 1) / 2)];
   }

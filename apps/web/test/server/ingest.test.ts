@@ -225,6 +225,24 @@ test('the fleet-wide caps: points of a service past PERF_MAX_SERVICES are refuse
   }
 });
 
+// verification of the security audit: 200 services × 10,000 series each (every per-service cap respected) reached
+// 1.6 GB and a 7.8 s loop delay; PERF_MAX_SERIES bounds the distinct series of the whole fleet
+test('the fleet-wide series cap: past PERF_MAX_SERIES, new series of any service are folded', async () => {
+  const srv = await testServer({ store: { maxSeries: 5 } });
+  try {
+    const now = Date.now();
+    const body = (service: string, routes: string[]) =>
+      encodeProtobuf(request(resource(service, 'n1'), [httpExp('delta', routes.map((route) => expPoint({ start: ns(now - 1000), time: ns(now), offset: -6, counts: [2], route })))]));
+    assert.equal((await postOtlp(srv.otlpUrl, body('a', ['/1', '/2', '/3']))).status, 200);
+    assert.equal((await postOtlp(srv.otlpUrl, body('b', ['/1', '/2', '/3']))).status, 200);
+    const [, services] = await srv.get('/api/v1/services');
+    const of = (name: string) => services.find((s: { name: string }) => s.name === name);
+    assert.deepEqual([of('a').series, of('b').series, of('b').foldedSeries], [3, 2, 1]);
+  } finally {
+    await srv.dispose();
+  }
+});
+
 // security audit: a 1 MB service name and a 2 MB route were kept (every live-stream client then got 1.8 MB/s), and
 // a direction override made the instance "inst\u202egnp.exe" read "instexe.png" on /nodes
 test('names are kept without control characters or direction overrides, and at most 256 characters', async () => {

@@ -92,6 +92,8 @@ test('Next.js paths open without a session are its static files only (/_next/%2e
       assert.ok(r.status === 302 || r.status === 404 || r.status === 400, `${path}: ${r.status}`);
       assert.doesNotMatch(r.text, /<html/i, path);
     }
+    // a malformed escape in a page path is the client's error, not a 500 (Next.js failed before any page code)
+    assert.equal((await raw(srv.url, 'GET', '/nodes/%E0%A4%A', { authorization: 'Bearer tok' })).status, 400);
   } finally {
     await srv.dispose();
   }

@@ -42,8 +42,28 @@ export function isPrivateAddress(address: string): boolean {
   if (mapped) return PRIVATE.check(mapped[1], 'ipv4');
   const family = isIP(bare);
   if (family === 4) return PRIVATE.check(bare, 'ipv4');
-  if (family === 6) return PRIVATE.check(bare, 'ipv6');
+  if (family !== 6) return false;
+  if (PRIVATE.check(bare, 'ipv6')) return true;
+  // an IPv4 address carried in the last 32 bits of a translated (::ffff:0:a.b.c.d) form, which BlockList does not
+  // match by prefix: checked as the IPv4 address it reaches
+  const words = ipv6Words(bare);
+  if (words !== undefined && words.slice(0, 4).every((w) => w === 0) && words[4] === 0xffff && words[5] === 0) {
+    return PRIVATE.check(`${words[6] >> 8}.${words[6] & 255}.${words[7] >> 8}.${words[7] & 255}`, 'ipv4');
+  }
   return false;
+}
+
+/** The eight 16-bit words of a valid IPv6 address (an embedded dotted IPv4 tail included). */
+function ipv6Words(address: string): number[] | undefined {
+  let text = address;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) text = text.slice(0, v4.index) + (((+v4[1] << 8) | +v4[2]).toString(16) + ':' + ((+v4[3] << 8) | +v4[4]).toString(16));
+  const [head, tail] = text.split('::');
+  const parse = (part: string | undefined) => (part ? part.split(':').map((h) => parseInt(h, 16)) : []);
+  const a = parse(head);
+  const b = parse(tail);
+  const words = text.includes('::') ? [...a, ...new Array(8 - a.length - b.length).fill(0), ...b] : a;
+  return words.length === 8 && words.every((w) => w >= 0 && w <= 0xffff) ? words : undefined;
 }
 
 /** Whether PERF_ALERTS_BLOCK_PRIVATE asks to refuse private targets. */
