@@ -278,7 +278,13 @@ export class FleetView {
       rps: acc.requests / seconds,
       errorRate: acc.requests > 0 ? acc.errors / acc.requests : 0,
       latency: quantiles(h),
-      eventLoopDelay: atMost({ p50: q(el, 0.5), p99: q(el, 0.99) }, elMax ?? (el.count > 0 && Number.isFinite(el.max) ? el.max : null)),
+      eventLoopDelay: atMost(
+        // without a histogram (runtime-node's gauges, which do not merge), the worst node's percentiles
+        el.count > 0
+          ? { p50: q(el, 0.5), p99: q(el, 0.99) }
+          : { p50: this.worstNode(this.servicesOf(scope.service), NodeField.elP50, range), p99: this.worstNode(this.servicesOf(scope.service), NodeField.elP99, range) },
+        elMax ?? (el.count > 0 && Number.isFinite(el.max) ? el.max : null),
+      ),
       nodes: up,
       service: scope.service || null,
       window: seconds,
@@ -293,6 +299,18 @@ export class FleetView {
       relativeError: h.count > 0 ? Math.max(h.relativeError, spreadError) : null,
       foldedSeries: folded,
     };
+  }
+
+  /** The largest of a node field over the range across the services' nodes; null when none has it. */
+  private worstNode(services: ServiceState[], field: number, range: Range): number | null {
+    let worst: number | null = null;
+    for (const s of services) {
+      for (const n of s.nodes.values()) {
+        const v = this.nodeMax(n, field, range);
+        if (v !== null && (worst === null || v > worst)) worst = v;
+      }
+    }
+    return worst;
   }
 
   /** Mean of a node field over the range (NaN rows skipped); null when none. */
@@ -526,7 +544,11 @@ export class FleetView {
                 if (e !== undefined) h.merge(e);
               });
             }
-            if (h.count === 0) return [t * 1000, null];
+            if (h.count === 0) {
+              // no histogram (nodes of instrumentation-runtime-node send percentiles as gauges): the worst node's
+              const sub = { ...range, from: Math.max(t, range.from), to: Math.min(t + range.step - 1, range.to) };
+              return [t * 1000, this.worstNode(g, metric === 'eventLoopDelay.max' ? NodeField.elMax : NodeField.elP99, sub)];
+            }
             return [t * 1000, metric === 'eventLoopDelay.max' ? (Number.isFinite(h.max) ? h.max : null) : q(h, 0.99)];
           }),
         });

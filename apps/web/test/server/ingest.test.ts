@@ -384,6 +384,11 @@ test('runtime-node event-loop gauges: a node without the histogram gets its p99 
       return nodes[0]?.eventLoopDelay?.p99 != null ? nodes[0] : undefined;
     }, 8000);
     assert.ok(Math.abs(node.eventLoopDelay.p99 - 0.042) < 1e-6, JSON.stringify(node.eventLoopDelay));
+    // the fleet has no histogram to merge: its numbers are the worst node's, not empty (the overview chart was blank)
+    const [, fleet] = await srv.get('/api/v1/fleet?service=rtnode&window=10s');
+    assert.ok(Math.abs(fleet.eventLoopDelay.p99 - 0.042) < 1e-6 && Math.abs(fleet.eventLoopDelay.max - 0.12) < 1e-6, JSON.stringify(fleet.eventLoopDelay));
+    const [, series] = await srv.get('/api/v1/series?service=rtnode&metric=eventLoopDelay.p99&window=30s&step=1s');
+    assert.ok(series.series[0].points.some((p: [number, number | null]) => p[1] !== null && Math.abs(p[1] - 0.042) < 1e-6), 'a fleet p99 point');
   } finally {
     await srv.dispose();
   }
