@@ -5,7 +5,7 @@ import { FleetStore } from './store/FleetStore.js';
 import type { StoreOptions } from './store/config.js';
 import { Persistence } from './store/persist.js';
 import { FleetView } from './query/FleetView.js';
-import { ApiRouter, sendJson } from './api/router.js';
+import { ApiHttpError, ApiRouter, sendJson } from './api/router.js';
 import { mountApi } from './api/handlers.js';
 import { uiBuilt, WEB_DIR } from './ui-build.js';
 import type { AlertsStatus, Status } from './api/types.js';
@@ -210,6 +210,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   let modules: MountedModule[] = [];
   if (options.modules !== false) modules = await mountModules(ctx, Array.isArray(options.modules) ? options.modules : undefined, moduleStates);
+  const alertsState = moduleStates.alerts;
+  if (alertsState !== undefined && !alertsState.mounted) {
+    // alerting failed to start (an alerts.sqlite this user cannot open, …): say so where rules are asked for, not 404
+    const off = (): never => {
+      throw new ApiHttpError(503, 'PERF_ALERTS_OFF', `alerting is off: it failed to start (${alertsState.error ?? 'unknown error'}); no rule is evaluated and nothing is delivered; see the dashboard log`);
+    };
+    for (const path of ['/api/v1/alerts', '/api/v1/alerts/rules', '/api/v1/alerts/rules/:id']) {
+      for (const m of ['GET', 'POST', 'PUT', 'DELETE']) router.on(m, path, off);
+    }
+  }
 
   const apiToken = options.apiToken || undefined;
   const authed = (req: IncomingMessage): boolean => apiToken === undefined || authorized(req, apiToken);

@@ -21,6 +21,8 @@ export function AlertsClient() {
   const [editing, setEditing] = useState<RuleView | 'new' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const rulesFileError = alertsQ.data?.rulesFile?.error;
+  // the alert engine did not start (the server says why): nothing below is evaluated or delivered
+  const alertsOff = [rulesQ.error, alertsQ.error].find((e) => (e as { code?: string } | null)?.code === 'PERF_ALERTS_OFF') ?? null;
   const active = useMemo(() => {
     const m = new Map<string, RuleAlertCounts>();
     for (const a of alertsQ.data?.active ?? []) {
@@ -56,6 +58,11 @@ export function AlertsClient() {
   return (
     <div data-testid="alerts-page">
       <h1>Alerts</h1>
+      {alertsOff ? (
+        <p className="banner bad" role="alert" data-testid="alerts-off">
+          {alertsOff.message.charAt(0).toUpperCase() + alertsOff.message.slice(1)}.
+        </p>
+      ) : null}
       {rulesFileError ? (
         <p className="banner bad" role="alert" data-testid="rules-file-error">
           The rules file is not loaded: {rulesFileError.message}.{' '}
@@ -89,7 +96,7 @@ export function AlertsClient() {
             }}
           />
         ) : null}
-        {rulesQ.error && !rulesQ.data ? <p className="error-text">Could not load rules: {rulesQ.error.message}</p> : null}
+        {rulesQ.error && !rulesQ.data && !alertsOff ? <p className="error-text">Could not load rules: {rulesQ.error.message}</p> : null}
         {rulesQ.data ? <RulesTable rules={rulesQ.data} active={active} onEdit={edit} onDelete={remove} /> : <p className="muted">Loading…</p>}
       </section>
       <section className={css.section}>
