@@ -289,6 +289,45 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   otlp.headersTimeout = 30_000;
   otlp.requestTimeout = 30_000;
 
+  // the tick's timer (set once started) and the one way to stop: after a start that failed too, which writes nothing
+  // (the data file keeps what it had, the saved states included)
+  let started = false;
+  let timer: NodeJS.Timeout | undefined;
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      clearTimeout(timer);
+      prometheus?.stop();
+      receiver.close();
+      receiver.drainNow();
+      for (const m of modules) {
+        try {
+          await m.close?.();
+        } catch (err) {
+          console.error('perf: module close failed:', err);
+        }
+      }
+      live.close();
+      monitor.close();
+      const stopped = Promise.all([stop(web), stop(otlp)]);
+      if (persistence !== undefined) {
+        if (started) {
+          // settle everything still open so the last seconds are kept, then write and close
+          store.tick(Date.now() + store.options.settleSeconds * 1000);
+          persistence.flush();
+          try {
+            // the nodes' series states, so the next start counts what they serve meanwhile
+            persistence.saveStates(store);
+          } catch (err) {
+            console.error(`perf: the series states could not be saved (${(err as Error).message}); after the restart each cumulative series starts over from a baseline`);
+          }
+        }
+        persistence.close();
+      }
+      await nextApp?.close?.();
+      await stopped;
+    })());
+
   const host = options.host;
   try {
     await listen(web, options.port ?? 3000, host);
@@ -296,22 +335,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await listen(otlp, options.otlpPort ?? 4318, host);
     otlpPort = (otlp.address() as AddressInfo).port;
   } catch (err) {
-    // not started (a port in use): let go of what was opened, the data file's lock first, so a retry can start
-    prometheus?.stop();
-    for (const m of modules) await Promise.resolve(m.close?.()).catch(() => {});
-    live.close();
-    monitor.close();
-    web.close();
-    otlp.close();
-    persistence?.close();
-    await nextApp?.close?.();
+    // not started (a port in use): let go of what was opened (the data file's lock with it), so a retry can start
+    await close();
     throw err;
   }
   // started: the saved states are in memory now, and must not be restored again after a crash
+  started = true;
   persistence?.dropSavedStates();
 
   // the tick: a few ms after each second boundary, so that second's data is complete in snapshots
-  let timer: NodeJS.Timeout | undefined;
   let ticks = 0;
   const flushEvery = Math.max(1, Math.round((options.flushIntervalMs ?? 2000) / 1000));
   const tick = () => {
@@ -337,7 +369,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 20);
 
   const port = (web.address() as AddressInfo).port;
-  let closed: Promise<void> | undefined;
   return {
     port,
     otlpPort,
@@ -349,37 +380,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     live,
     stats,
     persistence,
-    close: () =>
-      (closed ??= (async () => {
-        clearTimeout(timer);
-        prometheus?.stop();
-        receiver.close();
-        receiver.drainNow();
-        for (const m of modules) {
-          try {
-            await m.close?.();
-          } catch (err) {
-            console.error('perf: module close failed:', err);
-          }
-        }
-        live.close();
-        monitor.close();
-        const stopped = Promise.all([stop(web), stop(otlp)]);
-        if (persistence !== undefined) {
-          // settle everything still open so the last seconds are kept, then write and close
-          store.tick(Date.now() + store.options.settleSeconds * 1000);
-          persistence.flush();
-          try {
-            // the nodes' series states, so the next start counts what they serve meanwhile
-            persistence.saveStates(store);
-          } catch (err) {
-            console.error(`perf: the series states could not be saved (${(err as Error).message}); after the restart each cumulative series starts over from a baseline`);
-          }
-          persistence.close();
-        }
-        await nextApp?.close?.();
-        await stopped;
-      })()),
+    close,
   };
 }
 

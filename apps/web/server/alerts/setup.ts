@@ -1,9 +1,10 @@
 // Wires the alert engine into the dashboard process: its own SQLite file under PERF_DATA_DIR (so alert writes
 // never wait on the store's flushes), the FleetView metric source, the live findings, and env configuration.
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AlertEngine } from './engine/engine.js';
+import { isDamagedFile, moveAside } from '../store/sqlite-file.js';
 import { FleetViewSource } from './source/fleet-view-source.js';
 import type { AlertEngineOptions } from './engine/engine.js';
 import type { FindingLike } from './source/fleet-view-source.js';
@@ -37,7 +38,7 @@ export function openAlertsDatabase(dataDir?: string, log: (msg: string) => void 
     const db = new Database(file);
     try {
       const check = db.pragma('quick_check', { simple: true });
-      if (check !== 'ok') throw Object.assign(new Error(`integrity check: ${String(check)}`), { code: 'SQLITE_CORRUPT' });
+      if (check !== 'ok') throw new Error(`integrity check: ${String(check)}`);
       return db;
     } catch (err) {
       db.close();
@@ -47,10 +48,8 @@ export function openAlertsDatabase(dataDir?: string, log: (msg: string) => void 
   try {
     return open();
   } catch (err) {
-    const code = String((err as { code?: unknown }).code ?? '');
-    if (!(code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) throw err;
-    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    if (!isDamagedFile(err)) throw err;
+    const aside = moveAside(file);
     log(
       `perf: the alerts file ${file} cannot be used (${(err as Error).message}). It was moved to ${aside} and a fresh one started: rules made through the API, alert history and pending deliveries before now are in the moved file (rules from PERF_ALERT_RULES_FILE load again).`,
     );

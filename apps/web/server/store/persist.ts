@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { isDamagedFile, moveAside } from './sqlite-file.js';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreHistogram } from './histogram.js';
@@ -115,11 +116,9 @@ function saneRow(row: Float32Array): boolean {
   return true;
 }
 
-/** SQLite error codes that say the file itself is damaged: it is moved aside. Anything else is a reason to stop. */
+/** Whether the data file is damaged, and so moved aside. Anything else is a reason to stop. */
 function isDamage(err: unknown, file: string): boolean {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) return true;
-  if ((err as Error).message?.startsWith('integrity check:')) return true;
+  if (isDamagedFile(err)) return true;
   // a directory where the file should be: nothing of ours, moved aside as well
   try {
     return statSync(file).isDirectory();
@@ -179,8 +178,7 @@ export class Persistence {
       }
       // a permission problem, a full disk, …: not the file's fault, so it is left where it is
       if (!isDamage(err, file)) throw new Error(`the data file ${file} cannot be opened (${(err as Error).message}): check that this user may read and write it and its folder`);
-      const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+      const aside = moveAside(file);
       log(
         `perf: the data file ${file} cannot be used (${(err as Error).message}). It was moved to ${aside} and a fresh one started: history before now is not shown. Delete the moved file once you no longer need it.`,
       );

@@ -2,27 +2,12 @@
 // stops, relative times that keep ageing while the connection is lost, unknown services and routes, the nodes
 // filter with no match, a node without a CPU quota.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import { runSimulation } from '../../simulator/run.js';
-import { launchBrowser, openPage, screenshot } from './lib/browser.js';
+import { browserPerFile, openPage, screenshot } from './lib/browser.js';
 import { startDashboard, until } from './lib/dashboard.js';
 
-let browser: Browser;
-let cleanup: (() => Promise<unknown> | unknown)[] = [];
-
-before(async () => {
-  browser = await launchBrowser();
-});
-
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  cleanup = [];
-});
-
-after(async () => {
-  await browser?.close();
-});
+const e2e = browserPerFile();
 
 /** Seconds in a relative time ("now" → 0, "12 s ago" → 12, "3 min ago" → 180). */
 function agoSeconds(text: string): number {
@@ -36,11 +21,11 @@ function agoSeconds(text: string): number {
 for (const how of ['stopped', 'hung'] as const) {
   test(`connection lost (server ${how}): "last seen" keeps ageing in the nodes table and on the node page`, async () => {
   const dash = await startDashboard();
-  cleanup.push(() => dash.close());
+  e2e.defer(() => dash.close());
   const sim = runSimulation({ nodes: 2, rpsPerNode: 20, routes: 2, service: 'ageing', seed: 7, samplesPerNode: 10 }, { target: dash.otlpUrl });
-  cleanup.push(() => sim.stop());
-  const { page, context, errors } = await openPage(browser);
-  cleanup.push(() => context.close());
+  e2e.defer(() => sim.stop());
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
   await page.goto(`${dash.url}/nodes`);
   const row = page.getByTestId('node-row').first();
   await row.waitFor({ timeout: 20_000 });
@@ -48,8 +33,8 @@ for (const how of ['stopped', 'hung'] as const) {
   const cell = row.getByTestId('node-last-seen');
   await until('last seen now', async () => agoSeconds((await cell.textContent()) ?? '') <= 2);
 
-  const node = await browser.newPage();
-  cleanup.push(() => node.close());
+  const node = await e2e.browser.newPage();
+  e2e.defer(() => node.close());
   await node.goto(`${dash.url}/nodes/${encodeURIComponent(instance)}`);
   const info = node.getByTestId('node-last-seen');
   await until('last seen now on the node page', async () => agoSeconds((await info.textContent()) ?? '') <= 2);
@@ -58,7 +43,7 @@ for (const how of ['stopped', 'hung'] as const) {
   else {
     // a hung server: sockets stay open, nothing answers (the stream's watchdog calls it lost)
     dash.child!.kill('SIGSTOP');
-    cleanup.push(() => dash.child?.kill('SIGCONT'));
+    e2e.defer(() => dash.child?.kill('SIGCONT'));
   }
   await page.getByTestId('connection-lost').waitFor({ timeout: 15_000 });
   await node.getByTestId('connection-lost').waitFor({ timeout: 15_000 });
@@ -72,12 +57,12 @@ for (const how of ['stopped', 'hung'] as const) {
 
 test('readouts and tiles say what they cover; unknown service and route; no-match filter; no CPU quota; readouts go stale when data stops', async () => {
   const dash = await startDashboard({ store: { nodeDownAfterMs: 3000 } });
-  cleanup.push(() => dash.close());
+  e2e.defer(() => dash.close());
   const sim = runSimulation({ nodes: 2, rpsPerNode: 40, routes: 2, service: 'shop', seed: 9, samplesPerNode: 20 }, { target: dash.otlpUrl });
   let simStopped = false;
-  cleanup.push(() => simStopped || sim.stop());
-  const { page, context, errors } = await openPage(browser);
-  cleanup.push(() => context.close());
+  e2e.defer(() => simStopped || sim.stop());
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
 
   // the tiles cover the stats window, the readouts the chart's latest 2 s step (live 5 min), and each says so
   await page.goto(`${dash.url}/`);
@@ -146,14 +131,14 @@ test('a node reporting through another OpenTelemetry SDK says profiles come from
   const { defaultResource, resourceFromAttributes } = await import('@opentelemetry/resources');
   const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');
   const dash = await startDashboard();
-  cleanup.push(() => dash.close());
+  e2e.defer(() => dash.close());
   const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${dash.otlpUrl}/v1/metrics` }), exportIntervalMillis: 1000 });
   const provider = new MeterProvider({ resource: defaultResource().merge(resourceFromAttributes({ 'service.name': 'sdk-only', 'service.instance.id': 'sdk-1' })), readers: [reader] });
-  cleanup.push(() => provider.shutdown());
+  e2e.defer(() => provider.shutdown());
   provider.getMeter('t').createHistogram('http.server.request.duration', { unit: 's' }).record(0.02, { 'http.request.method': 'GET', 'http.route': '/x', 'http.response.status_code': 200 });
   await provider.forceFlush();
-  const { page, context } = await openPage(browser);
-  cleanup.push(() => context.close());
+  const { page, context } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
   await page.goto(`${dash.url}/nodes/sdk-1?service=sdk-only`);
   const notice = page.getByTestId('node-foreign-sdk');
   await notice.waitFor({ timeout: 20_000 });

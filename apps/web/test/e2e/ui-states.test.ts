@@ -1,41 +1,25 @@
 // The states users hit: no agent yet, the server restarting under an open page, cardinality folding, and a
 // dashboard protected by PERF_API_TOKEN. Real server, real Chromium, a real agent process.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import type { Services, Status } from '../../server/api/types.js';
 import { runSimulation } from '../../simulator/run.js';
 import { startAgentNode, type AgentNode } from './lib/agent-node.js';
-import { launchBrowser, openPage, screenshot } from './lib/browser.js';
+import { browserPerFile, openPage, screenshot } from './lib/browser.js';
 import { api, startDashboard, until } from './lib/dashboard.js';
 import { freePort } from '../server/lib/server.js';
 
-let browser: Browser;
-/** Undone at the end of each test: one Next.js instance per process at a time (two at once break its request-scoped state). */
-let cleanup: (() => Promise<unknown> | unknown)[] = [];
-
-before(async () => {
-  browser = await launchBrowser();
-});
-
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  cleanup = [];
-});
-
-after(async () => {
-  await browser?.close();
-});
+const e2e = browserPerFile();
 
 test('no agent yet: the page says how to connect, then turns into the overview when one reports', async () => {
   // the receiver on an ephemeral port (not 4318): the help must show the one it listens on
   const dash = await startDashboard();
-  cleanup.push(() => dash.close());
+  e2e.defer(() => dash.close());
   const otlpPort = new URL(dash.otlpUrl).port;
   assert.notEqual(otlpPort, '4318');
   assert.equal((await api<Status>(dash.url, 'status')).otlp.port, Number(otlpPort));
-  const { page, context, errors } = await openPage(browser);
-  cleanup.push(() => context.close());
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
   // the nodes and routes pages say how to connect too, instead of an empty table
   for (const [path, testId] of [['/nodes', 'nodes-page'], ['/routes', 'routes-page']]) {
     await page.goto(`${dash.url}${path}`);
@@ -64,7 +48,7 @@ test('no agent yet: the page says how to connect, then turns into the overview w
   await screenshot(page, 'empty');
 
   const agent: AgentNode = await startAgentNode(dash.otlpUrl, 'first-app');
-  cleanup.push(() => agent.stop());
+  e2e.defer(() => agent.stop());
   // no reload: the live stream brings the first node in
   await page.getByTestId('overview').waitFor({ timeout: 20_000 });
   await until('the node in the tiles', async () => (await page.getByTestId('kpi-nodes').getAttribute('data-value')) === '1');
@@ -86,15 +70,15 @@ test('no agent yet: the page says how to connect, then turns into the overview w
 
 test('cardinality folding: a banner with the counts the API reports', async () => {
   const dash = await startDashboard({ store: { maxSeriesPerService: 8 } });
-  cleanup.push(() => dash.close());
+  e2e.defer(() => dash.close());
   const sim = runSimulation({ nodes: 3, rpsPerNode: 50, routes: 30, service: 'wide', seed: 3, samplesPerNode: 20 }, { target: dash.otlpUrl });
-  cleanup.push(() => sim.stop());
+  e2e.defer(() => sim.stop());
   const services = await until('folding', async () => {
     const s = await api<Services>(dash.url, 'services');
     return s.find((x) => x.foldedSeries > 0) ? s : null;
   });
-  const { page, context } = await openPage(browser);
-  cleanup.push(() => context.close());
+  const { page, context } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
   await page.goto(`${dash.url}/routes`);
   const banner = page.getByTestId('folding-banner');
   await banner.waitFor();
@@ -110,9 +94,9 @@ test('cardinality folding: a banner with the counts the API reports', async () =
 test('PERF_API_TOKEN: login page, wrong token refused, the right one kept in an http-only cookie, sign out', async () => {
   const token = 'test-token-7f3a';
   const dash = await startDashboard({ apiToken: token });
-  cleanup.push(() => dash.close());
-  const { page, context, errors } = await openPage(browser);
-  cleanup.push(() => context.close());
+  e2e.defer(() => dash.close());
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
   await page.goto(`${dash.url}/nodes?range=1h`);
   await page.getByTestId('login-page').waitFor();
   assert.ok(page.url().includes('/login?next='), page.url());
@@ -161,11 +145,11 @@ test('PERF_API_TOKEN: login page, wrong token refused, the right one kept in an 
 
 test('a node that stops gracefully is "stopped", not "down", in the table and on its page', async () => {
   const dash = await startDashboard();
-  cleanup.push(() => dash.close());
+  e2e.defer(() => dash.close());
   const agent = await startAgentNode(dash.otlpUrl, 'deploying');
-  cleanup.push(() => agent.stop());
-  const { page, context, errors } = await openPage(browser);
-  cleanup.push(() => context.close());
+  e2e.defer(() => agent.stop());
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
   await page.goto(`${dash.url}/nodes`);
   const row = page.getByTestId('node-row').first();
   await row.waitFor({ timeout: 20_000 });
@@ -184,9 +168,9 @@ test('a node that stops gracefully is "stopped", not "down", in the table and on
 test('a Prometheus store that cannot be read: a banner on every page says so, with the error', async () => {
   const dead = `http://127.0.0.1:${await freePort()}`;
   const dash = await startDashboard({ prometheusUrl: dead });
-  cleanup.push(() => dash.close());
-  const { page, context } = await openPage(browser);
-  cleanup.push(() => context.close());
+  e2e.defer(() => dash.close());
+  const { page, context } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
   for (const path of ['/', '/nodes']) {
     await page.goto(`${dash.url}${path}`);
     const banner = page.getByTestId('source-banner');
@@ -200,11 +184,11 @@ test('a Prometheus store that cannot be read: a banner on every page says so, wi
 
 test('the nodes table keeps its filter, state, sort and page in the URL: Back from a node, or a reload, shows the same table', async () => {
   const dash = await startDashboard();
-  cleanup.push(() => dash.close());
+  e2e.defer(() => dash.close());
   const sim = runSimulation({ nodes: 6, rpsPerNode: 20, routes: 3, service: 'keep', seed: 5, samplesPerNode: 10 }, { target: dash.otlpUrl });
-  cleanup.push(() => sim.stop());
-  const { page, context, errors } = await openPage(browser);
-  cleanup.push(() => context.close());
+  e2e.defer(() => sim.stop());
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
   await page.goto(`${dash.url}/nodes`);
   await until('six nodes', async () => (await page.getByTestId('node-row').count()) === 6, 20_000);
   // filter by one node's name: the instances are the simulator's

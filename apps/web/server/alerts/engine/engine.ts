@@ -23,7 +23,7 @@ import type { Alert, MetricSource, Notification, Rule, RuleSpec, Target } from '
 import type { RulesFileStatus } from '../../api/types.js';
 
 /** Stands for a webhook secret in API answers; sending it back in a PUT keeps the stored secret. */
-export const REDACTED = '********';
+export const REDACTED = HIDDEN;
 
 export interface AlertEngineOptions {
   db: Database.Database;
@@ -463,7 +463,7 @@ function redact(rule: Rule): RuleView {
 /** A target URL sent with the placeholder in place of a credential: refused (it would be sent as it is). */
 function refuseHiddenUrls(spec: RuleSpec): void {
   spec.targets.forEach((t, i) => {
-    if (hasHidden(t.url)) throw new AlertError('RULE_INVALID', `targets[${i}].url holds the placeholder ${HIDDEN} of a credential this rule does not have: send the URL itself`, `targets[${i}].url`);
+    if (hasHidden(t.url)) throw new AlertError('RULE_INVALID', `targets[${i}].url holds the placeholder ${REDACTED} of a credential this rule does not have: send the URL itself`, `targets[${i}].url`);
   });
 }
 

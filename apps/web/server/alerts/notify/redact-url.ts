@@ -2,7 +2,7 @@
 // (?token=…, ?api_key=…), or, for Slack's incoming webhooks, the path itself (hooks.slack.com/services/T…/B…/<secret>).
 // The API and the logs show them with those parts replaced; a rule sent back with such a URL keeps the stored one.
 
-/** The placeholder of a hidden secret (the same as a webhook secret's). */
+/** The placeholder of a hidden credential: a webhook secret (engine.ts REDACTED) or a part of a target URL. */
 export const HIDDEN = '********';
 
 /** Query parameters whose values are credentials by their name. */

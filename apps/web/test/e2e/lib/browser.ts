@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, afterEach, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.PERF_CHROMIUM ?? '/usr/bin/chromium';
@@ -51,4 +52,32 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(OUTPUT_DIR, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * For a test file whose tests each start their own dashboard: one Chromium for the file, and what each test
+ * registers with `defer` to undo when it ends, last first (one Next.js instance per process at a time: two at once
+ * break its request-scoped state).
+ */
+export function browserPerFile(): { readonly browser: Browser; defer(fn: () => Promise<unknown> | unknown): void } {
+  let browser: Browser | undefined;
+  let cleanup: (() => Promise<unknown> | unknown)[] = [];
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+    cleanup = [];
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      return browser!;
+    },
+    defer: (fn) => {
+      cleanup.push(fn);
+    },
+  };
 }
