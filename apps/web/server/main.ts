@@ -50,6 +50,7 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
     maxBodyBytes: intEnv(env, 'PERF_MAX_BODY_BYTES', 8 * 1024 * 1024, 1),
     ingestQueue: intEnv(env, 'PERF_INGEST_QUEUE', 256, 1),
     ingestPerAddress: intEnv(env, 'PERF_INGEST_PER_ADDRESS', 64, 1),
+    maxStreams: intEnv(env, 'PERF_MAX_STREAMS', 500, 1),
     prometheusUrl: env.PERF_PROMETHEUS_URL?.trim() || undefined,
     prometheusHeaders: parseHeaders(env.PERF_PROMETHEUS_HEADERS),
     store,

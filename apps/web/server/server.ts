@@ -41,6 +41,8 @@ export interface ServerOptions {
   ingestQueue?: number;
   /** bodies being read from one client address before 429 (PERF_INGEST_PER_ADDRESS), default 64 */
   ingestPerAddress?: number;
+  /** live stream clients at once before 503 (PERF_MAX_STREAMS), default 500 */
+  maxStreams?: number;
   store?: Partial<StoreOptions>;
   /** mount server/diagnose and server/alerts (default true), or only the named ones */
   modules?: boolean | string[];
@@ -122,7 +124,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const prometheus = options.prometheusUrl ? new PrometheusPuller(applier, { url: options.prometheusUrl, headers: options.prometheusHeaders, log, stats, onTrouble: (t) => (store.sourceTrouble = t) }).start() : undefined;
   if (prometheus) log(`perf: reading the agents from Prometheus at ${prometheus.status.url} (PERF_PROMETHEUS_URL), once a second`);
-  const live = new LiveStream(view);
+  const live = new LiveStream(view, options.maxStreams ?? 500);
   const router = new ApiRouter();
   const monitor = new SelfMonitor();
   const startedAt = Date.now();

@@ -75,8 +75,9 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
   });
   router.get('/api/v1/findings', ({ query }) => live.findings(unwindowed(query)));
   router.get('/api/v1/stream', ({ req, res, query }) => {
-    live.handle(req, res, unwindowed(query));
-    return undefined;
+    if (live.handle(req, res, unwindowed(query))) return undefined;
+    const message = `${live.maxClients} live streams are open (PERF_MAX_STREAMS): try again when one closes`;
+    return new JsonReply(503, { error: { code: 'PERF_API_STREAMS_FULL', message } }, { 'retry-after': '5' });
   });
   const logins = new LoginLimiter();
   router.post('/api/v1/login', async (ctx) => {

@@ -31,7 +31,11 @@ export class LiveStream {
   findings: (service: string | undefined) => Finding[] = () => [];
   alertsFiring: () => number = () => 0;
 
-  constructor(private readonly view: FleetView) {
+  /** at most this many clients at once (PERF_MAX_STREAMS); more are refused until one leaves */
+  constructor(
+    private readonly view: FleetView,
+    readonly maxClients = 500,
+  ) {
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -44,7 +48,12 @@ export class LiveStream {
     return this.seq;
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, service: string | undefined): void {
+  /**
+   * Starts streaming to this client, or returns false (nothing written) when `maxClients` are connected: each
+   * client holds a socket and up to MAX_BUFFERED of unsent snapshots, so their number must be bounded.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, service: string | undefined): boolean {
+    if (this.clients.size >= this.maxClients) return false;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -66,6 +75,7 @@ export class LiveStream {
     const drop = () => this.clients.delete(client);
     req.on('close', drop);
     res.on('error', drop);
+    return true;
   }
 
   /** Computes this second's snapshots (once per filter in use) and sends them. */

@@ -113,3 +113,32 @@ test('SSE: 100 clients get the same snapshot, computed once per second', async (
     await srv.dispose();
   }
 });
+
+test('SSE: at most PERF_MAX_STREAMS clients at once; one more gets 503 with Retry-After, and a place again once one leaves', async () => {
+  const srv = await testServer({ maxStreams: 3 });
+  try {
+    const clients = Array.from({ length: 3 }, () => openStream(`${srv.url}/api/v1/stream`));
+    for (const c of clients) assert.equal((await c.ready).statusCode, 200);
+    const refused = await fetch(`${srv.url}/api/v1/stream`);
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '5');
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'PERF_API_STREAMS_FULL');
+    assert.match(body.error.message, /PERF_MAX_STREAMS/);
+    // the other endpoints are not limited by it
+    assert.equal((await srv.get('/api/v1/fleet'))[0], 200);
+    clients[0].stop();
+    let again: IncomingMessage | undefined;
+    for (let i = 0; i < 50 && again?.statusCode !== 200; i++) {
+      await sleep(20);
+      const s = openStream(`${srv.url}/api/v1/stream`);
+      again = await s.ready;
+      if (again.statusCode === 200) clients.push(s);
+      else s.stop();
+    }
+    assert.equal(again?.statusCode, 200, 'a place again once a client left');
+    for (const c of clients) c.stop();
+  } finally {
+    await srv.dispose();
+  }
+});
