@@ -7,6 +7,7 @@ import type { MetricBatch } from '../recording/MetricBatch.js';
 import { METHOD_COUNT, METHOD_NAMES, methodIndex } from '../recording/methods.js';
 import { normalizePath } from '../recording/normalizePath.js';
 import type { Route, RouteTable } from '../recording/RouteTable.js';
+import { listeningServers } from './listening.js';
 import type { Collector } from './types.js';
 
 /**
@@ -234,6 +235,8 @@ export class HttpCollector implements Collector {
     dc.subscribe(FASTIFY_HANDLER_START, this.onFastify);
     dc.subscribe(FASTIFY_INITIALIZATION, this.onFastifyInit);
     dc.subscribe(NET_LISTENING, this.onListening);
+    // servers that listened before the agent started (a programmatic start() after the app's listen())
+    for (const server of listeningServers()) this.onListening({ server });
   }
 
   stop(): void {

@@ -5,6 +5,7 @@ import type { AddressInfo, Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Attrs, Metrics } from '@perf/metrics';
 import type { MetricBatch } from '../recording/MetricBatch.js';
+import { listeningServers } from './listening.js';
 import { ProcRead } from './procRead.js';
 import type { Collector } from './types.js';
 
@@ -33,9 +34,9 @@ const WAIT_MS_PER_BYTE = 1 / 1024;
  * listening socket, /proc/net/tcp's rx_queue is that queue's length (the limit is not in /proc: only netlink
  * has it, so it is not reported).
  *
- * The app's thread learns the ports from node:net's listen channel (servers that started listening before the
- * agent are not seen); the export thread reads the tables (ProcRead, synchronously) for the ports the app's
- * thread passes with each snapshot. Several listening sockets on one port (IPv4 and IPv6, SO_REUSEPORT, the
+ * The app's thread learns the ports from node:net's listen channel, and at start from the servers already
+ * listening; the export thread reads the tables (ProcRead, synchronously) for the ports the app's thread passes
+ * with each snapshot. Several listening sockets on one port (IPv4 and IPv6, SO_REUSEPORT, the
  * cluster primary's shared socket) add up. Absent where /proc/net/tcp does not exist.
  */
 export class ListenQueueCollector implements Collector {
@@ -88,6 +89,7 @@ export class ListenQueueCollector implements Collector {
   /** Only listens for ports: no read before a collect asks (at start no server listens yet, and a read costs ms). */
   start(): void {
     dc.subscribe(LISTENING, this.onListening);
+    for (const server of listeningServers()) this.onListening({ server });
   }
 
   stop(): void {

@@ -228,4 +228,30 @@ describe('HTTP/2', () => {
       await app.kill();
     }
   });
+
+  test('servers already listening when start() is called: HTTP/2 streams counted, and their ports\' accept queues reported', async () => {
+    const app = await startFixture('http2-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'h2-late', LATE_START: '1' }, []);
+    try {
+      const port = Number(app.ready.port);
+      const corePort = Number(app.ready.corePort);
+      await h2(port, ['/items/1', '/items/2']);
+      await h2(corePort, ['/pkg.Orders/Get'], 'POST');
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'h2-late' && totalRequests(x) === 3);
+      assert.deepEqual(
+        new Map([...requestCounts(r)].sort()),
+        new Map([
+          ['GET /items/:id 200', 2],
+          ['POST /pkg.Orders/Get 200', 1],
+        ]),
+      );
+      if (process.platform === 'linux') {
+        const q = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'h2-late' && findMetric(x, 'system.network.listen.queue') !== undefined);
+        const m = findMetric(q, 'system.network.listen.queue');
+        const ports = new Set(m?.type === 'gauge' ? m.points.map((p) => Number(p.attributes['server.port'])) : []);
+        assert.ok(ports.has(port) && ports.has(corePort), `accept queues of ports ${[...ports].join(', ')}`);
+      }
+    } finally {
+      await app.kill();
+    }
+  });
 });
