@@ -78,6 +78,20 @@ export function crossSiteRefusal(req: IncomingMessage): string | undefined {
  * Failed sign-ins per client address: after `limit` failures within `windowMs`, further attempts are refused
  * until the oldest failure leaves the window (a token cannot be guessed at 400 tries a second).
  */
+/**
+ * The address a request came from, as the login limiter counts it: the socket's peer, or with `trustProxy`
+ * (PERF_TRUST_PROXY, a reverse proxy in front) the last address in `X-Forwarded-For`, which that proxy appended
+ * (entries before it are the client's to choose). Behind a proxy the socket's peer is the proxy for everyone.
+ */
+export function clientAddress(req: IncomingMessage, trustProxy = false): string {
+  const peer = req.socket.remoteAddress ?? '';
+  if (!trustProxy) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const list = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
+  const last = list[list.length - 1].trim();
+  return last === '' ? peer : last;
+}
+
 export class LoginLimiter {
   private readonly failures = new Map<string, number[]>();
 

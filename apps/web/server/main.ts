@@ -16,6 +16,16 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0)
   return v;
 }
 
+/** true/false (also 1/0, yes/no) from the environment. */
+function boolEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  console.error(`perf: ${name}="${env[name]}" is not true or false; using ${fallback}`);
+  return fallback;
+}
+
 /** A duration from the environment (`15m`, `90s`, `2h`), in seconds, more than 0. */
 function durationEnv(name: string, raw: string, fallbackSeconds: number): number {
   const v = parseDuration(raw);
@@ -51,6 +61,7 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
     ingestQueue: intEnv(env, 'PERF_INGEST_QUEUE', 256, 1),
     ingestPerAddress: intEnv(env, 'PERF_INGEST_PER_ADDRESS', 64, 1),
     maxStreams: intEnv(env, 'PERF_MAX_STREAMS', 500, 1),
+    trustProxy: boolEnv(env, 'PERF_TRUST_PROXY', false),
     prometheusUrl: env.PERF_PROMETHEUS_URL?.trim() || undefined,
     prometheusHeaders: parseHeaders(env.PERF_PROMETHEUS_HEADERS),
     store,

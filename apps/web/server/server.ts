@@ -41,6 +41,8 @@ export interface ServerOptions {
   ingestQueue?: number;
   /** bodies being read from one client address before 429 (PERF_INGEST_PER_ADDRESS), default 64 */
   ingestPerAddress?: number;
+  /** PERF_TRUST_PROXY: a reverse proxy in front; the login limit counts X-Forwarded-For's last address */
+  trustProxy?: boolean;
   /** live stream clients at once before 503 (PERF_MAX_STREAMS), default 500 */
   maxStreams?: number;
   store?: Partial<StoreOptions>;
@@ -196,7 +198,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     };
   };
 
-  mountApi(router, { view, live, status, apiToken: options.apiToken || undefined });
+  mountApi(router, { view, live, status, apiToken: options.apiToken || undefined, trustProxy: options.trustProxy });
 
   const ctx: DashboardContext = {
     store,

@@ -3,7 +3,7 @@ import type { LiveStream } from '../live/stream.js';
 import type { Status } from './types.js';
 import { ApiHttpError, JsonReply, type ApiRouter } from './router.js';
 import { byParam, durationParam, intParam, metricParam, stringParam } from './params.js';
-import { LoginLimiter, SESSION_COOKIE, sessionValue, tokenMatches } from '../auth.js';
+import { clientAddress, LoginLimiter, SESSION_COOKIE, sessionValue, tokenMatches } from '../auth.js';
 import { cpuProfiles, heapProfiles } from '../query/profiles.js';
 
 export interface ApiDeps {
@@ -11,6 +11,8 @@ export interface ApiDeps {
   live: LiveStream;
   status: () => Status;
   apiToken: string | undefined;
+  /** PERF_TRUST_PROXY: count sign-ins by the address a reverse proxy forwards (X-Forwarded-For) */
+  trustProxy?: boolean;
 }
 
 /** Mounts the built-in `/api/v1` endpoints (fleet, nodes, routes, series, heatmap, services, status, stream, login). */
@@ -81,7 +83,7 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
   });
   const logins = new LoginLimiter();
   router.post('/api/v1/login', async (ctx) => {
-    const address = ctx.req.socket.remoteAddress ?? '';
+    const address = clientAddress(ctx.req, deps.trustProxy);
     const wait = logins.retryAfterMs(address);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);

@@ -84,6 +84,27 @@ test('the session cookie is derived from the token, not the token; the bearer sc
   }
 });
 
+test('PERF_TRUST_PROXY: behind a reverse proxy sign-ins are limited per forwarded address, not for everyone behind it; without it the header is ignored', async () => {
+  const login = (srv: { url: string }, token: string, forwardedFor: string) =>
+    raw(srv.url, 'POST', '/api/v1/login', { 'x-forwarded-for': forwardedFor }, JSON.stringify({ token }));
+  const proxied = await testServer({ apiToken: 'tok', trustProxy: true });
+  try {
+    // a client's own X-Forwarded-For entries come first; the proxy appends the address it saw
+    for (let i = 0; i < 10; i++) assert.equal((await login(proxied, `guess-${i}`, `10.9.9.${i}, 203.0.113.7`)).status, 401);
+    assert.equal((await login(proxied, 'guess-x', '10.0.0.1, 203.0.113.7')).status, 429, 'the guesser is limited whatever it puts first');
+    assert.equal((await login(proxied, 'tok', '198.51.100.20')).status, 200, 'another user behind the same proxy signs in');
+  } finally {
+    await proxied.dispose();
+  }
+  const direct = await testServer({ apiToken: 'tok' });
+  try {
+    for (let i = 0; i < 10; i++) assert.equal((await login(direct, `guess-${i}`, `203.0.113.${i}`)).status, 401);
+    assert.equal((await login(direct, 'tok', '198.51.100.20')).status, 429, 'a header anyone can send does not reset the limit');
+  } finally {
+    await direct.dispose();
+  }
+});
+
 test('Next.js paths open without a session are its static files only (/_next/%2e%2e/nodes served the page)', { skip: !uiBuilt() && 'the UI is not built' }, async () => {
   const srv = await testServer({ ui: true, apiToken: 'tok' });
   try {
