@@ -27,6 +27,12 @@ export interface SeriesState {
   /** the series' attributes as last decoded, and how many (ingest's per-position cache checks them) */
   attrs: Attributes | undefined;
   attrCount: number;
+  /**
+   * min and max of the last cumulative point (NaN: unknown, e.g. restored from the data file): a point whose max
+   * rose had its maximum in this interval, so the delta's max is exact, not its top bucket's bound (min alike)
+   */
+  min: number;
+  max: number;
 }
 
 /**
@@ -45,7 +51,7 @@ export interface CumulativeBuckets {
 export type DeltaOutcome = 'delta' | 'baseline' | 'duplicate' | 'outOfOrder' | 'reset' | 'invalid';
 
 export function newState(): SeriesState {
-  return { time: 0, start: 0, count: 0, sum: 0, exp: undefined, explicit: undefined, bounds: undefined, rebase: false, target: undefined, isError: false, attrs: undefined, attrCount: 0 };
+  return { time: 0, start: 0, count: 0, sum: 0, exp: undefined, explicit: undefined, bounds: undefined, rebase: false, target: undefined, isError: false, attrs: undefined, attrCount: 0, min: NaN, max: NaN };
 }
 
 export function stateBytes(s: SeriesState): number {
@@ -224,12 +230,28 @@ export function expDelta(
     out.count = p.count - st.count;
     out.sum = (p.sum ?? 0) - st.sum;
   }
-  if (outcome !== 'baseline') out.boundFromBuckets();
+  if (outcome !== 'baseline') {
+    out.boundFromBuckets();
+    exactExtremes(out, p.min, p.max, outcome === 'delta' && !firstSeen ? st : undefined, 1);
+  }
   st.time = p.timeUnixNano;
   st.start = p.startTimeUnixNano;
   st.count = p.count;
   st.sum = p.sum ?? 0;
+  st.min = p.min ?? NaN;
+  st.max = p.max ?? NaN;
   return outcome;
+}
+
+/**
+ * A cumulative point's min and max where they are this delta's: all of them when the delta is the whole point (a
+ * new series, a reset: `prev` undefined), else the max when it rose since the last point (the maximum came in this
+ * interval) and the min when it fell. Elsewhere the bounds from the buckets stay (OTLP cumulative min/max cover
+ * the whole series, not the interval). `factor` converts units (ms → s).
+ */
+function exactExtremes(out: { min: number; max: number }, min: number | undefined, max: number | undefined, prev: { min: number; max: number } | undefined, factor: number): void {
+  if (max !== undefined && max >= 0 && (prev === undefined || max > prev.max)) out.max = max * factor;
+  if (min !== undefined && min >= 0 && (prev === undefined || min < prev.min)) out.min = min * factor;
 }
 
 /** Whether bucket counts are non-negative numbers adding up to `expected`. */
@@ -355,11 +377,14 @@ export function explicitDelta(
     out.count = p.count - (minusPrev !== undefined ? st.count : 0);
     out.sum = ((p.sum ?? 0) - (minusPrev !== undefined ? st.sum : 0)) * factor;
     out.boundFromBuckets();
+    exactExtremes(out, p.min, p.max, minusPrev !== undefined ? st : undefined, factor);
   }
   st.time = p.timeUnixNano;
   st.start = p.startTimeUnixNano;
   st.count = p.count;
   st.sum = p.sum ?? 0;
+  st.min = p.min ?? NaN;
+  st.max = p.max ?? NaN;
   if (st.explicit === undefined || st.explicit.length !== n) st.explicit = new Float64Array(n);
   for (let i = 0; i < n; i++) st.explicit[i] = p.bucketCounts[i];
   if (!sameBounds) st.bounds = p.explicitBounds.slice();

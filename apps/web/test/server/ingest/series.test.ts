@@ -2,7 +2,8 @@
 // scale changes, widening ranges, resets and invalid points.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expDelta, newState } from '../../../server/ingest/series.js';
+import { expDelta, explicitDelta, newState } from '../../../server/ingest/series.js';
+import { StoreHistogram } from '../../../server/store/histogram.js';
 import { SparseDelta } from '../../../server/store/delta.js';
 import { Random } from '../../../simulator/random.js';
 import { ExponentialHistogram, type ExponentialHistogramDataPoint } from '@perf/metrics';
@@ -76,4 +77,54 @@ test('an invalid cumulative point is rejected and the next one only re-baselines
   assert.equal(expDelta(point(h, 1, 40), 'cumulative', st, false, true, out, 6), 'delta');
   assert.equal(out.count, 3);
   assert.equal(totals(out), 3);
+});
+
+test('cumulative points: min and max are exact where they are the interval\'s (the whole first point; a max that rose, a min that fell), bucket bounds elsewhere', () => {
+  // exponential (another SDK's cumulative histogram with min/max): the first point is wholly new
+  const h = new ExponentialHistogram({ maxSize: 160 });
+  for (const v of [0.0031, 0.012, 0.0208]) h.record(v);
+  const st = newState();
+  const out = new SparseDelta();
+  assert.equal(expDelta(point(h, 1, 2), 'cumulative', st, true, true, out, 6), 'delta');
+  assert.equal(out.max, 0.0208, 'the first point\'s max is its values\' max');
+  assert.equal(out.min, 0.0031);
+  // the max rose: the new maximum arrived in this interval
+  h.record(0.0512);
+  h.record(0.004);
+  assert.equal(expDelta(point(h, 1, 3), 'cumulative', st, false, true, out, 6), 'delta');
+  assert.equal(out.max, 0.0512);
+  assert.ok(out.min <= 0.004 && out.min > 0.0039, `min ${out.min}: the bucket's bound (the cumulative min, 0.0031, is older)`);
+  // neither moved: both from the buckets, which hold the interval's values
+  h.record(0.03);
+  assert.equal(expDelta(point(h, 1, 4), 'cumulative', st, false, true, out, 6), 'delta');
+  assert.ok(out.min <= 0.03 && out.max >= 0.03 && out.max / out.min < 1.05, `${out.min} … ${out.max}: the one bucket holding 0.03`);
+  // a min that fell
+  h.record(0.001);
+  assert.equal(expDelta(point(h, 1, 5), 'cumulative', st, false, true, out, 6), 'delta');
+  assert.equal(out.min, 0.001);
+
+  // explicit buckets, every value 30 ms (min = max): exact at once, as a delta sender's would be
+  const ex = newState();
+  const hist = new StoreHistogram(6);
+  const p = (count: number, min: number, max: number, time: number) => ({
+    attributes: {},
+    startTimeUnixNano: 1,
+    timeUnixNano: time,
+    flags: 0,
+    count,
+    sum: count * 0.03,
+    min,
+    max,
+    bucketCounts: [0, count, 0],
+    explicitBounds: [0.025, 0.05],
+  });
+  assert.equal(explicitDelta(p(100, 0.03, 0.03, 2), 'cumulative', ex, true, true, 1, hist, 6), 'delta');
+  assert.equal(hist.quantile(0.5), 0.03);
+  assert.equal(hist.quantile(0.999), 0.03);
+  assert.equal(hist.max, 0.03);
+  // in milliseconds (the older http.server.duration): converted
+  const ms = newState();
+  assert.equal(explicitDelta({ ...p(10, 30, 40, 2), explicitBounds: [25, 50] }, 'cumulative', ms, true, true, 0.001, hist, 6), 'delta');
+  assert.equal(hist.max, 0.04);
+  assert.equal(hist.min, 0.03);
 });
