@@ -5,6 +5,7 @@ import { ApiHttpError, JsonReply, type ApiRouter } from './router.js';
 import { byParam, durationParam, intParam, metricParam, stringParam } from './params.js';
 import { clientAddress, LoginLimiter, SESSION_COOKIE, sessionValue, tokenMatches } from '../auth.js';
 import { cpuProfiles, heapProfiles } from '../query/profiles.js';
+import { ROUTE_METRICS } from '../query/FleetView.js';
 
 export interface ApiDeps {
   view: FleetView;
@@ -44,18 +45,24 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
   router.get('/api/v1/profiles', ({ query }) => cpuProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }));
   router.get('/api/v1/heap-profiles', ({ query }) => heapProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }));
   router.get('/api/v1/allocation-profiles', ({ query }) => heapProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }, 'allocated'));
-  router.get('/api/v1/series', ({ query }) =>
-    view.series({
+  router.get('/api/v1/series', ({ query }) => {
+    const metric = metricParam(query);
+    const by = byParam(query);
+    // a node's gauges and the event loop have no route: one fleet line labelled by=route misled
+    if (by === 'route' && !ROUTE_METRICS.includes(metric)) {
+      throw new ApiHttpError(400, 'PERF_API_BAD_PARAM', `metric="${metric}" has no route (by=route splits ${ROUTE_METRICS.join(', ')}): use by=node, by=service or no by=`);
+    }
+    return view.series({
       ...scope(query, 300),
-      metric: metricParam(query),
-      by: byParam(query),
+      metric,
+      by,
       step: durationParam(query, 'step', undefined, maxWindow),
       instance: stringParam(query, 'instance'),
       route: stringParam(query, 'route'),
       method: stringParam(query, 'method'),
       limit: intParam(query, 'limit', 50, 1, 1000),
-    }),
-  );
+    });
+  });
   router.get('/api/v1/heatmap', ({ query }) =>
     view.heatmap({
       ...scope(query, 300),

@@ -78,6 +78,9 @@ export const SERIES_METRICS: readonly SeriesMetric[] = [
   'runDelay',
 ];
 
+/** the metrics a route has (what `by=route` can split): the rest are measured per node or per service */
+export const ROUTE_METRICS: readonly SeriesMetric[] = ['rps', 'errorRate', 'latency.p50', 'latency.p90', 'latency.p99', 'latency.p999'];
+
 const QUANTILE: Record<string, number> = { 'latency.p50': 0.5, 'latency.p90': 0.9, 'latency.p99': 0.99, 'latency.p999': 0.999 };
 /**
  * Event-loop percentiles and the max: an estimate from a histogram's bucket never shown above the exact max the
@@ -525,9 +528,6 @@ export class FleetView {
         let g = groups.get(id);
         if (g === undefined) groups.set(id, (g = { key, nodes: [] }));
         g.nodes.push(n);
-      }
-      if (by === 'route' && GAUGE_FIELD[metric] !== undefined) {
-        // gauges have no route: one fleet line
       }
       for (const g of groups.values()) lines.push({ key: g.key, points: steps.map((t) => [t * 1000, this.nodeStep(g.nodes, metric, range, t)]) });
     } else if (metric === 'eventLoopDelay.p99' || metric === 'eventLoopDelay.max') {

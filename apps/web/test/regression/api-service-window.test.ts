@@ -114,3 +114,24 @@ test('a bad window= or limit= is 400 PERF_API_BAD_PARAM on every endpoint', asyn
     await srv.dispose();
   }
 });
+
+test('/series?by=route is for the metrics a route has; a node gauge or the event loop by route is 400 (it answered one fleet line labelled by "route")', async () => {
+  const srv = await testServer();
+  try {
+    await send(srv, 'svc', 'n1');
+    for (const metric of ['elu', 'cpu', 'heapUsed', 'handles', 'gcShare', 'eventLoopDelay.p99', 'eventLoopDelay.max']) {
+      const [status, body] = await srv.get(`/api/v1/series?metric=${metric}&by=route`);
+      assert.equal(status, 400, metric);
+      assert.equal(body.error.code, 'PERF_API_BAD_PARAM');
+      assert.match(body.error.message, new RegExp(`^metric="${metric.replace('.', '\\.')}" has no route`));
+      assert.equal((await srv.get(`/api/v1/series?metric=${metric}&by=node`))[0], 200, `${metric} by node`);
+    }
+    for (const metric of ['rps', 'errorRate', 'latency.p99']) {
+      const [status, body] = await srv.get(`/api/v1/series?metric=${metric}&by=route`);
+      assert.equal(status, 200, metric);
+      assert.equal(body.by, 'route');
+    }
+  } finally {
+    await srv.dispose();
+  }
+});
