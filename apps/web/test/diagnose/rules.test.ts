@@ -351,6 +351,36 @@ describe('sicknesses', () => {
     assert.equal(f.nodes.length, 6);
   });
 
+  it('error-burst on a route: each node\'s figure is its rate on the route where the input has it, else its overall rate, not labelled with the route', () => {
+    const withRoutes = healthyFleet({ seed: 24 });
+    sickenRoute(withRoutes, null, '/api/orders', 'errorRate', -6, () => 0.375);
+    for (const n of withRoutes.nodes) {
+      sickenNode(withRoutes, n.instance, 'errorRate', -6, () => 0.23);
+      sickenRoute(withRoutes, n.instance, '/api/orders', 'errorRate', -6, () => 0.375);
+    }
+    const [a] = issues(errorBurst, withRoutes);
+    const perNode = a.evidence.filter((e) => e.instance !== undefined);
+    assert.ok(perNode.length > 0);
+    for (const e of perNode) {
+      assert.equal(e.route, 'POST /api/orders');
+      assert.ok(Math.abs(e.value - 0.375) < 1e-9, `${e.instance}: ${e.value}`);
+    }
+    // fleet-scale input: nodes without per-route windows
+    const without = healthyFleet({ seed: 24 });
+    sickenRoute(without, null, '/api/orders', 'errorRate', -6, () => 0.375);
+    for (const n of without.nodes) {
+      sickenNode(without, n.instance, 'errorRate', -6, () => 0.23);
+      delete n.routes;
+    }
+    const [b] = issues(errorBurst, without);
+    const overall = b.evidence.filter((e) => e.instance !== undefined);
+    assert.ok(overall.length > 0);
+    for (const e of overall) {
+      assert.equal(e.route, undefined, 'a node\'s overall rate is not the route\'s');
+      assert.ok(Math.abs(e.value - 0.23) < 1e-9);
+    }
+  });
+
   it('error-burst on one node names the node and its failing route', () => {
     const input = healthyFleet({ seed: 25 });
     sickenNode(input, 'node-0', 'errorRate', -6, () => 0.3);

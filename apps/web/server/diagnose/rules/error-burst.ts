@@ -40,18 +40,23 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     const b = burst(r.errorRate, r.rps);
     if (!b) continue;
     const name = routeName(r);
-    const nodeRates: { instance: string; rate: number }[] = [];
+    // each node's rate on this route where the input has it, else its rate over all its routes, said as such (the
+    // node's overall rate under the route's name read 23% for a route failing 37.5% on every node; contract audit)
+    const nodeRates: { instance: string; rate: number; before: number; route: string | undefined }[] = [];
     for (const n of input.nodes) {
       if (n.service !== r.service) continue;
       const nr: RouteWindow | undefined = n.routes?.find((x) => routeName(x) === name);
-      const rate = recent(nr ? nr.errorRate : n.errorRate);
-      if (rate >= MIN_RATE) nodeRates.push({ instance: n.instance, rate });
+      const series = nr ? nr.errorRate : n.errorRate;
+      const rate = recent(series);
+      if (rate < MIN_RATE) continue;
+      const past = baseline(series);
+      nodeRates.push({ instance: n.instance, rate, before: Number.isNaN(past) ? 0 : past, route: nr ? name : undefined });
     }
     nodeRates.sort((a, b) => b.rate - a.rate);
     for (const x of nodeRates) covered.add(x.instance);
     const evidence: EvidenceItem[] = [
       { metric: 'errorRate', value: b.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', route: name },
-      ...nodeRates.slice(0, 5).map((x): EvidenceItem => ({ metric: 'errorRate', value: x.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', instance: x.instance, route: name })),
+      ...nodeRates.slice(0, 5).map((x): EvidenceItem => ({ metric: 'errorRate', value: x.rate, baseline: x.before, baselineKind: 'own-past', unit: 'ratio', instance: x.instance, ...(x.route !== undefined ? { route: x.route } : {}) })),
     ];
     drafts.push({
       kind: 'error-burst',
