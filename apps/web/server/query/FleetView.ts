@@ -226,7 +226,14 @@ export class FleetView {
    * service younger than the window: an outside audit read 4 req/s for the service, 29 for its only node).
    */
   private serviceSince(service: string | undefined): number {
-    const s = service === undefined ? undefined : this.store.services.get(service);
+    if (service === undefined) {
+      // the whole fleet: from the first data of any service (a dashboard that waited 30 s for its first export read
+      // 250 req/s for a one-service fleet whose service and only node read 1,000; contract audit)
+      let first = Infinity;
+      for (const svc of this.store.services.values()) if (svc.dataSince < first) first = svc.dataSince;
+      return Number.isFinite(first) ? Math.max(this.store.dataSince, first) : this.store.dataSince;
+    }
+    const s = this.store.services.get(service);
     return s !== undefined && Number.isFinite(s.dataSince) ? Math.max(this.store.dataSince, s.dataSince) : this.store.dataSince;
   }
 

@@ -1,4 +1,4 @@
-// Tiers: seconds roll up into 10 s and 1 min slots by merging; queries over long windows read the
+// Tiers: seconds roll up into 10 s, 1 min and 10 min slots by merging; queries over long windows read the
 // coarser tier plus the finest tier's not-yet-rolled seconds, and agree with the fine answer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,13 +66,53 @@ test('rollups merge histograms and sum counts; long windows agree with short one
   assert.equal(week.requests, requests);
   assert.deepEqual(long.latency, short.latency);
   assert.equal(short.latency.p99, all.quantile(0.99));
-  // series at 1-minute steps from the week tier sum to the same
-  const s = view.series({ metric: 'rps', window: 7 * 86400, step: 60, now });
+  // series at 1-minute steps from the 24-hour tier sum to the same
+  const s = view.series({ metric: 'rps', window: 86400, step: 60, now });
   assert.equal(s.step, 60);
   const minute1 = s.series[0].points.find((p) => p[0] === (t0 + 60) * 1000);
   assert.equal(minute1?.[1], 60, 'a whole minute: 3,600 requests = 60/s');
+  // a week is read from the 10-minute tier (plus the seconds not rolled into it yet), in steps of whole slots
+  const w = view.series({ metric: 'rps', window: 7 * 86400, now });
+  assert.equal(w.step % 600, 0, `week step ${w.step} s`);
   // node rows rolled too: requests per 10 s slot
   assert.equal(node.tiers[1].get(t0 / 10 + 3, 0), 600);
+});
+
+test('the default tiers: a week is held at 10 minutes, each slot the merge of its ten 1-minute slots (a week at 1 minute cost ≈ 31 MB per busy route)', () => {
+  const t0 = 1_800_000_000; // a whole 10 minutes
+  const one = oneNode(t0);
+  const { store, view, node, route } = one;
+  assert.deepEqual(
+    store.options.tiers.map((t) => [t.step, t.retention]),
+    [
+      [1, 900],
+      [10, 6 * 3600],
+      [60, 86400],
+      [600, 7 * 86400],
+    ],
+  );
+  const rnd = new Random(5);
+  serve(one, t0, 1260, (d) => {
+    for (let i = 0; i < 10; i++) d.recordMany(rnd.lognormal(0.03, 0.8), 2);
+  });
+  const now = (t0 + 1265) * 1000;
+  store.tick(now);
+  for (const k of [0, 1]) {
+    const slot = route.tiers[3].get(t0 / 600 + k)!;
+    assert.equal(slot.requests, 600 * 20, `10-minute slot ${k}`);
+    const merged = new StoreHistogram(6);
+    for (let m = 0; m < 10; m++) merged.merge(route.tiers[2].get(t0 / 60 + 10 * k + m)!.hist);
+    assert.equal(slot.hist.count, merged.count);
+    assert.equal(slot.hist.quantile(0.99), merged.quantile(0.99));
+    assert.equal(node.tiers[3].get(t0 / 600 + k, NodeField.requests), 600 * 20, `node row of slot ${k}`);
+  }
+  assert.equal(route.tiers[3].get(t0 / 600 + 2), undefined, 'the third 10 minutes are not over');
+  // a week's answer (10-minute slots + the seconds after them) agrees with the 24-hour one (1-minute slots + seconds)
+  const week = view.fleet({ window: 7 * 86400, now });
+  const day = view.fleet({ window: 86400, now });
+  assert.equal(week.requests, 1260 * 20);
+  assert.equal(day.requests, 1260 * 20);
+  assert.deepEqual(week.latency, day.latency);
 });
 
 test('settled seconds are trimmed to their buckets (memory regression: growth headroom was kept forever)', () => {
@@ -253,4 +293,27 @@ test('a service younger than the window: its fleet and route rates are over its 
   assert.ok(Math.abs(fleet.rps - node.rps) < 1e-9, `fleet ${fleet.rps}, node ${node.rps}`);
   assert.ok(Math.abs(route.rps - node.rps) < 1e-9, `route ${route.rps}, node ${node.rps}`);
   assert.ok(Math.abs(node.rps - 10) < 0.5, `node ${node.rps}`);
+});
+
+// contract audit: a dashboard that waited 30 s for its first export read /fleet rps 250 for a one-service fleet whose
+// /fleet?service= and only node read 1,000: without service= the span started at the dashboard's start
+test('the whole fleet\'s rates start at its first data, as each service\'s do: /fleet, /fleet?service= and the nodes agree', () => {
+  const t0 = 1_800_000_000;
+  const one = oneNode(t0, t0 - 30);
+  one.store.serviceSeen(one.svc, t0 * 1000);
+  serve(one, t0, 10, (d) => d.recordMany(0.01, 100));
+  const now = (t0 + 10) * 1000;
+  const all = one.view.fleet({ window: 60, now });
+  const svc = one.view.fleet({ service: 's', window: 60, now });
+  const [node] = one.view.nodes({ window: 60, now });
+  const [route] = one.view.routes({ window: 60, now });
+  assert.equal(all.requests, 1000);
+  assert.ok(Math.abs(all.rps - svc.rps) < 1e-9, `fleet ${all.rps}, service ${svc.rps}`);
+  assert.ok(Math.abs(all.rps - node.rps) < 1e-9, `fleet ${all.rps}, node ${node.rps}`);
+  assert.ok(Math.abs(route.rps - node.rps) < 1e-9, `route ${route.rps}, node ${node.rps}`);
+  assert.ok(Math.abs(all.rps - 100) < 10, `fleet ${all.rps}`);
+  // with no data at all, a fresh dashboard's rates are 0 over its own span
+  const empty = oneNode(t0, t0 - 30);
+  empty.svc.dataSince = Infinity;
+  assert.equal(empty.view.fleet({ window: 60, now: t0 * 1000 }).rps, 0);
 });
