@@ -1,7 +1,7 @@
 // The view's selection, kept in the URL so a link shows the same view: which service, which time range,
 // whether live updates are paused. One typed place parses and writes it; pages never read raw params.
 
-/** Live ranges follow the stream; the others read the rollup tiers (10 s and 1 min resolution). */
+/** Live ranges follow the stream; the others read the rollup tiers (by default 10 s, 1 min and 10 min resolution). */
 export const RANGES = ['live-5m', 'live-15m', '1h', '6h', '24h', '7d'] as const;
 export type RangeKey = (typeof RANGES)[number];
 

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreHistogram } from '../../../server/store/histogram.js';
+import { decodeHist, encodeHist } from '../../../server/store/persist.js';
 import { Random } from '../../../simulator/random.js';
 import { weightedQuantile } from '../../../simulator/exact.js';
 
@@ -57,17 +58,28 @@ test('merge equals recording everything into one histogram, across scales and of
   }
 });
 
-test('sealed (Uint32) histograms read the same and accept later writes', () => {
-  const h = new StoreHistogram(6);
-  for (let i = 1; i <= 1000; i++) h.recordMany(i / 1000, 3);
-  const before = QS.map((q) => h.quantile(q));
-  h.seal();
-  assert.ok(h.counts instanceof Uint32Array);
-  assert.deepEqual(QS.map((q) => h.quantile(q)), before);
-  h.recordMany(5, 1);
-  assert.ok(h.counts instanceof Float64Array);
-  assert.equal(h.count, 3001);
-  assert.equal(h.quantile(1), 5);
+test('sealed (Uint16 / Uint32) histograms read the same and accept later writes', () => {
+  for (const [per, kind] of [
+    [3, Uint16Array],
+    [70_000, Uint32Array],
+  ] as const) {
+    const h = new StoreHistogram(6);
+    for (let i = 1; i <= 1000; i++) h.recordMany(i / 1000, per);
+    const before = QS.map((q) => h.quantile(q));
+    h.seal();
+    assert.ok(h.counts instanceof kind, `${per} a bucket: ${h.counts.constructor.name}`);
+    assert.equal(h.bytes - 96, h.length * kind.BYTES_PER_ELEMENT);
+    assert.deepEqual(QS.map((q) => h.quantile(q)), before);
+    h.recordMany(5, 1);
+    assert.ok(h.counts instanceof Float64Array);
+    assert.equal(h.count, 1000 * per + 1);
+    assert.equal(h.quantile(1), 5);
+  }
+  // fractional counts (explicit buckets spread) stay Float64
+  const f = new StoreHistogram(6);
+  f.addSpread(0.01, 0.025, 7);
+  f.seal();
+  assert.ok(f.counts instanceof Float64Array);
 });
 
 test('explicit-bucket spreading keeps the count inside the bucket', () => {
@@ -83,4 +95,45 @@ test('explicit-bucket spreading keeps the count inside the bucket', () => {
   assert.ok(Math.abs(total - 80) < 1e-9);
   assert.ok(h.quantile(0.5) > 0.01 && h.quantile(0.5) <= 0.025);
   assert.ok(h.quantile(0.99) > 0.1 && h.quantile(0.99) <= 0.25);
+});
+
+test('histograms read back from the data file are sealed as the store keeps them (they came back as Float64: 2–4× the memory after a restart)', () => {
+  const h = new StoreHistogram(6);
+  for (let i = 1; i <= 500; i++) h.recordMany(i / 500, 2);
+  const back = decodeHist(encodeHist(h));
+  assert.ok(back.counts instanceof Uint16Array);
+  assert.equal(back.count, h.count);
+  assert.deepEqual(QS.map((q) => back.quantile(q)), QS.map((q) => h.quantile(q)));
+});
+
+test('the data file holds a histogram\'s counts in the width the store holds them (2 bytes a bucket for most settled slots, was 8); blobs written before read the same', () => {
+  const cases: [string, (h: StoreHistogram) => void, typeof Uint16Array | typeof Uint32Array | typeof Float64Array][] = [
+    ['Uint16', (h) => h.recordMany(0.01, 3), Uint16Array],
+    ['Uint32', (h) => h.recordMany(0.01, 100_000), Uint32Array],
+    ['Float64 (spread)', (h) => h.addSpread(0.01, 0.025, 7), Float64Array],
+  ];
+  for (const [name, fill, kind] of cases) {
+    const h = new StoreHistogram(6);
+    for (let i = 1; i <= 300; i++) h.recordMany(i / 300, 1);
+    fill(h);
+    h.seal();
+    const blob = encodeHist(h);
+    assert.equal(blob.byteLength, 8 + 64 + h.counts.byteLength, name);
+    const back = decodeHist(blob);
+    assert.ok(back.counts instanceof kind, `${name}: ${back.counts.constructor.name}`);
+    assert.deepEqual([back.scale, back.offset, back.length, back.count, back.zeroCount, back.sum, back.min, back.max], [h.scale, h.offset, h.length, h.count, h.zeroCount, h.sum, h.min, h.max], name);
+    assert.deepEqual(Array.from(back.counts), Array.from(h.counts), name);
+    // a Buffer at an odd offset of a larger one (as SQLite rows may come)
+    const shifted = Buffer.concat([Buffer.from([1, 2, 3]), blob]).subarray(3);
+    assert.deepEqual(QS.map((q) => decodeHist(shifted).quantile(q)), QS.map((q) => h.quantile(q)), `${name} at an offset`);
+    // the format written before: 8 float64 header fields, then Float64 counts
+    const old = new Float64Array([h.scale, h.offset, h.length, h.zeroCount, h.count, h.sum, h.min, h.max, ...h.counts]);
+    assert.deepEqual(QS.map((q) => decodeHist(Buffer.from(old.buffer)).quantile(q)), QS.map((q) => h.quantile(q)), `${name}, old format`);
+    // damaged: an unknown kind, counts cut short
+    const badKind = Buffer.from(blob);
+    badKind.writeUInt32LE(9, 4);
+    assert.throws(() => decodeHist(badKind), /histogram/);
+    assert.throws(() => decodeHist(blob.subarray(0, blob.byteLength - 1)), /histogram/);
+    assert.throws(() => decodeHist(blob.subarray(0, blob.byteLength - (kind === Float64Array ? 8 : kind === Uint32Array ? 4 : 2))), /histogram/);
+  }
 });

@@ -133,7 +133,7 @@ test('settled seconds are trimmed to their buckets (memory regression: growth he
   for (const [t, slot] of route.tiers[0].slots) {
     if (t > store.settledUntil) continue;
     assert.equal(slot.hist.counts.length, slot.hist.length, `second ${t} trimmed`);
-    assert.ok(slot.hist.counts instanceof Uint32Array, 'whole counts kept as Uint32');
+    assert.ok(slot.hist.counts instanceof Uint16Array, 'whole counts below 65,536 kept as Uint16');
   }
   for (const [k, h] of node.hists) if ((k + 1) * 10 <= store.settledUntil) assert.equal(h.lat.counts.length, h.lat.length);
 });
