@@ -76,6 +76,10 @@ interface ExpressLayer {
   rawPath?: unknown;
   /** mounted without a path (matches everything, consumes nothing) */
   slash?: boolean;
+  /** Express 4 (path-to-regexp 0.1): the mount path compiled, its parameters' names; no pattern string is kept */
+  regexp?: RegExp & { fast_slash?: boolean };
+  keys?: { name?: unknown }[];
+  [kIndexed]?: RegExp;
 }
 type ExpressApp = { router?: { stack?: unknown }; _router?: { stack?: unknown } };
 type Req = IncomingMessage & {
@@ -107,6 +111,8 @@ const FASTIFY_INITIALIZATION = 'fastify.initialization';
 /** published by node:net once a server listens: the agent learns the process's HTTP/2 servers from it */
 const NET_LISTENING = 'tracing:net.server.listen:asyncEnd';
 const kH2Watched = Symbol('perf.agent.h2');
+/** an Express 4 layer's regexp with match indices (the `d` flag), made once per layer */
+const kIndexed = Symbol('perf.agent.indexed');
 
 /** An HTTP/2 stream as the agent reads it (node:http2's ServerHttp2Stream). */
 interface H2Stream {
@@ -262,7 +268,7 @@ export class HttpCollector implements Collector {
           this.table.byUrl(path).aborted[method]++;
           return;
         }
-        const route = status === 404 ? this.table.byUrlNotFound(path) : this.table.byUrl(path);
+        const route = status >= 300 && status < 500 ? this.table.byUrlNotFound(path) : this.table.byUrl(path);
         if (route === this.table.other) this.table.folded++;
         route.record(method, status, (now() - t) / 1000);
       } catch {
@@ -301,7 +307,8 @@ export class HttpCollector implements Collector {
 
   /**
    * Framework template when known (explicit symbol, Express, Next.js), else the normalised URL; a 404 that a
-   * framework routed without matching a route (`status`, `server`: known once the response finished) is `unmatched`.
+   * framework routed without matching a route (`status`, `server`: known once the response finished) is `unmatched`,
+   * and other redirects and client errors without a template are bounded as RouteTable.byUrlNotFound says.
    */
   private routeOf(req: Req, status = 0, server?: object | null): Route {
     const explicit = req[kRoute];
@@ -317,13 +324,15 @@ export class HttpCollector implements Collector {
       const pathname = next.match?.definition?.pathname;
       if (typeof pathname === 'string') return this.table.byTemplate(pathname);
     }
-    if (status === 404) {
+    if (status === 404 && (req.app !== undefined || (server != null && this.fastifyServers.has(server)))) {
       // Express (it sets req.app) or Fastify routed it and found no route: one route for every such path, so a URL
-      // scanner's thousands of paths nobody serves neither fill the route cap nor crowd the real routes out; other
-      // frameworks' 404s do the same once the table fills up (RouteTable.byUrlNotFound)
-      if (req.app !== undefined || (server != null && this.fastifyServers.has(server))) return this.table.byTemplate(UNMATCHED_ROUTE);
-      return this.table.byUrlNotFound(req.originalUrl ?? req.url ?? '/');
+      // scanner's thousands of paths nobody serves neither fill the route cap nor crowd the real routes out
+      return this.table.byTemplate(UNMATCHED_ROUTE);
     }
+    // a redirect or client error with no route template: a 404 of another framework, or an answer of middleware
+    // before any route matched (an auth check's 401/403, a login redirect: a scanner against an app behind one made a
+    // route per path and pushed the real ones into `other`; contract audit): bounded (RouteTable.byUrlNotFound)
+    if (status >= 300 && status < 500) return this.table.byUrlNotFound(req.originalUrl ?? req.url ?? '/');
     return this.table.byUrl(req.originalUrl ?? req.url ?? '/');
   }
 
@@ -402,7 +411,7 @@ function remember(route: ExpressRoute, baseUrl: string, template: string): strin
 /**
  * The patterns of the routers `route` is mounted through, for a request to `path`: e.g. '/tenants/:tenant'
  * ('' when the route is in this stack itself); undefined when it is not found under this path, or the stack is
- * not Express 5's router (no `matchers` / `rawPath`) or a mount path is not a string (a RegExp).
+ * not Express 5's or 4's router (no `matchers` / `rawPath`, no `regexp` / `keys`) or a mount path is not a string.
  */
 function mountPattern(stack: ExpressLayer[], path: string, route: ExpressRoute, depth: number): string | undefined {
   if (depth > 8) return undefined;
@@ -416,6 +425,16 @@ function mountPattern(stack: ExpressLayer[], path: string, route: ExpressRoute, 
     if (layer.slash === true) {
       consumed = '';
       pattern = '';
+    } else if (layer.regexp instanceof RegExp && Array.isArray(layer.keys)) {
+      // Express 4: what the layer's regexp consumed, each parameter's value put back as `:name` (a router mounted at
+      // '/t/:tenant' gave one route per tenant, until the route cap filled; contract audit)
+      if (layer.regexp.fast_slash === true) {
+        consumed = '';
+        pattern = '';
+      } else {
+        const m = express4Match(layer, path);
+        if (m !== undefined) [consumed, pattern] = m;
+      }
     } else if (Array.isArray(layer.matchers)) {
       for (let i = 0; i < layer.matchers.length && consumed === undefined; i++) {
         const m = layer.matchers[i](path);
@@ -433,4 +452,29 @@ function mountPattern(stack: ExpressLayer[], path: string, route: ExpressRoute, 
     if (below !== undefined) return (pattern === '/' ? '' : pattern.replace(/\/$/, '')) + below;
   }
   return undefined;
+}
+
+/**
+ * An Express 4 mount layer against `path`: [the part it consumed, that part with each parameter's value replaced by
+ * `:name` (`*` for a wildcard)], or undefined when it does not match. Express 4 keeps no pattern string, so the
+ * template comes from the match: the layer's regexp once more with match indices (path-to-regexp 0.1 gives one
+ * group per key, in order; alternatives of an array mount that did not match leave theirs undefined).
+ */
+function express4Match(layer: ExpressLayer, path: string): [string, string] | undefined {
+  let re = layer[kIndexed];
+  if (re === undefined) re = layer[kIndexed] = new RegExp(layer.regexp!.source, layer.regexp!.flags.replace('g', '') + 'd');
+  const m = re.exec(path) as (RegExpExecArray & { indices?: [number, number][] }) | null;
+  if (m === null || m.indices === undefined) return undefined;
+  const consumed = m[0];
+  let pattern = '';
+  let at = 0;
+  const keys = layer.keys!;
+  for (let g = 1; g < m.length; g++) {
+    const span = m.indices[g];
+    if (span === undefined) continue;
+    const name = keys[g - 1]?.name;
+    pattern += consumed.slice(at, span[0]) + (typeof name === 'string' ? ':' + name : '*');
+    at = span[1];
+  }
+  return [consumed, pattern + consumed.slice(at)];
 }

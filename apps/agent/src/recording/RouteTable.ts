@@ -87,10 +87,10 @@ export class RouteTable {
   }
 
   /**
-   * The route of a 404 on a raw URL (no framework template): its normalised route when that exists, or while less
-   * than half the route cap is taken; past that, a path that never answered anything but 404 goes to `unmatched`,
-   * so a URL scanner's thousands of paths nobody serves cannot spend the cap the real routes need (they would
-   * fold into `other` for the life of the process).
+   * The route of a redirect or client error (3xx/4xx: a 404, an auth check's 401) on a raw URL (no framework
+   * template): its normalised route when that exists, or while less than half the route cap is taken; past that, a
+   * path that never answered anything else goes to `unmatched`, so a URL scanner's thousands of paths nobody serves
+   * cannot spend the cap the real routes need (they would fold into `other` for the life of the process).
    */
   byUrlNotFound(url: string): Route {
     const cached = this.urlCache.get(url);
@@ -101,7 +101,8 @@ export class RouteTable {
 
   private add(template: string): Route {
     if (template === OTHER_ROUTE) return this.other;
-    if (this.routes.size >= this.options.maxRoutes) return this.other;
+    // `unmatched` is always there for the requests no route answered, even once the cap is reached
+    if (this.routes.size >= this.options.maxRoutes && template !== UNMATCHED_ROUTE) return this.other;
     const r = new Route(template, this);
     this.routes.set(template, r);
     return r;

@@ -77,6 +77,61 @@ describe('framework route templates', () => {
     }
   });
 
+  // contract audit: a router mounted at '/t/:tenant' gave one route per tenant under Express 4 (as Express 5 did not)
+  test('Express 4: routers mounted at paths with parameters give one template, not a route per value', async () => {
+    const app = await startFixture('express4-server.cjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'express4-mounts' });
+    try {
+      const base = `http://127.0.0.1:${app.ready.port}`;
+      const paths = [
+        ...Array.from({ length: 12 }, (_, i) => `/t/tenant-${i}/items/${i}`),
+        '/org/acme/proj/alpha/tasks/1',
+        '/org/globex/proj/beta/tasks/2',
+        '/a/one/items/1',
+        '/b/two/items/2',
+      ];
+      assert.deepEqual(new Set(await hit(base, paths)), new Set([200]));
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'express4-mounts' && totalRequests(x) === paths.length);
+      assert.deepEqual(
+        new Map([...requestCounts(r)].sort()),
+        new Map(
+          [
+            ['GET /t/:tenant/items/:itemId 200', 12],
+            ['GET /org/:org/proj/:proj/tasks/:task 200', 2],
+            ['GET /a/:x/items/:itemId 200', 1],
+            ['GET /b/:y/items/:itemId 200', 1],
+          ].sort() as [string, number][],
+        ),
+      );
+    } finally {
+      await app.kill();
+    }
+  });
+
+  // contract audit: an auth middleware's 401s (and login redirects) had no template, so each scanned path took a route
+  // and, past the cap, the app's real routes went to `other`
+  test('answers of middleware before any route (an auth check\'s 401, a login redirect) cannot spend the route cap', async () => {
+    const app = await startFixture('express-auth.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'express-auth', PERF_MAX_ROUTES: '20' });
+    try {
+      const base = `http://127.0.0.1:${app.ready.port}`;
+      const denied = await hit(base, Array.from({ length: 60 }, (_, i) => `/secure/projects/p-${i}x`));
+      const redirected = await hit(base, Array.from({ length: 20 }, (_, i) => `/app/page-${i}x`), 8, { redirect: 'manual' });
+      assert.deepEqual(new Set([...denied, ...redirected]), new Set([401, 302]));
+      const signedIn = await hit(base, ['/secure/projects/real-1', '/secure/projects/real-2', '/app/home'], 8, { headers: { authorization: 'Bearer x' } });
+      assert.deepEqual(signedIn, [200, 200, 200]);
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'express-auth' && totalRequests(x) === 83);
+      const counts = requestCounts(r);
+      assert.equal(counts.get('GET /secure/projects/:slug 200'), 2, 'the real route has its own series');
+      assert.equal(counts.get('GET /app/:page 200'), 1);
+      const routes = new Set([...counts.keys()].map((k) => k.split(' ')[1]));
+      assert.ok(!routes.has('other'), `nothing folded into other: ${[...routes].join(', ')}`);
+      const junk = [...routes].filter((x) => x !== 'unmatched' && x !== '/secure/projects/:slug' && x !== '/app/:page');
+      assert.ok(junk.length <= 10, `${junk.length} routes of scanned paths: at most half the cap, then unmatched`);
+      assert.ok((counts.get('GET unmatched 401') ?? 0) > 0 && (counts.get('GET unmatched 302') ?? 0) > 0);
+    } finally {
+      await app.kill();
+    }
+  });
+
   test('Fastify 5: the route URL from Fastify\'s diagnostics channel, prefixes included; paths no route matches are one `unmatched` route', async () => {
     const app = await startFixture('fastify-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'fastify-app' });
     try {

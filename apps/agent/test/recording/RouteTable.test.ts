@@ -32,3 +32,12 @@ test('404s on raw URLs: their own routes while the table has room; past half the
   assert.equal(table.routes.size, 6, 'five routes and unmatched');
   assert.equal(table.byUrl('/brand/new').name, '/brand/new', 'a new real route still gets its own');
 });
+
+test('"unmatched" is there even once the cap is full (404s went to "other" with the real routes past the cap)', () => {
+  const table = new RouteTable({ maxRoutes: 3, maxScale: 6, maxSize: 1024 });
+  for (let i = 0; i < 3; i++) table.byTemplate(`/r${i}`);
+  assert.equal(table.byTemplate('/r3'), table.other);
+  assert.equal(table.byTemplate('unmatched').name, 'unmatched');
+  assert.equal(table.byUrlNotFound('/scan/1').name, 'unmatched');
+  assert.equal(table.routes.size, 4, 'the cap, plus unmatched');
+});
