@@ -9,9 +9,9 @@
 // does not. @perf/metrics is bundled in; the OpenTelemetry SDK and prom-client stay external (the export
 // thread and the /metrics endpoint import them from node_modules, only where they run).
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -21,6 +21,22 @@ const require = createRequire(import.meta.url);
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+// The declarations: @perf/metrics is bundled into the JavaScript and is no dependency of the package, so its
+// declarations ship as dist/metrics and the agent's point there (an app compiled without skipLibCheck failed on
+// "Cannot find module '@perf/metrics'"; contract audit).
+const metricsDist = dirname(require.resolve('@perf/metrics'));
+cpSync(metricsDist, join(root, 'dist', 'metrics'), { recursive: true, filter: (src) => !/\.(js|map)$/.test(src) });
+for (const entry of readdirSync(join(root, 'dist'), { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
+  const file = join(entry.parentPath, entry.name);
+  if (file.startsWith(join(root, 'dist', 'metrics'))) continue;
+  const text = readFileSync(file, 'utf8');
+  if (!text.includes('@perf/metrics')) continue;
+  let target = relative(entry.parentPath, join(root, 'dist', 'metrics', 'index.js')).replaceAll('\\', '/');
+  if (!target.startsWith('.')) target = './' + target;
+  writeFileSync(file, text.replace(/(['"])@perf\/metrics\1/g, `'${target}'`));
+}
 
 await build({
   absWorkingDir: root,

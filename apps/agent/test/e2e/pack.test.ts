@@ -4,7 +4,8 @@
 // audit found `@perf/metrics: workspace:*` among its dependencies, which npm cannot install.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,6 +31,24 @@ test('packed and installed with npm into an app outside the repository, the agen
       "import http from 'node:http';\nhttp.createServer((req, res) => res.end('ok')).listen(0, '127.0.0.1', function () { console.log(this.address().port); });\n",
     );
     execFileSync(npm, ['install', join(dir, tarball), '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
+    const manifest = JSON.parse(readFileSync(join(app, 'node_modules', '@perf', 'agent', 'package.json'), 'utf8')) as { engines?: { node?: string } };
+    assert.equal(manifest.engines?.node, '>=20.19', 'npm warns on an older Node (require of ESM, for -r @perf/agent)');
+    // a TypeScript app using the API, compiled without skipLibCheck: the declarations stand on their own (they
+    // imported @perf/metrics, which is bundled, not a dependency: TS2307 in six files; contract audit)
+    writeFileSync(
+      join(app, 'check.ts'),
+      "import type { IncomingMessage } from 'node:http';\nimport { start, shutdown, setRoute, getAgent, type AgentOptions } from '@perf/agent/api';\nconst options: AgentOptions = { serviceName: 'typed', exportIntervalMillis: 5000 };\nstart(options);\nexport const stop: () => Promise<void> = shutdown;\nexport const route = (req: IncomingMessage): void => setRoute(req, '/users/:id');\nexport const running = getAgent() !== undefined;\n",
+    );
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'], typeRoots: [join(agentDir, '..', '..', 'node_modules', '@types')] }, files: ['check.ts'] }),
+    );
+    const tsc = createRequire(join(agentDir, 'package.json')).resolve('typescript/bin/tsc');
+    try {
+      execFileSync(process.execPath, [tsc, '-p', app], { cwd: app, stdio: 'pipe' });
+    } catch (err) {
+      assert.fail(`tsc on an app using @perf/agent/api: ${String((err as { stdout?: Buffer }).stdout ?? err)}`);
+    }
     const proc = spawn(process.execPath, ['--import', '@perf/agent', 'server.js'], {
       cwd: app,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '200' },
