@@ -64,6 +64,8 @@ export class Agent {
   private readonly startTimeUnixNano = nowUnixNano();
   private exportWorker: ExportWorker | undefined;
   private stopped = false;
+  /** whether a snapshot went to the export thread (the dashboard may know this process) */
+  private exported = false;
   private readonly heartbeat: Heartbeat;
   private nextExportAt = Infinity;
   /** packs the export snapshot's histograms (and remembers which series the export thread knows) */
@@ -208,7 +210,10 @@ export class Agent {
       this.packing = undefined;
       const snapshot = this.finishSnapshot(packing);
       if (packing.scrapes !== undefined) this.exportWorker?.scrape(packing.scrapes, snapshot);
-      else this.exportWorker?.export(snapshot);
+      else {
+        this.exportWorker?.export(snapshot);
+        this.exported = true;
+      }
     } catch {
       // never into the app (this runs from setImmediate): drop the snapshot, the next one carries its data
       this.abandonPacking();
@@ -274,7 +279,29 @@ export class Agent {
 
   /** Collects and exports now (outside the interval); resolves when the export is done or failed. */
   async flush(): Promise<void> {
+    this.exported = true;
     await this.exportWorker?.flush(this.snapshot());
+  }
+
+  /** Requests this process has begun serving, all methods (HTTP/1 and HTTP/2). */
+  requestsStarted(): number {
+    let n = 0;
+    for (const v of this.http.started) n += v;
+    return n;
+  }
+
+  /**
+   * Stops as shutdown() does, but sends nothing when nothing was exported yet: the process turned out not to be one
+   * to measure (a cluster primary forking its workers at start), so the dashboard never hears of it.
+   */
+  async withdraw(): Promise<void> {
+    if (this.exported) return this.shutdown();
+    if (this.stopped) return;
+    this.stopped = true;
+    this.heartbeat.stop();
+    for (const c of this.collectors) c.stop();
+    process.off('exit', this.onProcessExit);
+    this.exportWorker?.terminate();
   }
 
   /** The OTLP exporter's counters (attempted, skipped, failed, succeeded exports). */

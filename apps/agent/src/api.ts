@@ -8,6 +8,7 @@
  *
  * Options override the environment (OTEL_*, PERF_*). One agent per process: start() is idempotent.
  */
+import cluster from 'node:cluster';
 import type { IncomingMessage } from 'node:http';
 import { Agent } from './agent.js';
 import { resolveConfig, type AgentOptions } from './config.js';
@@ -32,6 +33,7 @@ export function start(options?: AgentOptions): Agent | undefined {
     agent = new Agent(config);
     agent.start();
     installSignalHandlers();
+    if (!config.clusterPrimary) watchClusterPrimary(agent);
     return agent;
   } catch (error) {
     warnOnce('PERF_AGENT_START_FAILED', `perf agent: could not start (${(error as Error).message}); the app runs unmeasured.`);
@@ -63,6 +65,24 @@ export function getAgent(): Agent | undefined {
  */
 export function setRoute(req: IncomingMessage, template: string): void {
   (req as unknown as Record<symbol, string>)[kRoute] = template;
+}
+
+/**
+ * A `node:cluster` primary (every process is one until it forks) that forks a worker before it served any request
+ * is a supervisor, not a server: the workers are the nodes (each with its own agent), so its agent stops, sending
+ * nothing if it had not exported yet (at start, as cluster apps fork, it has not). PERF_CLUSTER_PRIMARY=true keeps it.
+ */
+function watchClusterPrimary(a: Agent): void {
+  if (!cluster.isPrimary) return;
+  cluster.once('fork', () => {
+    try {
+      if (agent !== a || a.requestsStarted() > 0) return;
+      agent = undefined;
+      void a.withdraw().catch(() => {});
+    } catch {
+      // never into the app's fork
+    }
+  });
 }
 
 /**

@@ -114,6 +114,12 @@ export interface AgentOptions {
   allocProfileDurationMillis?: number;
   /** PERF_ALLOC_PROFILE_COOLDOWN (default 60000): the least time from one allocation profile's start to the next one's, ms */
   allocProfileCooldownMillis?: number;
+  /**
+   * PERF_CLUSTER_PRIMARY (default false): keep measuring a `node:cluster` primary once it forks its workers. By default
+   * the agent of a process that forks a worker before serving any request stops there (the workers are the nodes;
+   * the primary was one more, idle node per host), without exporting when it had not yet.
+   */
+  clusterPrimary?: boolean;
 }
 
 export type Config = Required<Omit<AgentOptions, 'prometheusPort'>> & { prometheusPort: number | undefined };
@@ -161,6 +167,7 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     allocProfileGcShare: parseNumber('PERF_ALLOC_PROFILE_GC', env.PERF_ALLOC_PROFILE_GC, 0.1, 0, 1, true),
     allocProfileDurationMillis: parseNumber('PERF_ALLOC_PROFILE_DURATION', env.PERF_ALLOC_PROFILE_DURATION, 3000, 100, 600_000),
     allocProfileCooldownMillis: parseNumber('PERF_ALLOC_PROFILE_COOLDOWN', env.PERF_ALLOC_PROFILE_COOLDOWN, 60_000, 0, 86_400_000),
+    clusterPrimary: parseBool('PERF_CLUSTER_PRIMARY', env.PERF_CLUSTER_PRIMARY, false),
   };
   if (c.prometheusPort === -1) c.prometheusPort = undefined;
   for (const [k, v] of Object.entries(options)) {

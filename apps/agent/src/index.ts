@@ -6,6 +6,7 @@
 import { isMainThread, workerData } from 'node:worker_threads';
 import { start } from './api.js';
 import { WORKER_MARKER } from './export/ExportWorker.js';
+import { isLauncher } from './launcher.js';
 
 export { start, shutdown, flush, setRoute, getAgent, type AgentOptions, type Agent } from './api.js';
 
@@ -13,5 +14,8 @@ export { start, shutdown, flush, setRoute, getAgent, type AgentOptions, type Age
 // thread, a node on the dashboard reporting the process's RSS and CPU again, a last export when it ends: a pool of
 // short CPU workers got 5× slower to spawn): only with PERF_WORKER_THREADS=true, for workers that serve HTTP
 // themselves (each thread's diagnostics channels are its own). Never inside the agent's own export thread.
-if (isMainThread) start();
+// Nor in package managers and launchers that inherit it through NODE_OPTIONS (npm start, npx, tsx's CLI, next build).
+if (isMainThread) {
+  if (!isLauncher()) start();
+}
 else if (!(workerData as Record<string, unknown> | null)?.[WORKER_MARKER] && /^(true|1|yes)$/i.test(process.env.PERF_WORKER_THREADS ?? '')) start();

@@ -8,12 +8,16 @@ import { rearm, warnOnce } from '../warn.js';
  *   cumulative, so the next collection supersedes a skipped one and nothing is lost);
  * - after a failure, attempts pause with exponential backoff and jitter (interval · 2^n, ≤ maxBackoffMs), on top of
  *   the exporter's own retries of 429/502/503/504 within one export (which honour Retry-After);
- * - one warning per outage (PERF_AGENT_EXPORT_FAILED), not one per attempt.
+ * - one warning per outage (PERF_AGENT_EXPORT_FAILED), not one per attempt, and one more when its cause changes (a
+ *   dashboard that was down comes up wanting a token the agent does not send: only the refusal was reported, and
+ *   the 401s that followed never; outside audit).
  */
 export class GuardedExporter implements PushMetricExporter {
   private inFlight = false;
   private failures = 0;
   private nextAttemptAt = 0;
+  /** what the last warning was about: 'token' (401/403), 'HTTP <status>', or 'network' */
+  private warnedCause: string | undefined;
   /** exports attempted / skipped (in flight or backing off) / failed: for tests and self-diagnosis */
   readonly stats = { attempted: 0, skipped: 0, failed: 0, succeeded: 0 };
 
@@ -52,6 +56,7 @@ export class GuardedExporter implements PushMetricExporter {
   private succeeded(): void {
     this.stats.succeeded++;
     if (this.failures > 0) rearm('PERF_AGENT_EXPORT_FAILED');
+    this.warnedCause = undefined;
     this.failures = 0;
     this.nextAttemptAt = 0;
   }
@@ -62,6 +67,11 @@ export class GuardedExporter implements PushMetricExporter {
     const backoff = Math.min(this.maxBackoffMs, this.intervalMs * 2 ** Math.min(this.failures - 1, 16));
     this.nextAttemptAt = Date.now() + backoff * (0.8 + Math.random() * 0.4);
     const status = (error as { code?: unknown } | undefined)?.code;
+    const cause = status === 401 || status === 403 ? 'token' : typeof status === 'number' ? `HTTP ${status}` : 'network';
+    if (cause !== this.warnedCause) {
+      if (this.warnedCause !== undefined) rearm('PERF_AGENT_EXPORT_FAILED');
+      this.warnedCause = cause;
+    }
     const hint =
       status === 401 || status === 403
         ? 'the dashboard wants an ingest token (PERF_INGEST_TOKEN): set OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>.'

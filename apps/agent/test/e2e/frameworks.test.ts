@@ -185,6 +185,19 @@ describe('node:cluster', () => {
       assert.equal([...latest.values()].reduce((a, b) => a + b, 0), 60);
       assert.equal(new Set(instances.values()).size, instances.size);
       assert.ok(latest.size >= 1);
+      // the primary forked before serving anything: its agent stopped without a word (it was one more node per host)
+      const fromPrimary = sink.received.filter((r) => r.request.resourceMetrics[0].resource.attributes['service.name'] === 'clustered' && Number(r.request.resourceMetrics[0].resource.attributes['process.pid']) === Number(app.ready.pid));
+      assert.equal(fromPrimary.length, 0, 'nothing exported from the primary');
+    } finally {
+      app.proc.kill('SIGTERM');
+      await app.exited;
+    }
+  });
+
+  test('PERF_CLUSTER_PRIMARY=true keeps the primary measured, as a node of its own', async () => {
+    const app = await startFixture('cluster-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'clustered-primary', PERF_CLUSTER_PRIMARY: 'true' });
+    try {
+      await sink.waitFor((r) => r.request.resourceMetrics[0].resource.attributes['service.name'] === 'clustered-primary' && Number(r.request.resourceMetrics[0].resource.attributes['process.pid']) === Number(app.ready.pid));
     } finally {
       app.proc.kill('SIGTERM');
       await app.exited;
