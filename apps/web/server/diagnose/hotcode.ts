@@ -75,10 +75,22 @@ export const HEAP_PROFILE_LEAD_MS = 5 * 60_000;
  */
 export const ALLOCATION_PROFILE_LEAD_MS = 60_000;
 
-/** The heap profile of the first of `nodes` that has one from the finding's time, top code sites only. */
-export function heapProfileFor(kind: FindingKind, variant: string, nodes: readonly string[], since: number, profiles: ReadonlyMap<string, HeapProfile> | undefined): HeapProfile | undefined {
+/**
+ * The heap profile of the first of `nodes` that has one from the finding's time, top code sites only: ended at most
+ * HEAP_PROFILE_LEAD_MS before the finding, and, when the growth's span (s) is known, no more than 30 s before that
+ * growth began (an outside audit's leak finding carried a profile of other code, taken a minute earlier while the
+ * heap was churning, and said to start there).
+ */
+export function heapProfileFor(
+  kind: FindingKind,
+  variant: string,
+  nodes: readonly string[],
+  since: number,
+  profiles: ReadonlyMap<string, HeapProfile> | undefined,
+  spanSeconds = Infinity,
+): HeapProfile | undefined {
   if (kind !== 'memory-leak' || variant !== 'heap') return undefined;
-  return freshSites(nodes, since - HEAP_PROFILE_LEAD_MS, profiles);
+  return freshSites(nodes, Math.max(since - HEAP_PROFILE_LEAD_MS, since - (spanSeconds + 30) * 1000), profiles);
 }
 
 /** The allocation profile of the first of `nodes` that has one from a gc-pressure finding's time, top code sites only. */

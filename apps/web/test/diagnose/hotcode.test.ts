@@ -134,6 +134,12 @@ describe('hot code in findings', () => {
     assert.equal(heapProfileFor('memory-leak', 'rss', ['node-5'], since, new Map([['node-5', heap('node-5', since)]])), undefined, 'RSS growth is outside the JS heap');
     assert.equal(heapProfileFor('gc-pressure', 'heap', ['node-5'], since, new Map([['node-5', heap('node-5', since)]])), undefined);
     assert.equal(heapProfileFor('memory-leak', 'heap', ['node-4'], since, new Map([['node-5', heap('node-5', since)]])), undefined);
+    // a growth of 6 s: a profile that ended a minute before it began is of something else (an outside audit's leak
+    // finding named the code of an earlier allocation churn); one from the growth's own time counts
+    const minuteBefore = new Map([['node-5', heap('node-5', since - 66_000)]]);
+    assert.equal(heapProfileFor('memory-leak', 'heap', ['node-5'], since, minuteBefore, 6), undefined);
+    assert.equal(heapProfileFor('memory-leak', 'heap', ['node-5'], since, new Map([['node-5', heap('node-5', since - 20_000)]]), 6)?.instance, 'node-5');
+    assert.equal(heapProfileFor('memory-leak', 'heap', ['node-5'], since, minuteBefore, 120)?.instance, 'node-5', 'a slow leak: growing for two minutes');
   });
 
   it('a busy collector names who allocates the most, from the allocation profile', () => {

@@ -333,6 +333,83 @@ describe('sicknesses', () => {
     assert.ok(Number(f.facts.span) >= 120);
   });
 
+  // outside audit: allocation churn (12,000 objects per request, the last 100 arrays kept) took the heap from ≈ 340 MB
+  // to ≈ 800 MB and back every 9–15 s; every rising edge was a critical leak "full in about 74 s"
+  it('memory-leak: a saw-tooth that major GCs bring back to the same floor is not a leak, whichever tooth it is on', () => {
+    for (const end of [0, 3, 6, 9, 12]) {
+      const input = healthyFleet({ seed: 31 });
+      sickenNode(input, 'node-1', 'heapLimit', 0, () => 4096 * MB);
+      // 12 s teeth: +45 MB/s from 340 MB, then a major GC; the window ends `end` seconds into a tooth
+      sickenNode(input, 'node-1', 'heapUsed', 0, (i) => 340 * MB + ((i + 12 - end) % 12) * 45 * MB);
+      assert.equal(memoryLeak(input).status, 'none', `${end} s into a tooth`);
+    }
+    // the audit's own readings, every 3 s (MB): uneven teeth, peaks that differ by 260 MB
+    const seen = [175, 380, 545, 661, 353, 501, 678, 842, 339, 487, 578, 393, 345, 504, 690, 792, 246, 380, 545, 661, 353, 501, 678, 842, 339, 487, 578, 393, 345, 504, 690, 792, 246, 380, 545, 661, 353, 501, 678, 842];
+    for (let end = 20; end <= 120; end += 3) {
+      const input = healthyFleet({ seed: 36 });
+      sickenNode(input, 'node-1', 'heapLimit', 0, () => 4096 * MB);
+      sickenNode(input, 'node-1', 'heapUsed', 0, (i) => {
+        const t = Math.max(0, i - (120 - end));
+        const k = Math.floor(t / 3);
+        const a = seen[k % seen.length];
+        const b = seen[(k + 1) % seen.length];
+        return (b > a ? a + ((b - a) * (t % 3)) / 3 : a) * MB;
+      });
+      assert.equal(memoryLeak(input).status, 'none', `the audit's saw-tooth, ${end} s in`);
+    }
+  });
+
+  it('memory-leak: under the same saw-tooth, a floor that rises from one major GC to the next is a leak', () => {
+    const input = healthyFleet({ seed: 32 });
+    sickenNode(input, 'node-1', 'heapLimit', 0, () => 1024 * MB);
+    // each GC leaves 40 MB more behind
+    sickenNode(input, 'node-1', 'heapUsed', 0, (i) => 200 * MB + Math.floor(i / 12) * 40 * MB + (i % 12) * 20 * MB);
+    const [f] = issues(memoryLeak, input);
+    assert.deepEqual(f.nodes, ['node-1']);
+    assert.equal(f.variant, 'heap');
+    assert.ok(Math.abs(Number(f.facts.slope) - (40 * MB) / 12) < 0.5 * MB, `slope ${Number(f.facts.slope) / MB} MB/s`);
+  });
+
+  it('memory-leak: growth that takes the heap past where a major GC last brought it down is a leak', () => {
+    const input = healthyFleet({ seed: 33 });
+    sickenNode(input, 'node-1', 'heapLimit', 0, () => 256 * MB);
+    // a GC 40 s ago brought 120 MB down to 60 MB; since, a steady 3 MB/s, now 60 MB above that old peak
+    sickenNode(input, 'node-1', 'heapUsed', 60, (i) => (i < 80 ? 60 * MB + (i - 60) * 3 * MB : 60 * MB + (i - 80) * 3 * MB));
+    sickenNode(input, 'node-1', 'heapUsed', 40, (i, v) => (i < 60 ? 60 * MB + (i - 40) * 3 * MB : v));
+    const [f] = issues(memoryLeak, input);
+    assert.deepEqual(f.nodes, ['node-1']);
+  });
+
+  // outside audit: a burst (120 → 300 req/s) stepped a healthy heap from 20 to 52 MB in 15 s, reported as a leak
+  it('memory-leak: a heap that grows while the load steps up is its working set, unless it goes on for a minute', () => {
+    const step = healthyFleet({ seed: 34 });
+    sickenNode(step, 'node-3', 'heapLimit', 0, () => 4096 * MB);
+    sickenNode(step, 'node-3', 'rps', -15, (_i, v) => v * 2.5);
+    sickenNode(step, 'node-3', 'heapUsed', -15, (i, v) => v + (i - 105) * 3 * MB);
+    assert.equal(memoryLeak(step).status, 'none');
+    // the same growth at an unchanged load is judged as before
+    const steady = healthyFleet({ seed: 34 });
+    sickenNode(steady, 'node-3', 'heapLimit', 0, () => 256 * MB);
+    sickenNode(steady, 'node-3', 'heapUsed', -15, (i, v) => v + (i - 105) * 3 * MB);
+    assert.deepEqual(issues(memoryLeak, steady)[0].nodes, ['node-3']);
+  });
+
+  // outside audit: every fresh Express node's RSS grew ≈ 40 MB in its first 15 s, reported as a leak
+  it('memory-leak: RSS growing in a node\'s first minute is its start, not a leak; nor is RSS that grows with the heap', () => {
+    const fresh = healthyFleet({ seed: 35 });
+    const n = fresh.nodes.find((x) => x.instance === 'node-2')!;
+    for (const key of ['rps', 'heapUsed', 'heapLimit', 'rss', 'elu', 'cpu'] as const) for (let i = 0; i < 100; i++) (n[key] as Float64Array)[i] = NaN;
+    sickenNode(fresh, 'node-2', 'rss', -20, (i) => 90 * MB + (i - 100) * 3 * MB);
+    assert.equal(memoryLeak(fresh).status, 'none');
+    const withHeap = healthyFleet({ seed: 35 });
+    sickenNode(withHeap, 'node-2', 'heapLimit', 0, () => 8192 * MB);
+    sickenNode(withHeap, 'node-2', 'rss', -30, (i) => 200 * MB + (i - 90) * 5 * MB);
+    // the heap grows at 4 MB/s too, as a saw-tooth its own line does not fit
+    sickenNode(withHeap, 'node-2', 'heapUsed', -30, (i) => 100 * MB + (i - 90) * 4 * MB + (i % 2) * 12 * MB);
+    const found = memoryLeak(withHeap);
+    assert.ok(found.status !== 'issue' || found.findings.every((f) => f.variant !== 'rss'), 'not "while the JS heap stays flat"');
+  });
+
   it('memory-leak: growth that levels off is not a leak', () => {
     const input = healthyFleet({ seed: 23, seconds: 120 });
     sickenNode(input, 'node-2', 'heapLimit', 0, () => 512 * MB);
