@@ -89,6 +89,27 @@ describe('sicknesses', () => {
     assert.ok(f.severity === 'critical');
   });
 
+  // outside audit: a 300 ms block every 3 s froze the loop a tenth of the time at ELU 0.2 and was never reported
+  it('event-loop-blocked by repeated medium stalls on a loop that is not busy otherwise, unless its thread waited for a CPU', () => {
+    const stalled = (runDelay: number) => {
+      const input = healthyFleet({ seed: 37, nodes: 4 });
+      const n = input.nodes.find((x) => x.instance === 'node-1')!;
+      const len = n.eventLoopDelayP99.length;
+      n.runDelay = new Float64Array(len).fill(runDelay);
+      for (let i = len - 20; i < len; i++) {
+        const hit = i % 3 === 0;
+        n.eventLoopDelayMax[i] = hit ? 0.3 : 0.004;
+        n.eventLoopDelayP99[i] = hit ? 0.26 : 0.003;
+        n.elu[i] = hit ? 0.38 : 0.1;
+      }
+      return input;
+    };
+    const [f] = issues(eventLoopBlocked, stalled(0.01));
+    assert.deepEqual(f.nodes, ['node-1']);
+    // the same delays on a thread that waited for a CPU a third of the time: the host, not the loop's own work
+    assert.equal(eventLoopBlocked(stalled(0.3)).status, 'none');
+  });
+
   it('event-loop-blocked: delay without a busy loop (process descheduled) is not the loop\'s own work', () => {
     const input = healthyFleet({ seed: 12 });
     sickenNode(input, 'node-2', 'eventLoopDelayP99', -6, () => 0.16);
@@ -117,6 +138,25 @@ describe('sicknesses', () => {
     assert.equal(f.variant, 'nodes');
     assert.deepEqual(f.nodes, ['node-1']);
     assert.equal(f.routes[0], 'POST /api/orders');
+  });
+
+  // outside audit: pbkdf2Sync in GET /api/search saturated one node; every route queued behind it, and the finding
+  // said "the work is mostly in GET /api/users/:id", the route that had been fastest before (here: /health)
+  it('cpu-saturated without per-node route detail: a route is named only when its latency rose well beyond the others\'', () => {
+    const queued = healthyFleet({ seed: 38 });
+    sickenNode(queued, 'node-1', 'cpu', -6, () => 0.97);
+    for (const n of queued.nodes) delete n.routes;
+    // every route on the fleet's view rose by about the same ~120 ms of queueing (the fast ones most, as a ratio)
+    for (const r of queued.routes) sickenRoute(queued, null, r.route, 'latencyP50', -6, (_i, v) => v + 0.12);
+    const [f] = issues(cpuSaturated, queued);
+    assert.deepEqual(f.nodes, ['node-1']);
+    assert.deepEqual(f.routes, [], 'no route rather than a wrong one');
+    // one route rising by its whole work, the others a little: that one
+    const working = healthyFleet({ seed: 38 });
+    sickenNode(working, 'node-1', 'cpu', -6, () => 0.97);
+    for (const n of working.nodes) delete n.routes;
+    for (const r of working.routes) sickenRoute(working, null, r.route, 'latencyP50', -6, (_i, v) => v + (r.route === '/api/orders' ? 0.15 : 0.02));
+    assert.deepEqual(issues(cpuSaturated, working)[0].routes, ['POST /api/orders']);
   });
 
   it('cpu-saturated on most nodes is a fleet finding', () => {
@@ -456,6 +496,19 @@ describe('sicknesses', () => {
       assert.equal(e.route, undefined, 'a node\'s overall rate is not the route\'s');
       assert.ok(Math.abs(e.value - 0.23) < 1e-9);
     }
+  });
+
+  // outside audit: one node of three answered 20% of one route with 500s (3% of its requests overall): the live
+  // finding named the route and no node
+  it('error-burst on a route without per-node route detail names the node the errors come from', () => {
+    const input = healthyFleet({ seed: 39, nodes: 3 });
+    for (const n of input.nodes) delete n.routes;
+    sickenRoute(input, null, '/api/orders', 'errorRate', -6, () => 0.09);
+    sickenNode(input, 'node-1', 'errorRate', -6, () => 0.031);
+    const [f] = issues(errorBurst, input);
+    assert.equal(f.variant, 'route');
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+    assert.deepEqual(f.nodes, ['node-1']);
   });
 
   it('error-burst on one node names the node and its failing route', () => {

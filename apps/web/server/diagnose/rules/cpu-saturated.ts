@@ -3,7 +3,7 @@
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
 import { hasRecent, median, recent, routeName, sustained } from '../window.js';
-import { risingRoutes } from './suspects.js';
+import { risingRoutes, standingOut } from './suspects.js';
 
 /** 90% of one core: a Node.js process runs JavaScript on one thread, past this its request queue grows */
 const CPU_SATURATED = 0.9;
@@ -53,11 +53,11 @@ export function cpuSaturated(input: DiagnosisInput): Verdict {
   if (routes.length === 0 && !fleetWide) {
     // no per-node detail: the route whose latency rose most with the saturation is the work (see suspects.ts)
     const shareOf = (name: string) => recent(input.routes.find((x) => routeName(x) === name)?.timeShare ?? []);
-    routes = risingRoutes(input.routes)
-      .slice(0, 3)
-      .map((r): [string, number] => [r.name, shareOf(r.name)]);
+    routes = standingOut(risingRoutes(input.routes)).map((r): [string, number] => [r.name, shareOf(r.name)]);
   }
-  if (routes.length === 0) {
+  // the fleet's time shares say where the work is only when the whole fleet does it (one saturated node's routes
+  // are a sliver of the fleet's)
+  if (routes.length === 0 && fleetWide) {
     for (const r of input.routes) {
       const share = recent(r.timeShare);
       if (share >= ROUTE_SHARE) routes.push([routeName(r), share]);

@@ -42,17 +42,21 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     const name = routeName(r);
     // each node's rate on this route where the input has it, else its rate over all its routes, said as such (the
     // node's overall rate under the route's name read 23% for a route failing 37.5% on every node; contract audit)
-    const nodeRates: { instance: string; rate: number; before: number; route: string | undefined }[] = [];
-    for (const n of input.nodes) {
-      if (n.service !== r.service) continue;
+    // Without per-node route detail (the live store keeps none), a node is named by the errors it answers: at least
+    // half its fair share of the route's errors a second (one node failing 20% of one route of six read 3% overall,
+    // under MIN_RATE, and the finding named no node at all; contract audit)
+    const peers = input.nodes.filter((n) => n.service === r.service);
+    const nodeRates: { instance: string; rate: number; before: number; route: string | undefined; errors: number }[] = [];
+    for (const n of peers) {
       const nr: RouteWindow | undefined = n.routes?.find((x) => routeName(x) === name);
       const series = nr ? nr.errorRate : n.errorRate;
       const rate = recent(series);
-      if (rate < MIN_RATE) continue;
+      const errors = rate * recent(n.rps);
+      if (nr ? rate < MIN_RATE : !(rate > 0 && errors >= (0.5 * b.errorsPerSecond) / peers.length)) continue;
       const past = baseline(series);
-      nodeRates.push({ instance: n.instance, rate, before: Number.isNaN(past) ? 0 : past, route: nr ? name : undefined });
+      nodeRates.push({ instance: n.instance, rate, before: Number.isNaN(past) ? 0 : past, route: nr ? name : undefined, errors });
     }
-    nodeRates.sort((a, b) => b.rate - a.rate);
+    nodeRates.sort((a, b) => b.rate - a.rate || b.errors - a.errors);
     for (const x of nodeRates) covered.add(x.instance);
     const evidence: EvidenceItem[] = [
       { metric: 'errorRate', value: b.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', route: name },

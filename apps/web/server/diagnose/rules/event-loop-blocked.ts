@@ -3,7 +3,7 @@
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
 import { baseline, countWhere, hasRecent, lastValues, max, median, recent, sustained } from '../window.js';
-import { risingRoutes } from './suspects.js';
+import { risingRoutes, standingOut } from './suspects.js';
 
 /** p99 delay above 50 ms in a second: a request arriving then waits longer than a typical request takes. */
 const P99_BLOCKED_S = 0.05;
@@ -32,16 +32,44 @@ function blockedSecond(node: NodeWindow): (v: number, i: number) => boolean {
 
 /** Routes whose latency rose with the stall: their tail reaches a good part of it (a quarter: low-traffic routes see few stalls per second). */
 function suspectRoutes(routes: readonly RouteWindow[], stall: number) {
-  return risingRoutes(routes, (r) => {
-    const p99Before = baseline(r.latencyP99, 5);
-    return recent(r.latencyP99) >= Math.max(stall * 0.25, Number.isNaN(p99Before) ? 0 : 2 * p99Before);
-  }).slice(0, MAX_ROUTES);
+  return standingOut(
+    risingRoutes(routes, (r) => {
+      const p99Before = baseline(r.latencyP99, 5);
+      return recent(r.latencyP99) >= Math.max(stall * 0.25, Number.isNaN(p99Before) ? 0 : 2 * p99Before);
+    }),
+  ).slice(0, MAX_ROUTES);
 }
 
-/** Busy stalls: sustained, or long and repeated (see LONG_STALL_S), while the loop works (not descheduled). */
+/**
+ * Repeated stalls on a loop that is not busy otherwise: at least REPEATED_STALLS of ≥ MAX_BLOCKED_S within the last
+ * LONG_STALL_SECONDS, holding the loop at least STALL_SHARE of the time (each second's longest stall, a lower bound
+ * of what it held), while the loop was busy for at least that share and its thread did not wait for a CPU for half of
+ * it (Linux's run delay; without it, ELU ≥ STALL_ELU). An outside audit's 300 ms block every 3 s froze the loop a tenth
+ * of the time at ELU 0.2, under MIN_ELU, and was never reported.
+ */
+const REPEATED_STALLS = 3;
+function mean(values: readonly number[]): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return values.length === 0 ? NaN : sum / values.length;
+}
+const STALL_SHARE = 0.05;
+const STALL_ELU = 0.15;
+
+/** Busy stalls: sustained, long and repeated (see LONG_STALL_S), or repeated and the loop's own (not descheduled). */
 function isBlocked(n: NodeWindow): boolean {
   if (sustained(n.eventLoopDelayP99, blockedSecond(n)) && recent(n.elu) >= MIN_ELU) return true;
-  return countWhere(n.eventLoopDelayMax, (v) => v >= LONG_STALL_S, LONG_STALL_SECONDS).hits >= LONG_STALLS && max(lastValues(n.elu, LONG_STALL_SECONDS)) >= MIN_ELU;
+  if (countWhere(n.eventLoopDelayMax, (v) => v >= LONG_STALL_S, LONG_STALL_SECONDS).hits >= LONG_STALLS && max(lastValues(n.elu, LONG_STALL_SECONDS)) >= MIN_ELU) return true;
+  if (countWhere(n.eventLoopDelayMax, (v) => v >= MAX_BLOCKED_S, LONG_STALL_SECONDS).hits < REPEATED_STALLS) return false;
+  // …and still stalling: one in the recent seconds
+  if (countWhere(n.eventLoopDelayMax, (v) => v >= MAX_BLOCKED_S).hits === 0) return false;
+  const stalls = lastValues(n.eventLoopDelayMax, LONG_STALL_SECONDS);
+  let held = 0;
+  for (const v of stalls) held += Math.min(1, v);
+  const share = held / Math.max(1, stalls.length);
+  const elu = mean(lastValues(n.elu, LONG_STALL_SECONDS));
+  const waited = n.runDelay === undefined ? NaN : mean(lastValues(n.runDelay, LONG_STALL_SECONDS));
+  return share >= STALL_SHARE && elu >= share && (Number.isNaN(waited) ? elu >= STALL_ELU : waited < share / 2);
 }
 
 export function eventLoopBlocked(input: DiagnosisInput): Verdict {

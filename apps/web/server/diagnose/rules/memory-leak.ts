@@ -138,15 +138,16 @@ function heapGrowth(s: Series): Growth | null {
 
 /**
  * Whether growth over the last `span` seconds may be the node's working set rather than a leak: the load rose by
- * LOAD_RISE× or more against the 30 s before, or the node was not seen a minute before the growth began.
+ * LOAD_RISE× or more against the 30 s before, or (`young`: for RSS, which a process's start grows for a while) the
+ * node was not seen a minute before the growth began.
  */
-function workingSet(n: NodeWindow, span: number): boolean {
+function workingSet(n: NodeWindow, span: number, young: boolean): boolean {
   if (span >= WORKING_SET_SPAN) return false;
   const len = n.rps.length;
   const start = len - span;
   let seenFrom = -1;
   for (let i = 0; i < len && seenFrom < 0; i++) if (!Number.isNaN(n.heapUsed[i]) || !Number.isNaN(n.rss[i])) seenFrom = i;
-  if (seenFrom < 0 || start - seenFrom < WORKING_SET_SPAN) return true;
+  if (seenFrom < 0 || (young && start - seenFrom < WORKING_SET_SPAN)) return true;
   const before = medianOf(n.rps, Math.max(0, start - 30), start);
   const during = medianOf(n.rps, start, len);
   return before > 0 ? during >= LOAD_RISE * before : during > 0;
@@ -162,7 +163,7 @@ function medianOf(s: Series, from: number, to: number): number {
 
 function draftFor(n: NodeWindow): FindingDraft | null {
   let heap = heapGrowth(n.heapUsed);
-  if (heap !== null && workingSet(n, heap.span)) heap = null;
+  if (heap !== null && workingSet(n, heap.span, false)) heap = null;
   const limit = recent(n.heapLimit);
   const used = recent(n.heapUsed);
   if (heap) {
@@ -196,7 +197,7 @@ function draftFor(n: NodeWindow): FindingDraft | null {
     rss.fit.slope >= RSS_MIN_SLOPE &&
     rss.span >= 15 &&
     !(heapBeside !== null && heapBeside.slope > HEAP_FLAT_SHARE * rss.fit.slope) &&
-    !workingSet(n, rss.span)
+    !workingSet(n, rss.span, true)
   ) {
     return {
       kind: 'memory-leak',

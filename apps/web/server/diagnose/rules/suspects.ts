@@ -32,3 +32,20 @@ export function risingRoutes(routes: readonly RouteWindow[], affected: (r: Route
   }
   return out.sort((a, b) => b.score - a.score);
 }
+
+/** the route named must have risen this many times as much as the next one (in seconds added) */
+const STAND_OUT = 1.5;
+
+/**
+ * The suspect that stands out, or none: on a saturated or stalled loop every route queues behind the work and rises
+ * by about the same time, the route doing the work included; naming the one whose latency rose most then named
+ * whichever route was fastest before (an outside audit was sent to GET /api/users/:id for pbkdf2 in GET /api/search).
+ * A route is named only when it rose STAND_OUT× as much as any other (a route that blocks the loop rises by its whole
+ * work on every request; the others only when they arrive during a stall).
+ */
+export function standingOut(suspects: readonly Suspect[]): Suspect[] {
+  const added = (x: Suspect) => x.mean - (Number.isNaN(x.before) ? 0 : x.before);
+  const sorted = [...suspects].sort((a, b) => added(b) - added(a));
+  if (sorted.length >= 2 && added(sorted[0]) < STAND_OUT * added(sorted[1])) return [];
+  return sorted.slice(0, 1);
+}
