@@ -67,18 +67,21 @@ function gcAccountsFor(n: NodeWindow | undefined, busy: number): boolean {
  * work, and would be with a core to itself: its wait is a second problem beside that, not the cause (a CPU-heavy
  * route on a crowded host). Without the node's window, the shared node decides; without its recent numbers, no link.
  */
-const waitAccountsFor: Explains = (c, e, node, runsOwnCode) =>
-  c.variant === 'throttled'
-    ? shared(c, e).length > 0
-    : shared(c, e).some((i) => {
-        // a loop whose CPU profile is mostly the app's own code is held by that code (the blocking scenario on a
-        // crowded host: 84% in blockingWork read as a consequence of the host's shortage of cores)
-        if (runsOwnCode(i)) return false;
-        const n = node(i);
-        if (n === undefined) return true;
-        // a second without the numbers (a restart's first seconds) says nothing, and a link once made holds
-        return recent(n.cpu) < CPU_PART_OF_BUSY * recent(n.elu);
-      });
+const waitAccountsFor: Explains = (c, e, node, runsOwnCode) => {
+  if (c.variant === 'throttled') return shared(c, e).length > 0;
+  const ids = shared(c, e);
+  // a loop whose CPU profile is mostly the app's own code is held by that code (the blocking scenario on a crowded
+  // host: 84% in blockingWork read as a consequence of the host's shortage of cores), and so is the effect when any
+  // of its nodes is (an outside audit's CPU-heavy route on every node, profiled on one at 59.8% in its code, read as a
+  // consequence of processes waiting for CPU because the other two had no profile yet)
+  if (ids.some(runsOwnCode)) return false;
+  return ids.some((i) => {
+    const n = node(i);
+    if (n === undefined) return true;
+    // a second without the numbers (a restart's first seconds) says nothing, and a link once made holds
+    return recent(n.cpu) < CPU_PART_OF_BUSY * recent(n.elu);
+  });
+};
 /** the node named for the full accept queue is one of the cause's */
 const queueNodeIn: Explains = (c, e) => e.variant === 'listen-queue' && c.nodes.includes(String(e.facts.queueNode));
 /** a node in common serves well above its service's median rate */
@@ -110,8 +113,15 @@ const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
   { cause: 'cpu-saturated', effects: ['os-limits'], explains: queueNodeIn },
   // requests fail when the process runs out of file descriptors
   { cause: 'os-limits', effects: ['error-burst'], explains: (c, e) => c.variant === 'fds' && shared(c, e).length > 0 },
-  // a route regresses because of what its nodes go through, or because it waits on I/O
-  ...(['event-loop-blocked', 'cpu-saturated', 'io-wait', 'error-burst'] as const).map((cause) => ({
+  // a route regresses because of what its nodes go through, or because it waits on I/O. Loops blocked or saturated
+  // across the fleet slow every route of the service: a route they name, or any when they name none (no route stood
+  // out: all queue alike; an outside audit saw six routes regress with a saturated fleet, three as causes of their own)
+  ...(['event-loop-blocked', 'cpu-saturated'] as const).map((cause) => ({
+    cause,
+    effects: ['hot-route'],
+    explains: ((c, e) => e.variant === 'regression' && ((c.variant === 'fleet' && c.routes.length === 0) || e.routes.some((r) => c.routes.includes(r)))) as Explains,
+  })),
+  ...(['io-wait', 'error-burst'] as const).map((cause) => ({
     cause,
     effects: ['hot-route'],
     explains: ((c, e) => e.variant === 'regression' && e.routes.some((r) => c.routes.includes(r))) as Explains,

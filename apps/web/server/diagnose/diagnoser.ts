@@ -105,7 +105,7 @@ export class Diagnoser {
       const explains = links.filter((l) => l.cause === key).map((l) => l.effect);
       const profiles = {
         hotCode: hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles),
-        heapProfile: heapProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.heapProfiles, Number(value.draft.facts.span) || Infinity),
+        heapProfile: heapProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.heapProfiles, Number(value.draft.facts.span) || Infinity, Number(value.draft.facts.slope) || 0),
         allocations: allocationProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.allocationProfiles),
       };
       return render(key, value.draft, value.service, since, now, { causes, explains, causePhrases: causes.map((id) => causePhrase(drafts.get(id)!)) }, profiles);

@@ -140,6 +140,29 @@ describe('cause links', () => {
     assert.equal(linkCauses([{ id: 'wait', draft: draft('off-cpu', 'throttled', ['node-2'], []) }, blocked], input).length, 1, 'a quota holding it back is the cause');
   });
 
+  // outside audit: CPU-heavy code on every node of a service saturated their host; the blocked loops, profiled on one
+  // node at 59.8% in the app's code, read as a consequence of the host, and six routes' regressions stood alone
+  it('loops blocked across the fleet by their own code: not the host\'s consequence when any node\'s profile says so, and every route\'s regression theirs', () => {
+    const f = (id: string, d: FindingDraft) => ({ id, draft: d });
+    const input = healthyFleet({ seed: 40, nodes: 3 });
+    for (const n of input.nodes) {
+      sickenNode(input, n.instance, 'elu', -6, () => 0.98);
+      sickenNode(input, n.instance, 'cpu', -6, () => 0.35);
+    }
+    const now = input.times.at(-1)!;
+    input.profiles = new Map<string, CpuProfile>([
+      ['node-0', { instance: 'node-0', service: 'shop', host: 'vm', start: now - 5000, end: now - 2000, samples: 1500, busy: 1, functions: [{ name: 'cpuWork', file: '/srv/app/common.mjs', line: 21, column: 1, share: 0.598, caller: null }] }],
+    ]);
+    const list = [
+      f('host', draft('off-cpu', 'host', ['node-0', 'node-1', 'node-2'], [], { host: 'vm' })),
+      f('loops', draft('event-loop-blocked', 'fleet', ['node-0', 'node-1', 'node-2'], [], { node: 'node-0' })),
+      f('slow-a', draft('hot-route', 'regression', [], ['GET /a'], { route: 'GET /a' })),
+      f('slow-b', draft('hot-route', 'regression', [], ['GET /b'], { route: 'GET /b' })),
+    ];
+    const links = linkCauses(list, input).map((l) => `${l.cause}>${l.effect}`);
+    assert.deepEqual(new Set(links), new Set(['loops>slow-a', 'loops>slow-b']));
+  });
+
   it('a node whose CPU profile is mostly its own code is blocked by that code, not by the host it waits on', () => {
     const input = healthyFleet({ seed: 28, nodes: 4, seconds: 60 });
     // node-1 barely gets a core (40% of its busy loop): on the numbers alone the wait would account for the stall

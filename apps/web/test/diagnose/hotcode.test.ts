@@ -140,6 +140,15 @@ describe('hot code in findings', () => {
     assert.equal(heapProfileFor('memory-leak', 'heap', ['node-5'], since, minuteBefore, 6), undefined);
     assert.equal(heapProfileFor('memory-leak', 'heap', ['node-5'], since, new Map([['node-5', heap('node-5', since - 20_000)]]), 6)?.instance, 'node-5');
     assert.equal(heapProfileFor('memory-leak', 'heap', ['node-5'], since, minuteBefore, 120)?.instance, 'node-5', 'a slow leak: growing for two minutes');
+    // what the profile found still held must be a fair part of the growth over its time (48 MB over 20 s)
+    const fresh = new Map([['node-5', heap('node-5', since - 5000)]]);
+    assert.equal(heapProfileFor('memory-leak', 'heap', ['node-5'], since, fresh, 30, 2 * MB)?.instance, 'node-5', '48 of 40 MB');
+    assert.equal(heapProfileFor('memory-leak', 'heap', ['node-5'], since, fresh, 30, 40 * MB), undefined, '48 of 800 MB: not what grows');
+    // Node's own code without a caller in the app is nowhere to start from (an audit's advice named processTimers)
+    const timers = heap('node-5', since - 5000);
+    timers.functions = [{ name: 'processTimers', file: 'node:internal/timers', line: 504, column: 1, bytes: 40 * MB, share: 40 / 48, caller: null }, ...timers.functions];
+    const named = heapProfileFor('memory-leak', 'heap', ['node-5'], since, new Map([['node-5', timers]]), 30, 1 * MB);
+    assert.deepEqual(named?.functions.map((f) => f.name), ['remember', 'Buffer.from']);
   });
 
   it('a busy collector names who allocates the most, from the allocation profile', () => {
