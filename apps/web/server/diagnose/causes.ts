@@ -33,7 +33,17 @@ export interface CauseLink {
   effect: string;
 }
 
-type Explains = (cause: FindingDraft, effect: FindingDraft, node: (instance: string) => NodeWindow | undefined, runsOwnCode: (instance: string) => boolean) => boolean;
+type Explains = (
+  cause: FindingDraft,
+  effect: FindingDraft,
+  node: (instance: string) => NodeWindow | undefined,
+  runsOwnCode: (instance: string) => boolean,
+  /** the share of the service's requests its nodes `instances` serve (NaN without the window) */
+  trafficShare: (instances: readonly string[]) => number,
+) => boolean;
+
+/** a route's p99 regression can come from nodes serving this share of its service's requests (1% of them is its p99) */
+const SLOW_TRAFFIC_SHARE = 0.05;
 
 /** a CPU profile counts for "what the loop runs" for this long after it ended (ms) */
 const PROFILE_FRESH_MS = 120_000;
@@ -114,12 +124,14 @@ const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
   // requests fail when the process runs out of file descriptors
   { cause: 'os-limits', effects: ['error-burst'], explains: (c, e) => c.variant === 'fds' && shared(c, e).length > 0 },
   // a route regresses because of what its nodes go through, or because it waits on I/O. Loops blocked or saturated
-  // across the fleet slow every route of the service: a route they name, or any when they name none (no route stood
-  // out: all queue alike; an outside audit saw six routes regress with a saturated fleet, three as causes of their own)
+  // for every request slow every route they serve: a route they name, or any when those nodes serve enough of the
+  // service's requests to move its p99 (an outside audit saw six routes regress behind one saturated node of three,
+  // five of them as causes of their own)
   ...(['event-loop-blocked', 'cpu-saturated'] as const).map((cause) => ({
     cause,
     effects: ['hot-route'],
-    explains: ((c, e) => e.variant === 'regression' && ((c.variant === 'fleet' && c.routes.length === 0) || e.routes.some((r) => c.routes.includes(r)))) as Explains,
+    explains: ((c, e, _node, _own, trafficShare) =>
+      e.variant === 'regression' && (e.routes.some((r) => c.routes.includes(r)) || c.variant === 'fleet' || trafficShare(c.nodes) >= SLOW_TRAFFIC_SHARE)) as Explains,
   })),
   ...(['io-wait', 'error-burst'] as const).map((cause) => ({
     cause,
@@ -137,13 +149,20 @@ export function linkCauses(findings: readonly Linkable[], input: DiagnosisInput 
   const node = (instance: string) => nodes.get(instance);
   const now = input?.times.at(-1) ?? 0;
   const runsOwnCode = (instance: string) => ownCodeIn(input?.profiles?.get(instance), now);
+  let total = 0;
+  for (const n of nodes.values()) total += recent(n.rps) || 0;
+  const trafficShare = (instances: readonly string[]) => {
+    let part = 0;
+    for (const i of instances) part += recent(nodes.get(i)?.rps ?? []) || 0;
+    return total > 0 ? part / total : NaN;
+  };
   const links: CauseLink[] = [];
   for (const rule of RULES) {
     for (const c of findings) {
       if (c.draft.kind !== rule.cause) continue;
       for (const e of findings) {
         if (!rule.effects.includes(e.draft.kind) || e.id === c.id) continue;
-        if (rule.explains(c.draft, e.draft, node, runsOwnCode)) links.push({ cause: c.id, effect: e.id });
+        if (rule.explains(c.draft, e.draft, node, runsOwnCode, trafficShare)) links.push({ cause: c.id, effect: e.id });
       }
     }
   }

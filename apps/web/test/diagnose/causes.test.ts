@@ -163,6 +163,20 @@ describe('cause links', () => {
     assert.deepEqual(new Set(links), new Set(['loops>slow-a', 'loops>slow-b']));
   });
 
+  // verification round: one saturated node of three slowed all six routes' p99; five regressions stood alone
+  it('a loop blocked on nodes serving a good share of the traffic explains every route\'s regression; one node of hundreds does not', () => {
+    const f = (id: string, d: FindingDraft) => ({ id, draft: d });
+    const list = [
+      f('loop', draft('event-loop-blocked', 'nodes', ['node-1'], [], { node: 'node-1' })),
+      f('slow-a', draft('hot-route', 'regression', [], ['GET /a'], { route: 'GET /a' })),
+      f('slow-b', draft('hot-route', 'regression', [], ['GET /b'], { route: 'GET /b' })),
+    ];
+    const three = healthyFleet({ seed: 41, nodes: 3 });
+    assert.deepEqual(new Set(linkCauses(list, three).map((l) => `${l.cause}>${l.effect}`)), new Set(['loop>slow-a', 'loop>slow-b']));
+    const many = healthyFleet({ seed: 41, nodes: 40, seconds: 30 });
+    assert.deepEqual(linkCauses(list, many), [], 'one node of 40 serves 2.5%: under the line');
+  });
+
   it('a node whose CPU profile is mostly its own code is blocked by that code, not by the host it waits on', () => {
     const input = healthyFleet({ seed: 28, nodes: 4, seconds: 60 });
     // node-1 barely gets a core (40% of its busy loop): on the numbers alone the wait would account for the stall

@@ -2,8 +2,8 @@
 // the longest recent span that fits it well: a leak is a line; young-generation churn is a saw-tooth. A heap that
 // major GCs bring back down is judged by what they leave: a rise to where it fell back from before is the next
 // tooth of the saw, and growth is what takes it above that, or a floor that rises from one GC to the next. Growth
-// that comes with a rise in load, or in a process's first minute, is taken for its working set growing unless it
-// goes on for a minute.
+// that comes with a rise in load (and RSS growth in a process's first minute) is taken for its working set growing
+// unless it goes on for a minute.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Series, Verdict } from '../types.js';
 import { hasRecent, linearFit, recent, type LinearFit } from '../window.js';
@@ -25,12 +25,16 @@ const HORIZON_S = 30 * 60;
 const HORIZON_CRITICAL_S = 5 * 60;
 /** RSS (native memory, buffers) has no limit to race: 1 MB/s sustained is 3.6 GB an hour */
 const RSS_MIN_SLOPE = 1024 * 1024;
-/** a major GC giving memory back: the heap falls by this share of its peak since the last one, and by DROP_BYTES */
-const DROP_SHARE = 0.2;
-const DROP_BYTES = 16 * 1024 * 1024;
 /**
- * growth shorter than this (s) that came with the load rising by LOAD_RISE× (or in the node's first minute) is the
- * working set growing with it: an outside audit saw a burst step a healthy heap from 20 to 52 MB in 15 s, and every
+ * a major GC giving memory back: the heap falls by this share of its peak since the last one, and by DROP_BYTES —
+ * more than a scavenge of the young generation can give back (twice V8's default 16 MB semi-space: on a 30 MB heap
+ * every scavenge fell by a third, and a real leak then waited a minute to be called one; verification round)
+ */
+const DROP_SHARE = 0.3;
+const DROP_BYTES = 32 * 1024 * 1024;
+/**
+ * growth shorter than this (s) that came with the load rising by LOAD_RISE× (or, for RSS, in the node's first minute)
+ * is the working set growing with it: an outside audit saw a burst step a healthy heap from 20 to 52 MB in 15 s, and every
  * fresh Express node's RSS grow 40 MB in its first 15 s, each reported as a leak
  */
 const WORKING_SET_SPAN = 60;

@@ -34,7 +34,7 @@ export function risingRoutes(routes: readonly RouteWindow[], affected: (r: Route
 }
 
 /** the route named must have risen this many times as much as the next one (in seconds added) */
-const STAND_OUT = 1.5;
+const STAND_OUT = 2;
 
 /**
  * The suspect that stands out, or none: on a saturated or stalled loop every route queues behind the work and rises
