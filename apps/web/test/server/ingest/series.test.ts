@@ -122,6 +122,11 @@ test('cumulative points: min and max are exact where they are the interval\'s (t
   assert.equal(hist.quantile(0.5), 0.03);
   assert.equal(hist.quantile(0.999), 0.03);
   assert.equal(hist.max, 0.03);
+  // and every later point whose min = max: its interval's values are that one too
+  assert.equal(explicitDelta(p(250, 0.03, 0.03, 3), 'cumulative', ex, false, true, 1, hist, 6), 'delta');
+  assert.equal(hist.count, 150);
+  assert.equal(hist.quantile(0.5), 0.03);
+  assert.equal(hist.quantile(0.99), 0.03);
   // in milliseconds (the older http.server.duration): converted
   const ms = newState();
   assert.equal(explicitDelta({ ...p(10, 30, 40, 2), explicitBounds: [25, 50] }, 'cumulative', ms, true, true, 0.001, hist, 6), 'delta');
