@@ -88,6 +88,22 @@ describe('Diagnoser', () => {
     assert.equal(d.findings('other-service').length, 0);
   });
 
+  it('a loop stalling now and then says so: its stalls lead the summary, not a p99 lower than the fleet\'s', () => {
+    const input = healthyFleet({ seed: 43, nodes: 4 });
+    const n = input.nodes.find((x) => x.instance === 'node-2')!;
+    const len = n.eventLoopDelayP99.length;
+    n.runDelay = new Float64Array(len).fill(0.01);
+    for (let i = len - 20; i < len; i++) {
+      const hit = i % 3 === 0;
+      n.eventLoopDelayMax[i] = hit ? 0.298 : 0.004;
+      n.eventLoopDelayP99[i] = hit ? 0.02 : 0.0014;
+      n.elu[i] = hit ? 0.4 : 0.1;
+    }
+    const [f] = new Diagnoser({ raiseAfter: 1 }).evaluate(input, input.times.at(-1)!).filter((x) => x.kind === 'event-loop-blocked');
+    assert.ok(f, 'raised');
+    assert.match(f.summary, /^Event loop blocked on node node-2 again and again: \d+ stalls of 100 ms or more in the last 15 s, up to 298 ms, against a delay p99 of [\d.]+ ms on the rest of the fleet/);
+  });
+
   it('services are judged among their own peers', () => {
     const a = healthyFleet({ seed: 1, nodes: 4, service: 'api', rps: 100 });
     const b = healthyFleet({ seed: 2, nodes: 4, service: 'batch', rps: 10 });

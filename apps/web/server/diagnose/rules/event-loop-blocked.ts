@@ -133,6 +133,7 @@ export function eventLoopBlocked(input: DiagnosisInput): Verdict {
       elu: recent(first.elu),
       route: routes[0] ?? '',
       blockedSeconds: countWhere(first.eventLoopDelayP99, blockedSecond(first)).hits,
+      stalls: countWhere(first.eventLoopDelayMax, (v) => v >= MAX_BLOCKED_S, LONG_STALL_SECONDS).hits,
     },
   };
   return { status: 'issue', findings: [draft] };
