@@ -126,10 +126,15 @@ function heapGrowth(s: Series): Growth | null {
   if (cycles.length === 0) return steadyGrowth(s);
   const last = cycles[cycles.length - 1];
   const first = cycles[0];
-  // what each major GC leaves behind grows: the troughs' rate is the leak's (the teeth climb faster)
+  // what each major GC leaves behind grows: the troughs' rate is the leak's (the teeth climb faster). And it still
+  // does: the heap has kept climbing since the last trough at a good part of that rate (a heap that churned up to a
+  // new level and stays there read as a leak for as long as its rising troughs were in the window; zoo, gc-churn)
   if (cycles.length >= 2 && cycles.every((c, k) => k === 0 || c.trough > cycles[k - 1].trough) && last.trough - first.trough >= MIN_GROWTH_BYTES && recent(s) >= last.trough) {
     const slope = (last.trough - first.trough) / (last.at - first.at);
-    return { fit: { slope, r2: 1, count: cycles.length, first: first.trough, last: last.trough }, span: s.length - first.at, pastGc: true };
+    const since = linearFit(s.slice(last.at), s.length - last.at);
+    if (since.count >= 3 && since.slope >= MIN_TAIL_SLOPE * slope && s.length - last.at <= 2 * (last.at - cycles[cycles.length - 2].at)) {
+      return { fit: { slope, r2: 1, count: cycles.length, first: first.trough, last: last.trough }, span: s.length - first.at, pastGc: true };
+    }
   }
   // or, since the last one, a line above every peak the heap fell back from in the window, that has gone on half as
   // long again as the last cycle did without the GC that ended it (churn climbs to a new peak now and then too)

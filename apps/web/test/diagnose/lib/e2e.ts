@@ -70,7 +70,10 @@ export async function timeCause(server: RunningServer, service: string, expect: 
 
 /** Waits until the service has no finding at all (so the next cause starts from a quiet fleet). */
 export async function quiet(server: RunningServer, service: string, timeoutMs = 40_000): Promise<boolean> {
-  return (await waitFor(async () => ((await findings(server, `?service=${service}`)).length === 0 ? true : undefined), timeoutMs, 500)) === true;
+  const ok = (await waitFor(async () => ((await findings(server, `?service=${service}`)).length === 0 ? true : undefined), timeoutMs, 500)) === true;
+  // what kept it from being quiet, for whoever reads a failed run
+  if (!ok) for (const f of await findings(server, `?service=${service}`)) console.log(`not quiet: ${f.kind} ${f.nodes.join(',')}: ${f.summary}`);
+  return ok;
 }
 
 /** Waits until `count` nodes of the service have reported for a few seconds. */
