@@ -37,6 +37,9 @@ export function byService(input: DiagnosisInput): Map<string, DiagnosisInput> {
   return out;
 }
 
+/** how long a node's quiet time is remembered (profiles older than this are not fresh anyway) */
+const QUIET_MEMORY_MS = 10 * 60_000;
+
 export class Diagnoser {
   readonly #rules: readonly { name: string; rule: Rule }[];
   readonly #hysteresis: Hysteresis<{ draft: FindingDraft; service: string; order: number }>;
@@ -46,6 +49,9 @@ export class Diagnoser {
   #links = new Set<string>();
   /** per crowded host, the finding that stands for it (see linkCrowdedHosts) */
   #hostRoots = new Map<string, string>();
+  /** the nodes named by the live findings, and when each node last went quiet (hotCodeFor's `notBefore`) */
+  #liveNodes = new Set<string>();
+  #quietSince = new Map<string, number>();
 
   constructor(options: DiagnoserOptions = {}) {
     this.#rules = options.rules ?? RULES;
@@ -74,6 +80,10 @@ export class Diagnoser {
     const live = this.#hysteresis
       .update(seen, now)
       .sort((a, b) => SEVERITY_ORDER[a.value.draft.severity] - SEVERITY_ORDER[b.value.draft.severity] || a.value.order - b.value.order || a.since - b.since);
+    const nodesNow = new Set(live.flatMap((f) => f.value.draft.nodes));
+    for (const n of this.#liveNodes) if (!nodesNow.has(n)) this.#quietSince.set(n, now);
+    this.#liveNodes = nodesNow;
+    for (const [n, t] of this.#quietSince) if (t < now - QUIET_MEMORY_MS) this.#quietSince.delete(n);
     const links: CauseLink[] = [];
     for (const service of new Set(live.map((f) => f.value.service))) {
       const mine = live.filter((f) => f.value.service === service).map((f) => ({ id: f.key, draft: f.value.draft }));
@@ -104,7 +114,7 @@ export class Diagnoser {
       const causes = links.filter((l) => l.effect === key).map((l) => l.cause);
       const explains = links.filter((l) => l.cause === key).map((l) => l.effect);
       const profiles = {
-        hotCode: hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles),
+        hotCode: hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles, (i) => this.#quietSince.get(i) ?? 0),
         heapProfile: heapProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.heapProfiles, Number(value.draft.facts.span) || Infinity, Number(value.draft.facts.slope) || 0),
         allocations: allocationProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.allocationProfiles),
       };

@@ -24,12 +24,23 @@ const MIN_NAMED_SHARE = 0.05;
 
 const NOT_CODE = new Set(['(idle)', '(other)', '(root)']);
 
-/** The profile of the first of `nodes` that has one from the finding's time, top code functions only. */
-export function hotCodeFor(kind: FindingKind, nodes: readonly string[], since: number, profiles: ReadonlyMap<string, CpuProfile> | undefined): CpuProfile | undefined {
+/**
+ * The profile of the first of `nodes` that has one from the finding's time, top code functions only. `notBefore`:
+ * when each node last went quiet (its findings all cleared); a profile that began before then is of that earlier
+ * episode (a blocked loop's finding, raised 9 s after the node's synchronous-wait episode had cleared, carried the
+ * profile of that wait; zoo, CI).
+ */
+export function hotCodeFor(
+  kind: FindingKind,
+  nodes: readonly string[],
+  since: number,
+  profiles: ReadonlyMap<string, CpuProfile> | undefined,
+  notBefore: (instance: string) => number = () => 0,
+): CpuProfile | undefined {
   if (profiles === undefined || !PROFILED_KINDS.has(kind)) return undefined;
   for (const instance of nodes) {
     const p = profiles.get(instance);
-    if (p === undefined || p.end < since - PROFILE_LEAD_MS) continue;
+    if (p === undefined || p.end < since - PROFILE_LEAD_MS || p.start < notBefore(instance)) continue;
     // Node's own code with no caller in the app (processTimers) is nowhere to start from
     const functions = p.functions.filter((f) => !(f.file === '' && NOT_CODE.has(f.name)) && !(f.file.startsWith('node:') && f.caller === null)).slice(0, TOP);
     // a profile of a loop that was mostly idle says nothing about this finding

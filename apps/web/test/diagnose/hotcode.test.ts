@@ -73,6 +73,12 @@ describe('hot code in findings', () => {
     assert.equal(hotCodeFor('event-loop-blocked', ['node-3', 'node-4'], since, profiles)?.instance, 'node-4', 'the first of its nodes with a fresh one');
     assert.equal(hotCodeFor('gc-pressure', ['node-4'], since, profiles), undefined, 'not a kind about CPU time');
     assert.equal(hotCodeFor('memory-leak', ['node-4'], since, profiles), undefined);
+    // a profile that began before the node last went quiet is of that earlier episode (zoo, CI: a blocked loop's
+    // finding carried the profile of the synchronous wait the same node had just before)
+    const earlier = new Map([['node-4', profileOf('node-4', since - 5000)]]);
+    const start = earlier.get('node-4')!.start;
+    assert.equal(hotCodeFor('event-loop-blocked', ['node-4'], since, earlier, () => start + 1000), undefined);
+    assert.equal(hotCodeFor('event-loop-blocked', ['node-4'], since, earlier, () => start - 1000)?.instance, 'node-4');
   });
 
   it('phrases V8’s own entries and leaves out what is under 5%', () => {
