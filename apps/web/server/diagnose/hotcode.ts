@@ -25,6 +25,14 @@ const MIN_NAMED_SHARE = 0.05;
 const NOT_CODE = new Set(['(idle)', '(other)', '(root)']);
 
 /**
+ * The top functions (or allocation sites) of code a finding can name: not the profile's bookkeeping entries, nor
+ * Node's own code with no caller in the app (processTimers), which is nowhere to start from.
+ */
+function codeOnly<F extends { name: string; file: string; caller: unknown }>(functions: readonly F[]): F[] {
+  return functions.filter((f) => !(f.file === '' && NOT_CODE.has(f.name)) && !(f.file.startsWith('node:') && f.caller === null)).slice(0, TOP);
+}
+
+/**
  * The profile of the first of `nodes` that has one from the finding's time, top code functions only. `notBefore`:
  * when each node last went quiet (its findings all cleared); a profile that began before then is of that earlier
  * episode (a blocked loop's finding, raised 9 s after the node's synchronous-wait episode had cleared, carried the
@@ -41,8 +49,7 @@ export function hotCodeFor(
   for (const instance of nodes) {
     const p = profiles.get(instance);
     if (p === undefined || p.end < since - PROFILE_LEAD_MS || p.start < notBefore(instance)) continue;
-    // Node's own code with no caller in the app (processTimers) is nowhere to start from
-    const functions = p.functions.filter((f) => !(f.file === '' && NOT_CODE.has(f.name)) && !(f.file.startsWith('node:') && f.caller === null)).slice(0, TOP);
+    const functions = codeOnly(p.functions);
     // a profile of a loop that was mostly idle says nothing about this finding
     if (functions.length === 0 || functions[0].share < MIN_NAMED_SHARE) continue;
     return { ...p, functions };
@@ -124,8 +131,7 @@ function freshSites(nodes: readonly string[], endedAfter: number, profiles: Read
   for (const instance of nodes) {
     const p = profiles.get(instance);
     if (p === undefined || p.end < endedAfter) continue;
-    // Node's own code with no caller in the app (processTimers) is nowhere to start from
-    const functions = p.functions.filter((f) => !(f.file === '' && NOT_CODE.has(f.name)) && !(f.file.startsWith('node:') && f.caller === null)).slice(0, TOP);
+    const functions = codeOnly(p.functions);
     if (functions.length === 0 || functions[0].share < MIN_NAMED_SHARE) continue;
     return { ...p, functions };
   }

@@ -1,7 +1,7 @@
 // error-burst: the 5xx rate of a route or a node rises above its own recent past. A route fleet-wide when
 // the errors are everywhere; a node when one process fails (its share is diluted in the fleet's routes).
 
-import type { DiagnosisInput, EvidenceItem, FindingDraft, RouteWindow, Series, Verdict } from '../types.js';
+import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Series, Verdict } from '../types.js';
 import { baseline, hasRecent, recent, routeName, sustained } from '../window.js';
 
 /** 5% of requests failing is a burst users notice (one page in twenty fails to load) */
@@ -36,6 +36,12 @@ export function errorBurst(input: DiagnosisInput): Verdict {
   }
   const drafts: FindingDraft[] = [];
   const covered = new Set<string>();
+  const nodesOf = new Map<string, NodeWindow[]>();
+  for (const n of input.nodes) {
+    const list = nodesOf.get(n.service);
+    if (list === undefined) nodesOf.set(n.service, [n]);
+    else list.push(n);
+  }
   for (const r of input.routes) {
     const b = burst(r.errorRate, r.rps);
     if (!b) continue;
@@ -45,7 +51,7 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     // Without per-node route detail (the live store keeps none), a node is named by the errors it answers: at least
     // half its fair share of the route's errors a second (one node failing 20% of one route of six read 3% overall,
     // under MIN_RATE, and the finding named no node at all; contract audit)
-    const peers = input.nodes.filter((n) => n.service === r.service);
+    const peers = nodesOf.get(r.service) ?? [];
     const nodeRates: { instance: string; rate: number; before: number; route: string | undefined; errors: number }[] = [];
     for (const n of peers) {
       const nr: RouteWindow | undefined = n.routes?.find((x) => routeName(x) === name);

@@ -2,7 +2,7 @@
 // synchronous work (crypto, JSON, regex, sync fs) holds the loop and every request on the node waits.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
-import { baseline, countWhere, hasRecent, lastValues, max, median, recent, sustained } from '../window.js';
+import { baseline, countWhere, hasRecent, lastValues, max, mean, median, recent, sustained } from '../window.js';
 import { risingRoutes, standingOut } from './suspects.js';
 
 /** p99 delay above 50 ms in a second: a request arriving then waits longer than a typical request takes. */
@@ -48,11 +48,6 @@ function suspectRoutes(routes: readonly RouteWindow[], stall: number) {
  * of the time at ELU 0.2, under MIN_ELU, and was never reported.
  */
 const REPEATED_STALLS = 3;
-function mean(values: readonly number[]): number {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return values.length === 0 ? NaN : sum / values.length;
-}
 const STALL_SHARE = 0.05;
 const STALL_ELU = 0.15;
 
