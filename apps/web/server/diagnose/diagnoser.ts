@@ -7,7 +7,7 @@ import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
 import { RULES } from './rules/index.js';
 import { evidenceLine, explain } from './texts.js';
 import type { CpuProfile, HeapProfile } from '../api/types.js';
-import type { DiagnosisFinding, DiagnosisInput, FindingDraft, Rule, Verdict } from './types.js';
+import type { ActiveFinding, DiagnosisFinding, DiagnosisInput, FindingDraft, Rule, Verdict } from './types.js';
 
 export interface DiagnoserOptions extends Partial<HysteresisOptions> {
   /** the rules to run (default: all of rules/index.ts) */
@@ -52,6 +52,8 @@ export class Diagnoser {
   /** the nodes named by the live findings, and when each node last went quiet (hotCodeFor's `notBefore`) */
   #liveNodes = new Set<string>();
   #quietSince = new Map<string, number>();
+  /** per service, the live findings by `kind|variant|subject` (DiagnosisInput.active of the next evaluation) */
+  #active = new Map<string, Map<string, ActiveFinding>>();
 
   constructor(options: DiagnoserOptions = {}) {
     this.#rules = options.rules ?? RULES;
@@ -64,6 +66,7 @@ export class Diagnoser {
     this.#verdicts = new Map();
     const parts = byService(input);
     for (const [service, part] of parts) {
+      part.active = this.#active.get(service);
       this.#rules.forEach(({ name, rule }, order) => {
         let verdict: Verdict;
         try {
@@ -80,6 +83,12 @@ export class Diagnoser {
     const live = this.#hysteresis
       .update(seen, now)
       .sort((a, b) => SEVERITY_ORDER[a.value.draft.severity] - SEVERITY_ORDER[b.value.draft.severity] || a.value.order - b.value.order || a.since - b.since);
+    this.#active = new Map();
+    for (const { value, since } of live) {
+      const keys = this.#active.get(value.service) ?? new Map<string, ActiveFinding>();
+      keys.set(`${value.draft.kind}|${value.draft.variant}|${value.draft.subject}`, { since, facts: value.draft.facts });
+      this.#active.set(value.service, keys);
+    }
     const nodesNow = new Set(live.flatMap((f) => f.value.draft.nodes));
     for (const n of this.#liveNodes) if (!nodesNow.has(n)) this.#quietSince.set(n, now);
     this.#liveNodes = nodesNow;

@@ -91,6 +91,20 @@ export interface DiagnosisInput {
   heapProfiles?: ReadonlyMap<string, HeapProfile>;
   /** each node's last allocation profile, likewise */
   allocationProfiles?: ReadonlyMap<string, HeapProfile>;
+  /**
+   * the findings live before this evaluation, by `kind|variant|subject` (the engine sets it per service): a rule may
+   * hold one of them on a lower line than the one that raised it, so a figure hovering at the line does not raise
+   * and clear it again and again, and keep judging it against the baseline it was raised against (its `facts`),
+   * so a long one does not become its own baseline
+   */
+  active?: ReadonlyMap<string, ActiveFinding>;
+}
+
+export interface ActiveFinding {
+  /** Unix ms it was first seen */
+  since: number;
+  /** its draft's facts at the last evaluation */
+  facts: Readonly<Record<string, number | string>>;
 }
 
 /** Numbers behind a finding, against the baseline they were compared with. */

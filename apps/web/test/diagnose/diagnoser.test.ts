@@ -104,6 +104,53 @@ describe('Diagnoser', () => {
     assert.match(f.summary, /^Event loop blocked on node node-2 again and again: \d+ stalls of 100 ms or more in the last 15 s, up to 298 ms, against a delay p99 of [\d.]+ ms on the rest of the fleet/);
   });
 
+  // outside audit: a route failing 4–6% of its requests at random for two minutes was raised and cleared again and
+  // again; once raised, a burst holds while the rate stays above 3%. And a burst longer than a minute became its own
+  // baseline (the past's median) and cleared while the route still failed: judged against the past before it began.
+  it('an error rate hovering at the line, or a long burst, raises one error-burst and holds it until the errors stop', () => {
+    for (const seed of [31, 32, 33, 34, 35]) {
+      const full = healthyFleet({ seed, nodes: 6, seconds: 420 });
+      let x = seed;
+      const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const from = 200;
+      const to = 380;
+      const level = seed === 35 ? (): number => 0.3 : (): number => 0.04 + 0.02 * rand();
+      sickenRoute(full, null, '/api/orders', 'errorRate', from, (i, v) => (i < to ? level() : v));
+      const d = new Diagnoser();
+      const changes: string[] = [];
+      let on = false;
+      for (let end = WINDOW; end <= 420; end++) {
+        const now = d.evaluate(windowAt(full, end), full.times[end - 1]).some((f) => f.kind === 'error-burst');
+        if (now !== on) changes.push(`${now ? 'raised' : 'cleared'} at ${end}`);
+        on = now;
+      }
+      assert.equal(changes.length, 2, `seed ${seed}: ${changes.join(', ')}`);
+      assert.match(changes[0], /^raised/);
+      const cleared = Number(changes[1].split(' at ')[1]);
+      assert.ok(cleared > to && cleared <= to + 10, `seed ${seed}: ${changes.join(', ')}`);
+    }
+  });
+
+  it('a slow downstream lasting three minutes holds one io-wait until it recovers', () => {
+    const full = healthyFleet({ seed: 36, nodes: 6, seconds: 420 });
+    const from = 200;
+    const to = 380;
+    sickenRoute(full, null, '/api/orders', 'latencyP50', from, (i, v) => (i < to ? 0.2 + 0.05 * Math.sin(i) : v));
+    sickenRoute(full, null, '/api/orders', 'latencyP99', from, (i, v) => (i < to ? 0.4 : v));
+    const d = new Diagnoser();
+    const changes: string[] = [];
+    let on = false;
+    for (let end = WINDOW; end <= 420; end++) {
+      const now = d.evaluate(windowAt(full, end), full.times[end - 1]).some((f) => f.kind === 'io-wait' && f.routes[0] === 'POST /api/orders');
+      if (now !== on) changes.push(`${now ? 'raised' : 'cleared'} at ${end}`);
+      on = now;
+    }
+    assert.equal(changes.length, 2, changes.join(', '));
+    assert.ok(Number(changes[0].split(' at ')[1]) <= from + 6, changes.join(', '));
+    const cleared = Number(changes[1].split(' at ')[1]);
+    assert.ok(cleared > to && cleared <= to + 10, changes.join(', '));
+  });
+
   it('services are judged among their own peers', () => {
     const a = healthyFleet({ seed: 1, nodes: 4, service: 'api', rps: 100 });
     const b = healthyFleet({ seed: 2, nodes: 4, service: 'batch', rps: 10 });

@@ -1,7 +1,7 @@
 // error-burst: the 5xx rate of a route or a node rises above its own recent past. A route fleet-wide when
 // the errors are everywhere; a node when one process fails (its share is diluted in the fleet's routes).
 
-import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Series, Verdict } from '../types.js';
+import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Series, Verdict } from '../types.js';
 import { baseline, hasRecent, recent, routeName, sustained } from '../window.js';
 
 /** 5% of requests failing is a burst users notice (one page in twenty fails to load) */
@@ -13,6 +13,12 @@ const PAST_GAP = 0.02;
 const MIN_ERRORS_PER_S = 1;
 /** severe: a quarter of requests failing */
 const CRITICAL_RATE = 0.25;
+/**
+ * A burst already raised holds while its rate stays above this share of the lines that raised it (3% against 5%),
+ * judged against the past it was raised against: a route failing 4–6% at random was raised and cleared again and
+ * again (outside audit), and a burst a minute long had become its own baseline and cleared while it went on
+ */
+const HOLD = 0.6;
 
 interface Burst {
   rate: number;
@@ -20,11 +26,13 @@ interface Burst {
   errorsPerSecond: number;
 }
 
-function burst(errorRate: Series, rps: Series): Burst | null {
+/** `held`: the burst as raised before (undefined for a new one) */
+function burst(errorRate: Series, rps: Series, held: ActiveFinding | undefined): Burst | null {
+  const k = held === undefined ? 1 : HOLD;
   // the cheap test first: most subjects have no errors to speak of, and the past's median costs a sort
-  if (!sustained(errorRate, (v, i) => v >= MIN_RATE && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
-  const before = baseline(errorRate);
-  const floor = Number.isNaN(before) ? MIN_RATE : Math.max(MIN_RATE, PAST_MULTIPLE * before + PAST_GAP);
+  if (!sustained(errorRate, (v, i) => v >= k * MIN_RATE && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
+  const before = held === undefined ? baseline(errorRate) : Number(held.facts.before);
+  const floor = k * (Number.isNaN(before) ? MIN_RATE : Math.max(MIN_RATE, PAST_MULTIPLE * before + PAST_GAP));
   if (!sustained(errorRate, (v, i) => v >= floor && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
   const rate = recent(errorRate);
   return { rate, before: Number.isNaN(before) ? 0 : before, errorsPerSecond: rate * recent(rps) };
@@ -43,9 +51,11 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     else list.push(n);
   }
   for (const r of input.routes) {
-    const b = burst(r.errorRate, r.rps);
-    if (!b) continue;
     const name = routeName(r);
+    const held = input.active?.get(`error-burst|route|${r.service}|${name}`);
+    const k = held === undefined ? 1 : HOLD;
+    const b = burst(r.errorRate, r.rps, held);
+    if (!b) continue;
     // each node's rate on this route where the input has it, else its rate over all its routes, said as such (the
     // node's overall rate under the route's name read 23% for a route failing 37.5% on every node; contract audit)
     // Without per-node route detail (the live store keeps none), a node is named by the errors it answers: at least
@@ -58,7 +68,7 @@ export function errorBurst(input: DiagnosisInput): Verdict {
       const series = nr ? nr.errorRate : n.errorRate;
       const rate = recent(series);
       const errors = rate * recent(n.rps);
-      if (nr ? rate < MIN_RATE : !(rate > 0 && errors >= (0.5 * b.errorsPerSecond) / peers.length)) continue;
+      if (nr ? rate < k * MIN_RATE : !(rate > 0 && errors >= (0.5 * b.errorsPerSecond) / peers.length)) continue;
       const past = baseline(series);
       nodeRates.push({ instance: n.instance, rate, before: Number.isNaN(past) ? 0 : past, route: nr ? name : undefined, errors });
     }
@@ -81,11 +91,13 @@ export function errorBurst(input: DiagnosisInput): Verdict {
   }
   for (const n of input.nodes) {
     if (covered.has(n.instance)) continue;
-    const b = burst(n.errorRate, n.rps);
+    const held = input.active?.get(`error-burst|node|${n.instance}`);
+    const k = held === undefined ? 1 : HOLD;
+    const b = burst(n.errorRate, n.rps, held);
     if (!b) continue;
     const routes = (n.routes ?? [])
       .map((r) => ({ name: routeName(r), rate: recent(r.errorRate) }))
-      .filter((r) => r.rate >= MIN_RATE)
+      .filter((r) => r.rate >= k * MIN_RATE)
       .sort((a, c) => c.rate - a.rate);
     drafts.push({
       kind: 'error-burst',

@@ -1,7 +1,7 @@
 // io-wait (slow downstream): a route's latency is up while the nodes serving it are mostly idle — the time
 // goes to waiting on a database or another service, not to this process's CPU or event loop.
 
-import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
+import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
 import { baseline, hasRecent, median, recent, routeName, sustained } from '../window.js';
 
 /** "up": at least 3× the route's own recent past and 50 ms more (below that it is noise users do not feel) */
@@ -14,14 +14,29 @@ const IDLE = 0.5;
 /** at least one request per second, so percentiles mean something */
 const MIN_RPS = 1;
 
-function risen(r: RouteWindow): { p50: number; before: number; baselineKind: 'own-past' | 'threshold' } | null {
+/**
+ * A wait already raised holds while the median stays above this share of the line that raised it, against the
+ * baseline it was raised against: a slow downstream lasting more than a minute had become the route's own past and
+ * cleared while it went on.
+ */
+const HOLD = 0.6;
+
+type Rise = { p50: number; before: number; baselineKind: 'own-past' | 'threshold'; limit: number };
+
+function risen(r: RouteWindow, held: ActiveFinding | undefined): Rise | null {
   if (!(recent(r.rps) >= MIN_RPS)) return null;
+  if (held !== undefined) {
+    const limit = HOLD * Number(held.facts.limit);
+    const before = Number(held.facts.before);
+    const kind = held.facts.baselineKind === 'threshold' ? 'threshold' : 'own-past';
+    return limit > 0 && sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before, baselineKind: kind, limit: Number(held.facts.limit) } : null;
+  }
   const before = baseline(r.latencyP50);
   if (Number.isNaN(before)) {
-    return sustained(r.latencyP50, (v) => v >= ABSOLUTE_P50_S) ? { p50: recent(r.latencyP50), before: ABSOLUTE_P50_S, baselineKind: 'threshold' } : null;
+    return sustained(r.latencyP50, (v) => v >= ABSOLUTE_P50_S) ? { p50: recent(r.latencyP50), before: ABSOLUTE_P50_S, baselineKind: 'threshold', limit: ABSOLUTE_P50_S } : null;
   }
   const limit = Math.max(RISE_MULTIPLE * before, before + RISE_MIN_S);
-  return sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before, baselineKind: 'own-past' } : null;
+  return sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before, baselineKind: 'own-past', limit } : null;
 }
 
 function idle(n: NodeWindow): boolean {
@@ -35,9 +50,9 @@ export function ioWait(input: DiagnosisInput): Verdict {
   if (judged.length === 0) return { status: 'insufficient-data', reason: 'no route served requests in the last seconds' };
   const drafts: FindingDraft[] = [];
   for (const r of judged) {
-    const rise = risen(r);
-    if (!rise) continue;
     const name = routeName(r);
+    const rise = risen(r, input.active?.get(`io-wait|route|${r.service}|${name}`));
+    if (!rise) continue;
     // the nodes that serve the route (per-node detail when present, else every node of its service)
     const serving = input.nodes.filter((n) => n.service === r.service && (n.routes === undefined || n.routes.some((x) => routeName(x) === name && recent(x.rps) > 0)));
     if (serving.length === 0) continue;
@@ -61,7 +76,7 @@ export function ioWait(input: DiagnosisInput): Verdict {
       nodes: (slowOn.length > 0 ? slowOn.map((x) => x.n) : idleNodes).map((n) => n.instance),
       routes: [name],
       evidence,
-      facts: { route: name, p50: rise.p50, before: rise.before, elu: Number.isNaN(elu) ? 0 : elu, cpu: median(idleNodes.map((n) => recent(n.cpu)).filter((v) => !Number.isNaN(v))) || 0, nodeCount: slowOn.length || idleNodes.length },
+      facts: { route: name, p50: rise.p50, before: rise.before, limit: rise.limit, baselineKind: rise.baselineKind, elu: Number.isNaN(elu) ? 0 : elu, cpu: median(idleNodes.map((n) => recent(n.cpu)).filter((v) => !Number.isNaN(v))) || 0, nodeCount: slowOn.length || idleNodes.length },
     });
   }
   return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
