@@ -1,5 +1,5 @@
 // Express 5 and Fastify 5 apps started with --import @perf/agent: the framework's route template is the
-// route (not the normalised URL), for routers and prefixes too; counts stay exact.
+// route (not the normalised URL), for routers and prefixes too; counts stay exact. Koa and Hapi with the README's hook.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findMetric, OtlpSink, requestCounts, totalRequests } from '../helpers/sink.js';
@@ -154,6 +154,37 @@ describe('framework route templates', () => {
       await app.kill();
     }
   });
+
+  // Koa and Hapi keep their route on objects the agent cannot reach from node's request: the README's one-line hooks
+  // (setRoute from @perf/agent/api) give the templates, also for a handler that throws
+  for (const [framework, fixture, param] of [['Koa 3 with @koa/router', 'koa-server.mjs', ':id'], ['Hapi 21', 'hapi-server.mjs', '{id}']] as const) {
+    test(`${framework}: the README's hook gives the route template`, async () => {
+      const service = fixture.replace('.mjs', '');
+      const app = await startFixture(fixture, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: service });
+      try {
+        const base = `http://127.0.0.1:${app.ready.port}`;
+        const statuses = [
+          ...(await hit(base, ['alice', 'bob', 'carol'].map((u) => `/users/${u}`))),
+          ...(await hit(base, ['/fail/x', '/fail/y'])),
+          ...(await hit(base, ['/api/orders/o-red', '/api/orders/o-blue'], 2, { method: 'POST' })),
+        ];
+        assert.deepEqual(statuses.sort(), [200, 200, 200, 201, 201, 500, 500]);
+        const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === service && totalRequests(x) === 7);
+        assert.deepEqual(
+          new Map([...requestCounts(r)].sort()),
+          new Map(
+            [
+              [`GET /users/${param} 200`, 3],
+              [`GET /fail/${param} 500`, 2],
+              [`POST /api/orders/${param.replace('id', 'orderId')} 201`, 2],
+            ].sort() as [string, number][],
+          ),
+        );
+      } finally {
+        await app.kill();
+      }
+    });
+  }
 });
 
 describe('node:cluster', () => {
