@@ -86,7 +86,7 @@ export class Diagnoser {
     this.#active = new Map();
     for (const { value, since } of live) {
       const keys = this.#active.get(value.service) ?? new Map<string, ActiveFinding>();
-      keys.set(`${value.draft.kind}|${value.draft.variant}|${value.draft.subject}`, { since, facts: value.draft.facts });
+      keys.set(`${value.draft.kind}|${value.draft.variant}|${value.draft.subject}`, { since, facts: value.draft.facts, nodes: value.draft.nodes });
       this.#active.set(value.service, keys);
     }
     const nodesNow = new Set(live.flatMap((f) => f.value.draft.nodes));

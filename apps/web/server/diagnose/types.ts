@@ -103,8 +103,9 @@ export interface DiagnosisInput {
 export interface ActiveFinding {
   /** Unix ms it was first seen */
   since: number;
-  /** its draft's facts at the last evaluation */
+  /** its draft's facts and nodes at the last evaluation */
   facts: Readonly<Record<string, number | string>>;
+  nodes: readonly string[];
 }
 
 /** Numbers behind a finding, against the baseline they were compared with. */

@@ -131,6 +131,41 @@ describe('Diagnoser', () => {
     }
   });
 
+  // outside audit: on a crowded host the loops' run delays hovered about the 20% line, and off-cpu was raised and
+  // cleared every few seconds, for one node, then for the host as a second node crossed the line, then the node again
+  it('run delays hovering about the line on a crowded host: off-cpu raised once, and the host\'s while one node still waits', () => {
+    for (const seed of [41, 42, 43]) {
+      const full = healthyFleet({ seed, nodes: 6, seconds: 420 });
+      let x = seed;
+      const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const from = 200;
+      const to = 380;
+      for (const n of full.nodes) sickenNode(full, n.instance, 'runDelay', 0, (i) => (i >= from && i < to && n.host === 'host-1' ? 0.15 + 0.12 * rand() : 0.02));
+      const d = new Diagnoser();
+      const changes: string[] = [];
+      let keys = '';
+      for (let end = WINDOW; end <= 420; end++) {
+        const now = d
+          .evaluate(windowAt(full, end), full.times[end - 1])
+          .filter((f) => f.kind === 'off-cpu')
+          .map((f) => f.id)
+          .join(',');
+        if (now !== keys) changes.push(`${end}: ${now || 'none'}`);
+        keys = now;
+      }
+      // raised (for one node, or at once for the host), at most once promoted to the host (the node's finding clearing
+      // beside it for a few seconds), never gone in between, cleared after it ends
+      const trail = `seed ${seed}: ${changes.join(' | ')}`;
+      assert.ok(changes.length >= 2 && changes.length <= 4, trail);
+      assert.ok(changes.slice(0, -1).every((c) => !c.endsWith(': none')), trail);
+      assert.match(changes.at(-1)!, /: none$/);
+      const cleared = Number(changes.at(-1)!.split(':')[0]);
+      assert.ok(cleared > to && cleared <= to + 10, trail);
+      const hostFrom = changes.findIndex((c) => c.includes('off-cpu|host|host:host-1'));
+      if (hostFrom >= 0) assert.ok(changes.slice(hostFrom, -1).every((c) => c.includes('off-cpu|host|host:host-1')), trail);
+    }
+  });
+
   it('a slow downstream lasting three minutes holds one io-wait until it recovers', () => {
     const full = healthyFleet({ seed: 36, nodes: 6, seconds: 420 });
     const from = 200;

@@ -29,6 +29,14 @@ const RUN_DELAY_CRITICAL = 0.5;
 /** of a loop's busy time off the CPU, at least this part spent waiting for one: it waits for cores, not in calls */
 const WAITING_PART = 0.5;
 
+/**
+ * A node already named by a live finding (a host's or its own) holds on this share of the busy and run-delay lines
+ * that raised it: on a crowded host run delays hover about the line, and the finding was raised and cleared every
+ * few seconds, changing between the node and the host as a second node crossed the line and fell back (outside
+ * audit). A host's finding stays the host's while one of its nodes still waits.
+ */
+const HOLD = 0.6;
+
 /** a neighbour "waits too" at half the line: the host's other processes share the same cores */
 const NEIGHBOUR_RUN_DELAY = 0.1;
 
@@ -58,8 +66,8 @@ function loopEvidence(nodes: readonly NodeWindow[]): EvidenceItem[] {
   return evidence;
 }
 
-function offCpuSecond(n: NodeWindow): (elu: number, i: number) => boolean {
-  return (elu, i) => elu >= MIN_ELU && !Number.isNaN(n.cpu[i]) && n.cpu[i] <= CPU_PART_OF_BUSY * elu;
+function offCpuSecond(n: NodeWindow, k = 1): (elu: number, i: number) => boolean {
+  return (elu, i) => elu >= k * MIN_ELU && !Number.isNaN(n.cpu[i]) && n.cpu[i] <= CPU_PART_OF_BUSY * elu;
 }
 
 export function offCpu(input: DiagnosisInput): Verdict {
@@ -88,15 +96,25 @@ export function offCpu(input: DiagnosisInput): Verdict {
       facts: { node: worst.instance, nodeCount: throttled.length, ratio, limit: recent(worst.cpuLimit ?? []), cpu: recent(worst.cpu), elu: recent(worst.elu) },
     });
   }
-  const off = judged.filter(
-    (n) => !throttled.includes(n) && (sustained(n.elu, offCpuSecond(n)) || (n.runDelay !== undefined && sustained(n.runDelay, (v) => v >= RUN_DELAY))),
-  );
+  // the nodes live waiting findings name, and the hosts whose finding is the host's
+  const heldNodes = new Set<string>();
+  const heldHosts = new Set<string>();
+  for (const [key, f] of input.active ?? []) {
+    if (!key.startsWith('off-cpu|node|') && !key.startsWith('off-cpu|host|')) continue;
+    for (const i of f.nodes) heldNodes.add(i);
+    if (key.startsWith('off-cpu|host|')) heldHosts.add(String(f.facts.host));
+  }
+  const off = judged.filter((n) => {
+    if (throttled.includes(n)) return false;
+    const k = heldNodes.has(n.instance) ? HOLD : 1;
+    return sustained(n.elu, offCpuSecond(n, k)) || (n.runDelay !== undefined && sustained(n.runDelay, (v) => v >= k * RUN_DELAY));
+  });
   if (off.length === 0) return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
   // With the run delay known, a loop off the CPU that hardly waits for one sleeps in blocking calls; one that
   // waits (or whose run delay is not reported) is short of cores.
   const blocking = off.filter((n) => {
     const rd = recent(n.runDelay ?? []);
-    return !Number.isNaN(rd) && rd < RUN_DELAY && rd < WAITING_PART * (recent(n.elu) - recent(n.cpu));
+    return !Number.isNaN(rd) && rd < (heldNodes.has(n.instance) ? HOLD : 1) * RUN_DELAY && rd < WAITING_PART * (recent(n.elu) - recent(n.cpu));
   });
   if (blocking.length > 0) {
     blocking.sort(leastOnCpu);
@@ -119,7 +137,7 @@ export function offCpu(input: DiagnosisInput): Verdict {
   for (const n of off) if (!blocking.includes(n)) byHost.set(n.host, [...(byHost.get(n.host) ?? []), n]);
   for (const [host, nodes] of byHost) {
     // two or more of a host's processes at once: the host is short of cores, not one process's code
-    const variant = nodes.length >= 2 ? 'host' : 'node';
+    const variant = nodes.length >= 2 || heldHosts.has(host) ? 'host' : 'node';
     nodes.sort(leastOnCpu);
     const evidence = loopEvidence(nodes);
     const worst = nodes[0];
