@@ -1,6 +1,6 @@
 // Small statistics over the rules' per-second windows. Every function skips NaN (a second without data).
 
-import type { Series } from './types.js';
+import type { DiagnosisInput, Series } from './types.js';
 
 /** Seconds the rules call "now": a condition must hold in most of them (see `countWhere`). */
 export const RECENT_SECONDS = 5;
@@ -152,4 +152,20 @@ export function medianAcross(series: readonly Series[], length: number, from = l
 /** "GET /users/:id" */
 export function routeName(r: { method: string; route: string }): string {
   return `${r.method} ${r.route}`;
+}
+
+/**
+ * A live finding holds on this share of the lines that raised it: a figure hovering about a line raised and cleared
+ * a finding every few seconds (outside audit: error rates, run delays, GC shares, loop delays on a crowded host).
+ */
+export const HOLD = 0.6;
+
+/** The nodes named by the live findings of `kind` (of the `variants` given, else of any): rules hold them (HOLD). */
+export function heldNodes(input: DiagnosisInput, kind: string, variants?: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const [key, f] of input.active ?? []) {
+    const [k, variant] = key.split('|', 2);
+    if (k === kind && (variants === undefined || variants.includes(variant))) for (const n of f.nodes) out.add(n);
+  }
+  return out;
 }

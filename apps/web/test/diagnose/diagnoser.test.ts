@@ -166,6 +166,42 @@ describe('Diagnoser', () => {
     }
   });
 
+  // outside audit: a GC-churning node's GC share and loop delay hovered about their lines, and gc-pressure and
+  // event-loop-blocked were raised and cleared every few seconds for the minute it lasted
+  for (const [kind, sicken] of [
+    ['gc-pressure', (full: DiagnosisInput, i: (x: number) => boolean, rand: () => number) => {
+      sickenNode(full, 'node-2', 'gcShare', 0, (t, v) => (i(t) ? 0.07 + 0.06 * rand() : v));
+      sickenNode(full, 'node-2', 'cpu', 0, (t, v) => (i(t) ? 0.6 : v));
+    }],
+    ['event-loop-blocked', (full: DiagnosisInput, i: (x: number) => boolean, rand: () => number) => {
+      sickenNode(full, 'node-2', 'eventLoopDelayP99', 0, (t, v) => (i(t) ? 0.035 + 0.03 * rand() : v));
+      sickenNode(full, 'node-2', 'eventLoopDelayMax', 0, (t, v) => (i(t) ? 0.07 : v));
+      sickenNode(full, 'node-2', 'elu', 0, (t, v) => (i(t) ? 0.5 : v));
+    }],
+  ] as const) {
+    it(`${kind}: a figure hovering about its line raises one finding and holds it until the cause stops`, () => {
+      for (const seed of [51, 52, 53]) {
+        const full = healthyFleet({ seed, nodes: 6, seconds: 360 });
+        let x = seed;
+        const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+        const from = 200;
+        const to = 320;
+        sicken(full, (t) => t >= from && t < to, rand);
+        const d = new Diagnoser();
+        const changes: string[] = [];
+        let on = false;
+        for (let end = WINDOW; end <= 360; end++) {
+          const now = d.evaluate(windowAt(full, end), full.times[end - 1]).some((f) => f.kind === kind && f.nodes.includes('node-2'));
+          if (now !== on) changes.push(`${now ? 'raised' : 'cleared'} at ${end}`);
+          on = now;
+        }
+        assert.equal(changes.length, 2, `seed ${seed}: ${changes.join(', ')}`);
+        const cleared = Number(changes[1].split(' at ')[1]);
+        assert.ok(cleared > to && cleared <= to + 10, `seed ${seed}: ${changes.join(', ')}`);
+      }
+    });
+  }
+
   it('a slow downstream lasting three minutes holds one io-wait until it recovers', () => {
     const full = healthyFleet({ seed: 36, nodes: 6, seconds: 420 });
     const from = 200;

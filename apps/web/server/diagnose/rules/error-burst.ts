@@ -2,7 +2,7 @@
 // the errors are everywhere; a node when one process fails (its share is diluted in the fleet's routes).
 
 import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Series, Verdict } from '../types.js';
-import { baseline, hasRecent, recent, routeName, sustained } from '../window.js';
+import { HOLD, baseline, hasRecent, recent, routeName, sustained } from '../window.js';
 
 /** 5% of requests failing is a burst users notice (one page in twenty fails to load) */
 const MIN_RATE = 0.05;
@@ -13,12 +13,6 @@ const PAST_GAP = 0.02;
 const MIN_ERRORS_PER_S = 1;
 /** severe: a quarter of requests failing */
 const CRITICAL_RATE = 0.25;
-/**
- * A burst already raised holds while its rate stays above this share of the lines that raised it (3% against 5%),
- * judged against the past it was raised against: a route failing 4–6% at random was raised and cleared again and
- * again (outside audit), and a burst a minute long had become its own baseline and cleared while it went on
- */
-const HOLD = 0.6;
 
 interface Burst {
   rate: number;
@@ -26,7 +20,11 @@ interface Burst {
   errorsPerSecond: number;
 }
 
-/** `held`: the burst as raised before (undefined for a new one) */
+/**
+ * `held`: the burst as raised before (undefined for a new one). A burst raised holds on HOLD of its lines, against
+ * the past it was raised against: a route failing 4–6% at random was raised and cleared again and again (outside
+ * audit), and a burst a minute long had become its own baseline and cleared while it went on.
+ */
 function burst(errorRate: Series, rps: Series, held: ActiveFinding | undefined): Burst | null {
   const k = held === undefined ? 1 : HOLD;
   // the cheap test first: most subjects have no errors to speak of, and the past's median costs a sort

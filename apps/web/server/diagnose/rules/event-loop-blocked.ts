@@ -2,7 +2,7 @@
 // synchronous work (crypto, JSON, regex, sync fs) holds the loop and every request on the node waits.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
-import { baseline, countWhere, hasRecent, lastValues, max, mean, median, recent, sustained } from '../window.js';
+import { HOLD, baseline, countWhere, hasRecent, heldNodes, lastValues, max, mean, median, recent, sustained } from '../window.js';
 import { risingRoutes, standingOut } from './suspects.js';
 
 /** p99 delay above 50 ms in a second: a request arriving then waits longer than a typical request takes. */
@@ -26,8 +26,8 @@ const LONG_STALL_S = 0.5;
 const LONG_STALL_SECONDS = 15;
 const LONG_STALLS = 2;
 
-function blockedSecond(node: NodeWindow): (v: number, i: number) => boolean {
-  return (p99, i) => p99 >= P99_BLOCKED_S || node.eventLoopDelayMax[i] >= MAX_BLOCKED_S;
+function blockedSecond(node: NodeWindow, k = 1): (v: number, i: number) => boolean {
+  return (p99, i) => p99 >= k * P99_BLOCKED_S || node.eventLoopDelayMax[i] >= k * MAX_BLOCKED_S;
 }
 
 /** Routes whose latency rose with the stall: their tail reaches a good part of it (a quarter: low-traffic routes see few stalls per second). */
@@ -52,8 +52,8 @@ const STALL_SHARE = 0.05;
 const STALL_ELU = 0.15;
 
 /** Busy stalls: sustained, long and repeated (see LONG_STALL_S), or repeated and the loop's own (not descheduled). */
-function isBlocked(n: NodeWindow): boolean {
-  if (sustained(n.eventLoopDelayP99, blockedSecond(n)) && recent(n.elu) >= MIN_ELU) return true;
+function isBlocked(n: NodeWindow, k: number): boolean {
+  if (sustained(n.eventLoopDelayP99, blockedSecond(n, k)) && recent(n.elu) >= k * MIN_ELU) return true;
   if (countWhere(n.eventLoopDelayMax, (v) => v >= LONG_STALL_S, LONG_STALL_SECONDS).hits >= LONG_STALLS && max(lastValues(n.elu, LONG_STALL_SECONDS)) >= MIN_ELU) return true;
   if (countWhere(n.eventLoopDelayMax, (v) => v >= MAX_BLOCKED_S, LONG_STALL_SECONDS).hits < REPEATED_STALLS) return false;
   // …and still stalling: one in the recent seconds
@@ -70,7 +70,10 @@ function isBlocked(n: NodeWindow): boolean {
 export function eventLoopBlocked(input: DiagnosisInput): Verdict {
   const judged = input.nodes.filter((n) => hasRecent(n.eventLoopDelayP99));
   if (judged.length === 0) return { status: 'insufficient-data', reason: 'no node reported event-loop delay in the last seconds' };
-  const blocked = judged.filter(isBlocked);
+  // a node a live finding names holds on HOLD of the busy-stall lines (a GC-churning node's delays hovering about
+  // 50 ms raised and cleared it every few seconds; outside audit)
+  const held = heldNodes(input, 'event-loop-blocked');
+  const blocked = judged.filter((n) => isBlocked(n, held.has(n.instance) ? HOLD : 1));
   // the fleet a blocked node is compared with: the nodes that are not blocked (a median over all of them would
   // hold the blocked ones too: of two nodes, one blocked could never be 3× their median)
   const calm = judged.filter((n) => !blocked.includes(n));

@@ -2,7 +2,7 @@
 // while the heap sits near its limit (the collector works harder and frees less on every pass).
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Series, Verdict } from '../types.js';
-import { hasRecent, lastValues, max, median, recent, sustained } from '../window.js';
+import { HOLD, hasRecent, heldNodes, lastValues, max, median, recent, sustained } from '../window.js';
 
 /** 10% of wall time in GC pauses: throughput and tail latency visibly suffer past this */
 const GC_SHARE = 0.1;
@@ -39,8 +39,11 @@ export function gcPressure(input: DiagnosisInput): Verdict {
   const drafts: FindingDraft[] = [];
   const churn: NodeWindow[] = [];
   const longPauses: NodeWindow[] = [];
+  // a node a live finding names holds on HOLD of the line (a churn hovering about 10% came and went; outside audit)
+  const held = heldNodes(input, 'gc-pressure', ['share']);
   for (const n of judged) {
-    if (sustained(n.gcShare, (_, i) => gcCpuShareAt(n, i) >= GC_SHARE)) churn.push(n);
+    const line = (held.has(n.instance) ? HOLD : 1) * GC_SHARE;
+    if (sustained(n.gcShare, (_, i) => gcCpuShareAt(n, i) >= line)) churn.push(n);
     else if (sustained(n.gcPauseMax, (v) => v >= LONG_PAUSE_S, 5, 2) && heapRatio(n) >= HEAP_NEAR_LIMIT) longPauses.push(n);
   }
   for (const [variant, nodes] of [['share', churn], ['long-pauses', longPauses]] as const) {

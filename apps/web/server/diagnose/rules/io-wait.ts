@@ -2,7 +2,7 @@
 // goes to waiting on a database or another service, not to this process's CPU or event loop.
 
 import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
-import { baseline, hasRecent, median, recent, routeName, sustained } from '../window.js';
+import { HOLD, baseline, hasRecent, median, recent, routeName, sustained } from '../window.js';
 
 /** "up": at least 3× the route's own recent past and 50 ms more (below that it is noise users do not feel) */
 const RISE_MULTIPLE = 3;
@@ -14,13 +14,11 @@ const IDLE = 0.5;
 /** at least one request per second, so percentiles mean something */
 const MIN_RPS = 1;
 
-/**
- * A wait already raised holds while the median stays above this share of the line that raised it, against the
- * baseline it was raised against: a slow downstream lasting more than a minute had become the route's own past and
- * cleared while it went on.
- */
-const HOLD = 0.6;
 
+/**
+ * A wait raised holds on HOLD of the line that raised it, against the baseline it was raised against: a slow
+ * downstream lasting more than a minute had become the route's own past and cleared while it went on.
+ */
 type Rise = { p50: number; before: number; baselineKind: 'own-past' | 'threshold'; limit: number };
 
 function risen(r: RouteWindow, held: ActiveFinding | undefined): Rise | null {

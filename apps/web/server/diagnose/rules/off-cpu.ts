@@ -10,7 +10,7 @@
 // does not help here, which is why it is told apart from cpu-saturated.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
-import { hasRecent, median, recent, sustained } from '../window.js';
+import { HOLD, hasRecent, heldNodes, median, recent, sustained } from '../window.js';
 
 /** the loop must be busy enough for the wait to matter: a third of the time */
 const MIN_ELU = 0.3;
@@ -28,14 +28,6 @@ const RUN_DELAY = 0.2;
 const RUN_DELAY_CRITICAL = 0.5;
 /** of a loop's busy time off the CPU, at least this part spent waiting for one: it waits for cores, not in calls */
 const WAITING_PART = 0.5;
-
-/**
- * A node already named by a live finding (a host's or its own) holds on this share of the busy and run-delay lines
- * that raised it: on a crowded host run delays hover about the line, and the finding was raised and cleared every
- * few seconds, changing between the node and the host as a second node crossed the line and fell back (outside
- * audit). A host's finding stays the host's while one of its nodes still waits.
- */
-const HOLD = 0.6;
 
 /** a neighbour "waits too" at half the line: the host's other processes share the same cores */
 const NEIGHBOUR_RUN_DELAY = 0.1;
@@ -96,17 +88,16 @@ export function offCpu(input: DiagnosisInput): Verdict {
       facts: { node: worst.instance, nodeCount: throttled.length, ratio, limit: recent(worst.cpuLimit ?? []), cpu: recent(worst.cpu), elu: recent(worst.elu) },
     });
   }
-  // the nodes live waiting findings name, and the hosts whose finding is the host's
-  const heldNodes = new Set<string>();
+  // A node a live waiting finding names (its own or its host's) holds on HOLD of the lines: on a crowded host run
+  // delays hover about the line, and the finding was raised and cleared every few seconds, changing between the node
+  // and the host as a second node crossed the line and fell back (outside audit). A host's finding stays the host's
+  // while one of its nodes still waits.
+  const held = heldNodes(input, 'off-cpu', ['node', 'host']);
   const heldHosts = new Set<string>();
-  for (const [key, f] of input.active ?? []) {
-    if (!key.startsWith('off-cpu|node|') && !key.startsWith('off-cpu|host|')) continue;
-    for (const i of f.nodes) heldNodes.add(i);
-    if (key.startsWith('off-cpu|host|')) heldHosts.add(String(f.facts.host));
-  }
+  for (const [key, f] of input.active ?? []) if (key.startsWith('off-cpu|host|')) heldHosts.add(String(f.facts.host));
   const off = judged.filter((n) => {
     if (throttled.includes(n)) return false;
-    const k = heldNodes.has(n.instance) ? HOLD : 1;
+    const k = held.has(n.instance) ? HOLD : 1;
     return sustained(n.elu, offCpuSecond(n, k)) || (n.runDelay !== undefined && sustained(n.runDelay, (v) => v >= k * RUN_DELAY));
   });
   if (off.length === 0) return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
@@ -114,7 +105,7 @@ export function offCpu(input: DiagnosisInput): Verdict {
   // waits (or whose run delay is not reported) is short of cores.
   const blocking = off.filter((n) => {
     const rd = recent(n.runDelay ?? []);
-    return !Number.isNaN(rd) && rd < (heldNodes.has(n.instance) ? HOLD : 1) * RUN_DELAY && rd < WAITING_PART * (recent(n.elu) - recent(n.cpu));
+    return !Number.isNaN(rd) && rd < (held.has(n.instance) ? HOLD : 1) * RUN_DELAY && rd < WAITING_PART * (recent(n.elu) - recent(n.cpu));
   });
   if (blocking.length > 0) {
     blocking.sort(leastOnCpu);
