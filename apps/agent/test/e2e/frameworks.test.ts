@@ -192,38 +192,43 @@ describe('node:cluster', () => {
   before(() => sink.start());
   after(() => sink.stop());
 
-  test('every worker is its own instance; the workers\' counts add up to the requests sent', async () => {
-    const app = await startFixture('cluster-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'clustered' });
-    try {
-      const workers = app.ready.workers as number[];
-      const statuses = await hit(`http://127.0.0.1:${app.ready.port}`, Array.from({ length: 60 }, (_, i) => `/w/${i}`), 6, { headers: { connection: 'close' } });
-      assert.equal(statuses.length, 60);
-      // the latest cumulative export of each worker
-      const latest = new Map<number, number>();
-      const instances = new Map<number, string>();
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline) {
-        for (const r of sink.received) {
-          const attrs = r.request.resourceMetrics[0].resource.attributes;
-          const pid = Number(attrs['process.pid']);
-          if (!workers.includes(pid)) continue;
-          latest.set(pid, requestCounts(r).get('GET /w/:id 200') ?? 0);
-          instances.set(pid, String(attrs['service.instance.id']));
+  // outside audit: with the host's name as service.instance.id in OTEL_RESOURCE_ATTRIBUTES, inherited by every worker,
+  // two workers exported as one node (half the requests refused as a second process's series, a false off-cpu)
+  for (const named of [false, true]) {
+    test(named ? 'an instance id set for the app in the environment gets each worker\'s number: still one instance per worker' : 'every worker is its own instance; the workers\' counts add up to the requests sent', async () => {
+      const app = await startFixture('cluster-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'clustered', ...(named ? { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=web-vm' } : {}) });
+      try {
+        const workers = app.ready.workers as number[];
+        const statuses = await hit(`http://127.0.0.1:${app.ready.port}`, Array.from({ length: 60 }, (_, i) => `/w/${i}`), 6, { headers: { connection: 'close' } });
+        assert.equal(statuses.length, 60);
+        // the latest cumulative export of each worker
+        const latest = new Map<number, number>();
+        const instances = new Map<number, string>();
+        const deadline = Date.now() + 15_000;
+        while (Date.now() < deadline) {
+          for (const r of sink.received) {
+            const attrs = r.request.resourceMetrics[0].resource.attributes;
+            const pid = Number(attrs['process.pid']);
+            if (!workers.includes(pid)) continue;
+            latest.set(pid, requestCounts(r).get('GET /w/:id 200') ?? 0);
+            instances.set(pid, String(attrs['service.instance.id']));
+          }
+          if ([...latest.values()].reduce((a, b) => a + b, 0) === 60) break;
+          await new Promise((r) => setTimeout(r, 100));
         }
-        if ([...latest.values()].reduce((a, b) => a + b, 0) === 60) break;
-        await new Promise((r) => setTimeout(r, 100));
+        assert.equal([...latest.values()].reduce((a, b) => a + b, 0), 60);
+        assert.equal(new Set(instances.values()).size, instances.size);
+        assert.ok(latest.size >= 1);
+        if (named) for (const id of instances.values()) assert.match(id, /^web-vm-w\d+$/);
+        // the primary forked before serving anything: its agent stopped without a word (it was one more node per host)
+        const fromPrimary = sink.received.filter((r) => r.request.resourceMetrics[0].resource.attributes['service.name'] === 'clustered' && Number(r.request.resourceMetrics[0].resource.attributes['process.pid']) === Number(app.ready.pid));
+        assert.equal(fromPrimary.length, 0, 'nothing exported from the primary');
+      } finally {
+        app.proc.kill('SIGTERM');
+        await app.exited;
       }
-      assert.equal([...latest.values()].reduce((a, b) => a + b, 0), 60);
-      assert.equal(new Set(instances.values()).size, instances.size);
-      assert.ok(latest.size >= 1);
-      // the primary forked before serving anything: its agent stopped without a word (it was one more node per host)
-      const fromPrimary = sink.received.filter((r) => r.request.resourceMetrics[0].resource.attributes['service.name'] === 'clustered' && Number(r.request.resourceMetrics[0].resource.attributes['process.pid']) === Number(app.ready.pid));
-      assert.equal(fromPrimary.length, 0, 'nothing exported from the primary');
-    } finally {
-      app.proc.kill('SIGTERM');
-      await app.exited;
-    }
-  });
+    });
+  }
 
   test('PERF_CLUSTER_PRIMARY=true keeps the primary measured, as a node of its own', async () => {
     const app = await startFixture('cluster-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'clustered-primary', PERF_CLUSTER_PRIMARY: 'true' });
