@@ -110,6 +110,7 @@ export class DiagnosisAdapter {
       errorRate: f(),
       latencyP50: f(),
       latencyP99: f(),
+      latencyMean: f(),
       eventLoopDelayP99: f(),
       eventLoopDelayMax: f(),
       elu: f(),
@@ -169,6 +170,8 @@ export class DiagnosisAdapter {
       }
       w.latencyP50[i] = p50;
       w.latencyP99[i] = p99;
+      const sum = row[at + NodeField.latencySum];
+      if (requests > 0 && !Number.isNaN(sum)) w.latencyMean![i] = sum / requests;
       w.eventLoopDelayP99[i] = elP99;
       w.eventLoopDelayMax[i] = elMax;
       w.elu[i] = row[at + NodeField.elu];

@@ -115,6 +115,8 @@ const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
   },
   // the node is busy because it gets more than its share of the traffic
   { cause: 'load-imbalance', effects: ['cpu-saturated', 'event-loop-blocked'], explains: servesMore },
+  // a node slow at the same load, because it alone waits on I/O
+  { cause: 'io-wait', effects: ['load-imbalance'], explains: (c, e) => c.variant === 'node' && e.variant === 'latency' && shared(c, e).length > 0 },
   // a process that waits for a core stalls its loop, and looks saturated from inside
   { cause: 'off-cpu', effects: ['event-loop-blocked', 'cpu-saturated'], explains: waitAccountsFor },
   // a process cannot accept connections while its loop is busy (or off the CPU): the kernel's queue overflows
@@ -227,7 +229,7 @@ export function causePhrase(d: FindingDraft): string {
     case 'cpu-saturated':
       return d.variant === 'fleet' ? 'the fleet running out of CPU' : `CPU saturation on ${node}`;
     case 'io-wait':
-      return `${route} waiting on I/O`;
+      return d.variant === 'node' ? `${node} waiting on I/O` : `${route} waiting on I/O`;
     case 'error-burst':
       return d.variant === 'node' ? `the error burst on ${node}` : `the error burst on ${route}`;
     case 'os-limits':

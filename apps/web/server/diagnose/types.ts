@@ -38,6 +38,8 @@ export interface NodeWindow {
   errorRate: Series;
   latencyP50: Series;
   latencyP99: Series;
+  /** mean request duration of the second, seconds (optional: inputs built elsewhere may leave it out) */
+  latencyMean?: Series;
   /** event-loop delay p99 and max of the second, seconds */
   eventLoopDelayP99: Series;
   eventLoopDelayMax: Series;

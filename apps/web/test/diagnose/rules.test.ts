@@ -332,6 +332,30 @@ describe('sicknesses', () => {
     assert.equal(ioWait(input).status, 'none');
   });
 
+  // outside audit: one node of three with an exhausted connection pool (p99 2.5 s against 30 ms, loop 9% busy) was
+  // only an anonymous hot-route regression; the route's fleet-wide p50 hardly moved
+  it('io-wait: one node waits while its peers do not (the live store has no per-node routes)', () => {
+    const input = healthyFleet({ seed: 28, nodes: 3 });
+    for (const n of input.nodes) {
+      delete n.routes;
+      n.latencyMean = Float64Array.from(n.latencyP50, (v) => v * 1.4);
+    }
+    sickenNode(input, 'node-1', 'latencyP99', -6, () => 2.5);
+    // its p99 alone (a long tail's mode) is not enough: its mean must rise too
+    assert.equal(ioWait(input).status, 'none');
+    sickenNode(input, 'node-1', 'latencyMean', -6, () => 0.4);
+    sickenRoute(input, null, '/api/users/:id', 'latencyP50', -6, () => 0.05);
+    const [f] = issues(ioWait, input);
+    assert.equal(f.variant, 'node');
+    assert.deepEqual(f.nodes, ['node-1']);
+    assert.deepEqual(f.routes, ['GET /api/users/:id']);
+    assert.equal(f.severity, 'critical');
+    assert.match(explain(f).summary, /^Node node-1 waits on something outside the process: p99 2\.5 s against [\d.]+ ms on the service's other nodes, while its event loop is [\d.]+% busy and CPU [\d.]+%, mostly in GET \/api\/users\/:id\.$/);
+    // a busy node's slowness is its loop's (event-loop or CPU findings)
+    sickenNode(input, 'node-1', 'elu', -6, () => 0.8);
+    assert.equal(ioWait(input).status, 'none');
+  });
+
   it('load-imbalance: one node gets most of the traffic', () => {
     const input = healthyFleet({ seed: 19 });
     sickenNode(input, 'node-4', 'rps', -6, () => 420);

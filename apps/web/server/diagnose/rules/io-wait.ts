@@ -2,7 +2,8 @@
 // goes to waiting on a database or another service, not to this process's CPU or event loop.
 
 import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
-import { HOLD, baseline, hasRecent, median, recent, routeName, sustained } from '../window.js';
+import { HOLD, baseline, hasRecent, heldNodes, median, recent, routeName, sustained } from '../window.js';
+import { risingRoutes, standingOut } from './suspects.js';
 
 /** "up": at least 3× the route's own recent past and 50 ms more (below that it is noise users do not feel) */
 const RISE_MULTIPLE = 3;
@@ -35,6 +36,88 @@ function risen(r: RouteWindow, held: ActiveFinding | undefined): Rise | null {
   }
   const limit = Math.max(RISE_MULTIPLE * before, before + RISE_MIN_S);
   return sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before, baselineKind: 'own-past', limit } : null;
+}
+
+/**
+ * One node waiting while its peers do not (its pool to a downstream exhausted, a bad replica, a slow disk): its p99
+ * at least 3× the median of the service's other nodes and 50 ms more, while it is idle. The route's fleet-wide p50
+ * hardly moves when one node of three waits; an outside audit's node with a 2-socket pool answered at p99 2.5 s
+ * against 30 ms on its peers at ELU 0.09, and only an anonymous hot-route regression was raised. Its mean must have
+ * risen too (2× its peers' and 20 ms more, where known): a p99 alone jumps between the modes of a long-tailed route
+ * from node to node (the demo's report).
+ */
+const NODE_MULTIPLE = 3;
+const NODE_MIN_S = 0.05;
+const NODE_MEAN_MULTIPLE = 2;
+const NODE_MEAN_MIN_S = 0.02;
+const NODE_CRITICAL_S = 1;
+
+/** The median of sorted `a` without one occurrence of `x` (which it holds); NaN when nothing is left. */
+function medianWithout(a: readonly number[], x: number): number {
+  const m = a.length - 1;
+  if (m <= 0) return NaN;
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  const at = (k: number) => a[k < lo ? k : k + 1];
+  return m % 2 === 1 ? at(m >> 1) : (at(m / 2 - 1) + at(m / 2)) / 2;
+}
+
+function waitingNodes(input: DiagnosisInput, covered: ReadonlySet<string>): FindingDraft[] {
+  const drafts: FindingDraft[] = [];
+  const held = heldNodes(input, 'io-wait', ['node']);
+  // per service, its nodes' recent p99s and means, sorted (the peers of each node are the rest)
+  const services = new Map<string, { p99: number[]; mean: number[] }>();
+  for (const n of input.nodes) {
+    if (!hasRecent(n.latencyP99)) continue;
+    const v = services.get(n.service) ?? { p99: [], mean: [] };
+    v.p99.push(recent(n.latencyP99));
+    const mean = recent(n.latencyMean ?? []);
+    if (!Number.isNaN(mean)) v.mean.push(mean);
+    services.set(n.service, v);
+  }
+  for (const v of services.values()) {
+    v.p99.sort((a, b) => a - b);
+    v.mean.sort((a, b) => a - b);
+  }
+  for (const n of input.nodes) {
+    if (covered.has(n.instance) || !(recent(n.rps) >= MIN_RPS) || !hasRecent(n.latencyP99) || !idle(n)) continue;
+    const svc = services.get(n.service)!;
+    const p99 = recent(n.latencyP99);
+    const others = medianWithout(svc.p99, p99);
+    if (Number.isNaN(others)) continue;
+    const k = held.has(n.instance) ? HOLD : 1;
+    const limit = k * Math.max(NODE_MULTIPLE * others, others + NODE_MIN_S);
+    if (!sustained(n.latencyP99, (v) => v >= limit)) continue;
+    const mean = recent(n.latencyMean ?? []);
+    const peerMean = Number.isNaN(mean) ? NaN : medianWithout(svc.mean, mean);
+    if (!Number.isNaN(peerMean) && !sustained(n.latencyMean!, (v) => v >= k * Math.max(NODE_MEAN_MULTIPLE * peerMean, peerMean + NODE_MEAN_MIN_S))) continue;
+    // the route: the node's own slowest where the store has it per node, else the service's route whose latency
+    // rose most and stands out (a third of one route's requests waiting seconds moves its mean)
+    const own = (n.routes ?? [])
+      .filter((r) => recent(r.rps) > 0)
+      .map((r) => ({ name: routeName(r), p99: recent(r.latencyP99) }))
+      .sort((a, b) => b.p99 - a.p99)[0]?.name;
+    const route = own ?? standingOut(risingRoutes(input.routes.filter((r) => r.service === n.service)))[0]?.name;
+    drafts.push({
+      kind: 'io-wait',
+      variant: 'node',
+      subject: n.instance,
+      severity: p99 >= NODE_CRITICAL_S ? 'critical' : 'warning',
+      nodes: [n.instance],
+      routes: route === undefined ? [] : [route],
+      evidence: [
+        { metric: 'latency.p99', value: p99, baseline: others, baselineKind: 'fleet-median', unit: 's', instance: n.instance },
+        { metric: 'elu', value: recent(n.elu), baseline: IDLE, baselineKind: 'threshold', unit: 'ratio', instance: n.instance },
+      ],
+      facts: { node: n.instance, p99, others, elu: recent(n.elu) || 0, cpu: recent(n.cpu) || 0, route: route ?? '' },
+    });
+  }
+  return drafts;
 }
 
 function idle(n: NodeWindow): boolean {
@@ -77,5 +160,7 @@ export function ioWait(input: DiagnosisInput): Verdict {
       facts: { route: name, p50: rise.p50, before: rise.before, limit: rise.limit, baselineKind: rise.baselineKind, elu: Number.isNaN(elu) ? 0 : elu, cpu: median(idleNodes.map((n) => recent(n.cpu)).filter((v) => !Number.isNaN(v))) || 0, nodeCount: slowOn.length || idleNodes.length },
     });
   }
+  // one node waiting alone, where no route's finding names it
+  drafts.push(...waitingNodes(input, new Set(drafts.flatMap((d) => d.nodes))));
   return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
 }
