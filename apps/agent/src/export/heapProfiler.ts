@@ -172,6 +172,8 @@ function gcSeconds(metrics: readonly Metric[]): number {
 
 /** V8's sampling heap profiler on the app's thread: one of the two kinds of profile (what is held, what is allocated). */
 abstract class HeapSampler extends MainThreadProfiler {
+  /** bytes the last profile found (held at its end, or allocated) */
+  protected profiledBytes = 0;
 
   constructor(
     private readonly options: HeapProfilerOptions,
@@ -196,9 +198,11 @@ abstract class HeapSampler extends MainThreadProfiler {
   }
 
   protected async end(session: Session): Promise<{ metrics: Metric[]; endUnixNano: number } | undefined> {
+    this.profiledBytes = 0;
     const { profile } = (await post(session, 'HeapProfiler.stopSampling')) as { profile: V8HeapProfile };
     const endUnixNano = Date.now() * 1e6;
     const summary = await mapSources(summarizeHeap(profile), this.sourceMaps);
+    this.profiledBytes = summary.samples;
     return summary.samples > 0 ? { metrics: heapProfileMetrics(summary, this.startUnixNano, endUnixNano, this.kind), endUnixNano } : undefined;
   }
 }
@@ -214,6 +218,16 @@ export class GrowthProfiler extends HeapSampler {
   constructor(options: HeapProfilerOptions & { growthBytes: number }, onRunning: (running: boolean) => void = () => {}, startedAt = Date.now()) {
     super(options, 'held', { samplingInterval: HEAP_SAMPLING_BYTES, includeObjectsCollectedByMajorGC: false, includeObjectsCollectedByMinorGC: false }, onRunning, startedAt);
     this.#growthBytes = options.growthBytes;
+  }
+
+  /**
+   * A profile that found less than a quarter of the growth that started it still held saw growth that was not kept
+   * (a process's start-up, a burst's buffers): the next may start after three profiles' time, not the whole cooldown.
+   * Every process took one 10–12 s after it started, and the 5-minute cooldown then kept a leak that came with a
+   * deploy from ever getting its profile (outside audit).
+   */
+  protected override retryAfter(): number | undefined {
+    return this.profiledBytes < this.#growthBytes / 4 ? 3 * this.durationMillis() : undefined;
   }
 
   protected wants(metrics: readonly Metric[], nowMs: number): boolean {

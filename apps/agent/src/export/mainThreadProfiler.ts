@@ -59,6 +59,10 @@ export abstract class MainThreadProfiler {
   protected abstract begin(session: Session): Promise<void>;
   /** Stops it and reduces it to the metrics to export, with the profile's end (undefined: nothing worth sending). */
   protected abstract end(session: Session): Promise<{ metrics: Metric[]; endUnixNano: number } | undefined>;
+  /** ms until the next profile may start when the one just ended found nothing of what it was for (else the cooldown). */
+  protected retryAfter(): number | undefined {
+    return undefined;
+  }
 
   get running(): boolean {
     return this.#running;
@@ -139,6 +143,8 @@ export abstract class MainThreadProfiler {
     try {
       const profile = await this.end(session);
       if (profile !== undefined) this.#last = { metrics: profile.metrics, until: profile.endUnixNano / 1e6 + EXPORT_FOR_MS };
+      const retry = this.retryAfter();
+      if (retry !== undefined) this.#nextAllowed = Math.min(this.#nextAllowed, Date.now() + retry);
     } catch {
       // the main thread went away, or the session did: no profile this time
     } finally {

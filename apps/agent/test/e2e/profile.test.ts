@@ -280,6 +280,42 @@ describe('CPU profiles of a busy event loop', () => {
     }
   });
 
+  // outside audit: every process took a heap profile of its start-up growth 10–12 s after it started, and the 5-minute
+  // cooldown then kept a leak that came with the deploy from ever getting one
+  test('a heap profile that found the growth gone does not hold the next one for the whole cooldown', async () => {
+    const own = new OtlpSink();
+    await own.start();
+    try {
+      const app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint, PERF_HEAP_PROFILE_GROWTH: '8', PERF_HEAP_PROFILE_DURATION: '1000', PERF_PROFILE_AFTER: '0', PERF_HEAP_PROFILE_COOLDOWN: '300000' });
+      apps.push(app);
+      const base = `http://127.0.0.1:${app.ready.port}`;
+      const heapOf = (x: Received) => findMetric(x, 'nodejs.heap_profile.live_size') as GaugeMetric | undefined;
+      const profiles = () => new Set(own.received.map((x) => heapOf(x)?.points[0]?.startTimeUnixNano).filter((t) => t !== undefined)).size;
+      const grow = async (path: string, until: () => boolean, limitMs: number) => {
+        const deadline = Date.now() + limitMs;
+        while (!until() && Date.now() < deadline) {
+          await (await fetch(base + path)).text();
+          await new Promise((r) => setTimeout(r, path.startsWith('/hold') ? 90 : 40));
+        }
+      };
+      // slow growth (a start-up's, ≈ 0.6 MB a second): its 1 s profile finds far less held than the 8 MB line that started
+      // it; then it stops
+      const t0 = Date.now();
+      await grow('/hold?kb=64', () => own.received.some((x) => heapOf(x) !== undefined), 40_000);
+      assert.equal(profiles(), 1);
+      const first = own.received.map(heapOf).find((m) => m !== undefined)!;
+      const held = first.points.reduce((a, p) => a + p.value, 0);
+      assert.ok(held < 2 * 1024 * 1024, `the first profile found ${held} bytes held, under a quarter of the growth line`);
+      // then a real leak: its profile comes within seconds of its own growth line, not 5 minutes later
+      await grow('/leak?kb=256', () => own.received.some((x) => heapOf(x)?.points[0]?.attributes['code.function.name'] === 'rememberOrder'), 45_000);
+      const leak = own.received.map(heapOf).find((m) => m?.points[0]?.attributes['code.function.name'] === 'rememberOrder');
+      assert.ok(leak !== undefined, `no heap profile of the leak; ${profiles()} profile(s)`);
+      console.log(`second heap profile (the leak) ${((leak.points[0].startTimeUnixNano / 1e6 - t0) / 1000).toFixed(1)} s after the start`);
+    } finally {
+      await own.stop();
+    }
+  });
+
   test('a collector kept busy gets an allocation profile naming the function that makes the garbage', async () => {
     const own = new OtlpSink();
     await own.start();
