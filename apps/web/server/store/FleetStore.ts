@@ -125,6 +125,12 @@ export class FleetStore {
       if (service.nodes.size >= this.options.maxNodesPerService || this.nodeCount() >= this.options.maxNodes) return undefined;
       n = new NodeState(meta, this.options.tiers, this.options.nodeScale, now);
       service.nodes.set(meta.instance, n);
+    } else if (meta.pid !== null && meta.pid !== n.meta.pid) {
+      // a process restarted under the same instance id (systemd, a named host): the node is the new process (an
+      // outside audit was sent to the dead process's pid)
+      n.meta.pid = meta.pid;
+      n.meta.version = meta.version ?? n.meta.version;
+      n.meta.host = meta.host;
     }
     n.noteExport(now);
     n.lastSeen = now;

@@ -245,6 +245,24 @@ test('the fleet-wide series cap: past PERF_MAX_SERIES, new series of any service
 
 // security audit: a 1 MB service name and a 2 MB route were kept (every live-stream client then got 1.8 MB/s), and
 // a direction override made the instance "inst\u202egnp.exe" read "instexe.png" on /nodes
+// outside audit: a process restarted under the same service.instance.id (systemd, a named host) kept the dead one's
+// pid in /nodes
+test('a process restarted under the same instance id: the node shows the new process', async () => {
+  const srv = await testServer();
+  try {
+    const now = Date.now();
+    const send = (pid: number, start: number, time: number, n: number) =>
+      postOtlp(srv.otlpUrl, encodeProtobuf(request(resource('svc', 'web-1', { 'process.pid': pid }), [httpExp('cumulative', [expPoint({ start: ns(start), time: ns(time), offset: -6, counts: [n] })])])));
+    assert.equal((await send(111, now, now + 100, 5)).status, 200);
+    assert.equal((await send(222, now + 500, now + 600, 3)).status, 200);
+    const [, nodes] = await srv.get('/api/v1/nodes');
+    assert.equal(nodes.length, 1);
+    assert.equal(nodes[0].pid, 222);
+  } finally {
+    await srv.dispose();
+  }
+});
+
 test('names are kept without control characters or direction overrides, and at most 256 characters', async () => {
   const srv = await testServer();
   try {
