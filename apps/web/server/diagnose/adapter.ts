@@ -106,6 +106,7 @@ export class DiagnosisAdapter {
       instance: node.meta.instance,
       service: svc.name,
       host: node.meta.host,
+      startedAt: node.startedAt,
       rps: f(),
       errorRate: f(),
       latencyP50: f(),

@@ -34,6 +34,8 @@ export interface NodeWindow {
   instance: string;
   service: string;
   host: string;
+  /** Unix ms of the process's first export (optional): its start-up is not judged for a busy loop (window.ts warmingUp) */
+  startedAt?: number;
   rps: Series;
   errorRate: Series;
   latencyP50: Series;

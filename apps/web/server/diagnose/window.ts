@@ -1,6 +1,6 @@
 // Small statistics over the rules' per-second windows. Every function skips NaN (a second without data).
 
-import type { DiagnosisInput, Series } from './types.js';
+import type { DiagnosisInput, NodeWindow, Series } from './types.js';
 
 /** Seconds the rules call "now": a condition must hold in most of them (see `countWhere`). */
 export const RECENT_SECONDS = 5;
@@ -168,4 +168,17 @@ export function heldNodes(input: DiagnosisInput, kind: string, variants?: readon
     if (k === kind && (variants === undefined || variants.includes(variant))) for (const n of f.nodes) out.add(n);
   }
   return out;
+}
+
+/**
+ * A process's first seconds (loading and compiling its code, filling caches, opening pools) keep its loop busy and
+ * stall it: a fleet started under load raised event-loop-blocked critical on every node, "in the code path", within
+ * 3 s (outside audit). The busy-loop rules judge a process from this long after its first export.
+ */
+export const WARMUP_MS = 20_000;
+
+/** Whether the node is still in its start-up (see WARMUP_MS), at the window's last second. */
+export function warmingUp(n: NodeWindow, input: DiagnosisInput): boolean {
+  const last = input.times.at(-1);
+  return n.startedAt !== undefined && last !== undefined && last + 1000 - n.startedAt < WARMUP_MS;
 }

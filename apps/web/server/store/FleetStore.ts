@@ -128,6 +128,7 @@ export class FleetStore {
     } else if (meta.pid !== null && meta.pid !== n.meta.pid) {
       // a process restarted under the same instance id (systemd, a named host): the node is the new process (an
       // outside audit was sent to the dead process's pid)
+      if (n.meta.pid !== null) n.startedAt = now;
       n.meta.pid = meta.pid;
       n.meta.version = meta.version ?? n.meta.version;
       n.meta.host = meta.host;

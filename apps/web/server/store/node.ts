@@ -170,6 +170,11 @@ export const PROFILE_FIELDS = { cpu: 'profile', heap: 'heapProfile', allocations
 export class NodeState {
   readonly meta: NodeMeta;
   firstSeen: number;
+  /**
+   * Unix ms of the first export of the process behind it (firstSeen, or when a process restarted under the same
+   * instance id, told by its pid): the diagnosis gives a process's start-up a grace
+   */
+  startedAt: number;
   /** Unix ms of the last export */
   lastSeen: number;
   /**
@@ -240,6 +245,7 @@ export class NodeState {
   ) {
     this.meta = meta;
     this.firstSeen = now;
+    this.startedAt = now;
     this.lastSeen = now;
     this.tiers = tiers.map((t) => new FieldRing(t.step, Math.ceil(t.retention / t.step)));
   }

@@ -94,7 +94,7 @@ export function healthyFleet(o: FleetOptions = {}): DiagnosisInput {
   return { times, nodes, routes };
 }
 
-type NodeKey = Exclude<keyof NodeWindow, 'instance' | 'service' | 'host' | 'routes'>;
+type NodeKey = Exclude<keyof NodeWindow, 'instance' | 'service' | 'host' | 'routes' | 'startedAt'>;
 type RouteKey = Exclude<keyof RouteWindow, 'route' | 'method' | 'service' | 'latencyMean'>;
 
 /** Overwrites a node's series from second `from` (negative: counted from the end) with `f(i, old)`. */

@@ -527,6 +527,25 @@ describe('sicknesses', () => {
     assert.equal(memoryLeak(input).status, 'none');
   });
 
+  // outside audit: a fleet started under load raised event-loop-blocked critical on 3 of 3 nodes within 3 s, "in the
+  // code path", and off-cpu "blocked in synchronous calls" (loading its modules)
+  it('a process\'s first 20 s are its start-up: busy-loop rules judge it after that', () => {
+    const input = healthyFleet({ seed: 29 });
+    const end = input.times.at(-1)! + 1000;
+    for (const n of input.nodes) {
+      sickenNode(input, n.instance, 'eventLoopDelayP99', -6, () => 0.25);
+      sickenNode(input, n.instance, 'eventLoopDelayMax', -6, () => 1.2);
+      sickenNode(input, n.instance, 'elu', -6, () => 0.95);
+      sickenNode(input, n.instance, 'cpu', -6, () => 0.3);
+      sickenNode(input, n.instance, 'runDelay', -6, () => 0.02);
+      n.startedAt = end - 8_000;
+    }
+    for (const rule of [eventLoopBlocked, offCpu, cpuSaturated]) assert.notEqual(rule(input).status, 'issue', rule.name);
+    for (const n of input.nodes) n.startedAt = end - 25_000;
+    assert.equal(eventLoopBlocked(input).status, 'issue');
+    assert.equal(offCpu(input).status, 'issue');
+  });
+
   it('error-burst on a route, fleet-wide', () => {
     const input = healthyFleet({ seed: 24 });
     sickenRoute(input, null, '/api/orders', 'errorRate', -6, () => 0.3);

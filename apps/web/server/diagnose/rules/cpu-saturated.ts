@@ -2,7 +2,7 @@
 // processes; on one or a few, their load or their work is uneven (see which route holds their time).
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
-import { hasRecent, median, recent, routeName, sustained } from '../window.js';
+import { hasRecent, median, recent, routeName, sustained, warmingUp } from '../window.js';
 import { risingRoutes, standingOut } from './suspects.js';
 
 /** 90% of one core: a Node.js process runs JavaScript on one thread, past this its request queue grows */
@@ -20,7 +20,7 @@ function saturatedSeconds(n: NodeWindow): boolean {
 }
 
 export function cpuSaturated(input: DiagnosisInput): Verdict {
-  const judged = input.nodes.filter((n) => hasRecent(n.cpu) || hasRecent(n.elu));
+  const judged = input.nodes.filter((n) => (hasRecent(n.cpu) || hasRecent(n.elu)) && !warmingUp(n, input));
   if (judged.length === 0) return { status: 'insufficient-data', reason: 'no node reported CPU or event-loop utilisation in the last seconds' };
   const hot = judged.filter(saturatedSeconds);
   if (hot.length === 0) return { status: 'none' };

@@ -2,7 +2,7 @@
 // synchronous work (crypto, JSON, regex, sync fs) holds the loop and every request on the node waits.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
-import { HOLD, baseline, countWhere, hasRecent, heldNodes, lastValues, max, mean, median, recent, sustained } from '../window.js';
+import { HOLD, baseline, countWhere, hasRecent, heldNodes, lastValues, max, mean, median, recent, sustained, warmingUp } from '../window.js';
 import { risingRoutes, standingOut } from './suspects.js';
 
 /** p99 delay above 50 ms in a second: a request arriving then waits longer than a typical request takes. */
@@ -68,7 +68,7 @@ function isBlocked(n: NodeWindow, k: number): boolean {
 }
 
 export function eventLoopBlocked(input: DiagnosisInput): Verdict {
-  const judged = input.nodes.filter((n) => hasRecent(n.eventLoopDelayP99));
+  const judged = input.nodes.filter((n) => hasRecent(n.eventLoopDelayP99) && !warmingUp(n, input));
   if (judged.length === 0) return { status: 'insufficient-data', reason: 'no node reported event-loop delay in the last seconds' };
   // a node a live finding names holds on HOLD of the busy-stall lines (a GC-churning node's delays hovering about
   // 50 ms raised and cleared it every few seconds; outside audit)

@@ -10,7 +10,7 @@
 // does not help here, which is why it is told apart from cpu-saturated.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
-import { HOLD, hasRecent, heldNodes, median, recent, sustained } from '../window.js';
+import { HOLD, hasRecent, heldNodes, median, recent, sustained, warmingUp } from '../window.js';
 
 /** the loop must be busy enough for the wait to matter: a third of the time */
 const MIN_ELU = 0.3;
@@ -64,7 +64,7 @@ function offCpuSecond(n: NodeWindow, k = 1): (elu: number, i: number) => boolean
 
 export function offCpu(input: DiagnosisInput): Verdict {
   const quota = input.nodes.filter((n) => n.cpuThrottled !== undefined && hasRecent(n.cpuThrottled));
-  const judged = input.nodes.filter((n) => hasRecent(n.cpu) && hasRecent(n.elu));
+  const judged = input.nodes.filter((n) => hasRecent(n.cpu) && hasRecent(n.elu) && !warmingUp(n, input));
   if (judged.length === 0 && quota.length === 0) return { status: 'insufficient-data', reason: 'no node reported both CPU and event-loop utilisation in the last seconds' };
   const drafts: FindingDraft[] = [];
   const throttled = quota.filter((n) => sustained(n.cpuThrottled!, (v) => v >= THROTTLED)).sort((a, b) => recent(b.cpuThrottled!) - recent(a.cpuThrottled!));
