@@ -143,6 +143,12 @@ export interface Series {
   window: number;
   /** lines left out because `limit=` (default 50) was reached; the largest by value are kept */
   truncated: number;
+  /**
+   * Unix ms up to which the data is settled: no export is expected to add to a step that ends by then, while a later
+   * one may still be partial (its rate reads low until every node's export of it has arrived). Optional: not every
+   * producer of a Series (tests, older servers) sets it.
+   */
+  settledUntil?: number;
 }
 
 /** `GET /api/v1/heatmap?service=&window=&step=&route=&instance=`: request counts per latency bucket per step. */

@@ -604,7 +604,7 @@ export class FleetView {
       truncated = lines.length - limit;
       lines.length = limit;
     }
-    return { metric, by, step: range.step, series: lines, window: range.to - range.from + 1, truncated };
+    return { metric, by, step: range.step, series: lines, window: range.to - range.from + 1, truncated, settledUntil: (this.store.settledUntil + 1) * 1000 };
   }
 
   /** One step of a node-derived metric over a group of nodes (mean across nodes). */

@@ -29,6 +29,25 @@ test('a line silent for more than two steps has no latest value, only a stale on
   assert.equal(lastValue(line([1, null, null, null], 5)), null);
 });
 
+// outside audit: the Throughput header read "0 req/s · last 2 s", and "975 req/s" with one node's export in, while the
+// fleet served a million a second: the newest step was still receiving exports
+test('the latest settled step, when the series says how far it is settled; the newest when none is near', () => {
+  const s = line([900_000, 1_000_000, 980_000, 975]);
+  s.settledUntil = T0 + 6000; // steps from T0+6 s on are still settling
+  assert.deepEqual(latestReadout(s), { value: 980_000, t: T0 + 4000, stale: null });
+  assert.equal(chartReadout(s, 'rps').text, '980k req/s');
+  // 1 s steps, 3 s still settling: a settled point 4 s back still stands for now
+  const one = line([10, 20, 30, 40, 50, 1], 1);
+  one.settledUntil = T0 + 3000;
+  assert.equal(lastValue(one), 30);
+  // nothing settled near: the newest as before (a dashboard that just started)
+  const fresh = line([null, null, null, null, 7]);
+  fresh.settledUntil = T0;
+  assert.equal(lastValue(fresh), 7);
+  // without the field (another producer), the newest
+  assert.equal(lastValue(line([900_000, 975])), 975);
+});
+
 test('no data, no line, no series', () => {
   assert.deepEqual(latestReadout(line([null, null])), { value: null, t: null, stale: null });
   assert.deepEqual(latestReadout(line([])), { value: null, t: null, stale: null });
