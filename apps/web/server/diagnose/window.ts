@@ -182,3 +182,20 @@ export function warmingUp(n: NodeWindow, input: DiagnosisInput): boolean {
   const last = input.times.at(-1);
   return n.startedAt !== undefined && last !== undefined && last + 1000 - n.startedAt < WARMUP_MS;
 }
+
+/**
+ * A ratio pooled over the last `n` seconds with data, each second weighted by its count (errors over requests, not a
+ * median of per-second ratios: a few errors a second come and go from second to second), and the events per second.
+ */
+export function pooled(rate: Series, count: Series, n = RECENT_SECONDS): { rate: number; perSecond: number } {
+  let events = 0;
+  let total = 0;
+  let seconds = 0;
+  for (let i = Math.max(0, rate.length - n); i < rate.length; i++) {
+    if (Number.isNaN(rate[i]) || Number.isNaN(count[i])) continue;
+    events += rate[i] * count[i];
+    total += count[i];
+    seconds++;
+  }
+  return { rate: total > 0 ? events / total : NaN, perSecond: seconds > 0 ? events / seconds : NaN };
+}

@@ -2,7 +2,7 @@
 // the errors are everywhere; a node when one process fails (its share is diluted in the fleet's routes).
 
 import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Series, Verdict } from '../types.js';
-import { HOLD, baseline, hasRecent, recent, routeName, sustained } from '../window.js';
+import { HOLD, baseline, hasRecent, pooled, recent, routeName, sustained } from '../window.js';
 
 /** 5% of requests failing is a burst users notice (one page in twenty fails to load) */
 const MIN_RATE = 0.05;
@@ -13,6 +13,8 @@ const PAST_GAP = 0.02;
 const MIN_ERRORS_PER_S = 1;
 /** severe: a quarter of requests failing */
 const CRITICAL_RATE = 0.25;
+/** seconds over which a route's errors are attributed to the nodes answering them */
+const NAMING_SECONDS = 15;
 
 interface Burst {
   rate: number;
@@ -59,14 +61,18 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     // Without per-node route detail (the live store keeps none), a node is named by the errors it answers: at least
     // half its fair share of the route's errors a second (one node failing 20% of one route of six read 3% overall,
     // under MIN_RATE, and the finding named no node at all; contract audit)
+    // Errors pooled over NAMING_SECONDS: at a few errors a second per node, the per-second figures came and went, and the
+    // finding named one or two of three nodes failing alike (outside audit)
     const peers = nodesOf.get(r.service) ?? [];
+    const routeErrors = pooled(r.errorRate, r.rps, NAMING_SECONDS).perSecond;
     const nodeRates: { instance: string; rate: number; before: number; route: string | undefined; errors: number }[] = [];
     for (const n of peers) {
       const nr: RouteWindow | undefined = n.routes?.find((x) => routeName(x) === name);
       const series = nr ? nr.errorRate : n.errorRate;
       const rate = recent(series);
-      const errors = rate * recent(n.rps);
-      if (nr ? rate < k * MIN_RATE : !(rate > 0 && errors >= (0.5 * b.errorsPerSecond) / peers.length)) continue;
+      const own = nr ? { rate, perSecond: rate * recent(nr.rps) } : pooled(n.errorRate, n.rps, NAMING_SECONDS);
+      const errors = own.perSecond;
+      if (nr ? rate < k * MIN_RATE : !(own.rate > 0 && errors >= (0.5 * routeErrors) / peers.length)) continue;
       const past = baseline(series);
       nodeRates.push({ instance: n.instance, rate, before: Number.isNaN(past) ? 0 : past, route: nr ? name : undefined, errors });
     }
