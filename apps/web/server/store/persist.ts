@@ -1,4 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { isDamagedFile, moveAside } from './sqlite-file.js';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -429,7 +430,7 @@ export class Persistence {
       for (const svc of store.services.values()) {
         for (const node of svc.nodes.values()) {
           for (const [key, st] of node.states) {
-            insert.run(svc.name, node.meta.instance, key, encodeState(st as SeriesState));
+            insert.run(svc.name, node.meta.instance, key, packState(encodeState(st as SeriesState)));
             n++;
           }
           for (const [key, c] of node.counters) {
@@ -460,7 +461,7 @@ export class Persistence {
         n++;
         continue;
       }
-      const st = decodeState(r.state);
+      const st = decodeState(unpackState(r.state));
       if (st === undefined || node.states.has(r.key)) continue;
       node.states.set(r.key, st);
       node.baselined = true;
@@ -482,5 +483,26 @@ export class Persistence {
 
   close(): void {
     this.db.close();
+  }
+}
+
+/** Marks a state deflated by packState (a raw state starts with its Float64 version, whose low 4 bytes are zero). */
+const PACKED = Buffer.from('PSZ1');
+
+/**
+ * A series state as saved: deflated (a cumulative histogram's counts as Float64s are mostly small and repeated: an
+ * outside audit's 36k states took 146 MB and a stop 9 s, 83k states 335 MB of a 505 MB file).
+ */
+export function packState(raw: Buffer): Buffer {
+  return Buffer.concat([PACKED, deflateRawSync(raw, { level: 1 })]);
+}
+
+/** The raw state of what packState (or an older dashboard, raw) saved; empty for bytes that do not inflate. */
+export function unpackState(saved: Buffer): Buffer {
+  if (saved.byteLength < PACKED.byteLength || !saved.subarray(0, PACKED.byteLength).equals(PACKED)) return saved;
+  try {
+    return inflateRawSync(saved.subarray(PACKED.byteLength), { maxOutputLength: 1 << 24 });
+  } catch {
+    return Buffer.alloc(0);
   }
 }

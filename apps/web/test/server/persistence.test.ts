@@ -13,6 +13,8 @@ import { runSimulation } from '../../simulator/run.js';
 import { encodeProtobuf } from '@perf/metrics';
 import { postOtlp, testServer, waitFor } from './lib/server.js';
 import { expPoint, httpExp, request, resource } from './lib/otlp.js';
+import { decodeState, encodeState, newState } from '../../server/ingest/series.js';
+import { packState, unpackState } from '../../server/store/persist.js';
 
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -196,6 +198,28 @@ test('a restart keeps each series\' cumulative state: the requests a node served
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// outside audit: a graceful stop wrote ~4 KB per series state (a cumulative histogram's counts as Float64s): 36k states
+// took 146 MB and 9 s, 83k states 335 MB of a 505 MB file
+test('saved series states are deflated: a long-tailed cumulative histogram in a fraction of its raw bytes, read back exactly; raw ones still read', () => {
+  const st = newState();
+  st.time = 1.7e18;
+  st.start = 1.6e18;
+  const counts = new Float64Array(320);
+  let x = 7;
+  for (let i = 0; i < counts.length; i++) counts[i] = Math.round(1e6 * Math.exp(-((i - 90) ** 2) / 800) * (1 + ((x = (x * 48271) % 2147483647) % 100) / 1000));
+  st.exp = { scale: 3, offset: -60, length: counts.length, counts, zeroCount: 0 };
+  st.count = counts.reduce((a, b) => a + b, 0);
+  st.sum = st.count * 0.02;
+  const raw = encodeState(st);
+  const packed = packState(raw);
+  assert.ok(packed.byteLength * 3 < raw.byteLength, `${packed.byteLength} bytes packed of ${raw.byteLength}`);
+  const back = decodeState(unpackState(packed))!;
+  assert.deepEqual(Array.from(back.exp!.counts).slice(0, back.exp!.length), Array.from(counts));
+  assert.equal(back.count, st.count);
+  assert.equal(decodeState(unpackState(raw))!.count, st.count, 'a state an earlier dashboard saved raw');
+  assert.equal(unpackState(Buffer.concat([Buffer.from('PSZ1'), Buffer.from('not deflate')])).byteLength, 0, 'damaged: left out');
 });
 
 // ---- durability audit
