@@ -73,15 +73,18 @@ export function useSeriesSet(queries: SeriesQuery[], view: ViewState, tick: numb
       firstTick.current = false;
       return;
     }
-    if (inflight.current || dataRef.current.length === 0) return;
+    if (inflight.current) return;
+    // nothing loaded yet (the first answer failed: a dashboard catching up on ingest answers reads 503 for a moment):
+    // the whole range again, so a chart does not stay on the error until its range changes
+    const whole = dataRef.current.length === 0;
     const ac = new AbortController();
     inflight.current = ac;
-    fetchAll(spec.live ? spec.step * LIVE_STEPS : spec.seconds, ac.signal).then(
+    fetchAll(spec.live && !whole ? spec.step * LIVE_STEPS : spec.seconds, ac.signal).then(
       (all) => {
         if (ac.signal.aborted) return;
         inflight.current = null;
         const from = Date.now() - spec.seconds * 1000;
-        dataRef.current = all.map((s, i) => (spec.live ? mergeSeries(dataRef.current[i] ?? null, s, from) : s));
+        dataRef.current = all.map((s, i) => (whole ? mergeSeries(null, s, from) : spec.live ? mergeSeries(dataRef.current[i] ?? null, s, from) : s));
         setState({ key, data: dataRef.current, error: null });
       },
       () => {

@@ -59,6 +59,7 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
     ingestToken: env.PERF_INGEST_TOKEN || undefined,
     maxBodyBytes: intEnv(env, 'PERF_MAX_BODY_BYTES', 8 * 1024 * 1024, 1),
     ingestQueue: intEnv(env, 'PERF_INGEST_QUEUE', 256, 1),
+    apiShedAfterMs: intEnv(env, 'PERF_API_SHED_AFTER', 1000, 0),
     ingestPerAddress: intEnv(env, 'PERF_INGEST_PER_ADDRESS', 64, 1),
     maxStreams: intEnv(env, 'PERF_MAX_STREAMS', 500, 1),
     trustProxy: boolEnv(env, 'PERF_TRUST_PROXY', false),

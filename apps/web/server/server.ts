@@ -39,6 +39,12 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** requests read and waiting to be applied before 429 (PERF_INGEST_QUEUE), default 256 */
   ingestQueue?: number;
+  /**
+   * ms an export may wait to be applied before API reads are refused (503 PERF_API_BUSY, Retry-After) until ingest
+   * has caught up (PERF_API_SHED_AFTER), default 1000: reads and ingest share one event loop, and one client reading
+   * large answers back to back cut ingest from 500 to 10–110 exports a second and showed live nodes as down
+   */
+  apiShedAfterMs?: number;
   /** bodies being read from one client address before 429 (PERF_INGEST_PER_ADDRESS), default 64 */
   ingestPerAddress?: number;
   /** PERF_TRUST_PROXY: a reverse proxy in front; the login limit counts X-Forwarded-For's last address */
@@ -226,6 +232,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   const apiToken = options.apiToken || undefined;
+  const shedAfterMs = options.apiShedAfterMs ?? 1000;
   const authed = (req: IncomingMessage): boolean => apiToken === undefined || authorized(req, apiToken);
 
   const web = createServer((req, res) => {
@@ -248,6 +255,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       }
       if (!authed(req) && path !== '/api/v1/login') {
         sendJson(res, 401, { error: { code: 'PERF_API_UNAUTHORIZED', message: 'send "Authorization: Bearer <PERF_API_TOKEN>" or log in at /login' } }, { 'www-authenticate': 'Bearer' });
+        return;
+      }
+      // Ingest first: while an export has waited longer than shedAfterMs to be applied, reads wait (but the status and
+      // the live stream): one client reading large answers back to back cut ingest from 500 to 10–110 exports a second
+      // and showed live nodes as down (outside audit)
+      const read = req.method === 'GET' && path !== '/api/v1/status' && path !== '/api/v1/stream';
+      const behind = receiver.backlogMs;
+      if (read && behind > shedAfterMs) {
+        sendJson(
+          res,
+          503,
+          { error: { code: 'PERF_API_BUSY', message: `the dashboard is catching up on ingest (an export has waited ${Math.round(behind)} ms to be applied): reads resume once it has, so no data is lost; retry after the delay in Retry-After` } },
+          { 'retry-after': '1' },
+        );
         return;
       }
       router.handle(req, res).catch((err) => {

@@ -28,6 +28,8 @@ interface Pending {
   body: Buffer;
   json: boolean;
   res: ServerResponse;
+  /** performance.now() when it was queued */
+  at: number;
 }
 
 /**
@@ -54,6 +56,11 @@ export class OtlpReceiver {
 
   get depth(): number {
     return this.inflight;
+  }
+
+  /** ms the oldest queued export has waited to be applied (0 with none): how far ingest is behind */
+  get backlogMs(): number {
+    return this.queue.length > 0 ? performance.now() - this.queue[0].at : 0;
   }
 
   /** Refuse new requests (503) from now on; queued ones are still applied. */
@@ -144,7 +151,7 @@ export class OtlpReceiver {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       // counted in the queue until applied and answered
       this.inflight++;
-      this.queue.push({ body, json, res });
+      this.queue.push({ body, json, res, at: performance.now() });
       res.once('close', () => {
         this.inflight--;
         this.inflightBytes -= size;
