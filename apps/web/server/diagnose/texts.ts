@@ -197,7 +197,8 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
     'listen-queue': {
       summary: (f) =>
         `The kernel is dropping connections on host ${s(f, 'host')}: ${f.facts.overflows} listen-queue overflows and ${f.facts.drops} drops in the last ${f.facts.seconds} s (${f.facts.nodeCount} node(s) there).` +
-        (s(f, 'queueNode') ? ` ${s(f, 'queueNode')} is the one not keeping up: ${f.facts.queued} connections waited in its accept queue.` : ''),
+        (s(f, 'queueNode') ? ` ${s(f, 'queueNode')} is the one not keeping up: ${f.facts.queued} connections waited in its accept queue.` : '') +
+        (n(f, 'queuesEmpty') === 1 ? ' None of these nodes held connections in its accept queue: another process on the host may be the one dropping them.' : ''),
       advice:
         'Connections arrive faster than the processes accept them: raise the listen backlog (server.listen({ backlog })), `net.core.somaxconn` and `net.ipv4.tcp_max_syn_backlog`, and check whether the event loop is blocked (it cannot accept while blocked).',
     },

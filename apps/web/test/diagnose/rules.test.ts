@@ -679,6 +679,13 @@ describe('sicknesses', () => {
     const q2 = issues(osLimits, other).find((f) => f.variant === 'listen-queue')!;
     assert.equal(q2.evidence.length, 0);
     assert.doesNotMatch(explain(q2).summary, /not keeping up/);
+    assert.equal(q.severity, 'critical', 'a node of ours holds connections: critical');
+    // outside audit: another tenant's overflows on the host, every one of these nodes' accept queues empty: a warning
+    // that says so, not a critical per service
+    for (const instance of onHost) sickenNode(other, instance, 'listenQueue', -3, () => 0);
+    const q3 = issues(osLimits, other).find((f) => f.variant === 'listen-queue')!;
+    assert.equal(q3.severity, 'warning');
+    assert.match(explain(q3).summary, /None of these nodes held connections in its accept queue: another process on the host may be the one dropping them\.$/);
   });
 
   it('hot-route: a route whose p99 regressed against its own past', () => {

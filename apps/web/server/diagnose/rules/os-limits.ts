@@ -58,11 +58,14 @@ export function osLimits(input: DiagnosisInput): Verdict {
     const q = (n: NodeWindow) => queue.get(n)!;
     h.nodes.sort((a, b) => q(b) - q(a));
     const queued = h.nodes.filter((n) => q(n) > 0);
+    // the counters are the host's: with none of these nodes' accept queues holding connections, the drops may be
+    // another process's (an outside audit's fleet got a critical per service for a neighbour's overflows): a warning
+    const readQueues = h.nodes.some((n) => hasRecent(n.listenQueue));
     drafts.push({
       kind: 'os-limits',
       variant: 'listen-queue',
       subject: `host:${host}`,
-      severity: 'critical',
+      severity: queued.length > 0 ? 'critical' : 'warning',
       nodes: h.nodes.map((n) => n.instance),
       routes: [],
       evidence: queued.slice(0, 8).map((n): EvidenceItem => ({ metric: 'listenQueue', value: q(n), baseline: 0, baselineKind: 'threshold', unit: 'connections', instance: n.instance })),
@@ -74,6 +77,7 @@ export function osLimits(input: DiagnosisInput): Verdict {
         nodeCount: h.nodes.length,
         queueNode: queued[0]?.instance ?? '',
         queued: queued.length > 0 ? q(queued[0]) : 0,
+        queuesEmpty: queued.length === 0 && readQueues ? 1 : 0,
       },
     });
   }
