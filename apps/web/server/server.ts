@@ -130,6 +130,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     queueBytes: 128 * 1024 * 1024,
     maxPoints: 1_000_000,
   });
+  store.ingestLag = () => receiver.backlogMs;
   const prometheus = options.prometheusUrl ? new PrometheusPuller(applier, { url: options.prometheusUrl, headers: options.prometheusHeaders, log, stats, onTrouble: (t) => (store.sourceTrouble = t) }).start() : undefined;
   if (prometheus) log(`perf: reading the agents from Prometheus at ${prometheus.status.url} (PERF_PROMETHEUS_URL), once a second`);
   const live = new LiveStream(view, options.maxStreams ?? 500);

@@ -138,7 +138,8 @@ export class FleetView {
    * often (an OpenTelemetry SDK at its default 60 s looked down 50 s of every 60: outside audit).
    */
   downAfterMs(node: NodeState): number {
-    return Math.max(this.store.options.nodeDownAfterMs, 2.5 * node.exportIntervalMs);
+    // plus how far ingest is behind: its export may be waiting in the queue
+    return Math.max(this.store.options.nodeDownAfterMs, 2.5 * node.exportIntervalMs) + this.store.ingestLag();
   }
 
   /**

@@ -78,6 +78,12 @@ export class FleetStore {
   sink: StoreSink | undefined;
   /** every second ≤ this is settled (rolled into node rows and handed to the sink) */
   settledUntil: number;
+  /**
+   * ms the oldest export waiting to be applied has waited (the receiver sets it; 0 without one): a node whose last
+   * export is still in the queue is not silent (an outside audit's dashboard, behind on ingest, showed 250 healthy
+   * nodes of 1,000 down)
+   */
+  ingestLag: () => number = () => 0;
   /** per tier k ≥ 1: slots < this are rolled up */
   readonly rolledUntil: number[];
   readonly startedAt = Date.now();

@@ -21,6 +21,14 @@ test('a 1 s exporter is down 10 s after its last export', () => {
   assert.equal(view.isDown(node()!, last + 11_000), true);
 });
 
+// outside audit: a dashboard behind on ingest (exports queued for seconds) showed 250 healthy nodes of 1,000 down
+test('while ingest is behind, a node whose export may be in the queue is not down', () => {
+  const { store, view, last, node } = exporter(1000, 20);
+  store.ingestLag = () => 6_000;
+  assert.equal(view.isUp(node()!, last + 15_000), true);
+  assert.equal(view.isDown(node()!, last + 17_000), true);
+});
+
 test('a 60 s exporter stays up between its exports, and is down after 2.5 intervals of silence', () => {
   const { view, last, node } = exporter(60_000, 5);
   assert.equal(node()!.exportIntervalMs, 60_000);
