@@ -119,11 +119,13 @@ export class Diagnoser {
     );
     this.#hostRoots = crowded.roots;
     links.push(...crowded.links);
+    // when each node's process started (hotCodeFor: findings raised right after its start-up may use its profiles)
+    const startedAt = new Map(input.nodes.map((n) => [n.instance, n.startedAt]));
     this.#findings = live.map(({ key, value, since }) => {
       const causes = links.filter((l) => l.effect === key).map((l) => l.cause);
       const explains = links.filter((l) => l.cause === key).map((l) => l.effect);
       const profiles = {
-        hotCode: hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles, (i) => this.#quietSince.get(i) ?? 0),
+        hotCode: hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles, (i) => this.#quietSince.get(i) ?? 0, (i) => startedAt.get(i)),
         heapProfile: heapProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.heapProfiles, Number(value.draft.facts.span) || Infinity, Number(value.draft.facts.slope) || 0),
         allocations: allocationProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.allocationProfiles),
       };

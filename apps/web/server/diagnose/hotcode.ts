@@ -9,6 +9,7 @@ import type { CpuProfile, HeapProfile, HeapSite, ProfileFunction } from '../api/
 import { codeLocation } from '../api/paths.js';
 import { fmtBytes, fmtPercent } from './texts.js';
 import type { FindingKind } from './types.js';
+import { WARMUP_MS } from './window.js';
 
 /** kinds whose symptom is time on (or stuck in) the event-loop thread: a profile says whose time it is */
 export const PROFILED_KINDS: ReadonlySet<FindingKind> = new Set(['event-loop-blocked', 'cpu-saturated', 'off-cpu', 'hot-route']);
@@ -44,11 +45,16 @@ export function hotCodeFor(
   since: number,
   profiles: ReadonlyMap<string, CpuProfile> | undefined,
   notBefore: (instance: string) => number = () => 0,
+  startedAt: (instance: string) => number | undefined = () => undefined,
 ): CpuProfile | undefined {
   if (profiles === undefined || !PROFILED_KINDS.has(kind)) return undefined;
   for (const instance of nodes) {
     const p = profiles.get(instance);
-    if (p === undefined || p.end < since - PROFILE_LEAD_MS || p.start < notBefore(instance)) continue;
+    // a finding raised right after its node's start-up (window.ts WARMUP_MS: a loop blocked from the start is judged
+    // only then) may use a profile taken in the start-up; others one that ended at most the lead before them
+    const started = startedAt(instance);
+    const earliest = (started !== undefined && since - (started + WARMUP_MS) <= PROFILE_LEAD_MS ? started : since) - PROFILE_LEAD_MS;
+    if (p === undefined || p.end < earliest || p.start < notBefore(instance)) continue;
     const functions = codeOnly(p.functions);
     // a profile of a loop that was mostly idle says nothing about this finding
     if (functions.length === 0 || functions[0].share < MIN_NAMED_SHARE) continue;

@@ -67,6 +67,11 @@ describe('hot code in findings', () => {
       ['node-4', profileOf('node-4', since)],
     ]);
     assert.equal(hotCodeFor('event-loop-blocked', ['node-3'], since, profiles), undefined, 'ended more than 10 s before the finding');
+    // a loop blocked from its process's start is judged once the start-up (20 s) is over: a profile taken in the
+    // start-up counts for a finding raised right after it, not for one raised later
+    const quiet = () => 0;
+    assert.equal(hotCodeFor('event-loop-blocked', ['node-3'], since, profiles, quiet, () => since - 22_000)?.instance, 'node-3', 'raised 2 s after the start-up');
+    assert.equal(hotCodeFor('event-loop-blocked', ['node-3'], since, profiles, quiet, () => since - 60_000), undefined, 'raised 40 s after it');
     const idle = profileOf('node-5', since);
     idle.functions = [{ name: '(idle)', file: '', line: 0, column: 0, share: 0.97, caller: null }, { name: 'tick', file: '/a.js', line: 1, column: 1, share: 0.03, caller: null }];
     assert.equal(hotCodeFor('event-loop-blocked', ['node-5'], since, new Map([['node-5', idle]])), undefined, 'a profile of a mostly idle loop');
