@@ -15,13 +15,13 @@ const IDLE = 0.5;
 /** at least one request per second, so percentiles mean something */
 const MIN_RPS = 1;
 
-
-/**
- * A wait raised holds on HOLD of the line that raised it, against the baseline it was raised against: a slow
- * downstream lasting more than a minute had become the route's own past and cleared while it went on.
- */
 type Rise = { p50: number; before: number; baselineKind: 'own-past' | 'threshold'; limit: number };
 
+/**
+ * Whether the route's median rose past its line. A wait raised (`held`) holds on HOLD of the line that raised it,
+ * against the baseline it was raised against: a slow downstream lasting more than a minute had become the route's
+ * own past and cleared while it went on.
+ */
 function risen(r: RouteWindow, held: ActiveFinding | undefined): Rise | null {
   if (!(recent(r.rps) >= MIN_RPS)) return null;
   if (held !== undefined) {
