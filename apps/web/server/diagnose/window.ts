@@ -187,7 +187,7 @@ export function warmingUp(n: NodeWindow, input: DiagnosisInput): boolean {
  * A ratio pooled over the last `n` seconds with data, each second weighted by its count (errors over requests, not a
  * median of per-second ratios: a few errors a second come and go from second to second), and the events per second.
  */
-export function pooled(rate: Series, count: Series, n = RECENT_SECONDS): { rate: number; perSecond: number } {
+export function pooled(rate: Series, count: Series, n = RECENT_SECONDS): { rate: number; perSecond: number; events: number; total: number } {
   let events = 0;
   let total = 0;
   let seconds = 0;
@@ -197,5 +197,5 @@ export function pooled(rate: Series, count: Series, n = RECENT_SECONDS): { rate:
     total += count[i];
     seconds++;
   }
-  return { rate: total > 0 ? events / total : NaN, perSecond: seconds > 0 ? events / seconds : NaN };
+  return { rate: total > 0 ? events / total : NaN, perSecond: seconds > 0 ? events / seconds : NaN, events, total };
 }

@@ -202,6 +202,38 @@ describe('Diagnoser', () => {
     });
   }
 
+  // verification of the outside audit: 5% of a route's requests failing at ~1.8 errors a second (three nodes, 36 req/s
+  // on the route): seconds with none or one error came in runs, and the burst cleared half a minute before it ended.
+  // Judged on its errors since it was raised, it clears within 15 s of their end (the route's usual errors go on)
+  it('a burst of a couple of errors a second is held until the errors stop', () => {
+    for (const seed of [71, 72, 73, 74]) {
+      const full = healthyFleet({ seed, nodes: 3, rps: 40, seconds: 400 });
+      let x = seed;
+      const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const poisson = (mean: number): number => {
+        const u = rand();
+        let k = 0;
+        for (let p = Math.exp(-mean), c = p; u > c && k < 20; k++, p *= mean / k, c += p);
+        return k;
+      };
+      const from = 200;
+      const to = 320;
+      const route = full.routes.find((r) => r.route === '/api/orders')!;
+      sickenRoute(full, null, '/api/orders', 'errorRate', from, (i, v) => (i < to ? poisson(0.05 * route.rps[i]) / route.rps[i] : v));
+      const d = new Diagnoser();
+      const changes: string[] = [];
+      let on = false;
+      for (let end = WINDOW; end <= 400; end++) {
+        const now = d.evaluate(windowAt(full, end), full.times[end - 1]).some((f) => f.kind === 'error-burst');
+        if (now !== on) changes.push(`${now ? 'raised' : 'cleared'} at ${end}`);
+        on = now;
+      }
+      assert.equal(changes.length, 2, `seed ${seed}: ${changes.join(', ')}`);
+      const cleared = Number(changes[1].split(' at ')[1]);
+      assert.ok(cleared > to && cleared <= to + 15, `seed ${seed}: ${changes.join(', ')}`);
+    }
+  });
+
   it('a slow downstream lasting three minutes holds one io-wait until it recovers', () => {
     const full = healthyFleet({ seed: 36, nodes: 6, seconds: 420 });
     const from = 200;
