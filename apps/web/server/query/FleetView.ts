@@ -113,6 +113,9 @@ function quantiles(h: StoreHistogram): LatencyQuantiles {
   return { p50: q(h, 0.5), p90: q(h, 0.9), p99: q(h, 0.99), p999: q(h, 0.999) };
 }
 
+/** most points in one /series answer (lines × steps): ≈ 5 MB of JSON */
+export const SERIES_MAX_POINTS = 200_000;
+
 /**
  * The read interface over the store, shared by the REST API, the SSE stream, the finder and the alerts
  * engine. Fleet and route percentiles come from merged histograms; node rows from each node's own data.
@@ -593,7 +596,9 @@ export class FleetView {
         });
       }
     }
-    const limit = query.limit ?? 50;
+    // at most SERIES_MAX_POINTS points in all: a 15 min window at 1 s steps by node with limit=1000 was a 21.5 MB answer
+    // (outside audit); fewer lines then, the largest kept, the rest counted in `truncated`
+    const limit = Math.min(query.limit ?? 50, Math.max(1, Math.floor(SERIES_MAX_POINTS / Math.max(1, steps.length))));
     let truncated = 0;
     if (lines.length > limit) {
       const mean = (l: SeriesLine) => {
