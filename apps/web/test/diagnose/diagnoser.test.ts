@@ -3,10 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Diagnoser } from '../../server/diagnose/diagnoser.js';
+import { Diagnoser, type ServiceFinding } from '../../server/diagnose/diagnoser.js';
 import { Hysteresis } from '../../server/diagnose/hysteresis.js';
 import type { DiagnosisInput, NodeWindow, RouteWindow } from '../../server/diagnose/types.js';
-import { healthyFleet, sickenNode, sickenRoute } from './generate.js';
+import { healthyFleet, poisson, rng, sickenNode, sickenRoute } from './generate.js';
 
 const WINDOW = 120;
 
@@ -20,6 +20,23 @@ function windowAt(full: DiagnosisInput, end: number): DiagnosisInput {
     return out as T;
   };
   return { times: full.times.slice(start, end), nodes: full.nodes.map(cut), routes: full.routes.map(cut) };
+}
+
+/** A fresh engine evaluated every second from WINDOW to `until`: when a finding `pred` matches was raised and cleared. */
+function raisedAndCleared(full: DiagnosisInput, until: number, pred: (f: ServiceFinding) => boolean): string[] {
+  const changes: string[] = [];
+  let on = false;
+  evaluateEach(full, until, (found, end) => {
+    const now = found.some(pred);
+    if (now !== on) changes.push(`${now ? 'raised' : 'cleared'} at ${end}`);
+    on = now;
+  });
+  return changes;
+}
+
+function evaluateEach(full: DiagnosisInput, until: number, each: (found: ServiceFinding[], end: number) => void): void {
+  const d = new Diagnoser();
+  for (let end = WINDOW; end <= until; end++) each(d.evaluate(windowAt(full, end), full.times[end - 1]), end);
 }
 
 describe('Hysteresis', () => {
@@ -110,20 +127,12 @@ describe('Diagnoser', () => {
   it('an error rate hovering at the line, or a long burst, raises one error-burst and holds it until the errors stop', () => {
     for (const seed of [31, 32, 33, 34, 35]) {
       const full = healthyFleet({ seed, nodes: 6, seconds: 420 });
-      let x = seed;
-      const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const rand = rng(seed);
       const from = 200;
       const to = 380;
       const level = seed === 35 ? (): number => 0.3 : (): number => 0.04 + 0.02 * rand();
       sickenRoute(full, null, '/api/orders', 'errorRate', from, (i, v) => (i < to ? level() : v));
-      const d = new Diagnoser();
-      const changes: string[] = [];
-      let on = false;
-      for (let end = WINDOW; end <= 420; end++) {
-        const now = d.evaluate(windowAt(full, end), full.times[end - 1]).some((f) => f.kind === 'error-burst');
-        if (now !== on) changes.push(`${now ? 'raised' : 'cleared'} at ${end}`);
-        on = now;
-      }
+      const changes = raisedAndCleared(full, 420, (f) => f.kind === 'error-burst');
       assert.equal(changes.length, 2, `seed ${seed}: ${changes.join(', ')}`);
       assert.match(changes[0], /^raised/);
       const cleared = Number(changes[1].split(' at ')[1]);
@@ -136,23 +145,20 @@ describe('Diagnoser', () => {
   it('run delays hovering about the line on a crowded host: off-cpu raised once, and the host\'s while one node still waits', () => {
     for (const seed of [41, 42, 43]) {
       const full = healthyFleet({ seed, nodes: 6, seconds: 420 });
-      let x = seed;
-      const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const rand = rng(seed);
       const from = 200;
       const to = 380;
       for (const n of full.nodes) sickenNode(full, n.instance, 'runDelay', 0, (i) => (i >= from && i < to && n.host === 'host-1' ? 0.15 + 0.12 * rand() : 0.02));
-      const d = new Diagnoser();
       const changes: string[] = [];
       let keys = '';
-      for (let end = WINDOW; end <= 420; end++) {
-        const now = d
-          .evaluate(windowAt(full, end), full.times[end - 1])
+      evaluateEach(full, 420, (found, end) => {
+        const now = found
           .filter((f) => f.kind === 'off-cpu')
           .map((f) => f.id)
           .join(',');
         if (now !== keys) changes.push(`${end}: ${now || 'none'}`);
         keys = now;
-      }
+      });
       // raised (for one node, or at once for the host), at most once promoted to the host (the node's finding clearing
       // beside it for a few seconds), never gone in between, cleared after it ends
       const trail = `seed ${seed}: ${changes.join(' | ')}`;
@@ -182,19 +188,11 @@ describe('Diagnoser', () => {
     it(`${kind}: a figure hovering about its line raises one finding and holds it until the cause stops`, () => {
       for (const seed of [51, 52, 53]) {
         const full = healthyFleet({ seed, nodes: 6, seconds: 360 });
-        let x = seed;
-        const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+        const rand = rng(seed);
         const from = 200;
         const to = 320;
         sicken(full, (t) => t >= from && t < to, rand);
-        const d = new Diagnoser();
-        const changes: string[] = [];
-        let on = false;
-        for (let end = WINDOW; end <= 360; end++) {
-          const now = d.evaluate(windowAt(full, end), full.times[end - 1]).some((f) => f.kind === kind && f.nodes.includes('node-2'));
-          if (now !== on) changes.push(`${now ? 'raised' : 'cleared'} at ${end}`);
-          on = now;
-        }
+        const changes = raisedAndCleared(full, 360, (f) => f.kind === kind && f.nodes.includes('node-2'));
         assert.equal(changes.length, 2, `seed ${seed}: ${changes.join(', ')}`);
         const cleared = Number(changes[1].split(' at ')[1]);
         assert.ok(cleared > to && cleared <= to + 10, `seed ${seed}: ${changes.join(', ')}`);
@@ -208,26 +206,12 @@ describe('Diagnoser', () => {
   it('a burst of a couple of errors a second is held until the errors stop', () => {
     for (const seed of [71, 72, 73, 74]) {
       const full = healthyFleet({ seed, nodes: 3, rps: 40, seconds: 400 });
-      let x = seed;
-      const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
-      const poisson = (mean: number): number => {
-        const u = rand();
-        let k = 0;
-        for (let p = Math.exp(-mean), c = p; u > c && k < 20; k++, p *= mean / k, c += p);
-        return k;
-      };
+      const rand = rng(seed);
       const from = 200;
       const to = 320;
       const route = full.routes.find((r) => r.route === '/api/orders')!;
-      sickenRoute(full, null, '/api/orders', 'errorRate', from, (i, v) => (i < to ? poisson(0.05 * route.rps[i]) / route.rps[i] : v));
-      const d = new Diagnoser();
-      const changes: string[] = [];
-      let on = false;
-      for (let end = WINDOW; end <= 400; end++) {
-        const now = d.evaluate(windowAt(full, end), full.times[end - 1]).some((f) => f.kind === 'error-burst');
-        if (now !== on) changes.push(`${now ? 'raised' : 'cleared'} at ${end}`);
-        on = now;
-      }
+      sickenRoute(full, null, '/api/orders', 'errorRate', from, (i, v) => (i < to ? poisson(rand, 0.05 * route.rps[i]) / route.rps[i] : v));
+      const changes = raisedAndCleared(full, 400, (f) => f.kind === 'error-burst');
       assert.equal(changes.length, 2, `seed ${seed}: ${changes.join(', ')}`);
       const cleared = Number(changes[1].split(' at ')[1]);
       assert.ok(cleared > to && cleared <= to + 15, `seed ${seed}: ${changes.join(', ')}`);
@@ -240,14 +224,7 @@ describe('Diagnoser', () => {
     const to = 380;
     sickenRoute(full, null, '/api/orders', 'latencyP50', from, (i, v) => (i < to ? 0.2 + 0.05 * Math.sin(i) : v));
     sickenRoute(full, null, '/api/orders', 'latencyP99', from, (i, v) => (i < to ? 0.4 : v));
-    const d = new Diagnoser();
-    const changes: string[] = [];
-    let on = false;
-    for (let end = WINDOW; end <= 420; end++) {
-      const now = d.evaluate(windowAt(full, end), full.times[end - 1]).some((f) => f.kind === 'io-wait' && f.routes[0] === 'POST /api/orders');
-      if (now !== on) changes.push(`${now ? 'raised' : 'cleared'} at ${end}`);
-      on = now;
-    }
+    const changes = raisedAndCleared(full, 420, (f) => f.kind === 'io-wait' && f.routes[0] === 'POST /api/orders');
     assert.equal(changes.length, 2, changes.join(', '));
     assert.ok(Number(changes[0].split(' at ')[1]) <= from + 6, changes.join(', '));
     const cleared = Number(changes[1].split(' at ')[1]);

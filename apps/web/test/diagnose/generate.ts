@@ -7,6 +7,14 @@ import { mulberry32 } from '@perf/metrics';
 /** mulberry32: small, fast, seedable */
 export const rng = mulberry32;
 
+/** A Poisson-distributed count with the given mean, from `rand` (uniform in [0, 1)): errors arriving a few a second. */
+export function poisson(rand: () => number, mean: number): number {
+  const u = rand();
+  let k = 0;
+  for (let p = Math.exp(-mean), c = p; u > c && k < 50; k++, p *= mean / k, c += p);
+  return k;
+}
+
 const MB = 1024 * 1024;
 
 export const ROUTES = [

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { RULES, cpuSaturated, offCpu, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits } from '../../server/diagnose/rules/index.js';
 import type { DiagnosisInput, FindingDraft, Rule } from '../../server/diagnose/types.js';
 import { explain, evidenceLine } from '../../server/diagnose/texts.js';
-import { healthyFleet, sickenNode, sickenRoute } from './generate.js';
+import { healthyFleet, poisson, sickenNode, sickenRoute } from './generate.js';
 
 const MB = 1024 * 1024;
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -605,6 +605,8 @@ describe('sicknesses', () => {
     let judged = 0;
     for (const seed of [61, 62, 63, 64, 65, 66, 67, 68]) {
       const input = healthyFleet({ seed, nodes: 3, rps: 40 });
+      // a generator of its own: at ~0.6 errors a second a node's count over 15 s falls under half its share about 1
+      // time in 20, and these seeds' streams do not (with `rng`, seed 63's node-1 does)
       let x = seed;
       const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
       const len = input.times.length;
@@ -613,9 +615,7 @@ describe('sicknesses', () => {
         delete n.routes;
         // Poisson(0.6) a second, as counts
         sickenNode(input, n.instance, 'errorRate', -30, (i) => {
-          const u = rand();
-          let k = 0;
-          for (let p = Math.exp(-0.6), c = p; u > c && k < 10; k++, p *= 0.6 / k, c += p);
+          const k = poisson(rand, 0.6);
           errors[i] += k;
           return k / n.rps[i];
         });
