@@ -4,7 +4,8 @@
 // Reconnection: the browser's EventSource retries by itself after a network error (server restarting:
 // connection refused), honouring the server's `retry:`. It gives up for good when an answer is not a 200
 // event-stream (a proxy's 502, a 401): then we reopen it ourselves with capped backoff. A watchdog marks
-// the connection lost when snapshots stop arriving although the socket looks open (a hung server).
+// the connection lost when snapshots stop arriving, or the first never comes, although the socket looks open
+// (a hung server).
 import type { StreamSnapshot } from '../server/api/types.js';
 import { apiGet, apiUrl } from './api.js';
 import { noteServerTime } from './server-clock.js';
@@ -72,6 +73,9 @@ class StreamStore {
   private open(): void {
     if (typeof window === 'undefined' || typeof EventSource === 'undefined') return;
     this.retryTimer = null;
+    // The watchdog's clock starts with the attempt: a server that accepts the connection and never answers
+    // (hung before the first snapshot) is as lost as one that stops answering later.
+    this.lastMessageAt = Date.now();
     const es = new EventSource(apiUrl('stream', { service: this.service }), { withCredentials: true });
     this.source = es;
     es.onopen = () => {
@@ -93,7 +97,7 @@ class StreamStore {
       }
     };
     this.watchdog ??= setInterval(() => {
-      if (this.state.status === 'open' && Date.now() - this.lastMessageAt > STALE_MS) {
+      if (!this.retryTimer && Date.now() - this.lastMessageAt > STALE_MS) {
         this.markLost();
         // The socket may be half-open: start over rather than wait for TCP to notice.
         this.source?.close();

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runSimulation } from '../../simulator/run.js';
+import type { Route } from 'playwright-core';
 import { browserPerFile, openPage, screenshot } from './lib/browser.js';
 import { startDashboard, until } from './lib/dashboard.js';
 
@@ -54,6 +55,25 @@ for (const how of ['stopped', 'hung'] as const) {
   assert.deepEqual(errors, []);
 });
 }
+
+test('a stream whose first snapshot never comes is called lost, and recovers when it answers', async () => {
+  // A server (or proxy) that accepts the stream's connection and never answers: before the first snapshot the
+  // page said "Connecting…" for ever, without the banner (a CI run caught it: the dashboard hung just then).
+  const dash = await startDashboard();
+  e2e.defer(() => dash.close());
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
+  const held: Route[] = [];
+  await page.route('**/api/v1/stream**', (route) => void held.push(route));
+  await page.goto(`${dash.url}/`);
+  await page.getByTestId('connection-lost').waitFor({ timeout: 15_000 });
+  assert.ok(held.length >= 1, 'the stream was asked for and held');
+  await page.unroute('**/api/v1/stream**');
+  for (const route of held) await route.continue().catch(() => undefined); // the page may have given up on it
+  await page.getByTestId('connection-lost').waitFor({ state: 'detached', timeout: 15_000 });
+  assert.equal(await page.getByTestId('connection-status').getAttribute('data-status'), 'open');
+  assert.deepEqual(errors, []);
+});
 
 test('readouts and tiles say what they cover; unknown service and route; no-match filter; no CPU quota; readouts go stale when data stops', async () => {
   const dash = await startDashboard({ store: { nodeDownAfterMs: 3000 } });
