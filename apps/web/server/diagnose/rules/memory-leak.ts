@@ -72,11 +72,22 @@ function steadyGrowth(s: Series): Growth | null {
     const late = linearFit(s, Math.ceil(span / 2));
     if (!(late.slope >= MIN_LATE_SLOPE * fit.slope)) continue;
     // …and its last quarter still grows: a leak that stopped is a step, not a line
-    const tail = linearFit(s, Math.max(4, Math.ceil(span / 8)));
+    const tailSpan = Math.max(4, Math.ceil(span / 8));
+    const tail = linearFit(s, tailSpan);
     if (!(tail.slope >= MIN_TAIL_SLOPE * fit.slope)) continue;
+    // …to a height the series has not reached before: a leak keeps making new highs. Memory refilling to where it fell
+    // from is not growth (RSS given back after a GC, 354 → 303 → 343 MiB, heap flat), and a young generation's tooth
+    // climbing under the plateau a stopped leak left has a slope of its own (D10: raised again 18–29 s after the stop)
+    if (!(maxOf(s, s.length - tailSpan, s.length) >= maxOf(s, 0, s.length - tailSpan))) continue;
     best = { fit, span };
   }
   return best;
+}
+
+function maxOf(s: Series, from: number, to: number): number {
+  let max = -Infinity;
+  for (let i = Math.max(0, from); i < to; i++) if (s[i] > max) max = s[i];
+  return max;
 }
 
 interface Drop {

@@ -9,10 +9,25 @@ export async function startDashboard(): Promise<RunningServer> {
   return startServer({ ui: false, port: 0, otlpPort: 0, host: '127.0.0.1', dataDir: null, modules: ['diagnose'], log: () => {} });
 }
 
+/**
+ * GET an API path as a client should: a 503 while the dashboard catches up on ingest (PERF_API_BUSY) is retried
+ * after its Retry-After, a few times (a crowded test machine can hold ingest back a second).
+ */
+async function getJson<T>(server: RunningServer, path: string): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${server.url}${path}`);
+    if (res.status === 503 && attempt < 10) {
+      await res.body?.cancel();
+      await sleep(1000 * Number(res.headers.get('retry-after') ?? 1));
+      continue;
+    }
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+}
+
 export async function findings(server: RunningServer, query = ''): Promise<ServiceFinding[]> {
-  const res = await fetch(`${server.url}/api/v1/findings${query}`);
-  if (res.status !== 200) throw new Error(`GET /api/v1/findings${query}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as ServiceFinding[];
+  return getJson<ServiceFinding[]>(server, `/api/v1/findings${query}`);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,8 +94,7 @@ export async function quiet(server: RunningServer, service: string, timeoutMs = 
 /** Waits until `count` nodes of the service have reported for a few seconds. */
 export async function fleetUp(server: RunningServer, service: string, count: number, timeoutMs = 60_000): Promise<void> {
   const ok = await waitFor(async () => {
-    const res = await fetch(`${server.url}/api/v1/nodes?service=${service}`);
-    const rows = (await res.json()) as { rps: number }[];
+    const rows = await getJson<{ rps: number }[]>(server, `/api/v1/nodes?service=${service}`);
     return rows.length >= count && rows.every((r) => r.rps > 0) ? true : undefined;
   }, timeoutMs, 500);
   if (!ok) throw new Error(`${count} nodes of ${service} did not report within ${timeoutMs} ms`);
