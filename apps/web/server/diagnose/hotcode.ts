@@ -63,8 +63,13 @@ export function hotCodeFor(
   return undefined;
 }
 
+/**
+ * A function and where it is; V8's built-ins and Node's C++ bindings have no file, and their short names read as
+ * words ("98.8% from from called from leakWork": Array.from), so they say what they are.
+ */
 function where(name: string, file: string, line: number): string {
-  return file === '' ? name : `${name} (${codeLocation(file, line)})`;
+  if (file === '') return name.startsWith('(') ? name : `${name} (native)`;
+  return `${name} (${codeLocation(file, line)})`;
 }
 
 function what(f: Pick<ProfileFunction, 'name' | 'file' | 'line' | 'caller'>): string {
