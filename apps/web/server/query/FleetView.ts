@@ -116,6 +116,9 @@ function quantiles(h: StoreHistogram): LatencyQuantiles {
 /** most points in one /series answer (lines × steps): ≈ 5 MB of JSON */
 export const SERIES_MAX_POINTS = 200_000;
 
+/** an agent's longest back-off between export attempts (GuardedExporter: 30 s, plus up to 20% jitter) */
+export const RESTART_GRACE_MS = 36_000;
+
 /**
  * The read interface over the store, shared by the REST API, the SSE stream, the finder and the alerts
  * engine. Fleet and route percentiles come from merged histograms; node rows from each node's own data.
@@ -142,7 +145,7 @@ export class FleetView {
    */
   downAfterMs(node: NodeState): number {
     // plus how far ingest is behind: its export may be waiting in the queue
-    return Math.max(this.store.options.nodeDownAfterMs, 2.5 * node.exportIntervalMs) + this.store.ingestLag();
+    return Math.max(this.store.options.nodeDownAfterMs, 2.5 * node.exportIntervalMs, this.restartGraceMs(node)) + this.store.ingestLag();
   }
 
   /**
@@ -153,14 +156,23 @@ export class FleetView {
     return now - Math.max(node.lastSeen, this.store.openedAt);
   }
 
-  /** Heard from within downAfterMs and not stopped (see NodeState.stoppedAt). */
+  /**
+   * The silence a node not yet heard from since this process opened may keep without being down: its agent backs off
+   * after the exports the dashboard's own downtime failed (up to 30 s, ±20%) and comes back on its next attempt
+   * (after a restart of the dashboard its live nodes read down for 10 s: outside UI audit). 0 once heard from.
+   */
+  restartGraceMs(node: NodeState): number {
+    return node.lastSeen < this.store.openedAt ? RESTART_GRACE_MS : 0;
+  }
+
+  /** Heard from within downAfterMs (since the store opened, at the earliest) and not stopped (see NodeState.stoppedAt). */
   isUp(node: NodeState, now = Date.now()): boolean {
-    return node.stoppedAt === undefined && now - node.lastSeen <= this.downAfterMs(node);
+    return node.stoppedAt === undefined && this.silenceMs(node, now) <= this.downAfterMs(node);
   }
 
   /** Silent past downAfterMs without having said it stops: a node that died or cannot reach the dashboard. */
   isDown(node: NodeState, now = Date.now()): boolean {
-    return node.stoppedAt === undefined && now - node.lastSeen > this.downAfterMs(node);
+    return node.stoppedAt === undefined && this.silenceMs(node, now) > this.downAfterMs(node);
   }
 
   /** Every node in scope. */

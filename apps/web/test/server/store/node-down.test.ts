@@ -47,3 +47,28 @@ test('one long stall does not make a 1 s exporter slow to be seen down (the medi
   assert.equal(n.exportIntervalMs, 1000);
   assert.equal(view.isDown(n, t + 11_000), true);
 });
+
+// outside UI audit: after a restart of the dashboard its live nodes read down for ~10 s (and a nodeDown rule could fire
+// for them): their agents were backing off from the exports the dashboard's downtime failed
+test('after the dashboard restarts, a node not heard from since has an agent\'s longest back-off to come back', async () => {
+  const { FleetViewSource } = await import('../../../server/alerts/source/fleet-view-source.js');
+  const t0 = 1_800_000_000_000;
+  const store = new FleetStore({}, t0);
+  const view = new FleetView(store);
+  const svc = store.service('s');
+  // as a restart loads them: last heard 12 s before this process opened (its downtime)
+  const meta = (instance: string) => ({ service: 's', instance, host: 'h', pid: 1, version: null });
+  store.node(svc, meta('back'), t0)!.lastSeen = t0 - 12_000;
+  store.node(svc, meta('dead'), t0)!.lastSeen = t0 - 12_000;
+  const nodeDown = (now: number) => new FleetViewSource(view).read({ metric: 'nodeDown', windowMs: 15_000, scope: 'node' }, now).map((v) => `${v.labels.instance}=${v.value}`);
+  for (const now of [t0 + 5_000, t0 + 16_000, t0 + 30_000]) {
+    assert.equal(view.isUp(svc.nodes.get('back')!, now), true, `up ${now - t0} ms after the restart`);
+    assert.deepEqual(nodeDown(now), ['back=0', 'dead=0']);
+  }
+  // one comes back after its 20 s back-off and is judged as any node from then on
+  store.node(svc, meta('back'), t0 + 20_000);
+  assert.equal(view.isDown(svc.nodes.get('back')!, t0 + 31_000), true, '11 s after its last export');
+  // the other never does: down once the longest back-off has passed
+  assert.equal(view.isDown(svc.nodes.get('dead')!, t0 + 37_000), true);
+  assert.deepEqual(nodeDown(t0 + 37_000), ['back=1', 'dead=1']);
+});
