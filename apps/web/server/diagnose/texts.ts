@@ -106,10 +106,11 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
     },
     host: {
       summary: (f) =>
-        `${f.facts.nodeCount} processes on host ${s(f, 'host')} wait for CPU: ${
+        // one process left waiting keeps its host's finding (held: "1 processes … wait"; outside UI audit)
+        `${n(f, 'nodeCount') === 1 ? '1 process' : `${f.facts.nodeCount} processes`} on host ${s(f, 'host')} ${n(f, 'nodeCount') === 1 ? 'waits' : 'wait'} for CPU: ${
           Number.isFinite(n(f, 'maxRunDelay')) && n(f, 'maxRunDelay') > 0
-            ? `their event-loop threads were runnable but waiting for a core up to ${fmtPercent(n(f, 'maxRunDelay'))} of the time`
-            : `their event loops are busy (up to ${fmtPercent(n(f, 'elu'))} of the time) but on a core for only ${fmtPercent(n(f, 'medianOnCpu'))} of it`
+            ? `${n(f, 'nodeCount') === 1 ? 'its event-loop thread was' : 'their event-loop threads were'} runnable but waiting for a core up to ${fmtPercent(n(f, 'maxRunDelay'))} of the time`
+            : `${n(f, 'nodeCount') === 1 ? 'its event loop is' : 'their event loops are'} busy (up to ${fmtPercent(n(f, 'elu'))} of the time) but on a core for only ${fmtPercent(n(f, 'medianOnCpu'))} of it`
         } (${s(f, 'node')}: ${fmtPercent(n(f, 'cpu'))} of a core)${neighbours(f)}.`,
       advice:
         'The host has more runnable work than cores: too many processes or workers per core, a noisy neighbour, or CPU steal on a virtual machine. Run at most one busy Node.js process per core, move other jobs off the host, or give it more cores; adding processes makes it worse.',
