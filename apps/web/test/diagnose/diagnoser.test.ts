@@ -223,6 +223,26 @@ describe('Diagnoser', () => {
     }
   });
 
+  // outside UI audit: a held burst of ~0.9 errors a second read "0% of requests answered 5xx (0/s) against 0% before" in
+  // its seconds without an error, beside a tile counting 10 errors in the last 10 s
+  it('a held burst says the errors it is held on, not its last second\'s', () => {
+    for (const seed of [71, 72]) {
+      const full = healthyFleet({ seed, nodes: 3, rps: 40, seconds: 330 });
+      const rand = rng(seed);
+      const route = full.routes.find((r) => r.route === '/api/orders')!;
+      sickenRoute(full, null, '/api/orders', 'errorRate', 200, (i) => poisson(rand, 0.05 * route.rps[i]) / route.rps[i]);
+      const said: string[] = [];
+      evaluateEach(full, 330, (found) => {
+        const f = found.find((x) => x.kind === 'error-burst');
+        // the route's 5xx rate is the finding's first evidence, and its text's figure
+        if (f !== undefined) said.push(`${(f.metrics[0].value * 100).toFixed(1)}%${f.summary.includes(' 0% of requests') ? ' text 0' : ''}`);
+      });
+      assert.ok(said.length > 60, `seed ${seed}: held ${said.length} s`);
+      const wrong = said.filter((x) => !(Number.parseFloat(x) >= 2 && Number.parseFloat(x) <= 10) || x.includes('text'));
+      assert.deepEqual(wrong, [], `seed ${seed}`);
+    }
+  });
+
   it('a slow downstream lasting three minutes holds one io-wait until it recovers', () => {
     const full = healthyFleet({ seed: 36, nodes: 6, seconds: 420 });
     const from = 200;

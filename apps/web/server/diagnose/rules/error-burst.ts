@@ -20,6 +20,13 @@ const HOLD_SECONDS = 15;
 /** …and ends once this many have had no error */
 const STOPPED_SECONDS = 3;
 
+/** The seconds a burst's figures are pooled over: the recent ones, or those since it was raised (up to HOLD_SECONDS). */
+function judgedSeconds(held: ActiveFinding | undefined, times: readonly number[]): number {
+  if (held === undefined) return RECENT_SECONDS;
+  const raisedFor = Math.ceil(((times.at(-1) ?? 0) - held.since) / 1000);
+  return Math.max(RECENT_SECONDS, Math.min(HOLD_SECONDS, raisedFor + RECENT_SECONDS));
+}
+
 interface Burst {
   rate: number;
   before: number;
@@ -40,12 +47,12 @@ function burst(errorRate: Series, rps: Series, held: ActiveFinding | undefined, 
     // errors in 216 requests (2.8%) still is one; one down to 1% is not.
     const before = Number(held.facts.before);
     const floor = HOLD * Math.max(MIN_RATE, PAST_MULTIPLE * before + PAST_GAP);
-    const raisedFor = Math.ceil(((times.at(-1) ?? 0) - held.since) / 1000);
-    const now = pooled(errorRate, rps, Math.max(RECENT_SECONDS, Math.min(HOLD_SECONDS, raisedFor + RECENT_SECONDS)));
+    const now = pooled(errorRate, rps, judgedSeconds(held, times));
     const upper = (now.events + 2 * Math.sqrt(now.events) + 1) / now.total;
     if (!(upper >= floor && now.perSecond >= HOLD * MIN_ERRORS_PER_S && pooled(errorRate, rps, STOPPED_SECONDS).perSecond > 0)) return null;
-    const rate = recent(errorRate);
-    return { rate, before, errorsPerSecond: rate * recent(rps) };
+    // …and says what it is held on: its last second alone read "0% of requests answered 5xx (0/s)" in the seconds
+    // without an error (outside UI audit)
+    return { rate: now.rate, before, errorsPerSecond: now.perSecond };
   }
   // the cheap test first: most subjects have no errors to speak of, and the past's median costs a sort
   if (!sustained(errorRate, (v, i) => v >= MIN_RATE && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
@@ -87,8 +94,10 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     for (const n of peers) {
       const nr: RouteWindow | undefined = n.routes?.find((x) => routeName(x) === name);
       const series = nr ? nr.errorRate : n.errorRate;
-      const rate = recent(series);
-      const own = nr ? { rate, perSecond: rate * recent(nr.rps) } : pooled(n.errorRate, n.rps, NAMING_SECONDS);
+      const own = nr ? { rate: recent(series), perSecond: recent(series) * recent(nr.rps) } : pooled(n.errorRate, n.rps, NAMING_SECONDS);
+      // a node named by its pooled errors is shown with its rate over the seconds the burst is judged on (its last
+      // second's could be 0%)
+      const rate = nr ? own.rate : pooled(n.errorRate, n.rps, judgedSeconds(held, input.times)).rate || own.rate;
       const errors = own.perSecond;
       if (nr ? rate < k * MIN_RATE : !(own.rate > 0 && errors >= (0.5 * routeErrors) / peers.length)) continue;
       const past = baseline(series);
