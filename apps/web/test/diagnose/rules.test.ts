@@ -750,6 +750,30 @@ describe('sicknesses', () => {
     assert.deepEqual(f.routes, ['POST /api/orders']);
   });
 
+  // durability audit: every restart of an app whose service always answers ~5% 5xx raised "Error burst on node …: 5.1% of
+  // its requests answered 5xx against 0% before" for the new process, which had no past of its own
+  it('error-burst: a node just started is judged against its service\'s past', () => {
+    const started = (rate: number) => {
+      const input = healthyFleet({ seed: 28, nodes: 4 });
+      // the service always answers 5% of its requests with 5xx, on every route and node
+      for (const r of input.routes) sickenRoute(input, null, r.route, 'errorRate', 0, () => 0.05);
+      for (const n of input.nodes) {
+        sickenNode(input, n.instance, 'errorRate', 0, () => 0.05);
+        for (const r of n.routes!) sickenRoute(input, n.instance, r.route, 'errorRate', 0, () => 0.05);
+      }
+      // node-3 is a new process: 12 s of data
+      const n = input.nodes.find((x) => x.instance === 'node-3')!;
+      for (const s of [n.rps, n.errorRate, ...n.routes!.flatMap((r) => [r.rps, r.errorRate])]) s.fill(NaN, 0, s.length - 12);
+      sickenNode(input, 'node-3', 'errorRate', -12, () => rate);
+      for (const r of n.routes!) sickenRoute(input, 'node-3', r.route, 'errorRate', -12, () => rate);
+      return input;
+    };
+    assert.equal(errorBurst(started(0.051)).status, 'none', 'the rate its service always had');
+    const [f] = issues(errorBurst, started(0.4));
+    assert.deepEqual([f.variant, f.nodes], ['node', ['node-3']]);
+    assert.match(explain(f).summary, /40% of its requests answered 5xx against 5% before/);
+  });
+
   it('error-burst: a route that always fails is not a burst', () => {
     const input = healthyFleet({ seed: 26 });
     sickenRoute(input, null, '/health', 'errorRate', 0, () => 1);

@@ -38,7 +38,7 @@ interface Burst {
  * the past it was raised against: a route failing 4–6% at random was raised and cleared again and again (outside
  * audit), and a burst a minute long had become its own baseline and cleared while it went on.
  */
-function burst(errorRate: Series, rps: Series, held: ActiveFinding | undefined, times: readonly number[]): Burst | null {
+function burst(errorRate: Series, rps: Series, held: ActiveFinding | undefined, times: readonly number[], pastIfNone?: () => number): Burst | null {
   if (held !== undefined) {
     // Held while the errors pooled since it was raised (up to HOLD_SECONDS) could still be above the lowered line, and
     // some came in the last few seconds: at a couple of errors a second, seconds with none or one came in runs long
@@ -56,11 +56,30 @@ function burst(errorRate: Series, rps: Series, held: ActiveFinding | undefined, 
   }
   // the cheap test first: most subjects have no errors to speak of, and the past's median costs a sort
   if (!sustained(errorRate, (v, i) => v >= MIN_RATE && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
-  const before = baseline(errorRate);
+  let before = baseline(errorRate);
+  if (Number.isNaN(before) && pastIfNone !== undefined) before = pastIfNone();
   const floor = Number.isNaN(before) ? MIN_RATE : Math.max(MIN_RATE, PAST_MULTIPLE * before + PAST_GAP);
   if (!sustained(errorRate, (v, i) => v >= floor && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
   const rate = recent(errorRate);
   return { rate, before: Number.isNaN(before) ? 0 : before, errorsPerSecond: rate * recent(rps) };
+}
+
+/** A service's 5xx rate each second, over its routes (NaN in seconds without requests). */
+function serviceErrorRate(routes: readonly RouteWindow[], length: number): Series {
+  const out = new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    let errors = 0;
+    let requests = 0;
+    for (const r of routes) {
+      const e = r.errorRate[i];
+      const q = r.rps[i];
+      if (Number.isNaN(e) || Number.isNaN(q)) continue;
+      errors += e * q;
+      requests += q;
+    }
+    out[i] = requests > 0 ? errors / requests : NaN;
+  }
+  return out;
 }
 
 export function errorBurst(input: DiagnosisInput): Verdict {
@@ -120,11 +139,19 @@ export function errorBurst(input: DiagnosisInput): Verdict {
       facts: { route: name, rate: b.rate, before: b.before, errorsPerSecond: b.errorsPerSecond, nodeCount: nodeRates.length, node: nodeRates[0]?.instance ?? '' },
     });
   }
+  // A node without a past of its own (a process just started, e.g. by a deploy) is judged against its service's past:
+  // every restart of an app whose service always answers 5% 5xx raised a burst "against 0% before" (durability audit)
+  const servicePast = new Map<string, number>();
+  const pastOfService = (service: string): number => {
+    let v = servicePast.get(service);
+    if (v === undefined) servicePast.set(service, (v = baseline(serviceErrorRate(input.routes.filter((r) => r.service === service), input.times.length))));
+    return v;
+  };
   for (const n of input.nodes) {
     if (covered.has(n.instance)) continue;
     const held = input.active?.get(`error-burst|node|${n.instance}`);
     const k = held === undefined ? 1 : HOLD;
-    const b = burst(n.errorRate, n.rps, held, input.times);
+    const b = burst(n.errorRate, n.rps, held, input.times, () => pastOfService(n.service));
     if (!b) continue;
     const routes = (n.routes ?? [])
       .map((r) => ({ name: routeName(r), rate: recent(r.errorRate) }))
