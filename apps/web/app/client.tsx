@@ -51,7 +51,9 @@ export function OverviewClient() {
         <FindingsPanel
           findings={findings}
           view={view}
-          now={now}
+          // the snapshot's clock when it is newer: a node down 3 s read "last heard now" on a 5 s clock
+          now={Math.max(now, snap?.serverTime ?? 0)}
+          down={spec.live && snap ? snap.nodes.filter((n) => !n.up && !n.stopped) : undefined}
           emptyText={
             fleet !== null && fleet.nodes === 0 && fleet.nodesDown > 0
               ? `No node is up (${fleet.nodesDown} down${fleet.nodesStopped > 0 ? `, ${fleet.nodesStopped} stopped` : ''}): there is nothing to diagnose until they report again. The nodes page shows when each was last heard from.`

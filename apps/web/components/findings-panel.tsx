@@ -16,19 +16,50 @@ export interface FindingsPanelProps {
   page?: ChartPage;
   /** The sentence shown when there is no finding (defaults to the fleet-wide one). */
   emptyText?: string;
+  /**
+   * Nodes in scope that went silent without saying they stop: said first, since the finder judges only the nodes that
+   * report (a killed node left "No bottleneck found" as the panel's only line; outside UI audit).
+   */
+  down?: readonly { instance: string; lastSeen: number }[];
 }
 
-function FindingsPanelImpl({ findings, view, now, page = { kind: 'overview' }, emptyText }: FindingsPanelProps) {
+/** At most this many down nodes named; the rest counted. */
+const DOWN_NAMED = 5;
+
+function DownNodes({ down, view, now }: { down: readonly { instance: string; lastSeen: number }[]; view: ViewState; now: number }) {
+  const named = [...down].sort((a, b) => b.lastSeen - a.lastSeen).slice(0, DOWN_NAMED);
+  return (
+    <p className="finding critical" data-testid="findings-down">
+      <span className="badge critical">down</span>{' '}
+      <strong>
+        {down.length === 1 ? '1 node' : `${down.length} nodes`} stopped reporting without saying {down.length === 1 ? 'it stops' : 'they stop'}
+      </strong>{' '}
+      (crashed, killed, or cut off from the dashboard):{' '}
+      {named.map((n, i) => (
+        <span key={n.instance}>
+          {i > 0 ? ', ' : ''}
+          <Link href={hrefFor(`/nodes/${encodeURIComponent(n.instance)}`, view)}>{n.instance}</Link> <span className="muted">(last heard {formatAgo(now - n.lastSeen)})</span>
+        </span>
+      ))}
+      {down.length > named.length ? ` and ${down.length - named.length} more` : ''}. The findings below are about the nodes that report.
+    </p>
+  );
+}
+
+function FindingsPanelImpl({ findings, view, now, page = { kind: 'overview' }, emptyText, down = [] }: FindingsPanelProps) {
   const list = findings ? groupFindings(findings) : null;
   return (
     <section className="panel findings" aria-labelledby="findings-title" data-testid="findings-panel">
       <h2 id="findings-title">Findings</h2>
+      {down.length > 0 && list !== null ? <DownNodes down={down} view={view} now={now} /> : null}
       {list === null ? (
         <p className="muted">Loading…</p>
       ) : list.length === 0 ? (
         <p className="muted" data-testid="findings-empty">
           {emptyText ??
-            'No bottleneck found. The finder watches event-loop delay, CPU, GC, heap and per-node/per-route latency; what it detects shows up here with its evidence.'}
+            (down.length > 0
+              ? 'No bottleneck found on the nodes that report.'
+              : 'No bottleneck found. The finder watches event-loop delay, CPU, GC, heap and per-node/per-route latency; what it detects shows up here with its evidence.')}
         </p>
       ) : (
         <ul>

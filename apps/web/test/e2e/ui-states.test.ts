@@ -165,6 +165,35 @@ test('a node that stops gracefully is "stopped", not "down", in the table and on
   assert.deepEqual(errors, []);
 });
 
+// outside UI audit: with one node of four killed, the overview's findings panel said only "No bottleneck found."
+test('a node killed without a word is said first in the findings panel; one that stopped gracefully is not', async () => {
+  const dash = await startDashboard({ store: { nodeDownAfterMs: 3000 } });
+  e2e.defer(() => dash.close());
+  const killed = await startAgentNode(dash.otlpUrl, 'crashy', { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=crashy-1' });
+  e2e.defer(() => killed.stop());
+  const stopped = await startAgentNode(dash.otlpUrl, 'crashy', { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=crashy-2' });
+  e2e.defer(() => stopped.stop());
+  const live = await startAgentNode(dash.otlpUrl, 'crashy', { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=crashy-3' });
+  e2e.defer(() => live.stop());
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
+  await page.goto(`${dash.url}/`);
+  await until('three nodes up', async () => (await api<{ nodes: number }>(dash.url, 'fleet')).nodes === 3, 20_000);
+  await page.getByTestId('findings-empty').waitFor();
+  assert.equal(await page.getByTestId('findings-down').count(), 0);
+  killed.child.kill('SIGKILL');
+  stopped.child.kill('SIGTERM');
+  const down = page.getByTestId('findings-down');
+  await down.waitFor({ timeout: 15_000 });
+  const text = (await down.textContent()) ?? '';
+  assert.match(text, /^down 1 node stopped reporting without saying it stops \(crashed, killed, or cut off from the dashboard\): crashy-1 \(last heard \d+ s ago\)\./);
+  assert.doesNotMatch(text, /crashy-2|crashy-3/);
+  assert.equal(await down.getByRole('link', { name: 'crashy-1' }).getAttribute('href'), '/nodes/crashy-1');
+  assert.equal(await page.getByTestId('findings-empty').textContent(), 'No bottleneck found on the nodes that report.');
+  await screenshot(page, 'findings-node-down');
+  assert.deepEqual(errors, []);
+});
+
 test('a Prometheus store that cannot be read: a banner on every page says so, with the error', async () => {
   const dead = `http://127.0.0.1:${await freePort()}`;
   const dash = await startDashboard({ prometheusUrl: dead });
