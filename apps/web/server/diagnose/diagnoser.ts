@@ -7,7 +7,7 @@ import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
 import { RULES } from './rules/index.js';
 import { evidenceLine, explain } from './texts.js';
 import type { CpuProfile, HeapProfile } from '../api/types.js';
-import type { ActiveFinding, DiagnosisFinding, DiagnosisInput, FindingDraft, Rule, Verdict } from './types.js';
+import type { ActiveFinding, DiagnosisFinding, DiagnosisInput, FindingDraft, Rule, Severity, Verdict } from './types.js';
 
 export interface DiagnoserOptions extends Partial<HysteresisOptions> {
   /** the rules to run (default: all of rules/index.ts) */
@@ -54,10 +54,33 @@ export class Diagnoser {
   #quietSince = new Map<string, number>();
   /** per service, the live findings by `kind|variant|subject` (DiagnosisInput.active of the next evaluation) */
   #active = new Map<string, Map<string, ActiveFinding>>();
+  /** per live finding, the severity shown and how many evaluations in a row its rule said less (see #steady) */
+  #severity = new Map<string, { shown: Severity; lower: number }>();
+  readonly #clearAfter: number;
 
   constructor(options: DiagnoserOptions = {}) {
     this.#rules = options.rules ?? RULES;
     this.#hysteresis = new Hysteresis(options);
+    this.#clearAfter = Math.max(1, options.clearAfter ?? 5);
+  }
+
+  /**
+   * A finding's severity rises at once and falls only after as many evaluations in a row as clear a finding: a figure
+   * hovering about a critical line flipped the badge between critical and warning nearly every second (outside UI audit).
+   */
+  #steady(live: readonly { key: string; value: { draft: FindingDraft } }[]): void {
+    const next = new Map<string, { shown: Severity; lower: number }>();
+    for (const { key, value } of live) {
+      const said = value.draft.severity;
+      const was = this.#severity.get(key);
+      let state = { shown: said, lower: 0 };
+      if (was !== undefined && SEVERITY_ORDER[said] > SEVERITY_ORDER[was.shown]) {
+        state = was.lower + 1 >= this.#clearAfter ? state : { shown: was.shown, lower: was.lower + 1 };
+      }
+      next.set(key, state);
+      value.draft = { ...value.draft, severity: state.shown };
+    }
+    this.#severity = next;
   }
 
   /** One evaluation (the server calls it once per second). Returns the live findings, worst first. */
@@ -80,9 +103,9 @@ export class Diagnoser {
         for (const draft of verdict.findings) seen.set(`${service}|${draft.kind}|${draft.variant}|${draft.subject}`, { draft, service, order });
       });
     }
-    const live = this.#hysteresis
-      .update(seen, now)
-      .sort((a, b) => SEVERITY_ORDER[a.value.draft.severity] - SEVERITY_ORDER[b.value.draft.severity] || a.value.order - b.value.order || a.since - b.since);
+    const live = this.#hysteresis.update(seen, now);
+    this.#steady(live);
+    live.sort((a, b) => SEVERITY_ORDER[a.value.draft.severity] - SEVERITY_ORDER[b.value.draft.severity] || a.value.order - b.value.order || a.since - b.since);
     this.#active = new Map();
     for (const { value, since } of live) {
       const keys = this.#active.get(value.service) ?? new Map<string, ActiveFinding>();
@@ -119,6 +142,17 @@ export class Diagnoser {
     );
     this.#hostRoots = crowded.roots;
     links.push(...crowded.links);
+    // a cause is at least as severe as what it causes: a critical latency regression sat under the warning of the slow
+    // downstream that caused it (outside UI audit); along chains too (at most a few links deep)
+    for (let round = 0; round < 3; round++) {
+      for (const { cause, effect } of links) {
+        const c = drafts.get(cause);
+        const e = drafts.get(effect);
+        if (c !== undefined && e !== undefined && SEVERITY_ORDER[e.severity] < SEVERITY_ORDER[c.severity]) drafts.set(cause, { ...c, severity: e.severity });
+      }
+    }
+    for (const f of live) f.value.draft = drafts.get(f.key) ?? f.value.draft;
+    live.sort((a, b) => SEVERITY_ORDER[a.value.draft.severity] - SEVERITY_ORDER[b.value.draft.severity] || a.value.order - b.value.order || a.since - b.since);
     // when each node's process started (hotCodeFor: findings raised right after its start-up may use its profiles)
     const startedAt = new Map(input.nodes.map((n) => [n.instance, n.startedAt]));
     this.#findings = live.map(({ key, value, since }) => {

@@ -266,6 +266,41 @@ describe('Diagnoser', () => {
     assert.deepEqual(d.evaluate(input), []);
   });
 
+  // outside UI audit: a figure about a critical line flipped the badge between critical and warning nearly every second
+  it('a severity rises at once and falls only after as many evaluations as clear a finding', () => {
+    let said: 'warning' | 'critical' = 'warning';
+    const d = new Diagnoser({
+      raiseAfter: 1,
+      clearAfter: 5,
+      rules: [{ name: 'gc', rule: () => ({ status: 'issue', findings: [{ kind: 'gc-pressure', variant: 'share', subject: 'share', severity: said, nodes: ['node-1'], routes: [], evidence: [], facts: { nodeCount: 1, node: 'node-1', share: 0.2, cpu: 0.5, pauseMax: 0, heapRatio: 0, heapUsed: 0, fleetShare: 0 } }] }) }],
+    });
+    const input = healthyFleet({ nodes: 3 });
+    const shown: string[] = [];
+    const sequence = ['warning', 'critical', 'warning', 'critical', 'warning', 'warning', 'warning', 'warning', 'warning', 'warning', 'critical'] as const;
+    sequence.forEach((s, i) => {
+      said = s;
+      shown.push(d.evaluate(input, 1_000_000 + i * 1000)[0].severity[0]);
+    });
+    assert.equal(shown.join(''), 'wcccccccwwc');
+  });
+
+  // outside UI audit: a critical latency regression sat under the warning of the slow downstream that caused it
+  it('a cause is shown at least as severe as what it causes', () => {
+    const d = new Diagnoser({
+      raiseAfter: 1,
+      rules: [
+        { name: 'leak', rule: () => ({ status: 'issue', findings: [{ kind: 'memory-leak', variant: 'heap', subject: 'node-1', severity: 'warning', nodes: ['node-1'], routes: [], evidence: [], facts: { node: 'node-1', slope: 4e6, span: 30, used: 3e8, limit: 4e9, toLimit: 900, r2: 0.99 } }] }) },
+        { name: 'gc', rule: () => ({ status: 'issue', findings: [{ kind: 'gc-pressure', variant: 'share', subject: 'share', severity: 'critical', nodes: ['node-1'], routes: [], evidence: [], facts: { nodeCount: 1, node: 'node-1', share: 0.3, cpu: 0.5, pauseMax: 0, heapRatio: 0, heapUsed: 0, fleetShare: 0 } }] }) },
+      ],
+    });
+    const found = d.evaluate(healthyFleet({ nodes: 3 }));
+    const leak = found.find((f) => f.kind === 'memory-leak')!;
+    const gc = found.find((f) => f.kind === 'gc-pressure')!;
+    assert.deepEqual(gc.causedBy, [leak.id], 'linked');
+    assert.deepEqual([leak.severity, gc.severity], ['critical', 'critical']);
+    assert.equal(found[0].kind, 'memory-leak', 'the cause first, as the rules are ordered');
+  });
+
   it('a rule that throws is contained', () => {
     const d = new Diagnoser({
       raiseAfter: 1,
