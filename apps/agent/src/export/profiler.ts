@@ -248,6 +248,20 @@ export function busyOrStalled(metrics: readonly Metric[], options: Pick<Profiler
   return elu >= options.elu || stallMs >= options.stallMillis;
 }
 
+/** a profile that found its loop busy for less than this share of its samples caught nothing of what started it */
+export const QUIET_PROFILE_BUSY = 0.15;
+
+/**
+ * ms until the next profile may start after one that found its loop `busy` (share of samples), or undefined for the
+ * cooldown. A profile started by a passing stall (a GC, a crowded host) that found the loop idle let the next start
+ * only after the cooldown: an outside audit's 200 ms block began 3 s after such a profile and was named a minute
+ * late. So once after a quiet profile the next may start after three profiles' time; after a second quiet one in a
+ * row the cooldown applies (a loop that stalls now and then without work to show is not profiled every few seconds).
+ */
+export function quietRetryAfter(busy: number, durationMs: number, retriedLast: boolean): number | undefined {
+  return busy < QUIET_PROFILE_BUSY && !retriedLast ? 3 * durationMs : undefined;
+}
+
 /**
  * CPU profiles of a busy or stalled loop: started from a snapshot that shows the loop busy or stalled past the
  * lines, for `durationMillis` (shorter after a profile with too many stacks, see nextDuration).
@@ -255,6 +269,10 @@ export function busyOrStalled(metrics: readonly Metric[], options: Pick<Profiler
 export class BusyProfiler extends MainThreadProfiler {
   /** the length of the profile running or next (shortened after a profile with too many nodes) */
   #durationMs: number;
+  /** the share of the last profile's samples its loop was busy (not idle) */
+  #foundBusy = 1;
+  /** the last profile was let start early after a quiet one (see quietRetryAfter) */
+  #retried = false;
 
   constructor(
     private readonly options: ProfilerOptions,
@@ -273,6 +291,12 @@ export class BusyProfiler extends MainThreadProfiler {
     return this.#durationMs;
   }
 
+  protected override retryAfter(): number | undefined {
+    const retry = quietRetryAfter(this.#foundBusy, this.#durationMs, this.#retried);
+    this.#retried = retry !== undefined;
+    return retry;
+  }
+
   protected async begin(session: Session): Promise<void> {
     await post(session, 'Profiler.enable');
     await post(session, 'Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
@@ -284,6 +308,9 @@ export class BusyProfiler extends MainThreadProfiler {
     const endUnixNano = this.startUnixNano + (profile.endTime - profile.startTime) * 1000;
     this.#durationMs = nextDuration(this.options.durationMillis, (profile.endTime - profile.startTime) / 1000, profile.nodes.length);
     const summary = await mapSources(summarize(profile), this.sourceMaps);
+    let idle = 0;
+    for (const f of summary.functions) if (f.name === '(idle)' && f.file === '') idle += f.samples;
+    this.#foundBusy = summary.samples > 0 ? 1 - idle / summary.samples : 0;
     return summary.samples > 0 ? { metrics: profileMetrics(summary, this.startUnixNano, endUnixNano), endUnixNano } : undefined;
   }
 }

@@ -2,7 +2,7 @@
 // attributed to the nearest caller in the app's own code, the long tail summed as `(other)`, idle apart.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BusyProfiler, busyOrStalled, correctUtilization, isAppCode, MAX_PROFILE_NODES, MIN_PROFILE_MS, nextDuration, parseSchedstat, profileMetrics, summarize, type V8Profile } from '../../src/export/profiler.js';
+import { BusyProfiler, busyOrStalled, correctUtilization, isAppCode, MAX_PROFILE_NODES, MIN_PROFILE_MS, nextDuration, parseSchedstat, profileMetrics, quietRetryAfter, summarize, type V8Profile } from '../../src/export/profiler.js';
 import { MetricBatch } from '../../src/recording/MetricBatch.js';
 
 const frame = (functionName: string, url = '', lineNumber = -1, columnNumber = -1) => ({ functionName, url, lineNumber, columnNumber });
@@ -117,6 +117,15 @@ test('during a profile the loop’s utilisation is bounded by its thread’s tim
   assert.equal(correctUtilization(snapshot(0.9, 0), NaN), undefined, 'no schedstat, no change');
   assert.equal(parseSchedstat('1500000000 250000000 4200\n'), 1_750_000_000);
   assert.equal(parseSchedstat('garbage'), undefined);
+});
+
+// outside UI audit: a profile started by a passing stall found the loop 5.6% busy; a 200 ms block that began 3 s later
+// waited out the 60 s cooldown, and its finding named the code a minute late
+test('after a profile that found its loop idle, the next may start after three profiles\' time, once in a row', () => {
+  assert.equal(quietRetryAfter(0.056, 3000, false), 9000, 'a quiet profile: soon again');
+  assert.equal(quietRetryAfter(0.056, 3000, true), undefined, 'a second quiet one in a row: the cooldown');
+  assert.equal(quietRetryAfter(0.6, 3000, false), undefined, 'a busy profile caught what it was for: the cooldown');
+  assert.equal(quietRetryAfter(0, 1500, false), 4500, 'no samples at all');
 });
 
 test('a profile with too many stacks makes the next ones shorter (V8 builds it on the app’s thread at the stop)', () => {

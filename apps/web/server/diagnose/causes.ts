@@ -47,8 +47,14 @@ const SLOW_TRAFFIC_SHARE = 0.05;
 
 /** a CPU profile counts for "what the loop runs" for this long after it ended (ms) */
 const PROFILE_FRESH_MS = 120_000;
-/** the app's own code holds at least this share of a node's profile: its loop is busy with that code */
+/**
+ * the app's own code holds at least this share of the samples a node's profile found its loop busy in: its loop is
+ * busy with that code (a 200 ms block every second is a fifth of the samples, and three fifths of the busy ones: an
+ * outside UI audit's block on a crowded host read "a consequence of shop-1 waiting off the CPU" for a minute)…
+ */
 const OWN_CODE_SHARE = 0.3;
+/** …and at least this share of all the samples (a loop idle nearly all the time says nothing) */
+const OWN_CODE_MIN = 0.05;
 
 /** The app's own code (or code it called: a caller in the app) holds a good share of the node's recent CPU profile. */
 function ownCodeIn(p: CpuProfile | undefined, now: number): boolean {
@@ -58,7 +64,8 @@ function ownCodeIn(p: CpuProfile | undefined, now: number): boolean {
     const own = f.caller !== null || (f.file !== '' && !f.file.startsWith('node:') && !f.file.includes('node_modules'));
     if (own) share += f.share;
   }
-  return share >= OWN_CODE_SHARE;
+  const busy = p.busy > 0 && p.busy <= 1 ? p.busy : 1;
+  return share >= OWN_CODE_MIN && share >= OWN_CODE_SHARE * busy;
 }
 
 const shared = (a: FindingDraft, b: FindingDraft): string[] => a.nodes.filter((n) => b.nodes.includes(n));
@@ -146,6 +153,24 @@ const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
  * The links among the live findings of one service (`input` is that service's window, if it still has
  * one). A finding may have several causes and explain several others.
  */
+/**
+ * Held links (the Diagnoser keeps a link while both findings live) that the evidence now refutes: an off-cpu link to
+ * a loop whose fresh CPU profile shows the app's own code holding it (made before the profile came, it held for as
+ * long as the finding did).
+ */
+export function refutedLinks(findings: readonly Linkable[], input: DiagnosisInput | undefined): Set<string> {
+  const out = new Set<string>();
+  const now = input?.times.at(-1) ?? 0;
+  for (const c of findings) {
+    if (c.draft.kind !== 'off-cpu' || c.draft.variant === 'throttled') continue;
+    for (const e of findings) {
+      if (e.draft.kind !== 'event-loop-blocked' && e.draft.kind !== 'cpu-saturated') continue;
+      if (shared(c.draft, e.draft).some((i) => ownCodeIn(input?.profiles?.get(i), now))) out.add(`${c.id}\0${e.id}`);
+    }
+  }
+  return out;
+}
+
 export function linkCauses(findings: readonly Linkable[], input: DiagnosisInput | undefined): CauseLink[] {
   const nodes = new Map((input?.nodes ?? []).map((n) => [n.instance, n]));
   const node = (instance: string) => nodes.get(instance);

@@ -1,7 +1,7 @@
 // The diagnosis engine: runs every rule on each service's recent windows, passes what they find through
 // hysteresis, and renders the live findings (text from texts.ts). Pure apart from the time it is given.
 
-import { causePhrase, joinPhrases, linkCauses, linkCrowdedHosts, type CauseLink } from './causes.js';
+import { causePhrase, joinPhrases, linkCauses, linkCrowdedHosts, refutedLinks, type CauseLink } from './causes.js';
 import { allocationAdvice, allocationPhrase, allocationProfileFor, heapAdvice, heapPhrase, heapProfileFor, hotCodeAdvice, hotCodeFor, hotCodePhrase } from './hotcode.js';
 import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
 import { RULES } from './rules/index.js';
@@ -117,9 +117,11 @@ export class Diagnoser {
     this.#liveNodes = nodesNow;
     for (const [n, t] of this.#quietSince) if (t < now - QUIET_MEMORY_MS) this.#quietSince.delete(n);
     const links: CauseLink[] = [];
+    const refuted = new Set<string>();
     for (const service of new Set(live.map((f) => f.value.service))) {
       const mine = live.filter((f) => f.value.service === service).map((f) => ({ id: f.key, draft: f.value.draft }));
       links.push(...linkCauses(mine, parts.get(service)));
+      for (const key of refutedLinks(mine, parts.get(service))) refuted.add(key);
     }
     // A link seen once holds while both findings do: the numbers that show a cause accounts for a symptom
     // (GC's share against the loop's busy time, say) swing from second to second around the line, and a
@@ -128,7 +130,7 @@ export class Diagnoser {
     const fresh = new Set(links.map((l) => `${l.cause}\0${l.effect}`));
     for (const key of this.#links) {
       const [cause, effect] = key.split('\0');
-      if (!fresh.has(key) && drafts.has(cause) && drafts.has(effect)) {
+      if (!fresh.has(key) && drafts.has(cause) && drafts.has(effect) && !refuted.has(key)) {
         links.push({ cause, effect });
         fresh.add(key);
       }

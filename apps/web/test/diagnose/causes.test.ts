@@ -192,6 +192,50 @@ describe('cause links', () => {
     assert.equal(linkCauses([wait, blocked], { ...input, profiles: profile(0.84, true) }).length, 0, '84% in blockingWork: the code blocks the loop');
   });
 
+  // outside UI audit: a 200 ms block every second by the app's code, on a crowded host, read "Likely a consequence of
+  // shop-1 waiting off the CPU" for a minute: its profile, when it came, found the loop 30% busy, 20% in the app's code
+  // (under the 30% of all samples the link asked for), and the link made before the profile came held anyway
+  it('a loop busy mostly with its own code is not the host\'s consequence, by the share of its busy samples, even once linked', () => {
+    const input = healthyFleet({ seed: 29, nodes: 4, seconds: 60 });
+    sickenNode(input, 'node-1', 'elu', -12, () => 0.6);
+    sickenNode(input, 'node-1', 'cpu', -12, () => 0.2);
+    const now = input.times.at(-1)!;
+    const profile = (busy: number, own: number): Map<string, CpuProfile> =>
+      new Map([
+        [
+          'node-1',
+          {
+            instance: 'node-1', service: 'shop', host: 'h', start: now - 5000, end: now - 2000, samples: 1500, busy,
+            functions: [
+              { name: '(idle)', file: '', line: 0, column: 0, share: 1 - busy, caller: null },
+              { name: 'now', file: '', line: 0, column: 0, share: own * 0.7, caller: { name: 'burn', file: '/app/app.mjs', line: 11 } },
+              { name: 'burn', file: '/app/app.mjs', line: 11, column: 1, share: own * 0.3, caller: null },
+              { name: '(program)', file: '', line: 0, column: 0, share: busy - own, caller: null },
+            ],
+          },
+        ],
+      ]);
+    const wait = { id: 'wait', draft: draft('off-cpu', 'node', ['node-1'], [], { node: 'node-1', neighbours: 1 }) };
+    const blocked = { id: 'loop', draft: draft('event-loop-blocked', 'nodes', ['node-1'], []) };
+    assert.equal(linkCauses([wait, blocked], input).length, 1, 'no profile: the numbers decide');
+    assert.equal(linkCauses([wait, blocked], { ...input, profiles: profile(0.3, 0.2) }).length, 0, 'two thirds of its busy samples in burn');
+    assert.equal(linkCauses([wait, blocked], { ...input, profiles: profile(0.9, 0.2) }).length, 1, 'a fifth of a busy loop: the wait may well be it');
+    assert.equal(linkCauses([wait, blocked], { ...input, profiles: profile(0.06, 0.04) }).length, 1, 'a loop idle nearly all the time says nothing');
+
+    // the Diagnoser links them while there is no profile, and lets go once one shows the code
+    const latest: { profiles?: Map<string, CpuProfile> } = {};
+    const d = new Diagnoser({
+      raiseAfter: 1,
+      rules: [{ name: 'both', rule: () => ({ status: 'issue', findings: [wait.draft, blocked.draft] }) }],
+    });
+    const loopOf = () => d.evaluate({ ...input, profiles: latest.profiles }, now).find((f) => f.kind === 'event-loop-blocked')!;
+    assert.equal(loopOf().causedBy.length, 1, 'linked on the numbers');
+    latest.profiles = profile(0.3, 0.2);
+    const loop = loopOf();
+    assert.deepEqual(loop.causedBy, [], 'the profile refutes the link');
+    assert.doesNotMatch(loop.summary, /consequence/);
+  });
+
   it('one crowded host seen by two services: one finding stands for the host, the other service’s is its consequence', () => {
     const shop = healthyFleet({ seed: 25 });
     const batch = healthyFleet({ seed: 26, service: 'batch' });
