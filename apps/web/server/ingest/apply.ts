@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Attrs, Metrics, type Attributes, type AttributeValue, type ExportMetricsRequest, type HistogramDataPoint, type Metric, type NumberDataPoint } from '@perf/metrics';
 import { StoreHistogram } from '../store/histogram.js';
 import { SparseDelta } from '../store/delta.js';
+import { isCatchUp } from '../store/catch-up.js';
 import { NodeField, type NodeState } from '../store/node.js';
 import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
 import { FOLDED_ROUTE } from '../store/FleetStore.js';
@@ -315,6 +316,8 @@ export class Applier {
           this.reject(result, SHARED_SERIES);
           continue;
         }
+        // the series' previous point, before the delta moves it on: a delta spanning an interruption is spread by reads
+        const prevSec = firstSeen || m.temporality === 'delta' ? 0 : Math.floor(st.time / 1e9);
         let outcome: DeltaOutcome;
         let delta: SparseDelta;
         if (m.type === 'exponentialHistogram') {
@@ -347,6 +350,7 @@ export class Applier {
           }
           if (m.type === 'histogram') noteSpreadError(route, t, this.spread.spreadError);
           this.store.addRequests(route, node, t, delta, st.isError);
+          if (outcome === 'delta' && isCatchUp(prevSec, t, node.exportIntervalMs)) this.store.noteCatchUp(route, node, prevSec + 1, t, delta.count, st.isError);
         } else if (isEl) {
           this.store.addEventLoop(service, node, t, delta);
         } else {

@@ -2,7 +2,8 @@ import { StoreHistogram } from '../store/histogram.js';
 import { COARSE, NodeField, type NodeFieldName, type NodeState } from '../store/node.js';
 import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
 import type { Fleet, Heatmap, LatencyQuantiles, NodeRow, RouteRow, Series, SeriesBy, SeriesLine, SeriesMetric, ServiceInfo } from '../api/types.js';
-import { forEachSlot, rangeFor, type Range } from './window.js';
+import { forEachSlot, rangeFor, slotSpan, type Range } from './window.js';
+import { catchUpAdjustment } from '../store/catch-up.js';
 
 /** What every read of the fleet takes: an optional service filter and a window in seconds. */
 export interface Scope {
@@ -165,6 +166,12 @@ export class FleetView {
     return node.lastSeen < this.store.openedAt ? RESTART_GRACE_MS : 0;
   }
 
+  /** Whether the seconds a…b all lie in the store's downtime (the dashboard was not running: see FleetStore.downtime). */
+  private down(a: number, b: number): boolean {
+    const d = this.store.downtime;
+    return d !== undefined && a >= d.from && b <= d.to;
+  }
+
   /** Heard from within downAfterMs (since the store opened, at the earliest) and not stopped (see NodeState.stoppedAt). */
   isUp(node: NodeState, now = Date.now()): boolean {
     return node.stoppedAt === undefined && this.silenceMs(node, now) <= this.downAfterMs(node);
@@ -198,6 +205,8 @@ export class FleetView {
       acc.errors += s.errors;
       if (hist !== undefined) hist.merge(s.hist);
     });
+    // requests that caught up on an interruption count over the seconds they were served in (catch-up.ts)
+    if (r.catchUps !== undefined) catchUpAdjustment(r.catchUps, ...slotSpan(this.store, range.tier, from, to), acc, range.to);
   }
 
   /** The merged latency histogram of the scope (optionally one route or one node), over the window. */
@@ -353,12 +362,12 @@ export class FleetView {
     return cnt > 0 ? sum / cnt : null;
   }
 
-  private nodeSum(n: NodeState, field: number, range: Range): number {
-    return this.nodeTotal(n, field, range) ?? 0;
+  private nodeSum(n: NodeState, field: number, range: Range, until = range.to): number {
+    return this.nodeTotal(n, field, range, until) ?? 0;
   }
 
   /** The sum over the range, or null when no slot holds the field (the node does not report it). */
-  private nodeTotal(n: NodeState, field: number, range: Range): number | null {
+  private nodeTotal(n: NodeState, field: number, range: Range, until = range.to): number | null {
     let sum = 0;
     let seen = false;
     forEachSlot(this.store, range.tier, range.from, range.to, (k, slot) => {
@@ -368,6 +377,16 @@ export class FleetView {
         seen = true;
       }
     });
+    // requests that caught up on an interruption count over the seconds they were served in (catch-up.ts)
+    if (n.catchUps !== undefined && (field === NodeField.requests || field === NodeField.errors)) {
+      const acc = { requests: 0, errors: 0 };
+      catchUpAdjustment(n.catchUps, ...slotSpan(this.store, range.tier, range.from, range.to), acc, until);
+      const add = field === NodeField.requests ? acc.requests : acc.errors;
+      if (add !== 0) {
+        sum = Math.max(0, sum + add);
+        seen = true;
+      }
+    }
     return seen ? sum : null;
   }
 
@@ -601,6 +620,8 @@ export class FleetView {
             const acc = { requests: 0, errors: 0 };
             const h = metric in QUANTILE ? new StoreHistogram(this.store.options.fleetScale, 2048, 0) : undefined;
             for (const r of g.routes) this.accRoute(r, range, a, b, acc, h);
+            // a step the dashboard was down for and nothing was spread back into: no rate, not a rate of 0
+            if (acc.requests === 0 && this.down(a, b)) return [t * 1000, null];
             if (metric === 'rps') return [t * 1000, acc.requests / (b - a + 1)];
             if (metric === 'errorRate') return [t * 1000, acc.requests > 0 ? acc.errors / acc.requests : null];
             return [t * 1000, h !== undefined && h.count > 0 ? q(h, QUANTILE[metric]) : null];
@@ -637,12 +658,14 @@ export class FleetView {
     for (const node of nodes) {
       let v: number | null;
       switch (metric) {
-        case 'rps':
-          v = this.nodeSum(node, NodeField.requests, sub) / seconds;
+        case 'rps': {
+          const r = this.nodeSum(node, NodeField.requests, sub, range.to);
+          v = r === 0 && this.down(a, b) ? null : r / seconds;
           break;
+        }
         case 'errorRate': {
-          const r = this.nodeSum(node, NodeField.requests, sub);
-          v = r > 0 ? this.nodeSum(node, NodeField.errors, sub) / r : null;
+          const r = this.nodeSum(node, NodeField.requests, sub, range.to);
+          v = r > 0 ? this.nodeSum(node, NodeField.errors, sub, range.to) / r : null;
           break;
         }
         case 'gcShare':

@@ -48,3 +48,16 @@ export function forEachSlot(store: FleetStore, k: number, from: number, to: numb
     }
   }
 }
+
+/**
+ * The seconds forEachSlot(store, k, from, to) covers: a coarse slot it visits holds its whole step, also the part
+ * outside [from, to].
+ */
+export function slotSpan(store: FleetStore, k: number, from: number, to: number): [number, number] {
+  if (k === 0) return [from, to];
+  const step = store.options.tiers[k].step;
+  const rolledSec = store.rolledUntil[k] * step;
+  const first = Math.floor(from / step);
+  const last = Math.floor(to / step);
+  return [(first + 1) * step <= rolledSec ? first * step : from, (last + 1) * step <= rolledSec ? (last + 1) * step - 1 : to];
+}

@@ -3,6 +3,7 @@ import type { SparseDelta } from './delta.js';
 import { NodeState, type NodeMeta, type FieldRing } from './node.js';
 import { SlotMap, newRequestSlot, requestSlotBytes, type RequestSlot } from './slots.js';
 import { defaultStoreOptions, type StoreOptions } from './config.js';
+import { noteCatchUp, pruneCatchUps, type CatchUp } from './catch-up.js';
 
 /** The fleet-level request series of one route of one service, in every tier. */
 export class RouteState {
@@ -16,6 +17,8 @@ export class RouteState {
    */
   spreadError = 0;
   spreadErrorAt = -1;
+  /** deltas that caught up on an interruption, spread over their seconds by reads (see catch-up.ts) */
+  catchUps: CatchUp[] | undefined = undefined;
   constructor(
     readonly service: string,
     readonly method: string,
@@ -94,6 +97,12 @@ export class FleetStore {
    * A rate over a window reaching further back is over the part from here (see FleetView.covered).
    */
   dataSince: number;
+  /**
+   * Seconds this store could not have received anything in (Unix s, inclusive): from just after the last second a
+   * previous dashboard on the same data wrote to its start (set by the persistence's load). Reads show a rate there
+   * only where requests that caught up on it were spread back (catch-up.ts); elsewhere none, not a rate of 0.
+   */
+  downtime: { from: number; to: number } | undefined = undefined;
   /**
    * The store is fed from a source it cannot read now (PERF_PROMETHEUS_URL unreachable): its nodes look silent
    * because of that, not because they stopped. Undefined while the source answers (and with OTLP, always).
@@ -208,6 +217,15 @@ export class FleetStore {
     }
   }
 
+  /**
+   * Notes that the requests just added in second `to` (addRequests) were served over the seconds `from`…`to`: a node's
+   * first export after an interruption (see catch-up.ts).
+   */
+  noteCatchUp(route: RouteState, node: NodeState | undefined, from: number, to: number, requests: number, isError: boolean): void {
+    noteCatchUp((route.catchUps ??= []), from, to, requests, isError ? requests : 0);
+    if (node !== undefined) noteCatchUp((node.catchUps ??= []), from, to, requests, isError ? requests : 0);
+  }
+
   /** Adds an event-loop delay delta of second t to the service (fleet) and the node. */
   addEventLoop(service: ServiceState, node: NodeState | undefined, t: number, delta: SparseDelta): void {
     let h = service.el[0].get(t);
@@ -272,6 +290,12 @@ export class FleetStore {
         sink?.eventLoop(0, svc.name, t, h);
       }
       svc.el[0].prune(until);
+    }
+    // catch-up spans are spread by reads for as long as the 10 s tier holds them
+    const spreadFor = tiers[Math.min(1, tiers.length - 1)].retention;
+    for (const svc of this.services.values()) {
+      for (const node of svc.nodes.values()) if (node.catchUps !== undefined) pruneCatchUps(node.catchUps, nowSec - spreadFor);
+      for (const route of svc.routes.values()) if (route.catchUps !== undefined) pruneCatchUps(route.catchUps, nowSec - spreadFor);
     }
     if (until > this.settledUntil) this.settledUntil = until;
     for (let k = 1; k < tiers.length; k++) {

@@ -1,3 +1,4 @@
+import type { CatchUp } from './catch-up.js';
 import type { HeapSite, ProfileFunction } from '../api/types.js';
 import { StoreHistogram } from './histogram.js';
 import type { Tier } from './config.js';
@@ -182,6 +183,8 @@ export class NodeState {
    * shutdown, SIGTERM, the process's exit); undefined while it exports. A stopped node is neither up nor down.
    */
   stoppedAt: number | undefined = undefined;
+  /** deltas that caught up on an interruption, spread over their seconds by reads (see catch-up.ts) */
+  catchUps: CatchUp[] | undefined = undefined;
   /** the last gaps between this node's exports (ms), and their median: how often it exports (noteExport) */
   private readonly gaps: number[] = [];
   exportIntervalMs = 0;

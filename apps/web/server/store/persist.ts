@@ -341,6 +341,7 @@ export class Persistence {
       }
     }
     const maxSlot: number[] = store.options.tiers.map(() => -1);
+    let lastNodeSecond = -1;
     store.options.tiers.forEach((t, k) => {
       const oldest = Math.floor((nowSec - t.retention) / t.step);
       for (const r of this.db.prepare('SELECT * FROM route_slots WHERE tier = ? AND slot >= ? ORDER BY slot').iterate(k, oldest) as Iterable<{
@@ -403,6 +404,7 @@ export class Persistence {
         }
         const dst = n.tiers[k].row(r.slot, true)!;
         dst.set(src.subarray(0, NODE_FIELDS));
+        if (k === 0 && r.slot > lastNodeSecond) lastNodeSecond = r.slot;
         slots++;
       }
     });
@@ -412,6 +414,12 @@ export class Persistence {
       const step = store.options.tiers[k].step;
       if (maxSlot[k] >= 0) store.rolledUntil[k] = Math.max(maxSlot[k] + 1, Math.floor(tier0Oldest / step) + 1);
     }
+    // the seconds nothing could be received in: from the last one written before the stop or crash (a node's or a
+    // route's; else the last export heard) to now
+    let lastHeard = -1;
+    for (const r of nodeRows) lastHeard = Math.max(lastHeard, Math.floor(r.last_seen / 1000));
+    const lastWritten = Math.max(maxSlot[0], lastNodeSecond) >= 0 ? Math.max(maxSlot[0], lastNodeSecond) : lastHeard;
+    if (lastWritten >= 0 && lastWritten < nowSec) store.downtime = { from: lastWritten + 1, to: nowSec };
     const routes = [...store.services.values()].reduce((a, s) => a + s.routes.size, 0);
     return { routes, nodes: nodeRows.length, slots, skipped };
   }

@@ -85,6 +85,14 @@ test('a killed dashboard keeps what it flushed; a restart reads it', async () =>
       const [, fleet] = await b.get('/api/v1/fleet?window=5m');
       assert.equal(fleet.requests, flushedRequests, 'everything flushed before the kill is there');
       assert.ok(fleet.requests > 0);
+      // the seconds from the last one written to the restart have no rate, not a rate of 0 (durability audit: a
+      // dashboard's crash read as the fleet's traffic stopping)
+      const [, series] = await b.get('/api/v1/series?metric=rps&step=1s&window=120s');
+      const points = series.series[0].points as [number, number | null][];
+      const since = points.findIndex(([, v]) => v !== null && v > 0);
+      const written = points.slice(since).filter(([, v]) => v !== null && v > 0).length;
+      const unknown = points.slice(since).filter(([, v]) => v === null).length;
+      assert.ok(written >= 2 && unknown >= 2 && points.at(-1)![1] === null, `seconds with a rate ${written}, without ${unknown}: ${JSON.stringify(points.slice(since).map(([, v]) => v))}`);
     } finally {
       await b.close();
     }

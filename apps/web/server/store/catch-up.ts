@@ -1,0 +1,69 @@
+// Requests that arrive late, all at once: a node's first export after an interruption (the dashboard restarting, a
+// network outage, an agent backing off) carries every request served meanwhile, and ingest puts them in the one
+// second the export lands in. A per-second chart then showed nothing for the outage and a burst after it (after a
+// dashboard restart: 0 req/s for 11 s, then 2,391 against a real ≈ 380; outside UI audit). The store keeps each such
+// delta's span, and reads spread it evenly over the seconds it covers: per-second rates are the span's mean, and
+// any window's totals are what the span contributes to it (the whole delta once the window holds the whole span).
+// Kept in memory for the 10 s tier's retention (coarser steps hardly show a burst); a restart forgets them.
+
+/** A delta that covers the seconds `from`…`to` (Unix s), landed in second `to`. */
+export interface CatchUp {
+  from: number;
+  to: number;
+  requests: number;
+  errors: number;
+}
+
+/** an interruption is at least this long (s), and longer than twice the node's usual export interval */
+export const CATCH_UP_MIN_SECONDS = 3;
+/** spans kept per route or node (the oldest dropped first): a flapping network is not a memory leak */
+const MAX_PER_SUBJECT = 64;
+
+/**
+ * Whether a cumulative delta whose previous point was at `prevSec` and which lands in second `t` catches up on an
+ * interruption, for a node that exports every `intervalMs` (0: not known yet).
+ */
+export function isCatchUp(prevSec: number, t: number, intervalMs: number): boolean {
+  const span = t - prevSec;
+  return prevSec > 0 && span >= CATCH_UP_MIN_SECONDS && span * 1000 > 2 * Math.max(1000, intervalMs);
+}
+
+/** Adds a delta's span to a subject's list (merged with one of the same span: a node's series all land together). */
+export function noteCatchUp(list: CatchUp[], from: number, to: number, requests: number, errors: number): void {
+  for (let i = list.length - 1; i >= Math.max(0, list.length - 8); i--) {
+    const c = list[i];
+    if (c.from === from && c.to === to) {
+      c.requests += requests;
+      c.errors += errors;
+      return;
+    }
+  }
+  list.push({ from, to, requests, errors });
+  if (list.length > MAX_PER_SUBJECT) list.shift();
+}
+
+/** Drops spans that ended before `oldest` (Unix s). */
+export function pruneCatchUps(list: CatchUp[], oldest: number): void {
+  let n = 0;
+  while (n < list.length && list[n].to < oldest) n++;
+  if (n > 0) list.splice(0, n);
+}
+
+/**
+ * What to add to the requests and errors summed over the seconds `lo`…`hi` for the spans in `list`: each span's
+ * delta was summed whole if it landed in there; its share is the part of its seconds in there. Only spans that
+ * landed by `until` (the read's last second) count: one landing in the second still open is not read anywhere yet
+ * (its share of earlier seconds would show before the delta itself).
+ */
+export function catchUpAdjustment(list: readonly CatchUp[] | undefined, lo: number, hi: number, acc: { requests: number; errors: number }, until = Infinity): void {
+  if (list === undefined) return;
+  for (const c of list) {
+    if (c.to < lo || c.from > hi || c.to > until) {
+      continue;
+    }
+    const share = (Math.min(hi, c.to) - Math.max(lo, c.from) + 1) / (c.to - c.from + 1);
+    const landed = c.to <= hi ? 1 : 0;
+    acc.requests += c.requests * (share - landed);
+    acc.errors += c.errors * (share - landed);
+  }
+}
