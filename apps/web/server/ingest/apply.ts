@@ -350,7 +350,10 @@ export class Applier {
           }
           if (m.type === 'histogram') noteSpreadError(route, t, this.spread.spreadError);
           this.store.addRequests(route, node, t, delta, st.isError);
-          if (outcome === 'delta' && isCatchUp(prevSec, t, node.exportIntervalMs)) this.store.noteCatchUp(route, node, prevSec + 1, t, delta.count, st.isError);
+          // spread over the seconds from the previous point to its own (not to where it arrived: an export retried across
+          // a restart arrives late, and the next one's span begins at its time)
+          const pointSec = Math.floor(p.timeUnixNano / 1e9);
+          if (outcome === 'delta' && isCatchUp(prevSec, pointSec, node.exportIntervalMs)) this.store.noteCatchUp(route, node, prevSec + 1, pointSec, t, delta.count, st.isError);
         } else if (isEl) {
           this.store.addEventLoop(service, node, t, delta);
         } else {

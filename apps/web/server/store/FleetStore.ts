@@ -218,12 +218,12 @@ export class FleetStore {
   }
 
   /**
-   * Notes that the requests just added in second `to` (addRequests) were served over the seconds `from`…`to`: a node's
+   * Notes that the requests just added in second `at` (addRequests) were served over the seconds `from`…`to`: a node's
    * first export after an interruption (see catch-up.ts).
    */
-  noteCatchUp(route: RouteState, node: NodeState | undefined, from: number, to: number, requests: number, isError: boolean): void {
-    noteCatchUp((route.catchUps ??= []), from, to, requests, isError ? requests : 0);
-    if (node !== undefined) noteCatchUp((node.catchUps ??= []), from, to, requests, isError ? requests : 0);
+  noteCatchUp(route: RouteState, node: NodeState | undefined, from: number, to: number, at: number, requests: number, isError: boolean): void {
+    noteCatchUp((route.catchUps ??= []), from, to, at, requests, isError ? requests : 0);
+    if (node !== undefined) noteCatchUp((node.catchUps ??= []), from, to, at, requests, isError ? requests : 0);
   }
 
   /** Adds an event-loop delay delta of second t to the service (fleet) and the node. */

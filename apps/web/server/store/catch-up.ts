@@ -6,10 +6,15 @@
 // any window's totals are what the span contributes to it (the whole delta once the window holds the whole span).
 // Kept in memory for the 10 s tier's retention (coarser steps hardly show a burst); a restart forgets them.
 
-/** A delta that covers the seconds `from`…`to` (Unix s), landed in second `to`. */
+/**
+ * A delta that covers the seconds `from`…`to` (Unix s: after its series' previous point, up to its own time) and was
+ * added to second `at` (where it arrived: its own second, or a later one when it came late, e.g. an export the agent
+ * retried across a dashboard restart, taken before the restart and delivered after it).
+ */
 export interface CatchUp {
   from: number;
   to: number;
+  at: number;
   requests: number;
   errors: number;
 }
@@ -29,40 +34,40 @@ export function isCatchUp(prevSec: number, t: number, intervalMs: number): boole
 }
 
 /** Adds a delta's span to a subject's list (merged with one of the same span: a node's series all land together). */
-export function noteCatchUp(list: CatchUp[], from: number, to: number, requests: number, errors: number): void {
+export function noteCatchUp(list: CatchUp[], from: number, to: number, at: number, requests: number, errors: number): void {
   for (let i = list.length - 1; i >= Math.max(0, list.length - 8); i--) {
     const c = list[i];
-    if (c.from === from && c.to === to) {
+    if (c.from === from && c.to === to && c.at === at) {
       c.requests += requests;
       c.errors += errors;
       return;
     }
   }
-  list.push({ from, to, requests, errors });
+  list.push({ from, to, at, requests, errors });
   if (list.length > MAX_PER_SUBJECT) list.shift();
 }
 
-/** Drops spans that ended before `oldest` (Unix s). */
+/** Drops spans that arrived before `oldest` (Unix s). */
 export function pruneCatchUps(list: CatchUp[], oldest: number): void {
   let n = 0;
-  while (n < list.length && list[n].to < oldest) n++;
+  while (n < list.length && list[n].at < oldest) n++;
   if (n > 0) list.splice(0, n);
 }
 
 /**
  * What to add to the requests and errors summed over the seconds `lo`…`hi` for the spans in `list`: each span's
- * delta was summed whole if it landed in there; its share is the part of its seconds in there. Only spans that
- * landed by `until` (the read's last second) count: one landing in the second still open is not read anywhere yet
- * (its share of earlier seconds would show before the delta itself).
+ * delta was summed whole if it arrived in there; its share is the part of its seconds in there. Only spans that
+ * arrived by `until` (the read's last second) count: one in the second still open is not read anywhere yet (its share
+ * of earlier seconds would show before the delta itself).
  */
 export function catchUpAdjustment(list: readonly CatchUp[] | undefined, lo: number, hi: number, acc: { requests: number; errors: number }, until = Infinity): void {
   if (list === undefined) return;
   for (const c of list) {
-    if (c.to < lo || c.from > hi || c.to > until) {
-      continue;
-    }
-    const share = (Math.min(hi, c.to) - Math.max(lo, c.from) + 1) / (c.to - c.from + 1);
-    const landed = c.to <= hi ? 1 : 0;
+    if (c.at > until) continue;
+    const overlap = Math.min(hi, c.to) - Math.max(lo, c.from) + 1;
+    const share = overlap > 0 ? overlap / (c.to - c.from + 1) : 0;
+    const landed = c.at >= lo && c.at <= hi ? 1 : 0;
+    if (share === landed) continue;
     acc.requests += c.requests * (share - landed);
     acc.errors += c.errors * (share - landed);
   }

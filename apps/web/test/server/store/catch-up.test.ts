@@ -48,13 +48,17 @@ test('a delta that caught up on an interruption counts over the seconds it cover
   const bad = { attributes: { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': 503 }, h: new ExponentialHistogram({ maxScale: 6 }) };
   const other = { attributes: { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': 200 }, h: new ExponentialHistogram({ maxScale: 6 }) };
   // n1 serves 90 + 10 errors a second throughout; it exports every second except for 20 s (seconds 41–60) it cannot
-  // reach the dashboard; n2 serves 50 a second and never stops exporting
+  // reach the dashboard, and its export of second 50, retried, arrives in second 61 just before that second's; n2
+  // serves 50 a second and never stops exporting
   let now = T0;
+  let retried: ExportMetricsRequest | undefined;
   for (let s = 1; s <= 100; s++) {
     for (let i = 0; i < 90; i++) ok.h.record(0.01);
     for (let i = 0; i < 10; i++) bad.h.record(0.01);
     for (let i = 0; i < 50; i++) other.h.record(0.01);
     now = T0 + s * 1000 + 300;
+    if (s === 50) retried = structuredClone(request('n1', [ok, bad], T0 * 1e6, now));
+    if (s === 61) applier.apply(retried!, now);
     if (s <= 40 || s > 60) applier.apply(request('n1', [ok, bad], T0 * 1e6, now), now);
     applier.apply(request('n2', [other], T0 * 1e6, now), now);
     store.tick(now + 200);
@@ -92,13 +96,25 @@ test('what is a catch-up: longer than 3 s and than twice the node\'s interval; a
   assert.equal(isCatchUp(100, 400, 60_000), true);
   assert.equal(isCatchUp(0, 10, 1000), false, 'no previous point');
   const list: CatchUp[] = [];
-  noteCatchUp(list, 11, 20, 100, 10);
-  noteCatchUp(list, 11, 20, 50, 0);
-  assert.deepEqual(list, [{ from: 11, to: 20, requests: 150, errors: 10 }], 'the node\'s series land together: one span');
+  noteCatchUp(list, 11, 20, 20, 100, 10);
+  noteCatchUp(list, 11, 20, 20, 50, 0);
+  assert.deepEqual(list, [{ from: 11, to: 20, at: 20, requests: 150, errors: 10 }], 'the node\'s series land together: one span');
   const acc = { requests: 0, errors: 0 };
   catchUpAdjustment(list, 11, 15, acc);
   assert.deepEqual(acc, { requests: 75, errors: 5 }, 'half its seconds, landing outside: half of it added');
   const landed = { requests: 150, errors: 10 };
   catchUpAdjustment(list, 16, 25, landed);
   assert.deepEqual(landed, { requests: 75, errors: 5 }, 'summed whole where it landed: the other half taken off');
+  const notYet = { requests: 0, errors: 0 };
+  catchUpAdjustment(list, 11, 15, notYet, 19);
+  assert.deepEqual(notYet, { requests: 0, errors: 0 }, 'not read before the second it arrived in is');
+  // an export taken at 20 and delivered at 30 (retried across a restart): spread over 11…20, taken off 30
+  const late: CatchUp[] = [];
+  noteCatchUp(late, 11, 20, 30, 100, 0);
+  const whole = { requests: 100, errors: 0 };
+  catchUpAdjustment(late, 11, 30, whole);
+  assert.deepEqual(whole, { requests: 100, errors: 0 }, 'a window holding both: unchanged');
+  const arrival = { requests: 100, errors: 0 };
+  catchUpAdjustment(late, 21, 30, arrival);
+  assert.deepEqual(arrival, { requests: 0, errors: 0 }, 'the seconds it arrived in: nothing of it');
 });
