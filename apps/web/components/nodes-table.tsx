@@ -125,7 +125,7 @@ export function NodesTable({ nodes, view, now, sparks }: NodesTableProps) {
         <span className="muted" data-testid="nodes-count">
           {shown.length} of {nodes.length} nodes · {counts.up} up, {counts.down} down{counts.stopped > 0 ? `, ${counts.stopped} stopped` : ''}
         </span>
-        <span className="muted">· marked: ≥ 2× the median of the node&apos;s service (req/s: ≤ ½)</span>
+        <span className="muted">· marked: ≥ 2× the median of the node&apos;s service (req/s: also ≤ ½)</span>
       </div>
       <div className="table-wrap">
         <table data-testid="nodes-table">

@@ -116,16 +116,17 @@ export function mediansByService(nodes: readonly NodeRow[]): Map<string, { media
 }
 
 /**
- * Whether a node's value stands out from the fleet: at least 2× the median (or half of it for req/s, where
- * a node taking little traffic is the anomaly), and more than 3 robust standard deviations away, so a
- * fleet with naturally spread values does not light up. Needs at least 3 nodes to have a meaningful median.
+ * Whether a node's value stands out from the fleet: at least 2× the median (for req/s also half of it: a node
+ * taking little traffic is an anomaly too, and one taking 3× the median is the load imbalance the finder reports,
+ * which the table did not mark: outside UI audit), and more than 3 robust standard deviations away, so a fleet with
+ * naturally spread values does not light up. Needs at least 3 nodes to have a meaningful median.
  */
 export function outlier(value: number | null, column: OutlierColumn, m: FleetMedians, fleetSize: number): 'high' | 'low' | null {
   const med = m.median[column];
   if (value === null || med === null || fleetSize < 3 || !Number.isFinite(value)) return null;
   const far = Math.abs(value - med) > 3 * (m.spread[column] ?? 0);
   if (!far) return null;
-  if (value >= 2 * med && value > 0) return column === 'rps' ? null : 'high';
+  if (value >= 2 * med && value > 0) return 'high';
   if (column === 'rps' && value <= med / 2) return 'low';
   return null;
 }

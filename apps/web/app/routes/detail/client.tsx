@@ -37,7 +37,7 @@ export function RouteClient({ method, route }: { method: string; route: string }
   const others = served.filter((r) => r.service !== service);
   const routeView: ViewState = useMemo(() => ({ ...view, service }), [view, service]);
   // Slowest nodes: the store keeps each node's latency whole (not split by route), so this ranks the nodes
-  // of the route's service by their p99 over the range; refreshed every 5 ticks.
+  // of the route's service by their p99 now (slowest.ts); refreshed every 5 ticks.
   const byNodeQ = useApi<Series>(
     service ? 'series' : null,
     { metric: 'latency.p99', by: 'node', service, step: spec.step, window: windowParam(spec.seconds), limit: 1000 },
@@ -103,7 +103,7 @@ export function RouteClient({ method, route }: { method: string; route: string }
             <section className="panel" aria-labelledby="slowest-title" data-testid="slowest-nodes">
               <h2 id="slowest-title">Slowest nodes{service ? ` of ${service}` : ''}</h2>
               <p className="muted" style={{ marginTop: 0 }}>
-                p99 of all requests each node served (mean over the range).
+                p99 of all requests each node served: now (its last three steps), slowest first, and its mean over the range.
               </p>
               {slowest.length === 0 ? (
                 <p className="muted">{byNodeQ.data ? 'No per-node data for this route.' : 'Loading…'}</p>
@@ -113,8 +113,8 @@ export function RouteClient({ method, route }: { method: string; route: string }
                     <thead>
                       <tr>
                         <th>Instance</th>
+                        <th className="num">p99 now</th>
                         <th className="num">p99 (mean)</th>
-                        <th className="num">p99 (latest)</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -123,11 +123,11 @@ export function RouteClient({ method, route }: { method: string; route: string }
                           <td className="mono wrap">
                             <Link href={hrefFor(`/nodes/${encodeURIComponent(s.instance)}`, view)}>{s.instance}</Link>
                           </td>
+                          <td className="num" title={formatExact('seconds', s.last)}>
+                            {s.last === null ? <span className="muted">not reporting</span> : formatDuration(s.last)}
+                          </td>
                           <td className="num" title={formatExact('seconds', s.mean)}>
                             {formatDuration(s.mean)}
-                          </td>
-                          <td className="num" title={formatExact('seconds', s.last)}>
-                            {formatDuration(s.last)}
                           </td>
                         </tr>
                       ))}

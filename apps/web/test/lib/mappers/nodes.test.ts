@@ -53,6 +53,9 @@ test('a node taking half the traffic is flagged low on req/s; widely spread flee
   nodes.push(node(50, 0.05, { rps: 20 }));
   const m = fleetMedians(nodes);
   assert.equal(outlier(20, 'rps', m, nodes.length), 'low');
+  // …and one taking 3× the median is the load imbalance the finder reports (outside UI audit: not marked)
+  const skewed = [...nodes.slice(0, 10), node(60, 0.05, { rps: 300 })];
+  assert.equal(outlier(300, 'rps', fleetMedians(skewed), skewed.length), 'high');
   const spread = Array.from({ length: 10 }, (_, i) => node(i, 0.01 * 2 ** i));
   const ms = fleetMedians(spread);
   assert.equal(outlier(spread[6].latency.p99, 'p99', ms, spread.length), null);
