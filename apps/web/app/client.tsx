@@ -40,27 +40,27 @@ export function OverviewClient() {
         {view.paused ? <span className="badge warning" style={{ marginLeft: 8 }}>paused</span> : null}
       </h1>
       <KpiTiles fleet={fleet} windowLabel={windowLabel} />
+      {/* the why first: under the headline numbers, not below the charts (its heading sat at 816 px of a 900 px window,
+          1707 px down at 800 px wide; outside UI audit) */}
+      <FindingsPanel
+        findings={findings}
+        view={view}
+        // the snapshot's clock when it is newer: a node down 3 s read "last heard now" on a 5 s clock
+        now={Math.max(now, snap?.serverTime ?? 0)}
+        down={spec.live && snap ? snap.nodes.filter((n) => !n.up && !n.stopped) : undefined}
+        emptyText={
+          fleet !== null && fleet.nodes === 0 && fleet.nodesDown > 0
+            ? `No node is up (${fleet.nodesDown} down${fleet.nodesStopped > 0 ? `, ${fleet.nodesStopped} stopped` : ''}): there is nothing to diagnose until they report again. The nodes page shows when each was last heard from.`
+            : undefined
+        }
+      />
       <div className="grid charts">
         <ChartLineMetric title="Throughput" testId="chart-rps" metric="rps" view={view} tick={tick} />
         <ChartLineLatency view={view} tick={tick} />
         <ChartLineMetric title="Error rate (5xx)" testId="chart-error-rate" metric="errorRate" view={view} tick={tick} />
         <ChartLineEventLoop view={view} tick={tick} />
       </div>
-      <div className="two-col">
-        <ChartHeatmapLatency view={view} tick={tick} />
-        <FindingsPanel
-          findings={findings}
-          view={view}
-          // the snapshot's clock when it is newer: a node down 3 s read "last heard now" on a 5 s clock
-          now={Math.max(now, snap?.serverTime ?? 0)}
-          down={spec.live && snap ? snap.nodes.filter((n) => !n.up && !n.stopped) : undefined}
-          emptyText={
-            fleet !== null && fleet.nodes === 0 && fleet.nodesDown > 0
-              ? `No node is up (${fleet.nodesDown} down${fleet.nodesStopped > 0 ? `, ${fleet.nodesStopped} stopped` : ''}): there is nothing to diagnose until they report again. The nodes page shows when each was last heard from.`
-              : undefined
-          }
-        />
-      </div>
+      <ChartHeatmapLatency view={view} tick={tick} />
     </div>
   );
 }
