@@ -1,12 +1,16 @@
 // The route page's "Slowest nodes": the nodes of the route's service ranked by their p99 now.
 import type { Series } from '../../server/api/types.js';
 
-/** points at the end of a node's line that make its "now": a node without a value in them is not reporting */
-const RECENT_POINTS = 3;
+/**
+ * the share of a node's line at its end that makes its "now" (a tenth: the last 30 s of a 5 min range), at least
+ * MIN_RECENT points (one step's p99 of a few requests is noise); a node without a value in them is not reporting
+ */
+const RECENT_SHARE = 0.1;
+const MIN_RECENT = 3;
 
 /**
- * The `n` slowest nodes by their p99 now (the mean of their last RECENT_POINTS points), then those not reporting now
- * by their mean over the range. Ranked by the mean, the node of an incident fixed minutes ago came first while
+ * The `n` slowest nodes by their p99 now (the mean of the last tenth of their line), then those not reporting now by
+ * their mean over the range. Ranked by the mean, the node of an incident fixed minutes ago came first while
  * another was slow now (outside UI audit), and stopped nodes were mixed in with live ones.
  */
 export function slowestNodes(series: Series | null | undefined, n: number): { instance: string; mean: number; last: number | null }[] {
@@ -25,7 +29,7 @@ export function slowestNodes(series: Series | null | undefined, n: number): { in
     if (count === 0) continue;
     let recent = 0;
     let recentCount = 0;
-    for (const [, v] of l.points.slice(-RECENT_POINTS)) {
+    for (const [, v] of l.points.slice(-Math.max(MIN_RECENT, Math.ceil(l.points.length * RECENT_SHARE)))) {
       if (v === null) continue;
       recent += v;
       recentCount++;

@@ -179,7 +179,8 @@ test('a node killed without a word is said first in the findings panel; one that
   e2e.defer(() => context.close());
   await page.goto(`${dash.url}/`);
   await until('three nodes up', async () => (await api<{ nodes: number }>(dash.url, 'fleet')).nodes === 3, 20_000);
-  await page.getByTestId('findings-empty').waitFor();
+  // the panel loaded (no finding, or some: a crowded machine may have its own)
+  await page.getByTestId('findings-empty').or(page.getByTestId('finding').first()).waitFor();
   assert.equal(await page.getByTestId('findings-down').count(), 0);
   killed.child.kill('SIGKILL');
   stopped.child.kill('SIGTERM');
@@ -189,7 +190,7 @@ test('a node killed without a word is said first in the findings panel; one that
   assert.match(text, /^down 1 node stopped reporting without saying it stops \(crashed, killed, or cut off from the dashboard\): crashy-1 \(last heard \d+ s ago\)\./);
   assert.doesNotMatch(text, /crashy-2|crashy-3/);
   assert.equal(await down.getByRole('link', { name: 'crashy-1' }).getAttribute('href'), '/nodes/crashy-1');
-  assert.equal(await page.getByTestId('findings-empty').textContent(), 'No bottleneck found on the nodes that report.');
+  if ((await page.getByTestId('findings-empty').count()) > 0) assert.equal(await page.getByTestId('findings-empty').textContent(), 'No bottleneck found on the nodes that report.');
   await screenshot(page, 'findings-node-down');
   assert.deepEqual(errors, []);
 });

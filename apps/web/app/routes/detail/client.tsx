@@ -103,7 +103,7 @@ export function RouteClient({ method, route }: { method: string; route: string }
             <section className="panel" aria-labelledby="slowest-title" data-testid="slowest-nodes">
               <h2 id="slowest-title">Slowest nodes{service ? ` of ${service}` : ''}</h2>
               <p className="muted" style={{ marginTop: 0 }}>
-                p99 of all requests each node served: now (its last three steps), slowest first, and its mean over the range.
+                p99 of all requests each node served: now (the last tenth of the range), slowest first, and its mean over the range.
               </p>
               {slowest.length === 0 ? (
                 <p className="muted">{byNodeQ.data ? 'No per-node data for this route.' : 'Loading…'}</p>
