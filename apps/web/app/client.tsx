@@ -39,7 +39,7 @@ export function OverviewClient() {
         Fleet overview{view.service ? <span className="muted">: {view.service}</span> : null}
         {view.paused ? <span className="badge warning" style={{ marginLeft: 8 }}>paused</span> : null}
       </h1>
-      <KpiTiles fleet={fleet} windowLabel={windowLabel} />
+      <KpiTiles fleet={fleet} windowLabel={windowLabel} windowSeconds={spec.live ? undefined : spec.seconds} />
       {/* the why first: under the headline numbers, not below the charts (its heading sat at 816 px of a 900 px window,
           1707 px down at 800 px wide; outside UI audit) */}
       <FindingsPanel

@@ -24,10 +24,13 @@ function plural(n: number, one: string, many = `${one}s`): string {
  * The tiles cover the stats window (`windowLabel`, e.g. "the last 10 s"), the charts' readouts their latest step:
  * each tile says its window so the two are not read as the same number.
  */
-export function fleetTiles(f: Fleet, windowLabel: string): Tile[] {
+export function fleetTiles(f: Fleet, windowLabel: string, windowSeconds?: number): Tile[] {
   const over = windowLabel.replace(/^the /, '');
+  // a rate over a range the data starts within is over the part with data (as Prometheus' rate() over its samples):
+  // said, or "req/s … last 1 h" read as an hour's mean on a dashboard 20 min old (outside UI audit)
+  const partial = windowSeconds !== undefined && f.window < windowSeconds - 1 ? `: a rate over the ${formatDuration(f.window)} with data` : '';
   return [
-    { id: 'rps', label: 'Throughput', value: formatRps(f.rps), exact: formatExact('rps', f.rps), raw: f.rps, sub: `${plural(f.requests, 'request')} in ${over}` },
+    { id: 'rps', label: 'Throughput', value: formatRps(f.rps), exact: formatExact('rps', f.rps), raw: f.rps, sub: `${plural(f.requests, 'request')} in ${over}${partial}` },
     {
       id: 'error-rate',
       label: 'Error rate (5xx)',
@@ -63,7 +66,7 @@ export function fleetTiles(f: Fleet, windowLabel: string): Tile[] {
   ];
 }
 
-function KpiTilesImpl({ fleet, windowLabel }: { fleet: Fleet | null; windowLabel: string }) {
+function KpiTilesImpl({ fleet, windowLabel, windowSeconds }: { fleet: Fleet | null; windowLabel: string; windowSeconds?: number }) {
   if (!fleet) {
     return (
       <section className="grid kpis" aria-label="Fleet summary" aria-busy="true">
@@ -73,7 +76,7 @@ function KpiTilesImpl({ fleet, windowLabel }: { fleet: Fleet | null; windowLabel
   }
   return (
     <section className="grid kpis" aria-label={`Fleet summary over ${windowLabel}`}>
-      {fleetTiles(fleet, windowLabel).map((t) => (
+      {fleetTiles(fleet, windowLabel, windowSeconds).map((t) => (
         <div key={t.id} className={`panel kpi${t.bad ? ' bad' : ''}`} data-testid={`kpi-${t.id}`} data-value={t.raw ?? ''} title={t.exact} tabIndex={0}>
           <div className="label">{t.label}</div>
           <div className="value" data-testid={`kpi-${t.id}-value`}>
