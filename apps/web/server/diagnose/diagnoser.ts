@@ -103,7 +103,12 @@ export class Diagnoser {
         for (const draft of verdict.findings) seen.set(`${service}|${draft.kind}|${draft.variant}|${draft.subject}`, { draft, service, order });
       });
     }
-    const live = this.#hysteresis.update(seen, now);
+    // a node's off-cpu finding, no longer seen and only held by the hysteresis, is gone once its host's names it (both
+    // showed for the 5 s it took to clear: outside UI audit)
+    const hosts = [...seen.values()].filter((v) => v.draft.kind === 'off-cpu' && v.draft.variant === 'host');
+    const live = this.#hysteresis
+      .update(seen, now)
+      .filter(({ key, value: { draft } }) => !(draft.kind === 'off-cpu' && draft.variant === 'node' && !seen.has(key) && hosts.some((h) => draft.nodes.every((n) => h.draft.nodes.includes(n)))));
     this.#steady(live);
     live.sort((a, b) => SEVERITY_ORDER[a.value.draft.severity] - SEVERITY_ORDER[b.value.draft.severity] || a.value.order - b.value.order || a.since - b.since);
     this.#active = new Map();

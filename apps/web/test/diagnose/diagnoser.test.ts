@@ -301,6 +301,17 @@ describe('Diagnoser', () => {
     assert.equal(found[0].kind, 'memory-leak', 'the cause first, as the rules are ordered');
   });
 
+  // outside UI audit: a node's off-cpu finding and its host's showed at once for the 5 s the first took to clear
+  it('a node\'s off-cpu finding gives way to its host\'s at once', () => {
+    let host = false;
+    const wait = (variant: 'node' | 'host', nodes: string[]) => ({ kind: 'off-cpu' as const, variant, subject: variant === 'host' ? 'host:vm' : nodes[0], severity: 'warning' as const, nodes, routes: [], evidence: [], facts: { host: 'vm', node: nodes[0], nodeCount: nodes.length } });
+    const d = new Diagnoser({ raiseAfter: 1, rules: [{ name: 'wait', rule: () => ({ status: 'issue', findings: [host ? wait('host', ['node-1', 'node-2']) : wait('node', ['node-1'])] }) }] });
+    const input = healthyFleet({ nodes: 3 });
+    assert.deepEqual(d.evaluate(input, 1_000_000).map((f) => f.id), ['shop|off-cpu|node|node-1']);
+    host = true;
+    assert.deepEqual(d.evaluate(input, 1_001_000).map((f) => f.id), ['shop|off-cpu|host|host:vm']);
+  });
+
   it('a rule that throws is contained', () => {
     const d = new Diagnoser({
       raiseAfter: 1,
