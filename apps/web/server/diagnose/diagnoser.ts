@@ -105,10 +105,11 @@ export class Diagnoser {
     }
     // a node's off-cpu finding, no longer seen and only held by the hysteresis, is gone once its host's names it (both
     // showed for the 5 s it took to clear: outside UI audit)
-    const hosts = [...seen.values()].filter((v) => v.draft.kind === 'off-cpu' && v.draft.variant === 'host');
-    const live = this.#hysteresis
-      .update(seen, now)
-      .filter(({ key, value: { draft } }) => !(draft.kind === 'off-cpu' && draft.variant === 'node' && !seen.has(key) && hosts.some((h) => draft.nodes.every((n) => h.draft.nodes.includes(n)))));
+    const raised = this.#hysteresis.update(seen, now);
+    const hosts = raised.filter(({ value: { draft } }) => draft.kind === 'off-cpu' && draft.variant === 'host');
+    const live = raised.filter(
+      ({ key, value: { draft } }) => !(draft.kind === 'off-cpu' && draft.variant === 'node' && !seen.has(key) && hosts.some((h) => draft.nodes.every((n) => h.value.draft.nodes.includes(n)))),
+    );
     this.#steady(live);
     live.sort((a, b) => SEVERITY_ORDER[a.value.draft.severity] - SEVERITY_ORDER[b.value.draft.severity] || a.value.order - b.value.order || a.since - b.since);
     this.#active = new Map();
