@@ -276,6 +276,12 @@ function fmtValue(v: number, unit: EvidenceItem['unit']): string {
 /** One human line per evidence item: "node-3 event-loop delay p99: 180 ms (fleet median 2.1 ms)". */
 export function evidenceLine(e: EvidenceItem): string {
   const where = [e.instance, e.route].filter(Boolean).join(' ');
-  const base = Number.isFinite(e.baseline) ? ` (${BASELINE_LABEL[e.baselineKind]} ${fmtValue(e.baseline, e.unit)})` : '';
+  // a threshold says which side of it the value is: "27.4% (threshold 30%)" left the reader to guess what tripped
+  // the rule (outside UI audit)
+  const base = !Number.isFinite(e.baseline)
+    ? ''
+    : e.baselineKind === 'threshold'
+      ? ` (${e.value >= e.baseline ? 'over' : 'under'} the ${fmtValue(e.baseline, e.unit)} threshold)`
+      : ` (${BASELINE_LABEL[e.baselineKind]} ${fmtValue(e.baseline, e.unit)})`;
   return `${where ? `${where} ` : ''}${METRIC_LABEL[e.metric] ?? e.metric}${e.unit === 'bytes/s' ? ' growth' : ''}: ${fmtValue(e.value, e.unit)}${base}`;
 }

@@ -253,7 +253,7 @@ describe('sicknesses', () => {
     assert.deepEqual(f.nodes, ['node-2']);
     assert.equal(explain(f).summary, 'Node node-2 is blocked in synchronous calls: its event loop is busy 60% of the time, but it runs on a core for 3% and waits for one only 1%: the rest it sleeps inside a call.');
     assert.match(explain(f).advice, /--trace-sync-io/);
-    assert.ok(f.evidence.map(evidenceLine).includes('node-2 event loop waiting for a CPU: 1% (threshold 20%)'));
+    assert.ok(f.evidence.map(evidenceLine).includes('node-2 event loop waiting for a CPU: 1% (under the 20% threshold)'));
     // the same loop numbers while its thread waits on the run queue a third of the time: short of cores
     sickenNode(input, 'node-2', 'cpu', -6, () => 0.2);
     sickenNode(input, 'node-2', 'runDelay', -6, () => 0.35);
@@ -306,7 +306,7 @@ describe('sicknesses', () => {
     assert.deepEqual(f.nodes, ['node-5']);
     assert.equal(f.severity, 'critical');
     assert.equal(explain(f).summary, 'CPU quota throttling on node node-5: its cgroup was throttled in 60% of scheduling periods with a limit of 0.5 CPU (using 48% of a core, event loop 70% busy).');
-    assert.ok(f.evidence.map(evidenceLine).includes('node-5 CPU periods throttled: 60% (threshold 25%)'), f.evidence.map(evidenceLine).join('\n'));
+    assert.ok(f.evidence.map(evidenceLine).includes('node-5 CPU periods throttled: 60% (over the 25% threshold)'), f.evidence.map(evidenceLine).join('\n'));
     assert.ok(f.evidence.map(evidenceLine).includes('node-5 CPU: 48% (limit 50%)'));
     // throttled now and then (10% of periods): not a finding; no quota reported: nothing either
     sickenNode(input, 'node-5', 'cpuThrottled', -6, () => 0.1);
