@@ -2,7 +2,8 @@
 // attributes changed at a position), idle cumulative series, and store histograms that grow with headroom.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExponentialHistogram, Metrics, type ExportMetricsRequest, type Attributes } from '@perf/metrics';
+import { ExponentialHistogram, type ExportMetricsRequest, type Attributes } from '@perf/metrics';
+import { histogramExport } from '../lib/otlp.js';
 import { FleetStore } from '../../../server/store/FleetStore.js';
 import { Applier } from '../../../server/ingest/apply.js';
 import { IngestStats } from '../../../server/ingest/stats.js';
@@ -17,31 +18,7 @@ function attrs(route: string, status: number): Attributes {
 }
 
 function request(series: { attributes: Attributes; h: ExponentialHistogram }[], startNs: number, timeMs: number): ExportMetricsRequest {
-  return {
-    resourceMetrics: [
-      {
-        resource: { attributes: { 'service.name': 'svc', 'service.instance.id': 'n1' }, droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeMetrics: [
-          {
-            scope: { name: 'test', version: '1', attributes: {}, droppedAttributesCount: 0 },
-            schemaUrl: '',
-            metrics: [
-              {
-                name: Metrics.httpServerRequestDuration,
-                description: '',
-                unit: 's',
-                type: 'exponentialHistogram',
-                temporality: 'cumulative',
-                // fresh attribute objects every export, as the decoder makes them
-                points: series.map((s) => ({ attributes: { ...s.attributes }, startTimeUnixNano: startNs, timeUnixNano: timeMs * 1e6, flags: 0, ...s.h.toData() })),
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  } as ExportMetricsRequest;
+  return histogramExport('n1', series, startNs, timeMs);
 }
 
 /** An applier for which every series started after it did (first points count in full). */

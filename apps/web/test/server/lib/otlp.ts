@@ -1,5 +1,5 @@
 // Builders of OTLP requests shaped as real SDKs send them (for ingest tests).
-import { Metrics, type Attributes, type ExportMetricsRequest, type Metric } from '@perf/metrics';
+import { Metrics, type Attributes, type ExponentialHistogram, type ExportMetricsRequest, type Metric } from '@perf/metrics';
 
 export function resource(service: string, instance: string, extra: Attributes = {}): ExportMetricsRequest['resourceMetrics'][number]['resource'] {
   return { attributes: { 'service.name': service, 'service.instance.id': instance, 'host.name': 'test-host', 'process.pid': 4242, ...extra }, droppedAttributesCount: 0 };
@@ -94,4 +94,14 @@ export function pythonResource(instance: string): ReturnType<typeof resource> {
     },
     droppedAttributesCount: 0,
   };
+}
+
+/**
+ * One export of service `svc`'s instance: each series' cumulative exponential histogram as it stands (fresh attribute
+ * objects every export, as the decoder makes them).
+ */
+export function histogramExport(instance: string, series: { attributes: Attributes; h: ExponentialHistogram }[], startNs: number, timeMs: number): ExportMetricsRequest {
+  const points = series.map((s) => ({ attributes: { ...s.attributes }, startTimeUnixNano: startNs, timeUnixNano: timeMs * 1e6, flags: 0, ...s.h.toData() }));
+  const metric = { name: Metrics.httpServerRequestDuration, description: '', unit: 's', type: 'exponentialHistogram', temporality: 'cumulative', points } as Metric;
+  return request({ attributes: { 'service.name': 'svc', 'service.instance.id': instance }, droppedAttributesCount: 0 }, [metric]);
 }

@@ -3,7 +3,8 @@
 // then 2,391 against a real ≈ 380), and every total stays exact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExponentialHistogram, Metrics, type Attributes, type ExportMetricsRequest } from '@perf/metrics';
+import { ExponentialHistogram, type ExportMetricsRequest } from '@perf/metrics';
+import { histogramExport } from '../lib/otlp.js';
 import { FleetStore } from '../../../server/store/FleetStore.js';
 import { FleetView } from '../../../server/query/FleetView.js';
 import { Applier } from '../../../server/ingest/apply.js';
@@ -11,33 +12,6 @@ import { IngestStats } from '../../../server/ingest/stats.js';
 import { catchUpAdjustment, isCatchUp, noteCatchUp, type CatchUp } from '../../../server/store/catch-up.js';
 
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 600_000;
-
-function request(instance: string, series: { attributes: Attributes; h: ExponentialHistogram }[], startNs: number, timeMs: number): ExportMetricsRequest {
-  return {
-    resourceMetrics: [
-      {
-        resource: { attributes: { 'service.name': 'svc', 'service.instance.id': instance }, droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeMetrics: [
-          {
-            scope: { name: 'test', version: '1', attributes: {}, droppedAttributesCount: 0 },
-            schemaUrl: '',
-            metrics: [
-              {
-                name: Metrics.httpServerRequestDuration,
-                description: '',
-                unit: 's',
-                type: 'exponentialHistogram',
-                temporality: 'cumulative',
-                points: series.map((s) => ({ attributes: { ...s.attributes }, startTimeUnixNano: startNs, timeUnixNano: timeMs * 1e6, flags: 0, ...s.h.toData() })),
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  } as ExportMetricsRequest;
-}
 
 test('a delta that caught up on an interruption counts over the seconds it covers: per second, per node, per window', () => {
   const store = new FleetStore({}, T0);
@@ -57,10 +31,10 @@ test('a delta that caught up on an interruption counts over the seconds it cover
     for (let i = 0; i < 10; i++) bad.h.record(0.01);
     for (let i = 0; i < 50; i++) other.h.record(0.01);
     now = T0 + s * 1000 + 300;
-    if (s === 50) retried = structuredClone(request('n1', [ok, bad], T0 * 1e6, now));
+    if (s === 50) retried = structuredClone(histogramExport('n1', [ok, bad], T0 * 1e6, now));
     if (s === 61) applier.apply(retried!, now);
-    if (s <= 40 || s > 60) applier.apply(request('n1', [ok, bad], T0 * 1e6, now), now);
-    applier.apply(request('n2', [other], T0 * 1e6, now), now);
+    if (s <= 40 || s > 60) applier.apply(histogramExport('n1', [ok, bad], T0 * 1e6, now), now);
+    applier.apply(histogramExport('n2', [other], T0 * 1e6, now), now);
     store.tick(now + 200);
   }
   const sec = (x: number) => Math.floor(T0 / 1000) + x;
