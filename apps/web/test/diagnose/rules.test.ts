@@ -740,6 +740,22 @@ describe('sicknesses', () => {
     assert.ok(judged >= 4, `${judged} of 8 seeds raised the burst`);
   });
 
+  // verification: a burst on one node's POST route named all four nodes, each answering its steady 5% of another route
+  it('error-burst without per-node route detail names the nodes by the errors beyond their own past', () => {
+    const input = healthyFleet({ seed: 66, nodes: 4, rps: 100 });
+    for (const n of input.nodes) {
+      delete n.routes;
+      // every node always fails 5 requests a second (a route that always fails)…
+      sickenNode(input, n.instance, 'errorRate', 0, () => 0.05);
+    }
+    // …and node-2 answers 8 more a second from /api/orders, from 10 s ago
+    sickenNode(input, 'node-2', 'errorRate', -10, (i, v) => v + 8 / input.nodes[2].rps[i]);
+    const route = input.routes.find((r) => r.route === '/api/orders')!;
+    sickenRoute(input, null, '/api/orders', 'errorRate', -10, (i) => 8 / route.rps[i]);
+    const [f] = issues(errorBurst, input);
+    assert.deepEqual([f.variant, f.routes, f.nodes], ['route', ['POST /api/orders'], ['node-2']]);
+  });
+
   it('error-burst on one node names the node and its failing route', () => {
     const input = healthyFleet({ seed: 25 });
     sickenNode(input, 'node-0', 'errorRate', -6, () => 0.3);
@@ -772,6 +788,21 @@ describe('sicknesses', () => {
     const [f] = issues(errorBurst, started(0.4));
     assert.deepEqual([f.variant, f.nodes], ['node', ['node-3']]);
     assert.match(explain(f).summary, /40% of its requests answered 5xx against 5% before/);
+  });
+
+  // verification: on a dashboard just started, a route that always fails read "Error burst on GET /api/fail: 100% of
+  // requests answered 5xx … against 0% before", critical, for its first minute
+  it('error-burst: nothing known before (a dashboard just started) is no burst; a route new to a known service can be', () => {
+    const fresh = healthyFleet({ seed: 29, seconds: 20 });
+    sickenRoute(fresh, null, '/health', 'errorRate', 0, () => 1);
+    assert.equal(errorBurst(fresh).status, 'none');
+    // a minute of the service known, then a route that was not there fails from its first request
+    const known = healthyFleet({ seed: 29, seconds: 80 });
+    const added = known.routes.find((r) => r.route === '/health')!;
+    for (const s of [added.rps, added.errorRate]) s.fill(NaN, 0, 68);
+    sickenRoute(known, null, '/health', 'errorRate', 68, () => 1);
+    const [f] = issues(errorBurst, known);
+    assert.deepEqual([f.variant, f.routes], ['route', ['GET /health']]);
   });
 
   it('error-burst: a route that always fails is not a burst', () => {

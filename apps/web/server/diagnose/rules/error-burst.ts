@@ -57,7 +57,12 @@ function burst(errorRate: Series, rps: Series, held: ActiveFinding | undefined, 
   // the cheap test first: most subjects have no errors to speak of, and the past's median costs a sort
   if (!sustained(errorRate, (v, i) => v >= MIN_RATE && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
   let before = baseline(errorRate);
-  if (Number.isNaN(before) && pastIfNone !== undefined) before = pastIfNone();
+  if (Number.isNaN(before) && pastIfNone !== undefined) {
+    before = pastIfNone();
+    // nothing known before (a dashboard just started): no "before" to burst against (a route that always fails read
+    // "100% … against 0% before", critical, for the first minute of a fresh dashboard; verification)
+    if (Number.isNaN(before)) return null;
+  }
   const floor = Number.isNaN(before) ? MIN_RATE : Math.max(MIN_RATE, PAST_MULTIPLE * before + PAST_GAP);
   if (!sustained(errorRate, (v, i) => v >= floor && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
   const rate = recent(errorRate);
@@ -94,11 +99,20 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     if (list === undefined) nodesOf.set(n.service, [n]);
     else list.push(n);
   }
+  // A subject without a past of its own (a node just started, e.g. by a deploy; a route just added) is judged against
+  // its service's past: every restart of an app whose service always answers 5% 5xx raised a burst "against 0% before"
+  // (durability audit); with no past at all (a dashboard just started), not judged until there is one
+  const servicePast = new Map<string, number>();
+  const pastOfService = (service: string): number => {
+    let v = servicePast.get(service);
+    if (v === undefined) servicePast.set(service, (v = baseline(serviceErrorRate(input.routes.filter((r) => r.service === service), input.times.length))));
+    return v;
+  };
   for (const r of input.routes) {
     const name = routeName(r);
     const held = input.active?.get(`error-burst|route|${r.service}|${name}`);
     const k = held === undefined ? 1 : HOLD;
-    const b = burst(r.errorRate, r.rps, held, input.times);
+    const b = burst(r.errorRate, r.rps, held, input.times, () => pastOfService(r.service));
     if (!b) continue;
     // each node's rate on this route where the input has it, else its rate over all its routes, said as such (the
     // node's overall rate under the route's name read 23% for a route failing 37.5% on every node; contract audit)
@@ -118,7 +132,12 @@ export function errorBurst(input: DiagnosisInput): Verdict {
       // second's could be 0%)
       const rate = nr ? own.rate : pooled(n.errorRate, n.rps, judgedSeconds(held, input.times)).rate || own.rate;
       const errors = own.perSecond;
-      if (nr ? rate < k * MIN_RATE : !(own.rate > 0 && errors >= (0.5 * routeErrors) / peers.length)) continue;
+      // …by the errors it answers beyond its own past: a node whose other route always fails answers its errors whatever
+      // this route does (verification: a burst on one node's GET /api/pay named all four, each with its steady 4% of
+      // GET /api/fail)
+      const pastErrors = nr ? 0 : baseline(Float64Array.from(n.errorRate, (v, i) => v * n.rps[i]));
+      const beyond = errors - (Number.isNaN(pastErrors) ? 0 : pastErrors);
+      if (nr ? rate < k * MIN_RATE : !(own.rate > 0 && beyond >= (0.5 * routeErrors) / peers.length)) continue;
       const past = baseline(series);
       nodeRates.push({ instance: n.instance, rate, before: Number.isNaN(past) ? 0 : past, route: nr ? name : undefined, errors });
     }
@@ -139,14 +158,6 @@ export function errorBurst(input: DiagnosisInput): Verdict {
       facts: { route: name, rate: b.rate, before: b.before, errorsPerSecond: b.errorsPerSecond, nodeCount: nodeRates.length, node: nodeRates[0]?.instance ?? '' },
     });
   }
-  // A node without a past of its own (a process just started, e.g. by a deploy) is judged against its service's past:
-  // every restart of an app whose service always answers 5% 5xx raised a burst "against 0% before" (durability audit)
-  const servicePast = new Map<string, number>();
-  const pastOfService = (service: string): number => {
-    let v = servicePast.get(service);
-    if (v === undefined) servicePast.set(service, (v = baseline(serviceErrorRate(input.routes.filter((r) => r.service === service), input.times.length))));
-    return v;
-  };
   for (const n of input.nodes) {
     if (covered.has(n.instance)) continue;
     const held = input.active?.get(`error-burst|node|${n.instance}`);
