@@ -110,6 +110,28 @@ describe('sicknesses', () => {
     assert.equal(eventLoopBlocked(stalled(0.3)).status, 'none');
   });
 
+  // verification: a 200 ms block every second on a host where the thread waited 12–14% of the time was neither
+  // event-loop-blocked (its wait was over half its stalls) nor off-cpu (under 20%): nothing for two minutes
+  it('event-loop-blocked: stalls beyond what the thread waited for a CPU are the loop\'s own, on a crowded host too', () => {
+    const blocked = (runDelay: number) => {
+      const input = healthyFleet({ seed: 38, nodes: 4 });
+      const n = input.nodes.find((x) => x.instance === 'node-1')!;
+      const len = n.eventLoopDelayP99.length;
+      n.runDelay = new Float64Array(len).fill(0.01);
+      for (let i = len - 20; i < len; i++) {
+        n.eventLoopDelayMax[i] = 0.2;
+        n.eventLoopDelayP99[i] = 0.2;
+        n.elu[i] = 0.24;
+        n.runDelay[i] = runDelay;
+      }
+      return eventLoopBlocked(input);
+    };
+    const v = blocked(0.13);
+    assert.equal(v.status, 'issue');
+    assert.deepEqual(v.status === 'issue' ? v.findings[0].nodes : [], ['node-1']);
+    assert.equal(blocked(0.18).status, 'none', 'its stalls nearly all waiting for a CPU: the host');
+  });
+
   // outside audit D11, a crowded host: "delay p99 84.6 ms (stalls up to 773 ms) against 68.7 ms on the rest of the
   // fleet", critical: the node's longest stall was held against the others' p99, not against their stalls
   it('event-loop-blocked on a crowded host: a node\'s stalls are compared with the others\' stalls, and the text says so', () => {
