@@ -52,6 +52,8 @@ export class Diagnoser {
   /** the nodes named by the live findings, and when each node last went quiet (hotCodeFor's `notBefore`) */
   #liveNodes = new Set<string>();
   #quietSince = new Map<string, number>();
+  /** when each node named by a live finding became named (its episode: hotCodeFor's `episodeSince`) */
+  #namedSince = new Map<string, number>();
   /** per service, the live findings by `kind|variant|subject` (DiagnosisInput.active of the next evaluation) */
   #active = new Map<string, Map<string, ActiveFinding>>();
   /** per live finding, the severity shown and how many evaluations in a row its rule said less (see #steady) */
@@ -120,6 +122,8 @@ export class Diagnoser {
     }
     const nodesNow = new Set(live.flatMap((f) => f.value.draft.nodes));
     for (const n of this.#liveNodes) if (!nodesNow.has(n)) this.#quietSince.set(n, now);
+    for (const n of nodesNow) if (!this.#liveNodes.has(n)) this.#namedSince.set(n, now);
+    for (const n of this.#namedSince.keys()) if (!nodesNow.has(n)) this.#namedSince.delete(n);
     this.#liveNodes = nodesNow;
     for (const [n, t] of this.#quietSince) if (t < now - QUIET_MEMORY_MS) this.#quietSince.delete(n);
     const links: CauseLink[] = [];
@@ -167,7 +171,7 @@ export class Diagnoser {
       const causes = links.filter((l) => l.effect === key).map((l) => l.cause);
       const explains = links.filter((l) => l.cause === key).map((l) => l.effect);
       const profiles = {
-        hotCode: hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles, (i) => this.#quietSince.get(i) ?? 0, (i) => startedAt.get(i)),
+        hotCode: hotCodeFor(value.draft.kind, value.draft.nodes, since, input.profiles, (i) => this.#quietSince.get(i) ?? 0, (i) => startedAt.get(i), (i) => this.#namedSince.get(i)),
         heapProfile: heapProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.heapProfiles, Number(value.draft.facts.span) || Infinity, Number(value.draft.facts.slope) || 0),
         allocations: allocationProfileFor(value.draft.kind, value.draft.variant, value.draft.nodes, since, input.allocationProfiles),
       };

@@ -18,6 +18,8 @@ export const PROFILED_KINDS: ReadonlySet<FindingKind> = new Set(['event-loop-blo
  * agent starts one at the first busy or stalled export, and a rule needs a few seconds to be sure
  */
 export const PROFILE_LEAD_MS = 10_000;
+/** …or, for a node named by live findings since before, one of that episode at most this old (ms) */
+export const EPISODE_PROFILE_MS = 120_000;
 /** functions a finding carries, and names in its summary (those with at least MIN_NAMED_SHARE) */
 const TOP = 5;
 const NAMED = 2;
@@ -46,14 +48,23 @@ export function hotCodeFor(
   profiles: ReadonlyMap<string, CpuProfile> | undefined,
   notBefore: (instance: string) => number = () => 0,
   startedAt: (instance: string) => number | undefined = () => undefined,
+  episodeSince: (instance: string) => number | undefined = () => undefined,
 ): CpuProfile | undefined {
   if (profiles === undefined || !PROFILED_KINDS.has(kind)) return undefined;
   for (const instance of nodes) {
     const p = profiles.get(instance);
     // a finding raised right after its node's start-up (window.ts WARMUP_MS: a loop blocked from the start is judged
-    // only then) may use a profile taken in the start-up; others one that ended at most the lead before them
+    // only then) may use a profile taken in the start-up; one raised while other findings have named its node for a
+    // while, a profile of that episode up to EPISODE_PROFILE_MS old (a blocked loop raised after a minute of off-cpu on
+    // a crowded host went without the episode's profile naming the code; verification); others one that ended at most
+    // the lead before them
     const started = startedAt(instance);
-    const earliest = (started !== undefined && since - (started + WARMUP_MS) <= PROFILE_LEAD_MS ? started : since) - PROFILE_LEAD_MS;
+    const episode = episodeSince(instance);
+    const from = Math.min(
+      started !== undefined && since - (started + WARMUP_MS) <= PROFILE_LEAD_MS ? started : since,
+      episode !== undefined ? Math.max(episode, since - EPISODE_PROFILE_MS) : since,
+    );
+    const earliest = from - PROFILE_LEAD_MS;
     if (p === undefined || p.end < earliest || p.start < notBefore(instance)) continue;
     const functions = codeOnly(p.functions);
     // a profile of a loop that was mostly idle says nothing about this finding

@@ -38,6 +38,28 @@ function profileOf(instance: string, end: number): CpuProfile {
 }
 
 describe('hot code in findings', () => {
+  // verification: on a crowded host a node's off-cpu finding held for a minute, its profile (taken during it) named the
+  // blocking function, and the event-loop-blocked finding raised after it went without that profile
+  it('a finding raised on a node other findings have named for a while carries the profile of that episode', () => {
+    const t0 = 1_800_000_000_000;
+    let blockedToo = false;
+    const draft = (kind: 'off-cpu' | 'event-loop-blocked') => ({ kind, variant: kind === 'off-cpu' ? 'node' : 'nodes', subject: kind === 'off-cpu' ? 'node-3' : 'nodes', severity: 'warning' as const, nodes: ['node-3'], routes: [], evidence: [], facts: { node: 'node-3', p99: 0.2, max: 0.2, fleetP99: 0.002, fleetMax: 0, elu: 0.3, nodeCount: 1, fleetNodes: 6, route: '', blockedSeconds: 5, stalls: 10 } });
+    const d = new Diagnoser({ raiseAfter: 1, rules: [{ name: 'both', rule: () => ({ status: 'issue', findings: blockedToo ? [draft('off-cpu'), draft('event-loop-blocked')] : [draft('off-cpu')] }) }] });
+    const input = { ...healthyFleet({ nodes: 6 }), profiles: new Map([['node-3', profileOf('node-3', t0 + 20_000)]]) };
+    d.evaluate(input, t0);
+    d.evaluate(input, t0 + 30_000);
+    blockedToo = true;
+    const loop = d.evaluate(input, t0 + 60_000).find((f) => f.kind === 'event-loop-blocked')!;
+    assert.equal(loop.hotCode?.end, t0 + 20_000, 'the episode\'s profile, 40 s old');
+    assert.match(loop.summary, /Profiled on node-3: 62% of the time in renderInvoice/);
+    // an episode's profile older than two minutes is not
+    const d2 = new Diagnoser({ raiseAfter: 1, rules: [{ name: 'both', rule: () => ({ status: 'issue', findings: blockedToo ? [draft('off-cpu'), draft('event-loop-blocked')] : [draft('off-cpu')] }) }] });
+    blockedToo = false;
+    d2.evaluate(input, t0);
+    blockedToo = true;
+    assert.equal(d2.evaluate(input, t0 + 200_000).find((f) => f.kind === 'event-loop-blocked')!.hotCode, undefined);
+  });
+
   it('a blocked loop names the function the profile found, and where it was called from', () => {
     const input = blocked();
     const now = input.times.at(-1)! + 1000;
