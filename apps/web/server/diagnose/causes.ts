@@ -150,10 +150,6 @@ const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
 ];
 
 /**
- * The links among the live findings of one service (`input` is that service's window, if it still has
- * one). A finding may have several causes and explain several others.
- */
-/**
  * Held links (the Diagnoser keeps a link while both findings live) that the evidence now refutes: an off-cpu link to
  * a loop whose fresh CPU profile shows the app's own code holding it (made before the profile came, it held for as
  * long as the finding did).
@@ -171,6 +167,10 @@ export function refutedLinks(findings: readonly Linkable[], input: DiagnosisInpu
   return out;
 }
 
+/**
+ * The links among the live findings of one service (`input` is that service's window, if it still has
+ * one). A finding may have several causes and explain several others.
+ */
 export function linkCauses(findings: readonly Linkable[], input: DiagnosisInput | undefined): CauseLink[] {
   const nodes = new Map((input?.nodes ?? []).map((n) => [n.instance, n]));
   const node = (instance: string) => nodes.get(instance);
