@@ -107,16 +107,7 @@ export function joinColumns(inputs: Record<string, Series | null | undefined>): 
 export function pivotLines(series: Series | null | undefined, maxLines = 8): { rows: ChartRow[]; columns: string[] } {
   if (!series || series.series.length === 0) return { rows: [], columns: [] };
   const ranked = series.series
-    .map((l) => {
-      let sum = 0;
-      let n = 0;
-      for (const [, v] of l.points) {
-        if (v === null) continue;
-        sum += v;
-        n++;
-      }
-      return { line: l, mean: n ? sum / n : -Infinity };
-    })
+    .map((l) => ({ line: l, mean: pointsMean(l.points) ?? -Infinity }))
     .sort((a, b) => b.mean - a.mean)
     .slice(0, maxLines);
   const columns: string[] = [];
@@ -191,19 +182,14 @@ export function lastValue(series: Series | null | undefined): number | null {
   return latestReadout(series).value;
 }
 
-/** Mean of the non-null values of every line (e.g. a node's mean p99 for a route over the window). */
-export function lineMeans(series: Series | null | undefined): { key: Record<string, string>; mean: number | null; last: number | null }[] {
-  if (!series) return [];
-  return series.series.map((l) => {
-    let sum = 0;
-    let n = 0;
-    let last: number | null = null;
-    for (const [, v] of l.points) {
-      if (v === null) continue;
-      sum += v;
-      n++;
-      last = v;
-    }
-    return { key: l.key, mean: n ? sum / n : null, last };
-  });
+/** The mean of a line's non-null values (null when it has none). */
+export function pointsMean(points: readonly (readonly [number, number | null])[]): number | null {
+  let sum = 0;
+  let n = 0;
+  for (const [, v] of points) {
+    if (v === null) continue;
+    sum += v;
+    n++;
+  }
+  return n > 0 ? sum / n : null;
 }

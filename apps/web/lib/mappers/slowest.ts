@@ -1,5 +1,6 @@
 // The route page's "Slowest nodes": the nodes of the route's service ranked by their p99 now.
 import type { Series } from '../../server/api/types.js';
+import { pointsMean } from './series.js';
 
 /**
  * the share of a node's line at its end that makes its "now" (a tenth: the last 30 s of a 5 min range), at least
@@ -18,23 +19,9 @@ export function slowestNodes(series: Series | null | undefined, n: number): { in
   const rows: { instance: string; mean: number; last: number | null }[] = [];
   for (const l of series.series) {
     const instance = l.key.instance;
-    if (instance === undefined) continue;
-    let sum = 0;
-    let count = 0;
-    for (const [, v] of l.points) {
-      if (v === null) continue;
-      sum += v;
-      count++;
-    }
-    if (count === 0) continue;
-    let recent = 0;
-    let recentCount = 0;
-    for (const [, v] of l.points.slice(-Math.max(MIN_RECENT, Math.ceil(l.points.length * RECENT_SHARE)))) {
-      if (v === null) continue;
-      recent += v;
-      recentCount++;
-    }
-    rows.push({ instance, mean: sum / count, last: recentCount > 0 ? recent / recentCount : null });
+    const mean = pointsMean(l.points);
+    if (instance === undefined || mean === null) continue;
+    rows.push({ instance, mean, last: pointsMean(l.points.slice(-Math.max(MIN_RECENT, Math.ceil(l.points.length * RECENT_SHARE)))) });
   }
   return rows.sort((a, b) => (b.last ?? -Infinity) - (a.last ?? -Infinity) || b.mean - a.mean).slice(0, n);
 }
