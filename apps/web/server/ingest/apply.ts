@@ -317,7 +317,7 @@ export class Applier {
           continue;
         }
         // the series' previous point, before the delta moves it on: a delta spanning an interruption is spread by reads
-        const prevSec = firstSeen || m.temporality === 'delta' ? 0 : Math.floor(st.time / 1e9);
+        const prevSec = !isHttp || firstSeen || m.temporality === 'delta' ? 0 : Math.floor(st.time / 1e9);
         let outcome: DeltaOutcome;
         let delta: SparseDelta;
         if (m.type === 'exponentialHistogram') {

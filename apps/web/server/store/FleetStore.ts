@@ -244,6 +244,8 @@ export class FleetStore {
     const tiers = this.options.tiers;
     const histStep = tiers.length > 1 ? tiers[1].step : tiers[0].step;
     const histCapacity = Math.ceil(tiers[0].retention / histStep);
+    // catch-up spans are spread by reads for as long as the 10 s tier holds them
+    const spreadSince = nowSec - tiers[Math.min(1, tiers.length - 1)].retention;
     const sink = this.sink;
     for (const svc of this.services.values()) {
       for (const [id, node] of svc.nodes) {
@@ -268,6 +270,7 @@ export class FleetStore {
           }
         }
         node.tiers[0].prune(until);
+        if (node.catchUps !== undefined) pruneCatchUps(node.catchUps, spreadSince);
       }
       for (const [key, route] of svc.routes) {
         for (let t = this.settledUntil + 1; t <= until; t++) {
@@ -278,6 +281,7 @@ export class FleetStore {
           sink?.route(0, route, t, s);
         }
         route.tiers[0].prune(until);
+        if (route.catchUps !== undefined) pruneCatchUps(route.catchUps, spreadSince);
         if (route.tiers.every((t) => t.size === 0)) {
           route.dropped = true;
           svc.routes.delete(key);
@@ -290,12 +294,6 @@ export class FleetStore {
         sink?.eventLoop(0, svc.name, t, h);
       }
       svc.el[0].prune(until);
-    }
-    // catch-up spans are spread by reads for as long as the 10 s tier holds them
-    const spreadFor = tiers[Math.min(1, tiers.length - 1)].retention;
-    for (const svc of this.services.values()) {
-      for (const node of svc.nodes.values()) if (node.catchUps !== undefined) pruneCatchUps(node.catchUps, nowSec - spreadFor);
-      for (const route of svc.routes.values()) if (route.catchUps !== undefined) pruneCatchUps(route.catchUps, nowSec - spreadFor);
     }
     if (until > this.settledUntil) this.settledUntil = until;
     for (let k = 1; k < tiers.length; k++) {
