@@ -1,6 +1,7 @@
 /**
  * Anomalies the simulator can inject, parsed from `--anomaly` strings:
  *   node:3:latency*5     node 3's requests take 5× longer
+ *   node:3:latency*5@route:1  node 3's requests on route 1 take 5× longer (one node's pool to a downstream)
  *   route:2:latency*4    route 2 takes 4× longer on every node
  *   node:3:errors=0.2    node 3 answers 20% of requests with 500
  *   route:1:errors=0.5
@@ -19,11 +20,15 @@ export interface Anomaly {
   index: number;
   kind: 'latency' | 'errors' | 'eventloop' | 'down' | 'rps' | 'gc' | 'leak';
   value: number;
+  /** node latency only: the one route it slows on that node (else every route) */
+  route?: number;
 }
 
 export function parseAnomaly(text: string): Anomaly {
+  const one = /^node:(\d+):latency\*([\d.]+)@route:(\d+)$/.exec(text.trim());
+  if (one) return { target: 'node', index: Number(one[1]), kind: 'latency', value: Number(one[2]), route: Number(one[3]) };
   const m = /^(node|route):(\d+):(latency|eventloop|rps)\*([\d.]+)$|^(node|route):(\d+):(errors)=([\d.]+)$|^(node):(\d+):(gc)=(0?\.\d+|0|1)$|^(node):(\d+):(leak)=(\d+(?:\.\d+)?)$|^(node):(\d+):(down)@([\d.]+)$/.exec(text.trim());
-  if (!m) throw new Error(`--anomaly "${text}" is not understood: use e.g. node:3:latency*5, route:2:errors=0.2, node:3:down@30, node:1:eventloop*20, node:0:rps*3, node:2:gc=0.3, node:4:leak=10`);
+  if (!m) throw new Error(`--anomaly "${text}" is not understood: use e.g. node:3:latency*5, node:3:latency*5@route:1, route:2:errors=0.2, node:3:down@30, node:1:eventloop*20, node:0:rps*3, node:2:gc=0.3, node:4:leak=10`);
   const g = m.slice(1).filter((x) => x !== undefined);
   return { target: g[0] as Anomaly['target'], index: Number(g[1]), kind: g[2] as Anomaly['kind'], value: Number(g[3]) };
 }

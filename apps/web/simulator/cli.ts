@@ -14,7 +14,7 @@ const HELP = `perf fleet simulator: N virtual Node.js servers exporting OTLP onc
   --duration S         stop after S seconds (default: until Ctrl-C)
   --service NAME       service.name (default sim)
   --samples N          latency values drawn per node per second (default min(rps, 200))
-  --anomaly SPEC       repeatable: node:3:latency*5  route:2:errors=0.2  node:1:eventloop*20  node:2:gc=0.3  node:4:leak=10
+  --anomaly SPEC       repeatable: node:3:latency*5  node:3:latency*5@route:1  route:2:errors=0.2  node:1:eventloop*20  node:2:gc=0.3  node:4:leak=10
                        node:3:down@30  node:0:rps*3
   --delta              delta temporality (default cumulative, like the agent)
   --json               OTLP/JSON instead of protobuf      --gzip   gzip bodies

@@ -54,6 +54,8 @@ interface SimNode {
   startNs: number;
   rpsFactor: number;
   latencyFactor: number;
+  /** per-route latency factors on this node (anomaly `latency*k@route:r`), over latencyFactor */
+  routeLatency: Map<number, number>;
   errorRate: number | undefined;
   elFactor: number;
   /** share of each second spent in GC pauses (anomaly `gc=`; 0: the usual one 2 ms pause) */
@@ -129,6 +131,7 @@ export class FleetSimulator {
       startNs: nowNs,
       rpsFactor: 1,
       latencyFactor: 1,
+      routeLatency: new Map(),
       errorRate: undefined,
       elFactor: 1,
       gcShare: 0,
@@ -157,7 +160,10 @@ export class FleetSimulator {
     }
     const n = this.nodes[a.index];
     if (n === undefined) throw new Error(`anomaly on node ${a.index}: there are only ${this.nodes.length} nodes`);
-    if (a.kind === 'latency') n.latencyFactor = a.value;
+    if (a.kind === 'latency' && a.route !== undefined) {
+      if (this.routes[a.route] === undefined) throw new Error(`anomaly on route ${a.route}: there are only ${this.routes.length} routes`);
+      n.routeLatency.set(a.route, a.value);
+    } else if (a.kind === 'latency') n.latencyFactor = a.value;
     else if (a.kind === 'errors') n.errorRate = a.value;
     else if (a.kind === 'eventloop') n.elFactor = a.value;
     else if (a.kind === 'rps') n.rpsFactor = a.value;
@@ -195,8 +201,9 @@ export class FleetSimulator {
       const k = Math.floor(exact);
       carry = exact - k;
       const errRate = n.errorRate ?? route.errorRate;
+      const median = route.median * route.latencyFactor * n.latencyFactor * (n.routeLatency.get(r) ?? 1);
       for (let s = 0; s < k; s++) {
-        const v = rnd.lognormal(route.median * route.latencyFactor * n.latencyFactor, route.sigma);
+        const v = rnd.lognormal(median, route.sigma);
         const isErr = rnd.next() < errRate;
         const key = r + (isErr ? ':500' : ':200');
         let h = n.hists.get(key);

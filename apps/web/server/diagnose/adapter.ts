@@ -8,7 +8,8 @@ import type { StoreHistogram } from '../store/histogram.js';
 import { NODE_FIELDS, NodeField, type NodeState } from '../store/node.js';
 import type { CpuProfile, HeapProfile } from '../api/types.js';
 import { cpuProfile, heapProfile } from '../query/profiles.js';
-import type { DiagnosisInput, NodeWindow, RouteWindow } from './types.js';
+import type { DiagnosisInput, NodeWindow, RouteWindow, UsualLevel } from './types.js';
+import { median } from './window.js';
 
 export interface AdapterOptions {
   /** seconds of history the rules see (default 120: enough for trends, cheap at 500 nodes) */
@@ -41,6 +42,14 @@ function isEmptyRow(chunk: Float32Array, at: number): boolean {
   return true;
 }
 
+/**
+ * A route's usual level (RouteWindow.usual) comes from its 10 s slots of the quarter hour before the seconds the rules
+ * judge (hot-route's regression judges the last 40), once at least a minute of slots holds requests.
+ */
+const USUAL_SECONDS = 15 * 60;
+const USUAL_SKIP_SECONDS = 40;
+const USUAL_MIN_SECONDS = 60;
+
 function quantiles(h: StoreHistogram): Quantiles {
   return h.count > 0 ? { p50: h.quantile(0.5), p99: h.quantile(0.99), sum: h.sum, count: h.count } : { p50: NaN, p99: NaN, sum: 0, count: 0 };
 }
@@ -49,6 +58,8 @@ export class DiagnosisAdapter {
   readonly options: AdapterOptions;
   /** settled route seconds never change: their percentiles are computed once */
   readonly #routeCache = new WeakMap<RouteState, Map<number, Quantiles>>();
+  /** a route's usual level changes only when a 10 s slot is rolled up: kept with the last slot it counts */
+  readonly #usualCache = new WeakMap<RouteState, { until: number; usual: UsualLevel | undefined }>();
   readonly #fields = {
     gcPauseMax: optionalField('gcPauseMax'),
     fdLimit: optionalField('fdLimit'),
@@ -244,6 +255,8 @@ export class DiagnosisAdapter {
         cache.delete(t);
       }
       if (!any) continue;
+      const usual = this.usual(route, start + len - 1 - USUAL_SKIP_SECONDS);
+      if (usual !== undefined) w.usual = usual;
       out.push(w);
       sums.push(sum);
     }
@@ -252,5 +265,28 @@ export class DiagnosisAdapter {
       for (let i = 0; i < len; i++) if (totals[i] > 0) share[i] = sums[k][i] / totals[i];
     }
     return out;
+  }
+
+  /** The route's usual level from the coarser tier's rolled-up slots ending by second `cut` (undefined: too few). */
+  private usual(route: RouteState, cut: number): UsualLevel | undefined {
+    const tier = route.tiers[1];
+    if (tier === undefined) return undefined;
+    const step = tier.step;
+    const until = Math.min(Math.floor((cut + 1) / step), this.store.rolledUntil[1]);
+    const cached = this.#usualCache.get(route);
+    if (cached !== undefined && cached.until === until) return cached.usual;
+    const p50: number[] = [];
+    const p99: number[] = [];
+    const mean: number[] = [];
+    for (let k = until - Math.ceil(USUAL_SECONDS / step); k < until; k++) {
+      const slot = tier.get(k);
+      if (slot === undefined || slot.hist.count === 0) continue;
+      p50.push(slot.hist.quantile(0.5));
+      p99.push(slot.hist.quantile(0.99));
+      mean.push(slot.hist.sum / slot.hist.count);
+    }
+    const usual = p50.length * step >= USUAL_MIN_SECONDS ? { p50: median(p50), p99: median(p99), mean: median(mean), seconds: p50.length * step } : undefined;
+    this.#usualCache.set(route, { until, usual });
+    return usual;
   }
 }

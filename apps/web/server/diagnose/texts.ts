@@ -210,7 +210,8 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
   },
   'hot-route': {
     regression: {
-      summary: (f) => `${s(f, 'route')} regressed: p99 ${fmtSeconds(n(f, 'p99'))} against ${fmtSeconds(n(f, 'before'))} in its own recent past (${sig(n(f, 'ratio'))}×).`,
+      summary: (f) =>
+        `${s(f, 'route')} regressed: p99 ${fmtSeconds(n(f, 'p99'))} against ${fmtSeconds(n(f, 'before'))}${n(f, 'usualMinutes') > 0 ? `, its usual over the last ${n(f, 'usualMinutes')} min` : ' in its own recent past'} (${sig(n(f, 'ratio'))}×).`,
       advice: 'Compare with the last deploy or configuration change; the route page’s heatmap shows whether all requests slowed or a new slow mode appeared.',
     },
     dominant: {

@@ -27,6 +27,20 @@ export interface RouteWindow {
   latencyMean?: Series;
   /** share of the fleet's (or the node's) total request time spent in this route per second, 0..1 */
   timeShare: Series;
+  /**
+   * The route's usual level (optional): medians over its 10 s slots of the quarter hour before the judged seconds.
+   * The window's own past can hold an earlier incident: a second slow downstream on the same route, right after a
+   * first on another node, was measured against the first and named nowhere (live verification).
+   */
+  usual?: UsualLevel;
+}
+
+/** Medians over a route's 10 s slots (seconds), and how many seconds of slots they come from. */
+export interface UsualLevel {
+  p50: number;
+  p99: number;
+  mean: number;
+  seconds: number;
 }
 
 /** One node (one process, `service.instance.id`). */

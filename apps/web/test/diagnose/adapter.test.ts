@@ -10,6 +10,7 @@ import { DiagnosisAdapter } from '../../server/diagnose/adapter.js';
 import { Diagnoser } from '../../server/diagnose/diagnoser.js';
 import { recent } from '../../server/diagnose/window.js';
 import { FleetSimulator } from '../../simulator/fleet.js';
+import { parseAnomaly } from '../../simulator/anomaly.js';
 
 function feed(seconds: number, sickFrom: number) {
   const t0 = Math.ceil(Date.now() / 1000) * 1000 + 1000;
@@ -51,6 +52,52 @@ describe('DiagnosisAdapter', () => {
     const last = input.routes.reduce((s, r) => s + r.timeShare[119], 0);
     assert.ok(Math.abs(last - 1) < 1e-6, `time shares sum to ${last}`);
     for (const r of input.routes) assert.ok(recent(r.latencyMean!) > 0);
+  });
+
+  // live verification: a slow downstream on one node's GET /api/items (A, 250 ms) then, right after it was fixed, on
+  // another node (B, 100 ms): B was judged against a past that held A, so hot-route was not raised for it and B's io-wait
+  // named no route, and the route's page said "No bottleneck found on this route" at p99 200× its level of 2 min before
+  it('a second slowdown of a route right after a first is judged against the route\'s usual level', () => {
+    const t0 = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+    const store = new FleetStore({}, t0);
+    const applier = new Applier(store, new IngestStats());
+    const sim = new FleetSimulator({ nodes: 6, rpsPerNode: 200, routes: 4, samplesPerNode: 50, service: 'sim', seed: 5 });
+    const adapter = new DiagnosisAdapter(store);
+    const diagnoser = new Diagnoser();
+    const A = 960;
+    const B = A + 70;
+    const end = B + 46;
+    let found: ReturnType<Diagnoser['evaluate']> = [];
+    for (let s = 0; s < end; s++) {
+      if (s === A) sim.applyAnomaly(parseAnomaly('node:2:latency*60@route:1'));
+      if (s === B) {
+        sim.applyAnomaly(parseAnomaly('node:2:latency*1@route:1'));
+        sim.applyAnomaly(parseAnomaly('node:3:latency*25@route:1'));
+      }
+      const now = t0 + s * 1000;
+      sim.beginSecond(s);
+      for (let i = 0; i < sim.nodes.length; i++) {
+        const req = sim.generateNode(i, now + 100 + i * 10);
+        if (req) applier.apply(req, now + 200);
+      }
+      store.tick(now + 1020);
+      if (s >= A - 130) found = diagnoser.evaluate(adapter.build(now + 1020), now + 1020);
+    }
+    const route = 'GET /api/r1/:id';
+    const summaries = JSON.stringify(found.map((f) => f.summary));
+    const regression = found.find((f) => f.kind === 'hot-route' && /regressed/.test(f.summary));
+    assert.ok(regression, summaries);
+    assert.deepEqual(regression.routes, [route]);
+    // B's level (25× the route's median on one node of six), not A's 60×, against the usual
+    const [, p99, usualMs] = /regressed: p99 ([\d.]+) ms against ([\d.]+) ms, its usual over the last 1[45] min/.exec(regression.summary) ?? [];
+    assert.ok(Number(p99) > 150 && Number(p99) < 600 && Number(usualMs) < 50, regression.summary);
+    const wait = found.find((f) => f.kind === 'io-wait' && f.nodes.includes('sim-3'));
+    assert.ok(wait, summaries);
+    assert.deepEqual(wait.routes, [route]);
+    assert.ok(!found.some((f) => f.nodes.includes('sim-2')), 'A was fixed');
+    const usual = adapter.build(t0 + end * 1000 + 20).routes.find((r) => `${r.method} ${r.route}` === route)!.usual!;
+    assert.ok(usual.seconds >= 14 * 60, `usual over ${usual.seconds} s`);
+    assert.ok(usual.p99 < 0.05, `usual p99 ${usual.p99}`);
   });
 
   it('the diagnosis sees a node turn sick through the real ingest path', () => {

@@ -103,7 +103,7 @@ export function healthyFleet(o: FleetOptions = {}): DiagnosisInput {
 }
 
 type NodeKey = Exclude<keyof NodeWindow, 'instance' | 'service' | 'host' | 'routes' | 'startedAt'>;
-type RouteKey = Exclude<keyof RouteWindow, 'route' | 'method' | 'service' | 'latencyMean'>;
+type RouteKey = Exclude<keyof RouteWindow, 'route' | 'method' | 'service' | 'latencyMean' | 'usual'>;
 
 /** Overwrites a node's series from second `from` (negative: counted from the end) with `f(i, old)`. */
 export function sickenNode(input: DiagnosisInput, instance: string, key: NodeKey, from: number, f: (i: number, old: number) => number): void {

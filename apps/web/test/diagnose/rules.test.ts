@@ -894,6 +894,22 @@ describe('sicknesses', () => {
     assert.match(explain(g).summary, /regressed: p99 250 ms/);
   });
 
+  // live verification: a regression that went on at a lower level (a first incident fixed, a second on the route) still
+  // said the first's "p99 251 ms" for 17 s while the route was at 105 ms
+  it('hot-route: a regression still going on says its level now', () => {
+    const input = healthyFleet({ seed: 28 });
+    sickenRoute(input, null, '/api/orders', 'latencyP99', -30, () => 0.25);
+    sickenRoute(input, null, '/api/orders', 'latencyP99', -12, () => 0.1);
+    const [f] = issues(hotRoute, input);
+    assert.equal(f.facts.p99, 0.1);
+    assert.match(explain(f).summary, /regressed: p99 100 ms against [\d.]+ ms in its own recent past/);
+    // against the route's usual level where the window's past is higher (an earlier incident's)
+    input.routes.find((r) => r.route === '/api/orders')!.usual = { p50: 0.008, p99: 0.03, mean: 0.009, seconds: 840 };
+    const [g] = issues(hotRoute, input);
+    assert.equal(g.facts.before, 0.03);
+    assert.match(explain(g).summary, /regressed: p99 100 ms against 30 ms, its usual over the last 14 min \(3\.33×\)\.$/);
+  });
+
   it('hot-route: the route holding a busy node\'s time', () => {
     const input = healthyFleet({ seed: 29 });
     sickenNode(input, 'node-1', 'cpu', -6, () => 0.95);

@@ -36,15 +36,22 @@ export function hotRoute(input: DiagnosisInput): Verdict {
     if (!(recent(r.rps) >= MIN_RPS)) continue;
     const past = pastValues(r.latencyP99, REGRESSION_SECONDS + PAST_GAP_SECONDS);
     if (past.length < PAST_MIN_SAMPLES) continue;
-    const before = median(past);
+    // against the lower of the window's past and the route's usual level: the window's past can be an earlier
+    // incident's (see RouteWindow.usual)
+    const windowPast = median(past);
+    const usual = r.usual?.p99 ?? NaN;
+    const fromUsual = usual < windowPast;
+    const before = fromUsual ? usual : windowPast;
     const limit = Math.max(REGRESSION_MULTIPLE * before, before + REGRESSION_MIN_S);
     const { present, hits } = countWhere(r.latencyP99, (v) => v >= limit, REGRESSION_SECONDS);
     if (present < REGRESSION_SECONDS / 2 || hits < REGRESSION_SHARE * present) continue;
     const name = routeName(r);
-    // the regressed level: the median of the window's seconds above the limit. The last few seconds alone
-    // could already be back to normal while the window still holds the regression (the finding then clears):
-    // "regressed: p99 383 µs against 679 µs (0.56×)" said the opposite of the finding.
-    const p99 = median(lastValues(r.latencyP99, REGRESSION_SECONDS).filter((v) => v >= limit));
+    // the regressed level: the recent seconds' while they are above the limit, else the median of the window's seconds
+    // above it. The last few seconds alone could already be back to normal while the window still holds the regression
+    // (the finding then clears): "regressed: p99 383 µs against 679 µs (0.56×)" said the opposite of the finding; but
+    // the window's median held a first incident's 251 ms for 17 s into a second one at 105 ms (live verification).
+    const now = recent(r.latencyP99);
+    const p99 = now >= limit ? now : median(lastValues(r.latencyP99, REGRESSION_SECONDS).filter((v) => v >= limit));
     drafts.push({
       kind: 'hot-route',
       variant: 'regression',
@@ -53,7 +60,7 @@ export function hotRoute(input: DiagnosisInput): Verdict {
       nodes: [],
       routes: [name],
       evidence: [{ metric: 'latency.p99', value: p99, baseline: before, baselineKind: 'own-past', unit: 's', route: name }],
-      facts: { route: name, p99, before, ratio: p99 / before, share: recent(r.timeShare) || 0 },
+      facts: { route: name, p99, before, ratio: p99 / before, share: recent(r.timeShare) || 0, usualMinutes: fromUsual ? Math.round(r.usual!.seconds / 60) : 0 },
     });
   }
   // dominant: on hot nodes, the route holding most of their request time (per-node detail when present)

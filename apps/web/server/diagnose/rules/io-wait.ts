@@ -30,7 +30,9 @@ function risen(r: RouteWindow, held: ActiveFinding | undefined): Rise | null {
     const kind = held.facts.baselineKind === 'threshold' ? 'threshold' : 'own-past';
     return limit > 0 && sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before, baselineKind: kind, limit: Number(held.facts.limit) } : null;
   }
-  const before = baseline(r.latencyP50);
+  // the lower of the window's past and the route's usual level (the window's past can be an earlier incident's)
+  const windowPast = baseline(r.latencyP50);
+  const before = (r.usual?.p50 ?? NaN) < windowPast ? r.usual!.p50 : windowPast;
   if (Number.isNaN(before)) {
     return sustained(r.latencyP50, (v) => v >= ABSOLUTE_P50_S) ? { p50: recent(r.latencyP50), before: ABSOLUTE_P50_S, baselineKind: 'threshold', limit: ABSOLUTE_P50_S } : null;
   }

@@ -26,7 +26,10 @@ export function risingRoutes(routes: readonly RouteWindow[], affected: (r: Route
     const series = r.latencyMean ?? r.latencyP50;
     const mean = recent(series);
     if (Number.isNaN(mean)) continue;
-    const before = baseline(series, 5);
+    // the lower of the window's past and the route's usual level (the window's past can be an earlier incident's)
+    const windowPast = baseline(series, 5);
+    const usual = r.usual === undefined ? NaN : r.latencyMean !== undefined ? r.usual.mean : r.usual.p50;
+    const before = usual < windowPast ? usual : windowPast;
     if (!Number.isNaN(before) && !(mean >= Math.max(RISE_MULTIPLE * before, before + RISE_MIN_S))) continue;
     out.push({ name: routeName(r), mean, before, score: Number.isNaN(before) ? mean : mean / Math.max(before, 0.001) });
   }
