@@ -5,7 +5,8 @@
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import type { Heatmap } from '../server/api/types.js';
 import type { Params } from '../lib/api.js';
-import { formatClock, formatDuration, formatInteger } from '../lib/format.js';
+import { formatDuration, formatInteger } from '../lib/format.js';
+import { formatClock } from '../lib/format-time.js';
 import { cellAt, HEAT_DARK, HEAT_LIGHT, heatPalette, intensity, latencyY, visibleBuckets, type Plot } from '../lib/mappers/heatmap.js';
 import { effectiveTheme } from '../lib/theme.js';
 import { useHeatmap } from '../lib/use-heatmap.js';

@@ -6,7 +6,8 @@
 // tooltip with exact values (mouse, or arrow keys when the chart has focus), and a figure caption and
 // canvas label that name the chart for screen readers.
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import { formatClock, formatCount, formatDayClock, formatExact, formatValue, niceCeil, type UnitKind } from '../lib/format.js';
+import { formatCount, formatExact, formatValue, niceCeil, type UnitKind } from '../lib/format.js';
+import { formatClock, formatDateTime, formatDayClock } from '../lib/format-time.js';
 import type { ReadoutText } from '../lib/mappers/readout.js';
 import type { ChartRow } from '../lib/mappers/series.js';
 
@@ -184,7 +185,7 @@ function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, reado
           />
           {tipRow ? (
             <div className="tooltip line-tip" role="status" style={tipX > width / 2 ? { right: width - tipX + 12 } : { left: tipX + 12 }}>
-              <div className="muted">{new Date(tipRow.t).toLocaleString()}</div>
+              <div className="muted">{formatDateTime(tipRow.t)}</div>
               {columns.map((c, i) => (
                 <div className="row" key={c.key}>
                   <span>

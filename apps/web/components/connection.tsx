@@ -2,7 +2,7 @@
 // Whether the page is live: a small indicator in the header, and a banner that nobody can miss when the
 // connection to the dashboard server is lost (the stream reconnects by itself; the page keeps the last data).
 import type { StreamState } from '../lib/stream.js';
-import { formatClock } from '../lib/format.js';
+import { formatClock } from '../lib/format-time.js';
 
 /** The stream's state; `paused`: the view is frozen (Pause), so "Live" would be untrue while connected. */
 export function ConnectionIndicator({ state, paused = false }: { state: StreamState; paused?: boolean }) {

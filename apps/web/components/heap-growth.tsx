@@ -7,7 +7,8 @@
 //   counts everything allocated, collected since or not (who makes the garbage).
 import { memo, useMemo } from 'react';
 import type { HeapProfile, HeapSite } from '../server/api/types.js';
-import { formatAgo, formatBytes, formatClock, formatDuration, formatExact, formatInteger } from '../lib/format.js';
+import { formatAgo, formatBytes, formatDuration, formatExact, formatInteger } from '../lib/format.js';
+import { formatClock, formatDateTime } from '../lib/format-time.js';
 import { heapTable, isCode, profileSeconds } from '../lib/mappers/profile.js';
 import { useLatestProfile } from '../lib/use-profile.js';
 import type { ViewState } from '../lib/url-state.js';
@@ -97,7 +98,7 @@ function HeapProfileView({ kind, profile: p, now }: { kind: HeapProfileKind; pro
     <>
       <p className="muted" data-testid={`${id}-meta`} style={{ margin: '0 0 8px', fontSize: 12 }}>
         {kind.lead} taken{' '}
-        <span title={new Date(p.end).toLocaleString()}>
+        <span title={formatDateTime(p.end)}>
           {formatAgo(now - p.end)} ({formatClock(p.start)}–{formatClock(p.end)})
         </span>
         , {formatDuration(profileSeconds(p))} long, {formatInteger(p.samples)} samples:{' '}

@@ -4,7 +4,8 @@
 // called it.
 import { memo, useMemo } from 'react';
 import type { CpuProfile, ProfileFunction } from '../server/api/types.js';
-import { formatAgo, formatClock, formatDuration, formatInteger, formatPercent } from '../lib/format.js';
+import { formatAgo, formatDuration, formatInteger, formatPercent } from '../lib/format.js';
+import { formatClock, formatDateTime } from '../lib/format-time.js';
 import { isCode, profileSeconds, profileTable } from '../lib/mappers/profile.js';
 import { useLatestProfile } from '../lib/use-profile.js';
 import type { ViewState } from '../lib/url-state.js';
@@ -44,7 +45,7 @@ function ProfileView({ profile: p, now }: { profile: CpuProfile; now: number }) 
     <>
       <p className="muted" data-testid="hot-code-meta" style={{ margin: '0 0 8px', fontSize: 12 }}>
         What the event-loop thread ran: a CPU profile taken{' '}
-        <span title={new Date(p.end).toLocaleString()}>
+        <span title={formatDateTime(p.end)}>
           {formatAgo(now - p.end)} ({formatClock(p.start)}–{formatClock(p.end)})
         </span>
         , {formatDuration(profileSeconds(p))} long, {formatInteger(p.samples)} samples, busy {formatPercent(p.busy)}. Self time: the share of

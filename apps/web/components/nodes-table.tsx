@@ -4,6 +4,7 @@
 import { memo, useEffect, useMemo, useState } from 'react';
 import type { NodeRow } from '../server/api/types.js';
 import { formatAgo, formatBytes, formatDuration, formatExact, formatPercent, formatRps } from '../lib/format.js';
+import { formatDateTime } from '../lib/format-time.js';
 import { Link } from '../lib/link.js';
 import {
   filterNodes,
@@ -245,7 +246,7 @@ const NodeTr = memo(function NodeTr({ node: n, view, medians: m, fleetSize, now,
       {cell(n, n.elu, 'elu', m, fleetSize, formatPercent(n.elu), formatExact('ratio', n.elu))}
       {cell(n, n.cpu, 'cpu', m, fleetSize, formatPercent(n.cpu), formatExact('ratio', n.cpu))}
       {cell(n, n.heapUsed, 'heap', m, fleetSize, formatBytes(n.heapUsed), formatExact('bytes', n.heapUsed))}
-      <td className="num" title={new Date(n.lastSeen).toLocaleString()} data-testid="node-last-seen">
+      <td className="num" title={formatDateTime(n.lastSeen)} data-testid="node-last-seen">
         {formatAgo(now - n.lastSeen)}
       </td>
       <td>{spark ? <Sparkline values={spark} label={`p99 trend of ${n.instance}`} /> : null}</td>

@@ -101,21 +101,6 @@ export function formatSpan(seconds: number): string {
   return `${Math.round(s / 86_400)} d`;
 }
 
-/** Clock time for chart axes: "14:05:07" (seconds kept when the range is short). */
-export function formatClock(ms: number, withSeconds = true): string {
-  const d = new Date(ms);
-  const hh = String(d.getHours()).padStart(2, '0');
-  const mm = String(d.getMinutes()).padStart(2, '0');
-  if (!withSeconds) return `${hh}:${mm}`;
-  return `${hh}:${mm}:${String(d.getSeconds()).padStart(2, '0')}`;
-}
-
-/** Axis label for a time that may span days: "Mon 14:05". */
-export function formatDayClock(ms: number): string {
-  const d = new Date(ms);
-  return `${d.toLocaleDateString('en-US', { weekday: 'short' })} ${formatClock(ms, false)}`;
-}
-
 export type UnitKind = 'seconds' | 'ratio' | 'bytes' | 'rps' | 'count';
 
 /** The short formatter for a unit kind (axis ticks, table cells). */

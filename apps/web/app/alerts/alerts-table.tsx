@@ -1,7 +1,8 @@
 'use client';
 // Alerts (active or past) with what was sent for each and how each delivery went, attempt by attempt.
 import type { AlertView, DeliveryView } from '../../server/alerts/engine/engine.js';
-import { formatAgo, formatClock } from '../../lib/format.js';
+import { formatAgo } from '../../lib/format.js';
+import { formatClock } from '../../lib/format-time.js';
 import css from './alerts.module.css';
 
 function target(d: DeliveryView): string {

@@ -2,7 +2,8 @@
 // tiles beside the charts cover a longer window, so the two differ and must say why), and "—" once the line has
 // stopped, with how long it has been silent, rather than a value from before an outage.
 import type { Series } from '../../server/api/types.js';
-import { formatClock, formatExact, formatSpan, formatValue, MISSING, type UnitKind } from '../format.js';
+import { formatExact, formatSpan, formatValue, MISSING, type UnitKind } from '../format.js';
+import { formatClock } from '../format-time.js';
 import { latestReadout } from './series.js';
 
 export interface ReadoutText {

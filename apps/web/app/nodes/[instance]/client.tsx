@@ -10,6 +10,7 @@ import { Allocations, HeapGrowth } from '../../../components/heap-growth.js';
 import { HotCode } from '../../../components/hot-code.js';
 import { stateOf } from '../../../lib/mappers/nodes.js';
 import { formatAgo, formatBytes, formatDuration, formatInteger, formatPercent, formatRps } from '../../../lib/format.js';
+import { formatDateTime } from '../../../lib/format-time.js';
 import { useApi, useNow, useScrollToHash, useStream, useTick, useView } from '../../../lib/hooks.js';
 import { Link } from '../../../lib/link.js';
 import { hrefFor, statsWindowSeconds, windowParam } from '../../../lib/url-state.js';
@@ -62,14 +63,14 @@ export function NodeClient({ instance }: { instance: string }) {
       </h1>
       {node && node.stopped ? (
         <div className="banner info" role="status" data-testid="node-stopped" style={{ marginBottom: 12, borderRadius: 6 }}>
-          <strong>Node stopped</strong> {formatAgo(now - node.lastSeen)}: its agent said so in its last export ({new Date(node.lastSeen).toLocaleString()}), as
+          <strong>Node stopped</strong> {formatAgo(now - node.lastSeen)}: its agent said so in its last export ({formatDateTime(node.lastSeen)}), as
           at a graceful shutdown or a deploy. The charts stop there.
         </div>
       ) : null}
       {node && !node.up && !node.stopped ? (
         <div className="banner bad" role="alert" data-testid="node-down" style={{ marginBottom: 12, borderRadius: 6 }}>
           <strong>Node down:</strong> nothing received for {formatAgo(now - node.lastSeen).replace(' ago', '')} (last seen{' '}
-          {new Date(node.lastSeen).toLocaleString()}). The charts stop at its last export.
+          {formatDateTime(node.lastSeen)}). The charts stop at its last export.
         </div>
       ) : null}
       {node ? (
