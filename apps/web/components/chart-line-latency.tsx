@@ -1,5 +1,6 @@
 'use client';
-// Latency percentiles over time (p50/p90/p99/p99.9 from merged histograms), for the fleet, a node or a route.
+// Latency percentiles over time (p50/p90/p99/p99.9 from merged histograms), for the fleet, a node or a route. A rare
+// p99.9 spike is drawn clipped above the axis rather than setting it (lib/mappers/y-scale.ts).
 import { useMemo } from 'react';
 import type { SeriesBy } from '../server/api/types.js';
 import type { Params } from '../lib/api.js';
@@ -41,6 +42,7 @@ export function ChartLineLatency({ view, tick, params, by, title = 'Latency' }: 
       loading={set.loading}
       error={set.error}
       longRange={RANGE_SPECS[view.range].seconds > 86_400}
+      clipSpikes
     />
   );
 }

@@ -73,6 +73,7 @@ function ChartLineMetricImpl({ title, testId, metric, by, params, view, tick, ma
       loading={!s.data && !s.error}
       error={s.error}
       longRange={RANGE_SPECS[view.range].seconds > 86_400}
+      clipSpikes={metric.startsWith('latency.')}
     />
   );
 }

@@ -10,6 +10,7 @@ import { formatCount, formatExact, formatValue, niceCeil, type UnitKind } from '
 import { formatClock, formatDateTime, formatDayClock } from '../lib/format-time.js';
 import type { ReadoutText } from '../lib/mappers/readout.js';
 import type { ChartRow } from '../lib/mappers/series.js';
+import { yScaleOf, type ClippedPoint } from '../lib/mappers/y-scale.js';
 
 export interface ChartColumn {
   /** key in the rows */
@@ -35,16 +36,23 @@ export interface ChartLineProps {
   longRange?: boolean;
   /** what the chart says when it has no point (default "No data in this range") */
   emptyText?: string;
+  /**
+   * Let isolated spikes stand above the axis (drawn clipped at the top edge with a marker, true value in the
+   * tooltip) instead of setting it: for latency percentiles, where one slow request must not flatten p50
+   * (lib/mappers/y-scale.ts). Sustained values always fit.
+   */
+  clipSpikes?: boolean;
 }
 
 /** Top of the y axis when every value is 0 (an axis of 0..0 would say nothing). */
 const EMPTY_MAX: Record<UnitKind, number> = { seconds: 0.001, ratio: 0.01, bytes: 1024, rps: 1, count: 1 };
-const MARGIN = { left: 72, right: 10, top: 6, bottom: 20 };
+// the top margin holds the ▲ of a value clipped at the top edge; the heatmap uses the same left and right
+export const MARGIN = { left: 72, right: 10, top: 9, bottom: 20 };
 const Y_TICKS = 5;
 const PALETTE = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)', 'var(--c7)', 'var(--c8)'];
 
-/** Four evenly spaced time ticks inside the range. */
-function timeTicks(a: number, b: number): number[] {
+/** Four evenly spaced time ticks inside the range (the heatmap under the charts uses the same ones). */
+export function timeTicks(a: number, b: number): number[] {
   if (b <= a) return [a];
   return [0.1, 0.37, 0.63, 0.9].map((f) => Math.round(a + (b - a) * f));
 }
@@ -53,17 +61,14 @@ interface Scale {
   t0: number;
   t1: number;
   yMax: number;
+  /** values above yMax, drawn at the top edge with a ▲ */
+  clipped: ClippedPoint[];
 }
 
-function scaleOf(rows: ChartRow[], columns: ChartColumn[], kind: UnitKind): Scale {
-  let max = 0;
-  for (const r of rows) {
-    for (const c of columns) {
-      const v = r[c.key];
-      if (v !== null && v !== undefined && Number.isFinite(v) && v > max) max = v;
-    }
-  }
-  return { t0: rows[0]?.t ?? 0, t1: rows[rows.length - 1]?.t ?? 0, yMax: max > 0 ? niceCeil(max) : EMPTY_MAX[kind] };
+function scaleOf(rows: ChartRow[], columns: ChartColumn[], kind: UnitKind, clipSpikes: boolean): Scale {
+  const keys = columns.map((c) => c.key);
+  const { yMax, clipped } = yScaleOf(rows, keys, EMPTY_MAX[kind], niceCeil, clipSpikes);
+  return { t0: rows[0]?.t ?? 0, t1: rows[rows.length - 1]?.t ?? 0, yMax, clipped };
 }
 
 /** Index of the row nearest to time t (rows ascend by t). */
@@ -84,13 +89,13 @@ function resolveColor(style: CSSStyleDeclaration, color: string): string {
   return m ? style.getPropertyValue(m[1]).trim() || '#888' : color;
 }
 
-function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, readout, loading, error, longRange, emptyText }: ChartLineProps) {
+function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, readout, loading, error, longRange, emptyText, clipSpikes = false }: ChartLineProps) {
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const [width, setWidth] = useState(0);
   const [hover, setHover] = useState<number | null>(null);
   const [themeTick, setThemeTick] = useState(0);
   const hasData = rows.length > 0;
-  const scale = useMemo(() => scaleOf(rows, columns, kind), [rows, columns, kind]);
+  const scale = useMemo(() => scaleOf(rows, columns, kind, clipSpikes), [rows, columns, kind, clipSpikes]);
   const axisTime = useCallback((t: number) => (longRange ? formatDayClock(t) : formatClock(t)), [longRange]);
   const yLabel = useCallback((v: number) => (kind === 'rps' ? formatCount(v) : formatValue(kind, v)), [kind]);
 
@@ -147,9 +152,21 @@ function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, reado
     : title;
   const tipRow = hoverIndex === null ? null : rows[hoverIndex];
   const tipX = tipRow ? xOf(tipRow.t) : 0;
+  const highest = scale.clipped.reduce<ClippedPoint | null>((m, c) => (m === null || c.value > m.value ? c : m), null);
+  const labelOf = (key: string) => columns.find((c) => c.key === key)?.label ?? key;
 
   return (
-    <figure className="chart panel line-chart" id={testId} data-testid={testId} aria-label={title} data-points={rows.length} data-last-t={hasData ? last.t : undefined}>
+    <figure
+      className="chart panel line-chart"
+      id={testId}
+      data-testid={testId}
+      aria-label={title}
+      data-points={rows.length}
+      data-first-t={hasData ? rows[0].t : undefined}
+      data-last-t={hasData ? last.t : undefined}
+      data-y-max={hasData ? scale.yMax : undefined}
+      data-clipped={scale.clipped.length}
+    >
       <figcaption>
         <span className="title">{title}</span>
         {readout ? (
@@ -192,21 +209,32 @@ function ChartLineImpl({ title, testId, kind, rows, columns, height = 180, reado
                     <span className="swatch" style={{ background: c.color ?? PALETTE[i % PALETTE.length] }} />
                     {c.label ?? c.key}
                   </span>
-                  <span className="num">{formatExact(kind, tipRow[c.key] ?? null)}</span>
+                  <span className="num">
+                    {formatExact(kind, tipRow[c.key] ?? null)}
+                    {(tipRow[c.key] ?? 0) > scale.yMax ? <span title="above the axis, drawn clipped at its top"> ▲</span> : null}
+                  </span>
                 </div>
               ))}
             </div>
           ) : null}
         </div>
       )}
-      {hasData && columns.length > 1 ? (
-        <div className="legend" aria-hidden="true">
-          {columns.map((c, i) => (
-            <span key={c.key}>
-              <span className="swatch" style={{ background: c.color ?? PALETTE[i % PALETTE.length] }} />
-              {c.label ?? c.key}
+      {hasData && (columns.length > 1 || highest) ? (
+        <div className="legend">
+          {columns.length > 1
+            ? columns.map((c, i) => (
+                <span key={c.key} aria-hidden="true">
+                  <span className="swatch" style={{ background: c.color ?? PALETTE[i % PALETTE.length] }} />
+                  {c.label ?? c.key}
+                </span>
+              ))
+            : null}
+          {highest ? (
+            <span className="clip-note" data-testid={`${testId}-clipped`} title="Rare spikes are drawn clipped at the top of the axis so the other lines stay readable; hover for exact values">
+              ▲ {scale.clipped.length === 1 ? '1 spike' : `${scale.clipped.length} spike points`} above the axis, up to {labelOf(highest.key)} {formatValue(kind, highest.value)} at{' '}
+              {axisTime(rows[highest.row].t)}
             </span>
-          ))}
+          ) : null}
         </div>
       ) : null}
     </figure>
@@ -303,6 +331,19 @@ function draw(canvas: HTMLCanvasElement, { width, height, rows, columns, scale, 
       ctx.fill();
     }
   });
+
+  // values above the axis: a ▲ at the top edge, in the line's colour, over the clipped line
+  for (const c of scale.clipped) {
+    const i = columns.findIndex((col) => col.key === c.key);
+    ctx.fillStyle = resolveColor(style, columns[i].color ?? PALETTE[i % PALETTE.length]);
+    const px = x(rows[c.row].t);
+    ctx.beginPath();
+    ctx.moveTo(px, top - 8);
+    ctx.lineTo(px - 4.5, top);
+    ctx.lineTo(px + 4.5, top);
+    ctx.closePath();
+    ctx.fill();
+  }
 
   // the hovered time: a cursor line and a dot on each line
   if (hover !== null) {
