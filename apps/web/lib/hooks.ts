@@ -139,27 +139,73 @@ export function useShownSnapshot(view: ViewState, state: StreamState): StreamSta
   return frozen.current;
 }
 
+/** How long a chart a link jumped to stays highlighted (ms); the CSS animation `target-flash` fades it over this. */
+export const TARGET_FLASH_MS = 2400;
+
+/**
+ * Marks `el` as the target just jumped to: the class `target-flash` (globals.css) rings it and fades, so the eye
+ * finds one chart in a grid of many. Restarted on each jump; removed after TARGET_FLASH_MS, also under
+ * `prefers-reduced-motion` (where the ring is shown without the fade).
+ */
+function flashTarget(el: HTMLElement, timers: Map<HTMLElement, ReturnType<typeof setTimeout>>): void {
+  // one chart at a time: the one jumped to before stops at once
+  for (const [other, t] of timers) {
+    if (other === el) continue;
+    clearTimeout(t);
+    other.classList.remove('target-flash');
+    timers.delete(other);
+  }
+  el.classList.remove('target-flash');
+  void el.offsetWidth; // restart the animation on a second jump to the same chart
+  el.classList.add('target-flash');
+  clearTimeout(timers.get(el));
+  timers.set(
+    el,
+    setTimeout(() => {
+      el.classList.remove('target-flash');
+      timers.delete(el);
+    }, TARGET_FLASH_MS),
+  );
+}
+
 /**
  * Scrolls to the element the URL's `#hash` names (a chart a finding links to) once the page has rendered
  * it, and again when the hash changes: client-side navigation renders the charts after the browser's own
  * attempt, and charts above it change height as their data arrives, so it retries once after they settle.
+ * The element is highlighted briefly (flashTarget): `:target` alone missed a jump from another page (Next.js
+ * navigates by `history.pushState`, which does not set `:target`) and a second click on the same link.
  */
 export function useScrollToHash(): void {
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const flashes = new Map<HTMLElement, ReturnType<typeof setTimeout>>();
     const go = () => {
       const id = decodeURIComponent(window.location.hash.slice(1));
       if (!id) return;
-      const scroll = () => document.getElementById(id)?.scrollIntoView({ block: 'start' });
+      let flashed = false;
+      const scroll = () => {
+        const el = document.getElementById(id);
+        el?.scrollIntoView({ block: 'start' });
+        if (el && !flashed) flashTarget(el, flashes);
+        flashed ||= el !== null;
+      };
       requestAnimationFrame(scroll);
       clearTimeout(timer);
       timer = setTimeout(scroll, 800);
     };
+    // the same `#chart-…` link clicked again: no hashchange, but the user asked to be shown the chart again
+    const onClick = (e: globalThis.MouseEvent) => {
+      const a = (e.target as Element | null)?.closest?.('a[href^="#"]');
+      if (a && a.getAttribute('href') === window.location.hash) go();
+    };
     go();
     window.addEventListener('hashchange', go);
+    document.addEventListener('click', onClick);
     return () => {
       clearTimeout(timer);
+      for (const t of flashes.values()) clearTimeout(t);
       window.removeEventListener('hashchange', go);
+      document.removeEventListener('click', onClick);
     };
   }, []);
 }

@@ -249,6 +249,8 @@ test('node page: the findings naming the node, each piece of evidence linked to 
   const link = panel.locator('a[data-testid="finding-evidence-link"][href="#chart-event-loop"]').first();
   await link.waitFor();
   await link.click();
+  // in a grid of charts the eye is led to it: the chart is ringed for a moment (lib/hooks.ts useScrollToHash)
+  await until('the event-loop chart highlighted', () => page.evaluate(() => document.getElementById('chart-event-loop')?.classList.contains('target-flash')), 2_000, 50);
   await until('the hash in the URL', () => page.url().endsWith('#chart-event-loop'));
   await until('the event-loop chart scrolled into view', () =>
     page.evaluate(() => {
@@ -269,6 +271,8 @@ test('node page: the findings naming the node, each piece of evidence linked to 
   await remote.waitFor();
   await remote.click();
   await page.getByTestId('node-page').waitFor();
+  // a client-side navigation does not set `:target`: the chart is highlighted all the same
+  await until('the event-loop chart highlighted after the jump from the overview', () => page.evaluate(() => document.getElementById('chart-event-loop')?.classList.contains('target-flash')), 2_000, 50);
   assert.equal(await page.getByTestId('node-page').getAttribute('data-instance'), 'checkout-8');
   await until('landed on the event-loop chart', () =>
     page.evaluate(() => {
