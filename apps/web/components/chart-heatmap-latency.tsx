@@ -6,14 +6,14 @@ import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import type { Heatmap } from '../server/api/types.js';
 import type { Params } from '../lib/api.js';
 import { formatDuration, formatInteger } from '../lib/format.js';
-import { formatClock } from '../lib/format-time.js';
-import { cellAt, HEAT_DARK, HEAT_LIGHT, heatPalette, intensity, latencyY, visibleBuckets, type Plot } from '../lib/mappers/heatmap.js';
+import { formatClock, formatDayClock } from '../lib/format-time.js';
+import { bucketBound, cellAt, columnWidth, HEAT_DARK, HEAT_LIGHT, heatPalette, intensity, latencyY, timeX, TOP_HEADROOM, visibleBuckets, type Plot } from '../lib/mappers/heatmap.js';
 import { effectiveTheme } from '../lib/theme.js';
 import { useHeatmap } from '../lib/use-heatmap.js';
-import type { ViewState } from '../lib/url-state.js';
+import { RANGE_SPECS, type ViewState } from '../lib/url-state.js';
+import { MARGIN, timeTicks } from './chart-line.js';
 
 const HEIGHT = 220;
-const MARGIN = { left: 64, right: 8, top: 6, bottom: 20 };
 const PALETTE_LIGHT = heatPalette(HEAT_LIGHT);
 const PALETTE_DARK = heatPalette(HEAT_DARK);
 
@@ -37,13 +37,14 @@ export function ChartHeatmapLatency({ view, tick, params, title = 'Latency distr
   }, []);
 
   const range = data ? visibleBuckets(data) : null;
+  const longRange = RANGE_SPECS[view.range].seconds > 86_400;
 
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas || !data) return;
-    draw(canvas, data, range);
+    draw(canvas, data, range, longRange);
     // themeTick: redraw with the other palette; range derives from data
-  }, [data, range?.lo, range?.hi, themeTick]);
+  }, [data, range?.lo, range?.hi, themeTick, longRange]);
 
   const onMove = (e: MouseEvent<HTMLCanvasElement>) => {
     if (!data || !range) return;
@@ -58,7 +59,7 @@ export function ChartHeatmapLatency({ view, tick, params, title = 'Latency distr
       y,
       text: [
         `${formatClock(data.times[cell.t])} (${data.step} s step)`,
-        `${formatDuration(data.bounds[cell.b])} – ${formatDuration(data.bounds[cell.b + 1])}`,
+        `${formatDuration(bucketBound(data, cell.b))} – ${formatDuration(bucketBound(data, cell.b + 1))}`,
         `${formatInteger(count)} requests`,
         `p50 ${formatDuration(data.p50[cell.t])} · p99 ${formatDuration(data.p99[cell.t])}`,
       ],
@@ -70,7 +71,17 @@ export function ChartHeatmapLatency({ view, tick, params, title = 'Latency distr
   const label = data && range ? `${title}: latest p50 ${formatDuration(lastP50)}, p99 ${formatDuration(lastP99)}` : title;
 
   return (
-    <figure className="chart panel heatmap" id="chart-heatmap" data-testid="chart-heatmap" data-steps={data?.times.length ?? 0} aria-label={title}>
+    <figure
+      className="chart panel heatmap"
+      id="chart-heatmap"
+      data-testid="chart-heatmap"
+      data-steps={data?.times.length ?? 0}
+      data-first-t={data?.times[0]}
+      data-last-t={data?.times[data.times.length - 1]}
+      data-y-top={data && range ? bucketBound(data, range.hi) : undefined}
+      data-slowest={data && range ? bucketBound(data, range.hi - TOP_HEADROOM) : undefined}
+      aria-label={title}
+    >
       <figcaption>
         <span className="title">{title}</span>
         <span className="legend">
@@ -107,7 +118,7 @@ function plotArea(width: number): Plot {
   return { left: MARGIN.left, top: MARGIN.top, width: Math.max(1, width - MARGIN.left - MARGIN.right), height: HEIGHT - MARGIN.top - MARGIN.bottom };
 }
 
-function draw(canvas: HTMLCanvasElement, hm: Heatmap, range: { lo: number; hi: number } | null): void {
+function draw(canvas: HTMLCanvasElement, hm: Heatmap, range: { lo: number; hi: number } | null, longRange: boolean): void {
   const dpr = window.devicePixelRatio || 1;
   const width = canvas.clientWidth;
   canvas.width = Math.round(width * dpr);
@@ -125,19 +136,27 @@ function draw(canvas: HTMLCanvasElement, hm: Heatmap, range: { lo: number; hi: n
   const plot = plotArea(width);
   const steps = hm.times.length;
   const rows = range.hi - range.lo;
-  const cw = plot.width / steps;
+  const cw = columnWidth(hm, plot);
   const rh = plot.height / rows;
+  // columns centred on their step's time, as the line charts above place that step's point: the first and last
+  // columns are cut at the plot's edges
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(plot.left, plot.top, plot.width, plot.height);
+  ctx.clip();
   for (let t = 0; t < steps; t++) {
     const col = hm.counts[t];
-    for (let b = range.lo; b < range.hi; b++) {
+    const x = timeX(hm, plot, hm.times[t]) - cw / 2;
+    for (let b = Math.max(0, range.lo); b < range.hi; b++) {
       const c = col[b];
       if (!c) continue;
       ctx.fillStyle = palette[Math.round(intensity(c, hm.maxCount) * top)];
       const y = plot.top + (range.hi - 1 - b) * rh;
       // +0.5 px overlap hides hairline gaps between cells at fractional widths
-      ctx.fillRect(plot.left + t * cw, y, cw + 0.5, rh + 0.5);
+      ctx.fillRect(x, y, cw + 0.5, rh + 0.5);
     }
   }
+  ctx.restore();
   const line = (values: (number | null)[], dash: number[], alpha: number) => {
     ctx.save();
     ctx.strokeStyle = fg;
@@ -153,7 +172,7 @@ function draw(canvas: HTMLCanvasElement, hm: Heatmap, range: { lo: number; hi: n
         pen = false;
         continue;
       }
-      const x = plot.left + (t + 0.5) * cw;
+      const x = timeX(hm, plot, hm.times[t]);
       const y = plot.top + fy * plot.height;
       if (pen) ctx.lineTo(x, y);
       else ctx.moveTo(x, y);
@@ -172,15 +191,12 @@ function draw(canvas: HTMLCanvasElement, hm: Heatmap, range: { lo: number; hi: n
   const every = Math.max(1, Math.ceil(18 / rh));
   for (let b = range.lo; b <= range.hi; b += every) {
     const y = plot.top + (range.hi - b) * rh;
-    ctx.fillText(formatDuration(hm.bounds[b]), plot.left - 6, y);
+    ctx.fillText(formatDuration(bucketBound(hm, b)), plot.left - 6, y);
   }
-  // x labels: a handful of clock times
+  // x labels: the line charts' ticks at the same times, so a time reads the same in both
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
-  const labels = Math.max(2, Math.floor(plot.width / 110));
-  for (let k = 0; k < labels; k++) {
-    const t = Math.min(steps - 1, Math.round((k / (labels - 1)) * (steps - 1)));
-    const x = plot.left + (t + 0.5) * cw;
-    ctx.fillText(formatClock(hm.times[t], hm.step < 60), Math.min(Math.max(x, plot.left + 20), plot.left + plot.width - 20), plot.top + plot.height + 4);
+  for (const t of timeTicks(hm.times[0], hm.times[steps - 1])) {
+    ctx.fillText(longRange ? formatDayClock(t) : formatClock(t), timeX(hm, plot, t), plot.top + plot.height + 5);
   }
 }

@@ -1,9 +1,10 @@
 // The heatmap's data: the whole range once, then (live) the last few steps per tick merged in; when the
-// buckets change (a slower request widened them) the whole range is fetched again.
+// buckets change (a slower request widened them) the whole range is fetched again. Trimmed to the range as the
+// line charts' data is (use-series.ts), so the heatmap under them covers the same steps.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Heatmap } from '../server/api/types.js';
 import { apiGet, type Params } from './api.js';
-import { mergeHeatmap } from './mappers/heatmap.js';
+import { mergeHeatmap, trimHeatmap } from './mappers/heatmap.js';
 import { RANGE_SPECS, windowParam, type ViewState } from './url-state.js';
 
 export function useHeatmap(view: ViewState, tick: number, params?: Params): { data: Heatmap | null; error: Error | null } {
@@ -24,8 +25,11 @@ export function useHeatmap(view: ViewState, tick: number, params?: Params): { da
       (hm) => {
         if (ac.signal.aborted) return;
         inflight.current = null;
-        dataRef.current = hm;
-        setState({ key, data: hm, error: null });
+        // the steps the line charts keep (useSeriesSet trims the same way): the server's first step starts at a
+        // step boundary up to a step before the range, which the charts drop and the heatmap used to show
+        const trimmed = trimHeatmap(hm, Date.now() - spec.seconds * 1000);
+        dataRef.current = trimmed;
+        setState({ key, data: trimmed, error: null });
       },
       (error: Error) => {
         if (ac.signal.aborted || error.name === 'AbortError') return;

@@ -2,7 +2,14 @@
 // count gets. The canvas component only draws what these return.
 import type { Heatmap } from '../../server/api/types.js';
 
-/** Bucket index range [lo, hi) that holds any request, padded by one bucket each side; null when empty. */
+/** Empty buckets shown above the slowest one: the top band is not a strip along the axis's edge (outside audit). */
+export const TOP_HEADROOM = 2;
+
+/**
+ * Bucket index range [lo, hi) that holds any request, padded by one empty bucket below and TOP_HEADROOM above;
+ * null when empty. The server's bounds end at the slowest bucket, so the padding reaches past them: bucketBound
+ * gives those edges.
+ */
 export function visibleBuckets(hm: Heatmap): { lo: number; hi: number } | null {
   const n = hm.bounds.length - 1;
   let lo = n;
@@ -16,7 +23,18 @@ export function visibleBuckets(hm: Heatmap): { lo: number; hi: number } | null {
     }
   }
   if (hi < 0) return null;
-  return { lo: Math.max(0, lo - 1), hi: Math.min(n, hi + 2) };
+  return { lo: lo - 1, hi: hi + 1 + TOP_HEADROOM };
+}
+
+/**
+ * Lower edge (seconds) of bucket i, also outside the server's bounds (the padding of visibleBuckets): the buckets
+ * are log-spaced, each edge the same ratio above the one below.
+ */
+export function bucketBound(hm: Heatmap, i: number): number {
+  const { bounds } = hm;
+  if (i >= 0 && i < bounds.length) return bounds[i];
+  const ratio = bounds.length > 1 ? bounds[1] / bounds[0] : 2;
+  return i < 0 ? bounds[0] * ratio ** i : bounds[bounds.length - 1] * ratio ** (i - bounds.length + 1);
 }
 
 /** Intensity 0..1 of a count on a log scale (a heatmap of latencies spans orders of magnitude of counts). */
@@ -58,6 +76,23 @@ export interface Plot {
   height: number;
 }
 
+/**
+ * The time axis, as the line charts above the heatmap draw theirs (components/chart-line.tsx): the first step's
+ * time at the plot's left edge, the last one's at its right edge, each step's column centred on its time (the
+ * line charts' point for the same step). The first and last columns show half their width.
+ */
+export function timeX(hm: Heatmap, plot: Plot, t: number): number {
+  const t0 = hm.times[0];
+  const t1 = hm.times[hm.times.length - 1];
+  return plot.left + (t1 > t0 ? ((t - t0) / (t1 - t0)) * plot.width : plot.width / 2);
+}
+
+/** Width (px) of one step's column on the time axis of timeX. */
+export function columnWidth(hm: Heatmap, plot: Plot): number {
+  const span = hm.times[hm.times.length - 1] - hm.times[0];
+  return span > 0 ? Math.max(1, (hm.step * 1000 * plot.width) / span) : plot.width;
+}
+
 /** The cell under a point of the plot area: time step and bucket index, or null outside. */
 export function cellAt(hm: Heatmap, range: { lo: number; hi: number }, plot: Plot, x: number, y: number): { t: number; b: number } | null {
   const steps = hm.times.length;
@@ -66,25 +101,32 @@ export function cellAt(hm: Heatmap, range: { lo: number; hi: number }, plot: Plo
   const fx = (x - plot.left) / plot.width;
   const fy = (y - plot.top) / plot.height;
   if (fx < 0 || fx >= 1 || fy < 0 || fy >= 1) return null;
-  const t = Math.floor(fx * steps);
+  // the step whose column (centred on its time) holds x: the nearest time
+  const at = hm.times[0] + fx * (hm.times[steps - 1] - hm.times[0]);
+  let t = 0;
+  for (let i = 1; i < steps; i++) if (Math.abs(hm.times[i] - at) < Math.abs(hm.times[t] - at)) t = i;
   const b = range.lo + (rows - 1 - Math.floor(fy * rows));
   return { t, b };
 }
 
 /** Vertical position (0 = top, 1 = bottom of the plot) of a latency in seconds, log-interpolated inside its bucket. */
 export function latencyY(hm: Heatmap, range: { lo: number; hi: number }, seconds: number): number | null {
-  const { bounds } = hm;
   const rows = range.hi - range.lo;
   if (!(seconds > 0) || rows <= 0) return null;
   for (let i = range.lo; i < range.hi; i++) {
-    const lo = bounds[i];
-    const hi = bounds[i + 1];
+    const lo = bucketBound(hm, i);
+    const hi = bucketBound(hm, i + 1);
     if (seconds <= hi || i === range.hi - 1) {
       const within = lo > 0 ? Math.min(1, Math.max(0, Math.log(seconds / lo) / Math.log(hi / lo))) : 1;
       return 1 - (i - range.lo + within) / rows;
     }
   }
   return null;
+}
+
+/** The steps of `hm` from `fromMs` on: the first answer trimmed as the line charts trim theirs (mergeSeries). */
+export function trimHeatmap(hm: Heatmap, fromMs: number): Heatmap {
+  return mergeHeatmap(hm, { ...hm, times: [], counts: [], p50: [], p99: [] }, fromMs) ?? hm;
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Heatmap } from '../../../server/api/types.js';
-import { cellAt, heatColor, HEAT_LIGHT, intensity, latencyY, mergeHeatmap, visibleBuckets } from '../../../lib/mappers/heatmap.js';
+import { bucketBound, cellAt, columnWidth, heatColor, HEAT_LIGHT, intensity, latencyY, mergeHeatmap, timeX, TOP_HEADROOM, trimHeatmap, visibleBuckets } from '../../../lib/mappers/heatmap.js';
 import { evidenceEntries, sortFindings } from '../../../lib/mappers/findings.js';
 import { sparkPath } from '../../../components/sparkline.js';
 
@@ -17,9 +17,37 @@ const hm = (times: number[], counts: number[][]): Heatmap => ({
   p99: times.map(() => 0.01),
 });
 
-test('visible buckets: the populated span padded by one, null when empty', () => {
-  assert.deepEqual(visibleBuckets(hm([1, 2], [[0, 0, 5, 0, 0], [0, 0, 0, 1, 0]])), { lo: 1, hi: 5 });
+test('visible buckets: the populated span padded by one below and TOP_HEADROOM above, null when empty', () => {
+  assert.equal(TOP_HEADROOM, 2);
+  assert.deepEqual(visibleBuckets(hm([1, 2], [[0, 0, 5, 0, 0], [0, 0, 0, 1, 0]])), { lo: 1, hi: 6 });
   assert.equal(visibleBuckets(hm([1], [[0, 0, 0, 0, 0]])), null);
+});
+
+test('the slowest band is not at the top edge: the axis reaches past the server bounds (outside audit: 300 ms band, axis ending at 354 ms)', () => {
+  // the server's bounds end at the slowest bucket's upper edge, as for a 297–354 ms band at scale 2
+  const b = Array.from({ length: 5 }, (_, i) => 2 ** ((i - 10) / 4)); // 0.177 … 0.297, 0.354 s
+  const h: Heatmap = { ...hm([1000], [[0, 0, 1, 0]]), bounds: b, counts: [[0, 0, 0, 7]] };
+  const range = visibleBuckets(h)!;
+  assert.ok(range.hi > b.length - 1, 'rows above the server bounds');
+  const top = bucketBound(h, range.hi);
+  assert.ok(top >= 0.35 * 2 ** (TOP_HEADROOM / 4) * 0.99, `axis top ${top} s leaves room above the 354 ms edge`);
+  // the band is drawn below the top: its upper edge at (hi − its row − 1) / rows of the height from the top
+  const y = latencyY(h, range, 0.3)!;
+  assert.ok(y >= TOP_HEADROOM / (range.hi - range.lo), `300 ms at ${y} of the height from the top`);
+  // edges past the bounds keep the ratio
+  assert.ok(Math.abs(bucketBound(h, b.length) / b[b.length - 1] - 2 ** 0.25) < 1e-9);
+  assert.ok(Math.abs(b[0] / bucketBound(h, -1) - 2 ** 0.25) < 1e-9);
+});
+
+test('the time axis is the line charts\': first step at the left edge, last at the right, columns centred on their time', () => {
+  const h = { ...hm([0, 2000, 4000, 6000, 8000], [[1], [1], [1], [1], [1]]), step: 2 };
+  const plot = { left: 72, top: 0, width: 400, height: 100 };
+  assert.equal(timeX(h, plot, 0), 72);
+  assert.equal(timeX(h, plot, 8000), 472);
+  assert.equal(timeX(h, plot, 4000), 272);
+  assert.equal(columnWidth(h, plot), 100);
+  // the first answer is trimmed like the line charts' (mergeSeries): steps before the range are dropped
+  assert.deepEqual(trimHeatmap(h, 1500).times, [2000, 4000, 6000, 8000]);
 });
 
 test('intensity is log-scaled and bounded', () => {
@@ -31,11 +59,12 @@ test('intensity is log-scaled and bounded', () => {
 });
 
 test('cellAt maps plot coordinates to the step and bucket (top = slowest)', () => {
-  const h = hm([1, 2, 3, 4], [[1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]]);
+  const h = hm([1000, 2000, 3000, 4000], [[1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]]);
   const range = { lo: 0, hi: 5 };
-  const plot = { left: 0, top: 0, width: 400, height: 100 };
+  const plot = { left: 0, top: 0, width: 300, height: 100 };
   assert.deepEqual(cellAt(h, range, plot, 10, 1), { t: 0, b: 4 });
-  assert.deepEqual(cellAt(h, range, plot, 399, 99), { t: 3, b: 0 });
+  assert.deepEqual(cellAt(h, range, plot, 160, 50), { t: 2, b: 2 });
+  assert.deepEqual(cellAt(h, range, plot, 299, 99), { t: 3, b: 0 });
   assert.equal(cellAt(h, range, plot, 401, 50), null);
 });
 
