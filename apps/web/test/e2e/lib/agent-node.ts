@@ -10,6 +10,8 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname.startsWith('/users/')) return setTimeout(() => res.end('user'), 5);
   if (url.pathname === '/slow') return setTimeout(() => res.end('slow'), 40);
+  // one request as slow as a test asks (a latency spike), off the steady trickle below
+  if (url.pathname === '/sleep') return setTimeout(() => res.end('slept'), Number(url.searchParams.get('ms')));
   if (url.pathname === '/fail') { res.statusCode = 500; return res.end('no'); }
   res.end('ok');
 });
