@@ -28,7 +28,9 @@ export function fleetTiles(f: Fleet, windowLabel: string, windowSeconds?: number
   const over = windowLabel.replace(/^the /, '');
   // a rate over a range the data starts within is over the part with data (as Prometheus' rate() over its samples):
   // said, or "req/s … last 1 h" read as an hour's mean on a dashboard 20 min old (outside UI audit)
-  const partial = windowSeconds !== undefined && f.window < windowSeconds - 1 ? `: a rate over the ${formatDuration(f.window)} with data` : '';
+  // (none: the first seconds after a crash of the dashboard, before its nodes are counted again)
+  const partial =
+    windowSeconds !== undefined && f.window < windowSeconds - 1 ? (f.window > 0 ? `: a rate over the ${formatDuration(f.window)} with data` : ': no second of it known yet') : '';
   return [
     { id: 'rps', label: 'Throughput', value: formatRps(f.rps), exact: formatExact('rps', f.rps), raw: f.rps, sub: `${plural(f.requests, 'request')} in ${over}${partial}` },
     {

@@ -20,6 +20,7 @@ export interface LatencyQuantiles {
 
 /** `GET /api/v1/fleet?service=&window=`: the fleet over the window, percentiles from merged histograms. */
 export interface Fleet {
+  /** over the `window`'s seconds; NaN (null in JSON) when it has none (see `window`) */
   rps: number;
   errorRate: number;
   latency: LatencyQuantiles;
@@ -29,7 +30,10 @@ export interface Fleet {
   // additive fields
   /** the service filter applied, or null for every service */
   service: string | null;
-  /** the seconds the numbers cover: the window, or less when the store's data starts within it */
+  /**
+   * the seconds the rates cover: the window, or less when the store's data starts within it, less the seconds a node
+   * was not known in after a crash of the dashboard (see query/unknown.ts; 0 while none is, rps and errorRate null)
+   */
   window: number;
   /** end of the window (Unix ms) */
   at: number;
@@ -55,6 +59,7 @@ export interface NodeRow {
   instance: string;
   service: string;
   host: string;
+  /** over the seconds of the window its requests are known in; NaN (null in JSON) while none is (after a crash of the dashboard) */
   rps: number;
   latency: { p50: number | null; p99: number | null };
   eventLoopDelay: { p99: number | null };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Attrs, Metrics, type Attributes, type AttributeValue, type ExportMetricsRequest, type HistogramDataPoint, type Metric, type NumberDataPoint } from '@perf/metrics';
 import { StoreHistogram } from '../store/histogram.js';
 import { SparseDelta } from '../store/delta.js';
-import { isCatchUp } from '../store/catch-up.js';
+import { countedFrom, isCatchUp } from '../store/catch-up.js';
 import { NodeField, type NodeState } from '../store/node.js';
 import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
 import { FOLDED_ROUTE } from '../store/FleetStore.js';
@@ -189,8 +189,14 @@ export class Applier {
         }
       }
       const skipLegacy = this.stableHttp.has(node);
+      const hadBaselines = node.baselined;
       for (const sm of rm.scopeMetrics) {
         for (const m of sm.metrics) if (!(skipLegacy && m.name === LEGACY_HTTP_DURATION)) this.metric(service, node, m, now, result);
+      }
+      // a node that sends no request histogram is known again from its first export after its baselines (it serves
+      // none): it does not hold the fleet's seconds unknown until it is taken for down
+      if (node.countedFrom === undefined && hadBaselines && !node.seriesCache.has(Metrics.httpServerRequestDuration) && !node.seriesCache.has(LEGACY_HTTP_DURATION)) {
+        node.countedFrom = Math.floor(now / 1000);
       }
       node.baselined = true;
     }
@@ -336,6 +342,8 @@ export class Applier {
         }
         this.count(outcome);
         if (outcome !== 'delta' && outcome !== 'reset') continue;
+        // the node's first request delta after an interruption (0 requests included): counted again from there
+        if (isHttp && node.countedFrom === undefined) node.countedFrom = countedFrom(prevSec, p.timeUnixNano, t, node.exportIntervalMs);
         if (!(delta.count > 0)) continue;
         if (isHttp) {
           // the route is resolved once per series; a route dropped by the store (no data left) is re-resolved

@@ -4,6 +4,7 @@ import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.j
 import type { Fleet, Heatmap, LatencyQuantiles, NodeRow, RouteRow, Series, SeriesBy, SeriesLine, SeriesMetric, ServiceInfo } from '../api/types.js';
 import { forEachSlot, rangeFor, slotSpan, type Range } from './window.js';
 import { catchUpAdjustment } from '../store/catch-up.js';
+import { hull, knownParts, overlap, unknownSpan, type Span } from './unknown.js';
 
 /** What every read of the fleet takes: an optional service filter and a window in seconds. */
 export interface Scope {
@@ -172,6 +173,42 @@ export class FleetView {
     return d !== undefined && a >= d.from && b <= d.to;
   }
 
+  /** The seconds the node's requests are unknown in at `now` (ms), after the dashboard's own downtime (see unknown.ts). */
+  nodeUnknown(node: NodeState, now: number): Span | undefined {
+    if (node.unknownFrom === undefined) return undefined;
+    return unknownSpan(node, Math.floor((this.store.openedAt + RESTART_GRACE_MS) / 1000), this.isDown(node, now));
+  }
+
+  /** The seconds some node of the services is unknown in at `now`: a sum over their nodes is partial there. */
+  private scopeUnknown(services: Iterable<ServiceState>, now: number): Span | undefined {
+    let span: Span | undefined;
+    for (const s of services) for (const n of s.nodes.values()) if (n.unknownFrom !== undefined) span = hull(span, this.nodeUnknown(n, now));
+    return span;
+  }
+
+  /**
+   * The parts of the seconds a…b to read a sum or rate of a subject unknown in `span` over: at a coarse tier, whose
+   * slots hold whole steps, none when they overlap it.
+   */
+  private readable(span: Span | undefined, a: number, b: number, tier: number): Span[] {
+    if (overlap(span, a, b) === 0) return [[a, b]];
+    return tier === 0 ? knownParts(a, b, span) : [];
+  }
+
+  /**
+   * The requests and errors `acc` holds for the routes over the range from `since` on, less those of the seconds in
+   * `unknown` (a partial sum there: finest tier only, a coarser one's slots are not split), and the seconds left: what
+   * a rate over the window is over (0: none is known).
+   */
+  private known(routes: Iterable<RouteState>, range: Range, since: number, unknown: Span | undefined, acc: { requests: number; errors: number }): { requests: number; errors: number; seconds: number } {
+    const first = Math.max(range.from, since);
+    const n = range.tier === 0 ? overlap(unknown, first, range.to) : 0;
+    if (n === 0) return { requests: acc.requests, errors: acc.errors, seconds: this.covered(range, since) };
+    const part = { requests: 0, errors: 0 };
+    for (const r of routes) this.accRoute(r, range, Math.max(first, unknown![0]), Math.min(range.to, unknown![1]), part, undefined);
+    return { requests: acc.requests - part.requests, errors: acc.errors - part.errors, seconds: range.to - first + 1 - n };
+  }
+
   /** Heard from within downAfterMs (since the store opened, at the earliest) and not stopped (see NodeState.stoppedAt). */
   isUp(node: NodeState, now = Date.now()): boolean {
     return node.stoppedAt === undefined && this.silenceMs(node, now) <= this.downAfterMs(node);
@@ -266,15 +303,18 @@ export class FleetView {
     const now = scope.now ?? Date.now();
     const window = scope.window ?? 60;
     const range = rangeFor(this.store, now, window);
-    const seconds = this.covered(range, this.serviceSince(scope.service));
+    const since = this.serviceSince(scope.service);
     const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
     const acc = { requests: 0, errors: 0 };
     // explicit-bucket input bounds the percentiles' error by its bucket widths, not by the store's scale
     let spreadError = 0;
-    for (const r of this.routeStates(scope.service)) {
+    const routes = this.routeStates(scope.service);
+    for (const r of routes) {
       this.accRoute(r, range, range.from, range.to, acc, h);
       if (r.spreadErrorAt >= range.from && r.spreadError > spreadError) spreadError = r.spreadError;
     }
+    // the rate is over the seconds every node is known in (after a crash of the dashboard, some are not for a while)
+    const known = this.known(routes, range, since, this.scopeUnknown(this.servicesOf(scope.service), now), acc);
     const el = this.eventLoopHistogram({ ...scope, now });
     let up = 0;
     let down = 0;
@@ -310,8 +350,9 @@ export class FleetView {
       }
     }
     return {
-      rps: acc.requests / seconds,
-      errorRate: acc.requests > 0 ? acc.errors / acc.requests : 0,
+      // NaN (null in JSON) when no second of the window is known yet
+      rps: known.seconds > 0 ? known.requests / known.seconds : NaN,
+      errorRate: known.requests > 0 ? known.errors / known.requests : known.seconds > 0 ? 0 : NaN,
       latency: quantiles(h),
       eventLoopDelay: atMost(
         // without a histogram (runtime-node's gauges, which do not merge), the worst node's percentiles
@@ -322,7 +363,7 @@ export class FleetView {
       ),
       nodes: up,
       service: scope.service || null,
-      window: seconds,
+      window: known.seconds,
       at: (range.to + 1) * 1000,
       requests: acc.requests,
       errors: acc.errors,
@@ -445,7 +486,9 @@ export class FleetView {
   }
 
   nodeRow(n: NodeState, range: Range, now: number): NodeRow {
-    const seconds = this.covered(range, Math.max(this.store.dataSince, Math.floor(n.firstSeen / 1000)));
+    const since = Math.max(this.store.dataSince, Math.floor(n.firstSeen / 1000));
+    // over the seconds the node's requests are known in (after a crash of the dashboard, from its first counted delta)
+    const seconds = this.covered(range, since) - overlap(this.nodeUnknown(n, now), Math.max(range.from, since), range.to);
     const requests = this.nodeSum(n, NodeField.requests, range);
     const errors = this.nodeSum(n, NodeField.errors, range);
     const { lat, el } = this.nodeHistograms(n, range);
@@ -456,7 +499,8 @@ export class FleetView {
       instance: n.meta.instance,
       service: n.meta.service,
       host: n.meta.host,
-      rps: requests / seconds,
+      // NaN (null in JSON) when none is known yet
+      rps: seconds > 0 ? requests / seconds : NaN,
       latency: { p50: q(lat, 0.5), p99: q(lat, 0.99) },
       // a histogram's estimate (its bucket's midpoint) can pass the exact max the agent measured: never shown above it
       eventLoopDelay: { p99: elP99 !== null && elMax !== null ? Math.min(elP99, elMax) : elP99 },
@@ -473,7 +517,7 @@ export class FleetView {
       heapLimit: this.nodeLast(n, NodeField.heapLimit, range),
       handles: this.nodeLast(n, NodeField.handles, range),
       fds: this.nodeLast(n, NodeField.fds, range),
-      gcShare: Math.min(gc / seconds, 1),
+      gcShare: seconds > 0 ? Math.min(gc / seconds, 1) : NaN,
       version: n.meta.version,
       firstSeen: n.firstSeen,
     };
@@ -483,28 +527,33 @@ export class FleetView {
     const now = scope.now ?? Date.now();
     const range = rangeFor(this.store, now, scope.window ?? 60);
     const rows = this.nodeStates(scope.service).map((n) => this.nodeRow(n, range, now));
-    rows.sort((a, b) => b.rps - a.rps || a.instance.localeCompare(b.instance));
+    const rate = (r: NodeRow) => (Number.isNaN(r.rps) ? -1 : r.rps);
+    rows.sort((a, b) => rate(b) - rate(a) || a.instance.localeCompare(b.instance));
     return rows;
   }
 
   routes(scope: Scope = {}): RouteRow[] {
     const now = scope.now ?? Date.now();
     const range = rangeFor(this.store, now, scope.window ?? 60);
-    const seconds = this.covered(range, this.serviceSince(scope.service));
+    const since = this.serviceSince(scope.service);
     const rows: RouteRow[] = [];
     let totalTime = 0;
     const sums: number[] = [];
+    // a route's requests are a sum over its service's nodes: its rate is over the seconds they are all known in
+    const unknown = new Map<string, Span | undefined>();
+    for (const s of this.servicesOf(scope.service)) unknown.set(s.name, this.scopeUnknown([s], now));
     for (const r of this.routeStates(scope.service)) {
       const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
       const acc = { requests: 0, errors: 0 };
       this.accRoute(r, range, range.from, range.to, acc, h);
       if (acc.requests === 0) continue;
+      const known = this.known([r], range, since, unknown.get(r.service), acc);
       totalTime += h.sum;
       sums.push(h.sum);
       rows.push({
         route: r.route,
         method: r.method,
-        rps: acc.requests / seconds,
+        rps: known.seconds > 0 ? known.requests / known.seconds : NaN,
         errorRate: acc.errors / acc.requests,
         latency: { p50: q(h, 0.5), p90: q(h, 0.9), p99: q(h, 0.99) },
         timeShare: 0,
@@ -561,9 +610,13 @@ export class FleetView {
     const metric = query.metric;
     const nodeMetric = GAUGE_FIELD[metric] !== undefined || metric === 'gcShare' || metric === 'cpuThrottled' || metric === 'runDelay' || by === 'node';
     if (nodeMetric) {
+      // the seconds each node's requests are unknown in (after a crash of the dashboard)
+      const unknown = new Map<NodeState, Span>();
       const groups = new Map<string, { key: Record<string, string>; nodes: NodeState[] }>();
       for (const n of this.nodeStates(query.service)) {
         if (query.instance !== undefined && n.meta.instance !== query.instance) continue;
+        const span = this.nodeUnknown(n, now);
+        if (span !== undefined) unknown.set(n, span);
         const id = by === 'node' ? n.meta.service + '\0' + n.meta.instance : by === 'service' ? n.meta.service : '';
         const key: Record<string, string> =
           by === 'node' ? { instance: n.meta.instance, service: n.meta.service } : by === 'service' ? { service: n.meta.service } : {};
@@ -571,7 +624,7 @@ export class FleetView {
         if (g === undefined) groups.set(id, (g = { key, nodes: [] }));
         g.nodes.push(n);
       }
-      for (const g of groups.values()) lines.push({ key: g.key, points: steps.map((t) => [t * 1000, this.nodeStep(g.nodes, metric, range, t)]) });
+      for (const g of groups.values()) lines.push({ key: g.key, points: steps.map((t) => [t * 1000, this.nodeStep(g.nodes, metric, range, t, unknown)]) });
     } else if (metric === 'eventLoopDelay.p99' || metric === 'eventLoopDelay.max') {
       const groups = by === 'service' ? this.servicesOf(query.service).map((s) => [s]) : [this.servicesOf(query.service)];
       for (const g of groups) {
@@ -607,7 +660,12 @@ export class FleetView {
         g.routes.push(r);
       }
       if (groups.size === 0 && by === 'fleet') groups.set('', { key: {}, routes: [] });
+      // a line's requests are a sum over its services' nodes: partial in the seconds one of them is unknown in
+      const unknownOf = new Map<string, Span | undefined>();
+      for (const s of this.servicesOf(query.service)) unknownOf.set(s.name, this.scopeUnknown([s], now));
       for (const g of groups.values()) {
+        let unknown: Span | undefined;
+        for (const r of g.routes) unknown = hull(unknown, unknownOf.get(r.service));
         lines.push({
           key: g.key,
           points: steps.map((t) => {
@@ -617,12 +675,20 @@ export class FleetView {
             const a = Math.max(t, range.from, this.store.dataSince);
             const b = Math.min(t + range.step - 1, range.to);
             if (b < a) return [t * 1000, null];
+            // a second some node is unknown in has no rate, not the rate of the others (see unknown.ts); percentiles
+            // are of the requests counted, as with any node that does not report
+            const parts = metric === 'rps' || metric === 'errorRate' ? this.readable(unknown, a, b, range.tier) : [[a, b] as const];
+            if (parts.length === 0) return [t * 1000, null];
             const acc = { requests: 0, errors: 0 };
             const h = metric in QUANTILE ? new StoreHistogram(this.store.options.fleetScale, 2048, 0) : undefined;
-            for (const r of g.routes) this.accRoute(r, range, a, b, acc, h);
+            let seconds = 0;
+            for (const [x, y] of parts) {
+              for (const r of g.routes) this.accRoute(r, range, x, y, acc, h);
+              seconds += y - x + 1;
+            }
             // a step the dashboard was down for and nothing was spread back into: no rate, not a rate of 0
             if (acc.requests === 0 && this.down(a, b)) return [t * 1000, null];
-            if (metric === 'rps') return [t * 1000, acc.requests / (b - a + 1)];
+            if (metric === 'rps') return [t * 1000, acc.requests / seconds];
             if (metric === 'errorRate') return [t * 1000, acc.requests > 0 ? acc.errors / acc.requests : null];
             return [t * 1000, h !== undefined && h.count > 0 ? q(h, QUANTILE[metric]) : null];
           }),
@@ -646,8 +712,12 @@ export class FleetView {
     return { metric, by, step: range.step, series: lines, window: range.to - range.from + 1, truncated, settledUntil: (this.store.settledUntil + 1) * 1000 };
   }
 
-  /** One step of a node-derived metric over a group of nodes (mean across nodes). */
-  private nodeStep(nodes: NodeState[], metric: SeriesMetric, range: Range, t: number): number | null {
+  /**
+   * One step of a node-derived metric over a group of nodes (mean across nodes; rps adds up). Request rates are over
+   * the seconds each node's requests are known in (`unknown`: see unknown.ts); a group's sum with one node unknown in
+   * the step has none.
+   */
+  private nodeStep(nodes: NodeState[], metric: SeriesMetric, range: Range, t: number, unknown: ReadonlyMap<NodeState, Span>): number | null {
     const a = Math.max(t, range.from, this.store.dataSince);
     const b = Math.min(t + range.step - 1, range.to);
     if (b < a) return null;
@@ -658,14 +728,27 @@ export class FleetView {
     for (const node of nodes) {
       let v: number | null;
       switch (metric) {
-        case 'rps': {
-          const r = this.nodeSum(node, NodeField.requests, sub, range.to);
-          v = r === 0 && this.down(a, b) ? null : r / seconds;
-          break;
-        }
+        case 'rps':
         case 'errorRate': {
-          const r = this.nodeSum(node, NodeField.requests, sub, range.to);
-          v = r > 0 ? this.nodeSum(node, NodeField.errors, sub, range.to) / r : null;
+          const parts = this.readable(unknown.get(node), a, b, range.tier);
+          if (parts.length !== 1 || parts[0][0] !== a || parts[0][1] !== b) {
+            if (nodes.length > 1 && metric === 'rps') return null;
+            if (parts.length === 0) {
+              v = null;
+              break;
+            }
+          }
+          let r = 0;
+          let e = 0;
+          let known = 0;
+          for (const [x, y] of parts) {
+            const part: Range = { from: x, to: y, step: range.step, tier: range.tier };
+            r += this.nodeSum(node, NodeField.requests, part, range.to);
+            if (metric === 'errorRate') e += this.nodeSum(node, NodeField.errors, part, range.to);
+            known += y - x + 1;
+          }
+          if (metric === 'rps') v = r === 0 && this.down(a, b) ? null : r / known;
+          else v = r > 0 ? e / r : null;
           break;
         }
         case 'gcShare':

@@ -33,6 +33,15 @@ export function isCatchUp(prevSec: number, t: number, intervalMs: number): boole
   return prevSec > 0 && span >= CATCH_UP_MIN_SECONDS && span * 1000 > 2 * Math.max(1000, intervalMs);
 }
 
+/**
+ * The first second a node's requests are counted from, for its first cumulative delta after an interruption (previous
+ * point at `prevSec`, 0: none; its own time `timeNs`, added to second `t`): where the delta is spread from when it
+ * catches up, else the second it was added to (the seconds before hold none of it).
+ */
+export function countedFrom(prevSec: number, timeNs: number, t: number, intervalMs: number): number {
+  return isCatchUp(prevSec, Math.floor(timeNs / 1e9), intervalMs) ? Math.min(prevSec + 1, t) : t;
+}
+
 /** Adds a delta's span to a subject's list (merged with one of the same span: a node's series all land together). */
 export function noteCatchUp(list: CatchUp[], from: number, to: number, at: number, requests: number, errors: number): void {
   for (let i = list.length - 1; i >= Math.max(0, list.length - 8); i--) {

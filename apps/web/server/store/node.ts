@@ -185,6 +185,17 @@ export class NodeState {
   stoppedAt: number | undefined = undefined;
   /** deltas that caught up on an interruption, spread over their seconds by reads (see catch-up.ts) */
   catchUps: CatchUp[] | undefined = undefined;
+  /**
+   * Unix s the dashboard's downtime began at, for a node that was live then (set by the persistence's load): without
+   * its cumulative baselines (a crash saves none) its requests are unknown from there to `countedFrom` (see
+   * query/unknown.ts). Undefined: the node's counts have no such gap.
+   */
+  unknownFrom: number | undefined = undefined;
+  /**
+   * Unix s from which ingest counts the node's requests again after that: its first request delta's (the span it is
+   * spread over when it caught up, else the second it landed in). Undefined until then; 0 for a node not interrupted.
+   */
+  countedFrom: number | undefined = 0;
   /** the last gaps between this node's exports (ms), and their median: how often it exports (noteExport) */
   private readonly gaps: number[] = [];
   exportIntervalMs = 0;

@@ -419,7 +419,19 @@ export class Persistence {
     let lastHeard = -1;
     for (const r of nodeRows) lastHeard = Math.max(lastHeard, Math.floor(r.last_seen / 1000));
     const lastWritten = Math.max(maxSlot[0], lastNodeSecond) >= 0 ? Math.max(maxSlot[0], lastNodeSecond) : lastHeard;
-    if (lastWritten >= 0 && lastWritten < nowSec) store.downtime = { from: lastWritten + 1, to: nowSec };
+    if (lastWritten >= 0 && lastWritten < nowSec) {
+      store.downtime = { from: lastWritten + 1, to: nowSec };
+      // the nodes live when it began: their requests are unknown from there until ingest counts them again (with
+      // saved states, their first export's delta reaches back before it; after a crash, the first point is a baseline)
+      const liveSince = (lastWritten + 1) * 1000 - store.options.nodeDownAfterMs;
+      for (const svc of store.services.values()) {
+        for (const n of svc.nodes.values()) {
+          if (n.stoppedAt !== undefined || n.lastSeen < liveSince) continue;
+          n.unknownFrom = lastWritten + 1;
+          n.countedFrom = undefined;
+        }
+      }
+    }
     const routes = [...store.services.values()].reduce((a, s) => a + s.routes.size, 0);
     return { routes, nodes: nodeRows.length, slots, skipped };
   }

@@ -30,4 +30,8 @@ test('the throughput tile says when its rate is over less than the range', () =>
   assert.equal(sub(fleet(1380), 3600), '138,000 requests in last 1 h: a rate over the 23 min with data');
   assert.equal(sub(fleet(3600), 3600), '360,000 requests in last 1 h');
   assert.equal(sub(fleet(10)), '1,000 requests in last 1 h', 'live: the stream\'s window, nothing to say');
+  // after a crash of the dashboard, before its nodes are counted again: no rate (null), and the tile says why
+  const unknown = { ...fleet(0), rps: NaN, requests: 250 };
+  assert.equal(sub(unknown, 3600), '250 requests in last 1 h: no second of it known yet');
+  assert.equal(fleetTiles(unknown, 'the last 1 h', 3600).find((t) => t.id === 'rps')!.value, '—');
 });

@@ -1,0 +1,123 @@
+// The seconds a node's requests are unknown in after the dashboard's own downtime (server/query/unknown.ts): which
+// nodes hold the fleet's seconds unknown, for how long, and that a graceful restart (saved states) leaves none.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Metrics, type ExportMetricsRequest } from '@perf/metrics';
+import { expPoint, httpExp, request, resource } from '../lib/otlp.js';
+import { FleetStore } from '../../../server/store/FleetStore.js';
+import { Persistence } from '../../../server/store/persist.js';
+import { FleetView } from '../../../server/query/FleetView.js';
+import { Applier } from '../../../server/ingest/apply.js';
+import { IngestStats } from '../../../server/ingest/stats.js';
+import { hull, knownParts, overlap, unknownSpan } from '../../../server/query/unknown.js';
+import type { NodeState } from '../../../server/store/node.js';
+
+test('a node\'s unknown seconds: from the downtime to its first counted delta, up to now while it may come back, none once down', () => {
+  const node = (unknownFrom: number | undefined, countedFrom: number | undefined) => ({ unknownFrom, countedFrom }) as NodeState;
+  assert.equal(unknownSpan(node(undefined, 0), 200, false), undefined, 'not interrupted');
+  assert.deepEqual(unknownSpan(node(100, undefined), 200, false), [100, Infinity], 'not counted again yet');
+  assert.equal(unknownSpan(node(100, undefined), 200, true), undefined, 'down: its absence shows as down');
+  assert.deepEqual(unknownSpan(node(100, 130), 200, false), [100, 129]);
+  assert.equal(unknownSpan(node(100, 90), 200, false), undefined, 'its first delta reached back before the downtime (saved states)');
+  assert.equal(unknownSpan(node(100, 260), 200, false), undefined, 'counted only after it was down: no minutes of unknown fleet');
+  assert.deepEqual(hull([100, 120], [100, 140]), [100, 140]);
+  assert.deepEqual(hull(undefined, [100, 140]), [100, 140]);
+  assert.equal(overlap([100, 120], 110, 130), 11);
+  assert.equal(overlap(undefined, 110, 130), 0);
+  assert.deepEqual(knownParts(90, 130, [100, 120]), [
+    [90, 99],
+    [121, 130],
+  ]);
+  assert.deepEqual(knownParts(100, 110, [100, 120]), []);
+  assert.deepEqual(knownParts(121, 130, [100, 120]), [[121, 130]]);
+});
+
+const T0 = Math.floor(Date.now() / 1000) * 1000 - 600_000;
+const START = (T0 - 60_000) * 1e6;
+const ms = (s: number) => T0 + s * 1000 + 300;
+const http = (instance: string, s: number): ExportMetricsRequest =>
+  request(resource('svc', instance), [httpExp('cumulative', [expPoint({ start: START, time: ms(s) * 1e6, offset: -7, counts: [100 * (s + 60)], sum: (s + 60) * 1 })])]);
+const gaugesOnly = (instance: string, s: number): ExportMetricsRequest =>
+  request(resource('svc', instance), [{ name: Metrics.eventLoopUtilization, description: '', unit: '1', type: 'gauge', points: [{ attributes: {}, startTimeUnixNano: 0, timeUnixNano: ms(s) * 1e6, value: 0.2, isInt: false, flags: 0 }] }]);
+
+/** A dashboard on `dir` at fake time: seconds 1…`until` of exports by `send`, ticks and flushes as the server does. */
+function run(dir: string, from: number, until: number, send: (applier: Applier, s: number) => void, stop: (p: Persistence, store: FleetStore) => void) {
+  const store = new FleetStore({}, ms(from) - 300);
+  const persistence = Persistence.open(dir, () => {});
+  persistence.load(store, ms(from) - 300);
+  persistence.loadStates(store);
+  store.sink = persistence.sink;
+  const applier = new Applier(store, new IngestStats());
+  for (let s = from; s <= until; s++) {
+    send(applier, s);
+    store.tick(ms(s) + 400);
+    if (s % 2 === 0) persistence.flush(ms(s) + 400);
+  }
+  stop(persistence, store);
+  return { store, view: new FleetView(store), applier, persistence };
+}
+
+const line = (view: FleetView, now: number, instance?: string) => {
+  const series = view.series({ metric: 'rps', step: 1, window: 120, now, ...(instance !== undefined ? { by: 'node' as const } : {}) });
+  const l = instance === undefined ? series.series[0] : series.series.find((x) => x.key.instance === instance)!;
+  return new Map(l.points.map(([t, v]) => [Math.round((t - T0) / 1000), v]));
+};
+
+test('after a crash: a node not heard from again holds the fleet unknown until it is down, one without request histograms does not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-unknown-'));
+  try {
+    // a and b serve 100 req/s, c sends gauges only; the dashboard crashes after second 30 (nothing more written)
+    run(dir, 1, 30, (ap, s) => {
+      ap.apply(http('a', s), ms(s));
+      ap.apply(http('b', s), ms(s));
+      ap.apply(gaugesOnly('c', s), ms(s));
+    }, (p) => p.close());
+    // restarted at second 40: a and c export from then on (a's first point a baseline), b never again
+    const { store, view, applier, persistence } = run(dir, 40, 45, (ap, s) => {
+      ap.apply(http('a', s), ms(s));
+      ap.apply(gaugesOnly('c', s), ms(s));
+    }, () => {});
+    const d = store.downtime!;
+    assert.ok(d.from > 20 + T0 / 1000 && d.from <= 31 + T0 / 1000, `the downtime starts after the last second written (${d.from - T0 / 1000})`);
+    // b may still come back (its agent backs off up to 36 s): no second since the downtime has a fleet rate
+    let fleet = line(view, ms(46));
+    for (let s = 41; s <= 45; s++) assert.equal(fleet.get(s), null, `second ${s} while b is awaited`);
+    assert.equal(line(view, ms(46), 'a').get(42), 100, 'a itself is known from its first delta');
+    assert.equal(line(view, ms(46), 'a').get(40), null, 'and unknown before it');
+    // b is down 36 s after the restart: the fleet is the nodes that report, as for any node that stops
+    for (let s = 46; s <= 80; s++) {
+      applier.apply(http('a', s), ms(s));
+      applier.apply(gaugesOnly('c', s), ms(s));
+      store.tick(ms(s) + 400);
+    }
+    fleet = line(view, ms(81));
+    assert.deepEqual([40, 41, 45, 79].map((s) => fleet.get(s)), [null, 100, 100, 100], 'a alone once b is down; c (no request histograms) holds nothing');
+    assert.equal(Math.round(view.fleet({ window: 10, now: ms(81) }).rps), 100);
+    persistence.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('after a graceful stop (saved states) no second is unknown: the first export after the restart spreads back over the downtime', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-unknown-'));
+  try {
+    run(dir, 1, 30, (ap, s) => ap.apply(http('a', s), ms(s)), (p, store) => {
+      // as the server stops: everything still open settled, written, and the states saved
+      store.tick(ms(30) + 900 + store.options.settleSeconds * 1000);
+      p.flush(ms(30) + 900);
+      p.saveStates(store);
+      p.close();
+    });
+    const { view } = run(dir, 40, 45, (ap, s) => ap.apply(http('a', s), ms(s)), (p) => p.close());
+    const fleet = line(view, ms(46));
+    assert.deepEqual([29, 33, 38, 40, 44].map((s) => fleet.get(s)), [100, 100, 100, 100, 100]);
+    const [row] = view.nodes({ window: 10, now: ms(46) });
+    assert.equal(row.rps, 100);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
