@@ -174,7 +174,7 @@ export class FleetView {
   }
 
   /** The seconds the node's requests are unknown in at `now` (ms), after the dashboard's own downtime (see unknown.ts). */
-  nodeUnknown(node: NodeState, now: number): Span | undefined {
+  private nodeUnknown(node: NodeState, now: number): Span | undefined {
     if (node.unknownFrom === undefined) return undefined;
     return unknownSpan(node, Math.floor((this.store.openedAt + RESTART_GRACE_MS) / 1000), this.isDown(node, now));
   }

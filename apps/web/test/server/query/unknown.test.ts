@@ -87,6 +87,12 @@ test('after a crash: a node not heard from again holds the fleet unknown until i
     for (let s = 41; s <= 45; s++) assert.equal(fleet.get(s), null, `second ${s} while b is awaited`);
     assert.equal(line(view, ms(46), 'a').get(42), 100, 'a itself is known from its first delta');
     assert.equal(line(view, ms(46), 'a').get(40), null, 'and unknown before it');
+    // a route's requests are a sum over the nodes too; rates over a window are over the known seconds: none yet
+    const byRoute = view.series({ metric: 'rps', by: 'route', step: 1, window: 120, now: ms(46) }).series[0].points;
+    assert.equal(byRoute.find(([t]) => t === ms(43) - 300)![1], null);
+    assert.ok(Number.isNaN(view.routes({ window: 10, now: ms(46) })[0].rps));
+    const tile = view.fleet({ window: 10, now: ms(46) });
+    assert.ok(Number.isNaN(tile.rps) && tile.window === 0 && tile.requests === 500, `rps ${tile.rps} over ${tile.window} s, ${tile.requests} requests counted`);
     // b is down 36 s after the restart: the fleet is the nodes that report, as for any node that stops
     for (let s = 46; s <= 80; s++) {
       applier.apply(http('a', s), ms(s));
@@ -96,6 +102,10 @@ test('after a crash: a node not heard from again holds the fleet unknown until i
     fleet = line(view, ms(81));
     assert.deepEqual([40, 41, 45, 79].map((s) => fleet.get(s)), [null, 100, 100, 100], 'a alone once b is down; c (no request histograms) holds nothing');
     assert.equal(Math.round(view.fleet({ window: 10, now: ms(81) }).rps), 100);
+    // over the last 60 s: the seconds from the downtime's start to a's first counted one are left out
+    const f60 = view.fleet({ window: 60, now: ms(81) });
+    assert.equal(f60.window, 60 - (41 - (d.from - T0 / 1000)));
+    assert.equal(view.routes({ window: 60, now: ms(81) })[0].rps, f60.rps, 'the route\'s rate is over the same seconds');
     persistence.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
