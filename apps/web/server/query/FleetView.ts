@@ -154,17 +154,31 @@ export class FleetView {
    * How long this process has not heard from the node: since its last export, or since the store opened if that is
    * later (the dashboard's own downtime is not the node's silence: its agents are still backing off).
    */
-  silenceMs(node: NodeState, now = Date.now()): number {
-    return now - Math.max(node.lastSeen, this.store.openedAt);
+  silenceMs(node: NodeState, now = Date.now(), downAfterMs?: number): number {
+    return now - Math.max(node.lastSeen, this.downAtStop(node, downAfterMs) ? 0 : this.store.openedAt);
   }
 
   /**
    * The silence a node not yet heard from since this process opened may keep without being down: its agent backs off
    * after the exports the dashboard's own downtime failed (up to 30 s, ±20%) and comes back on its next attempt
-   * (after a restart of the dashboard its live nodes read down for 10 s: outside UI audit). 0 once heard from.
+   * (after a restart of the dashboard its live nodes read down for 10 s: outside UI audit). 0 once heard from, and for
+   * a node already down when the dashboard stopped (silent longer than `downAfterMs`, by default its own limit).
    */
-  restartGraceMs(node: NodeState): number {
-    return node.lastSeen < this.store.openedAt ? RESTART_GRACE_MS : 0;
+  restartGraceMs(node: NodeState, downAfterMs?: number): number {
+    return node.lastSeen < this.store.openedAt && !this.downAtStop(node, downAfterMs) ? RESTART_GRACE_MS : 0;
+  }
+
+  /**
+   * Whether the node was already down when this dashboard's previous run stopped (silent longer than it may be by the
+   * last export that run heard, or the last second it wrote): its silence goes on across the restart, with no grace.
+   * An outside audit's dead node read up for 36 s after a restart, so its firing nodeDown alert sent a resolved, then
+   * a new firing.
+   */
+  private downAtStop(node: NodeState, downAfterMs = Math.max(this.store.options.nodeDownAfterMs, 2.5 * node.exportIntervalMs)): boolean {
+    if (node.lastSeen >= this.store.openedAt) return false;
+    // (no downtime at all when the restart took under a second)
+    const stop = Math.max((this.store.downtime?.from ?? 0) * 1000, this.store.lastHeardBeforeStop);
+    return stop > 0 && stop - node.lastSeen > downAfterMs;
   }
 
   /** Whether the seconds a…b all lie in the store's downtime (the dashboard was not running: see FleetStore.downtime). */

@@ -104,6 +104,11 @@ export class FleetStore {
    */
   downtime: { from: number; to: number } | undefined = undefined;
   /**
+   * Unix ms of the last export a previous dashboard on the same data heard (set by the persistence's load; 0: none):
+   * about when it stopped, if any node was live then. A node silent longer than it may be by then was down already.
+   */
+  lastHeardBeforeStop = 0;
+  /**
    * The store is fed from a source it cannot read now (PERF_PROMETHEUS_URL unreachable): its nodes look silent
    * because of that, not because they stopped. Undefined while the source answers (and with OTLP, always).
    */

@@ -418,6 +418,7 @@ export class Persistence {
     // route's; else the last export heard) to now
     let lastHeard = -1;
     for (const r of nodeRows) lastHeard = Math.max(lastHeard, Math.floor(r.last_seen / 1000));
+    for (const r of nodeRows) store.lastHeardBeforeStop = Math.max(store.lastHeardBeforeStop, r.last_seen);
     const lastWritten = Math.max(maxSlot[0], lastNodeSecond) >= 0 ? Math.max(maxSlot[0], lastNodeSecond) : lastHeard;
     if (lastWritten >= 0 && lastWritten < nowSec) {
       store.downtime = { from: lastWritten + 1, to: nowSec };

@@ -172,7 +172,11 @@ export class FleetViewSource implements MetricSource {
     // than the window (an OpenTelemetry SDK at its default 60 s) is silent longer between exports, not down; and the
     // dashboard's own downtime is not the nodes' silence (after an outage longer than the window, every node whose
     // agent was still backing off fired and resolved: durability audit; it may back off for 36 s before its next try)
-    const silent = (n: (typeof nodes)[number]) => n.stoppedAt === undefined && this.view.silenceMs(n, now) > Math.max(q.windowMs, 2.5 * n.exportIntervalMs, this.view.restartGraceMs(n));
+    // (a node silent for longer than the window already when the dashboard stopped still is: no restart grace)
+    const silent = (n: (typeof nodes)[number]) => {
+      const after = Math.max(q.windowMs, 2.5 * n.exportIntervalMs);
+      return n.stoppedAt === undefined && this.view.silenceMs(n, now, after) > Math.max(after, this.view.restartGraceMs(n, after));
+    };
     if (q.scope === 'fleet') {
       let down = 0;
       for (const n of nodes) if (silent(n)) down++;

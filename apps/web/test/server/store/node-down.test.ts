@@ -72,3 +72,28 @@ test('after the dashboard restarts, a node not heard from since has an agent\'s 
   assert.equal(view.isDown(svc.nodes.get('dead')!, t0 + 37_000), true);
   assert.deepEqual(nodeDown(t0 + 37_000), ['back=1', 'dead=1']);
 });
+
+// outside audit: a node killed before a restart of the dashboard read up for the 36 s grace after it, so its firing
+// nodeDown alert sent a resolved about 30 s after the restart, then a new firing with a new startsAt
+test('a node already down when the dashboard stopped stays down after the restart, with no grace', async () => {
+  const { FleetViewSource } = await import('../../../server/alerts/source/fleet-view-source.js');
+  const t0 = 1_800_000_000_000;
+  const store = new FleetStore({}, t0);
+  const view = new FleetView(store);
+  const svc = store.service('s');
+  const meta = (instance: string) => ({ service: 's', instance, host: 'h', pid: 1, version: null });
+  // the previous run wrote its last second 10 s before this one opened: 'live' exported until then, 'dead' stopped 40 s
+  // before (down for 30 s when the dashboard stopped), 'brief' 6 s before (not down yet then)
+  store.downtime = { from: (t0 - 10_000) / 1000 + 1, to: t0 / 1000 };
+  store.node(svc, meta('live'), t0)!.lastSeen = t0 - 10_500;
+  store.node(svc, meta('dead'), t0)!.lastSeen = t0 - 50_000;
+  store.node(svc, meta('brief'), t0)!.lastSeen = t0 - 16_000;
+  const nodeDown = (now: number) => new FleetViewSource(view).read({ metric: 'nodeDown', windowMs: 15_000, scope: 'node' }, now).map((v) => `${v.labels.instance}=${v.value}`);
+  for (const now of [t0 + 1_000, t0 + 20_000, t0 + 35_000]) {
+    assert.equal(view.isDown(svc.nodes.get('dead')!, now), true, `dead is down ${now - t0} ms after the restart`);
+    assert.equal(view.isUp(svc.nodes.get('live')!, now), true, `live is up ${now - t0} ms after the restart`);
+    assert.equal(view.isUp(svc.nodes.get('brief')!, now), true, `brief has the grace ${now - t0} ms after the restart`);
+    assert.deepEqual(nodeDown(now).sort(), ['brief=0', 'dead=1', 'live=0']);
+  }
+  assert.equal(view.isDown(svc.nodes.get('live')!, t0 + 37_000), true, 'the grace is over');
+});
