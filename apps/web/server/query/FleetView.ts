@@ -126,6 +126,35 @@ export const RESTART_GRACE_MS = 36_000;
  * engine. Fleet and route percentiles come from merged histograms; node rows from each node's own data.
  * Every method is synchronous and bounded by (nodes + routes) × slots in the window.
  */
+/** The `limit` lines with the largest sums of points, kept as they are built (never more than `limit` + 1 at once). */
+class TopLines {
+  private readonly lines: { line: SeriesLine; sum: number }[] = [];
+  private seen = 0;
+  /** lines left out before being built (ranked on another measure first) */
+  skipped = 0;
+  constructor(readonly limit: number) {}
+
+  add(line: SeriesLine): void {
+    this.seen++;
+    let sum = 0;
+    for (const p of line.points) sum += p[1] ?? 0;
+    if (this.lines.length < this.limit) {
+      this.lines.push({ line, sum });
+      return;
+    }
+    let min = 0;
+    for (let i = 1; i < this.lines.length; i++) if (this.lines[i].sum < this.lines[min].sum) min = i;
+    if (sum > this.lines[min].sum) this.lines[min] = { line, sum };
+  }
+
+  /** The lines kept (largest first when some were left out), and how many were left out. */
+  result(): { series: SeriesLine[]; truncated: number } {
+    const truncated = this.skipped + this.seen - this.lines.length;
+    if (truncated > 0) this.lines.sort((x, y) => y.sum - x.sum);
+    return { series: this.lines.map((l) => l.line), truncated };
+  }
+}
+
 export class FleetView {
   constructor(readonly store: FleetStore) {}
 
@@ -620,7 +649,10 @@ export class FleetView {
     // steps aligned to multiples of the step, the last one ending at range.to
     const firstStep = Math.floor(range.from / range.step) * range.step;
     for (let t = firstStep; t <= range.to; t += range.step) steps.push(t);
-    const lines: SeriesLine[] = [];
+    // at most SERIES_MAX_POINTS points in all: a 15 min window at 1 s steps by node with limit=1000 was a 21.5 MB answer
+    // (outside audit); fewer lines then, the largest kept, the rest counted in `truncated`. Kept while they are built:
+    // building every line first took 460 MB for 5,000 routes, and one read ran a flooded dashboard out of memory
+    const lines = new TopLines(Math.min(query.limit ?? 50, Math.max(1, Math.floor(SERIES_MAX_POINTS / Math.max(1, steps.length)))));
     const metric = query.metric;
     const nodeMetric = GAUGE_FIELD[metric] !== undefined || metric === 'gcShare' || metric === 'cpuThrottled' || metric === 'runDelay' || by === 'node';
     if (nodeMetric) {
@@ -638,12 +670,12 @@ export class FleetView {
         if (g === undefined) groups.set(id, (g = { key, nodes: [] }));
         g.nodes.push(n);
       }
-      for (const g of groups.values()) lines.push({ key: g.key, points: steps.map((t) => [t * 1000, this.nodeStep(g.nodes, metric, range, t, unknown)]) });
+      for (const g of groups.values()) lines.add({ key: g.key, points: steps.map((t) => [t * 1000, this.nodeStep(g.nodes, metric, range, t, unknown)]) });
     } else if (metric === 'eventLoopDelay.p99' || metric === 'eventLoopDelay.max') {
       const groups = by === 'service' ? this.servicesOf(query.service).map((s) => [s]) : [this.servicesOf(query.service)];
       for (const g of groups) {
         const key: Record<string, string> = by === 'service' ? { service: g[0]?.name ?? '' } : {};
-        lines.push({
+        lines.add({
           key,
           points: steps.map((t) => {
             const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
@@ -677,10 +709,26 @@ export class FleetView {
       // a line's requests are a sum over its services' nodes: partial in the seconds one of them is unknown in
       const unknownOf = new Map<string, Span | undefined>();
       for (const s of this.servicesOf(query.service)) unknownOf.set(s.name, this.scopeUnknown([s], now));
-      for (const g of groups.values()) {
+      let built = [...groups.values()];
+      if (built.length > lines.limit) {
+        // ranked first on the whole range (a rate on its requests or errors, a percentile on the range's), only the
+        // lines kept are built (by=route over 50,000 routes: 900 points each)
+        const score = new Map<(typeof built)[number], number>();
+        const h = metric in QUANTILE ? new StoreHistogram(this.store.options.fleetScale, 2048, 0) : undefined;
+        for (const g of built) {
+          const acc = { requests: 0, errors: 0 };
+          h?.resetTo(this.store.options.fleetScale);
+          for (const r of g.routes) this.accRoute(r, range, range.from, range.to, acc, h);
+          score.set(g, metric === 'rps' ? acc.requests : metric === 'errorRate' ? acc.errors : h !== undefined && h.count > 0 ? (q(h, QUANTILE[metric]) ?? -1) : -1);
+        }
+        built.sort((x, y) => score.get(y)! - score.get(x)!);
+        lines.skipped = built.length - lines.limit;
+        built = built.slice(0, lines.limit);
+      }
+      for (const g of built) {
         let unknown: Span | undefined;
         for (const r of g.routes) unknown = hull(unknown, unknownOf.get(r.service));
-        lines.push({
+        lines.add({
           key: g.key,
           points: steps.map((t) => {
             // a step the store's data starts within is a rate over the part with data (a 30 min step of a 7 d view
@@ -709,21 +757,8 @@ export class FleetView {
         });
       }
     }
-    // at most SERIES_MAX_POINTS points in all: a 15 min window at 1 s steps by node with limit=1000 was a 21.5 MB answer
-    // (outside audit); fewer lines then, the largest kept, the rest counted in `truncated`
-    const limit = Math.min(query.limit ?? 50, Math.max(1, Math.floor(SERIES_MAX_POINTS / Math.max(1, steps.length))));
-    let truncated = 0;
-    if (lines.length > limit) {
-      const mean = (l: SeriesLine) => {
-        let s = 0;
-        for (const p of l.points) s += p[1] ?? 0;
-        return s;
-      };
-      lines.sort((x, y) => mean(y) - mean(x));
-      truncated = lines.length - limit;
-      lines.length = limit;
-    }
-    return { metric, by, step: range.step, series: lines, window: range.to - range.from + 1, truncated, settledUntil: (this.store.settledUntil + 1) * 1000 };
+    const { series, truncated } = lines.result();
+    return { metric, by, step: range.step, series, window: range.to - range.from + 1, truncated, settledUntil: (this.store.settledUntil + 1) * 1000 };
   }
 
   /**

@@ -22,3 +22,45 @@ test('a series answer keeps at most SERIES_MAX_POINTS points: fewer lines over l
   assert.equal(short.series.length, 400);
   assert.equal(short.truncated, 0);
 });
+
+// outside audit (hostile input): on a dashboard a cardinality flood had left with ≈ 50,000 routes, one documented read,
+// /series?metric=rps&by=route&step=1s&window=15m&limit=1000, ran it out of memory: every route's line was built before
+// the largest were kept (+460 MB for 5,000 routes)
+test('a rate by route builds only the lines it keeps: ranked on the range\'s requests first', async () => {
+  const { newRequestSlot } = await import('../../../server/store/slots.js');
+  const t0 = 1_700_000_000_000;
+  const store = new FleetStore({}, t0);
+  const view = new FleetView(store);
+  const svc = store.service('s');
+  const now = t0 + 120_000;
+  const routes = 600;
+  for (let i = 0; i < routes; i++) {
+    const r = store.route(svc, 'GET', `/r${i}`);
+    for (let t = now / 1000 - 60; t < now / 1000; t++) {
+      const slot = newRequestSlot(store.options.fleetScale);
+      slot.requests = i + 1;
+      r.tiers[0].set(t, slot);
+    }
+  }
+  let reads = 0;
+  const v = view as unknown as { accRoute: (...a: unknown[]) => void };
+  const accRoute = v.accRoute.bind(view);
+  v.accRoute = (...a: unknown[]) => {
+    reads++;
+    accRoute(...a);
+  };
+  const answer = view.series({ metric: 'rps', by: 'route', window: 900, step: 1, limit: 1000, now });
+  const kept = Math.floor(SERIES_MAX_POINTS / 900);
+  assert.equal(answer.series.length, kept);
+  assert.equal(answer.truncated, routes - kept);
+  // the busiest routes, busiest first
+  assert.deepEqual(
+    answer.series.map((l) => l.key.route),
+    Array.from({ length: kept }, (_, k) => `/r${routes - 1 - k}`),
+  );
+  // one read per route to rank them, then one per step with data (the store's 120 s) of each line kept, not of every
+  // route's line
+  const withData = answer.series[0].points.filter((p) => p[1] !== null).length;
+  assert.ok(withData >= 60 && withData <= 121, `${withData} steps with data`);
+  assert.ok(reads <= routes + kept * 121, `${reads} route reads`);
+});
