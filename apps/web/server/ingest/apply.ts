@@ -9,6 +9,8 @@ import { FOLDED_ROUTE } from '../store/FleetStore.js';
 import { applyProfile, isProfileMetric } from './profile.js';
 import { expDelta, explicitDelta, newState, sameCount, type DeltaOutcome, type SeriesState } from './series.js';
 import type { IngestStats } from './stats.js';
+import { COUNTER_OUT_OF_DOMAIN, CPU_OUT_OF_DOMAIN, DELTA_TOO_LARGE, SUM_WENT_DOWN, gaugeInDomain, gaugeReason, histogramProblem } from './domain.js';
+import { MAX_CORES, MAX_CUMULATIVE_COUNT, MAX_DELTA_COUNT } from '../store/domain.js';
 
 /** The result of applying one export request: points rejected (OTLP partial success) and why. */
 export interface ApplyResult {
@@ -293,15 +295,16 @@ export class Applier {
         node.seriesCache.set(name, cache);
       }
       const points = m.points;
+      const exponential = m.type === 'exponentialHistogram';
+      const isDeltaTemporality = m.temporality === 'delta';
       for (let i = 0; i < points.length; i++) {
         const p = points[i];
-        // exponential points are checked in the same pass that de-cumulates them
-        if (m.type === 'histogram') {
-          const bad = explicitProblem(p as HistogramDataPoint);
-          if (bad !== undefined) {
-            this.reject(result, bad);
-            continue;
-          }
+        // exponential points' buckets are checked in the same pass that de-cumulates them; the values' domain before
+        // (a refused cumulative point leaves its series' state as it was)
+        const bad = (exponential ? undefined : explicitProblem(p as HistogramDataPoint)) ?? histogramProblem(p, exponential, isDeltaTemporality, factor);
+        if (bad !== undefined) {
+          this.reject(result, bad);
+          continue;
         }
         if ((p.flags & 1) === 1) continue; // no recorded value
         const t = this.slotOf(p.timeUnixNano, now, result);
@@ -338,6 +341,13 @@ export class Applier {
         }
         if (outcome === 'invalid') {
           this.reject(result, INVALID);
+          continue;
+        }
+        if ((outcome === 'delta' || outcome === 'reset') && (delta.count > MAX_DELTA_COUNT || delta.sum < 0)) {
+          // each point was in its domain, the difference between two is not (checked on the delta: no second pass over
+          // the buckets); the state now holds this point, so the next one re-establishes it without counting anything
+          this.reject(result, delta.count > MAX_DELTA_COUNT ? DELTA_TOO_LARGE : SUM_WENT_DOWN);
+          st.rebase = true;
           continue;
         }
         this.count(outcome);
@@ -383,8 +393,17 @@ export class Applier {
       let total = 0;
       let time = 0;
       for (const p of m.points) {
-        if (Number.isFinite(p.value)) total += p.value;
+        if (!(p.value >= 0 && p.value <= MAX_CORES)) {
+          this.reject(result, Number.isFinite(p.value) ? CPU_OUT_OF_DOMAIN : 'gauge value is not a finite number');
+          continue;
+        }
+        total += p.value;
         if (p.timeUnixNano > time) time = p.timeUnixNano;
+      }
+      if (time === 0) return;
+      if (total > MAX_CORES) {
+        this.reject(result, CPU_OUT_OF_DOMAIN, m.points.length);
+        return;
       }
       const t = this.slotOf(time, now, result);
       if (t !== undefined) node.setField(t, NodeField.cpu, total);
@@ -410,15 +429,26 @@ export class Applier {
       const summed = SUMMED_GAUGES.has(name);
       let total = 0;
       let last: NumberDataPoint | undefined;
+      let accepted = 0;
       for (const p of m.points) {
         if (!Number.isFinite(p.value)) {
           this.reject(result, 'gauge value is not a finite number');
           continue;
         }
+        if (!gaugeInDomain(field, p.value)) {
+          this.reject(result, gaugeReason(field));
+          continue;
+        }
         total += p.value;
+        accepted++;
         if (last === undefined || p.timeUnixNano >= last.timeUnixNano) last = p;
       }
       if (last === undefined) return;
+      if (summed && !gaugeInDomain(field, total)) {
+        // each heap space (or port) in its domain, their sum not
+        this.reject(result, gaugeReason(field), accepted);
+        return;
+      }
       const t = this.slotOf(last.timeUnixNano, now, result);
       if (t === undefined) return;
       node.setField(t, field, summed ? total : last.value);
@@ -437,6 +467,10 @@ export class Applier {
     for (const p of m.points) {
       if (!Number.isFinite(p.value) || p.value < 0) {
         this.reject(result, 'counter value is not a finite, non-negative number');
+        return;
+      }
+      if (p.value > MAX_CUMULATIVE_COUNT) {
+        this.reject(result, COUNTER_OUT_OF_DOMAIN);
         return;
       }
       total += p.value;
@@ -458,6 +492,10 @@ export class Applier {
       busy = total - st.value;
     }
     if (!(seconds > 0)) return;
+    if (!(busy / seconds <= MAX_CORES)) {
+      this.reject(result, CPU_OUT_OF_DOMAIN, m.points.length);
+      return;
+    }
     const t = this.slotOf(time, now, result);
     if (t !== undefined) node.setField(t, NodeField.cpu, busy / seconds);
   }
@@ -475,6 +513,10 @@ export class Applier {
         this.reject(result, 'counter value is not a finite, non-negative number');
         continue;
       }
+      if (p.value > (m.temporality === 'delta' ? MAX_DELTA_COUNT : MAX_CUMULATIVE_COUNT)) {
+        this.reject(result, COUNTER_OUT_OF_DOMAIN);
+        continue;
+      }
       const t = this.slotOf(p.timeUnixNano, now, result);
       if (t === undefined) continue;
       let increment = p.value;
@@ -489,6 +531,11 @@ export class Applier {
         increment = p.value >= st.value ? p.value - st.value : p.value;
         st.value = p.value;
         st.timeUnixNano = p.timeUnixNano;
+        if (increment > MAX_DELTA_COUNT) {
+          // the state has moved on: the next increment is from this value
+          this.reject(result, COUNTER_OUT_OF_DOMAIN);
+          continue;
+        }
       }
       node.addField(t, field, increment);
     }
@@ -499,8 +546,9 @@ export class Applier {
     if (m.type !== 'exponentialHistogram' && m.type !== 'histogram') return;
     if (m.temporality !== 'delta' || (m.name !== Metrics.httpServerRequestDuration && m.name !== LEGACY_HTTP_DURATION)) return;
     const factor = unitFactor(m.unit, m.name);
+    const exponential = m.type === 'exponentialHistogram';
     for (const p of m.points) {
-      const bad = m.type === 'histogram' ? explicitProblem(p as HistogramDataPoint) : undefined;
+      const bad = (exponential ? undefined : explicitProblem(p as HistogramDataPoint)) ?? histogramProblem(p, exponential, true, factor);
       if (bad !== undefined) {
         this.reject(result, bad);
         continue;

@@ -1,6 +1,7 @@
 import type { Attributes, ExponentialHistogramDataPoint, HistogramDataPoint, Temporality } from '@perf/metrics';
 import type { StoreHistogram } from '../store/histogram.js';
 import type { SparseDelta } from '../store/delta.js';
+import { MAX_CUMULATIVE_COUNT } from '../store/domain.js';
 
 /**
  * Per-series ingest state: the last point seen (for duplicates and out-of-order points) and, for
@@ -370,8 +371,11 @@ export function explicitDelta(
   let outcome: DeltaOutcome;
   const isReset = !firstSeen && (p.startTimeUnixNano !== st.start || p.count < st.count || !sameBounds);
   let minusPrev: Float64Array | undefined;
-  if (firstSeen && !fresh) outcome = 'baseline';
-  else if (firstSeen || isReset || prev === undefined || prev.length !== n) outcome = firstSeen ? 'delta' : 'reset';
+  if ((firstSeen && !fresh) || st.rebase) {
+    // the last point was refused after it moved the state on (apply.ts: a delta out of its domain)
+    outcome = 'baseline';
+    st.rebase = false;
+  } else if (firstSeen || isReset || prev === undefined || prev.length !== n) outcome = firstSeen ? 'delta' : 'reset';
   else {
     outcome = 'delta';
     for (let i = 0; i < n; i++) if (p.bucketCounts[i] < prev[i]) outcome = 'reset';
@@ -482,6 +486,8 @@ export function decodeState(buf: Uint8Array): SeriesState | undefined {
   const m = Math.max(0, a[11]);
   if (a[0] !== STATE_VERSION || !(Number.isInteger(expLength) && Number.isInteger(a[10]) && Number.isInteger(a[11]) && expLength >= 0 && a[10] >= -1 && a[11] >= -1)) return undefined;
   if (a.length !== STATE_HEADER + expLength + n + m) return undefined;
+  // a cumulative count and sum as ingest accepts them (ingest/domain.ts)
+  if (!(a[3] >= 0 && a[3] <= MAX_CUMULATIVE_COUNT && Number.isFinite(a[4]))) return undefined;
   const st = newState();
   st.time = a[1];
   st.start = a[2];

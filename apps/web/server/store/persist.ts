@@ -8,6 +8,7 @@ import { NodeState, NODE_FIELDS, PROFILE_FIELDS, type NodeProfile } from './node
 import type { FleetStore, RouteState, StoreSink } from './FleetStore.js';
 import type { RequestSlot } from './slots.js';
 import { decodeState, encodeState, type SeriesState } from '../ingest/series.js';
+import { MAX_CUMULATIVE_COUNT, MAX_STORED_DURATION, saneNodeRow } from './domain.js';
 
 /** series_state keys of a node's monotonic counters (the rest are ingest's series keys) */
 const COUNTER_KEY = '\0counter\0';
@@ -108,9 +109,11 @@ export function decodeHist(buf: Buffer, maxBuckets = 2048): StoreHistogram {
     Number.isFinite(count) &&
     Number.isFinite(sum) &&
     (Number.isFinite(min) ? min >= 0 : min === Infinity) &&
-    (Number.isFinite(max) ? max >= 0 && max < 86_400 * 365 : max === -Infinity);
+    (Number.isFinite(max) ? max >= 0 && max <= MAX_STORED_DURATION : max === -Infinity);
   if (!sane) throw new RowDamage('a histogram whose header is not one');
-  if (counts instanceof Float64Array) for (let i = 0; i < counts.length; i++) if (!(counts[i] >= 0 && counts[i] < 1e18)) throw new RowDamage('a histogram with a bad count');
+  // no bucket holds more than the whole histogram (a little over it: buckets and count are summed in different orders)
+  const most = count * (1 + 1e-9) + 1e-9;
+  if (counts instanceof Float64Array) for (let i = 0; i < counts.length; i++) if (!(counts[i] >= 0 && counts[i] <= most)) throw new RowDamage('a histogram with a bad count');
   const h = new StoreHistogram(scale, maxBuckets, 0);
   h.offset = offset;
   h.length = length;
@@ -129,16 +132,6 @@ type Row = unknown[];
 
 /** A stored row that cannot be what it claims (skipped at load, and counted). */
 export class RowDamage extends Error {}
-
-/** A node-second row of float32 fields: garbage reads as huge or infinite values (an event-loop max of 1.4e22 s). */
-function saneRow(row: Float32Array): boolean {
-  for (let i = 0; i < row.length; i++) {
-    const v = row[i];
-    if (v !== v) continue; // NaN: no value
-    if (!(Math.abs(v) < 1e15)) return false;
-  }
-  return true;
-}
 
 /** Whether the data file is damaged, and so moved aside. Anything else is a reason to stop. */
 function isDamage(err: unknown, file: string): boolean {
@@ -398,7 +391,9 @@ export class Persistence {
           continue;
         }
         const src = new Float32Array(r.row.buffer.slice(r.row.byteOffset, r.row.byteOffset + r.row.byteLength));
-        if (!saneRow(src)) {
+        // each field within what ingest lets into it (domain.ts): garbage reads as values no field can have (an event-loop
+        // max of 1.4e22 s, a negative heap)
+        if (!saneNodeRow(src)) {
           skipped++;
           continue;
         }
@@ -478,6 +473,8 @@ export class Persistence {
       if (r.key.startsWith(COUNTER_KEY)) {
         if (r.state.byteLength !== 16) continue;
         const a = new Float64Array(r.state.buffer.slice(r.state.byteOffset, r.state.byteOffset + 16));
+        // a counter's last value as ingest accepts it (see Applier.counter)
+        if (!(a[0] >= 0 && a[0] <= MAX_CUMULATIVE_COUNT)) continue;
         node.counters.set(r.key.slice(COUNTER_KEY.length), { value: a[0], timeUnixNano: a[1] });
         n++;
         continue;
