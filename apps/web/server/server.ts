@@ -191,6 +191,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         bytesPerSeries: series > 0 ? bytes / series : 0,
         tiers: store.options.tiers.map((t) => ({ step: t.step, retention: t.retention })),
         foldedSeries: folded,
+        evictedNodes: store.evictedNodes,
         lastFlush: persistence?.lastFlush ?? null,
         persistence: persistence ? 'sqlite' : 'memory',
         dataDir: dataDir ?? null,

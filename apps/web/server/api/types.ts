@@ -232,6 +232,8 @@ export interface Status {
     bytesPerSeries: number;
     tiers: { step: number; retention: number }[];
     foldedSeries: number;
+    /** nodes forgotten (silent a minute or stopped) to let new ones in at an instance cap */
+    evictedNodes: number;
     /** Unix ms of the last successful SQLite flush, null before the first */
     lastFlush: number | null;
     persistence: 'sqlite' | 'memory';

@@ -68,6 +68,8 @@ export interface StoreSink {
 }
 
 const FOLD_TRACK_LIMIT = 100_000;
+/** a node silent this long (ms) may be forgotten to let a new one in at an instance cap */
+export const EVICT_SILENT_MS = 60_000;
 /** the route series that folded (over-cap) traffic of a service lands in */
 export const FOLDED_ROUTE = 'other';
 
@@ -103,6 +105,9 @@ export class FleetStore {
    * only where requests that caught up on it were spread back (catch-up.ts); elsewhere none, not a rate of 0.
    */
   downtime: { from: number; to: number } | undefined = undefined;
+  /** nodes forgotten to let new ones in at an instance cap (see evictSilent) */
+  evictedNodes = 0;
+  #evictBlockedUntil = 0;
   /**
    * Unix ms of the last export a previous dashboard on the same data heard (set by the persistence's load; 0: none):
    * about when it stopped, if any node was live then. A node silent longer than it may be by then was down already.
@@ -138,11 +143,15 @@ export class FleetStore {
     if (sec < service.dataSince) service.dataSince = sec;
   }
 
-  /** The node, created on first sight; undefined when the service is at its instance cap (folded). */
+  /**
+   * The node, created on first sight; undefined when the service is at its instance cap (folded) and no node there has
+   * been silent for EVICT_SILENT_MS to make room (see evictSilent).
+   */
   node(service: ServiceState, meta: NodeMeta, now: number): NodeState | undefined {
     let n = service.nodes.get(meta.instance);
     if (n === undefined) {
-      if (service.nodes.size >= this.options.maxNodesPerService || this.nodeCount() >= this.options.maxNodes) return undefined;
+      const full = service.nodes.size >= this.options.maxNodesPerService;
+      if ((full || this.nodeCount() >= this.options.maxNodes) && !this.evictSilent(full ? service : undefined, now)) return undefined;
       n = new NodeState(meta, this.options.tiers, this.options.nodeScale, now);
       service.nodes.set(meta.instance, n);
     } else if (meta.pid !== null && meta.pid !== n.meta.pid) {
@@ -159,6 +168,43 @@ export class FleetStore {
     n.stoppedAt = undefined;
     if (now > service.lastSeen) service.lastSeen = now;
     return n;
+  }
+
+  /**
+   * At an instance cap, forgets the node silent longest (of `service`, else of any service), if it has been silent for
+   * EVICT_SILENT_MS or said it stops, to let a new one in: live nodes outrank dead ones. The caps were first-come: an
+   * outside audit's 5,000 fake instances, sent once, kept every new node (a restarted pod included) uncounted for the
+   * 15 min of the node retention. Scans at most once a second while nothing can go.
+   */
+  private evictSilent(service: ServiceState | undefined, now: number): boolean {
+    if (now < this.#evictBlockedUntil) return false;
+    let victim: { svc: ServiceState; id: string; node: NodeState } | undefined;
+    for (const svc of service === undefined ? this.services.values() : [service]) {
+      for (const [id, node] of svc.nodes) {
+        const silentFor = now - Math.max(node.lastSeen, this.openedAt);
+        if (node.stoppedAt === undefined && silentFor < EVICT_SILENT_MS) continue;
+        if (victim === undefined || node.lastSeen < victim.node.lastSeen) victim = { svc, id, node };
+      }
+    }
+    if (victim === undefined) {
+      this.#evictBlockedUntil = now + 1000;
+      return false;
+    }
+    this.forgetNode(victim.svc, victim.id, victim.node);
+    this.evictedNodes++;
+    return true;
+  }
+
+  /** Drops a node and its ingest states (its series no longer count toward the caps). */
+  private forgetNode(svc: ServiceState, id: string, node: NodeState): void {
+    svc.nodes.delete(id);
+    svc.series -= node.states.size;
+    for (const key of node.states.keys()) {
+      const refs = (svc.seriesKeys.get(key) ?? 1) - 1;
+      if (refs > 0) svc.seriesKeys.set(key, refs);
+      else svc.seriesKeys.delete(key);
+    }
+    this.sink?.nodeRemoved(node);
   }
 
   /** Distinct series across all services (counted when a new one would be created: services are few). */
@@ -257,14 +303,7 @@ export class FleetStore {
         // silence counts from this process's start at the earliest: a node restored after a long stop of the
         // dashboard (its agents backing off) gets the whole retention to report again
         if (now - Math.max(node.lastSeen, this.openedAt) > this.options.nodeRetentionMs) {
-          svc.nodes.delete(id);
-          svc.series -= node.states.size;
-          for (const key of node.states.keys()) {
-            const refs = (svc.seriesKeys.get(key) ?? 1) - 1;
-            if (refs > 0) svc.seriesKeys.set(key, refs);
-            else svc.seriesKeys.delete(key);
-          }
-          sink?.nodeRemoved(node);
+          this.forgetNode(svc, id, node);
           continue;
         }
         node.settle(until, histStep, histCapacity);
