@@ -5,6 +5,7 @@
 
 import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
 import type { StoreHistogram } from '../store/histogram.js';
+import type { RequestSlot } from '../store/slots.js';
 import { NODE_FIELDS, NodeField, type NodeState } from '../store/node.js';
 import type { CpuProfile, HeapProfile } from '../api/types.js';
 import { cpuProfile, heapProfile } from '../query/profiles.js';
@@ -16,7 +17,16 @@ export interface AdapterOptions {
   windowSeconds: number;
   /** nodes silent for longer than this are left out (ms, default 15 000) */
   staleAfterMs: number;
+  /**
+   * routes judged per service: the busiest by requests in the window (default 500). Every judged route costs its
+   * window's percentiles every second; a service with more routes active at once is judged on its busiest, and the
+   * others' time still counts in the judged ones' time shares.
+   */
+  maxRoutesPerService: number;
 }
+
+/** default AdapterOptions.maxRoutesPerService */
+export const MAX_ROUTES_PER_SERVICE = 500;
 
 /**
  * Node fields the rules can use when the store records them (looked up by name, so the adapter keeps
@@ -56,8 +66,12 @@ function quantiles(h: StoreHistogram): Quantiles {
 
 export class DiagnosisAdapter {
   readonly options: AdapterOptions;
-  /** settled route seconds never change: their percentiles are computed once */
-  readonly #routeCache = new WeakMap<RouteState, Map<number, Quantiles>>();
+  /**
+   * settled route seconds never change: their percentiles are computed once. Held for the routes judged by the last
+   * build (`built`: its number), so a route that leaves the window leaves its seconds here too.
+   */
+  readonly #routeCache = new Map<RouteState, { seconds: Map<number, Quantiles>; built: number }>();
+  #builds = 0;
   /** a route's usual level changes only when a 10 s slot is rolled up: kept with the last slot it counts */
   readonly #usualCache = new WeakMap<RouteState, { until: number; usual: UsualLevel | undefined }>();
   readonly #fields = {
@@ -76,7 +90,13 @@ export class DiagnosisAdapter {
     readonly store: FleetStore,
     options: Partial<AdapterOptions> = {},
   ) {
-    this.options = { windowSeconds: options.windowSeconds ?? 120, staleAfterMs: options.staleAfterMs ?? 15_000 };
+    this.options = {
+      windowSeconds: options.windowSeconds ?? 120,
+      staleAfterMs: options.staleAfterMs ?? 15_000,
+      maxRoutesPerService: options.maxRoutesPerService ?? MAX_ROUTES_PER_SERVICE,
+    };
+    // the routes this reads are the store's recent ones: they must stay listed for the whole window
+    store.keepRecent(this.options.windowSeconds + 5);
   }
 
   /**
@@ -93,6 +113,7 @@ export class DiagnosisAdapter {
     const profiles = new Map<string, CpuProfile>();
     const heapProfiles = new Map<string, HeapProfile>();
     const allocationProfiles = new Map<string, HeapProfile>();
+    this.#builds++;
     for (const svc of this.store.services.values()) {
       if (service && svc.name !== service) continue;
       for (const node of svc.nodes.values()) {
@@ -107,6 +128,7 @@ export class DiagnosisAdapter {
       }
       routes.push(...this.routes(svc, start, len));
     }
+    if (!service) for (const [route, cached] of this.#routeCache) if (cached.built !== this.#builds) this.#routeCache.delete(route);
     return { times, nodes, routes, profiles, heapProfiles, allocationProfiles };
   }
 
@@ -211,16 +233,43 @@ export class DiagnosisAdapter {
     return w;
   }
 
+  /**
+   * The service's routes with requests in the window, as RouteWindows in the store's route order. Only its recent
+   * routes are looked at (a route quiet for the whole window costs nothing), and at most maxRoutesPerService of them,
+   * the busiest, are judged.
+   */
   private routes(svc: ServiceState, start: number, len: number): RouteWindow[] {
-    const out: RouteWindow[] = [];
+    const end = start + len - 1;
+    let judged: RouteState[] = [];
+    for (const route of svc.recentRoutes) if (route.lastData >= start) judged.push(route);
     const totals = new Float64Array(len);
-    const sums: Float64Array[] = [];
-    for (const route of svc.routes.values()) {
-      let cache = this.#routeCache.get(route);
-      if (cache === undefined) {
-        cache = new Map();
-        this.#routeCache.set(route, cache);
+    const max = this.options.maxRoutesPerService;
+    if (judged.length > max) {
+      const requests = new Map<RouteState, number>();
+      for (const route of judged) {
+        let n = 0;
+        forEachSlotIn(route, start, end, (_, slot) => (n += slot.requests));
+        requests.set(route, n);
       }
+      judged.sort((a, b) => requests.get(b)! - requests.get(a)! || a.seq - b.seq);
+      // the routes left out still take their part of each second's time: the judged ones' shares are of all of it
+      for (let k = max; k < judged.length; k++) forEachSlotIn(judged[k], start, end, (t, slot) => (totals[t - start] += slot.hist.sum));
+      judged = judged.slice(0, max);
+    }
+    judged.sort((a, b) => a.seq - b.seq);
+    // whether the service reported each second (a route without requests then had 0 req/s, not "no data")
+    const reported = new Uint8Array(len);
+    for (let i = 0; i < len; i++) reported[i] = svc.el[0].get(start + i) !== undefined ? 1 : 0;
+    const out: RouteWindow[] = [];
+    const sums: Float64Array[] = [];
+    for (const route of judged) {
+      let cached = this.#routeCache.get(route);
+      if (cached === undefined) {
+        cached = { seconds: new Map(), built: 0 };
+        this.#routeCache.set(route, cached);
+      }
+      cached.built = this.#builds;
+      const cache = cached.seconds;
       const f = () => new Float64Array(len).fill(NaN);
       const w: RouteWindow = { route: route.route, method: route.method, service: svc.name, rps: f(), errorRate: f(), latencyP50: f(), latencyP99: f(), latencyMean: f(), timeShare: f() };
       const sum = new Float64Array(len);
@@ -230,7 +279,7 @@ export class DiagnosisAdapter {
         const slot = route.tiers[0].get(t);
         if (slot === undefined) {
           // the service reported that second but this route had no requests: 0 req/s, not "no data"
-          if (svc.el[0].get(t) !== undefined) w.rps[i] = 0;
+          if (reported[i] === 1) w.rps[i] = 0;
           continue;
         }
         any = true;
@@ -288,5 +337,21 @@ export class DiagnosisAdapter {
     const usual = p50.length * step >= USUAL_MIN_SECONDS ? { p50: median(p50), p99: median(p99), mean: median(mean), seconds: p50.length * step } : undefined;
     this.#usualCache.set(route, { until, usual });
     return usual;
+  }
+}
+
+/**
+ * Calls fn for each of the route's finest-tier slots in seconds [from, to]: through its slots when it holds fewer than
+ * the range has seconds (a route seen in one second of the window), else by second.
+ */
+function forEachSlotIn(route: RouteState, from: number, to: number, fn: (t: number, slot: RequestSlot) => void): void {
+  const tier = route.tiers[0];
+  if (tier.size <= to - from + 1) {
+    for (const [t, slot] of tier.slots) if (t >= from && t <= to) fn(t, slot);
+    return;
+  }
+  for (let t = from; t <= to; t++) {
+    const slot = tier.get(t);
+    if (slot !== undefined) fn(t, slot);
   }
 }

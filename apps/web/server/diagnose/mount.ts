@@ -3,11 +3,13 @@
 //   PERF_DIAGNOSIS_WINDOW   seconds of history the rules see (default 120)
 //   PERF_DIAGNOSIS_RAISE    consecutive evaluations before a finding is raised (default 2)
 //   PERF_DIAGNOSIS_CLEAR    consecutive quiet evaluations before it clears (default 5)
+//   PERF_DIAGNOSIS_MAX_ROUTES  routes judged per service, the busiest in the window (default 500)
 
 import type { DashboardContext, MountedModule } from '../context.js';
 import type { FleetStore } from '../store/FleetStore.js';
 import { findingsHandler } from './api.js';
 import { DiagnosisService } from './service.js';
+import { MAX_ROUTES_PER_SERVICE } from './adapter.js';
 
 const services = new WeakMap<FleetStore, DiagnosisService>();
 
@@ -33,6 +35,7 @@ export async function mount(ctx: DashboardContext): Promise<MountedModule> {
     windowSeconds: envInt('PERF_DIAGNOSIS_WINDOW', Math.min(120, retention), 10, retention),
     raiseAfter: envInt('PERF_DIAGNOSIS_RAISE', 2, 1, 60),
     clearAfter: envInt('PERF_DIAGNOSIS_CLEAR', 5, 1, 600),
+    maxRoutesPerService: envInt('PERF_DIAGNOSIS_MAX_ROUTES', MAX_ROUTES_PER_SERVICE, 1, 100_000),
   });
   services.set(ctx.store, diagnosis);
   ctx.onTick((now) => diagnosis.evaluate(now));

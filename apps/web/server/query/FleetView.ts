@@ -269,11 +269,27 @@ export class FleetView {
     return out;
   }
 
-  /** Every route series in scope. */
-  routeStates(service?: string): RouteState[] {
+  /**
+   * Every route series in scope; with `since` (Unix s), only those holding data from then on (the rest have nothing in a
+   * read starting there: the live stream's reads, every second, skip the routes the coarse tiers keep for a week).
+   */
+  routeStates(service?: string, since = -Infinity): RouteState[] {
     const out: RouteState[] = [];
-    for (const s of this.servicesOf(service)) for (const r of s.routes.values()) out.push(r);
+    for (const s of this.servicesOf(service)) {
+      if (since > -Infinity && since >= this.store.recentFrom) {
+        // all of them are among the recent ones; in the routes' own order, as a walk of every route gives them
+        const mine: RouteState[] = [];
+        for (const r of s.recentRoutes) if (r.lastData >= since) mine.push(r);
+        mine.sort((a, b) => a.seq - b.seq);
+        for (const r of mine) out.push(r);
+      } else for (const r of s.routes.values()) if (r.lastData >= since) out.push(r);
+    }
     return out;
+  }
+
+  /** The first second a read of `range` reads from (a coarse slot it reads starts before range.from). */
+  private readsFrom(range: Range): number {
+    return slotSpan(this.store, range.tier, range.from, range.to)[0];
   }
 
   /** Adds a route's requests of range [from, to] into acc (and hist). */
@@ -295,7 +311,7 @@ export class FleetView {
     const range = rangeFor(this.store, now, scope.window ?? 60);
     const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
     const acc = { requests: 0, errors: 0 };
-    for (const r of this.routeStates(scope.service)) {
+    for (const r of this.routeStates(scope.service, this.readsFrom(range))) {
       if (scope.route !== undefined && r.route !== scope.route) continue;
       if (scope.method !== undefined && r.method !== scope.method) continue;
       this.accRoute(r, range, range.from, range.to, acc, h);
@@ -351,7 +367,7 @@ export class FleetView {
     const acc = { requests: 0, errors: 0 };
     // explicit-bucket input bounds the percentiles' error by its bucket widths, not by the store's scale
     let spreadError = 0;
-    const routes = this.routeStates(scope.service);
+    const routes = this.routeStates(scope.service, this.readsFrom(range));
     for (const r of routes) {
       this.accRoute(r, range, range.from, range.to, acc, h);
       if (r.spreadErrorAt >= range.from && r.spreadError > spreadError) spreadError = r.spreadError;
@@ -585,7 +601,7 @@ export class FleetView {
     // a route's requests are a sum over its service's nodes: its rate is over the seconds they are all known in
     const unknown = new Map<string, Span | undefined>();
     for (const s of this.servicesOf(scope.service)) unknown.set(s.name, this.scopeUnknown([s], now));
-    for (const r of this.routeStates(scope.service)) {
+    for (const r of this.routeStates(scope.service, this.readsFrom(range))) {
       const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
       const acc = { requests: 0, errors: 0 };
       this.accRoute(r, range, range.from, range.to, acc, h);

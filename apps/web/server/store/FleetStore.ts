@@ -5,10 +5,20 @@ import { SlotMap, newRequestSlot, requestSlotBytes, type RequestSlot } from './s
 import { defaultStoreOptions, type StoreOptions } from './config.js';
 import { noteCatchUp, pruneCatchUps, type CatchUp } from './catch-up.js';
 
+let routeSeq = 0;
+
 /** The fleet-level request series of one route of one service, in every tier. */
 export class RouteState {
   readonly tiers: SlotMap<RequestSlot>[];
   lastSeen = 0;
+  /**
+   * Unix s: the latest second this route holds data for (-1: none yet): its requests' latest second, or for slots read
+   * back from the data file the end of the newest one. A route whose `lastData` is before a read's first second has
+   * nothing in it, whatever the tier.
+   */
+  lastData = -1;
+  /** creation order across the store: the order `ServiceState.routes` iterates in */
+  readonly seq = routeSeq++;
   /** set when the store dropped this route (no data left in any tier); holders re-resolve it */
   dropped = false;
   /**
@@ -38,6 +48,13 @@ export class RouteState {
 export class ServiceState {
   readonly nodes = new Map<string, NodeState>();
   readonly routes = new Map<string, RouteState>();
+  /**
+   * The routes with data in the last `FleetStore.recentSeconds`, roughly least recent first (a route moves to the end
+   * when a later second of it arrives). What runs every second (settling, the diagnosis) walks these instead of every
+   * route the coarse tiers keep for up to a week: an outside audit sent 60,000 routes one second of traffic each, and
+   * walking them all cost the dashboard most of a core long after they went quiet.
+   */
+  readonly recentRoutes = new Set<RouteState>();
   /** fleet event-loop delay histogram per slot, per tier */
   readonly el: SlotMap<StoreHistogram>[];
   /** distinct series keys (metric + attributes) → how many of the service's nodes hold one; the cap applies to its size */
@@ -70,6 +87,13 @@ export interface StoreSink {
 const FOLD_TRACK_LIMIT = 100_000;
 /** a node silent this long (ms) may be forgotten to let a new one in at an instance cap */
 export const EVICT_SILENT_MS = 60_000;
+/** default FleetStore.recentSeconds: the diagnosis' 120 s window and the settle delay, with room */
+const RECENT_SECONDS = 180;
+/**
+ * Seconds between sweeps of every route (dropping expired finest-tier slots and catch-up spans of routes no longer
+ * recent, and routes left with no data): between them, a route that went quiet costs nothing per second.
+ */
+const SWEEP_SECONDS = 10;
 /** the route series that folded (over-cap) traffic of a service lands in */
 export const FOLDED_ROUTE = 'other';
 
@@ -118,6 +142,12 @@ export class FleetStore {
    * because of that, not because they stopped. Undefined while the source answers (and with OTLP, always).
    */
   sourceTrouble: { source: string; error: string; since: number } | undefined = undefined;
+  /** seconds a route stays in its service's `recentRoutes` after its last data (keepRecent raises it) */
+  recentSeconds = RECENT_SECONDS;
+  /** Unix s: every route with data from this second on is in its service's `recentRoutes` */
+  recentFrom = -Infinity;
+  /** the last settled second at the last sweep of every route */
+  #sweptUntil: number;
 
   constructor(options: Partial<StoreOptions> = {}, now = Date.now()) {
     this.options = defaultStoreOptions(options);
@@ -126,6 +156,21 @@ export class FleetStore {
     this.dataSince = nowSec;
     this.settledUntil = nowSec - this.options.settleSeconds;
     this.rolledUntil = this.options.tiers.map((t) => Math.floor((this.settledUntil + 1) / t.step));
+    this.#sweptUntil = this.settledUntil;
+  }
+
+  /** Keeps routes in `recentRoutes` for at least `seconds` after their last data (a reader's window). */
+  keepRecent(seconds: number): void {
+    if (seconds > this.recentSeconds) this.recentSeconds = seconds;
+  }
+
+  /** Notes that the route holds data for second `t` (Unix s): it is recent from then. */
+  noteRouteData(service: ServiceState, route: RouteState, t: number): void {
+    if (t <= route.lastData) return;
+    route.lastData = t;
+    // to the end: the set stays (roughly) in order of last data, so the tick drops quiet routes from its front
+    service.recentRoutes.delete(route);
+    service.recentRoutes.add(route);
   }
 
   service(name: string): ServiceState {
@@ -260,6 +305,10 @@ export class FleetStore {
     if (isError) slot.errors += delta.count;
     slot.hist.mergeSparse(delta);
     if (t > route.lastSeen) route.lastSeen = t;
+    if (t > route.lastData) {
+      const svc = this.services.get(route.service);
+      if (svc !== undefined) this.noteRouteData(svc, route, t);
+    }
     if (node !== undefined) {
       node.openSecond(t).lat.mergeSparse(delta);
       node.addField(t, 0, delta.count);
@@ -298,6 +347,8 @@ export class FleetStore {
     // catch-up spans are spread by reads for as long as the 10 s tier holds them
     const spreadSince = nowSec - tiers[Math.min(1, tiers.length - 1)].retention;
     const sink = this.sink;
+    const quietBefore = nowSec - this.recentSeconds;
+    if (quietBefore > this.recentFrom) this.recentFrom = quietBefore;
     for (const svc of this.services.values()) {
       for (const [id, node] of svc.nodes) {
         // silence counts from this process's start at the earliest: a node restored after a long stop of the
@@ -316,8 +367,11 @@ export class FleetStore {
         node.tiers[0].prune(until);
         if (node.catchUps !== undefined) pruneCatchUps(node.catchUps, spreadSince);
       }
-      for (const [key, route] of svc.routes) {
-        for (let t = this.settledUntil + 1; t <= until; t++) {
+      // only the recent routes can hold seconds to settle (their data is in the last recentSeconds); the others'
+      // finest-tier slots expire at the sweep below
+      for (const route of svc.recentRoutes) {
+        const last = Math.min(until, route.lastData);
+        for (let t = this.settledUntil + 1; t <= last; t++) {
           const s = route.tiers[0].get(t);
           if (s === undefined) continue;
           // settled: trim the growth headroom (and halve the bytes when counts are whole numbers)
@@ -326,10 +380,11 @@ export class FleetStore {
         }
         route.tiers[0].prune(until);
         if (route.catchUps !== undefined) pruneCatchUps(route.catchUps, spreadSince);
-        if (route.tiers.every((t) => t.size === 0)) {
-          route.dropped = true;
-          svc.routes.delete(key);
-        }
+        if (isEmpty(route)) this.dropRoute(svc, route);
+      }
+      for (const route of svc.recentRoutes) {
+        if (route.lastData >= quietBefore) break;
+        svc.recentRoutes.delete(route);
       }
       for (let t = this.settledUntil + 1; t <= until; t++) {
         const h = svc.el[0].get(t);
@@ -340,6 +395,16 @@ export class FleetStore {
       svc.el[0].prune(until);
     }
     if (until > this.settledUntil) this.settledUntil = until;
+    if (this.settledUntil >= this.#sweptUntil + SWEEP_SECONDS) {
+      this.#sweptUntil = this.settledUntil;
+      for (const svc of this.services.values()) {
+        for (const route of svc.routes.values()) {
+          route.tiers[0].prune(this.settledUntil);
+          if (route.catchUps !== undefined) pruneCatchUps(route.catchUps, spreadSince);
+          if (isEmpty(route)) this.dropRoute(svc, route);
+        }
+      }
+    }
     for (let k = 1; k < tiers.length; k++) {
       const step = tiers[k].step;
       while ((this.rolledUntil[k] + 1) * step <= this.settledUntil + 1) {
@@ -352,20 +417,30 @@ export class FleetStore {
     }
   }
 
+  private dropRoute(svc: ServiceState, route: RouteState): void {
+    route.dropped = true;
+    svc.routes.delete(route.method + ' ' + route.route);
+    svc.recentRoutes.delete(route);
+  }
+
   private rollupSlot(k: number, slot: number): void {
     const ratio = this.options.tiers[k].step / this.options.tiers[k - 1].step;
     const first = slot * ratio;
+    const since = slot * this.options.tiers[k].step;
     const sink = this.sink;
     for (const svc of this.services.values()) {
       for (const route of svc.routes.values()) {
         let out: RequestSlot | undefined;
-        for (let s = first; s < first + ratio; s++) {
-          const src = route.tiers[k - 1].get(s);
-          if (src === undefined) continue;
-          out ??= newRequestSlot(this.options.fleetScale);
-          out.requests += src.requests;
-          out.errors += src.errors;
-          out.hist.merge(src.hist);
+        // a route with no data since the slot began has nothing to roll up: no lookups (most routes, after a flood)
+        if (route.lastData >= since) {
+          for (let s = first; s < first + ratio; s++) {
+            const src = route.tiers[k - 1].get(s);
+            if (src === undefined) continue;
+            out ??= newRequestSlot(this.options.fleetScale);
+            out.requests += src.requests;
+            out.errors += src.errors;
+            out.hist.merge(src.hist);
+          }
         }
         if (out !== undefined) {
           out.hist.seal();
@@ -411,4 +486,9 @@ export class FleetStore {
   static secondRing(node: NodeState): FieldRing {
     return node.tiers[0];
   }
+}
+
+function isEmpty(route: RouteState): boolean {
+  for (const t of route.tiers) if (t.size > 0) return false;
+  return true;
 }

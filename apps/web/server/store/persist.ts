@@ -359,6 +359,7 @@ export class Persistence {
         route.tiers[k].set(r.slot, { requests: r.requests, errors: r.errors, hist });
         if (r.slot > maxSlot[k]) maxSlot[k] = r.slot;
         const since = r.slot * store.options.tiers[k].step;
+        store.noteRouteData(svc, route, since + store.options.tiers[k].step - 1);
         if (since < store.dataSince) store.dataSince = since;
         if (since < svc.dataSince) svc.dataSince = since;
         slots++;
