@@ -712,7 +712,11 @@ export class FleetView {
       }
     } else {
       const groups = new Map<string, { key: Record<string, string>; routes: RouteState[] }>();
-      for (const r of this.routeStates(query.service)) {
+      const readsFrom = this.readsFrom(range);
+      // the fleet's one line needs only the routes with data in the range (a live chart asks for its last few steps every
+      // second); lines by service or route are listed whether or not they have data, so those walk every route
+      const wholeFleet = by === 'fleet' && query.route === undefined && query.method === undefined;
+      for (const r of this.routeStates(query.service, wholeFleet ? readsFrom : -Infinity)) {
         if (query.route !== undefined && r.route !== query.route) continue;
         if (query.method !== undefined && r.method !== query.method) continue;
         const id = by === 'route' ? r.service + '\0' + r.method + ' ' + r.route : by === 'service' ? r.service : '';
@@ -734,7 +738,7 @@ export class FleetView {
         for (const g of built) {
           const acc = { requests: 0, errors: 0 };
           h?.resetTo(this.store.options.fleetScale);
-          for (const r of g.routes) this.accRoute(r, range, range.from, range.to, acc, h);
+          for (const r of g.routes) if (r.lastData >= readsFrom) this.accRoute(r, range, range.from, range.to, acc, h);
           score.set(g, metric === 'rps' ? acc.requests : metric === 'errorRate' ? acc.errors : h !== undefined && h.count > 0 ? (q(h, QUANTILE[metric]) ?? -1) : -1);
         }
         built.sort((x, y) => score.get(y)! - score.get(x)!);
@@ -743,7 +747,13 @@ export class FleetView {
       }
       for (const g of built) {
         let unknown: Span | undefined;
-        for (const r of g.routes) unknown = hull(unknown, unknownOf.get(r.service));
+        if (wholeFleet) {
+          // over the services that have routes, as if every route were in the line
+          for (const svc of this.servicesOf(query.service)) if (svc.routes.size > 0) unknown = hull(unknown, unknownOf.get(svc.name));
+        } else for (const r of g.routes) unknown = hull(unknown, unknownOf.get(r.service));
+        // the line's routes with data in the range: the others add nothing to any step (a live chart's few steps would
+        // otherwise walk every route the coarse tiers keep)
+        const reading = g.routes.filter((r) => r.lastData >= readsFrom);
         lines.add({
           key: g.key,
           points: steps.map((t) => {
@@ -761,7 +771,7 @@ export class FleetView {
             const h = metric in QUANTILE ? new StoreHistogram(this.store.options.fleetScale, 2048, 0) : undefined;
             let seconds = 0;
             for (const [x, y] of parts) {
-              for (const r of g.routes) this.accRoute(r, range, x, y, acc, h);
+              for (const r of reading) this.accRoute(r, range, x, y, acc, h);
               seconds += y - x + 1;
             }
             // a step the dashboard was down for and nothing was spread back into: no rate, not a rate of 0

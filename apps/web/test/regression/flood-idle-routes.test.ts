@@ -1,6 +1,6 @@
 // Outside audit S1: a cardinality flood inside the caps (≈ 60,000 routes, one second of traffic each) left the
 // dashboard's loop busy for good: every second the diagnosis walked a 120 s window of every route the store keeps (up
-// to 7 days, in the coarse tiers), the tick settled and pruned every route, and the live stream read every route. What
+// to 7 days, in the coarse tiers), the tick settled and pruned every route, and the live stream and charts read every route. What
 // a second costs must follow the routes with recent requests, not all routes held: here a store with 30,000 routes
 // idle for minutes against the same store without them, compared as ratios of times measured in the same run
 // (interleaved, medians: never an absolute time, the machines are shared).
@@ -77,7 +77,7 @@ describe('a flood of routes that went quiet', () => {
     const live = fleet(t0, seconds, 0);
     const flooded = fleet(t0, seconds, IDLE);
     assert.equal(flooded.svc.routes.size, IDLE + LIVE_ROUTES, 'the idle routes are kept (the coarse tiers hold them)');
-    const cost = { build: [[], []] as number[][], tick: [[], []] as number[][], stream: [[], []] as number[][] };
+    const cost = { build: [[], []] as number[][], tick: [[], []] as number[][], stream: [[], []] as number[][], chart: [[], []] as number[][] };
     const now = (t: number) => (t + 1) * 1000 + 20;
     for (let k = 0; k < 21; k++) {
       const t = t0 + seconds + k;
@@ -90,6 +90,8 @@ describe('a flood of routes that went quiet', () => {
         cost.tick[i].push(time(() => f.store.tick(now(t))));
         cost.build[i].push(time(() => f.adapter.build(now(t))));
         cost.stream[i].push(time(() => f.view.routes({ window: 10, now: now(t) })));
+        // a live chart's tick: the last few steps of the fleet's latency
+        cost.chart[i].push(time(() => f.view.series({ metric: 'latency.p99', window: 5, step: 1, now: now(t) })));
       });
     }
     // the same findings' input either way: the idle routes change nothing
@@ -100,6 +102,9 @@ describe('a flood of routes that went quiet', () => {
       a.routes.map((r) => r.route),
     );
     assert.deepEqual(b.routes, a.routes);
+    const end = now(t0 + seconds + 20);
+    assert.deepEqual(flooded.view.routes({ window: 10, now: end }), live.view.routes({ window: 10, now: end }));
+    assert.deepEqual(flooded.view.series({ metric: 'rps', window: 60, now: end }).series, live.view.series({ metric: 'rps', window: 60, now: end }).series);
     const ratios = Object.fromEntries(Object.entries(cost).map(([k, [l, f]]) => [k, median(f) / Math.max(median(l), 0.01)]));
     const detail = JSON.stringify(Object.fromEntries(Object.entries(cost).map(([k, [l, f]]) => [k, { live: median(l).toFixed(3), flooded: median(f).toFixed(3) }])));
     ctx.diagnostic(`median ms, without and with ${IDLE} idle routes: ${detail}`);
