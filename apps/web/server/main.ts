@@ -5,15 +5,42 @@ import { parseDuration, parseTiers } from './store/config.js';
 import { onLauncherGone, STOP_SIGNALS } from './launcher.js';
 
 /** A whole number from the environment, at least `min` (0 for ports: 0 picks a free one; 1 for limits, where 0 refuses everything). */
-function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0, max = Infinity): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) {
-    console.error(`perf: ${name}="${raw}" is not a whole number${min > 0 ? ` of at least ${min}` : ''}; using ${fallback}`);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    const range = max < Infinity ? ` from ${min} to ${max}` : min > 0 ? ` of at least ${min}` : '';
+    console.error(`perf: ${name}="${raw}" is not a whole number${range}; using ${fallback}`);
     return fallback;
   }
   return v;
+}
+
+/**
+ * A TCP port from the environment: a value out of range stops the start with the variable named (an outside audit's
+ * PERF_OTLP_PORT=99999 said only "options.port should be >= 0 and < 65536").
+ */
+function portEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${name}="${raw}" is not a TCP port (0 to 65535; 0 picks a free one)`);
+  return v;
+}
+
+/** PERF_PROMETHEUS_URL: an http(s) URL, or the start stops saying so (an outside audit's "notaurl" was taken as one). */
+function urlEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name}="${raw}" is not a URL: give the Prometheus server's address, e.g. http://prometheus:9090`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}="${raw}" is not an http:// or https:// URL`);
+  return raw;
 }
 
 /** true/false (also 1/0, yes/no) from the environment. */
@@ -50,8 +77,8 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
   if (env.PERF_MAX_SERVICES) store.maxServices = intEnv(env, 'PERF_MAX_SERVICES', 200, 1);
   if (env.PERF_NODE_RETENTION) store.nodeRetentionMs = durationEnv('PERF_NODE_RETENTION', env.PERF_NODE_RETENTION, 15 * 60) * 1000;
   return {
-    port: intEnv(env, 'PORT', 3000),
-    otlpPort: intEnv(env, 'PERF_OTLP_PORT', 4318),
+    port: portEnv(env, 'PORT', 3000),
+    otlpPort: portEnv(env, 'PERF_OTLP_PORT', 4318),
     host: env.HOST || undefined,
     dataDir: env.PERF_DATA_DIR === 'memory' ? null : (env.PERF_DATA_DIR ?? './data'),
     ui,
@@ -63,7 +90,7 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
     ingestPerAddress: intEnv(env, 'PERF_INGEST_PER_ADDRESS', 64, 1),
     maxStreams: intEnv(env, 'PERF_MAX_STREAMS', 500, 1),
     trustProxy: boolEnv(env, 'PERF_TRUST_PROXY', false),
-    prometheusUrl: env.PERF_PROMETHEUS_URL?.trim() || undefined,
+    prometheusUrl: urlEnv(env, 'PERF_PROMETHEUS_URL'),
     prometheusHeaders: parseHeaders(env.PERF_PROMETHEUS_HEADERS),
     store,
   };

@@ -87,7 +87,13 @@ const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e
  */
 export function cleanName(name: string): string {
   let out = name.replace(UNSAFE_CHARS, '');
-  if (out.length > MAX_NAME_LENGTH) out = out.slice(0, MAX_NAME_LENGTH - 1) + '…';
+  if (out.length > MAX_NAME_LENGTH) {
+    // cut between characters, not inside a surrogate pair (a lone half is not UTF-8, and encodeURIComponent throws on it)
+    let cut = MAX_NAME_LENGTH - 1;
+    const last = out.charCodeAt(cut - 1);
+    if (last >= 0xd800 && last <= 0xdbff) cut--;
+    out = out.slice(0, cut) + '…';
+  }
   return out;
 }
 

@@ -132,6 +132,22 @@ test('annotation names as Alertmanager takes them, no empty labels, no __ names 
   assert.equal(badField({ annotations: { __meta: 'x' } }).field, 'annotations.__meta');
 });
 
+// outside audit (hostile input): "{{ $value " and "{{ .Foo }} {{ range }}" were saved, and sent as they were written
+test('an annotation template perf does not expand is refused, naming it', () => {
+  for (const [text, part] of [
+    ['p99 {{ $value ', '{{ $value '],
+    ['{{ .Foo }} on {{ $labels.instance }}', '{{ .Foo }}'],
+    ['{{ $labels.instance }} {{ range }}', '{{ range }}'],
+    ['{{ $labels.9x }}', '{{ $labels.9x }}'],
+  ]) {
+    const e = badField({ annotations: { summary: text } });
+    assert.equal(e.field, 'annotations.summary');
+    assert.ok(e.message.includes(JSON.stringify(part)), e.message);
+    assert.match(e.message, /\{\{ \$value \}\}, \{\{ \$threshold \}\} or \{\{ \$labels\.<name> \}\}/);
+  }
+  assert.doesNotThrow(() => validateRule({ ...good, annotations: { summary: '{{$value}} over {{ $threshold }} on {{ $labels.instance }} {{ $labels.nope }}', text: 'no template {x}' } }));
+});
+
 test('a name with a control character is refused (it becomes the alertname label)', () => {
   assert.equal(badField({ name: 'Fleet\np99' }).field, 'name');
   assert.match(badField({ name: 'a\tb' }).message, /control character/);

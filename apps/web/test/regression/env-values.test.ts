@@ -34,6 +34,18 @@ test('bad durations and zero limits: a message each, and the defaults', () => {
   }
 });
 
+// outside audit (hostile input): PERF_OTLP_PORT=99999 stopped the start with "options.port should be >= 0 and < 65536"
+// (no variable named), and PERF_PROMETHEUS_URL=notaurl was taken ("reading the agents from Prometheus at notaurl")
+test('a port out of range or a Prometheus URL that is not one stops the start, naming the variable', () => {
+  assert.throws(() => optionsFromEnv(env({ PERF_OTLP_PORT: '99999' }), ['--no-ui']), /^Error: PERF_OTLP_PORT="99999" is not a TCP port \(0 to 65535/);
+  assert.throws(() => optionsFromEnv(env({ PORT: 'http' }), ['--no-ui']), /^Error: PORT="http" is not a TCP port/);
+  assert.throws(() => optionsFromEnv(env({ PERF_PROMETHEUS_URL: 'notaurl' }), ['--no-ui']), /^Error: PERF_PROMETHEUS_URL="notaurl" is not a URL/);
+  assert.throws(() => optionsFromEnv(env({ PERF_PROMETHEUS_URL: 'ftp://prom:9090' }), ['--no-ui']), /is not an http:\/\/ or https:\/\/ URL/);
+  const o = optionsFromEnv(env({ PERF_OTLP_PORT: '4318', PERF_PROMETHEUS_URL: ' http://prom:9090 ' }), ['--no-ui']);
+  assert.equal(o.otlpPort, 4318);
+  assert.equal(o.prometheusUrl, 'http://prom:9090');
+});
+
 test('a UI build that did not finish (BUILD_ID written, its last files not) is not taken for a build', async () => {
   const { mkdtempSync, mkdirSync, writeFileSync, utimesSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');

@@ -83,6 +83,20 @@ function stringMap(v: unknown, field: string, p: string, isLabels: boolean): Rec
   return out;
 }
 
+/**
+ * The first `{{ … }}` of an annotation that is not one of the templates perf expands (or a `{{` never closed), else
+ * undefined: an outside audit's "{{ $value " and "{{ .Foo }} {{ range }}" were saved and sent as they were written.
+ */
+function badTemplate(text: string): string | undefined {
+  for (let at = text.indexOf('{{'); at >= 0; at = text.indexOf('{{', at + 2)) {
+    const close = text.indexOf('}}', at + 2);
+    const part = close < 0 ? text.slice(at, at + 40) : text.slice(at, close + 2);
+    if (close < 0 || !/^\{\{\s*\$(value|threshold|labels\.[a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}$/.test(part)) return part;
+    at = close;
+  }
+  return undefined;
+}
+
 function target(v: unknown, i: number, p: string, blockPrivate: boolean): Target {
   const f = `targets[${i}]`;
   if (!isObject(v)) fail(f, 'must be an object', p);
@@ -176,6 +190,10 @@ export function validateRule(input: unknown, options: ValidateOptions = {}): Rul
 
   const labels = stringMap(input.labels, 'labels', p, true);
   const annotations = stringMap(input.annotations, 'annotations', p, false);
+  for (const [k, text] of Object.entries(annotations)) {
+    const bad = badTemplate(text);
+    if (bad !== undefined) fail(`annotations.${k}`, `has ${JSON.stringify(bad)}, which is not a template perf expands: {{ $value }}, {{ $threshold }} or {{ $labels.<name> }}`, p);
+  }
 
   const rawTargets = input.targets ?? [];
   if (!Array.isArray(rawTargets)) fail('targets', 'must be an array', p);
