@@ -40,6 +40,7 @@ test('a rate by route builds only the lines it keeps: ranked on the range\'s req
       const slot = newRequestSlot(store.options.fleetScale);
       slot.requests = i + 1;
       r.tiers[0].set(t, slot);
+      r.lastData = t;
     }
   }
   let reads = 0;
