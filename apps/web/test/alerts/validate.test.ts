@@ -169,6 +169,26 @@ test('the slack format escapes the rule name in its mrkdwn text (a name with <!c
   assert.ok(!body.text.includes('<!channel>'));
 });
 
+// a route-scoped rps floor over a flood of routes fires for every route: one body of all of them (tens of thousands)
+test('a webhook body carries at most 1,000 alerts and counts the rest in truncatedAlerts, as Alertmanager does', async () => {
+  const { slackBody } = await import('../../server/alerts/notify/payload/slack.js');
+  const { alertmanagerWebhookBody } = await import('../../server/alerts/notify/payload/alertmanager-webhook.js');
+  const { rule } = await import('./lib/rules.js');
+  const r = rule({ name: 'route floor' });
+  const alerts = Array.from({ length: 2500 }, (_, i) => ({ ruleId: r.id, fingerprint: `f${i}`, scopeKey: `${i}`, labels: { alertname: r.name, route: `/r${i}` }, annotations: { summary: 's' }, state: 'firing' as const, activeAt: 0, value: 0, lastTrueAt: 0 }));
+  const body = alertmanagerWebhookBody({ rule: r, status: 'firing', alerts, repeat: false }, 'http://localhost:3000');
+  assert.equal(body.alerts.length, 1000);
+  assert.equal(body.truncatedAlerts, 1500);
+  assert.equal(body.alerts[999].labels.route, '/r999');
+  assert.deepEqual(body.commonLabels, { alertname: 'route floor' });
+  const slack = slackBody({ rule: r, status: 'firing', alerts, repeat: false }, 'http://localhost:3000');
+  assert.equal(slack.alerts.length, 1000);
+  assert.match(slack.text, /FIRING \(2500\): route floor/);
+  const few = alertmanagerWebhookBody({ rule: r, status: 'firing', alerts: alerts.slice(0, 3), repeat: false }, 'http://localhost:3000');
+  assert.equal(few.alerts.length, 3);
+  assert.equal(few.truncatedAlerts, 0);
+});
+
 test('conditions that can never hold, or hold everywhere, are refused (alerts audit: both were accepted)', () => {
   // nodeDown < 1 fires for every healthy node; finding < 1 wherever nothing is found
   assert.equal(badField({ metric: 'nodeDown', scope: 'node', op: '<', threshold: 1 }).field, 'op');

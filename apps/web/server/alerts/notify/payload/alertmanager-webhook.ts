@@ -60,19 +60,26 @@ export function toWebhookAlert(a: Alert, status: 'firing' | 'resolved', external
   };
 }
 
+/**
+ * Most alerts one webhook body carries; the rest are counted in `truncatedAlerts`, as Alertmanager's `max_alerts` does.
+ * A route-scoped rule over a flood of routes (each route below an rps floor fires) made one body of every route.
+ */
+export const MAX_WEBHOOK_ALERTS = 1000;
+
 /** Builds the webhook body for one notification (one rule's alerts that changed together). */
 export function alertmanagerWebhookBody(n: Notification, externalURL: string): AlertmanagerWebhookBody {
   const groupLabels = { alertname: n.rule.name };
+  const alerts = n.alerts.length > MAX_WEBHOOK_ALERTS ? n.alerts.slice(0, MAX_WEBHOOK_ALERTS) : n.alerts;
   return {
     version: '4',
     groupKey: `{}/{perf_rule=${quote(n.rule.id)}}:{alertname=${quote(n.rule.name)}}`,
-    truncatedAlerts: 0,
+    truncatedAlerts: n.alerts.length - alerts.length,
     status: n.status,
     receiver: 'perf',
     groupLabels,
-    commonLabels: common(n.alerts.map((a) => a.labels)),
-    commonAnnotations: common(n.alerts.map((a) => a.annotations)),
+    commonLabels: common(alerts.map((a) => a.labels)),
+    commonAnnotations: common(alerts.map((a) => a.annotations)),
     externalURL,
-    alerts: n.alerts.map((a) => toWebhookAlert(a, n.status, externalURL)),
+    alerts: alerts.map((a) => toWebhookAlert(a, n.status, externalURL)),
   };
 }
