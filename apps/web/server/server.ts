@@ -16,7 +16,7 @@ import { IngestStats } from './ingest/stats.js';
 import { OtlpReceiver } from './ingest/receiver.js';
 import { stateBytes, type SeriesState } from './ingest/series.js';
 import { SelfMonitor } from './status.js';
-import { authorized, crossSiteRefusal } from './auth.js';
+import { authorized, clientAddress, crossSiteRefusal, LoginLimiter } from './auth.js';
 import { mountModules, type ModuleStates } from './modules.js';
 import type { DashboardContext, MountedModule } from './context.js';
 
@@ -206,7 +206,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     };
   };
 
-  mountApi(router, { view, live, status, apiToken: options.apiToken || undefined, trustProxy: options.trustProxy });
+  // wrong tokens, at /login or as a bearer header on any request, count against the sender's address alike (an outside
+  // audit could try bearer tokens without limit while /login allowed 10 a minute)
+  const logins = new LoginLimiter();
+  mountApi(router, { view, live, status, apiToken: options.apiToken || undefined, trustProxy: options.trustProxy, logins });
 
   const ctx: DashboardContext = {
     store,
@@ -255,7 +258,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         sendJson(res, 403, { error: { code: 'PERF_API_CROSS_SITE', message: `${crossSite}: the API takes changes only from this dashboard's own pages and from clients that are not browsers` } });
         return;
       }
+      // a bearer token from an address that sent too many wrong ones is refused before it is checked, as at /login (a
+      // guess that is answered is a guess made); the UI's session cookie is not limited
+      const bearer = apiToken !== undefined && path !== '/api/v1/login' && req.headers.authorization !== undefined;
+      const address = bearer ? clientAddress(req, options.trustProxy) : '';
+      const wait = bearer ? logins.retryAfterMs(address) : 0;
+      if (wait > 0) {
+        const seconds = Math.ceil(wait / 1000);
+        sendJson(res, 429, { error: { code: 'PERF_API_LOGIN_LIMITED', message: `too many wrong tokens from this address: try again in ${seconds} s` } }, { 'retry-after': String(seconds) });
+        return;
+      }
       if (!authed(req) && path !== '/api/v1/login') {
+        if (bearer) logins.fail(address);
         sendJson(res, 401, { error: { code: 'PERF_API_UNAUTHORIZED', message: 'send "Authorization: Bearer <PERF_API_TOKEN>" or log in at /login' } }, { 'www-authenticate': 'Bearer' });
         return;
       }

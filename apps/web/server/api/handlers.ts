@@ -14,6 +14,8 @@ export interface ApiDeps {
   apiToken: string | undefined;
   /** PERF_TRUST_PROXY: count sign-ins by the address a reverse proxy forwards (X-Forwarded-For) */
   trustProxy?: boolean;
+  /** wrong tokens per address, shared with the bearer-token check of every API request (one made when absent) */
+  logins?: LoginLimiter;
 }
 
 /** Mounts the built-in `/api/v1` endpoints (fleet, nodes, routes, series, heatmap, services, status, stream, login). */
@@ -88,7 +90,7 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
     const message = `${live.maxClients} live streams are open (PERF_MAX_STREAMS): try again when one closes`;
     return new JsonReply(503, { error: { code: 'PERF_API_STREAMS_FULL', message } }, { 'retry-after': '5' });
   });
-  const logins = new LoginLimiter();
+  const logins = deps.logins ?? new LoginLimiter();
   router.post('/api/v1/login', async (ctx) => {
     const address = clientAddress(ctx.req, deps.trustProxy);
     const wait = logins.retryAfterMs(address);

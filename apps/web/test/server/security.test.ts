@@ -78,7 +78,32 @@ test('the session cookie is derived from the token, not the token; the bearer sc
     const limited = await raw(srv.url, 'POST', '/api/v1/login', {}, JSON.stringify({ token: 'tok' }));
     assert.equal(limited.status, 429, 'even the right token, until the window passes');
     assert.ok(Number(limited.headers['retry-after']) > 0);
-    assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { authorization: 'Bearer tok' })).status, 200, 'the bearer token is not limited');
+    assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { authorization: 'Bearer tok' })).status, 429, 'nor a bearer token from that address: one limit');
+    assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { cookie })).status, 200, 'a signed-in page is not limited');
+  } finally {
+    await srv.dispose();
+  }
+});
+
+// outside audit (hostile input): wrong bearer tokens were not rate limited, only POST /login was
+test('wrong bearer tokens count against the address as wrong sign-ins do', async () => {
+  const srv = await testServer({ apiToken: 'tok' });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await raw(srv.url, 'GET', '/api/v1/fleet', { authorization: `Bearer guess-${i}` })).status);
+    assert.deepEqual(statuses, [...Array(10).fill(401), 429, 429]);
+    const limited = await raw(srv.url, 'GET', '/api/v1/fleet', { authorization: 'Bearer tok' });
+    assert.equal(limited.status, 429, 'the right token too, until the window passes: a guess that is answered is a guess made');
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+    assert.equal((await raw(srv.url, 'POST', '/api/v1/login', {}, JSON.stringify({ token: 'tok' }))).status, 429, 'and /login');
+    // no header at all is a 401 that counts nothing (a page before its sign-in)
+    const fresh = await testServer({ apiToken: 'tok' });
+    try {
+      for (let i = 0; i < 15; i++) assert.equal((await raw(fresh.url, 'GET', '/api/v1/fleet', {})).status, 401);
+      assert.equal((await raw(fresh.url, 'GET', '/api/v1/fleet', { authorization: 'Bearer tok' })).status, 200);
+    } finally {
+      await fresh.dispose();
+    }
   } finally {
     await srv.dispose();
   }
