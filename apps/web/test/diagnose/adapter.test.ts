@@ -12,16 +12,20 @@ import { recent } from '../../server/diagnose/window.js';
 import { FleetSimulator } from '../../simulator/fleet.js';
 import { parseAnomaly } from '../../simulator/anomaly.js';
 
-function feed(seconds: number, sickFrom: number) {
+/**
+ * Six simulated nodes fed second by second for `seconds`; `onSecond(s, sim)` changes the fleet before second s; the
+ * diagnosis is evaluated from second `evaluateFrom` on. Returns the last input, the last findings and the start.
+ */
+function simulate(seconds: number, seed: number, onSecond: (s: number, sim: FleetSimulator) => void, evaluateFrom = 0) {
   const t0 = Math.ceil(Date.now() / 1000) * 1000 + 1000;
   const store = new FleetStore({}, t0);
   const applier = new Applier(store, new IngestStats());
-  const sim = new FleetSimulator({ nodes: 6, rpsPerNode: 200, routes: 4, samplesPerNode: 50, service: 'sim', seed: 3 });
+  const sim = new FleetSimulator({ nodes: 6, rpsPerNode: 200, routes: 4, samplesPerNode: 50, service: 'sim', seed });
   const adapter = new DiagnosisAdapter(store);
   const diagnoser = new Diagnoser();
   let found: ReturnType<Diagnoser['evaluate']> = [];
   for (let s = 0; s < seconds; s++) {
-    if (s === sickFrom) sim.applyAnomaly({ target: 'node', index: 2, kind: 'eventloop', value: 60 });
+    onSecond(s, sim);
     const now = t0 + s * 1000;
     sim.beginSecond(s);
     for (let i = 0; i < sim.nodes.length; i++) {
@@ -29,9 +33,15 @@ function feed(seconds: number, sickFrom: number) {
       if (req) applier.apply(req, now + 200);
     }
     store.tick(now + 1020);
-    found = diagnoser.evaluate(adapter.build(now + 1020), now + 1020);
+    if (s >= evaluateFrom) found = diagnoser.evaluate(adapter.build(now + 1020), now + 1020);
   }
   return { input: adapter.build(t0 + seconds * 1000 + 20), found, t0 };
+}
+
+function feed(seconds: number, sickFrom: number) {
+  return simulate(seconds, 3, (s, sim) => {
+    if (s === sickFrom) sim.applyAnomaly({ target: 'node', index: 2, kind: 'eventloop', value: 60 });
+  });
 }
 
 describe('DiagnosisAdapter', () => {
@@ -58,31 +68,20 @@ describe('DiagnosisAdapter', () => {
   // another node (B, 100 ms): B was judged against a past that held A, so hot-route was not raised for it and B's io-wait
   // named no route, and the route's page said "No bottleneck found on this route" at p99 200× its level of 2 min before
   it('a second slowdown of a route right after a first is judged against the route\'s usual level', () => {
-    const t0 = Math.ceil(Date.now() / 1000) * 1000 + 1000;
-    const store = new FleetStore({}, t0);
-    const applier = new Applier(store, new IngestStats());
-    const sim = new FleetSimulator({ nodes: 6, rpsPerNode: 200, routes: 4, samplesPerNode: 50, service: 'sim', seed: 5 });
-    const adapter = new DiagnosisAdapter(store);
-    const diagnoser = new Diagnoser();
     const A = 960;
     const B = A + 70;
-    const end = B + 46;
-    let found: ReturnType<Diagnoser['evaluate']> = [];
-    for (let s = 0; s < end; s++) {
-      if (s === A) sim.applyAnomaly(parseAnomaly('node:2:latency*60@route:1'));
-      if (s === B) {
-        sim.applyAnomaly(parseAnomaly('node:2:latency*1@route:1'));
-        sim.applyAnomaly(parseAnomaly('node:3:latency*25@route:1'));
-      }
-      const now = t0 + s * 1000;
-      sim.beginSecond(s);
-      for (let i = 0; i < sim.nodes.length; i++) {
-        const req = sim.generateNode(i, now + 100 + i * 10);
-        if (req) applier.apply(req, now + 200);
-      }
-      store.tick(now + 1020);
-      if (s >= A - 130) found = diagnoser.evaluate(adapter.build(now + 1020), now + 1020);
-    }
+    const { input, found } = simulate(
+      B + 46,
+      5,
+      (s, sim) => {
+        if (s === A) sim.applyAnomaly(parseAnomaly('node:2:latency*60@route:1'));
+        if (s === B) {
+          sim.applyAnomaly(parseAnomaly('node:2:latency*1@route:1'));
+          sim.applyAnomaly(parseAnomaly('node:3:latency*25@route:1'));
+        }
+      },
+      A - 130,
+    );
     const route = 'GET /api/r1/:id';
     const summaries = JSON.stringify(found.map((f) => f.summary));
     const regression = found.find((f) => f.kind === 'hot-route' && /regressed/.test(f.summary));
@@ -95,7 +94,7 @@ describe('DiagnosisAdapter', () => {
     assert.ok(wait, summaries);
     assert.deepEqual(wait.routes, [route]);
     assert.ok(!found.some((f) => f.nodes.includes('sim-2')), 'A was fixed');
-    const usual = adapter.build(t0 + end * 1000 + 20).routes.find((r) => `${r.method} ${r.route}` === route)!.usual!;
+    const usual = input.routes.find((r) => `${r.method} ${r.route}` === route)!.usual!;
     assert.ok(usual.seconds >= 14 * 60, `usual over ${usual.seconds} s`);
     assert.ok(usual.p99 < 0.05, `usual p99 ${usual.p99}`);
   });
