@@ -192,6 +192,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         tiers: store.options.tiers.map((t) => ({ step: t.step, retention: t.retention })),
         foldedSeries: folded,
         evictedNodes: store.evictedNodes,
+        evictedServices: store.evictedServices,
         lastFlush: persistence?.lastFlush ?? null,
         persistence: persistence ? 'sqlite' : 'memory',
         dataDir: dataDir ?? null,

@@ -234,6 +234,8 @@ export interface Status {
     foldedSeries: number;
     /** nodes forgotten (silent a minute or stopped) to let new ones in at an instance cap */
     evictedNodes: number;
+    /** services forgotten (no node left, every one silent past the node retention) to let a new one in at PERF_MAX_SERVICES */
+    evictedServices: number;
     /** Unix ms of the last successful SQLite flush, null before the first */
     lastFlush: number | null;
     persistence: 'sqlite' | 'memory';

@@ -170,7 +170,7 @@ export class Applier {
       let points = 0;
       for (const sm of rm.scopeMetrics) for (const m of sm.metrics) points += 'points' in m ? m.points.length : 0;
       result.points += points;
-      if (!this.store.serviceAllowed(serviceName)) {
+      if (!this.store.serviceAllowed(serviceName, now)) {
         // a sender naming a new service per resource escaped every per-service cap (40,000 services: 3 GB)
         if (points > 0) this.reject(result, `too many services (PERF_MAX_SERVICES=${this.store.options.maxServices}): the points of a new service are refused`, points);
         continue;

@@ -132,6 +132,9 @@ export class FleetStore {
   /** nodes forgotten to let new ones in at an instance cap (see evictSilent) */
   evictedNodes = 0;
   #evictBlockedUntil = 0;
+  /** services forgotten to let a new one in at PERF_MAX_SERVICES (see serviceAllowed) */
+  evictedServices = 0;
+  #serviceEvictBlockedUntil = 0;
   /**
    * Unix ms of the last export a previous dashboard on the same data heard (set by the persistence's load; 0: none):
    * about when it stopped, if any node was live then. A node silent longer than it may be by then was down already.
@@ -266,9 +269,28 @@ export class FleetStore {
     return n;
   }
 
-  /** Whether points of this service may be stored: a known one, or a new one while there are fewer than maxServices. */
-  serviceAllowed(name: string): boolean {
-    return this.services.has(name) || this.services.size < this.options.maxServices;
+  /**
+   * Whether points of this service may be stored: a known one, or a new one while there are fewer than maxServices,
+   * or when a service with no node left (every one silent past the node retention) can make room: the one heard from
+   * longest ago is forgotten, its history with it. The cap was first-come: an outside audit's one export naming 200
+   * services locked every new service out for as long as the coarse tiers kept theirs (7 days, restarts included).
+   */
+  serviceAllowed(name: string, now = Date.now()): boolean {
+    if (this.services.has(name) || this.services.size < this.options.maxServices) return true;
+    if (now < this.#serviceEvictBlockedUntil) return false;
+    let victim: ServiceState | undefined;
+    for (const svc of this.services.values()) {
+      if (svc.nodes.size > 0 || now - svc.lastSeen <= this.options.nodeRetentionMs) continue;
+      if (victim === undefined || svc.lastSeen < victim.lastSeen) victim = svc;
+    }
+    if (victim === undefined) {
+      this.#serviceEvictBlockedUntil = now + 1000;
+      return false;
+    }
+    for (const route of victim.routes.values()) route.dropped = true;
+    this.services.delete(victim.name);
+    this.evictedServices++;
+    return true;
   }
 
   route(service: ServiceState, method: string, route: string): RouteState {

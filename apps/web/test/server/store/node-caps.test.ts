@@ -46,3 +46,26 @@ test('at the cap across services, a silent node of another service makes room; a
   assert.ok(store.node(b, meta('b', 'b-2'), t0 + EVICT_SILENT_MS + 1000), 'a-1 silent for a minute');
   assert.equal(a.nodes.size, 0);
 });
+
+// outside audit (hostile input): one 60 KB export naming 200 services locked every new service out for as long as the
+// coarse tiers kept theirs (up to 7 days), restarts included
+test('at the service cap, a service with no node left makes room for a new one; one with a node never does', () => {
+  const t0 = 1_800_000_000_000;
+  const store = new FleetStore({ maxServices: 2, nodeRetentionMs: 60_000 }, t0);
+  for (const name of ['fake', 'real']) {
+    const svc = store.service(name);
+    store.node(svc, meta(name, `${name}-1`), t0);
+    store.route(svc, 'GET', '/x').tiers[1].set(Math.floor(t0 / 10_000), { requests: 1, errors: 0, hist: undefined as never });
+  }
+  assert.equal(store.serviceAllowed('new', t0 + 1000), false, 'both have their node');
+  // 'real' keeps exporting; 'fake' sent once: its node is forgotten after the retention, its history stays
+  for (let t = t0 + 1000; t <= t0 + 62_000; t += 1000) store.node(store.service('real'), meta('real', 'real-1'), t);
+  store.tick(t0 + 62_000);
+  assert.equal(store.services.get('fake')?.nodes.size, 0);
+  assert.equal(store.services.get('fake')?.routes.size, 1, 'its history is kept until room is needed');
+  assert.equal(store.serviceAllowed('new', t0 + 62_500), true);
+  assert.deepEqual([...store.services.keys()].sort(), ['real']);
+  assert.equal(store.evictedServices, 1);
+  store.node(store.service('new'), meta('new', 'new-1'), t0 + 62_500);
+  assert.equal(store.serviceAllowed('newer', t0 + 63_000), false, '"real" and "new" are live');
+});
