@@ -359,7 +359,10 @@ export class Applier {
         this.count(outcome);
         if (outcome !== 'delta' && outcome !== 'reset') continue;
         // the node's first request delta after an interruption (0 requests included): counted again from there
-        if (isHttp && node.countedFrom === undefined) node.countedFrom = countedFrom(prevSec, p.timeUnixNano, t, node.exportIntervalMs);
+        // (after the dashboard's own crash, its seconds before are unknown: see query/unknown.ts)
+        // (every series of the node's first export with deltas: their previous points are before it is counted again)
+        const afterCrash = isHttp && node.unknownFrom !== undefined && (node.countedFrom === undefined || prevSec < node.countedFrom);
+        if (isHttp && node.countedFrom === undefined) node.countedFrom = countedFrom(prevSec, p.timeUnixNano, t, node.exportIntervalMs, afterCrash);
         if (!(delta.count > 0)) continue;
         if (isHttp) {
           // the route is resolved once per series; a route dropped by the store (no data left) is re-resolved
@@ -377,7 +380,7 @@ export class Applier {
           // spread over the seconds from the previous point to its own (not to where it arrived: an export retried across
           // a restart arrives late, and the next one's span begins at its time)
           const pointSec = Math.floor(p.timeUnixNano / 1e9);
-          if (outcome === 'delta' && isCatchUp(prevSec, pointSec, node.exportIntervalMs)) this.store.noteCatchUp(route, node, prevSec + 1, pointSec, t, delta.count, st.isError);
+          if (outcome === 'delta' && isCatchUp(prevSec, pointSec, node.exportIntervalMs, afterCrash)) this.store.noteCatchUp(route, node, prevSec + 1, pointSec, t, delta.count, st.isError);
         } else if (isEl) {
           this.store.addEventLoop(service, node, t, delta);
         } else {

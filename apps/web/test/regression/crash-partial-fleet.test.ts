@@ -75,10 +75,11 @@ test('after a crash, a second with a node not counted again yet is unknown, not 
     const srv = b;
     const post = (n: string, at: number) => postOtlp(srv.otlpUrl, exportOf(n, at));
     for (const [n, at] of retried) assert.equal((await post(n, at)).status, 200);
-    // then every second: n1, n3 and n4 at once, n2 only 2 s later (its agent was backing off)
+    // then every second: n1, n3 and n4 at once, n2 only 2 s later (its agent was backing off), and its second export 2 s
+    // after its first (a first delta of 2 s landed whole beside the gap: 490 req/s against a real 300, live check)
     for (s = crashed + 4; s < crashed + 12; s++) {
       await untilSecond(s);
-      await Promise.all(NODES.filter((n) => n !== 'n2' || s >= crashed + 6).map((n) => post(n, s)));
+      await Promise.all(NODES.filter((n) => n !== 'n2' || (s >= crashed + 6 && s !== crashed + 7)).map((n) => post(n, s)));
     }
     // read in the middle of the last second exported: every second up to the one before is complete
     await sleep(Math.max(0, (s - 1) * 1000 + 700 - Date.now()));
