@@ -932,6 +932,12 @@ export class FleetView {
     const firstStep = Math.floor(range.from / range.step) * range.step;
     const stepHists: StoreHistogram[] = [];
     const times: number[] = [];
+    // the routes with data in the range, looked up once (every route for every step: the overview's heatmap took
+    // 0.4 s a call with 20,000 idle routes a flood had left, live verification)
+    const routes =
+      query.instance !== undefined
+        ? []
+        : this.routeStates(query.service, this.readsFrom(range)).filter((r) => (query.route === undefined || r.route === query.route) && (query.method === undefined || r.method === query.method));
     for (let t = firstStep; t <= range.to; t += range.step) {
       times.push(t * 1000);
       const h = new StoreHistogram(this.store.options.fleetScale, 2048, 0);
@@ -943,11 +949,7 @@ export class FleetView {
         }
       } else {
         const acc = { requests: 0, errors: 0 };
-        for (const r of this.routeStates(query.service)) {
-          if (query.route !== undefined && r.route !== query.route) continue;
-          if (query.method !== undefined && r.method !== query.method) continue;
-          this.accRoute(r, range, a, b, acc, h);
-        }
+        for (const r of routes) this.accRoute(r, range, a, b, acc, h);
       }
       stepHists.push(h);
     }
