@@ -210,10 +210,10 @@ export class FleetView {
     return stop > 0 && stop - node.lastSeen > downAfterMs;
   }
 
-  /** Whether the seconds a…b all lie in the store's downtime (the dashboard was not running: see FleetStore.downtime). */
+  /** Whether the seconds a…b all lie in one of the store's downtimes (the dashboard was not running: FleetStore.downtimes). */
   private down(a: number, b: number): boolean {
-    const d = this.store.downtime;
-    return d !== undefined && a >= d.from && b <= d.to;
+    for (const d of this.store.downtimes) if (a >= d.from && b <= d.to) return true;
+    return false;
   }
 
   /** The seconds the node's requests are unknown in at `now` (ms), after the dashboard's own downtime (see unknown.ts). */

@@ -82,9 +82,14 @@ export interface StoreSink {
   node(tier: number, node: NodeState, slot: number, row: Float32Array): void;
   eventLoop(tier: number, service: string, slot: number, hist: StoreHistogram): void;
   nodeRemoved(node: NodeState): void;
+  /** a catch-up span noted or grown (kept across restarts: a later restart read its requests as a spike) */
+  catchUp?(service: string, subject: string, span: CatchUp): void;
 }
 
 const FOLD_TRACK_LIMIT = 100_000;
+/** how a persisted catch-up span names its subject: a route ("GET /x", as ServiceState.routes keys it) or a node */
+export const ROUTE_SUBJECT = 'r:';
+export const NODE_SUBJECT = 'n:';
 /** a node silent this long (ms) may be forgotten to let a new one in at an instance cap */
 export const EVICT_SILENT_MS = 60_000;
 /** default FleetStore.recentSeconds: the diagnosis' 120 s window and the settle delay, with room */
@@ -129,6 +134,11 @@ export class FleetStore {
    * only where requests that caught up on it were spread back (catch-up.ts); elsewhere none, not a rate of 0.
    */
   downtime: { from: number; to: number } | undefined = undefined;
+  /**
+   * Every downtime of the dashboard on this data within the retention, the last one included (the persistence's load
+   * keeps them in the data file): a later restart turned an earlier outage's gap into zeros (live verification).
+   */
+  downtimes: { from: number; to: number }[] = [];
   /** nodes forgotten to let new ones in at an instance cap (see evictSilent) */
   evictedNodes = 0;
   #evictBlockedUntil = 0;
@@ -346,6 +356,13 @@ export class FleetStore {
   noteCatchUp(route: RouteState, node: NodeState | undefined, from: number, to: number, at: number, requests: number, isError: boolean): void {
     noteCatchUp((route.catchUps ??= []), from, to, at, requests, isError ? requests : 0);
     if (node !== undefined) noteCatchUp((node.catchUps ??= []), from, to, at, requests, isError ? requests : 0);
+    const sink = this.sink;
+    if (sink?.catchUp === undefined) return;
+    const span = (list: CatchUp[]) => list.findLast((c) => c.from === from && c.to === to && c.at === at);
+    const r = span(route.catchUps);
+    if (r !== undefined) sink.catchUp(route.service, ROUTE_SUBJECT + route.method + ' ' + route.route, r);
+    const n = node?.catchUps === undefined ? undefined : span(node.catchUps);
+    if (n !== undefined) sink.catchUp(route.service, NODE_SUBJECT + node!.meta.instance, n);
   }
 
   /** Adds an event-loop delay delta of second t to the service (fleet) and the node. */

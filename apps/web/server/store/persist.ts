@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreHistogram } from './histogram.js';
 import { NodeState, NODE_FIELDS, PROFILE_FIELDS, type NodeProfile } from './node.js';
-import type { FleetStore, RouteState, StoreSink } from './FleetStore.js';
+import { NODE_SUBJECT, ROUTE_SUBJECT, type FleetStore, type RouteState, type StoreSink } from './FleetStore.js';
+import type { CatchUp } from './catch-up.js';
 import type { RequestSlot } from './slots.js';
 import { decodeState, encodeState, type SeriesState } from '../ingest/series.js';
 import { MAX_CUMULATIVE_COUNT, MAX_STORED_DURATION, saneNodeRow } from './domain.js';
@@ -34,6 +35,9 @@ CREATE TABLE IF NOT EXISTS el_slots (
 CREATE TABLE IF NOT EXISTS series_state (
   service TEXT NOT NULL, instance TEXT NOT NULL, key TEXT NOT NULL, state BLOB NOT NULL,
   PRIMARY KEY (service, instance, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS catch_ups (
+  service TEXT NOT NULL, subject TEXT NOT NULL, from_s INTEGER NOT NULL, to_s INTEGER NOT NULL, at_s INTEGER NOT NULL,
+  requests REAL NOT NULL, errors REAL NOT NULL, PRIMARY KEY (service, subject, from_s, to_s, at_s)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS profiles (
   service TEXT NOT NULL, instance TEXT NOT NULL, kind TEXT NOT NULL, end_ms INTEGER NOT NULL, body TEXT NOT NULL,
   PRIMARY KEY (service, instance, kind)) WITHOUT ROWID;
@@ -130,6 +134,9 @@ export function decodeHist(buf: Buffer, maxBuckets = 2048): StoreHistogram {
 
 type Row = unknown[];
 
+/** downtimes of the dashboard kept in the data file (the newest) */
+const MAX_DOWNTIMES = 100;
+
 /** A stored row that cannot be what it claims (skipped at load, and counted). */
 export class RowDamage extends Error {}
 
@@ -156,12 +163,15 @@ export class Persistence {
   private routeRows: Row[] = [];
   private nodeRows: Row[] = [];
   private elRows: Row[] = [];
+  /** catch-up spans noted or grown since the last flush, by service, subject and span */
+  private catchUpRows = new Map<string, Row>();
   private readonly touchedNodes = new Map<string, NodeState>();
   /** the end of each node's profile last written, by service, instance and kind: a profile is written once */
   private readonly profilesWritten = new Map<string, number>();
   private readonly insRoute: Database.Statement;
   private readonly insNode: Database.Statement;
   private readonly insEl: Database.Statement;
+  private readonly insCatchUp: Database.Statement;
   private readonly upNode: Database.Statement;
   private readonly delNode: Database.Statement;
   private readonly upProfile: Database.Statement;
@@ -173,6 +183,7 @@ export class Persistence {
     this.insRoute = db.prepare('INSERT OR REPLACE INTO route_slots VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.insNode = db.prepare('INSERT OR REPLACE INTO node_slots VALUES (?, ?, ?, ?, ?)');
     this.insEl = db.prepare('INSERT OR REPLACE INTO el_slots VALUES (?, ?, ?, ?)');
+    this.insCatchUp = db.prepare('INSERT OR REPLACE INTO catch_ups VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.upNode = db.prepare('INSERT OR REPLACE INTO nodes (service, instance, host, pid, version, first_seen, last_seen, stopped_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.delNode = db.prepare('DELETE FROM nodes WHERE service = ? AND instance = ?');
     this.upProfile = db.prepare('INSERT OR REPLACE INTO profiles VALUES (?, ?, ?, ?, ?)');
@@ -238,6 +249,9 @@ export class Persistence {
     eventLoop: (tier: number, service: string, slot: number, h: StoreHistogram) => {
       this.elRows.push([service, tier, slot, encodeHist(h)]);
     },
+    catchUp: (service: string, subject: string, c: CatchUp) => {
+      this.catchUpRows.set(`${service}\0${subject}\0${c.from}\0${c.to}\0${c.at}`, [service, subject, c.from, c.to, c.at, c.requests, c.errors]);
+    },
     nodeRemoved: (n: NodeState) => {
       this.touchedNodes.delete(n.meta.service + '\0' + n.meta.instance);
       this.delNode.run(n.meta.service, n.meta.instance);
@@ -257,6 +271,8 @@ export class Persistence {
     const nodes = this.nodeRows;
     const els = this.elRows;
     const touched = [...this.touchedNodes.values()];
+    const catchUps = [...this.catchUpRows.values()];
+    this.catchUpRows = new Map();
     this.routeRows = [];
     this.nodeRows = [];
     this.elRows = [];
@@ -265,6 +281,7 @@ export class Persistence {
       for (const r of routes) this.insRoute.run(...r);
       for (const r of nodes) this.insNode.run(...r);
       for (const r of els) this.insEl.run(...r);
+      for (const r of catchUps) this.insCatchUp.run(...r);
       for (const n of touched) {
         this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen, n.stoppedAt ?? null);
         // the node's last profiles, each once (a restarted dashboard shows them until the agent takes new ones)
@@ -289,6 +306,8 @@ export class Persistence {
         for (const table of ['route_slots', 'node_slots', 'el_slots']) this.db.prepare(`DELETE FROM ${table} WHERE tier = ? AND slot < ?`).run(k, oldest);
       });
       this.db.prepare('DELETE FROM nodes WHERE last_seen < ?').run(now - store.options.nodeRetentionMs);
+      // catch-up spans are spread for as long as the 10 s tier holds their seconds (FleetStore.tick)
+      this.db.prepare('DELETE FROM catch_ups WHERE at_s < ?').run(nowSec - store.options.tiers[Math.min(1, store.options.tiers.length - 1)].retention);
       this.db.prepare('DELETE FROM profiles WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE nodes.service = profiles.service AND nodes.instance = profiles.instance)').run();
     })();
   }
@@ -428,6 +447,30 @@ export class Persistence {
           n.countedFrom = undefined;
         }
       }
+    }
+    // the earlier downtimes still in the retention, and this one, kept for the next restart
+    const longest = Math.max(...store.options.tiers.map((t) => t.retention));
+    const saved = this.db.prepare("SELECT value FROM meta WHERE key = 'downtimes'").get() as { value: string } | undefined;
+    let downtimes: { from: number; to: number }[] = [];
+    try {
+      const parsed: unknown = saved === undefined ? [] : JSON.parse(saved.value);
+      if (Array.isArray(parsed)) downtimes = parsed.filter((d) => Number.isInteger(d?.from) && Number.isInteger(d?.to) && d.from <= d.to && d.to >= nowSec - longest);
+    } catch {
+      // a value that does not parse: no earlier downtime is known
+    }
+    if (store.downtime !== undefined) downtimes.push(store.downtime);
+    store.downtimes = downtimes.slice(-MAX_DOWNTIMES);
+    this.db.prepare("INSERT OR REPLACE INTO meta VALUES ('downtimes', ?)").run(JSON.stringify(store.downtimes));
+    // the catch-up spans of the 10 s tier's retention: their requests are spread over the seconds they were served in
+    const spreadSince = nowSec - store.options.tiers[Math.min(1, store.options.tiers.length - 1)].retention;
+    type SpanRow = { service: string; subject: string; from_s: number; to_s: number; at_s: number; requests: number; errors: number };
+    for (const c of this.db.prepare('SELECT * FROM catch_ups WHERE at_s >= ? ORDER BY at_s').iterate(spreadSince) as Iterable<SpanRow>) {
+      const svc = store.services.get(c.service);
+      if (svc === undefined || !(c.requests >= 0 && c.errors >= 0 && c.from_s <= c.to_s)) continue;
+      const key = c.subject.slice(2);
+      const subject = c.subject.startsWith(ROUTE_SUBJECT) ? svc.routes.get(key) : c.subject.startsWith(NODE_SUBJECT) ? svc.nodes.get(key) : undefined;
+      if (subject === undefined) continue;
+      (subject.catchUps ??= []).push({ from: c.from_s, to: c.to_s, at: c.at_s, requests: c.requests, errors: c.errors });
     }
     const routes = [...store.services.values()].reduce((a, s) => a + s.routes.size, 0);
     return { routes, nodes: nodeRows.length, slots, skipped };
