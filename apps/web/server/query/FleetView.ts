@@ -805,6 +805,12 @@ export class FleetView {
       switch (metric) {
         case 'rps':
         case 'errorRate': {
+          // before the node's first export, or after its last while it is down, it served nothing it could report: no
+          // point, not 0 (its line drew 0 before it existed and while it was down: live verification)
+          if (b * 1000 < node.firstSeen - 1000 || (a * 1000 > node.lastSeen && this.isDown(node, range.to * 1000 + 1000))) {
+            v = null;
+            break;
+          }
           const parts = this.readable(unknown.get(node), a, b, range.tier);
           if (parts.length !== 1 || parts[0][0] !== a || parts[0][1] !== b) {
             if (nodes.length > 1 && metric === 'rps') return null;

@@ -162,3 +162,20 @@ test('earlier downtimes and catch-up spans are kept across later restarts', () =
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// live verification: a node's line drew 0 before the node existed and while it was down
+test('a node\'s line has no points before its first export, nor after its last while it is down', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-unknown-'));
+  try {
+    const { view, persistence } = run(dir, 1, 40, (ap, s) => {
+      ap.apply(http('a', s), ms(s));
+      if (s >= 10 && s <= 20) ap.apply(http('b', s), ms(s));
+    }, () => {});
+    const b = line(view, ms(41), 'b');
+    assert.deepEqual([5, 15, 35].map((s) => b.get(s)), [null, 100, null]);
+    assert.deepEqual([5, 15, 35].map((s) => line(view, ms(41), 'a').get(s)), [100, 100, 100]);
+    persistence.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
