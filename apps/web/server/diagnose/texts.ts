@@ -249,6 +249,7 @@ const METRIC_LABEL: Record<string, string> = {
 const BASELINE_LABEL: Record<EvidenceItem['baselineKind'], string> = {
   'fleet-median': 'fleet median',
   'own-past': 'own recent past',
+  usual: 'usual level',
   limit: 'limit',
   threshold: 'threshold',
 };

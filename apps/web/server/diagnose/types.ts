@@ -134,7 +134,8 @@ export interface EvidenceItem {
   value: number;
   /** the fleet's median, or the subject's own recent past, or a fixed threshold */
   baseline: number;
-  baselineKind: 'fleet-median' | 'own-past' | 'limit' | 'threshold';
+  /** `usual`: the subject's usual level over the quarter hour before (RouteWindow.usual) */
+  baselineKind: 'fleet-median' | 'own-past' | 'usual' | 'limit' | 'threshold';
   unit: 's' | 'ratio' | 'bytes' | 'rps' | 'bytes/s' | 'per-s' | 'fd' | 'connections';
   instance?: string;
   route?: string;

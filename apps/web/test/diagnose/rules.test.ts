@@ -940,6 +940,9 @@ describe('sicknesses', () => {
     const [g] = issues(hotRoute, input);
     assert.equal(g.facts.before, 0.03);
     assert.match(explain(g).summary, /regressed: p99 100 ms against 30 ms, its usual over the last 14 min \(3\.33×\)\.$/);
+    // and its evidence says which past (it said "own recent past" beside "its usual": live verification)
+    assert.match(evidenceLine(g.evidence[0]), /\(usual level 30 ms\)/);
+    assert.match(evidenceLine(f.evidence[0]), /\(own recent past [\d.]+ ms\)/);
   });
 
   it('hot-route: the route holding a busy node\'s time', () => {

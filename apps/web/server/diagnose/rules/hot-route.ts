@@ -59,7 +59,7 @@ export function hotRoute(input: DiagnosisInput): Verdict {
       severity: p99 >= 4 * before ? 'critical' : 'warning',
       nodes: [],
       routes: [name],
-      evidence: [{ metric: 'latency.p99', value: p99, baseline: before, baselineKind: 'own-past', unit: 's', route: name }],
+      evidence: [{ metric: 'latency.p99', value: p99, baseline: before, baselineKind: fromUsual ? 'usual' : 'own-past', unit: 's', route: name }],
       facts: { route: name, p99, before, ratio: p99 / before, share: recent(r.timeShare) || 0, usualMinutes: fromUsual ? Math.round(r.usual!.seconds / 60) : 0 },
     });
   }

@@ -15,7 +15,7 @@ const IDLE = 0.5;
 /** at least one request per second, so percentiles mean something */
 const MIN_RPS = 1;
 
-type Rise = { p50: number; before: number; baselineKind: 'own-past' | 'threshold'; limit: number };
+type Rise = { p50: number; before: number; baselineKind: 'own-past' | 'usual' | 'threshold'; limit: number };
 
 /**
  * Whether the route's median rose past its line. A wait raised (`held`) holds on HOLD of the line that raised it,
@@ -27,17 +27,18 @@ function risen(r: RouteWindow, held: ActiveFinding | undefined): Rise | null {
   if (held !== undefined) {
     const limit = HOLD * Number(held.facts.limit);
     const before = Number(held.facts.before);
-    const kind = held.facts.baselineKind === 'threshold' ? 'threshold' : 'own-past';
+    const kind = held.facts.baselineKind === 'threshold' ? 'threshold' : held.facts.baselineKind === 'usual' ? 'usual' : 'own-past';
     return limit > 0 && sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before, baselineKind: kind, limit: Number(held.facts.limit) } : null;
   }
   // the lower of the window's past and the route's usual level (the window's past can be an earlier incident's)
   const windowPast = baseline(r.latencyP50);
-  const before = (r.usual?.p50 ?? NaN) < windowPast ? r.usual!.p50 : windowPast;
+  const fromUsual = (r.usual?.p50 ?? NaN) < windowPast;
+  const before = fromUsual ? r.usual!.p50 : windowPast;
   if (Number.isNaN(before)) {
     return sustained(r.latencyP50, (v) => v >= ABSOLUTE_P50_S) ? { p50: recent(r.latencyP50), before: ABSOLUTE_P50_S, baselineKind: 'threshold', limit: ABSOLUTE_P50_S } : null;
   }
   const limit = Math.max(RISE_MULTIPLE * before, before + RISE_MIN_S);
-  return sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before, baselineKind: 'own-past', limit } : null;
+  return sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before, baselineKind: fromUsual ? 'usual' : 'own-past', limit } : null;
 }
 
 /**
