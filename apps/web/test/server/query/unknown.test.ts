@@ -60,6 +60,14 @@ function run(dir: string, from: number, until: number, send: (applier: Applier, 
   return { store, view: new FleetView(store), applier, persistence };
 }
 
+/** As the server stops after second `until`: everything still open settled, written, and the states saved. */
+const gracefulStop = (until: number) => (p: Persistence, store: FleetStore) => {
+  store.tick(ms(until) + 900 + store.options.settleSeconds * 1000);
+  p.flush(ms(until) + 900);
+  p.saveStates(store);
+  p.close();
+};
+
 const line = (view: FleetView, now: number, instance?: string) => {
   const series = view.series({ metric: 'rps', step: 1, window: 120, now, ...(instance !== undefined ? { by: 'node' as const } : {}) });
   const l = instance === undefined ? series.series[0] : series.series.find((x) => x.key.instance === instance)!;
@@ -115,13 +123,7 @@ test('after a crash: a node not heard from again holds the fleet unknown until i
 test('after a graceful stop (saved states) no second is unknown: the first export after the restart spreads back over the downtime', () => {
   const dir = mkdtempSync(join(tmpdir(), 'perf-unknown-'));
   try {
-    run(dir, 1, 30, (ap, s) => ap.apply(http('a', s), ms(s)), (p, store) => {
-      // as the server stops: everything still open settled, written, and the states saved
-      store.tick(ms(30) + 900 + store.options.settleSeconds * 1000);
-      p.flush(ms(30) + 900);
-      p.saveStates(store);
-      p.close();
-    });
+    run(dir, 1, 30, (ap, s) => ap.apply(http('a', s), ms(s)), gracefulStop(30));
     const { view } = run(dir, 40, 45, (ap, s) => ap.apply(http('a', s), ms(s)), (p) => p.close());
     const fleet = line(view, ms(46));
     assert.deepEqual([29, 33, 38, 40, 44].map((s) => fleet.get(s)), [100, 100, 100, 100, 100]);
@@ -137,18 +139,12 @@ test('after a graceful stop (saved states) no second is unknown: the first expor
 // against ≈ 197): the downtimes and catch-up spans were in memory only
 test('earlier downtimes and catch-up spans are kept across later restarts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'perf-unknown-'));
-  const graceful = (until: number) => (p: Persistence, store: FleetStore) => {
-    store.tick(ms(until) + 900 + store.options.settleSeconds * 1000);
-    p.flush(ms(until) + 900);
-    p.saveStates(store);
-    p.close();
-  };
   try {
     // a crash after second 20 (a gap), a graceful stop after 45, then one after 60 (its first delta spreads back over
     // 46…55), then a fourth run reads the history
     run(dir, 1, 20, (ap, s) => ap.apply(http('a', s), ms(s)), (p) => p.close());
-    run(dir, 30, 45, (ap, s) => ap.apply(http('a', s), ms(s)), graceful(45));
-    run(dir, 55, 60, (ap, s) => ap.apply(http('a', s), ms(s)), graceful(60));
+    run(dir, 30, 45, (ap, s) => ap.apply(http('a', s), ms(s)), gracefulStop(45));
+    run(dir, 55, 60, (ap, s) => ap.apply(http('a', s), ms(s)), gracefulStop(60));
     const { store, view, persistence } = run(dir, 70, 72, (ap, s) => ap.apply(http('a', s), ms(s)), () => {});
     assert.equal(store.downtimes.length, 3, JSON.stringify(store.downtimes.map((d) => [d.from - T0 / 1000, d.to - T0 / 1000])));
     const fleet = line(view, ms(73));

@@ -48,19 +48,25 @@ test('one long stall does not make a 1 s exporter slow to be seen down (the medi
   assert.equal(view.isDown(n, t + 11_000), true);
 });
 
-// outside UI audit: after a restart of the dashboard its live nodes read down for ~10 s (and a nodeDown rule could fire
-// for them): their agents were backing off from the exports the dashboard's downtime failed
-test('after the dashboard restarts, a node not heard from since has an agent\'s longest back-off to come back', async () => {
+/** A store just opened after a restart at t0, and a 15 s nodeDown rule's reading of its nodes. */
+async function restarted() {
   const { FleetViewSource } = await import('../../../server/alerts/source/fleet-view-source.js');
   const t0 = 1_800_000_000_000;
   const store = new FleetStore({}, t0);
   const view = new FleetView(store);
   const svc = store.service('s');
-  // as a restart loads them: last heard 12 s before this process opened (its downtime)
   const meta = (instance: string) => ({ service: 's', instance, host: 'h', pid: 1, version: null });
+  const nodeDown = (now: number) => new FleetViewSource(view).read({ metric: 'nodeDown', windowMs: 15_000, scope: 'node' }, now).map((v) => `${v.labels.instance}=${v.value}`);
+  return { t0, store, view, svc, meta, nodeDown };
+}
+
+// outside UI audit: after a restart of the dashboard its live nodes read down for ~10 s (and a nodeDown rule could fire
+// for them): their agents were backing off from the exports the dashboard's downtime failed
+test('after the dashboard restarts, a node not heard from since has an agent\'s longest back-off to come back', async () => {
+  const { t0, store, view, svc, meta, nodeDown } = await restarted();
+  // as a restart loads them: last heard 12 s before this process opened (its downtime)
   store.node(svc, meta('back'), t0)!.lastSeen = t0 - 12_000;
   store.node(svc, meta('dead'), t0)!.lastSeen = t0 - 12_000;
-  const nodeDown = (now: number) => new FleetViewSource(view).read({ metric: 'nodeDown', windowMs: 15_000, scope: 'node' }, now).map((v) => `${v.labels.instance}=${v.value}`);
   for (const now of [t0 + 5_000, t0 + 16_000, t0 + 30_000]) {
     assert.equal(view.isUp(svc.nodes.get('back')!, now), true, `up ${now - t0} ms after the restart`);
     assert.deepEqual(nodeDown(now), ['back=0', 'dead=0']);
@@ -76,19 +82,13 @@ test('after the dashboard restarts, a node not heard from since has an agent\'s 
 // outside audit: a node killed before a restart of the dashboard read up for the 36 s grace after it, so its firing
 // nodeDown alert sent a resolved about 30 s after the restart, then a new firing with a new startsAt
 test('a node already down when the dashboard stopped stays down after the restart, with no grace', async () => {
-  const { FleetViewSource } = await import('../../../server/alerts/source/fleet-view-source.js');
-  const t0 = 1_800_000_000_000;
-  const store = new FleetStore({}, t0);
-  const view = new FleetView(store);
-  const svc = store.service('s');
-  const meta = (instance: string) => ({ service: 's', instance, host: 'h', pid: 1, version: null });
+  const { t0, store, view, svc, meta, nodeDown } = await restarted();
   // the previous run wrote its last second 10 s before this one opened: 'live' exported until then, 'dead' stopped 40 s
   // before (down for 30 s when the dashboard stopped), 'brief' 6 s before (not down yet then)
   store.downtime = { from: (t0 - 10_000) / 1000 + 1, to: t0 / 1000 };
   store.node(svc, meta('live'), t0)!.lastSeen = t0 - 10_500;
   store.node(svc, meta('dead'), t0)!.lastSeen = t0 - 50_000;
   store.node(svc, meta('brief'), t0)!.lastSeen = t0 - 16_000;
-  const nodeDown = (now: number) => new FleetViewSource(view).read({ metric: 'nodeDown', windowMs: 15_000, scope: 'node' }, now).map((v) => `${v.labels.instance}=${v.value}`);
   for (const now of [t0 + 1_000, t0 + 20_000, t0 + 35_000]) {
     assert.equal(view.isDown(svc.nodes.get('dead')!, now), true, `dead is down ${now - t0} ms after the restart`);
     assert.equal(view.isUp(svc.nodes.get('live')!, now), true, `live is up ${now - t0} ms after the restart`);
