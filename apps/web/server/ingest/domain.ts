@@ -96,8 +96,9 @@ export function histogramProblem(p: HistogramDataPoint | ExponentialHistogramDat
     let i = counts.length - 1;
     while (i >= 0 && counts[i] === 0) i--;
     if (i < 0) top = counts.length === 0 ? (hp.max ?? MAX_DURATION / factor) : 0;
-    // the overflow bucket is bounded by the point's max; without one the store puts its values up to twice the last bound
-    else if (i === bounds.length) top = hp.max ?? (bounds.length > 0 ? bounds[bounds.length - 1] * 2 : MAX_DURATION / factor);
+    // the overflow bucket is bounded by the point's max; without one, by nothing this side of the domain (a 60 s request
+    // above a last bound of 10 s is real: its sum must not make the point refused)
+    else if (i === bounds.length) top = hp.max ?? MAX_DURATION / factor;
     else top = bounds[i];
   }
   if (top * factor > MAX_DURATION * (exponential ? 2 : 1) || (p.max !== undefined && p.max * factor > MAX_DURATION)) return DURATION_OUT_OF_DOMAIN;
