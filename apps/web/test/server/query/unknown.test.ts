@@ -60,6 +60,16 @@ function run(dir: string, from: number, until: number, send: (applier: Applier, 
   return { store, view: new FleetView(store), applier, persistence };
 }
 
+/** Runs `fn` with a fresh data folder, removed after. */
+function withDir(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-unknown-'));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** As the server stops after second `until`: everything still open settled, written, and the states saved. */
 const gracefulStop = (until: number) => (p: Persistence, store: FleetStore) => {
   store.tick(ms(until) + 900 + store.options.settleSeconds * 1000);
@@ -75,8 +85,7 @@ const line = (view: FleetView, now: number, instance?: string) => {
 };
 
 test('after a crash: a node not heard from again holds the fleet unknown until it is down, one without request histograms does not', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'perf-unknown-'));
-  try {
+  withDir((dir) => {
     // a and b serve 100 req/s, c sends gauges only; the dashboard crashes after second 30 (nothing more written)
     run(dir, 1, 30, (ap, s) => {
       ap.apply(http('a', s), ms(s));
@@ -115,31 +124,25 @@ test('after a crash: a node not heard from again holds the fleet unknown until i
     assert.equal(f60.window, 60 - (41 - (d.from - T0 / 1000)));
     assert.equal(view.routes({ window: 60, now: ms(81) })[0].rps, f60.rps, 'the route\'s rate is over the same seconds');
     persistence.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('after a graceful stop (saved states) no second is unknown: the first export after the restart spreads back over the downtime', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'perf-unknown-'));
-  try {
+  withDir((dir) => {
     run(dir, 1, 30, (ap, s) => ap.apply(http('a', s), ms(s)), gracefulStop(30));
     const { view } = run(dir, 40, 45, (ap, s) => ap.apply(http('a', s), ms(s)), (p) => p.close());
     const fleet = line(view, ms(46));
     assert.deepEqual([29, 33, 38, 40, 44].map((s) => fleet.get(s)), [100, 100, 100, 100, 100]);
     const [row] = view.nodes({ window: 10, now: ms(46) });
     assert.equal(row.rps, 100);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 // live verification: every restart rewrote the history of the outages before it: the null gap of an earlier downtime
 // became zeros, and the requests spread back over it became spikes in the seconds they arrived (1,229 and 1,275 req/s
 // against ≈ 197): the downtimes and catch-up spans were in memory only
 test('earlier downtimes and catch-up spans are kept across later restarts', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'perf-unknown-'));
-  try {
+  withDir((dir) => {
     // a crash after second 20 (a gap), a graceful stop after 45, then one after 60 (its first delta spreads back over
     // 46…55), then a fourth run reads the history
     run(dir, 1, 20, (ap, s) => ap.apply(http('a', s), ms(s)), (p) => p.close());
@@ -154,15 +157,12 @@ test('earlier downtimes and catch-up spans are kept across later restarts', () =
     // the graceful stop's downtime stays spread, and the second the catch-up landed in is not a spike
     for (let s = 46; s <= 59; s++) assert.equal(fleet.get(s), 100, `second ${s}: ${shown}`);
     persistence.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 // live verification: a node's line drew 0 before the node existed and while it was down
 test('a node\'s line has no points before its first export, nor after its last while it is down', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'perf-unknown-'));
-  try {
+  withDir((dir) => {
     const { view, persistence } = run(dir, 1, 40, (ap, s) => {
       ap.apply(http('a', s), ms(s));
       if (s >= 10 && s <= 20) ap.apply(http('b', s), ms(s));
@@ -171,7 +171,5 @@ test('a node\'s line has no points before its first export, nor after its last w
     assert.deepEqual([5, 15, 35].map((s) => b.get(s)), [null, 100, null]);
     assert.deepEqual([5, 15, 35].map((s) => line(view, ms(41), 'a').get(s)), [100, 100, 100]);
     persistence.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
