@@ -509,6 +509,8 @@ export class Persistence {
    */
   loadStates(store: FleetStore): number {
     let n = 0;
+    // each node's last point before the stop (Unix s): the seconds after it hold none of its requests yet
+    const lastPoint = new Map<NodeState, number>();
     const rows = this.db.prepare('SELECT service, instance, key, state FROM series_state').iterate() as Iterable<{ service: string; instance: string; key: string; state: Buffer }>;
     for (const r of rows) {
       const svc = store.services.get(r.service);
@@ -527,11 +529,16 @@ export class Persistence {
       if (st === undefined || node.states.has(r.key)) continue;
       node.states.set(r.key, st);
       node.baselined = true;
+      if (st.time > 0) lastPoint.set(node, Math.max(lastPoint.get(node) ?? 0, Math.floor(st.time / 1e9)));
       // as ingest does when it creates a state: the series counts towards the service's cap and memory
       svc.seriesKeys.set(r.key, (svc.seriesKeys.get(r.key) ?? 0) + 1);
       svc.series++;
       n++;
     }
+    // A graceful stop settles the seconds still open with the exports heard by then: a node whose last export came
+    // before the last second written holds none of its requests there, until its first export after the restart
+    // spreads back over them (live verification: the stop's seconds read 97, then 146 req/s against 196 for ≈ 2 s).
+    for (const [node, sec] of lastPoint) if (node.unknownFrom !== undefined && sec + 1 < node.unknownFrom) node.unknownFrom = sec + 1;
     return n;
   }
 

@@ -173,3 +173,28 @@ test('a node\'s line has no points before its first export, nor after its last w
     persistence.close();
   });
 });
+
+// live verification: right after a graceful restart the stop's last seconds read a partial sum (97, then 146 req/s
+// against 196, two nodes 0) until each node's next export arrived: they were settled with the exports heard by the stop
+test('after a graceful stop, the seconds after a node\'s last export are unknown until it reports again', () => {
+  withDir((dir) => {
+    // a's last export before the stop is second 28's, b's second 30's
+    run(dir, 1, 30, (ap, s) => {
+      if (s <= 28) ap.apply(http('a', s), ms(s));
+      ap.apply(http('b', s), ms(s));
+    }, gracefulStop(30));
+    const { store, view, applier, persistence } = run(dir, 40, 40, () => {}, () => {});
+    let fleet = line(view, ms(41));
+    assert.deepEqual([28, 29, 30].map((s) => fleet.get(s)), [200, null, null], 'a partial sum before a reports again');
+    assert.equal(line(view, ms(41), 'b').get(30), 100, 'b itself is known up to its last export');
+    // each node's first export after the restart spreads back over the seconds since its last one
+    for (let s = 41; s <= 42; s++) {
+      applier.apply(http('a', s), ms(s));
+      applier.apply(http('b', s), ms(s));
+      store.tick(ms(s) + 400);
+    }
+    fleet = line(view, ms(43));
+    assert.deepEqual([28, 29, 30, 35, 41].map((s) => fleet.get(s)), [200, 200, 200, 200, 200]);
+    persistence.close();
+  });
+});
