@@ -88,6 +88,7 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
     ingestQueue: intEnv(env, 'PERF_INGEST_QUEUE', 256, 1),
     apiShedAfterMs: intEnv(env, 'PERF_API_SHED_AFTER', 1000, 0),
     ingestPerAddress: intEnv(env, 'PERF_INGEST_PER_ADDRESS', 64, 1),
+    ingestMaxConnections: env.PERF_INGEST_MAX_CONNECTIONS ? intEnv(env, 'PERF_INGEST_MAX_CONNECTIONS', 10_000, 1) : undefined,
     maxStreams: intEnv(env, 'PERF_MAX_STREAMS', 500, 1),
     trustProxy: boolEnv(env, 'PERF_TRUST_PROXY', false),
     prometheusUrl: urlEnv(env, 'PERF_PROMETHEUS_URL'),

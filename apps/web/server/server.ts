@@ -13,6 +13,7 @@ import { LiveStream } from './live/stream.js';
 import { Applier } from './ingest/apply.js';
 import { PrometheusPuller } from './ingest/prometheus.js';
 import { IngestStats } from './ingest/stats.js';
+import { ingestConnectionLimit, openFileLimit } from './ingest/connections.js';
 import { OtlpReceiver } from './ingest/receiver.js';
 import { stateBytes, type SeriesState } from './ingest/series.js';
 import { SelfMonitor } from './status.js';
@@ -47,6 +48,11 @@ export interface ServerOptions {
   apiShedAfterMs?: number;
   /** bodies being read from one client address before 429 (PERF_INGEST_PER_ADDRESS), default 64 */
   ingestPerAddress?: number;
+  /**
+   * OTLP connections open at once (PERF_INGEST_MAX_CONNECTIONS); one more is closed at once. Default 10,000, within
+   * three quarters of the open-file limit (ingest/connections.ts)
+   */
+  ingestMaxConnections?: number;
   /** PERF_TRUST_PROXY: a reverse proxy in front; the login limit counts X-Forwarded-For's last address */
   trustProxy?: boolean;
   /** live stream clients at once before 503 (PERF_MAX_STREAMS), default 500 */
@@ -131,6 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxPoints: 1_000_000,
   });
   store.ingestLag = () => receiver.backlogMs;
+  const maxConnections = ingestConnectionLimit(options.ingestMaxConnections, openFileLimit());
   const prometheus = options.prometheusUrl ? new PrometheusPuller(applier, { url: options.prometheusUrl, headers: options.prometheusHeaders, log, stats, onTrouble: (t) => (store.sourceTrouble = t) }).start() : undefined;
   if (prometheus) log(`perf: reading the agents from Prometheus at ${prometheus.status.url} (PERF_PROMETHEUS_URL), once a second`);
   const live = new LiveStream(view, options.maxStreams ?? 500);
@@ -181,6 +188,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         resets: stats.resets,
         queueDepth: receiver.depth,
         queueCapacity: options.ingestQueue ?? 256,
+        droppedConnections: stats.droppedConnections,
+        maxConnections,
       },
       store: {
         services: store.services.size,
@@ -324,12 +333,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   };
   web.keepAliveTimeout = 65_000;
-  const otlp = createServer(receiver.handle);
-  otlp.keepAliveTimeout = 65_000;
   // OTLP exporters keep connections open; headers must arrive promptly, and a whole export (8 MiB at most) within
-  // 30 s: a body sent a byte a second holds its connection no longer than that
+  // 30 s: a body sent a byte a second holds its connection no longer than that. Node checks those deadlines every
+  // connectionsCheckingInterval (30 s by default: an audit's slow bodies got their 408 after 30–57 s)
+  const otlp = createServer({ connectionsCheckingInterval: 2_000 }, receiver.handle);
+  otlp.keepAliveTimeout = 65_000;
   otlp.headersTimeout = 30_000;
   otlp.requestTimeout = 30_000;
+  otlp.maxConnections = maxConnections;
+  otlp.on('drop', () => stats.droppedConnections++);
 
   // the tick's timer (set once started) and the one way to stop: after a start that failed too, which writes nothing
   // (the data file keeps what it had, the saved states included)

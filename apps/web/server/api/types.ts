@@ -220,6 +220,9 @@ export interface Status {
     resets: number;
     queueDepth: number;
     queueCapacity: number;
+    /** OTLP connections closed at once because PERF_INGEST_MAX_CONNECTIONS were open, and that limit */
+    droppedConnections: number;
+    maxConnections: number;
   };
   store: {
     services: number;

@@ -8,6 +8,8 @@ export class IngestStats {
   duplicatePoints = 0;
   outOfOrderPoints = 0;
   resets = 0;
+  /** connections the OTLP server closed at once, being at its limit (PERF_INGEST_MAX_CONNECTIONS) */
+  droppedConnections = 0;
   /** per-second [requests, points] for the last 10 s */
   private readonly window: { sec: number; requests: number; points: number }[] = [];
 

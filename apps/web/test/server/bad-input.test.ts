@@ -2,11 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { encodeProtobuf } from '@perf/metrics';
 import { runSimulation } from '../../simulator/run.js';
 import { testServer, postOtlp, waitFor, sleep } from './lib/server.js';
 import { expPoint, httpExp, request, resource } from './lib/otlp.js';
+import { ingestConnectionLimit, openFileLimit } from '../../server/ingest/connections.js';
 
 const ns = (ms: number) => ms * 1e6;
 
@@ -151,3 +153,47 @@ test('exports still arriving: one client address holds at most PERF_INGEST_PER_A
   }
 });
 
+
+// outside audit: 960 slow connections from 15 loopback addresses were all held for over 50 s (only exports still
+// arriving per address were bounded); past the open-file limit every accept fails, the UI's and the data file's too
+test('OTLP connections past PERF_INGEST_MAX_CONNECTIONS are closed at once and counted; agents get in again once some close', async () => {
+  const srv = await testServer({ ingestMaxConnections: 4 });
+  const url = new URL(srv.otlpUrl);
+  const open = (localAddress: string) =>
+    new Promise<Socket>((resolve, reject) => {
+      const s = connect({ host: url.hostname, port: Number(url.port), localAddress }, () => resolve(s));
+      s.on('error', reject);
+    });
+  // idle connections from four addresses, none over the per-address limit
+  const held = await Promise.all(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'].map(open));
+  try {
+    await sleep(100);
+    const body = Buffer.from(goodBody('c', 'conn'));
+    const refused = await postOtlp(srv.otlpUrl, body).then(
+      (r) => r.status,
+      (err: NodeJS.ErrnoException) => err.code,
+    );
+    assert.equal(refused, 'ECONNRESET', 'a fifth connection is closed without an answer');
+    const [, status] = await srv.get('/api/v1/status');
+    assert.equal(status.ingest.maxConnections, 4);
+    assert.ok(status.ingest.droppedConnections >= 1, `dropped ${status.ingest.droppedConnections}`);
+    held[0].destroy();
+    await sleep(100);
+    assert.equal((await postOtlp(srv.otlpUrl, body)).status, 200, 'room again once one closed');
+  } finally {
+    for (const s of held) s.destroy();
+    await srv.dispose();
+  }
+});
+
+test('the connection limit: the configured one, else 10,000 within three quarters of the open-file limit', () => {
+  const limits = (soft: string) => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}             1048576              files\n`;
+  assert.equal(openFileLimit(limits('1024')), 1024);
+  assert.equal(openFileLimit(limits('unlimited')), undefined);
+  assert.equal(openFileLimit(''), undefined, 'no such line');
+  assert.ok(openFileLimit()! > 0, 'this process\'s');
+  assert.equal(ingestConnectionLimit(undefined, 1024), 768);
+  assert.equal(ingestConnectionLimit(undefined, 1048576), 10_000);
+  assert.equal(ingestConnectionLimit(undefined, undefined), 10_000);
+  assert.equal(ingestConnectionLimit(50, 1024), 50, 'configured wins');
+});
