@@ -70,6 +70,13 @@ export function AlertsClient() {
           it is read again when it changes.
         </p>
       ) : null}
+      {(alertsQ.data?.capped ?? []).map((c) => (
+        <p key={c.ruleId} className="banner warn" role="status" data-testid="alerts-capped">
+          Rule “{c.ruleName}” holds as many alerts as one rule may (PERF_ALERTS_MAX_PER_RULE): {c.over.toLocaleString('en-US')} more{' '}
+          {c.over === 1 ? 'subject is' : 'subjects are'} over its threshold and get an alert as others resolve. A rule that matches this many routes or
+          nodes is usually missing a service, or watching a cardinality flood.
+        </p>
+      ))}
       {notice ? (
         <p className="banner info" role="status" data-testid="alerts-notice">
           {notice}

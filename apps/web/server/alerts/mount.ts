@@ -11,6 +11,7 @@
 //   PERF_ALERTS_RETRY_BASE        first retry delay, doubled each attempt (default 1s)
 //   PERF_ALERTS_RETRY_MAX         longest delay between attempts (default 10m)
 //   PERF_ALERTS_MAX_ATTEMPTS      attempts before a delivery is given up (default 12)
+//   PERF_ALERTS_MAX_PER_RULE      pending and firing alerts one rule holds (default 1000; the rest are counted)
 import type { IncomingMessage } from 'node:http';
 import type { DashboardContext, MountedModule } from '../context.js';
 import { diagnosisFor } from '../diagnose/mount.js';
@@ -53,7 +54,11 @@ export async function mount(ctx: DashboardContext): Promise<MountedModule> {
     intervalMs: 0,
     // read per notification: the port is the one bound, known only once the dashboard listens (PORT=0)
     externalURL: () => process.env.PERF_PUBLIC_URL?.trim() || `http://localhost:${ctx.port()}`,
-    evaluator: defined({ resolveAfterMs: envMs('PERF_ALERTS_RESOLVE_AFTER'), repeatIntervalMs: envMs('PERF_ALERTS_REPEAT_INTERVAL') }),
+    evaluator: defined({
+      resolveAfterMs: envMs('PERF_ALERTS_RESOLVE_AFTER'),
+      repeatIntervalMs: envMs('PERF_ALERTS_REPEAT_INTERVAL'),
+      maxAlertsPerRule: envInt('PERF_ALERTS_MAX_PER_RULE'),
+    }),
     queue: defined({
       timeoutMs: envMs('PERF_ALERTS_TIMEOUT'),
       baseDelayMs: envMs('PERF_ALERTS_RETRY_BASE'),

@@ -227,3 +227,20 @@ test('a restart does not renew the limit on a firing alert’s revisions: MAX_RE
     tmp.cleanup();
   }
 });
+
+test('the alerts list names the rules at their cap of alerts and how many more subjects were over the threshold', async () => {
+  const tmp = tempDir();
+  const src = new TestSource();
+  const { engine, close } = openEngine(join(tmp.dir, 'a.sqlite'), src, { evaluator: { maxAlertsPerRule: 2 } });
+  try {
+    const rule = engine.createRule({ name: 'Route traffic floor', scope: 'route', metric: 'rps', op: '<', threshold: 1, window: '10s', for: '0s', targets: [] });
+    src.set('route', 'rps', Array.from({ length: 5 }, (_, i) => ({ labels: { route: `/r${i}`, method: 'GET', service: 'api' }, value: 0 })));
+    engine.tick(Date.now());
+    const list = engine.listAlerts();
+    assert.equal(list.active.length, 2);
+    assert.deepEqual(list.capped, [{ ruleId: rule.id, ruleName: 'Route traffic floor', over: 3 }]);
+  } finally {
+    await close();
+    tmp.cleanup();
+  }
+});

@@ -251,3 +251,37 @@ test('a rule changed so that its alerts are others (a new label): the old alert 
   assert.notEqual(firing.alerts[0].fingerprint, fired[0].alerts[0].fingerprint);
   assert.deepEqual(ev.alerts().map((a) => a.labels.team), ['b']);
 });
+
+// a route-scoped rps floor over a flood of 50,000 routes (each seen once, all at 0 req/s now) made 50,000 alerts: the
+// first evaluation took 1.2 s of the event loop, each later one 40–100 ms, and every alert list read all of them
+test('a rule holds at most maxAlertsPerRule alerts; the subjects beyond are counted and get one once others resolve', () => {
+  const ev = new Evaluator({ resolveAfterMs: 2 * S, maxAlertsPerRule: 3 });
+  const src = new TestSource();
+  const r = rule({ scope: 'route', metric: 'rps', op: '<', threshold: 1 });
+  const routes = (values: number[]) => values.map((value, i) => ({ labels: { route: `/r${i}`, method: 'GET', service: 'api' }, value }));
+  src.set('route', 'rps', routes([0, 0, 0, 0, 0]));
+  const first = ev.evaluate([r], src, 0);
+  assert.deepEqual(first.map((n) => n.alerts.map((a) => a.labels.route)), [['/r0', '/r1', '/r2']]);
+  assert.deepEqual([...ev.capped()], [[r.id, 2]]);
+  // /r1 recovers: once its alert resolved, the next subject still over the threshold gets its place
+  src.set('route', 'rps', routes([0, 5, 0, 0, 0]));
+  const later = run(ev, [r], src, S, 4 * S);
+  // (in the same evaluation: /r1 clear long enough comes before /r3 in the read)
+  assert.deepEqual(later.map((n) => [n.status, n.alerts.map((a) => a.labels.route)]).sort(), [
+    ['firing', ['/r3']],
+    ['resolved', ['/r1']],
+  ]);
+  assert.deepEqual([...ev.capped()], [[r.id, 1]]);
+  assert.equal(ev.alerts().length, 3);
+  // under the cap again: nothing counted
+  src.set('route', 'rps', routes([0, 5, 5, 5, 5]));
+  run(ev, [r], src, 5 * S, 8 * S);
+  assert.deepEqual([...ev.capped()], []);
+  assert.deepEqual(ev.alerts().map((a) => a.labels.route), ['/r0']);
+  // a deleted rule leaves no count behind
+  src.set('route', 'rps', routes([0, 0, 0, 0, 0]));
+  ev.evaluate([r], src, 9 * S);
+  assert.equal(ev.capped().size, 1);
+  ev.evaluate([], src, 10 * S);
+  assert.equal(ev.capped().size, 0);
+});

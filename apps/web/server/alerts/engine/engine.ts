@@ -88,6 +88,11 @@ export interface AlertsView {
   past: AlertView[];
   /** PERF_ALERT_RULES_FILE as last read (a file that does not load says why here); null when none is set */
   rulesFile: RulesFileStatus | null;
+  /**
+   * Rules at their cap of pending and firing alerts (PERF_ALERTS_MAX_PER_RULE) at the last evaluation, with how many
+   * more of their subjects were over the threshold (they get an alert once others resolve); empty when none is
+   */
+  capped: { ruleId: string; ruleName: string; over: number }[];
 }
 
 export type RuleView = Omit<Rule, 'targets'> & { targets: Target[] };
@@ -272,7 +277,8 @@ export class AlertEngine {
       .filter((a) => a.state === 'resolved')
       .slice(0, limit)
       .map((a) => this.view(a, a.ruleName));
-    return { active, past, rulesFile: this.rulesFileStatus() };
+    const capped = [...this.evaluator.capped()].map(([ruleId, over]) => ({ ruleId, ruleName: names.get(ruleId) ?? ruleId, over }));
+    return { active, past, rulesFile: this.rulesFileStatus(), capped };
   }
 
   // ---- internals
