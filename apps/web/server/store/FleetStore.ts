@@ -144,6 +144,8 @@ export class FleetStore {
   #evictBlockedUntil = 0;
   /** services forgotten to let a new one in at PERF_MAX_SERVICES (see serviceAllowed) */
   evictedServices = 0;
+  /** moves whenever a route is created or dropped (with its service too): per-route caches are rebuilt when it has */
+  routesVersion = 0;
   #serviceEvictBlockedUntil = 0;
   /**
    * Unix ms of the last export a previous dashboard on the same data heard (set by the persistence's load; 0: none):
@@ -298,6 +300,7 @@ export class FleetStore {
       return false;
     }
     for (const route of victim.routes.values()) route.dropped = true;
+    this.routesVersion++;
     this.services.delete(victim.name);
     this.evictedServices++;
     return true;
@@ -309,6 +312,7 @@ export class FleetStore {
     if (r === undefined) {
       r = new RouteState(service.name, method, route, this.options);
       service.routes.set(key, r);
+      this.routesVersion++;
     }
     return r;
   }
@@ -458,6 +462,7 @@ export class FleetStore {
 
   private dropRoute(svc: ServiceState, route: RouteState): void {
     route.dropped = true;
+    this.routesVersion++;
     svc.routes.delete(route.method + ' ' + route.route);
     svc.recentRoutes.delete(route);
   }

@@ -256,6 +256,15 @@ test('rps floors see traffic that stopped: an idle route and a silent node count
   const q = { metric: 'rps' as const, windowMs: 30_000 };
   assert.deepEqual(src.read({ ...q, scope: 'route' }, now).map((v) => [v.labels.route, v.value]), [['/orders', 0]]);
   assert.deepEqual(src.read({ ...q, scope: 'node' }, now).map((v) => [v.labels.instance, v.value]), [['api-1', 0]]);
+  // a route that appears later and goes quiet counts 0 too (the source keeps the routes' values between reads)
+  const d = new StoreHistogram(6);
+  d.recordMany(0.01, 5);
+  d.boundFromBuckets();
+  store.addRequests(store.route(svc, 'GET', '/refunds'), a, t0 + 80, new SparseDelta().fromHistogram(d), false);
+  a.lastSeen = (t0 + 81) * 1000;
+  for (let t = t0 + 81; t <= t0 + 120; t++) store.tick(t * 1000);
+  const later = (t0 + 120) * 1000;
+  assert.deepEqual(src.read({ ...q, scope: 'route' }, later).map((v) => [v.labels.route, v.value]), [['/orders', 0], ['/refunds', 0]]);
 });
 
 // durability audit: after a dashboard outage longer than a nodeDown rule's window, every node whose agent was still

@@ -11,6 +11,7 @@
 import { rangeFor } from '../../query/window.js';
 import type { FleetView } from '../../query/FleetView.js';
 import type { Fleet, NodeRow, RouteRow } from '../../api/types.js';
+import type { RouteState } from '../../store/FleetStore.js';
 import type { MetricQuery, MetricSource, ScopedValue } from '../types.js';
 
 /** The part of a diagnosis finding the alert engine needs. */
@@ -38,6 +39,8 @@ const nn = (v: number | null | undefined): number => (v === null || v === undefi
 export class FleetViewSource implements MetricSource {
   private cacheAt = NaN;
   private readonly cache = new Map<string, unknown>();
+  /** per service (or all: "\u0000"), its routes at 0 req/s (quietRoutes) */
+  private readonly quiet = new Map<string, { at: number; version: number; entries: { route: RouteState; value: ScopedValue }[] }>();
 
   constructor(
     private readonly view: FleetView,
@@ -76,20 +79,38 @@ export class FleetViewSource implements MetricSource {
       }
       case 'route': {
         const rows = this.memo(`r|${svc ?? ''}|${window}`, now, () => this.view.routes({ service: svc, window, now }));
-        const out = rows.map((r) => ({ labels: { route: r.route, method: r.method, service: r.service }, value: routeValue(r, q), key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` }));
+        const out: ScopedValue[] = rows.map((r) => ({ labels: { route: r.route, method: r.method, service: r.service }, value: routeValue(r, q), key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` }));
         if (q.metric === 'rps') {
           // a route with no request in the window has no row, yet its rate is 0: an rps floor must see it (routes
           // that served within the node retention, 15 min: one gone for good stops counting)
-          const listed = new Set(out.map((v) => v.key));
+          const listed = new Set<string | undefined>(out.map((v) => v.key));
           const since = now / 1000 - this.view.store.options.nodeRetentionMs / 1000;
-          for (const r of this.view.routeStates(svc)) {
-            const key = `r\u0000${r.service}\u0000${r.method}\u0000${r.route}`;
-            if (r.lastSeen >= since && !listed.has(key)) out.push({ labels: { route: r.route, method: r.method, service: r.service }, value: 0, key });
+          for (const z of this.quietRoutes(svc, now)) {
+            if (z.route.lastSeen >= since && !z.route.dropped && !listed.has(z.value.key)) out.push(z.value);
           }
         }
         return out;
       }
     }
+  }
+
+  /**
+   * Every route of the service (all services: undefined) with its value at 0 req/s, built again when the store's
+   * routes changed, at most every 10 s (a route new since then has had requests in the last 10 s; a dropped one is
+   * skipped by its flag): after a flood of 50,000 routes, making their keys and labels again every second cost a
+   * route rps floor ≈ 30 ms a tick. The values are shared between reads: nothing changes them.
+   */
+  private quietRoutes(svc: string | undefined, now: number): readonly { route: RouteState; value: ScopedValue }[] {
+    const version = this.view.store.routesVersion;
+    const k = svc ?? '\u0000';
+    const cached = this.quiet.get(k);
+    if (cached !== undefined && (cached.version === version || now - cached.at < 10_000)) return cached.entries;
+    const entries = this.view.routeStates(svc).map((r) => ({
+      route: r,
+      value: { labels: { route: r.route, method: r.method, service: r.service }, value: 0, key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` },
+    }));
+    this.quiet.set(k, { at: now, version, entries });
+    return entries;
   }
 
   private fleetValue(f: Fleet, q: MetricQuery, now: number, window: number): number {
