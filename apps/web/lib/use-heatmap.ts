@@ -1,6 +1,7 @@
-// The heatmap's data: the whole range once, then (live) the last few steps per tick merged in; when the
-// buckets change (a slower request widened them) the whole range is fetched again. Trimmed to the range as the
-// line charts' data is (use-series.ts), so the heatmap under them covers the same steps.
+// The heatmap's data: the whole range once, then (live) the last few steps per tick merged in, on the span of both
+// answers' buckets (mergeHeatmap); only when they cannot share them (over the server's 160 rows) is the whole range
+// fetched again. Trimmed to the range as the line charts' data is (use-series.ts), so the heatmap under them covers
+// the same steps.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Heatmap } from '../server/api/types.js';
 import { apiGet, type Params } from './api.js';
@@ -68,7 +69,7 @@ export function useHeatmap(view: ViewState, tick: number, params?: Params): { da
         inflight.current = null;
         const merged = dataRef.current ? mergeHeatmap(dataRef.current, fresh, Date.now() - spec.seconds * 1000) : null;
         if (!merged) {
-          fetchAll(); // buckets changed: take the whole range again
+          fetchAll(); // the buckets cannot be shared: take the whole range again
           return;
         }
         dataRef.current = merged;

@@ -129,12 +129,61 @@ export function trimHeatmap(hm: Heatmap, fromMs: number): Heatmap {
   return mergeHeatmap(hm, { ...hm, times: [], counts: [], p50: [], p99: [] }, fromMs) ?? hm;
 }
 
+/** rows the server gives a heatmap at most (its bounds are cut there, the rest counted in the top row) */
+const MAX_ROWS = 160;
+/** bounds per doubling: the server's grid is 2^(i/4) s */
+const GRID = 4;
+
+/** The server's grid index of the first bound, or undefined when the bounds are not whole grid steps (or were cut). */
+function gridStart(hm: Heatmap): number | undefined {
+  const n = hm.bounds.length;
+  if (n < 2 || n - 1 >= MAX_ROWS) return undefined;
+  const first = Math.round(Math.log2(hm.bounds[0]) * GRID);
+  const last = Math.round(Math.log2(hm.bounds[n - 1]) * GRID);
+  const on = (b: number, i: number) => Math.abs(b / 2 ** (i / GRID) - 1) < 1e-9;
+  return last - first === n - 1 && on(hm.bounds[0], first) && on(hm.bounds[n - 1], last) ? first : undefined;
+}
+
 /**
- * Live merge: steps of `fresh` replace or extend `prev` when both use the same buckets; otherwise (bounds
- * changed, e.g. a new slowest request widened them) the caller refetches the whole range.
+ * The two heatmaps on the same buckets: `a`'s when they have the same, else (both on the server's 2^(i/4) grid) the
+ * span of both, each one's rows moved into it. Undefined when they cannot share them.
  */
-export function mergeHeatmap(prev: Heatmap, fresh: Heatmap, fromMs: number): Heatmap | null {
-  if (prev.step !== fresh.step || prev.bounds.length !== fresh.bounds.length || prev.bounds.some((b, i) => b !== fresh.bounds[i])) return null;
+function sameBuckets(a: Heatmap, b: Heatmap): [Heatmap, Heatmap] | undefined {
+  if (a.step !== b.step) return undefined;
+  if (a.bounds.length === b.bounds.length && a.bounds.every((x, i) => x === b.bounds[i])) return [a, b];
+  // no data in one: none of its rows hold anything
+  if (b.bounds.length === 0) return [a, { ...b, bounds: a.bounds, counts: b.counts.map(() => new Array<number>(Math.max(0, a.bounds.length - 1)).fill(0)) }];
+  if (a.bounds.length === 0) return [{ ...a, bounds: b.bounds, counts: a.counts.map(() => new Array<number>(b.bounds.length - 1).fill(0)) }, b];
+  const fa = gridStart(a);
+  const fb = gridStart(b);
+  if (fa === undefined || fb === undefined) return undefined;
+  const first = Math.min(fa, fb);
+  const last = Math.max(fa + a.bounds.length, fb + b.bounds.length) - 1;
+  if (last - first >= MAX_ROWS) return undefined;
+  const bounds: number[] = [];
+  for (let i = first; i <= last; i++) bounds.push(2 ** (i / GRID));
+  const move = (hm: Heatmap, at: number): Heatmap => ({
+    ...hm,
+    bounds,
+    counts: hm.counts.map((row) => {
+      const out = new Array<number>(bounds.length - 1).fill(0);
+      for (let i = 0; i < row.length; i++) out[at - first + i] = row[i];
+      return out;
+    }),
+  });
+  return [move(a, fa), move(b, fb)];
+}
+
+/**
+ * Live merge: steps of `fresh` replace or extend `prev`, on the buckets of both (the server gives each answer the
+ * span of its own data on one grid: a live tick's few steps rarely have the whole range's, and refetching the whole
+ * range each time they differed took 6 whole heatmaps in the overview's first 5 s). Null when they cannot share
+ * buckets (the step changed, or the span would pass the server's 160 rows): the caller refetches the whole range.
+ */
+export function mergeHeatmap(prevIn: Heatmap, freshIn: Heatmap, fromMs: number): Heatmap | null {
+  const both = sameBuckets(prevIn, freshIn);
+  if (both === undefined) return null;
+  const [prev, fresh] = both;
   const byTime = new Map<number, number>();
   const times: number[] = [];
   const counts: number[][] = [];

@@ -217,6 +217,27 @@ test('heatmap: the same steps as the line charts above it, and room above its sl
   await screenshot(page, 'heatmap-aligned');
 });
 
+// the overview fetched the whole heatmap again whenever a live tick's few steps had other buckets than the whole
+// range: 6 whole heatmaps in its first 5 s, each a read over every route of the range
+test('the overview fetches the whole heatmap once, then only live ticks', async () => {
+  const windows: string[] = [];
+  const onRequest = (r: { url(): string }) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/api/v1/heatmap') windows.push(u.searchParams.get('window') ?? '');
+  };
+  page.on('request', onRequest);
+  try {
+    await page.goto(`${dash.url}/?service=${SERVICE}`);
+    await until('heatmap steps', async () => (await attr('chart-heatmap', 'data-steps')) >= 5, 30_000);
+    await page.waitForTimeout(8_000);
+  } finally {
+    page.off('request', onRequest);
+  }
+  const whole = windows.filter((w) => w === windows[0]).length;
+  assert.ok(windows.length >= 6, `live ticks: ${windows.join(' ')}`);
+  assert.equal(whole, 1, `whole-range fetches among ${windows.join(' ')}`);
+});
+
 test('no errors in the page console', () => {
   assert.deepEqual(errors, []);
 });

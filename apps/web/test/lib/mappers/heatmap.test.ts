@@ -87,6 +87,29 @@ test('mergeHeatmap appends and replaces steps, refuses changed buckets', () => {
   assert.equal(mergeHeatmap(a, { ...b, bounds: [...bounds.slice(0, 5), 0.064] }, 0), null);
 });
 
+// the overview fetched the whole heatmap again whenever a live tick's few steps had other buckets than the whole
+// range (6 whole heatmaps in its first 5 s): the server gives each answer the span of its own data on one grid
+test('mergeHeatmap moves both onto the span of their buckets when they are on the server\'s grid', () => {
+  const grid = (first: number, n: number) => Array.from({ length: n + 1 }, (_, i) => 2 ** ((first + i) / 4));
+  const g = (times: number[], first: number, counts: number[][]): Heatmap => ({ ...hm(times, counts), bounds: grid(first, counts[0].length) });
+  // the whole range: rows -40…-36; a live tick whose steps hold only rows -39…-38, then one with a slower request (-34)
+  const whole = g([1000, 2000], -40, [[1, 2, 3, 4], [5, 6, 7, 8]]);
+  // (a tick's step replaces the one it had)
+  const narrow = mergeHeatmap(whole, g([2000, 3000], -39, [[60, 70], [9, 9]]), 0)!;
+  assert.deepEqual(narrow.bounds, whole.bounds);
+  assert.deepEqual(narrow.counts, [[1, 2, 3, 4], [0, 60, 70, 0], [0, 9, 9, 0]]);
+  const wide = mergeHeatmap(narrow, g([4000], -35, [[0, 2]]), 0)!;
+  assert.deepEqual(wide.bounds, grid(-40, 7));
+  assert.deepEqual(wide.counts, [[1, 2, 3, 4, 0, 0, 0], [0, 60, 70, 0, 0, 0, 0], [0, 9, 9, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 2]]);
+  assert.equal(wide.maxCount, 70);
+  // a tick with no requests has no buckets: its steps are empty rows
+  const quiet = mergeHeatmap(whole, { ...whole, times: [3000], bounds: [], counts: [[]], maxCount: 0, p50: [null], p99: [null] }, 0)!;
+  assert.deepEqual(quiet.counts[2], [0, 0, 0, 0]);
+  // past the server's 160 rows, or another step: the whole range again
+  assert.equal(mergeHeatmap(whole, g([3000], 130, [[1]]), 0), null);
+  assert.equal(mergeHeatmap(whole, { ...g([3000], -39, [[1]]), step: 10 }, 0), null);
+});
+
 test('findings: most severe first, evidence in every shape', () => {
   const f = (severity: 'info' | 'warning' | 'critical', since: number) => ({ kind: 'k', severity, summary: '', evidence: [], nodes: [], routes: [], since });
   assert.deepEqual(sortFindings([f('info', 1), f('critical', 5), f('warning', 2), f('critical', 3)]).map((x) => `${x.severity}${x.since}`), [
