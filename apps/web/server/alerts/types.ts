@@ -112,6 +112,12 @@ export interface ScopedValue {
 /** Where rule values come from. Implemented over the server's query layer; tests use plain objects. */
 export interface MetricSource {
   read(query: MetricQuery, nowMs: number): ScopedValue[];
+  /**
+   * How long after the source starts it may not know yet the values of subjects it had before (ms): a node not
+   * heard from since the dashboard restarted is neither up with a rate nor down until its agent's back-off has
+   * passed. Firing alerts restored after a restart are held at least this long (plus a few ticks).
+   */
+  readonly restartGraceMs?: number;
 }
 
 export type AlertState = 'pending' | 'firing' | 'resolved';

@@ -43,7 +43,10 @@ export interface AlertEngineOptions {
   /** Re-send period of firing alerts to Alertmanager targets (ms). Default 60 s. */
   resendDelayMs?: number;
   evaluator?: EvaluatorOptions;
-  /** After a restart, firing alerts do not resolve for this long (ms) while the store's windows refill. Default: the longest rule window, 10 s to 60 s. */
+  /**
+   * After a restart, firing alerts do not resolve for this long (ms) while the store's windows refill. Default: the
+   * longest rule window, 10 s to 60 s, and at least the source's `restartGraceMs` and 5 s.
+   */
   restoreGraceMs?: number;
   queue?: QueueOptions;
   /** Finished deliveries and resolved alerts are kept this long (ms). Default 7 days. */
@@ -97,6 +100,9 @@ export interface AlertsView {
 
 export type RuleView = Omit<Rule, 'targets'> & { targets: Target[] };
 
+/** ticks past the source's restart grace before a restored alert may resolve (a node reads down on the tick after) */
+const RESTORE_MARGIN_MS = 5_000;
+
 export class AlertEngine {
   readonly store: AlertStore;
   readonly queue: DeliveryQueue;
@@ -147,7 +153,12 @@ export class AlertEngine {
     const longestWindow = this.rules.reduce((m, r) => Math.max(m, r.windowMs), 0);
     // with the times each was announced again, so a restart does not renew MAX_REVISIONS
     const firing = this.store.firingAlerts().map((a) => ({ ...a, revisions: this.store.repeatsOfAlert(alertId(a)) }));
-    this.evaluator.restore(firing, this.rules, Date.now(), options.restoreGraceMs ?? Math.min(60_000, Math.max(10_000, longestWindow)));
+    // held while the store's windows refill, and until a node not heard from since the restart is judged (up with a
+    // rate, or down): an audit's node rps floor, its node silent after the restart, sent resolved 10 s after it, then
+    // a new firing once the node read down (36 s)
+    const refill = Math.min(60_000, Math.max(10_000, longestWindow));
+    const judged = options.source.restartGraceMs === undefined ? 0 : options.source.restartGraceMs + RESTORE_MARGIN_MS;
+    this.evaluator.restore(firing, this.rules, Date.now(), options.restoreGraceMs ?? Math.max(refill, judged));
   }
 
   /** Starts the per-second evaluation and the delivery queue. */

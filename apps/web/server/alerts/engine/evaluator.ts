@@ -234,7 +234,8 @@ export class Evaluator {
       // firing
       const holding = gt ? value > stay : value < stay;
       if (holding) {
-        a.lastTrueAt = now;
+        // (a restored alert's is set ahead, to hold it through the restart: a true value now must not shorten that)
+        a.lastTrueAt = Math.max(a.lastTrueAt, now);
         if (revised || (a.lastNotifiedAt !== undefined && now - a.lastNotifiedAt >= this.repeatIntervalMs)) {
           if (revised) {
             a.revisions++;

@@ -9,7 +9,7 @@
 //            listed route); without the findings that are another live finding's consequence when asked
 // Reads within one evaluation share work: rows are computed once per (scope, service, window) and instant.
 import { rangeFor } from '../../query/window.js';
-import type { FleetView } from '../../query/FleetView.js';
+import { RESTART_GRACE_MS, type FleetView } from '../../query/FleetView.js';
 import type { Fleet, NodeRow, RouteRow } from '../../api/types.js';
 import type { RouteState } from '../../store/FleetStore.js';
 import type { MetricQuery, MetricSource, ScopedValue } from '../types.js';
@@ -41,6 +41,9 @@ export class FleetViewSource implements MetricSource {
   private readonly cache = new Map<string, unknown>();
   /** per service (or all: "\u0000"), its routes at 0 req/s (quietRoutes) */
   private readonly quiet = new Map<string, { at: number; version: number; entries: { route: RouteState; value: ScopedValue }[] }>();
+
+  /** a node not heard from since the dashboard started is judged (up, or down) this long after it at the latest */
+  readonly restartGraceMs = RESTART_GRACE_MS;
 
   constructor(
     private readonly view: FleetView,
