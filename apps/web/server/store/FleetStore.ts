@@ -1,6 +1,6 @@
 import { StoreHistogram } from './histogram.js';
 import type { SparseDelta } from './delta.js';
-import { NodeState, type NodeMeta, type FieldRing } from './node.js';
+import { NodeState, type NodeMeta, type FieldRing, type NodeHistSink } from './node.js';
 import { SlotMap, newRequestSlot, requestSlotBytes, type RequestSlot } from './slots.js';
 import { defaultStoreOptions, type StoreOptions } from './config.js';
 import { noteCatchUp, pruneCatchUps, type CatchUp } from './catch-up.js';
@@ -84,6 +84,8 @@ export interface StoreSink {
   nodeRemoved(node: NodeState): void;
   /** a catch-up span noted or grown (kept across restarts: a later restart read its requests as a spike) */
   catchUp?(service: string, subject: string, span: CatchUp): void;
+  /** a node's window histograms as they settle (see NodeHistSink; a restart lost every node's window percentiles) */
+  nodeHist?: NodeHistSink;
 }
 
 const FOLD_TRACK_LIMIT = 100_000;
@@ -400,7 +402,7 @@ export class FleetStore {
           this.forgetNode(svc, id, node);
           continue;
         }
-        node.settle(until, histStep, histCapacity);
+        node.settle(until, histStep, histCapacity, sink?.nodeHist);
         if (sink !== undefined) {
           for (let t = this.settledUntil + 1; t <= until; t++) {
             const row = node.tiers[0].row(t, false);

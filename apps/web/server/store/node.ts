@@ -146,6 +146,12 @@ export interface NodeHists {
   el: StoreHistogram;
 }
 
+/**
+ * Where a node's window histograms go as they settle (the data file, persist.ts): a complete 10 s slot (`coarse`
+ * false), a 60 s one each time a 10 s slot merges into it, and the 10 s slot gone into it (`h` undefined).
+ */
+export type NodeHistSink = (node: NodeState, coarse: boolean, slot: number, h: NodeHists | undefined) => void;
+
 export interface NodeMeta {
   service: string;
   instance: string;
@@ -222,6 +228,8 @@ export class NodeState {
   readonly hists: Map<number, NodeHists> = new Map();
   /** older ones merged six to a slot (60 s), up to the finest tier's retention: a third of the memory */
   readonly coarse: Map<number, NodeHists> = new Map();
+  /** the last complete 10 s slot of `hists` handed to settle()'s sink */
+  histsWrittenUntil = -Infinity;
   /** ingest's last value of each cumulative scalar counter (listen overflows/drops), by metric and attributes */
   readonly counters = new Map<string, { value: number; timeUnixNano: number }>();
   /** per-series ingest state (cumulative → delta, duplicates), keyed by metric + attributes; owned by ingest */
@@ -287,7 +295,7 @@ export class NodeState {
    * Closes seconds ≤ `until`: their percentiles go into the 1 s row and their histograms into the
    * tier-1 slot histograms (kept for the finest tier's retention, for window percentiles).
    */
-  settle(until: number, histStep: number, histCapacity: number): void {
+  settle(until: number, histStep: number, histCapacity: number, sink?: NodeHistSink): void {
     for (const [t, h] of this.open) {
       if (t > until) continue;
       this.open.delete(t);
@@ -323,12 +331,18 @@ export class NodeState {
           agg.lat.seal();
           agg.el.seal();
         }
+        if (sink !== undefined) {
+          if (k <= this.histsWrittenUntil) sink(this, false, k, undefined);
+          sink(this, true, c, agg ?? h);
+        }
       } else if (k < current) {
         // the slot is complete: trim growth headroom (no-op when already trimmed)
         if (h.lat.counts.length !== h.lat.length) h.lat.seal();
         if (h.el.counts.length !== h.el.length) h.el.seal();
+        if (k > this.histsWrittenUntil) sink?.(this, false, k, h);
       }
     }
+    if (current - 1 > this.histsWrittenUntil) this.histsWrittenUntil = current - 1;
     const cutoff = Math.floor((current - histCapacity) / COARSE);
     for (const k of this.coarse.keys()) if (k < cutoff) this.coarse.delete(k);
   }

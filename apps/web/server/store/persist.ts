@@ -4,7 +4,7 @@ import { isDamagedFile, moveAside } from './sqlite-file.js';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreHistogram } from './histogram.js';
-import { NodeState, NODE_FIELDS, PROFILE_FIELDS, type NodeProfile } from './node.js';
+import { NodeState, NODE_FIELDS, PROFILE_FIELDS, FINE_SLOTS, COARSE, type NodeHists, type NodeProfile } from './node.js';
 import { NODE_SUBJECT, ROUTE_SUBJECT, type FleetStore, type RouteState, type StoreSink } from './FleetStore.js';
 import type { CatchUp } from './catch-up.js';
 import type { RequestSlot } from './slots.js';
@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS series_state (
 CREATE TABLE IF NOT EXISTS catch_ups (
   service TEXT NOT NULL, subject TEXT NOT NULL, from_s INTEGER NOT NULL, to_s INTEGER NOT NULL, at_s INTEGER NOT NULL,
   requests REAL NOT NULL, errors REAL NOT NULL, PRIMARY KEY (service, subject, from_s, to_s, at_s)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS node_hists (
+  service TEXT NOT NULL, instance TEXT NOT NULL, coarse INTEGER NOT NULL, slot INTEGER NOT NULL, lat BLOB NOT NULL, el BLOB NOT NULL,
+  PRIMARY KEY (coarse, slot, service, instance)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS profiles (
   service TEXT NOT NULL, instance TEXT NOT NULL, kind TEXT NOT NULL, end_ms INTEGER NOT NULL, body TEXT NOT NULL,
   PRIMARY KEY (service, instance, kind)) WITHOUT ROWID;
@@ -165,6 +168,8 @@ export class Persistence {
   private elRows: Row[] = [];
   /** catch-up spans noted or grown since the last flush, by service, subject and span */
   private catchUpRows = new Map<string, Row>();
+  /** node window histograms written (a row) or gone into a coarser one (no blobs), in order */
+  private histRows: Row[] = [];
   private readonly touchedNodes = new Map<string, NodeState>();
   /** the end of each node's profile last written, by service, instance and kind: a profile is written once */
   private readonly profilesWritten = new Map<string, number>();
@@ -172,6 +177,9 @@ export class Persistence {
   private readonly insNode: Database.Statement;
   private readonly insEl: Database.Statement;
   private readonly insCatchUp: Database.Statement;
+  private readonly insHist: Database.Statement;
+  private readonly delHist: Database.Statement;
+  private readonly delHists: Database.Statement;
   private readonly upNode: Database.Statement;
   private readonly delNode: Database.Statement;
   private readonly upProfile: Database.Statement;
@@ -184,6 +192,9 @@ export class Persistence {
     this.insNode = db.prepare('INSERT OR REPLACE INTO node_slots VALUES (?, ?, ?, ?, ?)');
     this.insEl = db.prepare('INSERT OR REPLACE INTO el_slots VALUES (?, ?, ?, ?)');
     this.insCatchUp = db.prepare('INSERT OR REPLACE INTO catch_ups VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insHist = db.prepare('INSERT OR REPLACE INTO node_hists VALUES (?, ?, ?, ?, ?, ?)');
+    this.delHist = db.prepare('DELETE FROM node_hists WHERE coarse = ? AND slot = ? AND service = ? AND instance = ?');
+    this.delHists = db.prepare('DELETE FROM node_hists WHERE service = ? AND instance = ?');
     this.upNode = db.prepare('INSERT OR REPLACE INTO nodes (service, instance, host, pid, version, first_seen, last_seen, stopped_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.delNode = db.prepare('DELETE FROM nodes WHERE service = ? AND instance = ?');
     this.upProfile = db.prepare('INSERT OR REPLACE INTO profiles VALUES (?, ?, ?, ?, ?)');
@@ -252,10 +263,15 @@ export class Persistence {
     catchUp: (service: string, subject: string, c: CatchUp) => {
       this.catchUpRows.set(`${service}\0${subject}\0${c.from}\0${c.to}\0${c.at}`, [service, subject, c.from, c.to, c.at, c.requests, c.errors]);
     },
+    nodeHist: (n: NodeState, coarse: boolean, slot: number, h: NodeHists | undefined) => {
+      // encoded now: a coarse slot goes on merging (each merge hands it over again)
+      this.histRows.push(h === undefined ? [coarse ? 1 : 0, slot, n.meta.service, n.meta.instance] : [n.meta.service, n.meta.instance, coarse ? 1 : 0, slot, encodeHist(h.lat), encodeHist(h.el)]);
+    },
     nodeRemoved: (n: NodeState) => {
       this.touchedNodes.delete(n.meta.service + '\0' + n.meta.instance);
       this.delNode.run(n.meta.service, n.meta.instance);
       this.delProfiles.run(n.meta.service, n.meta.instance);
+      this.delHists.run(n.meta.service, n.meta.instance);
       for (const kind of PROFILE_KINDS) this.profilesWritten.delete(`${n.meta.service}\0${n.meta.instance}\0${kind}`);
     },
   };
@@ -272,6 +288,8 @@ export class Persistence {
     const els = this.elRows;
     const touched = [...this.touchedNodes.values()];
     const catchUps = [...this.catchUpRows.values()];
+    const hists = this.histRows;
+    this.histRows = [];
     this.catchUpRows = new Map();
     this.routeRows = [];
     this.nodeRows = [];
@@ -282,6 +300,7 @@ export class Persistence {
       for (const r of nodes) this.insNode.run(...r);
       for (const r of els) this.insEl.run(...r);
       for (const r of catchUps) this.insCatchUp.run(...r);
+      for (const r of hists) (r.length === 4 ? this.delHist : this.insHist).run(...r);
       for (const n of touched) {
         this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen, n.stoppedAt ?? null);
         // the node's last profiles, each once (a restarted dashboard shows them until the agent takes new ones)
@@ -308,6 +327,10 @@ export class Persistence {
       this.db.prepare('DELETE FROM nodes WHERE last_seen < ?').run(now - store.options.nodeRetentionMs);
       // catch-up spans are spread for as long as the 10 s tier holds their seconds (FleetStore.tick)
       this.db.prepare('DELETE FROM catch_ups WHERE at_s < ?').run(nowSec - store.options.tiers[Math.min(1, store.options.tiers.length - 1)].retention);
+      // node window histograms: as NodeState.settle drops them (10 s slots become 60 s ones within 5 minutes)
+      const histStep = store.options.tiers[Math.min(1, store.options.tiers.length - 1)].step;
+      const current = Math.floor(nowSec / histStep);
+      this.db.prepare('DELETE FROM node_hists WHERE (coarse = 0 AND slot < ?) OR (coarse = 1 AND slot < ?)').run(current - FINE_SLOTS - COARSE, Math.floor((current - Math.ceil(store.options.tiers[0].retention / histStep)) / COARSE));
       this.db.prepare('DELETE FROM profiles WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE nodes.service = profiles.service AND nodes.instance = profiles.instance)').run();
     })();
   }
@@ -350,6 +373,27 @@ export class Persistence {
         this.profilesWritten.set(`${r.service}\0${r.instance}\0${r.kind}`, r.end_ms);
       } catch {
         // an unreadable row: the node shows its next profile
+      }
+    }
+    // each node's window histograms (its percentiles over a window: a restart showed "—" for every node until it served again)
+    type HistRow = { service: string; instance: string; coarse: number; slot: number; lat: Buffer; el: Buffer };
+    const histSlotNow = Math.floor(nowSec / store.options.tiers[Math.min(1, store.options.tiers.length - 1)].step);
+    for (const r of this.db.prepare('SELECT * FROM node_hists').iterate() as Iterable<HistRow>) {
+      const n = store.services.get(r.service)?.nodes.get(r.instance);
+      if (n === undefined) continue;
+      let h: NodeHists;
+      try {
+        h = { lat: decodeHist(r.lat), el: decodeHist(r.el) };
+      } catch (err) {
+        if (!(err instanceof RowDamage)) throw err;
+        skipped++;
+        continue;
+      }
+      if (r.coarse === 1) n.coarse.set(r.slot, h);
+      else {
+        n.hists.set(r.slot, h);
+        // (one a graceful stop wrote while it filled, and still filling now, is written again once complete)
+        if (r.slot > n.histsWrittenUntil && r.slot < histSlotNow) n.histsWrittenUntil = r.slot;
       }
     }
     const maxSlot: number[] = store.options.tiers.map(() => -1);
@@ -497,6 +541,8 @@ export class Persistence {
             insert.run(svc.name, node.meta.instance, COUNTER_KEY + key, Buffer.from(new Float64Array([c.value, c.timeUnixNano]).buffer));
             n++;
           }
+          // the 10 s slot still filling (the complete ones are written as they settle)
+          for (const [slot, h] of node.hists) if (slot > node.histsWrittenUntil) this.insHist.run(svc.name, node.meta.instance, 0, slot, encodeHist(h.lat), encodeHist(h.el));
         }
       }
     })();

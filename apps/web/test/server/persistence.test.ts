@@ -28,6 +28,7 @@ test('a restart on the same data dir keeps history (fleet, routes, nodes)', asyn
     const exp = run.sim.expected(120, run.completed[run.completed.length - 1]);
     await waitFor(async () => (await a.get('/api/v1/fleet?window=5m'))[1].requests === exp.requests, 8000, 'all data in');
     const [, routesBefore] = await a.get('/api/v1/routes?window=5m');
+    const [, nodesBefore] = await a.get('/api/v1/nodes?window=5m');
     await a.close(); // graceful: settles the open seconds and flushes
     const b = await testServer({ dataDir: dir });
     try {
@@ -42,6 +43,11 @@ test('a restart on the same data dir keeps history (fleet, routes, nodes)', asyn
       const [, nodes] = await b.get('/api/v1/nodes?window=5m');
       assert.equal(nodes.length, 4);
       assert.ok(nodes.every((n: { up: boolean; lastSeen: number }) => n.lastSeen > 0));
+      // each node's window percentiles too (outside audit: null after a restart, "—" on the Nodes page)
+      type Lat = { instance: string; latency: { p50: number | null; p99: number | null } };
+      const lat = (rows: Lat[]) => rows.map((n) => [n.instance, n.latency.p50, n.latency.p99]).sort();
+      assert.ok(nodesBefore.every((n: Lat) => n.latency.p99 !== null));
+      assert.deepEqual(lat(nodes), lat(nodesBefore), 'node window percentiles identical');
       const [, series] = await b.get('/api/v1/series?metric=rps&window=5m&step=1s');
       const total = series.series[0].points.reduce((s: number, p: [number, number | null]) => s + (p[1] ?? 0), 0);
       assert.equal(total, exp.requests);
@@ -76,8 +82,11 @@ test('a killed dashboard keeps what it flushed; a restart reads it', async () =>
     const flushedRequests = await waitFor(async () => {
       const status = await (await fetch(`http://127.0.0.1:${port}/api/v1/status`)).json();
       const fleet = await (await fetch(`http://127.0.0.1:${port}/api/v1/fleet?window=5m`)).json();
-      return status.store.lastFlush !== null && status.store.lastFlush > Date.now() - 1500 && Date.now() / 1000 - run.completed[run.completed.length - 1] > 6 ? fleet.requests : undefined;
-    }, 20_000, 'a flush after the data settled');
+      // (and the nodes' 10 s histogram slot holding the last data complete: settled 3 s after its end, then flushed)
+      const last = run.completed[run.completed.length - 1];
+      const slotSettled = ((Math.floor(last / 10) + 1) * 10 + 3) * 1000;
+      return status.store.lastFlush !== null && status.store.lastFlush > Date.now() - 1500 && Date.now() / 1000 - last > 6 && status.store.lastFlush > slotSettled + 500 ? fleet.requests : undefined;
+    }, 30_000, 'a flush after the data settled');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const b = await testServer({ dataDir: dir });
@@ -85,6 +94,10 @@ test('a killed dashboard keeps what it flushed; a restart reads it', async () =>
       const [, fleet] = await b.get('/api/v1/fleet?window=5m');
       assert.equal(fleet.requests, flushedRequests, 'everything flushed before the kill is there');
       assert.ok(fleet.requests > 0);
+      // the nodes' window percentiles are written as their 10 s slots complete: there after a crash too
+      const [, nodes] = await b.get('/api/v1/nodes?window=5m');
+      assert.equal(nodes.length, 3);
+      assert.ok(nodes.every((n: { latency: { p99: number | null } }) => n.latency.p99 !== null), JSON.stringify(nodes.map((n: { latency: unknown }) => n.latency)));
       // the seconds from the last one written to the restart have no rate, not a rate of 0 (durability audit: a
       // dashboard's crash read as the fleet's traffic stopping)
       const [, series] = await b.get('/api/v1/series?metric=rps&step=1s&window=120s');
