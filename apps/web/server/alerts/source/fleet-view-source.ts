@@ -197,10 +197,7 @@ export class FleetViewSource implements MetricSource {
     // dashboard's own downtime is not the nodes' silence (after an outage longer than the window, every node whose
     // agent was still backing off fired and resolved: durability audit; it may back off for 36 s before its next try)
     // (a node silent for longer than the window already when the dashboard stopped still is: no restart grace)
-    const silent = (n: (typeof nodes)[number]) => {
-      const after = Math.max(q.windowMs, 2.5 * n.exportIntervalMs);
-      return n.stoppedAt === undefined && this.view.silenceMs(n, now, after) > Math.max(after, this.view.restartGraceMs(n, after));
-    };
+    const silent = (n: (typeof nodes)[number]) => n.stoppedAt === undefined && this.view.silentPast(n, now, Math.max(q.windowMs, 2.5 * n.exportIntervalMs));
     if (q.scope === 'fleet') {
       let down = 0;
       for (const n of nodes) if (silent(n)) down++;

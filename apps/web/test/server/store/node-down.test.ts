@@ -97,3 +97,27 @@ test('a node already down when the dashboard stopped stays down after the restar
   }
   assert.equal(view.isDown(svc.nodes.get('live')!, t0 + 37_000), true, 'the grace is over');
 });
+
+// isUp, isDown and the nodeDown rules' silentPast work out once per node whether it was down at the dashboard's stop:
+// they must read as silenceMs against downAfterMs / restartGraceMs, which work it out each on their own
+test('isUp, isDown and silentPast agree with silenceMs, downAfterMs and restartGraceMs across a restart', async () => {
+  const { t0, store, view, svc, meta } = await restarted();
+  store.downtime = { from: (t0 - 10_000) / 1000 + 1, to: t0 / 1000 };
+  for (const [name, ago] of [['live', 10_500], ['dead', 50_000], ['brief', 16_000], ['edge', 20_000]] as const) store.node(svc, meta(name), t0)!.lastSeen = t0 - ago;
+  store.node(svc, meta('fresh'), t0 + 2_000);
+  store.node(svc, meta('gone'), t0 + 1_000)!.stoppedAt = t0 + 1_000;
+  for (const lag of [0, 4_000]) {
+    store.ingestLag = () => lag;
+    for (let now = t0; now <= t0 + 60_000; now += 500) {
+      for (const n of svc.nodes.values()) {
+        const silence = view.silenceMs(n, now);
+        assert.equal(view.isUp(n, now), n.stoppedAt === undefined && silence <= view.downAfterMs(n), `isUp ${n.meta.instance} at +${now - t0}`);
+        assert.equal(view.isDown(n, now), n.stoppedAt === undefined && silence > view.downAfterMs(n), `isDown ${n.meta.instance} at +${now - t0}`);
+        for (const after of [5_000, 15_000, 45_000]) {
+          const was = view.silenceMs(n, now, after) > Math.max(after, view.restartGraceMs(n, after));
+          assert.equal(view.silentPast(n, now, after), was, `silentPast ${n.meta.instance} ${after} at +${now - t0}`);
+        }
+      }
+    }
+  }
+});
