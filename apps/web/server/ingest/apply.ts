@@ -147,12 +147,15 @@ export class Applier {
   private readonly spread = new StoreHistogram(6, 4096, 256);
   /** cumulative series first seen with a start time after this (ns) are new: their first point counts */
   readonly startNs: number;
+  /** Unix s the store opened at: a delta whose previous point is older spans the dashboard's downtime */
+  private readonly openedSec: number;
 
   constructor(
     readonly store: FleetStore,
     readonly stats: IngestStats,
   ) {
     this.startNs = store.startedAt * 1e6;
+    this.openedSec = Math.floor(store.openedAt / 1000);
   }
 
   apply(req: ExportMetricsRequest, now = Date.now()): ApplyResult {
@@ -360,9 +363,11 @@ export class Applier {
         if (outcome !== 'delta' && outcome !== 'reset') continue;
         // the node's first request delta after an interruption (0 requests included): counted again from there
         // (after the dashboard's own crash, its seconds before are unknown: see query/unknown.ts)
-        // (every series of the node's first export with deltas: their previous points are before it is counted again)
-        const afterCrash = isHttp && node.unknownFrom !== undefined && (node.countedFrom === undefined || prevSec < node.countedFrom);
-        if (isHttp && node.countedFrom === undefined) node.countedFrom = countedFrom(prevSec, p.timeUnixNano, t, node.exportIntervalMs, afterCrash);
+        // (every series of the node's first export with deltas: their previous points are before it is counted again);
+        // a delta across the dashboard's downtime (that first one, or one whose previous point is from before this
+        // process started: an export retried from before a graceful restart, and the next one) is spread from 1 s on
+        const acrossDowntime = isHttp && ((node.unknownFrom !== undefined && (node.countedFrom === undefined || prevSec < node.countedFrom)) || (prevSec > 0 && prevSec < this.openedSec));
+        if (isHttp && node.countedFrom === undefined) node.countedFrom = countedFrom(prevSec, p.timeUnixNano, t, node.exportIntervalMs, acrossDowntime);
         if (!(delta.count > 0)) continue;
         if (isHttp) {
           // the route is resolved once per series; a route dropped by the store (no data left) is re-resolved
@@ -380,7 +385,7 @@ export class Applier {
           // spread over the seconds from the previous point to its own (not to where it arrived: an export retried across
           // a restart arrives late, and the next one's span begins at its time)
           const pointSec = Math.floor(p.timeUnixNano / 1e9);
-          if (outcome === 'delta' && isCatchUp(prevSec, pointSec, node.exportIntervalMs, afterCrash)) this.store.noteCatchUp(route, node, prevSec + 1, pointSec, t, delta.count, st.isError);
+          if (outcome === 'delta' && isCatchUp(prevSec, pointSec, node.exportIntervalMs, acrossDowntime)) this.store.noteCatchUp(route, node, prevSec + 1, pointSec, t, delta.count, st.isError);
         } else if (isEl) {
           this.store.addEventLoop(service, node, t, delta);
         } else {

@@ -27,13 +27,16 @@ const MAX_PER_SUBJECT = 64;
 
 /**
  * Whether a cumulative delta whose previous point was at `prevSec` and which lands in second `t` catches up on an
- * interruption, for a node that exports every `intervalMs` (0: not known yet). A node's first delta after the
- * dashboard's own crash (`afterCrash`: its seconds before are unknown, see query/unknown.ts) is spread from 2 s on:
- * landed whole beside the gap, two nodes' 2 s deltas read 490 req/s against a real 300 (live check).
+ * interruption, for a node that exports every `intervalMs` (0: not known yet). A delta across the dashboard's own
+ * downtime (`acrossDowntime`: the node's first delta after a crash, whose seconds before are unknown, see
+ * query/unknown.ts, or one whose previous point is from before the dashboard started) is spread whatever its span:
+ * landed whole beside the gap, two nodes' 2 s deltas read 490 req/s against a real 300 after a crash, and after a
+ * graceful restart an export taken at the stop and retried after it, then the next one 2 s on, read null for 6 s
+ * and then 294 against 197 (live checks). A delta of one second that lands in its own second changes nothing.
  */
-export function isCatchUp(prevSec: number, t: number, intervalMs: number, afterCrash = false): boolean {
+export function isCatchUp(prevSec: number, t: number, intervalMs: number, acrossDowntime = false): boolean {
   const span = t - prevSec;
-  if (afterCrash) return prevSec > 0 && span >= 2;
+  if (acrossDowntime) return prevSec > 0 && span >= 1;
   return prevSec > 0 && span >= CATCH_UP_MIN_SECONDS && span * 1000 > 2 * Math.max(1000, intervalMs);
 }
 
@@ -42,8 +45,8 @@ export function isCatchUp(prevSec: number, t: number, intervalMs: number, afterC
  * point at `prevSec`, 0: none; its own time `timeNs`, added to second `t`): where the delta is spread from when it
  * catches up, else the second it was added to (the seconds before hold none of it).
  */
-export function countedFrom(prevSec: number, timeNs: number, t: number, intervalMs: number, afterCrash = false): number {
-  return isCatchUp(prevSec, Math.floor(timeNs / 1e9), intervalMs, afterCrash) ? Math.min(prevSec + 1, t) : t;
+export function countedFrom(prevSec: number, timeNs: number, t: number, intervalMs: number, acrossDowntime = false): number {
+  return isCatchUp(prevSec, Math.floor(timeNs / 1e9), intervalMs, acrossDowntime) ? Math.min(prevSec + 1, t) : t;
 }
 
 /** Adds a delta's span to a subject's list (merged with one of the same span: a node's series all land together). */

@@ -198,3 +198,23 @@ test('after a graceful stop, the seconds after a node\'s last export are unknown
     persistence.close();
   });
 });
+
+// live check of the graceful restart: an export refused while the dashboard stopped (taken at the stop) was retried
+// after the restart and landed whole in the second it arrived, and the next one (2 s after it) too: the fleet line
+// read null for 6 s, then 294 req/s against 197
+test('after a graceful restart, an export retried from before it and the ones right after spread over their seconds', () => {
+  withDir((dir) => {
+    run(dir, 1, 30, (ap, s) => ap.apply(http('a', s), ms(s)), gracefulStop(30));
+    // restarted at 34: the export taken at 31 arrives at 36, then exports resume at 38 (2 s on)
+    const { store, view, applier, persistence } = run(dir, 34, 35, () => {}, () => {});
+    for (let s = 36; s <= 45; s++) {
+      if (s === 36) applier.apply(http('a', 31), ms(s));
+      else if (s >= 38) applier.apply(http('a', s), ms(s));
+      store.tick(ms(s) + 400);
+    }
+    const fleet = line(view, ms(46));
+    const shown = [...fleet].filter(([s]) => s >= 28 && s <= 44).map(([s, v]) => `${s}:${v === null ? 'null' : Math.round(v)}`).join(' ');
+    for (let s = 28; s <= 44; s++) assert.equal(fleet.get(s), 100, `second ${s}: ${shown}`);
+    persistence.close();
+  });
+});
