@@ -111,3 +111,33 @@ test('alerts page: validation error on the field, create, firing with delivery, 
     assert.deepEqual(errors, []);
   }
 });
+
+test('alerts page: a rule at its cap of alerts says how many more subjects are over its threshold', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`, timeout: 120_000 }, async () => {
+  process.env.PERF_ALERTS_MAX_PER_RULE = '1';
+  const dash = await startDashboard({ ui: true });
+  cleanups.push(() => dash.close());
+  delete process.env.PERF_ALERTS_MAX_PER_RULE;
+  const sim = new FleetSimulator({ nodes: 3, rpsPerNode: 20, routes: 1, service: 'capped' });
+  const run = runSimulation(sim, { target: dash.otlpUrl });
+  cleanups.push(() => {
+    run.stop();
+    run.sender.close();
+  });
+  // every node under a floor no node reaches
+  const res = await fetch(`${dash.url}/api/v1/alerts/rules`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Node traffic floor', service: 'capped', scope: 'node', metric: 'rps', op: '<', threshold: 1e6, window: '10s', targets: [] }),
+  });
+  assert.equal(res.status, 201);
+  const browser = await launchBrowser();
+  cleanups.push(() => browser.close());
+  const { page, errors } = await openPage(browser);
+  await page.goto(`${dash.url}/alerts`);
+  const banner = page.getByTestId('alerts-capped');
+  await banner.waitFor({ timeout: 30_000 });
+  assert.match(await banner.innerText(), /Rule “Node traffic floor” holds as many alerts as one rule may \(PERF_ALERTS_MAX_PER_RULE\): 2 more subjects are over its threshold/);
+  assert.equal(await page.locator('[data-testid=alert-row][data-state=firing]').count(), 1);
+  await screenshot(page, 'alerts-capped');
+  assert.deepEqual(errors, []);
+});
