@@ -31,6 +31,7 @@ export const METRIC_KIND: Record<SeriesMetric, UnitKind> = {
   listenQueue: 'count',
   cpuThrottled: 'ratio',
   runDelay: 'ratio',
+  aborted: 'rps',
 };
 
 export interface ChartLineMetricProps {

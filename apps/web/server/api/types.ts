@@ -52,6 +52,12 @@ export interface Fleet {
   relativeError: number | null;
   /** series folded into `other` by the per-service cardinality cap (so totals stay right, detail is lost) */
   foldedSeries: number;
+  /**
+   * requests the clients aborted (closed the connection) before the response finished, counted in the window
+   * (http.server.aborted_requests): not in `requests`, `rps`, `errorRate` nor the percentiles, which are of the
+   * requests that finished
+   */
+  aborted: number;
 }
 
 /** One row of `GET /api/v1/nodes`. */
@@ -104,6 +110,12 @@ export interface RouteRow {
   p999: number | null;
   /** mean latency (s) */
   mean: number | null;
+  /**
+   * requests the clients aborted before the response finished, counted in the window (not in `requests`, `rps`,
+   * `errorRate` nor the percentiles). A route whose requests all hang until their clients give up is listed with
+   * `requests` 0 (`errorRate` 0, percentiles null) and its aborted count.
+   */
+  aborted: number;
 }
 
 /** The metric names `/api/v1/series` accepts (the same names as alert rules). */
@@ -125,7 +137,9 @@ export type SeriesMetric =
   | 'fds'
   | 'listenQueue'
   | 'cpuThrottled'
-  | 'runDelay';
+  | 'runDelay'
+  /** requests the clients aborted before the response finished, per second (by fleet, service, route or node) */
+  | 'aborted';
 
 /** `by=` of `/api/v1/series`; absent means one fleet-wide series. */
 export type SeriesBy = 'fleet' | 'node' | 'route' | 'service';

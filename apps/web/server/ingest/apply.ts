@@ -7,6 +7,7 @@ import { NodeField, type NodeState } from '../store/node.js';
 import type { FleetStore, RouteState, ServiceState } from '../store/FleetStore.js';
 import { FOLDED_ROUTE } from '../store/FleetStore.js';
 import { applyProfile, isProfileMetric } from './profile.js';
+import { sumDelta } from './sum-delta.js';
 import { expDelta, explicitDelta, newState, sameCount, type DeltaOutcome, type SeriesState } from './series.js';
 import type { IngestStats } from './stats.js';
 import { COUNTER_OUT_OF_DOMAIN, CPU_OUT_OF_DOMAIN, DELTA_TOO_LARGE, SUM_WENT_DOWN, gaugeInDomain, gaugeReason, histogramProblem } from './domain.js';
@@ -145,6 +146,8 @@ export class Applier {
   private readonly delta = new SparseDelta();
   private readonly converted = new SparseDelta();
   private readonly spread = new StoreHistogram(6, 4096, 256);
+  /** a counter point's increment (sumDelta's out) */
+  private readonly sum = { value: 0 };
   /** cumulative series first seen with a start time after this (ns) are new: their first point counts */
   readonly startNs: number;
   /** Unix s the store opened at: a delta whose previous point is older spans the dashboard's downtime */
@@ -374,10 +377,8 @@ export class Applier {
           let route = st.target as RouteState | undefined;
           if (route === undefined || route.dropped) {
             const a = p.attributes;
-            const method = nameOf(a[Attrs.httpMethod]) ?? nameOf(a['http.method']) ?? '*';
-            const routeName = nameOf(a[Attrs.httpRoute]) ?? '(no route)';
             st.isError = Number(a[Attrs.httpStatusCode] ?? a['http.status_code'] ?? 0) >= 500;
-            route = this.store.route(service, method, routeName);
+            route = this.routeOf(service, a);
             st.target = route;
           }
           if (m.type === 'histogram') noteSpreadError(route, t, this.spread.spreadError);
@@ -421,6 +422,10 @@ export class Applier {
       }
       const t = this.slotOf(time, now, result);
       if (t !== undefined) node.setField(t, NodeField.cpu, total);
+      return;
+    }
+    if (m.type === 'sum' && m.monotonic && name === Metrics.httpServerAbortedRequests) {
+      this.abortedRequests(service, node, m, now, result);
       return;
     }
     if (m.type === 'sum' && m.monotonic) {
@@ -467,6 +472,80 @@ export class Applier {
       if (t === undefined) return;
       node.setField(t, field, summed ? total : last.value);
     }
+  }
+
+  /** The store's route of a request series' attributes (the stable semantic-convention names, else the older ones). */
+  private routeOf(service: ServiceState, a: Attributes): RouteState {
+    const method = nameOf(a[Attrs.httpMethod]) ?? nameOf(a['http.method']) ?? '*';
+    return this.store.route(service, method, nameOf(a[Attrs.httpRoute]) ?? '(no route)');
+  }
+
+  /**
+   * `http.server.aborted_requests` (requests the client gave up on before the response finished, per method and
+   * route) into per-second counts of the route and the node. Each point is its own series, with the request
+   * histograms' rules (sumDelta): counted against the service's series cap, a duplicate adds nothing, a restart's
+   * total counts whole, and a series seen first on a node not yet baselined is a baseline. Over the cap, delta points
+   * still count in the service's `other` route, as folded request points do.
+   */
+  private abortedRequests(service: ServiceState, node: NodeState, m: Extract<Metric, { type: 'sum' }>, now: number, result: ApplyResult): void {
+    const name = m.name;
+    const isDelta = m.temporality === 'delta';
+    let cache = node.seriesCache.get(name) as (SeriesState | undefined)[] | undefined;
+    if (cache === undefined) {
+      cache = [];
+      node.seriesCache.set(name, cache);
+    }
+    const points = m.points;
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i];
+      if ((p.flags & 1) === 1) continue; // no recorded value
+      const t = this.counterSlot(p, isDelta, now, result);
+      if (t === undefined) continue;
+      const st = this.cachedState(service, node, name, cache, i, p.attributes);
+      const firstSeen = this.firstSeen;
+      if (st === undefined) {
+        if (isDelta && p.value > 0) this.foldedAborted(service, t, p.value);
+        continue;
+      }
+      if (!firstSeen && !isDelta && p.startTimeUnixNano > 0 && p.startTimeUnixNano < st.start) {
+        this.reject(result, SHARED_SERIES);
+        continue;
+      }
+      // as for the request histograms: a series new to a node whose baselines this receiver holds is new traffic
+      const fresh = p.startTimeUnixNano >= this.startNs || p.startTimeUnixNano === 0 || node.baselined;
+      const outcome = sumDelta(p, m.temporality, st, firstSeen, fresh, this.sum);
+      this.count(outcome);
+      if (outcome !== 'delta' && outcome !== 'reset') continue;
+      const n = this.sum.value;
+      if (n > MAX_DELTA_COUNT) {
+        // the state has moved on: the next increment is from this total
+        this.reject(result, COUNTER_OUT_OF_DOMAIN);
+        continue;
+      }
+      if (!(n > 0)) continue;
+      let route = st.target as RouteState | undefined;
+      if (route === undefined || route.dropped) {
+        route = this.routeOf(service, p.attributes);
+        st.target = route;
+      }
+      this.store.addAborted(route, node, t, n);
+    }
+  }
+
+  /**
+   * The second slot of a monotonic counter point, or undefined when it is refused: a value that is not a finite,
+   * non-negative number within the counters' domain (store/domain.ts), or a time slotOf() refuses.
+   */
+  private counterSlot(p: NumberDataPoint, isDelta: boolean, now: number, result: ApplyResult): number | undefined {
+    if (!Number.isFinite(p.value) || p.value < 0) {
+      this.reject(result, 'counter value is not a finite, non-negative number');
+      return undefined;
+    }
+    if (p.value > (isDelta ? MAX_DELTA_COUNT : MAX_CUMULATIVE_COUNT)) {
+      this.reject(result, COUNTER_OUT_OF_DOMAIN);
+      return undefined;
+    }
+    return this.slotOf(p.timeUnixNano, now, result);
   }
 
   /**
@@ -523,15 +602,7 @@ export class Applier {
    */
   private counter(node: NodeState, m: Extract<Metric, { type: 'sum' }>, field: number, now: number, result: ApplyResult): void {
     for (const p of m.points) {
-      if (!Number.isFinite(p.value) || p.value < 0) {
-        this.reject(result, 'counter value is not a finite, non-negative number');
-        continue;
-      }
-      if (p.value > (m.temporality === 'delta' ? MAX_DELTA_COUNT : MAX_CUMULATIVE_COUNT)) {
-        this.reject(result, COUNTER_OUT_OF_DOMAIN);
-        continue;
-      }
-      const t = this.slotOf(p.timeUnixNano, now, result);
+      const t = this.counterSlot(p, m.temporality === 'delta', now, result);
       if (t === undefined) continue;
       let increment = p.value;
       if (m.temporality !== 'delta') {
@@ -555,8 +626,15 @@ export class Applier {
     }
   }
 
-  /** The delta request points of a node folded by the instance cap, into the service's `other` route. */
+  /** The delta request points (and aborted-request counts) of a node folded by the instance cap, into the service's `other` route. */
   private foldedNode(service: ServiceState, m: Metric, now: number, result: ApplyResult): void {
+    if (m.type === 'sum' && m.monotonic && m.temporality === 'delta' && m.name === Metrics.httpServerAbortedRequests) {
+      for (const p of m.points) {
+        const t = this.counterSlot(p, true, now, result);
+        if (t !== undefined && p.value > 0) this.foldedAborted(service, t, p.value);
+      }
+      return;
+    }
     if (m.type !== 'exponentialHistogram' && m.type !== 'histogram') return;
     if (m.temporality !== 'delta' || (m.name !== Metrics.httpServerRequestDuration && m.name !== LEGACY_HTTP_DURATION)) return;
     const factor = unitFactor(m.unit, m.name);
@@ -589,6 +667,11 @@ export class Applier {
     const route = this.store.route(service, '*', FOLDED_ROUTE);
     if (m.type === 'histogram') noteSpreadError(route, t, this.spread.spreadError);
     this.store.addRequests(route, undefined, t, delta, status >= 500);
+  }
+
+  /** Aborted requests of a series or node folded by a cap: in the service's `other` route, as folded requests are. */
+  private foldedAborted(service: ServiceState, t: number, count: number): void {
+    this.store.addAborted(this.store.route(service, '*', FOLDED_ROUTE), undefined, t, count);
   }
 
   /** Exponential input in another unit: spread each bucket over seconds-scaled buckets. */

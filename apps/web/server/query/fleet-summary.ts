@@ -27,7 +27,7 @@ export function fleet(store: FleetStore, scope: Scope = {}): Fleet {
   const range = rangeFor(store, now, window);
   const since = serviceSince(store, scope.service);
   const h = new StoreHistogram(store.options.fleetScale, 2048, 0);
-  const acc = { requests: 0, errors: 0 };
+  const acc = { requests: 0, errors: 0, aborted: 0 };
   // explicit-bucket input bounds the percentiles' error by its bucket widths, not by the store's scale
   let spreadError = 0;
   const routes = routeStates(store, scope.service, readsFrom(store, range));
@@ -89,6 +89,7 @@ export function fleet(store: FleetStore, scope: Scope = {}): Fleet {
     at: (range.to + 1) * 1000,
     requests: acc.requests,
     errors: acc.errors,
+    aborted: acc.aborted,
     nodesUp: up,
     nodesDown: down,
     nodesStopped: stopped,

@@ -28,9 +28,8 @@ export function nodeStep(store: FleetStore, nodes: NodeState[], metric: SeriesMe
     switch (metric) {
       case 'rps':
       case 'errorRate': {
-        // before the node's first export, or after its last while it is down, it served nothing it could report: no
-        // point, not 0 (its line drew 0 before it existed and while it was down: live verification)
-        if (b * 1000 < node.firstSeen - 1000 || (a * 1000 > node.lastSeen && isDown(store, node, range.to * 1000 + 1000))) {
+        // no point, not 0, where the node could report nothing
+        if (absent(store, node, a, b, range)) {
           v = null;
           break;
         }
@@ -55,6 +54,10 @@ export function nodeStep(store: FleetStore, nodes: NodeState[], metric: SeriesMe
         else v = r > 0 ? e / r : null;
         break;
       }
+      case 'aborted':
+        // as rps: no point before the node's first export, or after its last while it is down
+        v = absent(store, node, a, b, range) ? null : nodeSum(store, node, NodeField.aborted, sub) / seconds;
+        break;
       case 'gcShare':
         v = Math.min(1, nodeSum(store, node, NodeField.gcTime, sub) / seconds);
         break;
@@ -97,7 +100,15 @@ export function nodeStep(store: FleetStore, nodes: NodeState[], metric: SeriesMe
       n++;
     }
   }
-  // rps adds up across nodes; everything else is the mean per node
+  // rates of requests add up across nodes; everything else is the mean per node
   if (n === 0) return null;
-  return metric === 'rps' ? sum : sum / n;
+  return metric === 'rps' || metric === 'aborted' ? sum : sum / n;
+}
+
+/**
+ * Whether the node could report nothing for the seconds a…b: before its first export, or after its last while it is
+ * down (its line drew 0 before it existed and while it was down: live verification).
+ */
+function absent(store: FleetStore, node: NodeState, a: number, b: number, range: Range): boolean {
+  return b * 1000 < node.firstSeen - 1000 || (a * 1000 > node.lastSeen && isDown(store, node, range.to * 1000 + 1000));
 }

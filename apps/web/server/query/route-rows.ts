@@ -21,9 +21,10 @@ export function routes(store: FleetStore, scope: Scope = {}): RouteRow[] {
   for (const s of servicesOf(store, scope.service)) unknown.set(s.name, scopeUnknown(store, [s], now));
   for (const r of routeStates(store, scope.service, readsFrom(store, range))) {
     const h = new StoreHistogram(store.options.fleetScale, 2048, 0);
-    const acc = { requests: 0, errors: 0 };
+    const acc = { requests: 0, errors: 0, aborted: 0 };
     accRoute(store, r, range, range.from, range.to, acc, h);
-    if (acc.requests === 0) continue;
+    // a route whose requests all hang until their clients give up finished none: it is listed for its aborted ones
+    if (acc.requests === 0 && acc.aborted === 0) continue;
     const known = knownRequests(store, [r], range, since, unknown.get(r.service), acc);
     totalTime += h.sum;
     sums.push(h.sum);
@@ -31,7 +32,8 @@ export function routes(store: FleetStore, scope: Scope = {}): RouteRow[] {
       route: r.route,
       method: r.method,
       rps: known.seconds > 0 ? known.requests / known.seconds : NaN,
-      errorRate: acc.errors / acc.requests,
+      // of the requests that finished (0 when none did, as the fleet's with no requests)
+      errorRate: acc.requests > 0 ? acc.errors / acc.requests : 0,
       latency: { p50: q(h, 0.5), p90: q(h, 0.9), p99: q(h, 0.99) },
       timeShare: 0,
       service: r.service,
@@ -39,9 +41,10 @@ export function routes(store: FleetStore, scope: Scope = {}): RouteRow[] {
       errors: acc.errors,
       p999: q(h, 0.999),
       mean: h.count > 0 ? h.sum / h.count : null,
+      aborted: acc.aborted,
     });
   }
   rows.forEach((row, i) => (row.timeShare = totalTime > 0 ? sums[i] / totalTime : 0));
-  rows.sort((a, b) => b.timeShare - a.timeShare || b.rps - a.rps);
+  rows.sort((a, b) => b.timeShare - a.timeShare || b.rps - a.rps || b.aborted - a.aborted);
   return rows;
 }

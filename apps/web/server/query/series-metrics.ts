@@ -21,10 +21,11 @@ export const SERIES_METRICS: readonly SeriesMetric[] = [
   'listenQueue',
   'cpuThrottled',
   'runDelay',
+  'aborted',
 ];
 
 /** the metrics a route has (what `by=route` can split): the rest are measured per node or per service */
-export const ROUTE_METRICS: readonly SeriesMetric[] = ['rps', 'errorRate', 'latency.p50', 'latency.p90', 'latency.p99', 'latency.p999'];
+export const ROUTE_METRICS: readonly SeriesMetric[] = ['rps', 'errorRate', 'latency.p50', 'latency.p90', 'latency.p99', 'latency.p999', 'aborted'];
 
 /** each latency percentile's per-second field of a node (the step's value is the highest of its seconds) */
 export const NODE_PERCENTILE: Record<string, number> = { 'latency.p50': NodeField.p50, 'latency.p90': NodeField.p90, 'latency.p99': NodeField.p99, 'latency.p999': NodeField.p999 };

@@ -111,10 +111,10 @@ export function series(store: FleetStore, query: SeriesQuery): Series {
       const score = new Map<(typeof built)[number], number>();
       const h = metric in QUANTILE ? new StoreHistogram(store.options.fleetScale, 2048, 0) : undefined;
       for (const g of built) {
-        const acc = { requests: 0, errors: 0 };
+        const acc = { requests: 0, errors: 0, aborted: 0 };
         h?.resetTo(store.options.fleetScale);
         for (const r of g.routes) if (r.lastData >= readsFromSecond) accRoute(store, r, range, range.from, range.to, acc, h);
-        score.set(g, metric === 'rps' ? acc.requests : metric === 'errorRate' ? acc.errors : h !== undefined && h.count > 0 ? (q(h, QUANTILE[metric]) ?? -1) : -1);
+        score.set(g, metric === 'rps' ? acc.requests : metric === 'errorRate' ? acc.errors : metric === 'aborted' ? acc.aborted : h !== undefined && h.count > 0 ? (q(h, QUANTILE[metric]) ?? -1) : -1);
       }
       built.sort((x, y) => score.get(y)! - score.get(x)!);
       lines.skipped = built.length - lines.limit;
@@ -140,9 +140,9 @@ export function series(store: FleetStore, query: SeriesQuery): Series {
           if (b < a) return [t * 1000, null];
           // a second some node is unknown in has no rate, not the rate of the others (see unknown.ts); percentiles
           // are of the requests counted, as with any node that does not report
-          const parts = metric === 'rps' || metric === 'errorRate' ? readable(unknown, a, b, range.tier) : [[a, b] as const];
+          const parts = metric === 'rps' || metric === 'errorRate' || metric === 'aborted' ? readable(unknown, a, b, range.tier) : [[a, b] as const];
           if (parts.length === 0) return [t * 1000, null];
-          const acc = { requests: 0, errors: 0 };
+          const acc = { requests: 0, errors: 0, aborted: 0 };
           const h = metric in QUANTILE ? new StoreHistogram(store.options.fleetScale, 2048, 0) : undefined;
           let seconds = 0;
           for (const [x, y] of parts) {
@@ -150,8 +150,9 @@ export function series(store: FleetStore, query: SeriesQuery): Series {
             seconds += y - x + 1;
           }
           // a step the dashboard was down for and nothing was spread back into: no rate, not a rate of 0
-          if (acc.requests === 0 && inDowntime(store, a, b)) return [t * 1000, null];
+          if (acc.requests === 0 && acc.aborted === 0 && inDowntime(store, a, b)) return [t * 1000, null];
           if (metric === 'rps') return [t * 1000, acc.requests / seconds];
+          if (metric === 'aborted') return [t * 1000, acc.aborted / seconds];
           if (metric === 'errorRate') return [t * 1000, acc.requests > 0 ? acc.errors / acc.requests : null];
           return [t * 1000, h !== undefined && h.count > 0 ? q(h, QUANTILE[metric]) : null];
         }),

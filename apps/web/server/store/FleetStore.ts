@@ -1,6 +1,6 @@
 import { StoreHistogram } from './histogram.js';
 import type { SparseDelta } from './delta.js';
-import { NodeState, type NodeMeta, type FieldRing, type NodeHistSink } from './node.js';
+import { NodeField, NodeState, type NodeMeta, type FieldRing, type NodeHistSink } from './node.js';
 import { SlotMap, newRequestSlot, requestSlotBytes, type RequestSlot } from './slots.js';
 import { defaultStoreOptions, type StoreOptions } from './config.js';
 import { noteCatchUp, pruneCatchUps, type CatchUp } from './catch-up.js';
@@ -334,25 +334,40 @@ export class FleetStore {
 
   /** Adds a request-duration delta of second t to the route (fleet level) and the node. */
   addRequests(route: RouteState, node: NodeState | undefined, t: number, delta: SparseDelta, isError: boolean): void {
-    let slot = route.tiers[0].get(t);
-    if (slot === undefined) {
-      slot = newRequestSlot(this.options.fleetScale);
-      route.tiers[0].set(t, slot);
-    }
+    const slot = this.secondSlot(route, t);
     slot.requests += delta.count;
     if (isError) slot.errors += delta.count;
     slot.hist.mergeSparse(delta);
-    if (t > route.lastSeen) route.lastSeen = t;
-    if (t > route.lastData) {
-      const svc = this.services.get(route.service);
-      if (svc !== undefined) this.noteRouteData(svc, route, t);
-    }
     if (node !== undefined) {
       node.openSecond(t).lat.mergeSparse(delta);
       node.addField(t, 0, delta.count);
       if (isError) node.addField(t, 1, delta.count);
       node.addField(t, 14, delta.sum);
     }
+  }
+
+  /**
+   * Adds `count` requests of second t that the client aborted before the response finished (de-cumulated by ingest) to
+   * the route (fleet level) and the node. They have no duration: the slot's histogram and `requests` stay as they are.
+   */
+  addAborted(route: RouteState, node: NodeState | undefined, t: number, count: number): void {
+    this.secondSlot(route, t).aborted += count;
+    if (node !== undefined) node.addField(t, NodeField.aborted, count);
+  }
+
+  /** The route's finest-tier slot of second t, created on first use; the route holds data for t from now on. */
+  private secondSlot(route: RouteState, t: number): RequestSlot {
+    let slot = route.tiers[0].get(t);
+    if (slot === undefined) {
+      slot = newRequestSlot(this.options.fleetScale);
+      route.tiers[0].set(t, slot);
+    }
+    if (t > route.lastSeen) route.lastSeen = t;
+    if (t > route.lastData) {
+      const svc = this.services.get(route.service);
+      if (svc !== undefined) this.noteRouteData(svc, route, t);
+    }
+    return slot;
   }
 
   /**
@@ -485,6 +500,7 @@ export class FleetStore {
             out ??= newRequestSlot(this.options.fleetScale);
             out.requests += src.requests;
             out.errors += src.errors;
+            out.aborted += src.aborted;
             out.hist.merge(src.hist);
           }
         }

@@ -47,9 +47,11 @@ export const NodeField = {
   /** the other latency percentiles the node charts draw (from the node's histogram, like p50 and p99) */
   p90: 26,
   p999: 27,
+  /** requests the client aborted before the response finished (http.server.aborted_requests, de-cumulated) */
+  aborted: 28,
 } as const;
 /** Rows persisted with fewer fields (an older store) read back with the newer fields empty. */
-export const NODE_FIELDS = 28;
+export const NODE_FIELDS = 29;
 export type NodeFieldName = keyof typeof NodeField;
 
 /** How each field rolls up into a coarser tier. */
@@ -64,6 +66,7 @@ const SUMMED = new Set<number>([
   NodeField.cpuThrottledPeriods,
   NodeField.cpuThrottledTime,
   NodeField.runDelay,
+  NodeField.aborted,
 ]);
 const MAXED = new Set<number>([NodeField.elMax, NodeField.gcPauseMax, NodeField.listenQueue]);
 /** percentile fields: recomputed from the merged histogram of the coarser slot */

@@ -188,7 +188,7 @@ export class Persistence {
   private constructor(db: Database.Database, file: string) {
     this.db = db;
     this.file = file;
-    this.insRoute = db.prepare('INSERT OR REPLACE INTO route_slots VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insRoute = db.prepare('INSERT OR REPLACE INTO route_slots (service, method, route, tier, slot, requests, errors, hist, aborted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.insNode = db.prepare('INSERT OR REPLACE INTO node_slots VALUES (?, ?, ?, ?, ?)');
     this.insEl = db.prepare('INSERT OR REPLACE INTO el_slots VALUES (?, ?, ?, ?)');
     this.insCatchUp = db.prepare('INSERT OR REPLACE INTO catch_ups VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -241,6 +241,9 @@ export class Persistence {
       // a column added since: whether a node said it stops (a stopped node stays stopped across a restart)
       const columns = db.prepare('PRAGMA table_info(nodes)').all() as { name: string }[];
       if (!columns.some((c) => c.name === 'stopped_at')) db.exec('ALTER TABLE nodes ADD COLUMN stopped_at INTEGER');
+      // and since: each route slot's aborted requests (a file written before holds none: 0)
+      const slotColumns = db.prepare('PRAGMA table_info(route_slots)').all() as { name: string }[];
+      if (!slotColumns.some((c) => c.name === 'aborted')) db.exec('ALTER TABLE route_slots ADD COLUMN aborted REAL NOT NULL DEFAULT 0');
       return new Persistence(db, file);
     } catch (err) {
       db.close();
@@ -250,7 +253,7 @@ export class Persistence {
 
   readonly sink: StoreSink = {
     route: (tier: number, r: RouteState, slot: number, s: RequestSlot) => {
-      this.routeRows.push([r.service, r.method, r.route, tier, slot, s.requests, s.errors, encodeHist(s.hist)]);
+      this.routeRows.push([r.service, r.method, r.route, tier, slot, s.requests, s.errors, encodeHist(s.hist), s.aborted]);
     },
     node: (tier: number, n: NodeState, slot: number, row: Float32Array) => {
       const copy = Buffer.from(row.slice().buffer);
@@ -408,18 +411,19 @@ export class Persistence {
         requests: number;
         errors: number;
         hist: Buffer;
+        aborted: number;
       }>) {
         let hist: StoreHistogram;
         try {
           hist = decodeHist(r.hist);
-          if (!(r.requests >= 0 && r.errors >= 0 && r.errors <= r.requests)) throw new RowDamage('counts');
+          if (!(r.requests >= 0 && r.errors >= 0 && r.errors <= r.requests && r.aborted >= 0 && Number.isFinite(r.aborted))) throw new RowDamage('counts');
         } catch {
           skipped++;
           continue;
         }
         const svc = store.service(r.service);
         const route = store.route(svc, r.method, r.route);
-        route.tiers[k].set(r.slot, { requests: r.requests, errors: r.errors, hist });
+        route.tiers[k].set(r.slot, { requests: r.requests, errors: r.errors, aborted: r.aborted, hist });
         if (r.slot > maxSlot[k]) maxSlot[k] = r.slot;
         const since = r.slot * store.options.tiers[k].step;
         store.noteRouteData(svc, route, since + store.options.tiers[k].step - 1);

@@ -2,8 +2,14 @@ import { StoreHistogram } from './histogram.js';
 
 /** One time slot of a fleet-level request series: counts plus the merged latency histogram. */
 export interface RequestSlot {
+  /** requests that finished (the histogram's count) */
   requests: number;
   errors: number;
+  /**
+   * requests the client gave up on before the response finished (http.server.aborted_requests): never in `requests`
+   * nor in the histogram (they have no duration), so a route whose requests all hang shows only here
+   */
+  aborted: number;
   hist: StoreHistogram;
 }
 
@@ -51,7 +57,7 @@ export class SlotMap<T> {
 }
 
 export function newRequestSlot(scale: number): RequestSlot {
-  return { requests: 0, errors: 0, hist: new StoreHistogram(scale, 2048, 0) };
+  return { requests: 0, errors: 0, aborted: 0, hist: new StoreHistogram(scale, 2048, 0) };
 }
 
 /** Bytes of a request slot (estimate: object, Map entry, histogram). */

@@ -23,6 +23,7 @@ const fleet = (window: number): Fleet => ({
   cpu: 0.1,
   relativeError: 0.0054,
   foldedSeries: 0,
+  aborted: 0,
 });
 
 test('the throughput tile says when its rate is over less than the range', () => {

@@ -5,7 +5,7 @@ import { pickRouteService, routeServices } from '../../../lib/mappers/route-serv
 
 function row(service: string, method: string, route: string, rps: number, mean: number): RouteRow {
   const requests = rps * 10;
-  return { service, method, route, rps, requests, mean, errors: 0, errorRate: 0, latency: { p50: mean, p90: mean, p99: mean }, p999: mean, timeShare: 0.5 };
+  return { service, method, route, rps, requests, mean, errors: 0, errorRate: 0, latency: { p50: mean, p90: mean, p99: mean }, p999: mean, timeShare: 0.5, aborted: 0 };
 }
 
 const rows = [

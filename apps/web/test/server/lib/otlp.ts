@@ -105,3 +105,26 @@ export function histogramExport(instance: string, series: { attributes: Attribut
   const metric = { name: Metrics.httpServerRequestDuration, description: '', unit: 's', type: 'exponentialHistogram', temporality: 'cumulative', points } as Metric;
   return request({ attributes: { 'service.name': 'svc', 'service.instance.id': instance }, droppedAttributesCount: 0 }, [metric]);
 }
+
+/** `http.server.aborted_requests` as the agent sends it: a monotonic sum per method and route ({request}). */
+export function abortedSum(
+  temporality: 'cumulative' | 'delta',
+  points: { route?: string; method?: string; start: number; time: number; value: number; legacyMethod?: boolean }[],
+): Metric {
+  return {
+    name: Metrics.httpServerAbortedRequests,
+    description: 'HTTP server requests the client aborted before the response finished.',
+    unit: '{request}',
+    type: 'sum',
+    temporality,
+    monotonic: true,
+    points: points.map((p) => ({
+      attributes: { [p.legacyMethod ? 'http.method' : 'http.request.method']: p.method ?? 'GET', 'http.route': p.route ?? '/hang' },
+      startTimeUnixNano: p.start,
+      timeUnixNano: p.time,
+      flags: 0,
+      value: p.value,
+      isInt: Number.isInteger(p.value),
+    })),
+  };
+}

@@ -55,7 +55,7 @@ test('at the service cap, a service with no node left makes room for a new one; 
   for (const name of ['fake', 'real']) {
     const svc = store.service(name);
     store.node(svc, meta(name, `${name}-1`), t0);
-    store.route(svc, 'GET', '/x').tiers[1].set(Math.floor(t0 / 10_000), { requests: 1, errors: 0, hist: undefined as never });
+    store.route(svc, 'GET', '/x').tiers[1].set(Math.floor(t0 / 10_000), { requests: 1, errors: 0, aborted: 0, hist: undefined as never });
   }
   assert.equal(store.serviceAllowed('new', t0 + 1000), false, 'both have their node');
   // 'real' keeps exporting; 'fake' sent once: its node is forgotten after the retention, its history stays
