@@ -37,8 +37,16 @@ export interface AgentNode {
 }
 
 /** Starts one agent node exporting to `otlpEndpoint` (e.g. http://127.0.0.1:4318) as `service`. */
-export async function startAgentNode(otlpEndpoint: string, service: string, extraEnv: Record<string, string> = {}): Promise<AgentNode> {
-  const child = spawn(process.execPath, ['--import', '@perf/agent', '--input-type=module', '-e', APP], {
+export function startAgentNode(otlpEndpoint: string, service: string, extraEnv: Record<string, string> = {}): Promise<AgentNode> {
+  return startAgentApp(otlpEndpoint, service, APP, extraEnv);
+}
+
+/**
+ * Starts `app` (ES module source that listens on port 0 and prints `PORT <n>`) under the real agent, exporting to
+ * `otlpEndpoint` as `service`.
+ */
+export async function startAgentApp(otlpEndpoint: string, service: string, app: string, extraEnv: Record<string, string> = {}): Promise<AgentNode> {
+  const child = spawn(process.execPath, ['--import', '@perf/agent', '--input-type=module', '-e', app], {
     cwd: WEB_DIR,
     env: {
       PATH: process.env.PATH ?? '',
