@@ -39,7 +39,8 @@ export function fleetTiles(f: Fleet, windowLabel: string, windowSeconds?: number
       value: formatPercent(f.errorRate),
       exact: formatExact('ratio', f.errorRate),
       raw: f.errorRate,
-      sub: `${plural(f.errors, 'error')} in ${over}`,
+      // requests clients gave up on are no 5xx, but a hung route's only trace: said beside the errors when there are any
+      sub: `${plural(f.errors, 'error')}${f.aborted > 0 ? `, ${plural(f.aborted, 'aborted request')}` : ''} in ${over}`,
       bad: f.errorRate >= 0.01,
     },
     { id: 'p50', label: 'Latency p50', value: formatDuration(f.latency.p50), exact: formatExact('seconds', f.latency.p50), raw: f.latency.p50, sub: over },

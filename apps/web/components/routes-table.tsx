@@ -3,7 +3,7 @@
 // spent serving requests (req/s × mean latency), which is where optimisation pays.
 import { memo, useMemo, useState } from 'react';
 import type { RouteRow } from '../server/api/types.js';
-import { formatDuration, formatExact, formatPercent, formatRps } from '../lib/format.js';
+import { formatDuration, formatExact, formatInteger, formatPercent, formatRps } from '../lib/format.js';
 import { Link } from '../lib/link.js';
 import { filterRoutes, sortRoutes, type RouteColumn } from '../lib/mappers/routes.js';
 import { serializeViewState, type ViewState } from '../lib/url-state.js';
@@ -14,6 +14,12 @@ const HEADERS: { col: RouteColumn; label: string; num?: boolean; title?: string 
   { col: 'service', label: 'Service' },
   { col: 'rps', label: 'req/s', num: true },
   { col: 'errorRate', label: 'Errors', num: true, title: 'Share of 5xx responses' },
+  {
+    col: 'aborted',
+    label: 'Aborted',
+    num: true,
+    title: 'Requests the client gave up on (closed the connection) before the response finished, in the window: not in req/s, errors or latency',
+  },
   { col: 'p50', label: 'p50', num: true },
   { col: 'p90', label: 'p90', num: true },
   { col: 'p99', label: 'p99', num: true },
@@ -83,6 +89,10 @@ const RouteTr = memo(function RouteTr({ r, view }: { r: RouteRow; view: ViewStat
       </td>
       <td className="num" title={formatExact('ratio', r.errorRate)}>
         {formatPercent(r.errorRate)}
+      </td>
+      {/* a route whose requests hang until their clients give up shows here, even with no request finished */}
+      <td className={r.aborted > 0 ? 'num aborted' : 'num'} title={`${formatInteger(r.aborted)} aborted in the window`} data-testid="route-aborted">
+        {r.aborted > 0 ? formatInteger(r.aborted) : <span className="muted">0</span>}
       </td>
       <td className="num" title={formatExact('seconds', r.latency.p50)}>
         {formatDuration(r.latency.p50)}

@@ -1,7 +1,7 @@
 // Pure functions behind the routes table.
 import type { RouteRow } from '../../server/api/types.js';
 
-export const ROUTE_COLUMNS = ['method', 'route', 'service', 'rps', 'errorRate', 'p50', 'p90', 'p99', 'timeShare'] as const;
+export const ROUTE_COLUMNS = ['method', 'route', 'service', 'rps', 'errorRate', 'aborted', 'p50', 'p90', 'p99', 'timeShare'] as const;
 export type RouteColumn = (typeof ROUTE_COLUMNS)[number];
 
 export function routeValue(r: RouteRow, c: RouteColumn): number | string | null {
@@ -16,6 +16,8 @@ export function routeValue(r: RouteRow, c: RouteColumn): number | string | null 
       return r.rps;
     case 'errorRate':
       return r.errorRate;
+    case 'aborted':
+      return r.aborted;
     case 'p50':
       return r.latency.p50;
     case 'p90':

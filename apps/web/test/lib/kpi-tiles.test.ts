@@ -36,3 +36,10 @@ test('the throughput tile says when its rate is over less than the range', () =>
   assert.equal(sub(unknown, 3600), '250 requests in last 1 h: no second of it known yet');
   assert.equal(fleetTiles(unknown, 'the last 1 h', 3600).find((t) => t.id === 'rps')!.value, '—');
 });
+
+test('the error tile says how many requests the clients aborted, when any were', () => {
+  const sub = (aborted: number) => fleetTiles({ ...fleet(60), errors: 2, aborted }, 'the last 1 min').find((t) => t.id === 'error-rate')!.sub;
+  assert.equal(sub(0), '2 errors in last 1 min');
+  assert.equal(sub(1), '2 errors, 1 aborted request in last 1 min');
+  assert.equal(sub(12), '2 errors, 12 aborted requests in last 1 min');
+});

@@ -2,40 +2,11 @@
 // the test's client gives up on N requests to it (closes each connection), and the dashboard's /routes, /fleet and
 // /series show exactly N aborted for that route, beside the requests of a route that answers.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { startAgentApp } from '../e2e/lib/agent-node.js';
+import { HANGING_APP, abandon, getPath } from '../e2e/lib/hanging-app.js';
 import { sleep, testServer, waitFor, type TestServer } from './lib/server.js';
 import type { Fleet, RouteRow, Series } from '../../server/api/types.js';
-
-const APP = `
-import http from 'node:http';
-const server = http.createServer((req, res) => {
-  if (req.url === '/hang') return; // never answered: only the client ends it
-  res.end('ok');
-});
-server.listen(0, '127.0.0.1', () => console.log('PORT ' + server.address().port));
-`;
-
-/** A GET the client abandons after `ms`: its connection is destroyed before any response. */
-function abandon(port: number, path: string, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false });
-    req.on('error', () => resolve());
-    req.on('response', () => resolve());
-    req.end();
-    setTimeout(() => {
-      req.destroy();
-      resolve();
-    }, ms);
-  });
-}
-
-function get(port: number, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, agent: false }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
-  });
-}
 
 let srv: TestServer;
 before(async () => {
@@ -44,11 +15,11 @@ before(async () => {
 after(() => srv.dispose());
 
 test('requests a client aborts on a hanging route are counted exactly, on their route, in /routes, /fleet and /series', async () => {
-  const node = await startAgentApp(`http://127.0.0.1:${srv.otlpPort}`, 'hangs', APP);
+  const node = await startAgentApp(`http://127.0.0.1:${srv.otlpPort}`, 'hangs', HANGING_APP);
   try {
     const N = 7;
     const OK = 5;
-    for (let i = 0; i < OK; i++) await get(node.port, '/ok');
+    for (let i = 0; i < OK; i++) await getPath(node.port, '/ok');
     await Promise.all(Array.from({ length: N }, () => abandon(node.port, '/hang', 150)));
     const routes = async () => (await srv.get<RouteRow[]>('/api/v1/routes?service=hangs&window=5m'))[1];
     const hang = await waitFor(async () => (await routes()).find((r) => r.route === '/hang' && r.aborted >= N), 20_000, `${N} aborted on GET /hang`);

@@ -5,7 +5,7 @@ import { ChartHeatmapLatency } from '../../../components/chart-heatmap-latency.j
 import { ChartLineLatency } from '../../../components/chart-line-latency.js';
 import { ChartLineMetric } from '../../../components/chart-line-metric.js';
 import { FindingsPanel } from '../../../components/findings-panel.js';
-import { formatDuration, formatExact, formatPercent, formatRps } from '../../../lib/format.js';
+import { formatDuration, formatExact, formatInteger, formatPercent, formatRps } from '../../../lib/format.js';
 import { useApi, useNow, useScrollToHash, useStream, useTick, useView } from '../../../lib/hooks.js';
 import { Link } from '../../../lib/link.js';
 import { pickRouteService, routeServices } from '../../../lib/mappers/route-services.js';
@@ -79,6 +79,15 @@ export function RouteClient({ method, route }: { method: string; route: string }
           <Kpi label="p90" value={formatDuration(row.latency.p90)} exact={formatExact('seconds', row.latency.p90)} />
           <Kpi label="p99" value={formatDuration(row.latency.p99)} exact={formatExact('seconds', row.latency.p99)} testId="route-p99" />
           <Kpi label={`Time share of ${row.service}`} value={formatPercent(row.timeShare)} exact={`${formatExact('ratio', row.timeShare)} of ${row.service}'s request time`} />
+          {row.aborted > 0 ? (
+            <Kpi
+              label="Aborted"
+              value={formatInteger(row.aborted)}
+              exact={`${formatInteger(row.aborted)} requests the clients gave up on before the response finished (not in throughput, errors or latency)`}
+              testId="route-aborted"
+              tone="warn"
+            />
+          ) : null}
         </section>
       ) : null}
       {!resolved ? (
@@ -100,6 +109,9 @@ export function RouteClient({ method, route }: { method: string; route: string }
             <ChartLineLatency view={routeView} tick={tick} params={filter} title="Latency of this route" />
             <ChartLineMetric title="Throughput" testId="chart-rps" metric="rps" params={filter} view={routeView} tick={tick} />
             <ChartLineMetric title="Error rate (5xx)" testId="chart-error-rate" metric="errorRate" params={filter} view={routeView} tick={tick} />
+            {row !== null && row.aborted > 0 ? (
+              <ChartLineMetric title="Aborted requests" testId="chart-aborted" metric="aborted" params={filter} view={routeView} tick={tick} />
+            ) : null}
             <section className="panel" aria-labelledby="slowest-title" data-testid="slowest-nodes">
               <h2 id="slowest-title">Slowest nodes{service ? ` of ${service}` : ''}</h2>
               <p className="muted" style={{ marginTop: 0 }}>
@@ -186,9 +198,9 @@ function ServiceLine({
   );
 }
 
-function Kpi({ label, value, exact, testId }: { label: string; value: string; exact: string; testId?: string }) {
+function Kpi({ label, value, exact, testId, tone }: { label: string; value: string; exact: string; testId?: string; tone?: 'warn' }) {
   return (
-    <div className="panel kpi" title={exact} tabIndex={0}>
+    <div className={tone ? `panel kpi ${tone}` : 'panel kpi'} title={exact} tabIndex={0}>
       <div className="label">{label}</div>
       <div className="value" data-testid={testId}>
         {value}

@@ -1,0 +1,45 @@
+// A hung route in the UI: a real agent process whose /hang route never answers, clients that give up on it. The
+// routes table lists it with its Aborted count (sortable to the top), its page says how many, with a chart of them, and
+// the error tile counts them. Real server, real Chromium, no console errors.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RouteRow } from '../../server/api/types.js';
+import { startAgentApp } from './lib/agent-node.js';
+import { HANGING_APP, abandon, getPath } from './lib/hanging-app.js';
+import { browserPerFile, openPage, screenshot } from './lib/browser.js';
+import { api, startDashboard, until } from './lib/dashboard.js';
+
+const e2e = browserPerFile();
+
+test('the routes table and the route page show the requests clients aborted on a hung route', async () => {
+  const dash = await startDashboard();
+  e2e.defer(() => dash.close());
+  const node = await startAgentApp(dash.otlpUrl, 'hung-app', HANGING_APP);
+  e2e.defer(() => node.stop());
+  const N = 4;
+  for (let i = 0; i < 3; i++) await getPath(node.port, '/ok');
+  await Promise.all(Array.from({ length: N }, () => abandon(node.port, '/hang', 150)));
+  await until('the aborted requests in the API', async () => (await api<RouteRow[]>(dash.url, 'routes?window=5m')).find((r) => r.route === '/hang')?.aborted === N);
+
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
+  await page.goto(`${dash.url}/routes?range=1h`);
+  const hung = page.locator('[data-testid="route-row"][data-route="GET /hang"]');
+  await hung.waitFor();
+  await until('its Aborted cell', async () => (await hung.getByTestId('route-aborted').textContent())?.trim() === String(N));
+  // the column sorts the hung route to the top
+  await page.getByTestId('sort-aborted').click();
+  await until('hung route first', async () => (await page.getByTestId('route-row').first().getAttribute('data-route')) === 'GET /hang');
+  await screenshot(page, 'routes-aborted');
+
+  await hung.locator('a').click();
+  await page.getByTestId('route-page').waitFor();
+  await until('the route page counts them', async () => (await page.getByTestId('route-aborted').textContent())?.trim() === String(N));
+  await page.getByTestId('chart-aborted').waitFor();
+  await screenshot(page, 'route-aborted');
+
+  await page.goto(`${dash.url}/?range=1h`);
+  await page.getByTestId('overview').waitFor();
+  await until('the error tile says so', async () => ((await page.getByTestId('overview').textContent()) ?? '').includes(`${N} aborted requests`));
+  assert.deepEqual(errors, []);
+});
