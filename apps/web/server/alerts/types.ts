@@ -4,7 +4,10 @@
 export type Scope = 'fleet' | 'node' | 'route';
 export type Op = '>' | '<';
 
-/** Every metric a rule can watch. Units: latency and event-loop delay in seconds, errorRate/elu/cpu as ratios 0..1, rps per second, heapUsed in bytes. */
+/**
+ * Every metric a rule can watch. Units: latency and event-loop delay in seconds, errorRate/elu/cpu as ratios 0..1, rps
+ * and aborted (requests the clients aborted before the response finished) per second, heapUsed in bytes.
+ */
 export const METRICS = [
   'latency.p50',
   'latency.p90',
@@ -14,6 +17,7 @@ export const METRICS = [
   'eventLoopDelay.max',
   'errorRate',
   'rps',
+  'aborted',
   'elu',
   'cpu',
   'heapUsed',

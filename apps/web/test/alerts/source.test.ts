@@ -284,3 +284,29 @@ test('nodeDown: silence counts from the dashboard’s start at the earliest', as
   assert.deepEqual(src.read(q, t0 + 16_000).map((v) => v.value), [0], 'its agent may still be backing off (up to 36 s)');
   assert.deepEqual(src.read(q, t0 + 37_000).map((v) => v.value), [1], 'down once silent for the longest back-off since');
 });
+
+// outside audit: requests clients gave up on (a hung route) were visible nowhere, alerts included
+test('aborted: requests the clients aborted per second over the window, for the fleet and each route', async () => {
+  const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
+  const { FleetStore } = await import('../../server/store/FleetStore.js');
+  const { FleetView } = await import('../../server/query/FleetView.js');
+  const t0 = 1_800_000_000;
+  const store = new FleetStore({}, t0 * 1000);
+  const svc = store.service('api');
+  const a = store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
+  const hang = store.route(svc, 'POST', '/checkout');
+  const other = store.route(svc, 'GET', '/cart');
+  for (let t = t0; t < t0 + 30; t++) {
+    store.addAborted(hang, a, t, 2);
+    if (t % 10 === 0) store.addAborted(other, a, t, 3);
+    a.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  const now = (t0 + 30) * 1000;
+  const src = new FleetViewSource(new FleetView(store));
+  const q = { metric: 'aborted' as const, windowMs: 30_000 };
+  assert.deepEqual(src.read({ ...q, scope: 'fleet' }, now).map((v) => v.value), [(60 + 9) / 30]);
+  const byRoute = new Map(src.read({ ...q, scope: 'route' }, now).map((v) => [v.labels.route, v.value]));
+  assert.equal(byRoute.get('/checkout'), 2);
+  assert.equal(byRoute.get('/cart'), 9 / 30);
+});

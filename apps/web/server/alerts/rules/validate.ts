@@ -31,6 +31,8 @@ const METRIC_SCOPES: Record<MetricName, readonly Scope[]> = {
   'eventLoopDelay.max': ['fleet', 'node'],
   errorRate: SCOPES,
   rps: SCOPES,
+  // counted per route (and fleet-wide): node rows do not carry them
+  aborted: ['fleet', 'route'],
   elu: ['fleet', 'node'],
   cpu: ['fleet', 'node'],
   heapUsed: ['fleet', 'node'],

@@ -82,7 +82,7 @@ export class FleetViewSource implements MetricSource {
       }
       case 'route': {
         const rows = this.memo(`r|${svc ?? ''}|${window}`, now, () => this.view.routes({ service: svc, window, now }));
-        const out: ScopedValue[] = rows.map((r) => ({ labels: { route: r.route, method: r.method, service: r.service }, value: routeValue(r, q), key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` }));
+        const out: ScopedValue[] = rows.map((r) => ({ labels: { route: r.route, method: r.method, service: r.service }, value: routeValue(r, q, window), key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` }));
         if (q.metric === 'rps') {
           // a route with no request in the window has no row, yet its rate is 0: an rps floor must see it (routes
           // that served within the node retention, 15 min: one gone for good stops counting)
@@ -131,6 +131,8 @@ export class FleetViewSource implements MetricSource {
         return f.requests > 0 ? f.errorRate : NaN;
       case 'rps':
         return f.rps;
+      case 'aborted':
+        return f.aborted / window;
       case 'elu':
         return nn(f.elu);
       case 'cpu':
@@ -258,7 +260,8 @@ function detailOf(findings: readonly FindingLike[]): { detail?: string } {
   return text ? { detail: clip(text) } : {};
 }
 
-function routeValue(r: RouteRow, q: MetricQuery): number {
+/** A route row's value of the rule's metric; `window` the rule's, s. */
+function routeValue(r: RouteRow, q: MetricQuery, window: number): number {
   switch (q.metric) {
     case 'latency.p50':
       return nn(r.latency.p50);
@@ -272,6 +275,9 @@ function routeValue(r: RouteRow, q: MetricQuery): number {
       return r.requests > 0 ? r.errorRate : NaN;
     case 'rps':
       return r.rps;
+    case 'aborted':
+      // per second over the rule's window, as the fleet's
+      return r.aborted / window;
     default:
       return NaN;
   }
