@@ -21,14 +21,18 @@ type Row = { route: string; requests: number; aborted: number };
 test('a restart keeps each route\'s aborted requests, and the next cumulative point counts only what is new', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'perf-aborted-'));
   try {
+    const a = await testServer({ dataDir: dir });
+    // the agent started after the dashboard: its first point counts whole
     const start = ns(Date.now());
     const res = resource('svc', 'node-a');
     const send = (srvUrl: string, value: number) => postOtlp(srvUrl, encodeProtobuf(request(res, [abortedSum('cumulative', [{ start, time: ns(Date.now()), value }])])));
     const aborted = async (srv: Awaited<ReturnType<typeof testServer>>) => (await srv.get<Row[]>('/api/v1/routes?window=5m'))[1].find((r) => r.route === '/hang')?.aborted;
-    const a = await testServer({ dataDir: dir });
-    assert.equal((await send(a.otlpUrl, 4)).status, 200);
-    await waitFor(async () => (await aborted(a)) === 4, 8000, '4 aborted');
-    await a.close(); // graceful: settles the open seconds, flushes, saves the series states
+    try {
+      assert.equal((await send(a.otlpUrl, 4)).status, 200);
+      await waitFor(async () => (await aborted(a)) === 4, 8000, '4 aborted');
+    } finally {
+      await a.close(); // graceful: settles the open seconds, flushes, saves the series states
+    }
     const b = await testServer({ dataDir: dir });
     try {
       assert.equal(await aborted(b), 4, 'the same count after the restart');
