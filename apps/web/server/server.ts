@@ -53,6 +53,8 @@ export interface ServerOptions {
    * three quarters of the open-file limit (ingest/connections.ts)
    */
   ingestMaxConnections?: number;
+  /** bytes (decompressed) of the exports being read and queued together before 429; default 128 MiB */
+  ingestQueueBytes?: number;
   /** PERF_TRUST_PROXY: a reverse proxy in front; the login limit counts X-Forwarded-For's last address */
   trustProxy?: boolean;
   /** live stream clients at once before 503 (PERF_MAX_STREAMS), default 500 */
@@ -133,7 +135,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ingestToken: options.ingestToken || undefined,
     queueCapacity: options.ingestQueue ?? 256,
     readingPerAddress: options.ingestPerAddress ?? 64,
-    queueBytes: 128 * 1024 * 1024,
+    queueBytes: options.ingestQueueBytes ?? 128 * 1024 * 1024,
     maxPoints: 1_000_000,
   });
   store.ingestLag = () => receiver.backlogMs;

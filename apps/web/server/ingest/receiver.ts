@@ -131,6 +131,14 @@ export class OtlpReceiver {
         this.refuse(req, res, 413, json, GrpcCode.resourceExhausted, `${what} is over the limit of ${max} bytes (PERF_MAX_BODY_BYTES)`);
         return;
       }
+      if (this.inflightBytes > this.options.queueBytes) {
+        // every body being read or queued together within the budget, not only each one: 128 gzip bombs from 8
+        // addresses, each cut at the body limit, held 1.2 GB at once (and the process kept it after)
+        finish();
+        if (source !== req) (source as Transform).destroy();
+        this.refuse(req, res, 429, json, GrpcCode.resourceExhausted, 'ingest holds as many bytes of exports as it may; retry after the delay in Retry-After', 1);
+        return;
+      }
       chunks.push(chunk);
     });
     source.on('error', (err: Error) => {

@@ -197,3 +197,30 @@ test('the connection limit: the configured one, else 10,000 within three quarter
   assert.equal(ingestConnectionLimit(undefined, undefined), 10_000);
   assert.equal(ingestConnectionLimit(50, 1024), 50, 'configured wins');
 });
+
+// gzip bombs from several addresses at once: each was cut at PERF_MAX_BODY_BYTES, but together 128 of them held
+// 1.2 GB of decompressed output (and the process kept it after); the bytes of all exports being read are bounded too
+test('gzip bombs arriving together hold at most the receiver\'s byte budget; refused with 429, agents still get in after', async () => {
+  const srv = await testServer({ maxBodyBytes: 4 * 1024 * 1024, ingestQueueBytes: 8 * 1024 * 1024 });
+  try {
+    const bomb = gzipSync(Buffer.alloc(32 * 1024 * 1024));
+    const send = (localAddress: string) =>
+      new Promise<number>((resolve) => {
+        const req = httpRequest(new URL('/v1/metrics', srv.otlpUrl), { method: 'POST', localAddress, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', 'content-length': bomb.length } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', () => resolve(0));
+        req.end(bomb);
+      });
+    const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => send(`127.0.0.${2 + (i % 6)}`)));
+    // each bomb alone is over the body limit (413); with 12 at once the budget (two bodies' worth) is reached first
+    assert.ok(statuses.every((s) => s === 413 || s === 429), statuses.join(' '));
+    assert.ok(statuses.filter((s) => s === 429).length >= 6, `refused for the budget: ${statuses.join(' ')}`);
+    assert.equal((await postOtlp(srv.otlpUrl, goodBody('b', 'bombs'))).status, 200, 'an agent after them');
+    const [, status] = await srv.get('/api/v1/status');
+    assert.equal(status.ingest.queueDepth, 0);
+  } finally {
+    await srv.dispose();
+  }
+});
