@@ -229,6 +229,9 @@ export class DiagnosisAdapter {
       }
       if (opt.cpuLimit >= 0) w.cpuLimit![i] = row[at + opt.cpuLimit];
       if (opt.runDelay >= 0) w.runDelay![i] = Math.min(1, row[at + opt.runDelay]);
+      // (made only for a node with any: most never have one)
+      const aborted = row[at + NodeField.aborted];
+      if (aborted > 0) (w.aborted ??= new Float64Array(len))[i] = aborted;
     }
     return w;
   }
@@ -274,6 +277,7 @@ export class DiagnosisAdapter {
       const w: RouteWindow = { route: route.route, method: route.method, service: svc.name, rps: f(), errorRate: f(), latencyP50: f(), latencyP99: f(), latencyMean: f(), timeShare: f() };
       const sum = new Float64Array(len);
       let any = false;
+      let anyAborted = false;
       for (let i = 0; i < len; i++) {
         const t = start + i;
         const slot = route.tiers[0].get(t);
@@ -283,6 +287,7 @@ export class DiagnosisAdapter {
           continue;
         }
         any = true;
+        if (slot.aborted > 0) anyAborted = true;
         w.rps[i] = slot.requests;
         w.errorRate[i] = slot.requests > 0 ? slot.errors / slot.requests : NaN;
         let q: Quantiles | undefined;
@@ -304,6 +309,15 @@ export class DiagnosisAdapter {
         cache.delete(t);
       }
       if (!any) continue;
+      if (anyAborted) {
+        // per second where the service reported, as rps: made only for a route with any (most never have one)
+        const aborted = (w.aborted = new Float64Array(len).fill(NaN));
+        for (let i = 0; i < len; i++) {
+          const slot = route.tiers[0].get(start + i);
+          if (slot !== undefined) aborted[i] = slot.aborted;
+          else if (reported[i] === 1) aborted[i] = 0;
+        }
+      }
       const usual = this.usual(route, start + len - 1 - USUAL_SKIP_SECONDS);
       if (usual !== undefined) w.usual = usual;
       out.push(w);

@@ -261,6 +261,8 @@ export function causePhrase(d: FindingDraft): string {
       return d.variant === 'fds' ? `file descriptors running out on ${node}` : 'connections dropped by the kernel';
     case 'hot-route':
       return route;
+    case 'requests-abandoned':
+      return `clients giving up on ${route}`;
   }
 }
 

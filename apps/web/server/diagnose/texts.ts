@@ -219,6 +219,14 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
       advice: 'Optimising or caching this route frees the most capacity; profile it first.',
     },
   },
+  'requests-abandoned': {
+    route: {
+      summary: (f) =>
+        `Clients give up on ${s(f, 'route')}: ${sig(n(f, 'perSecond'))} requests a second aborted before an answer (${fmtPercent(n(f, 'rate'))} of its requests, against ${fmtPercent(n(f, 'before'))} before)${n(f, 'nodeCount') > 0 ? `, on ${nodes(f)}` : ''}.`,
+      advice:
+        'Its requests hang until their clients leave, so no latency or error rate shows them: look for what the route waits on (a dependency that never answers, a lock or a pool with no free slot, a call without a timeout) and for a path that never ends its response.',
+    },
+  },
 };
 
 /** The one-sentence summary and the advice for a draft. */
@@ -242,6 +250,7 @@ const METRIC_LABEL: Record<string, string> = {
   listenQueue: 'connections waiting to be accepted',
   rps: 'requests per second',
   errorRate: '5xx rate',
+  aborted: 'requests aborted by their clients',
   'latency.p50': 'latency p50',
   'latency.p99': 'latency p99',
 };

@@ -28,6 +28,11 @@ export interface RouteWindow {
   /** share of the fleet's (or the node's) total request time spent in this route per second, 0..1 */
   timeShare: Series;
   /**
+   * requests per second the clients gave up on before an answer (optional: only routes with any in the window).
+   * Never in `rps`, the latencies or the time share: they finished nothing.
+   */
+  aborted?: Series;
+  /**
    * The route's usual level (optional): medians over its 10 s slots of the quarter hour before the judged seconds.
    * The window's own past can hold an earlier incident: a second slow downstream on the same route, right after a
    * first on another node, was measured against the first and named nowhere (live verification).
@@ -87,6 +92,8 @@ export interface NodeWindow {
   cpuLimit?: Series;
   /** share of the second the event-loop thread was runnable but waiting for a CPU (Linux; optional) */
   runDelay?: Series;
+  /** requests per second its clients gave up on before an answer (optional: only nodes with any in the window) */
+  aborted?: Series;
   /** this node's routes (optional: fleet-scale inputs may leave it out) */
   routes?: RouteWindow[];
 }
@@ -154,6 +161,7 @@ export const FINDING_KINDS = [
   'error-burst',
   'os-limits',
   'hot-route',
+  'requests-abandoned',
 ] as const;
 
 export type FindingKind = (typeof FINDING_KINDS)[number];

@@ -118,7 +118,8 @@ export function sickenNode(input: DiagnosisInput, instance: string, key: NodeKey
 export function sickenRoute(input: DiagnosisInput, instance: string | null, route: string, key: RouteKey, from: number, f: (i: number, old: number) => number): void {
   const list = instance === null ? input.routes : input.nodes.find((x) => x.instance === instance)!.routes!;
   const r = list.find((x) => x.route === route)!;
-  const s = r[key];
+  // optional series (aborted requests) start empty
+  const s = (r[key] ??= new Float64Array(r.rps.length).fill(NaN));
   const start = from < 0 ? s.length + from : from;
   for (let i = start; i < s.length; i++) s[i] = f(i, s[i]);
 }

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RULES, cpuSaturated, offCpu, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits } from '../../server/diagnose/rules/index.js';
+import { RULES, cpuSaturated, offCpu, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits, requestsAbandoned } from '../../server/diagnose/rules/index.js';
 import type { DiagnosisInput, FindingDraft, Rule } from '../../server/diagnose/types.js';
 import { explain, evidenceLine } from '../../server/diagnose/texts.js';
 import { healthyFleet, poisson, sickenNode, sickenRoute } from './generate.js';
@@ -708,6 +708,46 @@ describe('sicknesses', () => {
     for (const n of input.nodes) n.startedAt = end - 25_000;
     assert.equal(eventLoopBlocked(input).status, 'issue');
     assert.equal(offCpu(input).status, 'issue');
+  });
+
+  // outside audit: requests that hung until their clients gave up were visible nowhere, the diagnosis included
+  it('requests-abandoned: clients giving up on a route well above its own past, naming the nodes they leave', () => {
+    const input = healthyFleet({ seed: 31 });
+    // a few aborts now and then (a closed tab), then POST /api/orders hangs: 12 a second given up on, on node-2 mostly
+    sickenRoute(input, null, '/api/orders', 'aborted', 0, (i) => (i % 20 === 0 ? 1 : 0));
+    sickenRoute(input, null, '/api/orders', 'aborted', -6, () => 12);
+    sickenNode(input, 'node-2', 'aborted', 0, () => 0);
+    sickenNode(input, 'node-2', 'aborted', -6, () => 10);
+    sickenNode(input, 'node-4', 'aborted', 0, () => 0);
+    sickenNode(input, 'node-4', 'aborted', -6, () => 2);
+    const [f] = issues(requestsAbandoned, input);
+    assert.equal(f.kind, 'requests-abandoned');
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+    assert.deepEqual(f.nodes, ['node-2', 'node-4']);
+    assert.equal(f.facts.perSecond, 12);
+    assert.ok(Number(f.facts.rate) > 0.05 && Number(f.facts.rate) < 0.25 && f.severity === 'warning', `${f.facts.rate} ${f.severity}`);
+    const { summary } = explain(f);
+    assert.match(summary, /^Clients give up on POST \/api\/orders: 12 requests a second aborted before an answer \(\d+(\.\d+)?% of its requests, against 0% before\), on 2 nodes \(worst node-2\)\.$/);
+    assert.equal(evidenceLine(f.evidence[0]), 'POST /api/orders requests aborted by their clients: 12/s (over the 1/s threshold)');
+    // all of its requests hang: critical
+    sickenRoute(input, null, '/api/orders', 'rps', -6, () => 0);
+    assert.equal(issues(requestsAbandoned, input)[0].severity, 'critical');
+  });
+
+  it('requests-abandoned: not for a route whose clients always leave (long polls, streams), nor one without a past', () => {
+    const streaming = healthyFleet({ seed: 32 });
+    sickenRoute(streaming, null, '/api/orders', 'aborted', 0, () => 12);
+    assert.equal(requestsAbandoned(streaming).status, 'none');
+    const fresh = healthyFleet({ seed: 33 });
+    sickenRoute(fresh, null, '/api/orders', 'aborted', -6, () => 12);
+    // nothing known before the last seconds: no past to judge against
+    for (const key of ['rps', 'aborted'] as const) sickenRoute(fresh, null, '/api/orders', key, 0, (i, old) => (i < fresh.times.length - 6 ? NaN : old));
+    assert.equal(requestsAbandoned(fresh).status, 'none');
+    // a few closed tabs: under 1 a second
+    const calm = healthyFleet({ seed: 34 });
+    sickenRoute(calm, null, '/api/orders', 'aborted', 0, () => 0);
+    sickenRoute(calm, null, '/api/orders', 'aborted', -6, () => 0.6);
+    assert.equal(requestsAbandoned(calm).status, 'none');
   });
 
   it('error-burst on a route, fleet-wide', () => {

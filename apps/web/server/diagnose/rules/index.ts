@@ -11,10 +11,12 @@ import { ioWait } from './io-wait.js';
 import { loadImbalance } from './load-imbalance.js';
 import { memoryLeak } from './memory-leak.js';
 import { osLimits } from './os-limits.js';
+import { requestsAbandoned } from './requests-abandoned.js';
 
 export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'os-limits', rule: osLimits },
   { name: 'error-burst', rule: errorBurst },
+  { name: 'requests-abandoned', rule: requestsAbandoned },
   { name: 'off-cpu', rule: offCpu },
   { name: 'event-loop-blocked', rule: eventLoopBlocked },
   { name: 'cpu-saturated', rule: cpuSaturated },
@@ -25,4 +27,4 @@ export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'hot-route', rule: hotRoute },
 ];
 
-export { cpuSaturated, offCpu, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits };
+export { cpuSaturated, offCpu, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits, requestsAbandoned };
