@@ -147,6 +147,13 @@ const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
     effects: ['hot-route'],
     explains: ((c, e) => e.variant === 'regression' && e.routes.some((r) => c.routes.includes(r))) as Explains,
   })),
+  // clients give up on a route that waits on I/O, or whose nodes cannot answer in time (a blocked, saturated or
+  // starved loop holds every request it serves)
+  ...(['io-wait', 'event-loop-blocked', 'cpu-saturated', 'off-cpu'] as const).map((cause) => ({
+    cause,
+    effects: ['requests-abandoned'],
+    explains: ((c, e) => e.routes.some((r) => c.routes.includes(r)) || shared(c, e).length > 0) as Explains,
+  })),
 ];
 
 /**

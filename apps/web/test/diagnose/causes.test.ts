@@ -113,6 +113,21 @@ describe('cause links', () => {
     assert.ok(!links.includes('gc>loop'));
   });
 
+  it('clients giving up on a route: a consequence of its waiting on I/O, or of its nodes\' loops not answering in time', () => {
+    const f = (id: string, d: FindingDraft) => ({ id, draft: d });
+    const list = [
+      f('io-x', draft('io-wait', 'route', ['a'], ['GET /x'], { route: 'GET /x' })),
+      f('gone-x', draft('requests-abandoned', 'route', [], ['GET /x'], { route: 'GET /x' })),
+      f('busy-b', draft('cpu-saturated', 'nodes', ['b'], [], { node: 'b' })),
+      f('gone-y', draft('requests-abandoned', 'route', ['b'], ['GET /y'], { route: 'GET /y' })),
+      // nothing of it in common with a cause: its own problem
+      f('gone-z', draft('requests-abandoned', 'route', ['c'], ['GET /z'], { route: 'GET /z' })),
+    ];
+    const links = linkCauses(list, undefined).map((l) => `${l.cause}>${l.effect}`);
+    assert.deepEqual(new Set(links), new Set(['io-x>gone-x', 'busy-b>gone-y']));
+    assert.equal(causePhrase(list[1].draft), 'clients giving up on GET /x');
+  });
+
   it('a CPU-heavy node on a crowded host: its saturation is its own work, not the wait; a node mostly waiting is saturated by the wait', () => {
     const input = healthyFleet({ seed: 27, nodes: 6, seconds: 120 });
     for (const n of input.nodes) sickenNode(input, n.instance, 'runDelay', 0, () => 0.02);
