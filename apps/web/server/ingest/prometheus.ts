@@ -39,6 +39,8 @@ const COUNTERS = names(true, [
   [Metrics.cpuThrottledPeriods, '{period}'],
   [Metrics.cpuThrottledTime, 's'],
   [Metrics.eventLoopRunDelay, 's'],
+  // requests the clients gave up on, per method and route (read by ingest as over OTLP)
+  [Metrics.httpServerAbortedRequests, '{request}'],
 ]);
 
 function names(counter: boolean, metrics: readonly [name: string, unit: string][]): readonly [prom: string, name: string][] {

@@ -105,6 +105,19 @@ describe('the dashboard on Prometheus (PERF_PROMETHEUS_URL)', { skip: existsSync
     assert.ok(nodes.every((n) => n.heapUsed !== null && n.heapUsed > 1e6), 'runtime gauges arrive too');
     const [, routes] = await srv.get<RouteRow[]>('/api/v1/routes?window=5m');
     assert.ok(routes.some((r) => r.method === 'GET' && r.route === '/orders/:id'), routes.map((r) => r.route).join(', '));
+    // requests the clients gave up on, through Prometheus too (outside audit: read nowhere)
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const ac = new AbortController();
+        const req = fetch(`http://127.0.0.1:${apps[1].ready.port}/hang`, { signal: ac.signal }).catch(() => undefined);
+        setTimeout(() => ac.abort(), 200);
+        await req;
+      }),
+    );
+    const hang = await waitFor(async () => (await srv.get<RouteRow[]>('/api/v1/routes?window=5m'))[1].find((r) => r.route === '/hang' && r.aborted >= 4), 20_000, '4 aborted on /hang');
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await srv.get<RouteRow[]>('/api/v1/routes?window=5m'))[1].find((r) => r.route === '/hang')!.aborted, 4, 'each once');
+    assert.equal(hang.requests, 0);
 
     const [, status] = await srv.get<Status>('/api/v1/status');
     assert.ok(status.prometheus && status.prometheus.pulls > 3 && status.prometheus.lastError === null && status.prometheus.lastSeries > 50, JSON.stringify(status.prometheus));

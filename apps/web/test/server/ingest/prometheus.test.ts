@@ -96,7 +96,8 @@ test('a histogram without its +Inf bucket or count, or with decreasing buckets, 
 
 test('the pull is one PromQL selector over the agent’s metric names', () => {
   assert.match(PULL_QUERY, /^\{__name__=~"target_info\|process_start_time_seconds\|http_server_request_duration_seconds_bucket\|/);
-  assert.ok(PULL_QUERY.includes('|nodejs_eventloop_utilization_ratio|') && PULL_QUERY.endsWith('nodejs_eventloop_run_delay_seconds_total"}'));
+  assert.ok(PULL_QUERY.includes('|nodejs_eventloop_utilization_ratio|') && PULL_QUERY.includes('|nodejs_eventloop_run_delay_seconds_total|'));
+  assert.ok(PULL_QUERY.endsWith('|http_server_aborted_requests_total"}'), PULL_QUERY.slice(-80));
 });
 
 test('PERF_PROMETHEUS_HEADERS reach the store with every pull (a bearer token, a tenant); a bad one is a clear error', async () => {
