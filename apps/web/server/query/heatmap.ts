@@ -1,6 +1,7 @@
 // The latency heatmap (`/heatmap`): request counts per latency bucket per step, from merged histograms.
 import { StoreHistogram } from '../store/histogram.js';
 import type { FleetStore } from '../store/FleetStore.js';
+import { secondTier } from '../store/config.js';
 import type { Heatmap } from '../api/types.js';
 import { rangeFor } from './window.js';
 import { nodeStates, routeStates, type Scope } from './scope.js';
@@ -20,7 +21,7 @@ export function heatmap(store: FleetStore, query: HeatmapQuery = {}): Heatmap {
   const now = query.now ?? Date.now();
   const window = query.window ?? 300;
   const tiers = store.options.tiers;
-  const hstep = tiers.length > 1 ? tiers[1].step : tiers[0].step;
+  const hstep = secondTier(store.options).step;
   let step = query.step;
   if (query.instance !== undefined) step = Math.max(step ?? hstep, hstep);
   const range = rangeFor(store, now, query.instance !== undefined ? Math.min(window, tiers[0].retention) : window, step);

@@ -4,6 +4,7 @@ import { COARSE, NodeField, type NodeState } from '../store/node.js';
 import type { FleetStore, ServiceState } from '../store/FleetStore.js';
 import { forEachSlot, slotSpan, type Range } from './window.js';
 import { catchUpAdjustment } from '../store/catch-up.js';
+import { secondTier } from '../store/config.js';
 
 /** The largest of a node field over the range across the services' nodes; null when none has it. */
 export function worstNode(store: FleetStore, services: ServiceState[], field: number, range: Range): number | null {
@@ -83,8 +84,7 @@ export function nodeLast(n: NodeState, field: number, range: Range): number | nu
 export function nodeHistograms(store: FleetStore, n: NodeState, range: Range): { lat: StoreHistogram; el: StoreHistogram } {
   const lat = new StoreHistogram(store.options.nodeScale, 512, 0);
   const el = new StoreHistogram(store.options.nodeScale, 512, 0);
-  const tiers = store.options.tiers;
-  const hstep = tiers.length > 1 ? tiers[1].step : tiers[0].step;
+  const hstep = secondTier(store.options).step;
   const first = Math.floor(range.from / hstep);
   const last = Math.floor(range.to / hstep);
   for (let s = first; s <= last; s++) {

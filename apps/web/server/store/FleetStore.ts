@@ -2,7 +2,7 @@ import { StoreHistogram } from './histogram.js';
 import type { SparseDelta } from './delta.js';
 import { NodeField, NodeState, type NodeMeta, type FieldRing, type NodeHistSink } from './node.js';
 import { SlotMap, newRequestSlot, requestSlotBytes, type RequestSlot } from './slots.js';
-import { defaultStoreOptions, type StoreOptions } from './config.js';
+import { defaultStoreOptions, secondTier, type StoreOptions } from './config.js';
 import { noteCatchUp, pruneCatchUps, type CatchUp } from './catch-up.js';
 
 let routeSeq = 0;
@@ -402,10 +402,10 @@ export class FleetStore {
     const nowSec = Math.floor(now / 1000);
     const until = nowSec - this.options.settleSeconds;
     const tiers = this.options.tiers;
-    const histStep = tiers.length > 1 ? tiers[1].step : tiers[0].step;
+    const histStep = secondTier(this.options).step;
     const histCapacity = Math.ceil(tiers[0].retention / histStep);
     // catch-up spans are spread by reads for as long as the 10 s tier holds them
-    const spreadSince = nowSec - tiers[Math.min(1, tiers.length - 1)].retention;
+    const spreadSince = nowSec - secondTier(this.options).retention;
     const sink = this.sink;
     const quietBefore = nowSec - this.recentSeconds;
     if (quietBefore > this.recentFrom) this.recentFrom = quietBefore;

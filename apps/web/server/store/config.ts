@@ -6,6 +6,14 @@ export interface Tier {
   retention: number;
 }
 
+/**
+ * The tier after the finest (10 s by default; the finest when there is only one): its step is the nodes' window
+ * histograms' and the route rows' beyond 15 min, and catch-up spans are spread for as long as it keeps them.
+ */
+export function secondTier(options: Pick<StoreOptions, 'tiers'>): Tier {
+  return options.tiers[Math.min(1, options.tiers.length - 1)];
+}
+
 export interface StoreOptions {
   /** Netdata-like tiers, finest first. Default: 1 s for 15 min, 10 s for 6 h, 1 min for 24 h, 10 min for 7 d. */
   tiers: Tier[];

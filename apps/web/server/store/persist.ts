@@ -10,6 +10,7 @@ import type { CatchUp } from './catch-up.js';
 import type { RequestSlot } from './slots.js';
 import { decodeState, encodeState, type SeriesState } from '../ingest/series.js';
 import { MAX_CUMULATIVE_COUNT, MAX_STORED_DURATION, saneNodeRow } from './domain.js';
+import { secondTier } from './config.js';
 
 /** series_state keys of a node's monotonic counters (the rest are ingest's series keys) */
 const COUNTER_KEY = '\0counter\0';
@@ -329,9 +330,9 @@ export class Persistence {
       });
       this.db.prepare('DELETE FROM nodes WHERE last_seen < ?').run(now - store.options.nodeRetentionMs);
       // catch-up spans are spread for as long as the 10 s tier holds their seconds (FleetStore.tick)
-      this.db.prepare('DELETE FROM catch_ups WHERE at_s < ?').run(nowSec - store.options.tiers[Math.min(1, store.options.tiers.length - 1)].retention);
+      this.db.prepare('DELETE FROM catch_ups WHERE at_s < ?').run(nowSec - secondTier(store.options).retention);
       // node window histograms: as NodeState.settle drops them (10 s slots become 60 s ones within 5 minutes)
-      const histStep = store.options.tiers[Math.min(1, store.options.tiers.length - 1)].step;
+      const histStep = secondTier(store.options).step;
       const current = Math.floor(nowSec / histStep);
       this.db.prepare('DELETE FROM node_hists WHERE (coarse = 0 AND slot < ?) OR (coarse = 1 AND slot < ?)').run(current - FINE_SLOTS - COARSE, Math.floor((current - Math.ceil(store.options.tiers[0].retention / histStep)) / COARSE));
       this.db.prepare('DELETE FROM profiles WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE nodes.service = profiles.service AND nodes.instance = profiles.instance)').run();
@@ -380,7 +381,7 @@ export class Persistence {
     }
     // each node's window histograms (its percentiles over a window: a restart showed "—" for every node until it served again)
     type HistRow = { service: string; instance: string; coarse: number; slot: number; lat: Buffer; el: Buffer };
-    const histSlotNow = Math.floor(nowSec / store.options.tiers[Math.min(1, store.options.tiers.length - 1)].step);
+    const histSlotNow = Math.floor(nowSec / secondTier(store.options).step);
     for (const r of this.db.prepare('SELECT * FROM node_hists').iterate() as Iterable<HistRow>) {
       const n = store.services.get(r.service)?.nodes.get(r.instance);
       if (n === undefined) continue;
@@ -510,7 +511,7 @@ export class Persistence {
     store.downtimes = downtimes.slice(-MAX_DOWNTIMES);
     this.db.prepare("INSERT OR REPLACE INTO meta VALUES ('downtimes', ?)").run(JSON.stringify(store.downtimes));
     // the catch-up spans of the 10 s tier's retention: their requests are spread over the seconds they were served in
-    const spreadSince = nowSec - store.options.tiers[Math.min(1, store.options.tiers.length - 1)].retention;
+    const spreadSince = nowSec - secondTier(store.options).retention;
     type SpanRow = { service: string; subject: string; from_s: number; to_s: number; at_s: number; requests: number; errors: number };
     for (const c of this.db.prepare('SELECT * FROM catch_ups WHERE at_s >= ? ORDER BY at_s').iterate(spreadSince) as Iterable<SpanRow>) {
       const svc = store.services.get(c.service);

@@ -82,7 +82,7 @@ export class FleetViewSource implements MetricSource {
       }
       case 'route': {
         const rows = this.memo(`r|${svc ?? ''}|${window}`, now, () => this.view.routes({ service: svc, window, now }));
-        const out: ScopedValue[] = rows.map((r) => ({ labels: { route: r.route, method: r.method, service: r.service }, value: routeValue(r, q, window), key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` }));
+        const out: ScopedValue[] = rows.map((r) => routeScoped(r, routeValue(r, q, window)));
         if (q.metric === 'rps') {
           // a route with no request in the window has no row, yet its rate is 0: an rps floor must see it (routes
           // that served within the node retention, 15 min: one gone for good stops counting)
@@ -108,10 +108,7 @@ export class FleetViewSource implements MetricSource {
     const k = svc ?? '\u0000';
     const cached = this.quiet.get(k);
     if (cached !== undefined && (cached.version === version || now - cached.at < 10_000)) return cached.entries;
-    const entries = this.view.routeStates(svc).map((r) => ({
-      route: r,
-      value: { labels: { route: r.route, method: r.method, service: r.service }, value: 0, key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` },
-    }));
+    const entries = this.view.routeStates(svc).map((r) => ({ route: r, value: routeScoped(r, 0) }));
     this.quiet.set(k, { at: now, version, entries });
     return entries;
   }
@@ -258,6 +255,11 @@ function detailOf(findings: readonly FindingLike[]): { detail?: string } {
     .filter((x): x is string => !!x)
     .join(' ');
   return text ? { detail: clip(text) } : {};
+}
+
+/** A route's value with its labels and its key in a read. */
+function routeScoped(r: { service: string; method: string; route: string }, value: number): ScopedValue {
+  return { labels: { route: r.route, method: r.method, service: r.service }, value, key: `r\u0000${r.service}\u0000${r.method}\u0000${r.route}` };
 }
 
 /** A route row's value of the rule's metric; `window` the rule's, s. */
