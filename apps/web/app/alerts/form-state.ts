@@ -15,7 +15,7 @@ export function thresholdHint(metric: string): string {
   if (metric === 'cpu') return 'share of one core (0.8 = 80%)';
   if (metric === 'heapUsed') return 'bytes (536870912 = 512 MiB)';
   if (metric === 'rps') return 'requests per second';
-  if (metric === 'aborted') return 'requests the clients aborted, per second (fleet or route)';
+  if (metric === 'aborted') return 'requests the clients aborted, per second';
   if (metric === 'nodeDown') return 'fires when a node is silent longer than the window';
   return 'fires while a finding of this kind is live';
 }

@@ -92,6 +92,8 @@ export interface NodeRow {
   version: string | null;
   /** Unix ms of the first export seen from the node */
   firstSeen: number;
+  /** requests its clients aborted before the response finished, in the window (not in rps, errorRate or latency) */
+  aborted: number;
 }
 
 /** One row of `GET /api/v1/routes`. */

@@ -45,6 +45,7 @@ export function nodeRow(store: FleetStore, n: NodeState, range: Range, now: numb
     gcShare: seconds > 0 ? Math.min(gc / seconds, 1) : NaN,
     version: n.meta.version,
     firstSeen: n.firstSeen,
+    aborted: nodeSum(store, n, NodeField.aborted, range),
   };
 }
 

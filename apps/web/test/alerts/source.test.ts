@@ -286,7 +286,7 @@ test('nodeDown: silence counts from the dashboard’s start at the earliest', as
 });
 
 // outside audit: requests clients gave up on (a hung route) were visible nowhere, alerts included
-test('aborted: requests the clients aborted per second over the window, for the fleet and each route', async () => {
+test('aborted: requests the clients aborted per second over the window, for the fleet, each node and each route', async () => {
   const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
   const { FleetStore } = await import('../../server/store/FleetStore.js');
   const { FleetView } = await import('../../server/query/FleetView.js');
@@ -294,12 +294,13 @@ test('aborted: requests the clients aborted per second over the window, for the 
   const store = new FleetStore({}, t0 * 1000);
   const svc = store.service('api');
   const a = store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
+  const b = store.node(svc, { service: 'api', instance: 'api-2', host: 'h', pid: 2, version: null }, t0 * 1000)!;
   const hang = store.route(svc, 'POST', '/checkout');
   const other = store.route(svc, 'GET', '/cart');
   for (let t = t0; t < t0 + 30; t++) {
     store.addAborted(hang, a, t, 2);
-    if (t % 10 === 0) store.addAborted(other, a, t, 3);
-    a.lastSeen = (t + 1) * 1000;
+    if (t % 10 === 0) store.addAborted(other, b, t, 3);
+    a.lastSeen = b.lastSeen = (t + 1) * 1000;
     store.tick((t + 1) * 1000);
   }
   const now = (t0 + 30) * 1000;
@@ -309,4 +310,8 @@ test('aborted: requests the clients aborted per second over the window, for the 
   const byRoute = new Map(src.read({ ...q, scope: 'route' }, now).map((v) => [v.labels.route, v.value]));
   assert.equal(byRoute.get('/checkout'), 2);
   assert.equal(byRoute.get('/cart'), 9 / 30);
+  const byNode = new Map(src.read({ ...q, scope: 'node' }, now).map((v) => [v.labels.instance, v.value]));
+  assert.deepEqual([byNode.get('api-1'), byNode.get('api-2')], [2, 9 / 30]);
+  const rows = new FleetView(store).nodes({ window: 30, now });
+  assert.deepEqual(rows.map((r) => [r.instance, r.aborted]).sort(), [['api-1', 60], ['api-2', 9]], '/nodes counts them over the window');
 });

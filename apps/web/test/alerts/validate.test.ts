@@ -61,7 +61,6 @@ const cases: [string, Record<string, unknown>, string, RegExp][] = [
   ['bad metric', { metric: 'latency.p95' }, 'metric', /must be one of/],
   ['metric not at scope', { scope: 'route', metric: 'elu' }, 'scope', /no elu/],
   ['nodeDown on a route', { scope: 'route', metric: 'nodeDown' }, 'scope', /nodeDown/],
-  ['aborted on a node', { scope: 'node', metric: 'aborted', threshold: 0 }, 'scope', /no aborted/],
   ['finding without kind', { metric: 'finding' }, 'finding', /required/],
   ['finding kind on another metric', { finding: 'x' }, 'finding', /only allowed/],
   ['unknown finding kind', { scope: 'fleet', metric: 'finding', finding: 'no-such-kind' }, 'finding', /must be one of "event-loop-blocked", .*"hot-route", "requests-abandoned", or "any" \(got "no-such-kind"\)/],
@@ -227,6 +226,6 @@ test('templates read the alert’s own labels only; perf_rule is perf’s label;
   assert.equal(badField({ annotations: many }).field, 'annotations');
 });
 
-test('aborted (requests the clients aborted, per second) is a metric of the fleet and of each route', () => {
-  for (const scope of ['fleet', 'route']) assert.equal(validateRule({ name: 'hung', scope, metric: 'aborted', op: '>', threshold: 0 }).metric, 'aborted');
+test('aborted (requests the clients aborted, per second) is a metric of the fleet, of each node and of each route', () => {
+  for (const scope of ['fleet', 'node', 'route']) assert.equal(validateRule({ name: 'hung', scope, metric: 'aborted', op: '>', threshold: 0 }).metric, 'aborted');
 });

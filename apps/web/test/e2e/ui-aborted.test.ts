@@ -1,9 +1,9 @@
 // A hung route in the UI: a real agent process whose /hang route never answers, clients that give up on it. The
 // routes table lists it with its Aborted count (sortable to the top), its page says how many, with a chart of them, and
-// the error tile counts them. Real server, real Chromium, no console errors.
+// the error tile counts them, and so does the node's page. Real server, real Chromium, no console errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RouteRow } from '../../server/api/types.js';
+import type { NodeRow, RouteRow } from '../../server/api/types.js';
 import { startAgentApp } from './lib/agent-node.js';
 import { HANGING_APP, abandon, getPath } from './lib/hanging-app.js';
 import { browserPerFile, openPage, screenshot } from './lib/browser.js';
@@ -41,5 +41,10 @@ test('the routes table and the route page show the requests clients aborted on a
   await page.goto(`${dash.url}/?range=1h`);
   await page.getByTestId('overview').waitFor();
   await until('the error tile says so', async () => ((await page.getByTestId('overview').textContent()) ?? '').includes(`${N} aborted requests`));
+
+  const [hungNode] = await api<NodeRow[]>(dash.url, 'nodes?window=5m');
+  await page.goto(`${dash.url}/nodes/${encodeURIComponent(hungNode.instance)}?range=1h`);
+  await page.getByTestId('node-page').waitFor();
+  await until("the node's page counts them", async () => (await page.getByTestId('node-aborted').textContent())?.trim() === String(N));
   assert.deepEqual(errors, []);
 });

@@ -1,12 +1,12 @@
 // End to end with the real agent: a node:http app under `node --import @perf/agent` whose /hang route never answers;
-// the test's client gives up on N requests to it (closes each connection), and the dashboard's /routes, /fleet and
-// /series show exactly N aborted for that route, beside the requests of a route that answers.
+// the test's client gives up on N requests to it (closes each connection), and the dashboard's /routes, /nodes, /fleet
+// and /series show exactly N aborted for that route and its node, beside the requests of a route that answers.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startAgentApp } from '../e2e/lib/agent-node.js';
 import { HANGING_APP, abandon, getPath } from '../e2e/lib/hanging-app.js';
 import { sleep, testServer, waitFor, type TestServer } from './lib/server.js';
-import type { Fleet, RouteRow, Series } from '../../server/api/types.js';
+import type { Fleet, NodeRow, RouteRow, Series } from '../../server/api/types.js';
 
 let srv: TestServer;
 before(async () => {
@@ -14,7 +14,7 @@ before(async () => {
 });
 after(() => srv.dispose());
 
-test('requests a client aborts on a hanging route are counted exactly, on their route, in /routes, /fleet and /series', async () => {
+test('requests a client aborts on a hanging route are counted exactly, on their route and node, in /routes, /nodes, /fleet and /series', async () => {
   const node = await startAgentApp(`http://127.0.0.1:${srv.otlpPort}`, 'hangs', HANGING_APP);
   try {
     const N = 7;
@@ -37,6 +37,8 @@ test('requests a client aborts on a hanging route are counted exactly, on their 
     const [, fleet] = await srv.get<Fleet>('/api/v1/fleet?service=hangs&window=5m');
     assert.equal(fleet.aborted, N);
     assert.equal(fleet.requests, OK, 'aborted requests are not finished ones');
+    const [, nodes] = await srv.get<NodeRow[]>('/api/v1/nodes?service=hangs&window=5m');
+    assert.deepEqual(nodes.map((n) => n.aborted), [N], 'its one node');
     const [status, series] = await srv.get<Series>('/api/v1/series?service=hangs&metric=aborted&by=route&window=5m&step=1s');
     assert.equal(status, 200);
     const line = series.series.find((l) => l.key.route === '/hang');

@@ -80,6 +80,10 @@ export function NodeClient({ instance }: { instance: string }) {
           <Info label="PID" value={node.pid === null ? '—' : String(node.pid)} />
           <Info label="Throughput" value={formatRps(node.rps)} testId="node-rps" />
           <Info label="Latency p99" value={formatDuration(node.latency.p99)} testId="node-p99" />
+          {node.aborted > 0 ? (
+            // requests its clients gave up on: no duration, so in neither the throughput nor the latency beside it
+            <Info label="Aborted by clients" value={formatInteger(node.aborted)} testId="node-aborted" />
+          ) : null}
           <Info label="Loop delay p99" value={formatDuration(node.eventLoopDelay.p99)} />
           <Info label="ELU / CPU" value={`${formatPercent(node.elu)} / ${formatPercent(node.cpu)}`} />
           <Info label="Heap" value={`${formatBytes(node.heapUsed)}${node.heapLimit ? ` of ${formatBytes(node.heapLimit)}` : ''}`} />

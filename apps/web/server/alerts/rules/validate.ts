@@ -31,8 +31,7 @@ const METRIC_SCOPES: Record<MetricName, readonly Scope[]> = {
   'eventLoopDelay.max': ['fleet', 'node'],
   errorRate: SCOPES,
   rps: SCOPES,
-  // counted per route (and fleet-wide): node rows do not carry them
-  aborted: ['fleet', 'route'],
+  aborted: SCOPES,
   elu: ['fleet', 'node'],
   cpu: ['fleet', 'node'],
   heapUsed: ['fleet', 'node'],

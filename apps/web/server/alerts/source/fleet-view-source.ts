@@ -174,6 +174,9 @@ export class FleetViewSource implements MetricSource {
         return r.rps > 0 ? r.errorRate : NaN;
       case 'rps':
         return r.rps;
+      case 'aborted':
+        // per second over the rule's window, as the fleet's and a route's
+        return r.aborted / window;
       case 'elu':
         return nn(r.elu);
       case 'cpu':

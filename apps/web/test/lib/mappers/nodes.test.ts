@@ -27,6 +27,7 @@ function node(i: number, p99: number | null, extra: Partial<NodeRow> = {}): Node
     gcShare: null,
     version: null,
     firstSeen: 0,
+    aborted: 0,
     ...extra,
   };
 }
