@@ -372,7 +372,7 @@ export function explicitDelta(
   const isReset = !firstSeen && (p.startTimeUnixNano !== st.start || p.count < st.count || !sameBounds);
   let minusPrev: Float64Array | undefined;
   if ((firstSeen && !fresh) || st.rebase) {
-    // the last point was refused after it moved the state on (apply.ts: a delta out of its domain)
+    // the last point was refused after it moved the state on (histograms.ts: a delta out of its domain)
     outcome = 'baseline';
     st.rebase = false;
   } else if (firstSeen || isReset || prev === undefined || prev.length !== n) outcome = firstSeen ? 'delta' : 'reset';

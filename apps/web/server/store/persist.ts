@@ -570,7 +570,7 @@ export class Persistence {
       if (r.key.startsWith(COUNTER_KEY)) {
         if (r.state.byteLength !== 16) continue;
         const a = new Float64Array(r.state.buffer.slice(r.state.byteOffset, r.state.byteOffset + 16));
-        // a counter's last value as ingest accepts it (see Applier.counter)
+        // a counter's last value as ingest accepts it (see counter() in ingest/counters.ts)
         if (!(a[0] >= 0 && a[0] <= MAX_CUMULATIVE_COUNT)) continue;
         node.counters.set(r.key.slice(COUNTER_KEY.length), { value: a[0], timeUnixNano: a[1] });
         n++;

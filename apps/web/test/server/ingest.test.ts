@@ -289,7 +289,7 @@ test('names are kept without control characters or direction overrides, and at m
 // outside audit (hostile input): "😀🔥" × 200 was cut at 256 UTF-16 units, inside a surrogate pair: a lone half is not
 // UTF-8, and encodeURIComponent (a ?service= link) throws on it
 test('a long name is cut between characters, never inside a surrogate pair', async () => {
-  const { cleanName } = await import('../../server/ingest/apply.js');
+  const { cleanName } = await import('../../server/ingest/names.js');
   for (const name of ['😀🔥'.repeat(200), 'a' + '😀🔥'.repeat(200)]) {
     const cut = cleanName(name);
     assert.ok(cut.length <= 256 && cut.endsWith('…'), `${cut.length}`);

@@ -1,0 +1,60 @@
+// Gauges kept in node fields (event-loop utilisation, CPU, heap, memory, handles, file descriptors, …): the
+// last value of each export, or the sum of its points for the gauges reported per heap space or port.
+import { Metrics, type Metric, type NumberDataPoint } from '@perf/metrics';
+import { NodeField, type NodeState } from '../store/node.js';
+import { gaugeInDomain, gaugeReason } from './domain.js';
+import type { Applier, ApplyResult } from './apply.js';
+
+/** gauge metric name → node field */
+const GAUGE_FIELDS = new Map<string, number>([
+  [Metrics.eventLoopUtilization, NodeField.elu],
+  [Metrics.cpuUtilization, NodeField.cpu],
+  [Metrics.heapUsed, NodeField.heapUsed],
+  [Metrics.heapLimit, NodeField.heapLimit],
+  [Metrics.memoryUsage, NodeField.rss],
+  [Metrics.activeHandles, NodeField.handles],
+  [Metrics.openFds, NodeField.fds],
+  [Metrics.fdLimit, NodeField.fdLimit],
+  [Metrics.eventLoopDelayMax, NodeField.elMax],
+  // @opentelemetry/instrumentation-runtime-node sends percentiles as gauges, no histogram (a node's own, then: they
+  // do not merge into the fleet's); settle() lets a histogram's, where there is one, win
+  ['nodejs.eventloop.delay.p50', NodeField.elP50],
+  ['nodejs.eventloop.delay.p99', NodeField.elP99],
+  [Metrics.listenQueue, NodeField.listenQueue],
+  [Metrics.cpuLimit, NodeField.cpuLimit],
+]);
+/** gauges reported per heap space (or per listening port): the node value is their sum */
+const SUMMED_GAUGES = new Set<string>([Metrics.heapUsed, Metrics.heapLimit, Metrics.listenQueue]);
+
+/** A gauge (or non-monotonic sum) into its node field, when it is one the node keeps. */
+export function gauge(applier: Applier, node: NodeState, m: Extract<Metric, { type: 'gauge' | 'sum' }>, now: number, result: ApplyResult): void {
+  const name = m.name;
+  const field = GAUGE_FIELDS.get(name);
+  if (field === undefined) return;
+  const summed = SUMMED_GAUGES.has(name);
+  let total = 0;
+  let last: NumberDataPoint | undefined;
+  let accepted = 0;
+  for (const p of m.points) {
+    if (!Number.isFinite(p.value)) {
+      applier.reject(result, 'gauge value is not a finite number');
+      continue;
+    }
+    if (!gaugeInDomain(field, p.value)) {
+      applier.reject(result, gaugeReason(field));
+      continue;
+    }
+    total += p.value;
+    accepted++;
+    if (last === undefined || p.timeUnixNano >= last.timeUnixNano) last = p;
+  }
+  if (last === undefined) return;
+  if (summed && !gaugeInDomain(field, total)) {
+    // each heap space (or port) in its domain, their sum not
+    applier.reject(result, gaugeReason(field), accepted);
+    return;
+  }
+  const t = applier.slotOf(last.timeUnixNano, now, result);
+  if (t === undefined) return;
+  node.setField(t, field, summed ? total : last.value);
+}

@@ -1,0 +1,27 @@
+// What a cumulative series' start time says: whether its first point is new traffic (counted whole) or a total
+// counted before this receiver (a baseline), and whether two processes send the series under one identity.
+import type { NodeState } from '../store/node.js';
+import type { SeriesState } from './series.js';
+import type { Applier } from './apply.js';
+
+/** Why a cumulative point with an earlier start than its series' is refused. */
+export const SHARED_SERIES =
+  'cumulative point starting before its series did: two processes export the same series (give each its own service.instance.id, e.g. with the SDK\'s host and process resource detectors)';
+
+/**
+ * Whether a cumulative point starts before its series' state did. A restart starts later, never earlier: two processes
+ * are sending the series under one identity, and taking each one's point as a reset of the other's counted both whole
+ * totals again every second (outside audit: 247,719 requests shown for 450, 400 req/s with no traffic). The series
+ * keeps the later one (SHARED_SERIES).
+ */
+export function startsEarlier(startNs: number, st: SeriesState): boolean {
+  return startNs > 0 && startNs < st.start;
+}
+
+/**
+ * Whether a cumulative series first seen now, started at `startNs`, is new traffic (its first point counts whole):
+ * started after this receiver, or on a node whose baselines this receiver holds (see NodeState.baselined).
+ */
+export function isFresh(applier: Applier, startNs: number, node: NodeState): boolean {
+  return startNs >= applier.startNs || startNs === 0 || node.baselined;
+}
