@@ -14,7 +14,7 @@ import { encodeProtobuf } from '@perf/metrics';
 import { postOtlp, testServer, waitFor } from './lib/server.js';
 import { expPoint, httpExp, request, resource } from './lib/otlp.js';
 import { decodeState, encodeState, newState } from '../../server/ingest/series.js';
-import { packState, unpackState } from '../../server/store/persist.js';
+import { packState, unpackState } from '../../server/store/persist/saved-states.js';
 
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreHistogram } from '../../../server/store/histogram.js';
-import { decodeHist, encodeHist } from '../../../server/store/persist.js';
+import { decodeHist, encodeHist } from '../../../server/store/persist/histogram-blob.js';
 import { Random } from '../../../simulator/random.js';
 import { weightedQuantile } from '../../../simulator/exact.js';
 
