@@ -11,7 +11,7 @@ import { DELTA_TOO_LARGE, SUM_WENT_DOWN, histogramProblem } from './domain.js';
 import { INVALID, explicitProblem, noteSpreadError } from './explicit-buckets.js';
 import { LEGACY_HTTP_DURATION, rescale, unitFactor } from './units.js';
 import { cachedState, seriesCacheOf } from './series-cache.js';
-import { SHARED_SERIES, isFresh, startsEarlier } from './series-start.js';
+import { SHARED_SERIES, acrossDowntime, isFresh, startsEarlier } from './series-start.js';
 import { foldedHttp } from './folded.js';
 import type { Applier, ApplyResult } from './apply.js';
 
@@ -81,10 +81,9 @@ export function histograms(applier: Applier, service: ServiceState, node: NodeSt
     // the node's first request delta after an interruption (0 requests included): counted again from there
     // (after the dashboard's own crash, its seconds before are unknown: see query/unknown.ts)
     // (every series of the node's first export with deltas: their previous points are before it is counted again);
-    // a delta across the dashboard's downtime (that first one, or one whose previous point is from before this
-    // process started: an export retried from before a graceful restart, and the next one) is spread from 1 s on
-    const acrossDowntime = isHttp && ((node.unknownFrom !== undefined && (node.countedFrom === undefined || prevSec < node.countedFrom)) || (prevSec > 0 && prevSec < applier.openedSec));
-    if (isHttp && node.countedFrom === undefined) node.countedFrom = countedFrom(prevSec, p.timeUnixNano, t, node.exportIntervalMs, acrossDowntime);
+    // a delta across the dashboard's downtime (series-start.ts) is spread from 1 s on
+    const spansDowntime = isHttp && acrossDowntime(applier, node, prevSec);
+    if (isHttp && node.countedFrom === undefined) node.countedFrom = countedFrom(prevSec, p.timeUnixNano, t, node.exportIntervalMs, spansDowntime);
     if (!(delta.count > 0)) continue;
     if (isHttp) {
       // the route is resolved once per series; a route dropped by the store (no data left) is re-resolved
@@ -100,7 +99,7 @@ export function histograms(applier: Applier, service: ServiceState, node: NodeSt
       // spread over the seconds from the previous point to its own (not to where it arrived: an export retried across
       // a restart arrives late, and the next one's span begins at its time)
       const pointSec = Math.floor(p.timeUnixNano / 1e9);
-      if (outcome === 'delta' && isCatchUp(prevSec, pointSec, node.exportIntervalMs, acrossDowntime)) applier.store.noteCatchUp(route, node, prevSec + 1, pointSec, t, delta.count, st.isError);
+      if (outcome === 'delta' && isCatchUp(prevSec, pointSec, node.exportIntervalMs, spansDowntime)) applier.store.noteCatchUp(route, node, prevSec + 1, pointSec, t, delta.count, st.isError ? delta.count : 0);
     } else if (isEl) {
       applier.store.addEventLoop(service, node, t, delta);
     } else {

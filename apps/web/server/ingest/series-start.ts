@@ -25,3 +25,13 @@ export function startsEarlier(startNs: number, st: SeriesState): boolean {
 export function isFresh(applier: Applier, startNs: number, node: NodeState): boolean {
   return startNs >= applier.startNs || startNs === 0 || node.baselined;
 }
+
+/**
+ * Whether a node's cumulative delta whose previous point was at `prevSec` (Unix s) spans the dashboard's own downtime:
+ * the node's first delta after a crash of the dashboard (its seconds before are unknown, see query/unknown.ts), or one
+ * whose previous point is from before this process started (an export retried from before a graceful restart, and
+ * the next one). Such a delta is spread from 1 s on (catch-up.ts).
+ */
+export function acrossDowntime(applier: Applier, node: NodeState, prevSec: number): boolean {
+  return (node.unknownFrom !== undefined && (node.countedFrom === undefined || prevSec < node.countedFrom)) || (prevSec > 0 && prevSec < applier.openedSec);
+}

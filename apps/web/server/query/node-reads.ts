@@ -48,10 +48,10 @@ export function nodeTotal(store: FleetStore, n: NodeState, field: number, range:
     }
   });
   // requests that caught up on an interruption count over the seconds they were served in (catch-up.ts)
-  if (n.catchUps !== undefined && (field === NodeField.requests || field === NodeField.errors)) {
-    const acc = { requests: 0, errors: 0 };
+  if (n.catchUps !== undefined && (field === NodeField.requests || field === NodeField.errors || field === NodeField.aborted)) {
+    const acc = { requests: 0, errors: 0, aborted: 0 };
     catchUpAdjustment(n.catchUps, ...slotSpan(store, range.tier, range.from, range.to), acc, until);
-    const add = field === NodeField.requests ? acc.requests : acc.errors;
+    const add = field === NodeField.requests ? acc.requests : field === NodeField.errors ? acc.errors : acc.aborted;
     if (add !== 0) {
       sum = Math.max(0, sum + add);
       seen = true;

@@ -55,8 +55,9 @@ export function nodeStep(store: FleetStore, nodes: NodeState[], metric: SeriesMe
         break;
       }
       case 'aborted':
-        // as rps: no point before the node's first export, or after its last while it is down
-        v = absent(store, node, a, b, range) ? null : nodeSum(store, node, NodeField.aborted, sub) / seconds;
+        // as rps: no point before the node's first export, or after its last while it is down; a catch-up span counts
+        // in its seconds once it arrived by the read's end (not the step's: it arrives after the seconds it covers)
+        v = absent(store, node, a, b, range) ? null : nodeSum(store, node, NodeField.aborted, sub, range.to) / seconds;
         break;
       case 'gcShare':
         v = Math.min(1, nodeSum(store, node, NodeField.gcTime, sub) / seconds);

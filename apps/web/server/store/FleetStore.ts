@@ -371,12 +371,12 @@ export class FleetStore {
   }
 
   /**
-   * Notes that the requests just added in second `at` (addRequests) were served over the seconds `from`…`to`: a node's
-   * first export after an interruption (see catch-up.ts).
+   * Notes that the requests just added in second `at` (addRequests; aborted ones: addAborted) were served over the
+   * seconds `from`…`to`: a node's first export after an interruption (see catch-up.ts).
    */
-  noteCatchUp(route: RouteState, node: NodeState | undefined, from: number, to: number, at: number, requests: number, isError: boolean): void {
-    noteCatchUp((route.catchUps ??= []), from, to, at, requests, isError ? requests : 0);
-    if (node !== undefined) noteCatchUp((node.catchUps ??= []), from, to, at, requests, isError ? requests : 0);
+  noteCatchUp(route: RouteState, node: NodeState | undefined, from: number, to: number, at: number, requests: number, errors: number, aborted = 0): void {
+    noteCatchUp((route.catchUps ??= []), from, to, at, requests, errors, aborted);
+    if (node !== undefined) noteCatchUp((node.catchUps ??= []), from, to, at, requests, errors, aborted);
     const sink = this.sink;
     if (sink?.catchUp === undefined) return;
     const span = (list: CatchUp[]) => list.findLast((c) => c.from === from && c.to === to && c.at === at);

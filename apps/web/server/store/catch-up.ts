@@ -18,6 +18,8 @@ export interface CatchUp {
   at: number;
   requests: number;
   errors: number;
+  /** requests the clients aborted (http.server.aborted_requests), counted apart from the finished ones above */
+  aborted: number;
 }
 
 /** an interruption is at least this long (s), and longer than twice the node's usual export interval */
@@ -50,16 +52,17 @@ export function countedFrom(prevSec: number, timeNs: number, t: number, interval
 }
 
 /** Adds a delta's span to a subject's list (merged with one of the same span: a node's series all land together). */
-export function noteCatchUp(list: CatchUp[], from: number, to: number, at: number, requests: number, errors: number): void {
+export function noteCatchUp(list: CatchUp[], from: number, to: number, at: number, requests: number, errors: number, aborted = 0): void {
   for (let i = list.length - 1; i >= Math.max(0, list.length - 8); i--) {
     const c = list[i];
     if (c.from === from && c.to === to && c.at === at) {
       c.requests += requests;
       c.errors += errors;
+      c.aborted += aborted;
       return;
     }
   }
-  list.push({ from, to, at, requests, errors });
+  list.push({ from, to, at, requests, errors, aborted });
   if (list.length > MAX_PER_SUBJECT) list.shift();
 }
 
@@ -71,12 +74,18 @@ export function pruneCatchUps(list: CatchUp[], oldest: number): void {
 }
 
 /**
- * What to add to the requests and errors summed over the seconds `lo`…`hi` for the spans in `list`: each span's
- * delta was summed whole if it arrived in there; its share is the part of its seconds in there. Only spans that
- * arrived by `until` (the read's last second) count: one in the second still open is not read anywhere yet (its share
- * of earlier seconds would show before the delta itself).
+ * What to add to the requests and errors (and aborted requests, for a read that sums them) summed over the seconds
+ * `lo`…`hi` for the spans in `list`: each span's delta was summed whole if it arrived in there; its share is the part
+ * of its seconds in there. Only spans that arrived by `until` (the read's last second) count: one in the second still
+ * open is not read anywhere yet (its share of earlier seconds would show before the delta itself).
  */
-export function catchUpAdjustment(list: readonly CatchUp[] | undefined, lo: number, hi: number, acc: { requests: number; errors: number }, until = Infinity): void {
+export function catchUpAdjustment(
+  list: readonly CatchUp[] | undefined,
+  lo: number,
+  hi: number,
+  acc: { requests: number; errors: number; aborted?: number },
+  until = Infinity,
+): void {
   if (list === undefined) return;
   for (const c of list) {
     if (c.at > until) continue;
@@ -86,5 +95,6 @@ export function catchUpAdjustment(list: readonly CatchUp[] | undefined, lo: numb
     if (share === landed) continue;
     acc.requests += c.requests * (share - landed);
     acc.errors += c.errors * (share - landed);
+    if (acc.aborted !== undefined) acc.aborted += c.aborted * (share - landed);
   }
 }

@@ -161,14 +161,14 @@ export function loadHistory(db: Database.Database, store: FleetStore, now: numbe
   restoreDowntimes(db, store, nowSec, lastWritten);
   // the catch-up spans of the 10 s tier's retention: their requests are spread over the seconds they were served in
   const spreadSince = nowSec - secondTier(store.options).retention;
-  type SpanRow = { service: string; subject: string; from_s: number; to_s: number; at_s: number; requests: number; errors: number };
+  type SpanRow = { service: string; subject: string; from_s: number; to_s: number; at_s: number; requests: number; errors: number; aborted: number };
   for (const c of db.prepare('SELECT * FROM catch_ups WHERE at_s >= ? ORDER BY at_s').iterate(spreadSince) as Iterable<SpanRow>) {
     const svc = store.services.get(c.service);
-    if (svc === undefined || !(c.requests >= 0 && c.errors >= 0 && c.from_s <= c.to_s)) continue;
+    if (svc === undefined || !(c.requests >= 0 && c.errors >= 0 && c.aborted >= 0 && c.from_s <= c.to_s)) continue;
     const key = c.subject.slice(2);
     const subject = c.subject.startsWith(ROUTE_SUBJECT) ? svc.routes.get(key) : c.subject.startsWith(NODE_SUBJECT) ? svc.nodes.get(key) : undefined;
     if (subject === undefined) continue;
-    (subject.catchUps ??= []).push({ from: c.from_s, to: c.to_s, at: c.at_s, requests: c.requests, errors: c.errors });
+    (subject.catchUps ??= []).push({ from: c.from_s, to: c.to_s, at: c.at_s, requests: c.requests, errors: c.errors, aborted: c.aborted });
   }
   const routes = [...store.services.values()].reduce((a, s) => a + s.routes.size, 0);
   return { routes, nodes: nodeRows.length, slots, skipped };

@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS series_state (
   PRIMARY KEY (service, instance, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS catch_ups (
   service TEXT NOT NULL, subject TEXT NOT NULL, from_s INTEGER NOT NULL, to_s INTEGER NOT NULL, at_s INTEGER NOT NULL,
-  requests REAL NOT NULL, errors REAL NOT NULL, PRIMARY KEY (service, subject, from_s, to_s, at_s)) WITHOUT ROWID;
+  requests REAL NOT NULL, errors REAL NOT NULL, aborted REAL NOT NULL DEFAULT 0, PRIMARY KEY (service, subject, from_s, to_s, at_s)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS node_hists (
   service TEXT NOT NULL, instance TEXT NOT NULL, coarse INTEGER NOT NULL, slot INTEGER NOT NULL, lat BLOB NOT NULL, el BLOB NOT NULL,
   PRIMARY KEY (coarse, slot, service, instance)) WITHOUT ROWID;
@@ -38,4 +38,7 @@ export function migrate(db: Database.Database): void {
   // and since: each route slot's aborted requests (a file written before holds none: 0)
   const slotColumns = db.prepare('PRAGMA table_info(route_slots)').all() as { name: string }[];
   if (!slotColumns.some((c) => c.name === 'aborted')) db.exec('ALTER TABLE route_slots ADD COLUMN aborted REAL NOT NULL DEFAULT 0');
+  // and the aborted requests of a catch-up span (spread like its finished ones)
+  const spanColumns = db.prepare('PRAGMA table_info(catch_ups)').all() as { name: string }[];
+  if (!spanColumns.some((c) => c.name === 'aborted')) db.exec('ALTER TABLE catch_ups ADD COLUMN aborted REAL NOT NULL DEFAULT 0');
 }

@@ -41,7 +41,7 @@ export class Writer {
     this.insRoute = db.prepare('INSERT OR REPLACE INTO route_slots (service, method, route, tier, slot, requests, errors, hist, aborted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.insNode = db.prepare('INSERT OR REPLACE INTO node_slots VALUES (?, ?, ?, ?, ?)');
     this.insEl = db.prepare('INSERT OR REPLACE INTO el_slots VALUES (?, ?, ?, ?)');
-    this.insCatchUp = db.prepare('INSERT OR REPLACE INTO catch_ups VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insCatchUp = db.prepare('INSERT OR REPLACE INTO catch_ups VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.insHist = db.prepare('INSERT OR REPLACE INTO node_hists VALUES (?, ?, ?, ?, ?, ?)');
     this.delHist = db.prepare('DELETE FROM node_hists WHERE coarse = ? AND slot = ? AND service = ? AND instance = ?');
     this.delHists = db.prepare('DELETE FROM node_hists WHERE service = ? AND instance = ?');
@@ -64,7 +64,7 @@ export class Writer {
       this.elRows.push([service, tier, slot, encodeHist(h)]);
     },
     catchUp: (service: string, subject: string, c: CatchUp) => {
-      this.catchUpRows.set(`${service}\0${subject}\0${c.from}\0${c.to}\0${c.at}`, [service, subject, c.from, c.to, c.at, c.requests, c.errors]);
+      this.catchUpRows.set(`${service}\0${subject}\0${c.from}\0${c.to}\0${c.at}`, [service, subject, c.from, c.to, c.at, c.requests, c.errors, c.aborted]);
     },
     nodeHist: (n: NodeState, coarse: boolean, slot: number, h: NodeHists | undefined) => {
       // encoded now: a coarse slot goes on merging (each merge hands it over again)

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metrics, type ExportMetricsRequest } from '@perf/metrics';
-import { expPoint, httpExp, request, resource } from '../lib/otlp.js';
+import { abortedSum, expPoint, httpExp, request, resource } from '../lib/otlp.js';
 import { FleetStore } from '../../../server/store/FleetStore.js';
 import { Persistence } from '../../../server/store/persist.js';
 import { FleetView } from '../../../server/query/FleetView.js';
@@ -40,6 +40,12 @@ const START = (T0 - 60_000) * 1e6;
 const ms = (s: number) => T0 + s * 1000 + 300;
 const http = (instance: string, s: number): ExportMetricsRequest =>
   request(resource('svc', instance), [httpExp('cumulative', [expPoint({ start: START, time: ms(s) * 1e6, offset: -7, counts: [100 * (s + 60)], sum: (s + 60) * 1 })])]);
+/** 100 requests and 5 aborted ones a second, cumulative */
+const withAborted = (instance: string, s: number): ExportMetricsRequest =>
+  request(resource('svc', instance), [
+    httpExp('cumulative', [expPoint({ start: START, time: ms(s) * 1e6, offset: -7, counts: [100 * (s + 60)], sum: (s + 60) * 1 })]),
+    abortedSum('cumulative', [{ start: START, time: ms(s) * 1e6, value: 5 * (s + 60) }]),
+  ]);
 const gaugesOnly = (instance: string, s: number): ExportMetricsRequest =>
   request(resource('svc', instance), [{ name: Metrics.eventLoopUtilization, description: '', unit: '1', type: 'gauge', points: [{ attributes: {}, startTimeUnixNano: 0, timeUnixNano: ms(s) * 1e6, value: 0.2, isInt: false, flags: 0 }] }]);
 
@@ -215,6 +221,32 @@ test('after a graceful restart, an export retried from before it and the ones ri
     const fleet = line(view, ms(46));
     const shown = [...fleet].filter(([s]) => s >= 28 && s <= 44).map(([s, v]) => `${s}:${v === null ? 'null' : Math.round(v)}`).join(' ');
     for (let s = 28; s <= 44; s++) assert.equal(fleet.get(s), 100, `second ${s}: ${shown}`);
+    persistence.close();
+  });
+});
+
+// the aborted requests of a node's first export after an interruption landed in the second it arrived: after a
+// restart the aborted line read 0 for the downtime and a burst after it, beside a spread throughput
+test('aborted requests caught up after a restart are spread over their seconds like the finished ones, also after a later restart', () => {
+  withDir((dir) => {
+    run(dir, 1, 30, (ap, s) => ap.apply(withAborted('a', s), ms(s)), gracefulStop(30));
+    // restarted: the first export (40) spreads back over 31…40; then a second restart reads that span from the file
+    run(dir, 40, 50, (ap, s) => ap.apply(withAborted('a', s), ms(s)), gracefulStop(50));
+    const { view, persistence } = run(dir, 55, 56, (ap, s) => ap.apply(withAborted('a', s), ms(s)), () => {});
+    const now = ms(57);
+    const perSecond = (by?: 'node' | 'route') => {
+      const l = view.series({ metric: 'aborted', step: 1, window: 120, now, ...(by ? { by } : {}) }).series.find((x) => by !== 'route' || x.key.route === '/hang')!;
+      const at = new Map(l.points.map(([t, v]) => [Math.round((t - T0) / 1000), v]));
+      return [20, 31, 35, 40, 41, 45, 51, 55].map((s) => (at.get(s) == null ? at.get(s) : Math.round(at.get(s)! * 1e6) / 1e6));
+    };
+    const five = [5, 5, 5, 5, 5, 5, 5, 5];
+    assert.deepEqual(perSecond(), five, 'the fleet');
+    assert.deepEqual(perSecond('route'), five, 'the route');
+    assert.deepEqual(perSecond('node'), five, 'the node');
+    assert.deepEqual([line(view, now).get(35), line(view, now).get(40)], [100, 100], 'as its requests are');
+    // and any window's total is what the spread puts in it
+    const fleet = view.fleet({ window: 10, now: ms(45) + 700 });
+    assert.equal(Math.round(fleet.aborted), 50);
     persistence.close();
   });
 });

@@ -72,10 +72,14 @@ test('what is a catch-up: longer than 3 s and than twice the node\'s interval; a
   const list: CatchUp[] = [];
   noteCatchUp(list, 11, 20, 20, 100, 10);
   noteCatchUp(list, 11, 20, 20, 50, 0);
-  assert.deepEqual(list, [{ from: 11, to: 20, at: 20, requests: 150, errors: 10 }], 'the node\'s series land together: one span');
+  noteCatchUp(list, 11, 20, 20, 0, 0, 8);
+  assert.deepEqual(list, [{ from: 11, to: 20, at: 20, requests: 150, errors: 10, aborted: 8 }], 'the node\'s series land together: one span');
   const acc = { requests: 0, errors: 0 };
   catchUpAdjustment(list, 11, 15, acc);
   assert.deepEqual(acc, { requests: 75, errors: 5 }, 'half its seconds, landing outside: half of it added');
+  const withAborted = { requests: 0, errors: 0, aborted: 0 };
+  catchUpAdjustment(list, 11, 15, withAborted);
+  assert.deepEqual(withAborted, { requests: 75, errors: 5, aborted: 4 }, 'and half its aborted requests, for a read that sums them');
   const landed = { requests: 150, errors: 10 };
   catchUpAdjustment(list, 16, 25, landed);
   assert.deepEqual(landed, { requests: 75, errors: 5 }, 'summed whole where it landed: the other half taken off');

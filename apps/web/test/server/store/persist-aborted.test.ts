@@ -64,6 +64,11 @@ test('a data file from before the aborted column opens with it added; its rows r
     const h = new StoreHistogram(6, 2048, 0);
     h.recordMany(0.01, 2);
     db.prepare('INSERT INTO route_slots VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run('svc', 'GET', '/old', 0, t, 2, 0, encodeHist(h));
+    // and catch_ups before its aborted column: a span of /old's 2 requests over the 2 seconds up to t
+    db.exec(`CREATE TABLE catch_ups (
+      service TEXT NOT NULL, subject TEXT NOT NULL, from_s INTEGER NOT NULL, to_s INTEGER NOT NULL, at_s INTEGER NOT NULL,
+      requests REAL NOT NULL, errors REAL NOT NULL, PRIMARY KEY (service, subject, from_s, to_s, at_s)) WITHOUT ROWID`);
+    db.prepare('INSERT INTO catch_ups VALUES (?, ?, ?, ?, ?, ?, ?)').run('svc', 'r:GET /old', t - 1, t, t, 2, 0);
     db.close();
     const p = Persistence.open(dir, () => {});
     try {
@@ -73,6 +78,7 @@ test('a data file from before the aborted column opens with it added; its rows r
       const row = view.routes({ window: 60, now }).find((r) => r.route === '/old');
       assert.equal(row?.requests, 2);
       assert.equal(row?.aborted, 0);
+      assert.deepEqual(store.services.get('svc')!.routes.get('GET /old')!.catchUps, [{ from: t - 1, to: t, at: t, requests: 2, errors: 0, aborted: 0 }], 'its span read back');
       // and writes go on into the new column
       const route = store.route(store.service('svc'), 'GET', '/hung');
       store.sink = p.sink;
@@ -81,6 +87,10 @@ test('a data file from before the aborted column opens with it added; its rows r
       p.flush();
       const back = p.db.prepare('SELECT aborted FROM route_slots WHERE route = ?').get('/hung') as { aborted: number };
       assert.equal(back.aborted, 5);
+      store.noteCatchUp(route, undefined, t - 3, t + 1, t + 1, 0, 0, 5);
+      p.flush();
+      const span = p.db.prepare("SELECT aborted FROM catch_ups WHERE subject = 'r:GET /hung'").get() as { aborted: number };
+      assert.equal(span.aborted, 5, 'a span\'s aborted requests go into the added column');
     } finally {
       p.close();
     }
