@@ -15,6 +15,7 @@ import { postOtlp, testServer, waitFor } from './lib/server.js';
 import { expPoint, httpExp, request, resource } from './lib/otlp.js';
 import { decodeState, encodeState, newState } from '../../server/ingest/series.js';
 import { packState, unpackState } from '../../server/store/persist/saved-states.js';
+import { deflateRawSync } from 'node:zlib';
 
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -223,7 +224,7 @@ test('a restart keeps each series\' cumulative state: the requests a node served
 
 // outside audit: a graceful stop wrote ~4 KB per series state (a cumulative histogram's counts as Float64s): 36k states
 // took 146 MB and 9 s, 83k states 335 MB of a 505 MB file
-test('saved series states are deflated: a long-tailed cumulative histogram in a fraction of its raw bytes, read back exactly; raw ones still read', () => {
+test('saved series states are packed: a long-tailed cumulative histogram in a fraction of its raw bytes, read back exactly; deflated and raw ones still read', () => {
   const st = newState();
   st.time = 1.7e18;
   st.start = 1.6e18;
@@ -240,7 +241,14 @@ test('saved series states are deflated: a long-tailed cumulative histogram in a 
   assert.deepEqual(Array.from(back.exp!.counts).slice(0, back.exp!.length), Array.from(counts));
   assert.equal(back.count, st.count);
   assert.equal(decodeState(unpackState(raw))!.count, st.count, 'a state an earlier dashboard saved raw');
+  const deflated = Buffer.concat([Buffer.from('PSZ1'), deflateRawSync(raw)]);
+  assert.deepEqual(Array.from(decodeState(unpackState(deflated))!.exp!.counts).slice(0, counts.length), Array.from(counts), 'one an earlier dashboard deflated');
   assert.equal(unpackState(Buffer.concat([Buffer.from('PSZ1'), Buffer.from('not deflate')])).byteLength, 0, 'damaged: left out');
+  assert.equal(unpackState(packed.subarray(0, packed.byteLength - 3)).byteLength, 0, 'cut short: left out');
+  // every kind of value comes back bit for bit: fractions, negatives, NaN, the largest varint and past it
+  const odd = new Float64Array([0, 1, 0.5, -3, NaN, 2 ** 50, 2 ** 50 + 2, 1.7e18, Infinity, -0]);
+  const again = new Float64Array(Uint8Array.from(unpackState(packState(Buffer.from(odd.buffer)))).buffer);
+  assert.deepEqual(Array.from(again, (v) => Object.is(v, -0) ? '-0' : String(v)), Array.from(odd, (v) => Object.is(v, -0) ? '-0' : String(v)));
 });
 
 // ---- durability audit
