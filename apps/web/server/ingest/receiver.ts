@@ -118,6 +118,9 @@ export class OtlpReceiver {
       done = true;
       read();
       this.inflightBytes -= size;
+      // what was read is garbage now: not held until the connection closes (a second after the answer), while the
+      // budget it freed lets other bodies in (128 gzip bombs peaked at 4× the budget)
+      chunks.length = 0;
     };
     source.on('data', (chunk: Buffer) => {
       if (done) return;
@@ -157,6 +160,7 @@ export class OtlpReceiver {
         return;
       }
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      chunks.length = 0; // the body holds them now: not twice while it waits in the queue
       // counted in the queue until applied and answered
       this.inflight++;
       this.queue.push({ body, json, res, at: performance.now() });
