@@ -3,7 +3,7 @@
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
 import { hasRecent, median, recent, routeName, sustained, warmingUp } from '../window.js';
-import { risingRoutes, standingOut } from './suspects.js';
+import { STAND_OUT_SATURATED, risingRoutes, standingOut } from './suspects.js';
 
 /** 90% of one core: a Node.js process runs JavaScript on one thread, past this its request queue grows */
 const CPU_SATURATED = 0.9;
@@ -51,9 +51,9 @@ export function cpuSaturated(input: DiagnosisInput): Verdict {
   }
   let routes = [...routeShare.entries()].sort((a, b) => b[1] - a[1]);
   if (routes.length === 0 && !fleetWide) {
-    // no per-node detail: the route whose latency rose most with the saturation is the work (see suspects.ts)
-    const shareOf = (name: string) => recent(input.routes.find((x) => routeName(x) === name)?.timeShare ?? []);
-    routes = standingOut(risingRoutes(input.routes)).map((r): [string, number] => [r.name, shareOf(r.name)]);
+    // no per-node detail: the route whose latency rose most with the saturation, by far (see suspects.ts), is the work;
+    // its share of the fleet's request time says nothing of this node's (0: "the work is mostly in …")
+    routes = standingOut(risingRoutes(input.routes), input.routes, STAND_OUT_SATURATED).map((r): [string, number] => [r.name, 0]);
   }
   // the fleet's time shares say where the work is only when the whole fleet does it (one saturated node's routes
   // are a sliver of the fleet's)

@@ -2,7 +2,7 @@
 // the errors are everywhere; a node when one process fails (its share is diluted in the fleet's routes).
 
 import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Series, Verdict } from '../types.js';
-import { HOLD, RECENT_SECONDS, baseline, hasRecent, pooled, recent, routeName, sustained } from '../window.js';
+import { BASELINE_GAP_SECONDS, HOLD, RECENT_SECONDS, baseline, hasRecent, pooled, recent, routeName, sustained } from '../window.js';
 
 /** 5% of requests failing is a burst users notice (one page in twenty fails to load) */
 const MIN_RATE = 0.05;
@@ -67,6 +67,27 @@ function burst(errorRate: Series, rps: Series, held: ActiveFinding | undefined, 
   if (!sustained(errorRate, (v, i) => v >= floor && v * rps[i] >= MIN_ERRORS_PER_S)) return null;
   const rate = recent(errorRate);
   return { rate, before: Number.isNaN(before) ? 0 : before, errorsPerSecond: rate * recent(rps) };
+}
+
+/**
+ * The mean of a node's errors a second before the seconds they are pooled over to name it (NAMING_SECONDS, and the gap
+ * before them), or, for a burst raised (`held`), before it was raised (a burst a minute long would otherwise be its
+ * nodes' past). NaN when fewer than 10 seconds have data.
+ */
+function pastMean(s: Series, held: ActiveFinding | undefined, times: readonly number[]): number {
+  let end = s.length - NAMING_SECONDS - BASELINE_GAP_SECONDS;
+  if (held !== undefined) {
+    const raisedAt = times.findIndex((t) => t >= held.since);
+    if (raisedAt >= 0) end = Math.min(end, raisedAt - BASELINE_GAP_SECONDS);
+  }
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < end; i++) {
+    if (Number.isNaN(s[i])) continue;
+    sum += s[i];
+    n++;
+  }
+  return n >= 10 ? sum / n : NaN;
 }
 
 /** A service's 5xx rate each second, over its routes (NaN in seconds without requests). */
@@ -134,10 +155,15 @@ export function errorBurst(input: DiagnosisInput): Verdict {
       const errors = own.perSecond;
       // …by the errors it answers beyond its own past: a node whose other route always fails answers its errors whatever
       // this route does (verification: a burst on one node's GET /api/pay named all four, each with its steady 4% of
-      // GET /api/fail)
-      const pastErrors = nr ? 0 : baseline(Float64Array.from(n.errorRate, (v, i) => v * n.rps[i]));
+      // GET /api/fail). And beyond what it answered on average before, by more than chance (Poisson: 2√ of that count
+      // over the seconds + 1): the median of a few errors now and then is 0, and a held burst's last seconds named a node
+      // answering its usual 2% of one route, 1 error in 4 s (outside audit O)
+      const nodeErrors = Float64Array.from(n.errorRate, (v, i) => v * n.rps[i]);
+      const pastErrors = nr ? 0 : baseline(nodeErrors);
       const beyond = errors - (Number.isNaN(pastErrors) ? 0 : pastErrors);
-      if (nr ? rate < k * MIN_RATE : !(own.rate > 0 && beyond >= (0.5 * routeErrors) / peers.length)) continue;
+      const usual = nr ? NaN : pastMean(nodeErrors, held, input.times);
+      const chance = Number.isNaN(usual) ? -Infinity : usual + (2 * Math.sqrt(usual * NAMING_SECONDS) + 1) / NAMING_SECONDS;
+      if (nr ? rate < k * MIN_RATE : !(own.rate > 0 && beyond >= (0.5 * routeErrors) / peers.length && errors >= chance)) continue;
       const past = baseline(series);
       nodeRates.push({ instance: n.instance, rate, before: Number.isNaN(past) ? 0 : past, route: nr ? name : undefined, errors });
     }

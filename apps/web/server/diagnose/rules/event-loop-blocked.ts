@@ -2,8 +2,8 @@
 // synchronous work (crypto, JSON, regex, sync fs) holds the loop and every request on the node waits.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
-import { HOLD, baseline, countWhere, hasRecent, heldNodes, lastValues, max, mean, median, recent, sustained, warmingUp } from '../window.js';
-import { risingRoutes, standingOut } from './suspects.js';
+import { HOLD, countWhere, hasRecent, heldNodes, lastValues, max, mean, median, recent, sustained, warmingUp } from '../window.js';
+import { STAND_OUT, STAND_OUT_SATURATED, risingRoutes, standingOut } from './suspects.js';
 
 /** p99 delay above 50 ms in a second: a request arriving then waits longer than a typical request takes. */
 const P99_BLOCKED_S = 0.05;
@@ -30,13 +30,18 @@ function blockedSecond(node: NodeWindow, k = 1): (v: number, i: number) => boole
   return (p99, i) => p99 >= k * P99_BLOCKED_S || node.eventLoopDelayMax[i] >= k * MAX_BLOCKED_S;
 }
 
-/** Routes whose latency rose with the stall: their tail reaches a good part of it (a quarter: low-traffic routes see few stalls per second). */
-function suspectRoutes(routes: readonly RouteWindow[], stall: number) {
+/**
+ * Routes whose latency rose with the stall: their tail reaches a good part of it (a quarter: low-traffic routes see few
+ * stalls per second), and their mean doubled (risingRoutes). Not that their tail doubled: the route doing the work
+ * may have a long tail of its own (an outside audit's GET /api/report, 30 ms with 200 ms on one call in 20, spun 100 ms
+ * and its p99 could not double; the route left, a 5 ms timer waiting on the stalls, was named for 27 s instead). Named
+ * when it stands out from every route with data, the more so on a saturated loop (`saturated`).
+ */
+function suspectRoutes(routes: readonly RouteWindow[], stall: number, saturated: boolean) {
   return standingOut(
-    risingRoutes(routes, (r) => {
-      const p99Before = baseline(r.latencyP99, 5);
-      return recent(r.latencyP99) >= Math.max(stall * 0.25, Number.isNaN(p99Before) ? 0 : 2 * p99Before);
-    }),
+    risingRoutes(routes, (r) => recent(r.latencyP99) >= stall * 0.25),
+    routes,
+    saturated ? STAND_OUT_SATURATED : STAND_OUT,
   ).slice(0, MAX_ROUTES);
 }
 
@@ -47,6 +52,7 @@ function suspectRoutes(routes: readonly RouteWindow[], stall: number) {
  * still hold it STALL_SHARE of the time (Linux's run delay; without it, ELU ≥ STALL_ELU). An outside audit's 300 ms block every 3 s froze the loop a tenth
  * of the time at ELU 0.2, under MIN_ELU, and was never reported.
  */
+const SATURATED_ELU = 0.9;
 const REPEATED_STALLS = 3;
 const STALL_SHARE = 0.05;
 const STALL_ELU = 0.15;
@@ -100,6 +106,8 @@ export function eventLoopBlocked(input: DiagnosisInput): Verdict {
   const evidence: EvidenceItem[] = [];
   const routes: string[] = [];
   let worstMax = 0;
+  /** a loop busy this much is saturated: its routes' rises are mostly queueing (see STAND_OUT_SATURATED) */
+  const saturated = (n: NodeWindow) => recent(n.elu) >= SATURATED_ELU || recent(n.cpu) >= SATURATED_ELU;
   for (const n of sick.sort((a, b) => recent(b.eventLoopDelayP99) - recent(a.eventLoopDelayP99))) {
     const p99 = recent(n.eventLoopDelayP99);
     const stall = max(lastValues(n.eventLoopDelayMax, 5));
@@ -110,13 +118,13 @@ export function eventLoopBlocked(input: DiagnosisInput): Verdict {
       evidence.push({ metric: 'eventLoopDelay.max', value: stall, baseline: MAX_BLOCKED_S, baselineKind: 'threshold', unit: 's', instance: n.instance });
       evidence.push({ metric: 'elu', value: recent(n.elu), baseline: MIN_ELU, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
     }
-    for (const r of suspectRoutes(n.routes ?? [], Math.max(p99, stall || 0))) {
+    for (const r of suspectRoutes(n.routes ?? [], Math.max(p99, stall || 0), saturated(n))) {
       if (!routes.includes(r.name)) routes.push(r.name);
       if (evidence.length < 12) evidence.push({ metric: 'latency.p50', value: r.mean, baseline: r.before, baselineKind: 'own-past', unit: 's', instance: n.instance, route: r.name });
     }
   }
   if (routes.length === 0) {
-    for (const r of suspectRoutes(input.routes, worstMax)) {
+    for (const r of suspectRoutes(input.routes, worstMax, sick.some(saturated))) {
       routes.push(r.name);
       if (evidence.length < 12) evidence.push({ metric: 'latency.p50', value: r.mean, baseline: r.before, baselineKind: 'own-past', unit: 's', route: r.name });
     }

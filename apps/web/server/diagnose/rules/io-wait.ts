@@ -105,7 +105,8 @@ function waitingNodes(input: DiagnosisInput, covered: ReadonlySet<string>): Find
       .filter((r) => recent(r.rps) > 0)
       .map((r) => ({ name: routeName(r), p99: recent(r.latencyP99) }))
       .sort((a, b) => b.p99 - a.p99)[0]?.name;
-    const route = own ?? standingOut(risingRoutes(input.routes.filter((r) => r.service === n.service)))[0]?.name;
+    const serviceRoutes = input.routes.filter((r) => r.service === n.service);
+    const route = own ?? standingOut(risingRoutes(serviceRoutes), serviceRoutes)[0]?.name;
     drafts.push({
       kind: 'io-wait',
       variant: 'node',

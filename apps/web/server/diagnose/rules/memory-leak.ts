@@ -54,6 +54,13 @@ const HEAP_FLAT_SHARE = 0.25;
 interface Growth {
   fit: LinearFit;
   span: number;
+  /**
+   * how fast it grows now (bytes/s): the line's slope, or its second half's when that is steeper. The longest span
+   * that fits a line can begin before the growth did (a flat heap, then the leak), and its slope is the leak's diluted:
+   * a 3 MB/s leak read 1.9 MB/s once its 2 min span fitted, its time to the heap limit passed the 30 min horizon, and
+   * the finding went and came back while the heap rose on a straight line (outside audit O: gaps of 4–11 s)
+   */
+  rate: number;
   /** the growth outlasted a major GC (what the heap keeps, not garbage still to collect) */
   pastGc?: boolean;
 }
@@ -88,7 +95,7 @@ function steadyGrowth(s: Series): Growth | null {
     // from is not growth (RSS given back after a GC, 354 → 303 → 343 MiB, heap flat), and a young generation's tooth
     // climbing under the plateau a stopped leak left has a slope of its own (D10: raised again 18–29 s after the stop)
     if (!(maxOf(s, s.length - tailSpan, s.length) >= maxOf(s, 0, s.length - tailSpan))) continue;
-    best = { fit, span };
+    best = { fit, span, rate: Math.max(fit.slope, late.slope) };
   }
   return best;
 }
@@ -153,7 +160,7 @@ function heapGrowth(s: Series): Growth | null {
     const slope = (last.trough - first.trough) / (last.at - first.at);
     const since = linearFit(s.slice(last.at), s.length - last.at);
     if (since.count >= 3 && since.slope >= MIN_TAIL_SLOPE * slope && s.length - last.at <= 2 * (last.at - cycles[cycles.length - 2].at)) {
-      return { fit: { slope, r2: 1, count: cycles.length, first: first.trough, last: last.trough }, span: s.length - first.at, pastGc: true };
+      return { fit: { slope, r2: 1, count: cycles.length, first: first.trough, last: last.trough }, span: s.length - first.at, pastGc: true, rate: slope };
     }
   }
   // or, since the last one, a line above every peak the heap fell back from in the window, that has gone on half as
@@ -204,12 +211,12 @@ function draftFor(n: NodeWindow): FindingDraft | null {
   const limit = recent(n.heapLimit);
   const used = recent(n.heapUsed);
   if (heap) {
-    const toLimit = Number.isNaN(limit) ? Infinity : Math.max(0, limit - used) / heap.fit.slope;
+    const toLimit = Number.isNaN(limit) ? Infinity : Math.max(0, limit - used) / heap.rate;
     if (toLimit <= HORIZON_S) {
       const evidence: EvidenceItem[] = [
         // the heap where the growth began (the fitted line's start can lie below zero: "own recent past -10.1 MiB")
         { metric: 'heapUsed', value: used, baseline: heap.pastGc === true ? heap.fit.first : firstOf(n.heapUsed, heap.span), baselineKind: 'own-past', unit: 'bytes', instance: n.instance },
-        { metric: 'heapUsed', value: heap.fit.slope, baseline: 0, baselineKind: 'threshold', unit: 'bytes/s', instance: n.instance },
+        { metric: 'heapUsed', value: heap.rate, baseline: 0, baselineKind: 'threshold', unit: 'bytes/s', instance: n.instance },
       ];
       if (!Number.isNaN(limit)) evidence.push({ metric: 'heapUsed', value: used, baseline: limit, baselineKind: 'limit', unit: 'bytes', instance: n.instance });
       return {
@@ -222,7 +229,7 @@ function draftFor(n: NodeWindow): FindingDraft | null {
         nodes: [n.instance],
         routes: [],
         evidence,
-        facts: { node: n.instance, slope: heap.fit.slope, span: heap.span, used, limit: Number.isNaN(limit) ? 0 : limit, toLimit: Number.isFinite(toLimit) ? toLimit : 0, r2: heap.fit.r2 },
+        facts: { node: n.instance, slope: heap.rate, span: heap.span, used, limit: Number.isNaN(limit) ? 0 : limit, toLimit: Number.isFinite(toLimit) ? toLimit : 0, r2: heap.fit.r2 },
       };
     }
   }

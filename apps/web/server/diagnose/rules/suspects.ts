@@ -18,37 +18,55 @@ export interface Suspect {
 const RISE_MULTIPLE = 2;
 const RISE_MIN_S = 0.005;
 
+/** A route's recent mean (or p50) latency and its past: the lower of the window's past and its usual level. */
+function riseOf(r: RouteWindow): Suspect | undefined {
+  const series = r.latencyMean ?? r.latencyP50;
+  const mean = recent(series);
+  if (Number.isNaN(mean)) return undefined;
+  // the lower of the window's past and the route's usual level (the window's past can be an earlier incident's)
+  const windowPast = baseline(series, 5);
+  const usual = r.usual === undefined ? NaN : r.latencyMean !== undefined ? r.usual.mean : r.usual.p50;
+  const before = usual < windowPast ? usual : windowPast;
+  return { name: routeName(r), mean, before, score: Number.isNaN(before) ? mean : mean / Math.max(before, 0.001) };
+}
+
 /** Routes whose latency rose with the trouble, most suspect first (`affected` narrows the candidates). */
 export function risingRoutes(routes: readonly RouteWindow[], affected: (r: RouteWindow) => boolean = () => true): Suspect[] {
   const out: Suspect[] = [];
   for (const r of routes) {
     if (!affected(r)) continue;
-    const series = r.latencyMean ?? r.latencyP50;
-    const mean = recent(series);
-    if (Number.isNaN(mean)) continue;
-    // the lower of the window's past and the route's usual level (the window's past can be an earlier incident's)
-    const windowPast = baseline(series, 5);
-    const usual = r.usual === undefined ? NaN : r.latencyMean !== undefined ? r.usual.mean : r.usual.p50;
-    const before = usual < windowPast ? usual : windowPast;
-    if (!Number.isNaN(before) && !(mean >= Math.max(RISE_MULTIPLE * before, before + RISE_MIN_S))) continue;
-    out.push({ name: routeName(r), mean, before, score: Number.isNaN(before) ? mean : mean / Math.max(before, 0.001) });
+    const s = riseOf(r);
+    if (s === undefined || (!Number.isNaN(s.before) && !(s.mean >= Math.max(RISE_MULTIPLE * s.before, s.before + RISE_MIN_S)))) continue;
+    out.push(s);
   }
   return out.sort((a, b) => b.score - a.score);
 }
 
-/** the route named must have risen this many times as much as the next one (in seconds added) */
-const STAND_OUT = 2;
+/** the route named must have risen this many times as much as any other (in seconds added) */
+export const STAND_OUT = 2;
+/**
+ * …on a saturated loop (busy ≥ 90%): queueing makes the rises, and a route that waits twice (a timer or I/O callback
+ * queues behind the work again) rose 2× as much as the route doing the work (an outside audit: 80 ms of CPU in POST
+ * /api/orders at 96% of a core, and GET /api/users/:id, a 5 ms timer, named for 6 s); a route whose every request
+ * carries the work (the zoo's 100 ms of CPU per order) rises many times as much as the rest
+ */
+export const STAND_OUT_SATURATED = 4;
+
+const added = (x: Suspect) => x.mean - (Number.isNaN(x.before) ? 0 : x.before);
 
 /**
  * The suspect that stands out, or none: on a saturated or stalled loop every route queues behind the work and rises
  * by about the same time, the route doing the work included; naming the one whose latency rose most then named
  * whichever route was fastest before (an outside audit was sent to GET /api/users/:id for pbkdf2 in GET /api/search).
- * A route is named only when it rose STAND_OUT× as much as any other (a route that blocks the loop rises by its whole
- * work on every request; the others only when they arrive during a stall).
+ * A route is named only when it rose `factor`× as much as any other of `routes` (every route with data, candidate or
+ * not: a route that blocks the loop rises by its whole work on every request; the others only when they arrive during
+ * a stall). Against the other suspects only when `routes` is not given.
  */
-export function standingOut(suspects: readonly Suspect[]): Suspect[] {
-  const added = (x: Suspect) => x.mean - (Number.isNaN(x.before) ? 0 : x.before);
+export function standingOut(suspects: readonly Suspect[], routes?: readonly RouteWindow[], factor = STAND_OUT): Suspect[] {
   const sorted = [...suspects].sort((a, b) => added(b) - added(a));
-  if (sorted.length >= 2 && added(sorted[0]) < STAND_OUT * added(sorted[1])) return [];
-  return sorted.slice(0, 1);
+  const top = sorted[0];
+  if (top === undefined) return [];
+  const others = routes === undefined ? sorted.slice(1) : routes.map(riseOf).filter((s): s is Suspect => s !== undefined && s.name !== top.name);
+  for (const o of others) if (added(top) < factor * added(o)) return [];
+  return [top];
 }
