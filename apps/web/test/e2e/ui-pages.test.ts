@@ -204,6 +204,15 @@ test('node page: identity and every runtime chart, values as the API gives them'
   near(value, row.rps, 0.25, 'node req/s');
   assert.equal(await page.getByTestId('node-state').textContent(), 'up');
   await screenshot(page, 'node');
+  // its service's routes, each a link to the route's page (outside audit O: no way from a node to its routes)
+  const link = page.getByTestId('node-route-link').first();
+  await link.waitFor();
+  const name = ((await link.textContent()) ?? '').trim();
+  await link.click();
+  await page.getByTestId('route-page').waitFor();
+  const url = new URL(page.url());
+  assert.equal(`${url.searchParams.get('method')} ${url.searchParams.get('route')}`, name);
+  assert.equal(url.searchParams.get('service'), row.service);
 });
 
 test('findings panel: a consequence is shown under its cause', async () => {

@@ -1,6 +1,6 @@
 'use client';
 import { useMemo } from 'react';
-import type { Finding, NodeRow } from '../../../server/api/types.js';
+import type { Finding, NodeRow, RouteRow } from '../../../server/api/types.js';
 import { ChartHeatmapLatency } from '../../../components/chart-heatmap-latency.js';
 import { ChartLineEventLoop } from '../../../components/chart-line-event-loop.js';
 import { ChartLineLatency } from '../../../components/chart-line-latency.js';
@@ -13,7 +13,7 @@ import { formatAgo, formatBytes, formatDuration, formatInteger, formatPercent, f
 import { formatDateTime } from '../../../lib/format-time.js';
 import { useApi, useNow, useScrollToHash, useStream, useTick, useView } from '../../../lib/hooks.js';
 import { Link } from '../../../lib/link.js';
-import { hrefFor, statsWindowSeconds, windowParam } from '../../../lib/url-state.js';
+import { hrefFor, serializeViewState, statsWindowSeconds, windowParam, type ViewState } from '../../../lib/url-state.js';
 
 export function NodeClient({ instance }: { instance: string }) {
   const [view] = useView();
@@ -130,6 +130,7 @@ export function NodeClient({ instance }: { instance: string }) {
             tick={tick}
           />
         ) : null}
+        {node ? <ServiceRoutes service={node.service} view={view} tick={tick} /> : null}
         <ChartLineEventLoop view={view} tick={tick} by="node" params={filter} />
         <ChartLineMetric title="Event-loop utilisation" testId="chart-elu" metric="elu" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="CPU (of one core)" testId="chart-cpu" metric="cpu" by="node" params={filter} view={view} tick={tick} />
@@ -163,5 +164,45 @@ function Info({ label, value, testId }: { label: string; value: string; testId?:
         {value}
       </div>
     </div>
+  );
+}
+
+/** how many of the service's routes are listed beside its per-route chart */
+const ROUTE_LINKS = 12;
+
+/**
+ * The routes of the node's service, largest time share first, each a link to its page (the per-route chart above
+ * names them in its legend only; outside audit O found no way from a node to its routes).
+ */
+function ServiceRoutes({ service, view, tick }: { service: string; view: ViewState; tick: number }) {
+  const routesQ = useApi<RouteRow[]>('routes', { service, window: windowParam(statsWindowSeconds(view.range)) }, tick);
+  const routes = routesQ.data?.slice(0, ROUTE_LINKS) ?? [];
+  return (
+    <section className="panel" data-testid="node-routes" aria-label={`Routes of ${service}`}>
+      <h2 style={{ marginTop: 0 }}>Routes of {service}</h2>
+      {routes.length === 0 ? (
+        <p className="muted">{routesQ.data ? 'No requests in this range.' : 'Loading…'}</p>
+      ) : (
+        <ul className="plain">
+          {routes.map((r) => {
+            const p = new URLSearchParams(serializeViewState(view));
+            p.set('method', r.method);
+            p.set('route', r.route);
+            p.set('service', r.service);
+            return (
+              <li key={`${r.method} ${r.route}`} className="mono">
+                <Link href={`/routes/detail?${p.toString()}`} data-testid="node-route-link">
+                  {r.method} {r.route}
+                </Link>{' '}
+                <span className="muted">
+                  {formatRps(r.rps)}, p99 {formatDuration(r.latency.p99)}
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {routesQ.data && routesQ.data.length > ROUTE_LINKS ? <p className="muted">and {routesQ.data.length - ROUTE_LINKS} more on the routes page</p> : null}
+    </section>
   );
 }
