@@ -17,6 +17,25 @@ function issues(rule: Rule, input: DiagnosisInput): FindingDraft[] {
   return v.status === 'issue' ? v.findings : [];
 }
 
+/**
+ * Sets each node's error rate from second `from` on (no per-node route detail) to `count` errors a second, drawn with a
+ * generator of its own seeded by `seed`; returns the fleet's errors each second.
+ */
+function nodeErrors(input: DiagnosisInput, seed: number, from: number, count: (rand: () => number, instance: string, i: number) => number): Float64Array {
+  let x = seed;
+  const rand = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const errors = new Float64Array(input.times.length);
+  for (const n of input.nodes) {
+    delete n.routes;
+    sickenNode(input, n.instance, 'errorRate', from, (i) => {
+      const k = count(rand, n.instance, i);
+      errors[i] += k;
+      return k / n.rps[i];
+    });
+  }
+  return errors;
+}
+
 describe('healthy fleets', () => {
   for (const seed of SEEDS) {
     it(`seed ${seed}: every rule answers "none"`, () => {
@@ -887,20 +906,8 @@ describe('sicknesses', () => {
     for (const seed of [61, 62, 63, 64, 65, 66, 67, 68]) {
       const input = healthyFleet({ seed, nodes: 3, rps: 40 });
       // a generator of its own: at ~0.6 errors a second a node's count over 15 s falls under half its share about 1
-      // time in 20, and these seeds' streams do not (with `rng`, seed 63's node-1 does)
-      let x = seed;
-      const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
-      const len = input.times.length;
-      const errors = new Float64Array(len);
-      for (const n of input.nodes) {
-        delete n.routes;
-        // Poisson(0.6) a second, as counts
-        sickenNode(input, n.instance, 'errorRate', -30, (i) => {
-          const k = poisson(rand, 0.6);
-          errors[i] += k;
-          return k / n.rps[i];
-        });
-      }
+      // time in 20, and these seeds' streams do not (with `rng`, seed 63's node-1 does); Poisson(0.6) a second
+      const errors = nodeErrors(input, seed, -30, (rand) => poisson(rand, 0.6));
       const route = input.routes.find((r) => r.route === '/api/orders')!;
       sickenRoute(input, null, '/api/orders', 'errorRate', -30, (i) => errors[i] / route.rps[i]);
       const v = errorBurst(input);
@@ -933,20 +940,10 @@ describe('sicknesses', () => {
     let judged = 0;
     for (const seed of [71, 72, 73, 74, 75, 76]) {
       const input = healthyFleet({ seed, nodes: 3, rps: 20 });
-      let x = seed;
-      const rand = (): number => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
       const len = input.times.length;
-      const errors = new Float64Array(len);
-      for (const n of input.nodes) {
-        delete n.routes;
-        // every node answers an error now and then as usual (node-1 more often: most seconds still none); node-0 also 8 a
-        // second from 75 s ago to 16 s ago
-        sickenNode(input, n.instance, 'errorRate', 0, (i) => {
-          const k = poisson(rand, n.instance === 'node-1' ? 0.6 : 0.2) + (n.instance === 'node-0' && i >= len - 75 && i < len - 16 ? 8 : 0);
-          errors[i] += k;
-          return k / n.rps[i];
-        });
-      }
+      // every node answers an error now and then as usual (node-1 more often: most seconds still none); node-0 also 8 a
+      // second from 75 s ago to 16 s ago
+      const errors = nodeErrors(input, seed, 0, (rand, instance, i) => poisson(rand, instance === 'node-1' ? 0.6 : 0.2) + (instance === 'node-0' && i >= len - 75 && i < len - 16 ? 8 : 0));
       const route = input.routes.find((r) => r.route === '/api/orders')!;
       sickenRoute(input, null, '/api/orders', 'errorRate', 0, (i) => errors[i] / route.rps[i]);
       input.active = new Map([
