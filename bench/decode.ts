@@ -25,7 +25,7 @@ const T0 = 1_764_000_000_000_000_000;
 /** A latency-shaped exponential histogram point with about `buckets` populated positive buckets (scale 6). */
 function expPoint(attributes: Attributes, buckets: number): ExponentialHistogramDataPoint {
   const n = Math.max(8, Math.round(buckets * (0.85 + 0.3 * rnd())));
-  const counts = new Array<number>(n);
+  const counts = new Float64Array(n);
   let count = 0;
   for (let i = 0; i < n; i++) {
     // a log-normal bump: large counts near the median, single digits in the tails (cumulative over minutes)
@@ -38,7 +38,7 @@ function expPoint(attributes: Attributes, buckets: number): ExponentialHistogram
   return {
     attributes, startTimeUnixNano: T0, timeUnixNano: T0 + 60e9, flags: 0,
     count: count + zeroCount, sum: count * 0.012, min: 0.0002, max: 1.7, scale: 6, zeroCount, zeroThreshold: 0,
-    positive: { offset: -850 + Math.floor(rnd() * 20), bucketCounts: counts }, negative: { offset: 0, bucketCounts: [] },
+    positive: { offset: -850 + Math.floor(rnd() * 20), bucketCounts: counts }, negative: { offset: 0, bucketCounts: new Float64Array(0) },
   };
 }
 

@@ -11,10 +11,10 @@ const rnd = prng(7);
 
 /** A histogram with `buckets` non-empty buckets at `scale` starting at `offset` (random counts 1..100). */
 function histogram(buckets: number, scale: number, offset: number): ExponentialHistogram {
-  const bucketCounts = Array.from({ length: buckets }, () => 1 + Math.floor(rnd() * 100));
+  const bucketCounts = Float64Array.from({ length: buckets }, () => 1 + Math.floor(rnd() * 100));
   const count = bucketCounts.reduce((s, n) => s + n, 0);
   return ExponentialHistogram.fromData(
-    { count, sum: count, min: 2 ** (offset / 2 ** scale), max: 2 ** ((offset + buckets) / 2 ** scale), scale, zeroCount: 0, zeroThreshold: 0, positive: { offset, bucketCounts }, negative: { offset: 0, bucketCounts: [] } },
+    { count, sum: count, min: 2 ** (offset / 2 ** scale), max: 2 ** ((offset + buckets) / 2 ** scale), scale, zeroCount: 0, zeroThreshold: 0, positive: { offset, bucketCounts }, negative: { offset: 0, bucketCounts: new Float64Array(0) } },
     { maxSize: 2048 },
   );
 }

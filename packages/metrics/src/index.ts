@@ -1,4 +1,5 @@
 export * from './otlp/model.js';
+export { NO_COUNTS } from './otlp/counts.js';
 export { decodeProtobuf, encodeProtobuf, type DecodeLimits } from './otlp/protobuf.js';
 export { decodeJson, encodeJson } from './otlp/json.js';
 export { ExponentialHistogram, DEFAULT_MAX_SIZE, DEFAULT_MAX_SCALE } from './histogram/ExponentialHistogram.js';

@@ -45,7 +45,12 @@ export function toScopeMetrics(metrics: Iterable<Metric>, scopeName: string, sco
             startTime: hrTime(p.startTimeUnixNano),
             endTime: hrTime(p.timeUnixNano),
             attributes: p.attributes as OtelAttributes,
-            value: { count: p.count, sum: p.sum, min: p.min, max: p.max, scale: p.scale, zeroCount: p.zeroCount, positive: p.positive, negative: p.negative },
+            value: {
+              count: p.count, sum: p.sum, min: p.min, max: p.max, scale: p.scale, zeroCount: p.zeroCount,
+              // the SDK's types take number[] (its exporters only iterate them)
+              positive: { offset: p.positive.offset, bucketCounts: Array.from(p.positive.bucketCounts) },
+              negative: { offset: p.negative.offset, bucketCounts: Array.from(p.negative.bucketCounts) },
+            },
           })),
         });
         break;

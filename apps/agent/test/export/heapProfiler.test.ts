@@ -131,8 +131,8 @@ test('the allocation profiler starts when an interval’s GC pauses took at leas
           scale: 0,
           zeroCount: 0,
           zeroThreshold: 0,
-          positive: { offset: 0, bucketCounts: [1] },
-          negative: { offset: 0, bucketCounts: [] },
+          positive: { offset: 0, bucketCounts: new Float64Array([1]) },
+          negative: { offset: 0, bucketCounts: new Float64Array(0) },
         },
       ],
     }));

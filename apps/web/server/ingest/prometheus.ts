@@ -245,7 +245,7 @@ function histogramPoint(base: string, samples: readonly PromSample[], attributes
     bucketCounts.push(cumulative - below);
     below = cumulative;
   }
-  return { attributes, startTimeUnixNano: start, timeUnixNano: Math.round(time * 1e9), flags: 0, count, sum: Number.isFinite(sum) ? sum : undefined, min: undefined, max: undefined, bucketCounts, explicitBounds };
+  return { attributes, startTimeUnixNano: start, timeUnixNano: Math.round(time * 1e9), flags: 0, count, sum: Number.isFinite(sum) ? sum : undefined, min: undefined, max: undefined, bucketCounts: Float64Array.from(bucketCounts), explicitBounds };
 }
 
 /** Pulls the agents' series from Prometheus once a second and applies them like OTLP exports. */

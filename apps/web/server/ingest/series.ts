@@ -262,7 +262,7 @@ function exactExtremes(out: { min: number; max: number }, min: number | undefine
 }
 
 /** Whether bucket counts are non-negative numbers adding up to `expected`. */
-function validBuckets(counts: number[], expected: number): boolean {
+function validBuckets(counts: Float64Array, expected: number): boolean {
   let total = 0;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i];
@@ -410,7 +410,7 @@ function firstRatio(bounds: readonly number[]): number {
 function spreadExplicit(
   out: StoreHistogram,
   bounds: number[],
-  counts: number[],
+  counts: Float64Array,
   minus: Float64Array | undefined,
   min: number | undefined,
   max: number | undefined,

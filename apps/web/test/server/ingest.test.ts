@@ -341,7 +341,7 @@ test('explicit buckets: a point whose min equals its max puts every value there 
     const m = pythonHttpMetric([{ route: '/same', status: 200, start: ns(now + 1), time: ns(now + 2), counts: [], sum: 0 }]);
     const counts = new Array(SDK_DEFAULT.length + 1).fill(0);
     counts[1] = 40;
-    if (m.type === 'histogram') Object.assign(m.points[0], { explicitBounds: SDK_DEFAULT, bucketCounts: counts, count: 40, sum: 2, min: 0.05, max: 0.05 });
+    if (m.type === 'histogram') Object.assign(m.points[0], { explicitBounds: SDK_DEFAULT, bucketCounts: Float64Array.from(counts), count: 40, sum: 2, min: 0.05, max: 0.05 });
     assert.equal((await postOtlp(srv.otlpUrl, Buffer.from(encodeJson(request(resource('same', 'n1'), [m]))), { contentType: 'application/json' })).status, 200);
     const f = await waitFor(async () => {
       const [, x] = await srv.get('/api/v1/fleet?service=same&window=30s');
@@ -440,7 +440,7 @@ test('histogram points that break the data model are rejected with the reason: c
       request(resource('strict', 'n1'), [
         explicit('/ok', () => {}),
         explicit('/count-above-buckets', (p) => (p.count = 1000)),
-        explicit('/short-buckets', (p) => (p.bucketCounts = [1, 2])),
+        explicit('/short-buckets', (p) => (p.bucketCounts = new Float64Array([1, 2]))),
         explicit('/unsorted', (p) => (p.explicitBounds = [...PYTHON_HTTP_BOUNDS].reverse())),
         httpExp('delta', [{ ...expPoint({ start: ns(now - 100), time: ns(now), offset: -6, counts: [2], route: '/exp-count-above' }), count: 100 }]),
         httpExp('cumulative', [{ ...expPoint({ start: ns(now - 100), time: ns(now), offset: -6, counts: [2], route: '/exp-cumulative-above' }), count: 100 }]),
@@ -479,7 +479,7 @@ test("explicit buckets: a cumulative point's min and max bound its deltas' perce
       sum: n * 0.05,
       min: 0.002,
       max: 0.81,
-      bucketCounts: [0, n, ...new Array(bounds.length - 1).fill(0)],
+      bucketCounts: new Float64Array([0, n, ...new Array(bounds.length - 1).fill(0)]),
       explicitBounds: bounds,
     });
     const send = (time: number, n: number) =>
@@ -506,7 +506,7 @@ test("explicit buckets: a cumulative point's min and max bound its deltas' perce
     assert.ok(e.relativeError < 0.01, `relativeError ${e.relativeError}`);
     // the first bucket, (0, b₀], without a min: the bounds' ratio continued (√2 for Prometheus-style bounds), not 4×
     const root2 = Array.from({ length: 10 }, (_, i) => 2 ** ((i - 28) / 2));
-    const first = { attributes: { 'http.request.method': 'GET', 'http.route': '/fast', 'http.response.status_code': 200 }, startTimeUnixNano: ns(now - 1000), timeUnixNano: ns(now), flags: 0, count: 7, sum: 7 * 5e-5, min: undefined, max: undefined, bucketCounts: [7, ...new Array(root2.length).fill(0)], explicitBounds: root2 };
+    const first = { attributes: { 'http.request.method': 'GET', 'http.route': '/fast', 'http.response.status_code': 200 }, startTimeUnixNano: ns(now - 1000), timeUnixNano: ns(now), flags: 0, count: 7, sum: 7 * 5e-5, min: undefined, max: undefined, bucketCounts: new Float64Array([7, ...new Array(root2.length).fill(0)]), explicitBounds: root2 };
     await postOtlp(srv.otlpUrl, encodeProtobuf(request(resource('prom-first', 'p-1'), [{ name: Metrics.httpServerRequestDuration, description: '', unit: 's', type: 'histogram', temporality: 'delta', points: [first] }])));
     const p = await waitFor(async () => {
       const [, p] = await srv.get('/api/v1/fleet?service=prom-first&window=30s');

@@ -1,4 +1,5 @@
 import { HistogramError } from '../errors.js';
+import { NO_COUNTS } from '../otlp/counts.js';
 import { quantileRank } from './quantile.js';
 import type { ExplicitHistogramData } from './types.js';
 
@@ -158,7 +159,7 @@ export class ExplicitHistogram {
       sum: this._hasSum ? this._sum : undefined,
       min: known ? this._min : undefined,
       max: known ? this._max : undefined,
-      bucketCounts: this._noBuckets ? [] : Array.from(this._counts),
+      bucketCounts: this._noBuckets ? NO_COUNTS : this._counts.slice(),
       explicitBounds: this._noBuckets ? [] : this._bounds.slice(),
     };
   }

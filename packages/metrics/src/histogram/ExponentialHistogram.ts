@@ -1,4 +1,6 @@
 import { HistogramError } from '../errors.js';
+import { NO_COUNTS } from '../otlp/counts.js';
+import type { ExponentialBuckets } from '../otlp/model.js';
 import { Buckets, addOtlp, addShifted, changeToFit, subtractShifted } from './buckets.js';
 import { checkBuckets, invalid, isCount, notMonotonic } from './checks.js';
 import {
@@ -579,10 +581,10 @@ function clamp(v: number, lo: number, hi: number): number {
 }
 
 /** One bucket range pack() wrote at `at` ([offset, n, …n counts]), and the position after it. */
-function unpackBuckets(buf: Float64Array, at: number): { buckets: { offset: number; bucketCounts: number[] }; next: number } {
+function unpackBuckets(buf: Float64Array, at: number): { buckets: ExponentialBuckets; next: number } {
   const n = buf[at + 1];
   if (!(n >= 0) || at + 2 + n > buf.length) throw invalid(`packed bucket range at ${at} (${n} buckets) runs past the end of the buffer (${buf.length})`);
-  const bucketCounts = new Array<number>(n);
-  for (let i = 0; i < n; i++) bucketCounts[i] = buf[at + 2 + i];
+  // a copy: the caller may reuse `buf` (the agent hands it back to the app's thread)
+  const bucketCounts = n === 0 ? NO_COUNTS : buf.slice(at + 2, at + 2 + n);
   return { buckets: { offset: n === 0 ? 0 : buf[at], bucketCounts }, next: at + 2 + n };
 }

@@ -1,3 +1,5 @@
+import { NO_COUNTS } from '../otlp/counts.js';
+import type { ExponentialBuckets } from '../otlp/model.js';
 import { notMonotonic } from './checks.js';
 
 /**
@@ -157,11 +159,11 @@ export class Buckets {
   }
 
   /** The OTLP form: offset of the first non-zero bucket and the counts up to the last non-zero one. */
-  toOtlp(): { offset: number; bucketCounts: number[] } {
+  toOtlp(): ExponentialBuckets {
     const lo = this.firstNonZero();
     const hi = this.lastNonZero(lo);
-    if (hi < lo) return { offset: 0, bucketCounts: [] };
-    const out = new Array<number>(hi - lo + 1);
+    if (hi < lo) return { offset: 0, bucketCounts: NO_COUNTS };
+    const out = new Float64Array(hi - lo + 1);
     for (let i = lo; i <= hi; i++) out[i - lo] = this.counts[i & this.mask];
     return { offset: lo, bucketCounts: out };
   }
@@ -229,7 +231,7 @@ export function subtractShifted(dst: Buckets, src: Buckets, shift: number, sign:
 }
 
 /** Adds OTLP bucket counts (at a scale `shift` finer than dst's). */
-export function addOtlp(dst: Buckets, src: { offset: number; bucketCounts: number[] }, shift: number): void {
+export function addOtlp(dst: Buckets, src: ExponentialBuckets, shift: number): void {
   const counts = src.bucketCounts;
   for (let k = 0; k < counts.length; k++) if (counts[k] !== 0) dst.add((src.offset + k) >> shift, counts[k]);
 }

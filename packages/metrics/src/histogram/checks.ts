@@ -1,5 +1,7 @@
 // Input checks and the errors they raise.
 import { HistogramError } from '../errors.js';
+import { NO_COUNTS } from '../otlp/counts.js';
+import type { ExponentialBuckets } from '../otlp/model.js';
 import { maxIndex, minIndex } from './mapping.js';
 
 export function isCount(n: number): boolean {
@@ -7,7 +9,7 @@ export function isCount(n: number): boolean {
 }
 
 /** Validates one sign's OTLP buckets; returns the non-empty range and the total. */
-export function checkBuckets(b: { offset: number; bucketCounts: number[] }, scale: number, sign: string): { counts: number[]; first: number; last: number; total: number } {
+export function checkBuckets(b: ExponentialBuckets, scale: number, sign: string): { counts: Float64Array; first: number; last: number; total: number } {
   const counts = b.bucketCounts;
   let total = 0;
   let first = 0;
@@ -25,7 +27,7 @@ export function checkBuckets(b: { offset: number; bucketCounts: number[] }, scal
   if (last >= first && (!Number.isInteger(b.offset) || first < minIndex(scale) || last > maxIndex(scale))) {
     throw invalid(`${sign} buckets ${first}..${last} lie outside the double range at scale ${scale} (${minIndex(scale)}..${maxIndex(scale)})`);
   }
-  return { counts: last >= first ? counts : [], first, last, total };
+  return { counts: last >= first ? counts : NO_COUNTS, first, last, total };
 }
 
 export function invalid(what: string): HistogramError {

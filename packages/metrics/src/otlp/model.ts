@@ -8,6 +8,11 @@
  *   de-duplication and reset detection need) and encode→decode of a decoded value is exact.
  * - 64-bit integer counts and values are JS numbers (exact up to 2^53).
  * - Absent optional fields are `undefined` (e.g. a histogram without `sum`), never 0.
+ * - Bucket counts are Float64Arrays (exact up to 2^53 like every count). The decoders return views into a
+ *   few large arrays shared by the whole request (see counts.ts: a `number[]` per point left the decoder
+ *   at half its speed in garbage collection): a view keeps the whole request's counts alive, so whoever
+ *   keeps a decoded point past the request copies the counts it keeps (`slice()`). Read them, never write:
+ *   the empty ones are one shared instance.
  * - Exemplars are skipped by the decoder (perf does not use them) and never encoded.
  */
 
@@ -109,14 +114,14 @@ export interface HistogramDataPoint extends PointBase {
   min: number | undefined;
   max: number | undefined;
   /** length = explicitBounds.length + 1 (or 0 when the point carries no buckets) */
-  bucketCounts: number[];
+  bucketCounts: Float64Array;
   /** upper-inclusive bounds, increasing */
   explicitBounds: number[];
 }
 
 export interface ExponentialBuckets {
   offset: number;
-  bucketCounts: number[];
+  bucketCounts: Float64Array;
 }
 
 export interface ExponentialHistogramDataPoint extends PointBase {

@@ -41,8 +41,8 @@ test('count, sum, min, max and zeros; NaN and ±Infinity are dropped', () => {
     scale: DEFAULT_MAX_SCALE,
     zeroCount: 0,
     zeroThreshold: 0,
-    positive: { offset: 0, bucketCounts: [] },
-    negative: { offset: 0, bucketCounts: [] },
+    positive: { offset: 0, bucketCounts: new Float64Array([]) },
+    negative: { offset: 0, bucketCounts: new Float64Array([]) },
   });
 });
 
@@ -181,7 +181,7 @@ test('clone is independent; reset returns to the starting scale', () => {
   h.reset();
   assert.equal(h.count, 0);
   assert.equal(h.scale, 12);
-  assert.deepEqual(h.toData().positive, { offset: 0, bucketCounts: [] });
+  assert.deepEqual(h.toData().positive, { offset: 0, bucketCounts: new Float64Array([]) });
   h.record(2);
   assert.equal(h.count, 1);
 });
@@ -190,8 +190,8 @@ test('fromData refuses data no SDK produces, with PERF_HIST_INVALID_DATA', () =>
   const good = hist([1, 2, 3]).toData();
   assert.equal(code(() => ExponentialHistogram.fromData({ ...good, scale: 21 })), 'PERF_HIST_INVALID_DATA');
   assert.equal(code(() => ExponentialHistogram.fromData({ ...good, count: 4 })), 'PERF_HIST_INVALID_DATA');
-  assert.equal(code(() => ExponentialHistogram.fromData({ ...good, positive: { offset: 0, bucketCounts: [1, -1, 3] } })), 'PERF_HIST_INVALID_DATA');
-  assert.equal(code(() => ExponentialHistogram.fromData({ ...good, count: 1, positive: { offset: 2 ** 40, bucketCounts: [1] } })), 'PERF_HIST_INVALID_DATA');
+  assert.equal(code(() => ExponentialHistogram.fromData({ ...good, positive: { offset: 0, bucketCounts: new Float64Array([1, -1, 3]) } })), 'PERF_HIST_INVALID_DATA');
+  assert.equal(code(() => ExponentialHistogram.fromData({ ...good, count: 1, positive: { offset: 2 ** 40, bucketCounts: new Float64Array([1]) } })), 'PERF_HIST_INVALID_DATA');
   assert.equal(code(() => new ExponentialHistogram({ maxSize: 1 })), 'PERF_HIST_INVALID_OPTIONS');
 });
 

@@ -22,7 +22,7 @@ function shapes(): [string, ExponentialHistogram][] {
   const wrapped = new ExponentialHistogram({ maxScale: 3 });
   for (const v of [100, 120, 150, 90, 60, 40, 30, 20, 11]) wrapped.record(v);
   out.push(['ring wrapped', wrapped]);
-  const noMinMax = ExponentialHistogram.fromData({ count: 3, sum: undefined, min: undefined, max: undefined, scale: 2, zeroCount: 0, zeroThreshold: 0, positive: { offset: 4, bucketCounts: [1, 0, 2] }, negative: { offset: 0, bucketCounts: [] } });
+  const noMinMax = ExponentialHistogram.fromData({ count: 3, sum: undefined, min: undefined, max: undefined, scale: 2, zeroCount: 0, zeroThreshold: 0, positive: { offset: 4, bucketCounts: new Float64Array([1, 0, 2]) }, negative: { offset: 0, bucketCounts: new Float64Array([]) } });
   out.push(['no sum, min or max', noMinMax]);
   return out;
 }

@@ -39,8 +39,8 @@ function sdkPoint(p: SdkPointValue & { count: number }) {
     scale: p.count === p.zeroCount ? 0 : p.scale,
     zeroCount: p.zeroCount,
     count: p.count,
-    positive: { offset: p.positive.bucketCounts.length ? p.positive.offset : 0, bucketCounts: p.positive.bucketCounts },
-    negative: { offset: p.negative.bucketCounts.length ? p.negative.offset : 0, bucketCounts: p.negative.bucketCounts },
+    positive: { offset: p.positive.bucketCounts.length ? p.positive.offset : 0, bucketCounts: Float64Array.from(p.positive.bucketCounts) },
+    negative: { offset: p.negative.bucketCounts.length ? p.negative.offset : 0, bucketCounts: Float64Array.from(p.negative.bucketCounts) },
   };
 }
 

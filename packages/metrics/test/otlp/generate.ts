@@ -155,7 +155,7 @@ export class Gen {
 
   histogramPoint(): HistogramDataPoint {
     const bounds = this.bool(0.1) ? [] : Array.from({ length: this.int(0, 20) }, () => this.double());
-    const bucketCounts = this.bool(0.1) ? [] : Array.from({ length: bounds.length + 1 }, () => this.u64());
+    const bucketCounts = Float64Array.from(this.bool(0.1) ? [] : Array.from({ length: bounds.length + 1 }, () => this.u64()));
     return { ...this.base(), count: this.u64(), sum: this.optional(), min: this.optional(), max: this.optional(), bucketCounts, explicitBounds: bounds };
   }
 
@@ -169,8 +169,8 @@ export class Gen {
       scale: this.int(-10, 20),
       zeroCount: this.u64(),
       zeroThreshold: this.bool() ? 0 : this.double(),
-      positive: { offset: this.int(-(2 ** 31), 2 ** 31 - 1) >> this.int(0, 31), bucketCounts: this.counts(this.pick([0, 5, 200, 1500])) },
-      negative: { offset: this.int(-2000, 2000), bucketCounts: this.counts(this.pick([0, 0, 5, 100])) },
+      positive: { offset: this.int(-(2 ** 31), 2 ** 31 - 1) >> this.int(0, 31), bucketCounts: Float64Array.from(this.counts(this.pick([0, 5, 200, 1500]))) },
+      negative: { offset: this.int(-2000, 2000), bucketCounts: Float64Array.from(this.counts(this.pick([0, 0, 5, 100]))) },
     };
   }
 

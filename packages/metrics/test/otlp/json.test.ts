@@ -48,7 +48,7 @@ describe('JSON codec: decode(encode(x)) equals x', () => {
   it('writes 64-bit integers as exact decimal strings, enums as integers, special doubles as strings', () => {
     const metric: HistogramMetric = { name: 'x', description: '', unit: '', type: 'histogram', temporality: 'delta', points: [{
       attributes: {}, startTimeUnixNano: 1_700_000_000_000_000_256, timeUnixNano: 0, flags: 0,
-      count: 3, sum: NaN, min: -0, max: Infinity, bucketCounts: [1, 2], explicitBounds: [-Infinity],
+      count: 3, sum: NaN, min: -0, max: Infinity, bucketCounts: new Float64Array([1, 2]), explicitBounds: [-Infinity],
     }] };
     const scope = { name: '', version: '', attributes: {}, droppedAttributesCount: 0 };
     const text = encodeJson({ resourceMetrics: [{ resource: { attributes: {}, droppedAttributesCount: 0 }, schemaUrl: '', scopeMetrics: [{ scope, schemaUrl: '', metrics: [metric] }] }] });
@@ -77,8 +77,8 @@ describe('JSON decoder: the proto3 JSON mapping, leniently', () => {
       [1, 1_700_000_000_000_000_000, 5, 2.5, -2, 1, 1e-9, 1, 1],
     );
     assert.ok(Number.isNaN(p.min));
-    assert.deepEqual(p.positive, { offset: -3, bucketCounts: [1, 2, 1] });
-    assert.deepEqual(p.negative, { offset: 0, bucketCounts: [] });
+    assert.deepEqual(p.positive, { offset: -3, bucketCounts: new Float64Array([1, 2, 1]) });
+    assert.deepEqual(p.negative, { offset: 0, bucketCounts: new Float64Array([]) });
   });
 
   it('reads what the OpenTelemetry JS JSON exporter writes (numbers for counts, asInt as a number)', () => {

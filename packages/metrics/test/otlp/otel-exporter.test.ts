@@ -62,7 +62,7 @@ function expectedExponential(values: number[], scale: number) {
   const offset = Math.min(...positive);
   const counts = new Array(Math.max(...positive) - offset + 1).fill(0);
   for (const i of positive) counts[i - offset]++;
-  return { offset, bucketCounts: counts };
+  return { offset, bucketCounts: Float64Array.from(counts) };
 }
 
 const RESOURCE = { 'service.name': 'checkout', 'service.instance.id': 'node-7', 'host.name': 'web-1', 'process.pid': 4242, 'deployment.canary': true };
@@ -166,7 +166,7 @@ for (const format of ['proto', 'json'] as const) {
           const hp = hist.points[0];
           assert.deepStrictEqual(hp.attributes, { 'v8js.gc.type': 'major' });
           assert.deepEqual(hp.explicitBounds, [0.01, 0.1, 1]);
-          assert.deepEqual(hp.bucketCounts, [0.01, 0.1, 1, Infinity].map((b, i, bs) => hv.filter((v) => v <= b && (i === 0 || v > bs[i - 1])).length));
+          assert.deepEqual(hp.bucketCounts, Float64Array.from([0.01, 0.1, 1, Infinity].map((b, i, bs) => hv.filter((v) => v <= b && (i === 0 || v > bs[i - 1])).length)));
           assert.equal(hp.count, hv.length);
           assert.equal(hp.sum, sumUpTo(HIST_VALUES));
           assert.equal(hp.min, Math.min(...hv));
@@ -184,7 +184,7 @@ for (const format of ['proto', 'json'] as const) {
           assert.equal(ep.zeroCount, ev.filter((v) => v === 0).length);
           assert.ok(ep.scale >= 0 && ep.scale <= 20, `scale ${ep.scale}`);
           assert.deepStrictEqual(ep.positive, expectedExponential(ev, ep.scale));
-          assert.deepStrictEqual(ep.negative.bucketCounts, []);
+          assert.deepStrictEqual(ep.negative.bucketCounts, new Float64Array([]));
         }
       });
     });

@@ -44,7 +44,7 @@ describe('protobuf codec: decode(encode(x)) equals x', () => {
         attributes: { neg: -0, nan: NaN, inf: -Infinity, tiny: 5e-324, big: -(2 ** 53 - 1) },
         startTimeUnixNano: 1_700_000_000_123_456_768, timeUnixNano: 2 ** 63, flags: 1,
         count: 2 ** 53, sum: -0, min: NaN, max: Infinity, scale: -10, zeroCount: 2 ** 33, zeroThreshold: -0,
-        positive: { offset: -(2 ** 31), bucketCounts: [0, 2 ** 40, 1] }, negative: { offset: 2 ** 31 - 1, bucketCounts: [2 ** 52] },
+        positive: { offset: -(2 ** 31), bucketCounts: new Float64Array([0, 2 ** 40, 1]) }, negative: { offset: 2 ** 31 - 1, bucketCounts: new Float64Array([2 ** 52]) },
       }],
     };
     const req = { resourceMetrics: [{ resource: { attributes: {}, droppedAttributesCount: 0 }, schemaUrl: '', scopeMetrics: [{ scope: { name: '', version: '', attributes: {}, droppedAttributesCount: 0 }, schemaUrl: '', metrics: [m] }] }] };
@@ -71,7 +71,7 @@ describe('protobuf decoder: the wire format as opentelemetry-proto defines it', 
     const m = onlyMetric(requestWithMetric(sfield(1, 'h'), lfield(9, withSum0, noSum, vfield(2, 2)))) as HistogramMetric;
     assert.equal(m.temporality, 'cumulative');
     const [a, b] = m.points;
-    assert.deepEqual(a.bucketCounts, [1, 2 ** 33, 7]);
+    assert.deepEqual(a.bucketCounts, new Float64Array([1, 2 ** 33, 7]));
     assert.deepEqual(a.explicitBounds, [5, 0.1, 1]);
     assert.equal(a.sum, 0);
     assert.equal(a.min, undefined);
@@ -90,8 +90,8 @@ describe('protobuf decoder: the wire format as opentelemetry-proto defines it', 
       [p.count, p.scale, p.zeroCount, p.zeroThreshold, p.min, p.max, p.sum],
       [314, -4, 2, 1e-9, -1, 2, undefined],
     );
-    assert.deepEqual(p.positive, { offset: -3, bucketCounts: [1, 300, 2 ** 35, 4] });
-    assert.deepEqual(p.negative, { offset: 5, bucketCounts: [9] });
+    assert.deepEqual(p.positive, { offset: -3, bucketCounts: new Float64Array([1, 300, 2 ** 35, 4]) });
+    assert.deepEqual(p.negative, { offset: 5, bucketCounts: new Float64Array([9]) });
   });
 
   it('reads summaries and every AnyValue kind (bytes as base64, empty as null, nested arrays and lists)', () => {

@@ -31,7 +31,7 @@ test('one resource per scrape target, histograms from cumulative buckets, gauges
   const h = byName.get('http.server.request.duration');
   assert.ok(h?.type === 'histogram' && h.temporality === 'cumulative');
   const p = h.points[0];
-  assert.deepEqual([p.explicitBounds, p.bucketCounts, p.count, p.sum], [[0.01, 0.1], [5, 3, 1], 9, 0.42]);
+  assert.deepEqual([p.explicitBounds, p.bucketCounts, p.count, p.sum], [[0.01, 0.1], new Float64Array([5, 3, 1]), 9, 0.42]);
   assert.deepEqual(p.attributes, { 'http.request.method': 'GET', 'http.route': '/orders/:id', 'http.response.status_code': 200 });
   assert.equal(p.timeUnixNano, Math.round(at * 1e9));
   assert.equal(p.startTimeUnixNano, 1, 'a target that does not say when it started: a baseline');
@@ -77,7 +77,7 @@ test('series that differ only in labels the store does not read add up (another 
   const h = metrics.find((m) => m.name === 'http.server.request.duration');
   assert.ok(h?.type === 'histogram');
   assert.equal(h.points.length, 1);
-  assert.deepEqual([h.points[0].bucketCounts, h.points[0].count, h.points[0].sum], [[14, 1], 15, 1.25]);
+  assert.deepEqual([h.points[0].bucketCounts, h.points[0].count, h.points[0].sum], [new Float64Array([14, 1]), 15, 1.25]);
   const drops = metrics.find((m) => m.name === 'system.network.listen.drops');
   assert.ok(drops?.type === 'sum' && drops.points.length === 1 && drops.points[0].value === 5);
 });

@@ -115,7 +115,7 @@ test('cumulative points: min and max are exact where they are the interval\'s (t
     sum: count * 0.03,
     min,
     max,
-    bucketCounts: [0, count, 0],
+    bucketCounts: new Float64Array([0, count, 0]),
     explicitBounds: [0.025, 0.05],
   });
   assert.equal(explicitDelta(p(100, 0.03, 0.03, 2), 'cumulative', ex, true, true, 1, hist, 6), 'delta');

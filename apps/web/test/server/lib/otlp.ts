@@ -36,8 +36,8 @@ export function expPoint(opts: {
     scale: opts.scale ?? 0,
     zeroCount: 0,
     zeroThreshold: 0,
-    positive: { offset: opts.offset, bucketCounts: opts.counts },
-    negative: { offset: 0, bucketCounts: [] },
+    positive: { offset: opts.offset, bucketCounts: Float64Array.from(opts.counts) },
+    negative: { offset: 0, bucketCounts: new Float64Array(0) },
   };
 }
 
@@ -74,7 +74,7 @@ export function pythonHttpMetric(points: { route: string; status: number; start:
       sum: p.sum,
       min: p.min,
       max: p.max,
-      bucketCounts: p.counts,
+      bucketCounts: Float64Array.from(p.counts),
       explicitBounds: PYTHON_HTTP_BOUNDS,
     })),
   };

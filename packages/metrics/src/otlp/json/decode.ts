@@ -6,6 +6,7 @@
 // Paths are built only on failure: each level catches and prepends its segment.
 import { OtlpDecodeError } from '../../errors.js';
 import { DecodeFailure, OtlpErrorCode as Code, toJsonError, within } from '../errors.js';
+import { CountsArena } from '../counts.js';
 import { resolveLimits, type DecodeLimits } from '../limits.js';
 import type { ExportMetricsRequest, InstrumentationScope, Metric, Resource, ResourceMetrics, ScopeMetrics } from '../model.js';
 import { readAttributes } from './read-attributes.js';
@@ -42,6 +43,9 @@ export function decodeJson(body: string | Uint8Array, limits?: DecodeLimits): Ex
   budget.metricsLeft = l.maxMetrics;
   budget.maxBuckets = l.maxBuckets;
   budget.maxDepth = Math.min(l.maxDepth, HARD_MAX_DEPTH);
+  // a fresh arena per request, so that no chunk holds counts of two requests; each count takes ≥ 2 characters
+  budget.counts = new CountsArena();
+  budget.countsLeft = text.length >>> 1;
   try {
     const root = object(doc, '');
     if (root === null) throw new DecodeFailure(Code.BAD_FIELD, 'expected an object', '(root)');

@@ -130,7 +130,7 @@ function numberPoint(p: NumberDataPoint): string {
   return common(p) + (p.isInt ? `,"asInt":${int(p.value)}}` : `,"asDouble":${dbl(p.value)}}`);
 }
 
-function counts(xs: number[]): string {
+function counts(xs: Float64Array): string {
   let s = '[';
   for (let i = 0; i < xs.length; i++) s += i === 0 ? int(xs[i]) : ',' + int(xs[i]);
   return s + ']';

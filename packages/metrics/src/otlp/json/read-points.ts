@@ -1,5 +1,6 @@
 // Data points in the OTLP/JSON mapping. Each point counts against DecodeLimits.maxPoints and each bucket
 // array against maxBuckets.
+import { NO_COUNTS } from '../counts.js';
 import { DecodeFailure, OtlpErrorCode as Code, within } from '../errors.js';
 import type {
   ExponentialBuckets,
@@ -60,36 +61,48 @@ export function readNumberPoint(v: unknown): NumberDataPoint {
   return p;
 }
 
-function readCounts(v: unknown, at: string, read: (x: unknown, at: string) => number, room: number): number[] {
+/** Bucket counts, as a view into the request's counts (counts.ts). */
+function readCounts(v: unknown, at: string, room: number): Float64Array {
+  if (v === null || v === undefined) return NO_COUNTS;
+  const n = listLength(v, at, room);
+  const counts = budget.counts;
+  const c = counts.reserve(n, budget.countsLeft);
+  budget.countsLeft -= n;
+  const from = counts.used;
+  for (let i = 0; i < n; i++) c[from + i] = element((v as unknown[])[i], at, i, U64);
+  return counts.take(c, from, n);
+}
+
+function readBounds(v: unknown, at: string, room: number): number[] {
   if (v === null || v === undefined) return [];
+  const n = listLength(v, at, room);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = element((v as unknown[])[i], at, i, dbl);
+  return out;
+}
+
+function listLength(v: unknown, at: string, room: number): number {
   if (!Array.isArray(v)) bad(at, 'an array', v);
   if (v.length > room) throw new DecodeFailure(Code.TOO_MANY_BUCKETS, `more than ${budget.maxBuckets} buckets in one histogram point (DecodeLimits.maxBuckets)`, at);
-  const out = new Array<number>(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    // Fast paths for what exporters send: plain non-negative integers (OpenTelemetry JS) and short
-    // decimal strings (the proto3 mapping); anything else goes through the general reader.
-    if (typeof x === 'number') {
-      if (x >= 0 && Number.isInteger(x)) {
-        out[i] = x;
-        continue;
-      }
-    } else if (typeof x === 'string' && x.length > 0 && x.length <= 15) {
-      let n = 0;
-      let k = 0;
-      for (; k < x.length; k++) {
-        const d = x.charCodeAt(k) - 48;
-        if (d < 0 || d > 9) break;
-        n = n * 10 + d;
-      }
-      if (k === x.length) {
-        out[i] = n;
-        continue;
-      }
+  return v.length;
+}
+
+function element(x: unknown, at: string, i: number, read: (x: unknown, at: string) => number): number {
+  // Fast paths for what exporters send: plain non-negative integers (OpenTelemetry JS) and short
+  // decimal strings (the proto3 mapping); anything else goes through the general reader.
+  if (typeof x === 'number') {
+    if (x >= 0 && Number.isInteger(x)) return x;
+  } else if (typeof x === 'string' && x.length > 0 && x.length <= 15) {
+    let n = 0;
+    let k = 0;
+    for (; k < x.length; k++) {
+      const d = x.charCodeAt(k) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
     }
-    out[i] = read(x, `${at}[${i}]`);
+    if (k === x.length) return n;
   }
-  return out;
+  return read(x, `${at}[${i}]`);
 }
 
 export function readHistogramPoint(v: unknown): HistogramDataPoint {
@@ -97,7 +110,7 @@ export function readHistogramPoint(v: unknown): HistogramDataPoint {
   const o = object(v, '');
   const p: HistogramDataPoint = {
     attributes: {}, startTimeUnixNano: 0, timeUnixNano: 0, flags: 0,
-    count: 0, sum: undefined, min: undefined, max: undefined, bucketCounts: [], explicitBounds: [],
+    count: 0, sum: undefined, min: undefined, max: undefined, bucketCounts: NO_COUNTS, explicitBounds: [],
   };
   if (o === null) return p;
   for (const k in o) {
@@ -118,11 +131,11 @@ export function readHistogramPoint(v: unknown): HistogramDataPoint {
         break;
       case 'bucketCounts':
       case 'bucket_counts':
-        p.bucketCounts = readCounts(x, '.bucketCounts', U64, budget.maxBuckets);
+        p.bucketCounts = readCounts(x, '.bucketCounts', budget.maxBuckets);
         break;
       case 'explicitBounds':
       case 'explicit_bounds':
-        p.explicitBounds = readCounts(x, '.explicitBounds', dbl, budget.maxBuckets);
+        p.explicitBounds = readBounds(x, '.explicitBounds', budget.maxBuckets);
         break;
     }
   }
@@ -135,7 +148,7 @@ export function readExponentialPoint(v: unknown): ExponentialHistogramDataPoint 
   const p: ExponentialHistogramDataPoint = {
     attributes: {}, startTimeUnixNano: 0, timeUnixNano: 0, flags: 0,
     count: 0, sum: undefined, min: undefined, max: undefined, scale: 0, zeroCount: 0, zeroThreshold: 0,
-    positive: { offset: 0, bucketCounts: [] }, negative: { offset: 0, bucketCounts: [] },
+    positive: { offset: 0, bucketCounts: NO_COUNTS }, negative: { offset: 0, bucketCounts: NO_COUNTS },
   };
   if (o === null) return p;
   for (const k in o) {
@@ -177,13 +190,13 @@ export function readExponentialPoint(v: unknown): ExponentialHistogramDataPoint 
 }
 
 function readBuckets(v: unknown, at: string, room: number): ExponentialBuckets {
-  const b: ExponentialBuckets = { offset: 0, bucketCounts: [] };
+  const b: ExponentialBuckets = { offset: 0, bucketCounts: NO_COUNTS };
   try {
     const o = object(v, '');
     if (o === null) return b;
     for (const k in o) {
       if (k === 'offset') b.offset = I32(o[k], '.offset');
-      else if (k === 'bucketCounts' || k === 'bucket_counts') b.bucketCounts = readCounts(o[k], '.bucketCounts', U64, room);
+      else if (k === 'bucketCounts' || k === 'bucket_counts') b.bucketCounts = readCounts(o[k], '.bucketCounts', room);
     }
   } catch (e) {
     throw within(e, at);

@@ -2,12 +2,16 @@
 // DecodeFailure with `at` = the key it was given (the callers prepend the rest of the path), plus the
 // per-decode budget from DecodeLimits.
 import { DecodeFailure, OtlpErrorCode as Code, within } from '../errors.js';
+import { CountsArena } from '../counts.js';
 import type { Temporality } from '../model.js';
 
 export type Obj = Record<string, unknown>;
 
-/** What is left of DecodeLimits in the current decode (reset by decodeJson; a decode is synchronous). */
-export const budget = { pointsLeft: 0, metricsLeft: 0, maxBuckets: 0, maxDepth: 0 };
+/**
+ * What is left of DecodeLimits in the current decode, and where its bucket counts go (both reset by
+ * decodeJson; a decode is synchronous). countsLeft bounds the counts the rest of the text can hold.
+ */
+export const budget = { pointsLeft: 0, metricsLeft: 0, maxBuckets: 0, maxDepth: 0, counts: new CountsArena(), countsLeft: 0 };
 
 export function bad(at: string, expected: string, v: unknown): never {
   const got = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `the string ${JSON.stringify(v.slice(0, 40))}` : `${typeof v} ${String(v).slice(0, 40)}`;

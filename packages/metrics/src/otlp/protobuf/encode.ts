@@ -362,7 +362,8 @@ function writeHistogramPoint(p: HistogramDataPoint): void {
   if (p.bucketCounts.length > 0) {
     tag(0x32);
     uvarint(p.bucketCounts.length * 8);
-    for (const c of p.bucketCounts) fixed64(c);
+    const counts = p.bucketCounts;
+    for (let i = 0; i < counts.length; i++) fixed64(counts[i]);
   }
   if (p.explicitBounds.length > 0) {
     tag(0x3a);
@@ -416,7 +417,8 @@ function writeBuckets(t: number, b: ExponentialBuckets): void {
   if (b.bucketCounts.length > 0) {
     tag(0x12);
     const s2 = begin();
-    for (const c of b.bucketCounts) uvarint(c);
+    const counts = b.bucketCounts;
+    for (let i = 0; i < counts.length; i++) uvarint(counts[i]);
     finish(s2);
   }
   finish(s);

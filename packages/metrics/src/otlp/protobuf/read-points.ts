@@ -1,6 +1,8 @@
 // Data points: NumberDataPoint, HistogramDataPoint, ExponentialHistogramDataPoint, SummaryDataPoint
 // (metrics/v1). Exemplars are skipped. Each point counts against DecodeLimits.maxPoints and each bucket
-// array against maxBuckets, checked before the array is allocated.
+// array against maxBuckets, checked before the array is allocated. Bucket counts are views into the
+// request's shared chunks (counts.ts).
+import { NO_COUNTS } from '../counts.js';
 import { OtlpErrorCode as Code, within } from '../errors.js';
 import type {
   ExponentialBuckets,
@@ -67,7 +69,7 @@ export function readHistogramPoint(r: WireReader, end: number): HistogramDataPoi
   countPoint(r);
   const p: HistogramDataPoint = {
     attributes: {}, startTimeUnixNano: 0, timeUnixNano: 0, flags: 0,
-    count: 0, sum: undefined, min: undefined, max: undefined, bucketCounts: [], explicitBounds: [],
+    count: 0, sum: undefined, min: undefined, max: undefined, bucketCounts: NO_COUNTS, explicitBounds: [],
   };
   let tag = 0;
   try {
@@ -91,14 +93,14 @@ export function readHistogramPoint(r: WireReader, end: number): HistogramDataPoi
           p.sum = r.double(end);
           break;
         case 0x32:
-          p.bucketCounts = r.packedFixed64(p.bucketCounts, end, false);
+          p.bucketCounts = r.counts.concat(p.bucketCounts, r.packedFixed64(end, r.maxBuckets - p.bucketCounts.length), r.buf.length - r.pos);
           break;
         case 0x31: // unpacked: one element per tag
           if (p.bucketCounts.length >= r.maxBuckets) r.tooManyBuckets();
-          p.bucketCounts.push(r.fixed64(end));
+          p.bucketCounts = r.counts.push(p.bucketCounts, r.fixed64(end), r.buf.length - r.pos);
           break;
         case 0x3a:
-          p.explicitBounds = r.packedFixed64(p.explicitBounds, end, true);
+          p.explicitBounds = r.packedDouble(p.explicitBounds, end);
           break;
         case 0x39:
           if (p.explicitBounds.length >= r.maxBuckets) r.tooManyBuckets();
@@ -135,7 +137,7 @@ export function readExponentialPoint(r: WireReader, end: number): ExponentialHis
   const p: ExponentialHistogramDataPoint = {
     attributes: {}, startTimeUnixNano: 0, timeUnixNano: 0, flags: 0,
     count: 0, sum: undefined, min: undefined, max: undefined, scale: 0, zeroCount: 0, zeroThreshold: 0,
-    positive: { offset: 0, bucketCounts: [] }, negative: { offset: 0, bucketCounts: [] },
+    positive: { offset: 0, bucketCounts: NO_COUNTS }, negative: { offset: 0, bucketCounts: NO_COUNTS },
   };
   let tag = 0;
   try {
@@ -201,11 +203,14 @@ function readBuckets(r: WireReader, b: ExponentialBuckets, end: number, budget: 
     while (r.pos < end) {
       tag = 0;
       tag = r.varint32(end);
-      if (tag === 0x12) b.bucketCounts = r.packedUvarint(b.bucketCounts, end, budget);
-      else if (tag === 0x08) b.offset = r.sint32(end);
+      if (tag === 0x12) {
+        const counts = r.packedUvarint(end, budget - b.bucketCounts.length);
+        // a second bucket_counts field in one Buckets message (legal, never seen in practice) appends
+        b.bucketCounts = b.bucketCounts.length === 0 ? counts : r.counts.concat(b.bucketCounts, counts, r.buf.length - r.pos);
+      } else if (tag === 0x08) b.offset = r.sint32(end);
       else if (tag === 0x10) {
         if (b.bucketCounts.length >= budget) r.tooManyBuckets();
-        b.bucketCounts.push(r.uvarint64(end));
+        b.bucketCounts = r.counts.push(b.bucketCounts, r.uvarint64(end), r.buf.length - r.pos);
       } else r.skipField(tag, end, 0b110);
     }
   } catch (e) {

@@ -22,7 +22,7 @@ it('int64 and uint64 values at the top of their range decode to values that roun
   const e = decodeProtobuf(exp);
   const q = (e.resourceMetrics[0].scopeMetrics[0].metrics[0] as ExponentialHistogramMetric).points[0];
   assert.equal(q.count, 2 ** 64 - 2048);
-  assert.deepEqual(q.positive.bucketCounts, [2 ** 64 - 2048]);
+  assert.deepEqual(q.positive.bucketCounts, new Float64Array([2 ** 64 - 2048]));
   assert.deepStrictEqual(decodeProtobuf(encodeProtobuf(e)), e);
 
   const json = decodeJson(JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ gauge: { dataPoints: [{ asInt: '9223372036854775807', timeUnixNano: '18446744073709551615' }] } }] }] }] }));
