@@ -30,6 +30,9 @@ function blockedSecond(node: NodeWindow, k = 1): (v: number, i: number) => boole
   return (p99, i) => p99 >= k * P99_BLOCKED_S || node.eventLoopDelayMax[i] >= k * MAX_BLOCKED_S;
 }
 
+/** a loop at least this busy (ELU, or CPU) is saturated: its routes' rises are mostly queueing (see STAND_OUT_SATURATED) */
+const SATURATED_ELU = 0.9;
+
 /**
  * Routes whose latency rose with the stall: their tail reaches a good part of it (a quarter: low-traffic routes see few
  * stalls per second), and their mean doubled (risingRoutes). Not that their tail doubled: the route doing the work
@@ -52,7 +55,6 @@ function suspectRoutes(routes: readonly RouteWindow[], stall: number, saturated:
  * still hold it STALL_SHARE of the time (Linux's run delay; without it, ELU ≥ STALL_ELU). An outside audit's 300 ms block every 3 s froze the loop a tenth
  * of the time at ELU 0.2, under MIN_ELU, and was never reported.
  */
-const SATURATED_ELU = 0.9;
 const REPEATED_STALLS = 3;
 const STALL_SHARE = 0.05;
 const STALL_ELU = 0.15;
@@ -106,7 +108,6 @@ export function eventLoopBlocked(input: DiagnosisInput): Verdict {
   const evidence: EvidenceItem[] = [];
   const routes: string[] = [];
   let worstMax = 0;
-  /** a loop busy this much is saturated: its routes' rises are mostly queueing (see STAND_OUT_SATURATED) */
   const saturated = (n: NodeWindow) => recent(n.elu) >= SATURATED_ELU || recent(n.cpu) >= SATURATED_ELU;
   for (const n of sick.sort((a, b) => recent(b.eventLoopDelayP99) - recent(a.eventLoopDelayP99))) {
     const p99 = recent(n.eventLoopDelayP99);
