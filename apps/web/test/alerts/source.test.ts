@@ -8,6 +8,12 @@ import { runSimulation } from '../../simulator/run.js';
 import { Receiver, until } from './lib/receiver.js';
 import { tempDir } from './lib/engine.js';
 import type { AlertsView } from '../../server/alerts/engine/engine.js';
+import type { FleetStore, ServiceState } from '../../server/store/FleetStore.js';
+
+/** Node `api-<k>` of service `api` as its export at `atMs` makes it (pid k unless given). */
+function apiNode(store: FleetStore, svc: ServiceState, k: number, atMs: number, pid = k) {
+  return store.node(svc, { service: 'api', instance: `api-${k}`, host: 'h', pid, version: null }, atMs)!;
+}
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -209,8 +215,8 @@ test('nodeDown: a node whose agent said it stops (a deploy) is not down; a silen
   const t0 = 1_800_000_000_000;
   const store = new FleetStore({}, t0);
   const svc = store.service('api');
-  const stopped = store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 1, version: null }, t0)!;
-  store.node(svc, { service: 'api', instance: 'api-2', host: 'h', pid: 2, version: null }, t0);
+  const stopped = apiNode(store, svc, 1, t0);
+  apiNode(store, svc, 2, t0);
   stopped.stoppedAt = t0;
   const src = new FleetViewSource(new FleetView(store));
   const q = { metric: 'nodeDown' as const, windowMs: 15_000 };
@@ -224,7 +230,7 @@ test('nodeDown: a node whose agent said it stops (a deploy) is not down; a silen
     ],
   );
   // it exports again (a process reusing its instance id): running, and down once silent again
-  store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 3, version: null }, later);
+  apiNode(store, svc, 1, later, 3);
   assert.equal(stopped.stoppedAt, undefined);
   assert.deepEqual(src.read({ ...q, scope: 'fleet' }, later + 60_000).map((v) => v.value), [2]);
 });
@@ -238,8 +244,8 @@ test('rps floors see traffic that stopped: an idle route and a silent node count
   const t0 = 1_800_000_000;
   const store = new FleetStore({}, t0 * 1000);
   const svc = store.service('api');
-  const a = store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
-  const b = store.node(svc, { service: 'api', instance: 'api-2', host: 'h', pid: 2, version: null }, t0 * 1000)!;
+  const a = apiNode(store, svc, 1, t0 * 1000);
+  const b = apiNode(store, svc, 2, t0 * 1000);
   const route = store.route(svc, 'GET', '/orders');
   for (let t = t0; t < t0 + 20; t++) {
     const d = new StoreHistogram(6);
@@ -277,7 +283,7 @@ test('nodeDown: silence counts from the dashboard’s start at the earliest', as
   const store = new FleetStore({}, t0);
   const svc = store.service('api');
   // as a restart loads it: last heard two minutes before this process started
-  store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 1, version: null }, t0)!.lastSeen = t0 - 120_000;
+  apiNode(store, svc, 1, t0).lastSeen = t0 - 120_000;
   const src = new FleetViewSource(new FleetView(store));
   const q = { metric: 'nodeDown' as const, windowMs: 15_000, scope: 'node' as const };
   assert.deepEqual(src.read(q, t0 + 5_000).map((v) => v.value), [0], 'not down 5 s after the dashboard started');
@@ -293,8 +299,8 @@ test('aborted: requests the clients aborted per second over the window, for the 
   const t0 = 1_800_000_000;
   const store = new FleetStore({}, t0 * 1000);
   const svc = store.service('api');
-  const a = store.node(svc, { service: 'api', instance: 'api-1', host: 'h', pid: 1, version: null }, t0 * 1000)!;
-  const b = store.node(svc, { service: 'api', instance: 'api-2', host: 'h', pid: 2, version: null }, t0 * 1000)!;
+  const a = apiNode(store, svc, 1, t0 * 1000);
+  const b = apiNode(store, svc, 2, t0 * 1000);
   const hang = store.route(svc, 'POST', '/checkout');
   const other = store.route(svc, 'GET', '/cart');
   for (let t = t0; t < t0 + 30; t++) {

@@ -66,7 +66,15 @@ export function standingOut(suspects: readonly Suspect[], routes?: readonly Rout
   const sorted = [...suspects].sort((a, b) => added(b) - added(a));
   const top = sorted[0];
   if (top === undefined) return [];
-  const others = routes === undefined ? sorted.slice(1) : routes.map(riseOf).filter((s): s is Suspect => s !== undefined && s.name !== top.name);
-  for (const o of others) if (added(top) < factor * added(o)) return [];
+  const bar = added(top) / factor;
+  if (routes === undefined) return sorted.length >= 2 && added(sorted[1]) > bar ? [] : [top];
+  // the suspects' rises are known; the other routes' are read here, and only until one rose too much
+  const known = new Map(suspects.map((x) => [x.name, x]));
+  for (const r of routes) {
+    const name = routeName(r);
+    if (name === top.name) continue;
+    const o = known.get(name) ?? riseOf(r);
+    if (o !== undefined && added(o) > bar) return [];
+  }
   return [top];
 }
