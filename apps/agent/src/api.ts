@@ -87,10 +87,13 @@ function watchClusterPrimary(a: Agent): void {
 
 /**
  * SIGTERM/SIGINT: export once more, bounded. If the app has its own handler for the signal, it decides
- * when to exit; if not, the agent re-raises the signal after the flush so the process ends exactly as it
- * would have without the agent. The agent's listener goes first (prepended): a handler the app registered with
- * `process.once` before the agent started removes itself before it runs, so a listener after it would count none
- * and cut the app's graceful drain short by re-raising the signal.
+ * when to exit, and the agent goes on measuring: what the app serves while it drains is counted, sent each
+ * interval and in the last export at the process's exit (an outside audit saw a 2 s drain's 70 requests of 120
+ * lost, and a node that kept serving shown stopped, when the agent shut down at the signal). If not, the agent
+ * stops and re-raises the signal after the flush, so the process ends exactly as it would have without the agent.
+ * The agent's listener goes first (prepended): a handler the app registered with `process.once` before the agent
+ * started removes itself before it runs, so a listener after it would count none and cut the app's graceful drain
+ * short by re-raising the signal.
  */
 function installSignalHandlers(): void {
   if (signalsInstalled) return;
@@ -103,7 +106,10 @@ function installSignalHandlers(): void {
         const done = () => process.kill(process.pid, signal);
         shutdown().then(done, done);
       } else {
-        void shutdown().catch(() => {});
+        // what was counted up to the signal, now (not the last export: the process goes on, and its exit sends that)
+        void agent?.flush().catch(() => {});
+        // the next signal finds the agent's listener again (a second SIGTERM to an app that handles it)
+        process.prependOnceListener(signal, onSignal);
       }
     };
     process.prependOnceListener(signal, onSignal);
