@@ -32,6 +32,7 @@ export const METRIC_KIND: Record<SeriesMetric, UnitKind> = {
   cpuThrottled: 'ratio',
   runDelay: 'ratio',
   aborted: 'rps',
+  inFlight: 'count',
 };
 
 export interface ChartLineMetricProps {

@@ -32,7 +32,7 @@ export function fleetTiles(f: Fleet, windowLabel: string, windowSeconds?: number
   const partial =
     windowSeconds !== undefined && f.window < windowSeconds - 1 ? (f.window > 0 ? `: a rate over the ${formatDuration(f.window)} with data` : ': no second of it known yet') : '';
   return [
-    { id: 'rps', label: 'Throughput', value: formatRps(f.rps), exact: formatExact('rps', f.rps), raw: f.rps, sub: `${plural(f.requests, 'request')} in ${over}${partial}` },
+    { id: 'rps', label: 'Throughput', value: formatRps(f.rps), exact: formatExact('rps', f.rps), raw: f.rps, sub: `${plural(f.requests, 'request')} in ${over}${partial}${f.inFlight !== null ? `; ${formatInteger(f.inFlight)} in flight` : ''}` },
     {
       id: 'error-rate',
       label: 'Error rate (5xx)',

@@ -16,6 +16,7 @@ export function thresholdHint(metric: string): string {
   if (metric === 'heapUsed') return 'bytes (536870912 = 512 MiB)';
   if (metric === 'rps') return 'requests per second';
   if (metric === 'aborted') return 'requests the clients aborted, per second';
+  if (metric === 'inFlight') return 'requests in flight (started, not yet answered)';
   if (metric === 'nodeDown') return 'fires when a node is silent longer than the window';
   return 'fires while a finding of this kind is live';
 }

@@ -6,7 +6,8 @@ export type Op = '>' | '<';
 
 /**
  * Every metric a rule can watch. Units: latency and event-loop delay in seconds, errorRate/elu/cpu as ratios 0..1, rps
- * and aborted (requests the clients aborted before the response finished) per second, heapUsed in bytes.
+ * and aborted (requests the clients aborted before the response finished) per second, heapUsed in bytes, inFlight in
+ * requests (started and not yet finished, at the last export).
  */
 export const METRICS = [
   'latency.p50',
@@ -21,6 +22,7 @@ export const METRICS = [
   'elu',
   'cpu',
   'heapUsed',
+  'inFlight',
   'nodeDown',
   'finding',
 ] as const;

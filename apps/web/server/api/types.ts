@@ -58,6 +58,11 @@ export interface Fleet {
    * requests that finished
    */
   aborted: number;
+  /**
+   * requests in flight (started, not finished nor aborted) on the up nodes at their last export in the window, summed
+   * (http.server.active_requests); null when none of them reports it
+   */
+  inFlight: number | null;
 }
 
 /** One row of `GET /api/v1/nodes`. */
@@ -94,6 +99,8 @@ export interface NodeRow {
   firstSeen: number;
   /** requests its clients aborted before the response finished, in the window (not in rps, errorRate or latency) */
   aborted: number;
+  /** requests in flight (started, not finished nor aborted) at its last export in the window; null when not reported */
+  inFlight: number | null;
 }
 
 /** One row of `GET /api/v1/routes`. */
@@ -141,7 +148,9 @@ export type SeriesMetric =
   | 'cpuThrottled'
   | 'runDelay'
   /** requests the clients aborted before the response finished, per second (by fleet, service, route or node) */
-  | 'aborted';
+  | 'aborted'
+  /** requests in flight, the mean of the step's seconds (summed over the nodes of a fleet or service line) */
+  | 'inFlight';
 
 /** `by=` of `/api/v1/series`; absent means one fleet-wide series. */
 export type SeriesBy = 'fleet' | 'node' | 'route' | 'service';

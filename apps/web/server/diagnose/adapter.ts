@@ -232,6 +232,9 @@ export class DiagnosisAdapter {
       // (made only for a node with any: most never have one)
       const aborted = row[at + NodeField.aborted];
       if (aborted > 0) (w.aborted ??= new Float64Array(len))[i] = aborted;
+      // (likewise only for a node whose agent reports it: the OpenTelemetry SDK's HTTP instrumentation does not)
+      const inFlight = row[at + NodeField.inFlight];
+      if (!Number.isNaN(inFlight)) (w.inFlight ??= new Float64Array(len).fill(NaN))[i] = inFlight;
     }
     return w;
   }

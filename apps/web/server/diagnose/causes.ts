@@ -154,6 +154,17 @@ const RULES: { cause: string; effects: string[]; explains: Explains }[] = [
     effects: ['requests-abandoned'],
     explains: ((c, e) => e.routes.some((r) => c.routes.includes(r)) || shared(c, e).length > 0) as Explains,
   })),
+  // requests pile up unanswered on a node whose loop cannot get to them, or that waits on I/O
+  ...(['io-wait', 'event-loop-blocked', 'cpu-saturated', 'off-cpu'] as const).map((cause) => ({
+    cause,
+    effects: ['requests-stuck'],
+    explains: ((c, e) => shared(c, e).length > 0) as Explains,
+  })),
+  // requests never answered: their clients give up on them; each holds its socket (a file descriptor) and its memory
+  // (resident memory only: a heap leak's link to GC pressure, and GC's to a blocked loop, would close a cycle)
+  { cause: 'requests-stuck', effects: ['requests-abandoned'], explains: (c, e) => e.routes.some((r) => c.routes.includes(r)) || shared(c, e).length > 0 },
+  { cause: 'requests-stuck', effects: ['os-limits'], explains: (c, e) => e.variant === 'fds' && shared(c, e).length > 0 },
+  { cause: 'requests-stuck', effects: ['memory-leak'], explains: (c, e) => e.variant === 'rss' && shared(c, e).length > 0 },
 ];
 
 /**
@@ -270,6 +281,8 @@ export function causePhrase(d: FindingDraft): string {
       return route;
     case 'requests-abandoned':
       return `clients giving up on ${route}`;
+    case 'requests-stuck':
+      return `requests left unanswered on ${node}`;
   }
 }
 

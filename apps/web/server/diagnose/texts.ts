@@ -227,6 +227,16 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
         'Its requests hang until their clients leave, so no latency or error rate shows them: look for what the route waits on (a dependency that never answers, a lock or a pool with no free slot, a call without a timeout) and for a path that never ends its response.',
     },
   },
+  'requests-stuck': {
+    nodes: {
+      summary: (f) =>
+        `Requests are started and not answered on ${nodes(f)}: ${Math.round(n(f, 'inFlight'))} in flight, against ${Math.round(n(f, 'before'))} before and ${sig(n(f, 'expected'))} that its finished requests account for` +
+        (n(f, 'growth') > 0 ? `, ${sig(n(f, 'growth'))} more each second` : '') +
+        (s(f, 'route') ? `; clients give up on ${fmtPercent(n(f, 'abandoned'))} of ${s(f, 'route')}'s requests.` : '.'),
+      advice:
+        'Requests that never finish show in no latency or error rate: look for a path that never ends its response (a missing res.end() or reply on an error branch), a call without a timeout to a dependency that never answers, a lock or a pool with no free slot. Each held request keeps its socket and memory: set a timeout on outgoing calls and server.requestTimeout. Streams, server-sent events and long polls are held on purpose and count too.',
+    },
+  },
 };
 
 /** The one-sentence summary and the advice for a draft. */
@@ -251,6 +261,7 @@ const METRIC_LABEL: Record<string, string> = {
   rps: 'requests per second',
   errorRate: '5xx rate',
   aborted: 'requests aborted by their clients',
+  inFlight: 'requests in flight',
   'latency.p50': 'latency p50',
   'latency.p99': 'latency p99',
 };
@@ -281,6 +292,8 @@ function fmtValue(v: number, unit: EvidenceItem['unit']): string {
       return String(Math.round(v));
     case 'connections':
       return `${Math.round(v)} connections`;
+    case 'requests':
+      return `${Math.round(v)} requests`;
   }
 }
 

@@ -94,6 +94,8 @@ export interface NodeWindow {
   runDelay?: Series;
   /** requests per second its clients gave up on before an answer (optional: only nodes with any in the window) */
   aborted?: Series;
+  /** requests in flight at each second's export (optional: only nodes whose agent reports them) */
+  inFlight?: Series;
   /** this node's routes (optional: fleet-scale inputs may leave it out) */
   routes?: RouteWindow[];
 }
@@ -143,7 +145,7 @@ export interface EvidenceItem {
   baseline: number;
   /** `usual`: the subject's usual level over the quarter hour before (RouteWindow.usual) */
   baselineKind: 'fleet-median' | 'own-past' | 'usual' | 'limit' | 'threshold';
-  unit: 's' | 'ratio' | 'bytes' | 'rps' | 'bytes/s' | 'per-s' | 'fd' | 'connections';
+  unit: 's' | 'ratio' | 'bytes' | 'rps' | 'bytes/s' | 'per-s' | 'fd' | 'connections' | 'requests';
   instance?: string;
   route?: string;
   method?: string;
@@ -162,6 +164,7 @@ export const FINDING_KINDS = [
   'os-limits',
   'hot-route',
   'requests-abandoned',
+  'requests-stuck',
 ] as const;
 
 export type FindingKind = (typeof FINDING_KINDS)[number];

@@ -38,6 +38,7 @@ gauge(NodeField.handles, MAX_OBJECTS, Metrics.activeHandles);
 gauge(NodeField.fds, MAX_OBJECTS, Metrics.openFds);
 gauge(NodeField.fdLimit, MAX_OBJECTS, Metrics.fdLimit);
 gauge(NodeField.listenQueue, MAX_OBJECTS, 'connections in accept queues');
+gauge(NodeField.inFlight, MAX_OBJECTS, `${Metrics.httpServerActiveRequests} (requests in flight)`);
 gauge(NodeField.elMax, MAX_DURATION, 'event-loop delay (s)');
 gauge(NodeField.elP50, MAX_DURATION, 'event-loop delay (s)');
 gauge(NodeField.elP99, MAX_DURATION, 'event-loop delay (s)');

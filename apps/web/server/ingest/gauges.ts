@@ -22,15 +22,18 @@ const GAUGE_FIELDS = new Map<string, number>([
   ['nodejs.eventloop.delay.p99', NodeField.elP99],
   [Metrics.listenQueue, NodeField.listenQueue],
   [Metrics.cpuLimit, NodeField.cpuLimit],
+  [Metrics.httpServerActiveRequests, NodeField.inFlight],
 ]);
-/** gauges reported per heap space (or per listening port): the node value is their sum */
-const SUMMED_GAUGES = new Set<string>([Metrics.heapUsed, Metrics.heapLimit, Metrics.listenQueue]);
+/** gauges reported per heap space (or per listening port, or per request method): the node value is their sum */
+const SUMMED_GAUGES = new Set<string>([Metrics.heapUsed, Metrics.heapLimit, Metrics.listenQueue, Metrics.httpServerActiveRequests]);
 
 /** A gauge (or non-monotonic sum) into its node field, when it is one the node keeps. */
 export function gauge(applier: Applier, node: NodeState, m: Extract<Metric, { type: 'gauge' | 'sum' }>, now: number, result: ApplyResult): void {
   const name = m.name;
   const field = GAUGE_FIELDS.get(name);
-  if (field === undefined) return;
+  // a delta up-down counter's points are changes, not the level the field keeps (SDKs keep up-down counters cumulative
+  // whatever their temporality preference)
+  if (field === undefined || (m.type === 'sum' && m.temporality === 'delta')) return;
   const summed = SUMMED_GAUGES.has(name);
   let total = 0;
   let last: NumberDataPoint | undefined;

@@ -31,6 +31,8 @@ const GAUGES = names(false, [
   [Metrics.fdLimit, '{fd}'],
   [Metrics.listenQueue, '{connection}'],
   [Metrics.cpuLimit, '{cpu}'],
+  // an up-down counter, a gauge on /metrics (per method, summed by ingest as over OTLP)
+  [Metrics.httpServerActiveRequests, '{request}'],
 ]);
 const COUNTERS = names(true, [
   [Metrics.listenOverflows, '{connection}'],

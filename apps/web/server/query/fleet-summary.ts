@@ -8,7 +8,7 @@ import { routeStates, servicesOf, type Scope } from './scope.js';
 import { isUp } from './liveness.js';
 import { accRoute, readsFrom } from './route-reads.js';
 import { knownRequests, scopeUnknown, serviceSince } from './known-seconds.js';
-import { nodeMax, nodeMean, worstNode } from './node-reads.js';
+import { nodeLast, nodeMax, nodeMean, worstNode } from './node-reads.js';
 import { eventLoopHistogram } from './scope-histograms.js';
 import { q, quantiles } from './quantiles.js';
 
@@ -46,6 +46,7 @@ export function fleet(store: FleetStore, scope: Scope = {}): Fleet {
   let cpu = 0;
   let cpuN = 0;
   let folded = 0;
+  let inFlight: number | null = null;
   // the nodes' exact maxima where they sent them (the merged histogram's max is a bucket bound for explicit buckets)
   let elMax: number | null = null;
   for (const s of servicesOf(store, scope.service)) {
@@ -64,6 +65,8 @@ export function fleet(store: FleetStore, scope: Scope = {}): Fleet {
         elu += e;
         eluN++;
       }
+      const f = nodeLast(n, NodeField.inFlight, range);
+      if (f !== null) inFlight = (inFlight ?? 0) + f;
       const c = nodeMean(store, n, NodeField.cpu, range);
       if (c !== null) {
         cpu += c;
@@ -97,5 +100,6 @@ export function fleet(store: FleetStore, scope: Scope = {}): Fleet {
     cpu: cpuN > 0 ? cpu / cpuN : null,
     relativeError: h.count > 0 ? Math.max(h.relativeError, spreadError) : null,
     foldedSeries: folded,
+    inFlight,
   };
 }

@@ -46,6 +46,7 @@ export function nodeRow(store: FleetStore, n: NodeState, range: Range, now: numb
     version: n.meta.version,
     firstSeen: n.firstSeen,
     aborted: nodeSum(store, n, NodeField.aborted, range),
+    inFlight: nodeLast(n, NodeField.inFlight, range),
   };
 }
 

@@ -101,9 +101,9 @@ export function nodeStep(store: FleetStore, nodes: NodeState[], metric: SeriesMe
       n++;
     }
   }
-  // rates of requests add up across nodes; everything else is the mean per node
+  // rates of requests and requests in flight add up across nodes; everything else is the mean per node
   if (n === 0) return null;
-  return metric === 'rps' || metric === 'aborted' ? sum : sum / n;
+  return metric === 'rps' || metric === 'aborted' || metric === 'inFlight' ? sum : sum / n;
 }
 
 /**

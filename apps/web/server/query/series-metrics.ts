@@ -22,6 +22,7 @@ export const SERIES_METRICS: readonly SeriesMetric[] = [
   'cpuThrottled',
   'runDelay',
   'aborted',
+  'inFlight',
 ];
 
 /** the metrics a route has (what `by=route` can split): the rest are measured per node or per service */
@@ -38,4 +39,5 @@ export const GAUGE_FIELD: Partial<Record<SeriesMetric, number>> = {
   handles: NodeField.handles,
   fds: NodeField.fds,
   listenQueue: NodeField.listenQueue,
+  inFlight: NodeField.inFlight,
 };

@@ -43,7 +43,7 @@ function bound(fields: number[], max: number): void {
 bound([NodeField.elu], 1 + UTILISATION_EPSILON);
 bound([NodeField.cpu, NodeField.cpuLimit], MAX_CORES);
 bound([NodeField.heapUsed, NodeField.heapLimit, NodeField.rss], MAX_BYTES);
-bound([NodeField.handles, NodeField.fds, NodeField.fdLimit, NodeField.listenQueue], MAX_OBJECTS);
+bound([NodeField.handles, NodeField.fds, NodeField.fdLimit, NodeField.listenQueue, NodeField.inFlight], MAX_OBJECTS);
 // the percentiles are clamped to their histogram's max; elMax and gcPauseMax are a max
 bound(
   [NodeField.p50, NodeField.p90, NodeField.p99, NodeField.p999, NodeField.elP50, NodeField.elP99, NodeField.elMax, NodeField.gcPauseMax],

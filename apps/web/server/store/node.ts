@@ -49,9 +49,11 @@ export const NodeField = {
   p999: 27,
   /** requests the client aborted before the response finished (http.server.aborted_requests, de-cumulated) */
   aborted: 28,
+  /** requests started and not yet finished or aborted (http.server.active_requests, summed over its methods) */
+  inFlight: 29,
 } as const;
 /** Rows persisted with fewer fields (an older store) read back with the newer fields empty. */
-export const NODE_FIELDS = 29;
+export const NODE_FIELDS = 30;
 export type NodeFieldName = keyof typeof NodeField;
 
 /** How each field rolls up into a coarser tier. */

@@ -321,3 +321,32 @@ test('aborted: requests the clients aborted per second over the window, for the 
   const rows = new FleetView(store).nodes({ window: 30, now });
   assert.deepEqual(rows.map((r) => [r.instance, r.aborted]).sort(), [['api-1', 60], ['api-2', 9]], '/nodes counts them over the window');
 });
+
+// requests held unanswered show only in flight: a rule on inFlight fires on the node holding them, and on the fleet's sum
+test('inFlight: requests in flight at the last export, for each node and summed over the fleet; absent where not reported', async () => {
+  const { FleetViewSource } = await import('../../server/alerts/source/fleet-view-source.js');
+  const { FleetStore } = await import('../../server/store/FleetStore.js');
+  const { FleetView } = await import('../../server/query/FleetView.js');
+  const { NodeField } = await import('../../server/store/node.js');
+  const t0 = 1_800_000_000;
+  const store = new FleetStore({}, t0 * 1000);
+  const svc = store.service('api');
+  const a = apiNode(store, svc, 1, t0 * 1000);
+  const b = apiNode(store, svc, 2, t0 * 1000);
+  // api-3's agent does not report them (the OpenTelemetry SDK's HTTP instrumentation)
+  const c = apiNode(store, svc, 3, t0 * 1000);
+  for (let t = t0; t < t0 + 30; t++) {
+    a.setField(t, NodeField.inFlight, t - t0);
+    b.setField(t, NodeField.inFlight, 2);
+    a.lastSeen = b.lastSeen = c.lastSeen = (t + 1) * 1000;
+    store.tick((t + 1) * 1000);
+  }
+  const now = (t0 + 30) * 1000;
+  const src = new FleetViewSource(new FleetView(store));
+  const q = { metric: 'inFlight' as const, windowMs: 30_000 };
+  assert.deepEqual(src.read({ ...q, scope: 'fleet' }, now).map((v) => v.value), [29 + 2]);
+  const byNode = new Map(src.read({ ...q, scope: 'node' }, now).map((v) => [v.labels.instance, v.value]));
+  assert.deepEqual([byNode.get('api-1'), byNode.get('api-2'), byNode.get('api-3')], [29, 2, NaN]);
+  const rows = new FleetView(store).nodes({ window: 30, now });
+  assert.deepEqual(rows.map((r) => [r.instance, r.inFlight]).sort(), [['api-1', 29], ['api-2', 2], ['api-3', null]]);
+});

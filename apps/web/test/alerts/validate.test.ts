@@ -63,7 +63,7 @@ const cases: [string, Record<string, unknown>, string, RegExp][] = [
   ['nodeDown on a route', { scope: 'route', metric: 'nodeDown' }, 'scope', /nodeDown/],
   ['finding without kind', { metric: 'finding' }, 'finding', /required/],
   ['finding kind on another metric', { finding: 'x' }, 'finding', /only allowed/],
-  ['unknown finding kind', { scope: 'fleet', metric: 'finding', finding: 'no-such-kind' }, 'finding', /must be one of "event-loop-blocked", .*"hot-route", "requests-abandoned", or "any" \(got "no-such-kind"\)/],
+  ['unknown finding kind', { scope: 'fleet', metric: 'finding', finding: 'no-such-kind' }, 'finding', /must be one of "event-loop-blocked", .*"hot-route", "requests-abandoned", "requests-stuck", or "any" \(got "no-such-kind"\)/],
   ['consequences on another metric', { consequences: false }, 'consequences', /only allowed/],
   ['consequences not a boolean', { metric: 'finding', finding: 'any', scope: 'fleet', consequences: 'no' }, 'consequences', /true or false/],
   ['bad op', { op: '>=' }, 'op', /">" or "<"/],

@@ -1,7 +1,9 @@
 // A hung route in the UI: a real agent process whose /hang route never answers, clients that give up on it. The
 // routes table lists it with its Aborted count (sortable to the top), its page says how many, with a chart of them, and
 // the error tile counts them, and so does the node's page. Real server, real Chromium, no console errors.
+// Requests held unanswered (their clients wait) show on the node page and the throughput tile as requests in flight.
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { test } from 'node:test';
 import type { NodeRow, RouteRow } from '../../server/api/types.js';
 import { startAgentApp } from './lib/agent-node.js';
@@ -46,5 +48,31 @@ test('the routes table and the route page show the requests clients aborted on a
   await page.goto(`${dash.url}/nodes/${encodeURIComponent(hungNode.instance)}?range=1h`);
   await page.getByTestId('node-page').waitFor();
   await until("the node's page counts them", async () => (await page.getByTestId('node-aborted').textContent())?.trim() === String(N));
+  assert.deepEqual(errors, []);
+});
+
+test('requests held unanswered show on the node page (In flight tile and chart) and on the throughput tile', async () => {
+  const dash = await startDashboard();
+  e2e.defer(() => dash.close());
+  const node = await startAgentApp(dash.otlpUrl, 'held-app', HANGING_APP);
+  e2e.defer(() => node.stop());
+  const N = 3;
+  for (let i = 0; i < 3; i++) await getPath(node.port, '/ok');
+  const held = Array.from({ length: N }, () => request({ host: '127.0.0.1', port: node.port, path: '/hang', agent: false }).on('error', () => {}));
+  for (const r of held) r.end();
+  e2e.defer(() => held.forEach((r) => r.destroy()));
+  await until('the requests in flight in the API', async () => (await api<NodeRow[]>(dash.url, 'nodes?window=5m'))[0]?.inFlight === N);
+
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
+  await page.goto(`${dash.url}/?range=15m`);
+  await page.getByTestId('overview').waitFor();
+  await until('the throughput tile says so', async () => ((await page.getByTestId('overview').textContent()) ?? '').includes(`; ${N} in flight`));
+  const [heldNode] = await api<NodeRow[]>(dash.url, 'nodes?window=5m');
+  await page.goto(`${dash.url}/nodes/${encodeURIComponent(heldNode.instance)}?range=15m`);
+  await page.getByTestId('node-page').waitFor();
+  await until("the node's page counts them", async () => (await page.getByTestId('node-in-flight').textContent())?.trim() === String(N));
+  await page.getByTestId('chart-in-flight').waitFor();
+  await screenshot(page, 'node-in-flight');
   assert.deepEqual(errors, []);
 });

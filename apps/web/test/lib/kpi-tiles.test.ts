@@ -24,6 +24,7 @@ const fleet = (window: number): Fleet => ({
   relativeError: 0.0054,
   foldedSeries: 0,
   aborted: 0,
+  inFlight: null,
 });
 
 test('the throughput tile says when its rate is over less than the range', () => {

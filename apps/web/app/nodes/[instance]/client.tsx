@@ -84,6 +84,7 @@ export function NodeClient({ instance }: { instance: string }) {
             // requests its clients gave up on: no duration, so in neither the throughput nor the latency beside it
             <Info label="Aborted by clients" value={formatInteger(node.aborted)} testId="node-aborted" />
           ) : null}
+          {node.inFlight !== null ? <Info label="In flight" value={formatInteger(node.inFlight)} testId="node-in-flight" /> : null}
           <Info label="Loop delay p99" value={formatDuration(node.eventLoopDelay.p99)} />
           <Info label="ELU / CPU" value={`${formatPercent(node.elu)} / ${formatPercent(node.cpu)}`} />
           <Info label="Heap" value={`${formatBytes(node.heapUsed)}${node.heapLimit ? ` of ${formatBytes(node.heapLimit)}` : ''}`} />
@@ -117,6 +118,7 @@ export function NodeClient({ instance }: { instance: string }) {
         <ChartLineMetric title="Throughput" testId="chart-rps" metric="rps" by="node" params={filter} view={view} tick={tick} />
         <ChartLineMetric title="Error rate (5xx)" testId="chart-error-rate" metric="errorRate" by="node" params={filter} view={view} tick={tick} />
         <ChartLineLatency view={view} tick={tick} by="node" params={filter} />
+        <ChartLineMetric title="Requests in flight" testId="chart-in-flight" metric="inFlight" by="node" params={filter} view={view} tick={tick} />
         {node ? (
           // The store keeps routes fleet-wide per service (a node's histograms are not split by route), so this
           // chart shows the routes of the node's service; the node's own latency is the chart above.

@@ -35,6 +35,7 @@ const METRIC_SCOPES: Record<MetricName, readonly Scope[]> = {
   elu: ['fleet', 'node'],
   cpu: ['fleet', 'node'],
   heapUsed: ['fleet', 'node'],
+  inFlight: ['fleet', 'node'],
   nodeDown: ['fleet', 'node'],
   finding: SCOPES,
 };

@@ -130,6 +130,8 @@ export class FleetViewSource implements MetricSource {
         return f.rps;
       case 'aborted':
         return f.aborted / window;
+      case 'inFlight':
+        return nn(f.inFlight);
       case 'elu':
         return nn(f.elu);
       case 'cpu':
@@ -183,6 +185,8 @@ export class FleetViewSource implements MetricSource {
         return nn(r.cpu);
       case 'heapUsed':
         return nn(r.heapUsed);
+      case 'inFlight':
+        return nn(r.inFlight);
       default:
         return NaN;
     }

@@ -12,11 +12,13 @@ import { loadImbalance } from './load-imbalance.js';
 import { memoryLeak } from './memory-leak.js';
 import { osLimits } from './os-limits.js';
 import { requestsAbandoned } from './requests-abandoned.js';
+import { requestsStuck } from './requests-stuck.js';
 
 export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'os-limits', rule: osLimits },
   { name: 'error-burst', rule: errorBurst },
   { name: 'requests-abandoned', rule: requestsAbandoned },
+  { name: 'requests-stuck', rule: requestsStuck },
   { name: 'off-cpu', rule: offCpu },
   { name: 'event-loop-blocked', rule: eventLoopBlocked },
   { name: 'cpu-saturated', rule: cpuSaturated },
@@ -27,4 +29,4 @@ export const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'hot-route', rule: hotRoute },
 ];
 
-export { cpuSaturated, offCpu, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits, requestsAbandoned };
+export { cpuSaturated, offCpu, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits, requestsAbandoned, requestsStuck };

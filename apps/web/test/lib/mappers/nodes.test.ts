@@ -28,6 +28,7 @@ function node(i: number, p99: number | null, extra: Partial<NodeRow> = {}): Node
     version: null,
     firstSeen: 0,
     aborted: 0,
+    inFlight: null,
     ...extra,
   };
 }

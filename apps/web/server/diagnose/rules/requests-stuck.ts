@@ -1,0 +1,149 @@
+// requests-stuck: a node holds far more requests in flight than its finished requests account for, and more than it
+// held before: requests are started and not answered (a handler that never ends its response on some path, a call
+// without a timeout to a dependency that never answers, a lock or a pool that never frees). By Little's law the
+// requests in flight are the rate they finish at times how long they take; requests that never finish add to the
+// count and to nothing else: no latency, error rate or time share shows them, and with clients that wait (no timeout,
+// or a long one) no aborted request either. A route hung from its first request, with no past of its own, was seen
+// by no rule (requests-abandoned judges a route against its past).
+//
+// The agent counts in-flight requests per method (a route is known only once the app has routed the request), so
+// the finding names the node; a route whose clients mostly give up on it is named with it. A service whose requests
+// stay open on purpose (server-sent events, long polls, streams) holds them in its past too, and is its own normal.
+
+import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Series, Verdict } from '../types.js';
+import { HOLD, RECENT_SECONDS, baseline, hasRecent, lastValues, linearFit, median, routeName, sustained } from '../window.js';
+
+/** at least 10 requests held: a handful in flight is any busy moment */
+const MIN_STUCK = 10;
+/** more than 3× what the node held before, plus 10 */
+const PAST_MULTIPLE = 3;
+const PAST_GAP = 10;
+/** and more than 4× what its finished requests account for (their rate × their mean duration), plus 10 */
+const LITTLE_MULTIPLE = 4;
+/** seconds of finished requests Little's law is taken over (a second's mean is noisy at low rates) */
+const LITTLE_SECONDS = 10;
+/** critical while the count still climbs: ≥ 1 more a second on a line (R² ≥ 0.8) through the last 15 s */
+const GROWING_PER_S = 1;
+const GROWING_R2 = 0.8;
+const GROWING_SECONDS = 15;
+/** a route is named with the node when its clients gave up on half its requests or more lately (≥ 0.2 a second) */
+const ROUTE_ABANDONED_SHARE = 0.5;
+const ROUTE_MIN_ABORTED = 0.2;
+
+/** What the node's finished requests account for in flight, each second: requests × mean duration over ~10 s. */
+function littleExpected(n: NodeWindow): Float64Array {
+  const len = n.rps.length;
+  const out = new Float64Array(len);
+  const mean = n.latencyMean;
+  let requests = 0;
+  let busy = 0;
+  let seconds = 0;
+  for (let i = 0; i < len; i++) {
+    const r = n.rps[i];
+    if (!Number.isNaN(r)) {
+      requests += r;
+      const m = mean?.[i] ?? NaN;
+      if (r > 0 && !Number.isNaN(m)) busy += r * m;
+      seconds++;
+    }
+    const j = i - LITTLE_SECONDS;
+    if (j >= 0 && !Number.isNaN(n.rps[j])) {
+      const rj = n.rps[j];
+      requests -= rj;
+      const mj = mean?.[j] ?? NaN;
+      if (rj > 0 && !Number.isNaN(mj)) busy -= rj * mj;
+      seconds--;
+    }
+    // request-seconds per second over the last seconds with data: the mean number in flight
+    out[i] = seconds > 0 && requests > 0 ? Math.max(0, busy) / seconds : 0;
+  }
+  return out;
+}
+
+/** The in-flight count the node held before the judged seconds; 0 for a node started within the window (none then). */
+function pastInFlight(n: NodeWindow, inFlight: Series, input: DiagnosisInput): number {
+  const past = baseline(inFlight);
+  if (!Number.isNaN(past)) return past;
+  const first = input.times[0];
+  return n.startedAt !== undefined && first !== undefined && n.startedAt > first ? 0 : NaN;
+}
+
+export function requestsStuck(input: DiagnosisInput): Verdict {
+  const reporting = input.nodes.filter((n) => n.inFlight !== undefined && hasRecent(n.inFlight));
+  if (reporting.length === 0) return { status: 'insufficient-data', reason: 'no node reports its requests in flight' };
+  const byService = new Map<string, { node: NodeWindow; inFlight: number; expected: number; before: number; growth: number; growing: boolean }[]>();
+  for (const n of reporting) {
+    const inFlight = n.inFlight!;
+    const held = input.active?.get(`requests-stuck|nodes|${n.service}`);
+    const k = held?.nodes.includes(n.instance) ? HOLD : 1;
+    // a finding raised is judged against the past it was raised against (a plateau of hung requests becomes the
+    // window's past within a minute)
+    const heldBefore = held === undefined ? NaN : Number(held.facts[`before:${n.instance}`]);
+    const before = Number.isNaN(heldBefore) ? pastInFlight(n, inFlight, input) : heldBefore;
+    if (Number.isNaN(before)) continue;
+    const expected = littleExpected(n);
+    const line = k * Math.max(MIN_STUCK, PAST_MULTIPLE * before + PAST_GAP);
+    if (!sustained(inFlight, (v, i) => v >= line && v >= k * (LITTLE_MULTIPLE * expected[i] + PAST_GAP))) continue;
+    const fit = linearFit(inFlight, GROWING_SECONDS);
+    const growing = fit.slope >= GROWING_PER_S && fit.r2 >= GROWING_R2;
+    const row = { node: n, inFlight: median(lastValues(inFlight, RECENT_SECONDS)), expected: expected[expected.length - 1], before, growth: fit.slope, growing };
+    const list = byService.get(n.service);
+    if (list === undefined) byService.set(n.service, [row]);
+    else list.push(row);
+  }
+  const drafts: FindingDraft[] = [];
+  for (const [service, rows] of byService) {
+    rows.sort((a, b) => b.inFlight - a.inFlight);
+    const worst = rows[0];
+    const routes = abandonedRoutes(input, service);
+    const evidence: EvidenceItem[] = rows
+      .slice(0, 5)
+      .map((r): EvidenceItem => ({ metric: 'inFlight', value: r.inFlight, baseline: r.before, baselineKind: 'own-past', unit: 'requests', instance: r.node.instance }));
+    for (const r of routes.slice(0, 3)) evidence.push({ metric: 'aborted', value: r.perSecond, baseline: NaN, baselineKind: 'threshold', unit: 'per-s', route: r.name });
+    const facts: Record<string, number | string> = {
+      node: worst.node.instance,
+      nodeCount: rows.length,
+      inFlight: worst.inFlight,
+      expected: worst.expected,
+      before: worst.before,
+      growth: worst.growing ? worst.growth : 0,
+      route: routes[0]?.name ?? '',
+      abandoned: routes[0]?.share ?? 0,
+    };
+    for (const r of rows) facts[`before:${r.node.instance}`] = r.before;
+    drafts.push({
+      kind: 'requests-stuck',
+      variant: 'nodes',
+      subject: service,
+      severity: rows.some((r) => r.growing) ? 'critical' : 'warning',
+      nodes: rows.map((r) => r.node.instance),
+      routes: routes.map((r) => r.name),
+      evidence,
+      facts,
+    });
+  }
+  return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
+}
+
+/** The service's routes whose clients gave up on most of their requests lately (a hung route whose clients time out). */
+function abandonedRoutes(input: DiagnosisInput, service: string): { name: string; perSecond: number; share: number }[] {
+  const out: { name: string; perSecond: number; share: number }[] = [];
+  for (const r of input.routes) {
+    if (r.service !== service || r.aborted === undefined) continue;
+    let aborted = 0;
+    let finished = 0;
+    let seconds = 0;
+    for (let i = Math.max(0, r.aborted.length - LITTLE_SECONDS); i < r.aborted.length; i++) {
+      const a = r.aborted[i];
+      const f = r.rps[i];
+      if (Number.isNaN(a) && Number.isNaN(f)) continue;
+      aborted += Number.isNaN(a) ? 0 : a;
+      finished += Number.isNaN(f) ? 0 : f;
+      seconds++;
+    }
+    const perSecond = seconds > 0 ? aborted / seconds : 0;
+    const share = aborted + finished > 0 ? aborted / (aborted + finished) : 0;
+    if (perSecond >= ROUTE_MIN_ABORTED && share >= ROUTE_ABANDONED_SHARE) out.push({ name: routeName(r), perSecond, share });
+  }
+  return out.sort((a, b) => b.perSecond - a.perSecond);
+}

@@ -1,0 +1,97 @@
+// requests-stuck on seeded generated fleets: requests started and never answered pile up in flight beyond what the
+// node's finished requests account for (Little's law) and beyond its own past; a route hung from its first request,
+// with no past of its own, was seen by no rule.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { requestsStuck } from '../../server/diagnose/rules/index.js';
+import type { DiagnosisInput, FindingDraft } from '../../server/diagnose/types.js';
+import { explain, evidenceLine } from '../../server/diagnose/texts.js';
+import { healthyFleet, sickenNode, sickenRoute } from './generate.js';
+
+/** A healthy fleet (its nodes' requests in flight ≈ their rate × 5 ms) with the nodes' mean durations: 5 ms. */
+function fleet(seed: number): DiagnosisInput {
+  const input = healthyFleet({ seed });
+  for (const n of input.nodes) sickenNode(input, n.instance, 'latencyMean', 0, () => 0.005);
+  return input;
+}
+
+function stuck(input: DiagnosisInput): FindingDraft[] {
+  const v = requestsStuck(input);
+  assert.equal(v.status, 'issue', `expected an issue, got ${JSON.stringify(v)}`);
+  return v.status === 'issue' ? v.findings : [];
+}
+
+describe('requests-stuck', () => {
+  it('nothing on healthy fleets (in flight as their finished requests account for)', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) assert.equal(requestsStuck(fleet(seed)).status, 'none', `seed ${seed}`);
+  });
+
+  it('a route hung from its first request: the node\'s requests in flight climb, critical while they do', () => {
+    const input = fleet(11);
+    // 2 more requests a second never answered on node-3 over the last 20 s (its clients wait: nothing aborted)
+    sickenNode(input, 'node-3', 'inFlight', -20, (i, old) => old + 2 * (i - (input.times.length - 20) + 1));
+    const [f] = stuck(input);
+    assert.equal(f.kind, 'requests-stuck');
+    assert.deepEqual(f.nodes, ['node-3']);
+    assert.deepEqual(f.routes, []);
+    assert.equal(f.severity, 'critical');
+    assert.ok(Math.abs(Number(f.facts.growth) - 2) < 0.3, `growth ${f.facts.growth}`);
+    const { summary } = explain(f);
+    assert.match(summary, /^Requests are started and not answered on node node-3: \d+ in flight, against [01] before and 0\.\d+ that its finished requests account for, [\d.]+ more each second\.$/);
+    assert.match(evidenceLine(f.evidence[0]), /^node-3 requests in flight: \d+ requests \(own recent past [01] requests\)$/);
+  });
+
+  it('hung requests whose clients give up: a plateau, a warning, naming the route they abandon', () => {
+    const input = fleet(12);
+    // 3 a second hang for 20 s until their clients leave: 60 in flight, 3 a second aborted on POST /api/orders, none finished
+    sickenNode(input, 'node-1', 'inFlight', -8, (_, old) => old + 60);
+    sickenRoute(input, null, '/api/orders', 'aborted', -10, () => 3);
+    sickenRoute(input, null, '/api/orders', 'rps', -10, () => 0);
+    const [f] = stuck(input);
+    assert.deepEqual(f.nodes, ['node-1']);
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+    assert.equal(f.severity, 'warning');
+    assert.match(explain(f).summary, /; clients give up on 100% of POST \/api\/orders's requests\.$/);
+    // held against the past it was raised against once the plateau fills the window's past
+    const later = fleet(12);
+    sickenNode(later, 'node-1', 'inFlight', 0, (_, old) => old + 60);
+    assert.equal(requestsStuck(later).status, 'none', 'the window alone: its own normal');
+    const held = new Map([[`requests-stuck|nodes|${f.subject}`, { since: 0, facts: f.facts, nodes: f.nodes }]]);
+    assert.deepEqual(stuck({ ...later, active: held })[0].nodes, ['node-1']);
+  });
+
+  it('a node started within the window with requests hung from the first: nothing before it, so its past is none', () => {
+    const input = fleet(13);
+    const n = input.nodes.find((x) => x.instance === 'node-2')!;
+    n.startedAt = input.times[input.times.length - 12];
+    for (const key of ['rps', 'latencyMean', 'inFlight'] as const) sickenNode(input, 'node-2', key, 0, (i, old) => (i < input.times.length - 12 ? NaN : old));
+    sickenNode(input, 'node-2', 'inFlight', -12, (_, old) => old + 25);
+    assert.deepEqual(stuck(input)[0].nodes, ['node-2']);
+    // a node seen for as long but not started within the window (the dashboard just started): no past to judge against
+    delete n.startedAt;
+    assert.equal(requestsStuck(input).status, 'none');
+  });
+
+  it('not for requests in flight its finished requests account for: a slower downstream, or more load', () => {
+    const slow = fleet(14);
+    // the mean duration 5 ms → 400 ms (requests still finish): 40 in flight, as Little's law has it
+    sickenNode(slow, 'node-4', 'latencyMean', -15, () => 0.4);
+    sickenNode(slow, 'node-4', 'inFlight', -8, (i) => Math.round(slow.nodes[4].rps[i] * 0.4));
+    assert.equal(requestsStuck(slow).status, 'none');
+    // requests held open on purpose all along (streams, server-sent events): the node's own normal
+    const streams = fleet(15);
+    sickenNode(streams, 'node-0', 'inFlight', 0, (_, old) => old + 500);
+    assert.equal(requestsStuck(streams).status, 'none');
+    // a few more in flight than usual: under the floor of 10
+    const few = fleet(16);
+    sickenNode(few, 'node-0', 'inFlight', -8, (_, old) => old + 6);
+    assert.equal(requestsStuck(few).status, 'none');
+  });
+
+  it('nodes whose agent does not report requests in flight (the OpenTelemetry SDK): not enough data', () => {
+    const input = healthyFleet({ seed: 1 });
+    for (const n of input.nodes) delete n.inFlight;
+    assert.equal(requestsStuck(input).status, 'insufficient-data');
+  });
+});
