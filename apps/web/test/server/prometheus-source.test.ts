@@ -103,6 +103,8 @@ describe('the dashboard on Prometheus (PERF_PROMETHEUS_URL)', { skip: existsSync
     assert.deepEqual(nodes.map((n) => n.instance).sort(), [...ids].sort());
     assert.ok(nodes.every((n) => n.service === 'shop-api' && n.host === hostname()), JSON.stringify(nodes.map((n) => [n.service, n.instance, n.host])));
     assert.ok(nodes.every((n) => n.heapUsed !== null && n.heapUsed > 1e6), 'runtime gauges arrive too');
+    // and the requests in flight (http_server_active_requests, a gauge per method): none now, reported
+    assert.deepEqual(nodes.map((n) => n.inFlight), nodes.map(() => 0));
     const [, routes] = await srv.get<RouteRow[]>('/api/v1/routes?window=5m');
     assert.ok(routes.some((r) => r.method === 'GET' && r.route === '/orders/:id'), routes.map((r) => r.route).join(', '));
     // requests the clients gave up on, through Prometheus too (outside audit: read nowhere)
