@@ -5,8 +5,8 @@ import { Attrs, Metrics, UNMATCHED_ROUTE } from '@perf/metrics';
 import { now } from '../clock.js';
 import type { MetricBatch } from '../recording/MetricBatch.js';
 import { METHOD_COUNT, METHOD_NAMES, methodIndex } from '../recording/methods.js';
-import { normalizePath } from '../recording/normalizePath.js';
 import type { Route, RouteTable } from '../recording/RouteTable.js';
+import { expressTemplate, kMount, kTemplate, type ExpressRequest, type ExpressRoute } from './expressRoutes.js';
 import { listeningServers } from './listening.js';
 import type { Collector } from './types.js';
 
@@ -48,48 +48,13 @@ interface NextMeta {
   match?: { definition?: { pathname?: unknown } };
 }
 
-/**
- * Express: the full template of a route object (the patterns of the routers it is mounted through + its own
- * path), per actual mount path: a router mounted at `/tenants/:tenant`, or at two paths, serves one route object
- * under many mount paths. The last one is kept beside the route (most routes have one), the others in a small map.
- */
-const kMount = Symbol('perf.agent.mount');
-const kTemplate = Symbol('perf.agent.template');
-const kTemplates = Symbol('perf.agent.templates');
-/** mount paths remembered per route object beyond the last one (then computed per request: a walk of the routers) */
-const MAX_MOUNTS = 256;
-
-interface ExpressRoute {
-  path?: unknown;
-  [kMount]?: string;
-  [kTemplate]?: string;
-  [kTemplates]?: Map<string, string>;
-}
-
-/** A layer of Express 5's router (router 2.x): a route's, or a middleware's, e.g. a mounted router. */
-interface ExpressLayer {
-  route?: unknown;
-  handle?: { stack?: unknown };
-  /** path-to-regexp matchers, one per mount path (pure functions) */
-  matchers?: ((path: string) => { path: string } | false)[];
-  /** the mount path(s) as given to app.use / router.use */
-  rawPath?: unknown;
-  /** mounted without a path (matches everything, consumes nothing) */
-  slash?: boolean;
-  /** Express 4 (path-to-regexp 0.1): the mount path compiled, its parameters' names; no pattern string is kept */
-  regexp?: RegExp & { fast_slash?: boolean };
-  keys?: { name?: unknown }[];
-  [kIndexed]?: RegExp;
-}
-type ExpressApp = { router?: { stack?: unknown }; _router?: { stack?: unknown } };
-type Req = IncomingMessage & {
-  [kRoute]?: string;
-  [kNextMeta]?: NextMeta;
-  route?: ExpressRoute;
-  baseUrl?: string;
-  originalUrl?: string;
-  app?: ExpressApp;
-};
+type Req = IncomingMessage &
+  ExpressRequest & {
+    [kRoute]?: string;
+    [kNextMeta]?: NextMeta;
+    route?: ExpressRoute;
+    baseUrl?: string;
+  };
 type Res = ServerResponse & { req?: Req };
 type Sock = Socket & { [kConn]?: Connection; _httpMessage?: Res | null };
 interface HttpMessage {
@@ -111,8 +76,6 @@ const FASTIFY_INITIALIZATION = 'fastify.initialization';
 /** published by node:net once a server listens: the agent learns the process's HTTP/2 servers from it */
 const NET_LISTENING = 'tracing:net.server.listen:asyncEnd';
 const kH2Watched = Symbol('perf.agent.h2');
-/** an Express 4 layer's regexp with match indices (the `d` flag), made once per layer */
-const kIndexed = Symbol('perf.agent.indexed');
 
 /** An HTTP/2 stream as the agent reads it (node:http2's ServerHttp2Stream). */
 interface H2Stream {
@@ -122,6 +85,11 @@ interface H2Stream {
   /** the RST_STREAM code it closed with (0: none, it ended normally) */
   readonly rstCode?: number;
   readonly writableFinished?: boolean;
+  /**
+   * closed (reset by the client, its session destroyed, closed by the app) before the app ended its response. Node 20
+   * then ends the writable side itself, so `writableFinished` is true for such a stream too
+   */
+  readonly aborted?: boolean;
 }
 type H2Server = { constructor?: { name?: string }; on(event: 'stream', fn: (stream: H2Stream, headers: Record<string, unknown>) => void): unknown; [kH2Watched]?: true };
 
@@ -202,7 +170,7 @@ export class HttpCollector implements Collector {
     // HTTP/2 (node:http2, Http2Server and Http2SecureServer, gRPC servers too): Node 20 publishes no request channel
     // for it, so the agent listens to each such server's 'stream' event once the server listens (a listener of its
     // own: the compatibility API and the app's 'stream' handlers are unaffected). A stream's duration runs from its
-    // headers to its close; one closed before any response headers were sent was aborted. Per stream this costs a
+    // headers to its close; one closed before its response was complete was aborted. Per stream this costs a
     // closure and a listener, more than HTTP/1's path, for servers that have none.
     this.onListening = (message) => {
       try {
@@ -262,8 +230,15 @@ export class HttpCollector implements Collector {
     stream.once('close', () => {
       try {
         const status = Number(stream.sentHeaders?.[':status']);
-        // closed before its response headers, or reset before its response was all sent: the client left
-        if (!stream.headersSent || !(status > 0) || (stream.rstCode !== undefined && stream.rstCode !== 0 && stream.writableFinished !== true)) {
+        // closed before its response headers, closed before the app ended its response (`aborted`: a reset, a session
+        // destroyed; audit F2: a reset mid-response was counted as a completed 200), or reset while the end of the
+        // response was still on its way out: the request did not complete
+        if (
+          !stream.headersSent ||
+          !(status > 0) ||
+          stream.aborted === true ||
+          (stream.rstCode !== undefined && stream.rstCode !== 0 && stream.writableFinished !== true)
+        ) {
           this.abortedTotal[method]++;
           this.table.byUrl(path).aborted[method]++;
           return;
@@ -287,16 +262,33 @@ export class HttpCollector implements Collector {
 
   /**
    * A connection closed with requests in flight: they were aborted. The oldest is the socket's current
-   * response's request; pipelined ones behind it were never answered either.
+   * response's request; pipelined ones behind it were never answered either. Not on the per-request path: only a
+   * connection that closes with requests in flight gets past the first test.
    */
   private socketClosed(socket: Sock): void {
     const c = socket[kConn];
     if (c === undefined || c.inFlight === 0) return;
     const res = socket._httpMessage;
-    if (res != null && !res.writableFinished && res.req != null) this.aborted(res.req);
+    if (res != null && !res.writableFinished && res.req != null) {
+      if (!res.headersSent && (socket.errored as NodeJS.ErrnoException | null)?.code === 'ERR_HTTP_REQUEST_TIMEOUT') this.timedOut(res.req, c.first, socket);
+      else this.aborted(res.req);
+    }
     if (c.inFlight > 1) for (const p of c.rest!) this.aborted(p.req);
     c.inFlight = 0;
     c.rest = undefined;
+  }
+
+  /**
+   * The server's `requestTimeout` expired before the request was all received (a slow upload, a slow-loris client):
+   * node:http then destroys the socket with ERR_HTTP_REQUEST_TIMEOUT and, when no response headers were sent yet,
+   * writes `408 Request Timeout` on it itself (so does Fastify's clientError handler), with no ServerResponse and no
+   * response.finish message. The client saw a 408, so it is recorded as a finished 408 (audit F5: it was counted
+   * as aborted by the client), its duration from its start to now.
+   */
+  private timedOut(req: Req, start: number, socket: Sock): void {
+    const route = this.routeOf(req, 408, (socket as { server?: object | null }).server);
+    if (route === this.table.other) this.table.folded++;
+    route.record(methodIndex(req.method), 408, (now() - start) / 1000);
   }
 
   private aborted(req: Req): void {
@@ -348,7 +340,7 @@ export class HttpCollector implements Collector {
       }
       for (let m = 0; m < METHOD_COUNT; m++) {
         if (route.aborted[m] > 0) {
-          batch.sum(Metrics.httpServerAbortedRequests, '{request}', 'HTTP server requests the client aborted before the response finished.', route.aborted[m], true, {
+          batch.sum(Metrics.httpServerAbortedRequests, '{request}', 'HTTP server requests that ended before their response was complete (the client left, the app destroyed the response, a timeout).', route.aborted[m], true, {
             [Attrs.httpMethod]: METHOD_NAMES[m],
             [Attrs.httpRoute]: route.name,
           });
@@ -363,118 +355,4 @@ export class HttpCollector implements Collector {
     }
     batch.sum(Metrics.routesFolded, '{request}', 'Requests recorded under the route "other" because the per-process route cap (PERF_MAX_ROUTES) was reached.', this.table.folded, true);
   }
-}
-
-/**
- * The template of an Express route under the mount path `baseUrl` (as the router set it for this request):
- * the patterns of the routers it is mounted through, found by walking the app's router stack with the request's
- * path (`/tenants/:tenant` + `/items/:itemId`), + the route's own path. Remembered per route and mount path.
- * Where the stack cannot be walked (another router version, a RegExp mount) the mount path itself, normalised
- * (ids folded). When an error unwinds the routers, Express has already restored baseUrl to '' by the time the
- * response finishes: then the mount path is the part of the URL before the route's own segments.
- */
-function expressTemplate(req: Req, route: ExpressRoute, baseUrl: string): string | undefined {
-  if (typeof route.path !== 'string') return undefined;
-  const remembered = route[kTemplates]?.get(baseUrl);
-  if (remembered !== undefined) return remember(route, baseUrl, remembered);
-  const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
-  let mount = baseUrl;
-  if (mount === '') {
-    const segments = path.split('/');
-    const own = route.path.split('/').length - 1;
-    mount = segments.slice(0, Math.max(1, segments.length - own)).join('/');
-  }
-  let prefix: string | undefined;
-  if (mount !== '' && mount !== '/') {
-    try {
-      // Express 5's router; Express 4 keeps its own in _router, and its app.router is a getter that throws
-      const root = req.app?._router?.stack ?? req.app?.router?.stack;
-      if (Array.isArray(root)) prefix = mountPattern(root as ExpressLayer[], path, route, 0);
-    } catch {
-      // a matcher that throws (a malformed %-escape), another router's objects: the normalised mount path below
-    }
-    prefix ??= normalizePath(mount);
-  }
-  const template = (prefix ?? '') + route.path;
-  let all = route[kTemplates];
-  if (all === undefined) all = route[kTemplates] = new Map();
-  if (all.size < MAX_MOUNTS) all.set(baseUrl, template);
-  return remember(route, baseUrl, template);
-}
-
-function remember(route: ExpressRoute, baseUrl: string, template: string): string {
-  route[kMount] = baseUrl;
-  route[kTemplate] = template;
-  return template;
-}
-
-/**
- * The patterns of the routers `route` is mounted through, for a request to `path`: e.g. '/tenants/:tenant'
- * ('' when the route is in this stack itself); undefined when it is not found under this path, or the stack is
- * not Express 5's or 4's router (no `matchers` / `rawPath`, no `regexp` / `keys`) or a mount path is not a string.
- */
-function mountPattern(stack: ExpressLayer[], path: string, route: ExpressRoute, depth: number): string | undefined {
-  if (depth > 8) return undefined;
-  for (const layer of stack) {
-    if (layer === null || typeof layer !== 'object') continue;
-    if (layer.route === route) return '';
-    const inner = layer.handle?.stack;
-    if (layer.route !== undefined || !Array.isArray(inner)) continue;
-    let consumed: string | undefined;
-    let pattern: unknown;
-    if (layer.slash === true) {
-      consumed = '';
-      pattern = '';
-    } else if (layer.regexp instanceof RegExp && Array.isArray(layer.keys)) {
-      // Express 4: what the layer's regexp consumed, each parameter's value put back as `:name` (a router mounted at
-      // '/t/:tenant' gave one route per tenant, until the route cap filled; contract audit)
-      if (layer.regexp.fast_slash === true) {
-        consumed = '';
-        pattern = '';
-      } else {
-        const m = express4Match(layer, path);
-        if (m !== undefined) [consumed, pattern] = m;
-      }
-    } else if (Array.isArray(layer.matchers)) {
-      for (let i = 0; i < layer.matchers.length && consumed === undefined; i++) {
-        const m = layer.matchers[i](path);
-        if (m) {
-          consumed = m.path;
-          pattern = Array.isArray(layer.rawPath) ? layer.rawPath.flat(Infinity)[i] : layer.rawPath;
-        }
-      }
-    } else return undefined;
-    if (consumed === undefined) continue;
-    if (typeof pattern !== 'string') return undefined;
-    let rest = path.slice(consumed.length);
-    if (!rest.startsWith('/')) rest = '/' + rest;
-    const below = mountPattern(inner as ExpressLayer[], rest, route, depth + 1);
-    if (below !== undefined) return (pattern === '/' ? '' : pattern.replace(/\/$/, '')) + below;
-  }
-  return undefined;
-}
-
-/**
- * An Express 4 mount layer against `path`: [the part it consumed, that part with each parameter's value replaced by
- * `:name` (`*` for a wildcard)], or undefined when it does not match. Express 4 keeps no pattern string, so the
- * template comes from the match: the layer's regexp once more with match indices (path-to-regexp 0.1 gives one
- * group per key, in order; alternatives of an array mount that did not match leave theirs undefined).
- */
-function express4Match(layer: ExpressLayer, path: string): [string, string] | undefined {
-  let re = layer[kIndexed];
-  if (re === undefined) re = layer[kIndexed] = new RegExp(layer.regexp!.source, layer.regexp!.flags.replace('g', '') + 'd');
-  const m = re.exec(path) as (RegExpExecArray & { indices?: [number, number][] }) | null;
-  if (m === null || m.indices === undefined) return undefined;
-  const consumed = m[0];
-  let pattern = '';
-  let at = 0;
-  const keys = layer.keys!;
-  for (let g = 1; g < m.length; g++) {
-    const span = m.indices[g];
-    if (span === undefined) continue;
-    const name = keys[g - 1]?.name;
-    pattern += consumed.slice(at, span[0]) + (typeof name === 'string' ? ':' + name : '*');
-    at = span[1];
-  }
-  return [consumed, pattern + consumed.slice(at)];
 }

@@ -21,7 +21,7 @@ export class Series {
 /** A route and its series, keyed by `status * 16 + method` (one small integer: a cheap Map lookup). */
 export class Route {
   readonly series = new Map<number, Series>();
-  /** requests the client aborted (the connection closed before the response finished), per method */
+  /** requests that ended before their response was complete (the client left, `res.destroy()`, …), per method */
   readonly aborted = new Float64Array(METHOD_COUNT);
   constructor(
     readonly name: string,

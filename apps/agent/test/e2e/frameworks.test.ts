@@ -2,7 +2,7 @@
 // route (not the normalised URL), for routers and prefixes too; counts stay exact. Koa and Hapi with the README's hook.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { findMetric, OtlpSink, requestCounts, totalRequests } from '../helpers/sink.js';
+import { findMetric, OtlpSink, requestCounts, totalRequests, type Received } from '../helpers/sink.js';
 import { hit, startFixture } from '../helpers/processes.js';
 
 describe('framework route templates', () => {
@@ -104,6 +104,53 @@ describe('framework route templates', () => {
       );
     } finally {
       await app.kill();
+    }
+  });
+
+  // regression (audit F3): a route defined by a RegExp or an array of paths had no template (req.route.path is not a
+  // string), so every URL it served was a route of its own: 200 file names filled the route cap and the app's real
+  // routes went to `other`
+  test('Express 5 and 4: a RegExp route is one route (its source), an array route one per pattern (5) or one for the array (4), never one per URL', async () => {
+    for (const [fixture, name] of [
+      ['express-server.mjs', 'express-shapes'],
+      ['express4-server.cjs', 'express4-shapes'],
+    ] as const) {
+      const app = await startFixture(fixture, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: name, PERF_MAX_ROUTES: '20' });
+      try {
+        const base = `http://127.0.0.1:${app.ready.port}`;
+        const five = fixture === 'express-server.mjs';
+        // names that would NOT normalise to :id: only a template can group them; more of them than the route cap
+        const files = Array.from({ length: 30 }, (_, i) => `/files/beach-${String.fromCharCode(97 + (i % 26))}${'x'.repeat(i)}.png`);
+        const paths = [...files, ...(five ? ['/a/alice', '/a/bob', '/b/carol', '/old/dave', '/legacy/erin/x', '/tenants/acme/docs/intro', '/tenants/globex/guides/setup'] : ['/c/alice', '/d/bob', '/d/carol'])];
+        assert.deepEqual(new Set(await hit(base, paths)), new Set([200]));
+        // the app's real routes still get theirs after all that
+        assert.deepEqual(await hit(base, ['/users/zed', '/users/yan']), [200, 200]);
+        const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === name && totalRequests(x) === paths.length + 2);
+        assert.deepEqual(
+          new Map([...requestCounts(r)].sort()),
+          new Map(
+            (five
+              ? [
+                  ['GET /^\\/files\\/(.*)\\.png$/ 200', 30],
+                  ['GET /a/:name 200', 2],
+                  ['GET /b/:name 200', 1],
+                  ['GET /old/:name 200', 1],
+                  ['GET /^\\/legacy\\/.*/ 200', 1],
+                  ['GET /tenants/:tenant/docs/:slug 200', 1],
+                  ['GET /tenants/:tenant/guides/:slug 200', 1],
+                  ['GET /users/:id 200', 2],
+                ]
+              : [
+                  ['GET /^\\/files\\/(.*)\\.png$/ 200', 30],
+                  ['GET /c/:name|/d/:name 200', 3],
+                  ['GET /users/:id 200', 2],
+                ]
+            ).sort() as [string, number][],
+          ),
+        );
+      } finally {
+        await app.kill();
+      }
     }
   });
 
@@ -327,6 +374,68 @@ describe('HTTP/2', () => {
         return x.request.resourceMetrics[0].resource.attributes['service.name'] === 'h2-app' && m?.type === 'sum' && m.points.some((p) => p.value === 2);
       });
       const active = findMetric(aborted, 'http.server.active_requests');
+      assert.ok(active?.type === 'sum' && active.points.every((p) => p.value === 0), 'nothing left active');
+    } finally {
+      await app.kill();
+    }
+  });
+
+  /**
+   * One stream to `path` on a session of its own, left once its response has started and some of it arrived: the
+   * stream reset with RST_STREAM CANCEL (`cancel`), as a browser or a gRPC client cancelling a call does, or the whole
+   * session destroyed (`destroy`: the TCP connection gone)
+   */
+  async function h2Leave(port: number, path: string, how: 'cancel' | 'destroy', method = 'GET'): Promise<void> {
+    const { connect } = await import('node:http2');
+    const session = connect(`http://127.0.0.1:${port}`);
+    session.on('error', () => undefined);
+    await new Promise<void>((resolve) => {
+      const req = session.request({ ':method': method, ':path': path });
+      req.on('error', () => undefined);
+      req.on('close', () => resolve());
+      req.once('data', () =>
+        setTimeout(() => {
+          if (how === 'cancel') req.close(http2Cancel);
+          else session.destroy();
+        }, 100),
+      );
+      req.end();
+    });
+    session.close();
+  }
+
+  // regression (audit F2): Node 20 gives a stream reset mid-response `writableFinished: true` (its close ends the
+  // writable side), so such streams were counted as completed 200s with their time until the reset as latency
+  test('HTTP/2 streams reset mid-response (RST_STREAM CANCEL) or whose session is destroyed mid-response are aborted, not completed', async () => {
+    const app = await startFixture('http2-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'h2-midway' });
+    try {
+      const port = Number(app.ready.port);
+      const corePort = Number(app.ready.corePort);
+      for (let i = 0; i < 3; i++) await h2Leave(port, '/stream', 'cancel');
+      for (let i = 0; i < 2; i++) await h2Leave(port, '/stream', 'destroy');
+      for (let i = 0; i < 2; i++) await h2Leave(corePort, '/pkg.Orders/Watch', 'cancel', 'POST');
+      await h2Leave(corePort, '/pkg.Orders/Watch', 'destroy', 'POST');
+      await h2(port, ['/items/1']);
+      const abortedOf = (x: Received, route: string) => {
+        const m = findMetric(x, 'http.server.aborted_requests');
+        return m?.type === 'sum' ? (m.points.find((p) => p.attributes['http.route'] === route)?.value ?? 0) : 0;
+      };
+      const finishedOf = (x: Received, route: string) => [...requestCounts(x)].filter(([k]) => k.split(' ')[1] === route).reduce((n, [, v]) => n + v, 0);
+      // every stream has been seen, one way or the other
+      const r = await sink.waitFor(
+        (x) =>
+          x.request.resourceMetrics[0].resource.attributes['service.name'] === 'h2-midway' &&
+          totalRequests(x) >= 1 &&
+          abortedOf(x, '/stream') + finishedOf(x, '/stream') === 5 &&
+          abortedOf(x, '/pkg.Orders/Watch') + finishedOf(x, '/pkg.Orders/Watch') === 3,
+      );
+      assert.deepEqual(
+        { stream: [abortedOf(r, '/stream'), finishedOf(r, '/stream')], watch: [abortedOf(r, '/pkg.Orders/Watch'), finishedOf(r, '/pkg.Orders/Watch')] },
+        { stream: [5, 0], watch: [3, 0] },
+        '[aborted, completed] per route',
+      );
+      assert.deepEqual([...requestCounts(r)], [['GET /items/:id 200', 1]]);
+      const active = findMetric(r, 'http.server.active_requests');
       assert.ok(active?.type === 'sum' && active.points.every((p) => p.value === 0), 'nothing left active');
     } finally {
       await app.kill();

@@ -218,6 +218,84 @@ describe('node:http server with --import @perf/agent', () => {
   });
 });
 
+describe('node:http: what becomes a route, and Node\'s own answers', () => {
+  const sink = new OtlpSink();
+  let app: Child;
+  let base: string;
+
+  before(async () => {
+    await sink.start();
+    app = await startFixture('http-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'edges', REQUEST_TIMEOUT: '1000' });
+    base = `http://127.0.0.1:${app.ready.port}`;
+  });
+  after(async () => {
+    await app.kill();
+    await sink.stop();
+  });
+
+  // regression (audit F4): e-mail addresses, phone numbers, IP addresses, dates and session ids went out as route labels
+  test('e-mail addresses, phone numbers, IP addresses and dates fold to :id, and ;matrix/session parameters are dropped', async () => {
+    const paths = [
+      '/users/alice@example.com',
+      '/users/bob%40example.com',
+      '/users/Alice.Smith@corp.example.org/profile',
+      '/phone/+14155550123',
+      '/phone/%2B442071838750',
+      '/ip/10.0.0.1',
+      '/ip/2001:db8::1',
+      '/date/2024-05-01',
+      '/cart;jsessionid=ABC123DEF456GHI789JKL',
+      '/semi;jsessionid=XYZ/42',
+    ];
+    assert.deepEqual(new Set(await hit(base, paths)), new Set([200]));
+    const r = await sink.waitFor((x) => totalRequests(x) === paths.length);
+    assert.deepEqual(
+      new Map([...requestCounts(r)].sort()),
+      new Map(
+        [
+          ['GET /users/:id 200', 2],
+          ['GET /users/:id/profile 200', 1],
+          ['GET /phone/:id 200', 2],
+          ['GET /ip/:id 200', 2],
+          ['GET /date/:id 200', 1],
+          ['GET /cart 200', 1],
+          ['GET /semi/:id 200', 1],
+        ].sort() as [string, number][],
+      ),
+    );
+  });
+
+  // regression (audit F5): Node's own 408 on server.requestTimeout (the body never completed) was counted as a request
+  // the client aborted, so slow uploads looked like impatient clients
+  test('a request Node answers 408 on requestTimeout is a finished 408, not an abort', async () => {
+    const before = totalRequests(await sink.waitFor(() => true, 15_000, true));
+    const answers = await Promise.all(
+      Array.from(
+        { length: 3 },
+        () =>
+          new Promise<string>((resolve) => {
+            const socket = connect(Number(app.ready.port), '127.0.0.1', () => socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc'));
+            let got = '';
+            socket.on('data', (d: Buffer) => (got += d.toString()));
+            socket.on('close', () => resolve(got.split('\r\n')[0]));
+          }),
+      ),
+    );
+    assert.deepEqual(answers, Array(3).fill('HTTP/1.1 408 Request Timeout'));
+    const abortedOf = (x: Received) => {
+      const m = findMetric(x, 'http.server.aborted_requests');
+      return m?.type === 'sum' ? (m.points.find((p) => p.attributes['http.route'] === '/upload')?.value ?? 0) : 0;
+    };
+    const r = await sink.waitFor((x) => totalRequests(x) + abortedOf(x) === before + 3, 15_000, true);
+    assert.deepEqual([requestCounts(r).get('POST /upload 408'), abortedOf(r)], [3, 0], '[408s, aborted]');
+    const m = findMetric(r, 'http.server.request.duration') as ExponentialHistogramMetric;
+    const p = m.points.find((x) => x.attributes['http.route'] === '/upload')!;
+    assert.ok(p.min! >= 0.9 && p.max! < 2, `timed out after ${p.min}–${p.max} s (requestTimeout 1 s)`);
+    const active = findMetric(r, 'http.server.active_requests');
+    if (active?.type === 'sum') assert.equal(active.points.find((x) => x.attributes['http.request.method'] === 'POST')?.value, 0);
+  });
+});
+
 describe('activation', () => {
   const sink = new OtlpSink();
   before(() => sink.start());
