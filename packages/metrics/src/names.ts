@@ -5,7 +5,7 @@
 export const Metrics = {
   httpServerRequestDuration: 'http.server.request.duration',
   httpServerActiveRequests: 'http.server.active_requests',
-  /** perf extension: requests the client aborted before the response finished */
+  /** perf extension: requests that ended before their response was complete (the client left, the app destroyed it, a timeout) */
   httpServerAbortedRequests: 'http.server.aborted_requests',
   eventLoopDelay: 'nodejs.eventloop.delay',
   /** perf extension: the largest event-loop delay seen in the export interval */
