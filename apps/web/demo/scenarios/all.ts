@@ -8,6 +8,7 @@ import errorBurst from './error-burst.js';
 import fdExhaustion from './fd-exhaustion.js';
 import gcChurn from './gc-churn.js';
 import healthy from './healthy.js';
+import hungRequests from './hung-requests.js';
 import leakingCache from './leaking-cache.js';
 import skewedLoad from './skewed-load.js';
 import slowDownstream from './slow-downstream.js';
@@ -15,5 +16,5 @@ import syncWait from './sync-wait.js';
 import type { Scenario } from './zoo/scenario.js';
 
 export const SCENARIOS: Record<string, Scenario> = Object.fromEntries(
-  [healthy, blocking, cpuHeavy, gcChurn, slowDownstream, skewedLoad, leakingCache, errorBurst, fdExhaustion, connectionStorm, syncWait].map((s) => [s.name, s]),
+  [healthy, blocking, cpuHeavy, gcChurn, slowDownstream, skewedLoad, leakingCache, errorBurst, fdExhaustion, connectionStorm, syncWait, hungRequests].map((s) => [s.name, s]),
 );

@@ -31,7 +31,7 @@ describe('bottleneck zoo A: blocking, error burst, skewed load, slow downstream,
     await server?.close();
   });
 
-  for (const name of ['blocking', 'error-burst', 'skewed-load', 'slow-downstream', 'sync-wait']) {
+  for (const name of ['blocking', 'error-burst', 'skewed-load', 'slow-downstream', 'sync-wait', 'hung-requests']) {
     it(`${name}: the right finding within 10 s, cleared after the cause stops`, async () => {
       const s = SCENARIOS[name];
       const e = s.expect!;

@@ -1,7 +1,7 @@
 // A zoo node: a small JSON API on node:http, run with the agent (`node --import @perf/agent`). Its routes
 // do light real work until a cause is switched on (see causes.ts):
 //   GET  /api/users/:id   reads a user from the upstream service (slow-downstream), allocates (churn), waits (wait)
-//   POST /api/orders      CPU work (cpu), a cache (leak), may fail (errors)
+//   POST /api/orders      CPU work (cpu), a cache (leak), may fail (errors) or never answer (hang)
 //   GET  /api/report      a key derivation (block)
 //   POST /api/sessions    a login: a password hash (~5 ms of CPU); only the connection storm calls it
 //   GET  /health
@@ -11,7 +11,7 @@
 import http from 'node:http';
 import { execSync } from 'node:child_process';
 import { pbkdf2Sync } from 'node:crypto';
-import { CAUSES, active, blockingWork, churnWork, cpuWork, failing, fdWork, leakWork, syncWait, type CauseName } from './causes.js';
+import { CAUSES, active, blockingWork, churnWork, cpuWork, failing, fdWork, hangs, leakWork, releaseHung, syncWait, type CauseName } from './causes.js';
 
 const upstream = process.env.ZOO_UPSTREAM ?? '';
 const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -63,6 +63,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       // drain the body
     }
     if (failing()) return send(res, 503, { error: 'payments unavailable' });
+    if (hangs(res)) return;
     leakWork();
     fdWork(fdLimit);
     const n = await cpuWork();
@@ -98,6 +99,7 @@ process.on('message', (m: { cause?: string; on?: boolean }) => {
   // some causes hold resources: release them right away rather than on the next request
   leakWork();
   fdWork(fdLimit);
+  releaseHung();
 });
 process.on('disconnect', () => process.exit(0));
 

@@ -4,7 +4,7 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { openSync, closeSync } from 'node:fs';
 
-export const CAUSES = ['block', 'cpu', 'churn', 'leak', 'errors', 'fds', 'wait'] as const;
+export const CAUSES = ['block', 'cpu', 'churn', 'leak', 'errors', 'fds', 'wait', 'hang'] as const;
 export type CauseName = (typeof CAUSES)[number];
 
 /** What is switched on in this process. */
@@ -81,6 +81,25 @@ export function leakWork(): void {
 /** errors: the route fails with 503 (a broken dependency) */
 export function failing(): boolean {
   return active.has('errors');
+}
+
+/**
+ * hang: 1 request in 3 is never answered (a promise that never settles, a reply missing on an error branch): its client
+ * waits (the zoo's load gives up after 15 s). Held here until the cause is switched off, when their connections are
+ * dropped, as a fixed process's restart would drop them.
+ */
+const hung = new Set<{ destroy(): void }>();
+let hangAt = 0;
+export function hangs(res: { destroy(): void; once(event: 'close', fn: () => void): void }): boolean {
+  if (!active.has('hang') || hangAt++ % 3 !== 0) return false;
+  hung.add(res);
+  res.once('close', () => hung.delete(res));
+  return true;
+}
+export function releaseHung(): void {
+  if (active.has('hang')) return;
+  for (const res of hung) res.destroy();
+  hung.clear();
 }
 
 // fds: descriptors opened and never closed, up to 95% of the soft limit (what a socket leak does)

@@ -26,8 +26,11 @@ const LITTLE_SECONDS = 10;
 const GROWING_PER_S = 1;
 const GROWING_R2 = 0.8;
 const GROWING_SECONDS = 15;
-/** a route is named with the node when its clients gave up on half its requests or more lately (≥ 0.2 a second) */
-const ROUTE_ABANDONED_SHARE = 0.5;
+/**
+ * a route is named with the node when its clients gave up on a fifth of its requests or more lately (≥ 0.2 a second):
+ * 1 request in 3 hung until its client's timeout is a third
+ */
+const ROUTE_ABANDONED_SHARE = 0.2;
 const ROUTE_MIN_ABORTED = 0.2;
 
 /** What the node's finished requests account for in flight, each second: requests × mean duration over ~10 s. */
@@ -125,7 +128,7 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
   return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
 }
 
-/** The service's routes whose clients gave up on most of their requests lately (a hung route whose clients time out). */
+/** The service's routes whose clients gave up on many of their requests lately (a hung route whose clients time out). */
 function abandonedRoutes(input: DiagnosisInput, service: string): { name: string; perSecond: number; share: number }[] {
   const out: { name: string; perSecond: number; share: number }[] = [];
   for (const r of input.routes) {
