@@ -61,16 +61,38 @@ describe('requests-stuck', () => {
     assert.deepEqual(stuck({ ...later, active: held })[0].nodes, ['node-1']);
   });
 
-  it('a node started within the window with requests hung from the first: nothing before it, so its past is none', () => {
+  it('a node started within the window with requests hung from the first: nothing before it, so its past is its peers\'', () => {
     const input = fleet(13);
     const n = input.nodes.find((x) => x.instance === 'node-2')!;
     n.startedAt = input.times[input.times.length - 12];
     for (const key of ['rps', 'latencyMean', 'inFlight'] as const) sickenNode(input, 'node-2', key, 0, (i, old) => (i < input.times.length - 12 ? NaN : old));
     sickenNode(input, 'node-2', 'inFlight', -12, (_, old) => old + 25);
     assert.deepEqual(stuck(input)[0].nodes, ['node-2']);
-    // a node seen for as long but not started within the window (the dashboard just started): no past to judge against
+    // seen for as long but not started within the window: judged against its peers' past
     delete n.startedAt;
+    assert.deepEqual(stuck(input)[0].nodes, ['node-2']);
+    // and with no peer past either (the dashboard just started): nothing to judge against
+    for (const p of input.nodes) sickenNode(input, p.instance, 'inFlight', 0, (i, old) => (i < input.times.length - 12 ? NaN : old));
     assert.equal(requestsStuck(input).status, 'none');
+  });
+
+  // outside audit: each node of a server-sent-events service restarted by a deploy was named while its clients
+  // reconnected ("300 in flight, against 0 before")
+  it('not for a node filling up to the streams its peers hold (a restart or deploy of a streaming service)', () => {
+    const input = fleet(17);
+    for (const n of input.nodes) sickenNode(input, n.instance, 'inFlight', 0, (_, old) => old + 300);
+    const n = input.nodes.find((x) => x.instance === 'node-2')!;
+    n.startedAt = input.times[input.times.length - 20];
+    // node-2 restarted 20 s ago (too little for a past of its own): nothing before, then its clients reconnect, 15 a
+    // second up to the 300 its peers hold
+    sickenNode(input, 'node-2', 'inFlight', 0, (i, old) => (i < input.times.length - 20 ? NaN : Math.min(old, 15 * (i - (input.times.length - 20)))));
+    assert.equal(requestsStuck(input).status, 'none');
+    // its peers without streams: the same climb is requests piling up
+    const alone = fleet(17);
+    const m = alone.nodes.find((x) => x.instance === 'node-2')!;
+    m.startedAt = alone.times[alone.times.length - 20];
+    sickenNode(alone, 'node-2', 'inFlight', 0, (i, old) => (i < alone.times.length - 20 ? NaN : old + 15 * (i - (alone.times.length - 20))));
+    assert.deepEqual(stuck(alone)[0].nodes, ['node-2']);
   });
 
   it('not for requests in flight its finished requests account for: a slower downstream, or more load', () => {

@@ -63,18 +63,38 @@ function littleExpected(n: NodeWindow): Float64Array {
   return out;
 }
 
-/** The in-flight count the node held before the judged seconds; 0 for a node started within the window (none then). */
-function pastInFlight(n: NodeWindow, inFlight: Series, input: DiagnosisInput): number {
-  const past = baseline(inFlight);
-  if (!Number.isNaN(past)) return past;
+/**
+ * What the node held in flight before the judged seconds: its own past, or as much as the other nodes of its service
+ * held in theirs (the median of those with a past) when that is more. A node restarted or added by a deploy of a
+ * service whose requests stay open on purpose (server-sent events, streams) fills up to its peers' level again: an
+ * outside audit saw each such node named while its clients reconnected, against "0 before". A node started within the
+ * window with no peer past held none before it (a route hung from its first request); otherwise NaN: nothing known.
+ */
+function pastInFlight(n: NodeWindow, inFlight: Series, input: DiagnosisInput, peers: number): number {
+  const own = baseline(inFlight);
+  if (!Number.isNaN(own) || !Number.isNaN(peers)) return Math.max(Number.isNaN(own) ? 0 : own, Number.isNaN(peers) ? 0 : peers);
   const first = input.times[0];
   return n.startedAt !== undefined && first !== undefined && n.startedAt > first ? 0 : NaN;
+}
+
+/** The median of the other nodes' past in-flight counts (those with a past), by node; NaN for a node with none. */
+function peersPast(reporting: readonly NodeWindow[]): Map<NodeWindow, number> {
+  const pasts = new Map<NodeWindow, number>();
+  for (const n of reporting) pasts.set(n, baseline(n.inFlight!));
+  const out = new Map<NodeWindow, number>();
+  for (const n of reporting) {
+    const others: number[] = [];
+    for (const m of reporting) if (m !== n && m.service === n.service && !Number.isNaN(pasts.get(m)!)) others.push(pasts.get(m)!);
+    out.set(n, others.length > 0 ? median(others) : NaN);
+  }
+  return out;
 }
 
 export function requestsStuck(input: DiagnosisInput): Verdict {
   const reporting = input.nodes.filter((n) => n.inFlight !== undefined && hasRecent(n.inFlight));
   if (reporting.length === 0) return { status: 'insufficient-data', reason: 'no node reports its requests in flight' };
   const byService = new Map<string, { node: NodeWindow; inFlight: number; expected: number; before: number; growth: number; growing: boolean }[]>();
+  const peers = peersPast(reporting);
   for (const n of reporting) {
     const inFlight = n.inFlight!;
     const held = input.active?.get(`requests-stuck|nodes|${n.service}`);
@@ -82,7 +102,7 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
     // a finding raised is judged against the past it was raised against (a plateau of hung requests becomes the
     // window's past within a minute)
     const heldBefore = held === undefined ? NaN : Number(held.facts[`before:${n.instance}`]);
-    const before = Number.isNaN(heldBefore) ? pastInFlight(n, inFlight, input) : heldBefore;
+    const before = Number.isNaN(heldBefore) ? pastInFlight(n, inFlight, input, peers.get(n)!) : heldBefore;
     if (Number.isNaN(before)) continue;
     const expected = littleExpected(n);
     const line = k * Math.max(MIN_STUCK, PAST_MULTIPLE * before + PAST_GAP);
