@@ -128,6 +128,25 @@ describe('cause links', () => {
     assert.equal(causePhrase(list[1].draft), 'clients giving up on GET /x');
   });
 
+  // outside audit: a missing reply was filed under "host short of cores" (off-cpu on the same node), and under a slow
+  // route the node never served (io-wait): neither leaves requests unanswered
+  it('requests-stuck: caused by a loop that cannot keep up, not by waiting for a core nor a slow route; it causes what its held requests do', () => {
+    const f = (id: string, d: FindingDraft) => ({ id, draft: d });
+    const list = [
+      f('stuck-a', draft('requests-stuck', 'nodes', ['a', 'b'], ['POST /o'], { node: 'a' })),
+      f('wait-a', draft('off-cpu', 'node', ['a'], [], { node: 'a' })),
+      f('io-x', draft('io-wait', 'route', ['a'], ['GET /x'], { route: 'GET /x' })),
+      f('busy-b', draft('cpu-saturated', 'nodes', ['b'], [], { node: 'b' })),
+      f('gone-o', draft('requests-abandoned', 'route', [], ['POST /o'], { route: 'POST /o' })),
+      f('fds-a', draft('os-limits', 'fds', ['a'], [], { node: 'a' })),
+      f('rss-b', draft('memory-leak', 'rss', ['b'], [], { node: 'b' })),
+      f('heap-a', draft('memory-leak', 'heap', ['a'], [], { node: 'a' })),
+    ];
+    const links = linkCauses(list, undefined).map((l) => `${l.cause}>${l.effect}`);
+    assert.deepEqual(new Set(links.filter((l) => l.includes('stuck'))), new Set(['busy-b>stuck-a', 'stuck-a>gone-o', 'stuck-a>fds-a', 'stuck-a>rss-b']));
+    assert.equal(causePhrase(list[0].draft), 'requests left unanswered on a');
+  });
+
   it('a CPU-heavy node on a crowded host: its saturation is its own work, not the wait; a node mostly waiting is saturated by the wait', () => {
     const input = healthyFleet({ seed: 27, nodes: 6, seconds: 120 });
     for (const n of input.nodes) sickenNode(input, n.instance, 'runDelay', 0, () => 0.02);

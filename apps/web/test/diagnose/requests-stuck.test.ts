@@ -57,8 +57,11 @@ describe('requests-stuck', () => {
     const later = fleet(12);
     sickenNode(later, 'node-1', 'inFlight', 0, (_, old) => old + 60);
     assert.equal(requestsStuck(later).status, 'none', 'the window alone: its own normal');
-    const held = new Map([[`requests-stuck|nodes|${f.subject}`, { since: 0, facts: f.facts, nodes: f.nodes }]]);
-    assert.deepEqual(stuck({ ...later, active: held })[0].nodes, ['node-1']);
+    const heldSince = (ms: number) => new Map([[`requests-stuck|nodes|${f.subject}`, { since: later.times.at(-1)! - ms, facts: f.facts, nodes: f.nodes }]]);
+    assert.deepEqual(stuck({ ...later, active: heldSince(60_000) })[0].nodes, ['node-1']);
+    // level for over 5 minutes since: its normal now (an outside audit's server-sent-events node stayed "stuck" while
+    // its streams were open), judged against its own past again
+    assert.equal(requestsStuck({ ...later, active: heldSince(6 * 60_000) }).status, 'none');
   });
 
   it('a node started within the window with requests hung from the first: nothing before it, so its past is its peers\'', () => {
@@ -93,6 +96,35 @@ describe('requests-stuck', () => {
     m.startedAt = alone.times[alone.times.length - 20];
     sickenNode(alone, 'node-2', 'inFlight', 0, (i, old) => (i < alone.times.length - 20 ? NaN : old + 15 * (i - (alone.times.length - 20))));
     assert.deepEqual(stuck(alone)[0].nodes, ['node-2']);
+  });
+
+  // outside audit: a node whose count began climbing while the dashboard was down went from 45 to 488 unnamed (its own
+  // past was the climb itself)
+  it('a node climbing since before the window: judged against its peers\' past, not the climb', () => {
+    const input = fleet(18);
+    sickenNode(input, 'node-1', 'inFlight', 0, (i, old) => old + 45 + 2 * i);
+    assert.deepEqual(stuck(input)[0].nodes, ['node-1']);
+  });
+
+  // outside audit: a downstream 300 ms → 3 s at 70 requests a second, every request finishing, was called stuck (critical)
+  // for 6 s: the 10 s mean of finished durations lagged the step
+  it('not for a step in duration whose requests finish (the recent finished requests account for them)', () => {
+    for (const seed of [19, 20, 21]) {
+      const input = fleet(seed);
+      const n = input.nodes[4];
+      const len = input.times.length;
+      const step = len - 9;
+      for (let i = 0; i < len; i++) {
+        n.rps[i] = i >= step && i < step + 3 ? 7 : 70;
+        n.latencyMean![i] = i < step + 3 ? 0.3 : 3;
+        n.inFlight![i] = i < step ? 21 : Math.min(210, 21 + 63 * (i - step + 1));
+      }
+      // each second of the step as the engine sees it, window by window
+      for (let end = step + 1; end <= len; end++) {
+        const cut = { ...input, times: input.times.slice(0, end), nodes: input.nodes.map((x) => ({ ...x, ...Object.fromEntries((['rps', 'latencyMean', 'inFlight'] as const).map((k) => [k, (x[k] as Float64Array).subarray(0, end)])) })) };
+        assert.equal(requestsStuck(cut).status, 'none', `seed ${seed}, ${end - step} s after the step`);
+      }
+    }
   });
 
   it('not for requests in flight its finished requests account for: a slower downstream, or more load', () => {

@@ -20,12 +20,30 @@ const PAST_MULTIPLE = 3;
 const PAST_GAP = 10;
 /** and more than 4× what its finished requests account for (their rate × their mean duration), plus 10 */
 const LITTLE_MULTIPLE = 4;
-/** seconds of finished requests Little's law is taken over (a second's mean is noisy at low rates) */
+/**
+ * seconds of finished requests Little's law is taken over (a second's mean is noisy at low rates), and a shorter span
+ * whose figure counts when higher: after a step in duration (a downstream 300 ms → 3 s) the 10 s mean lags, and an
+ * outside audit saw requests that all finished called stuck for 6 s
+ */
 const LITTLE_SECONDS = 10;
-/** critical while the count still climbs: ≥ 1 more a second on a line (R² ≥ 0.8) through the last 15 s */
-const GROWING_PER_S = 1;
+const LITTLE_RECENT_SECONDS = 3;
+/** critical while the count still climbs: ≥ 0.5 more a second on a line (R² ≥ 0.8) through the last 15 s */
+const GROWING_PER_S = 0.5;
 const GROWING_R2 = 0.8;
 const GROWING_SECONDS = 15;
+/**
+ * A node climbing steadily (≥ 1 a second on a line, R² ≥ 0.8, through the last 30 s) is judged against its peers'
+ * past alone: its own may be the climb itself (it began before the window, or while the dashboard was down: an outside
+ * audit's node went from 45 to 488 in flight unnamed)
+ */
+const CLIMB_PER_S = 1;
+const CLIMB_SECONDS = 30;
+/**
+ * A finding raised is judged against the past it was raised against, until the count has held level (no climb) for
+ * this long after 5 minutes: then it is the node's normal (a server-sent-events node's streams stayed "stuck" for as
+ * long as they were open in an outside audit), and its own past again
+ */
+const HELD_PAST_MS = 5 * 60_000;
 /**
  * a route is named with the node when its clients gave up on a fifth of its requests or more lately (≥ 0.2 a second):
  * 1 request in 3 hung until its client's timeout is a third
@@ -33,8 +51,19 @@ const GROWING_SECONDS = 15;
 const ROUTE_ABANDONED_SHARE = 0.2;
 const ROUTE_MIN_ABORTED = 0.2;
 
-/** What the node's finished requests account for in flight, each second: requests × mean duration over ~10 s. */
+/**
+ * What the node's finished requests account for in flight, each second: requests × mean duration over the last ~10 s,
+ * or over the last 3 s when that is more.
+ */
 function littleExpected(n: NodeWindow): Float64Array {
+  const long = littleOver(n, LITTLE_SECONDS);
+  const recent = littleOver(n, LITTLE_RECENT_SECONDS);
+  for (let i = 0; i < long.length; i++) if (recent[i] > long[i]) long[i] = recent[i];
+  return long;
+}
+
+/** Request-seconds finished per second over the last `span` seconds with data, each second. */
+function littleOver(n: NodeWindow, span: number): Float64Array {
   const len = n.rps.length;
   const out = new Float64Array(len);
   const mean = n.latencyMean;
@@ -49,7 +78,7 @@ function littleExpected(n: NodeWindow): Float64Array {
       if (r > 0 && !Number.isNaN(m)) busy += r * m;
       seconds++;
     }
-    const j = i - LITTLE_SECONDS;
+    const j = i - span;
     if (j >= 0 && !Number.isNaN(n.rps[j])) {
       const rj = n.rps[j];
       requests -= rj;
@@ -95,14 +124,19 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
   if (reporting.length === 0) return { status: 'insufficient-data', reason: 'no node reports its requests in flight' };
   const byService = new Map<string, { node: NodeWindow; inFlight: number; expected: number; before: number; growth: number; growing: boolean }[]>();
   const peers = peersPast(reporting);
+  const now = input.times.at(-1) ?? 0;
   for (const n of reporting) {
     const inFlight = n.inFlight!;
     const held = input.active?.get(`requests-stuck|nodes|${n.service}`);
     const k = held?.nodes.includes(n.instance) ? HOLD : 1;
+    const climb = linearFit(inFlight, CLIMB_SECONDS);
+    const climbing = climb.slope >= CLIMB_PER_S && climb.r2 >= GROWING_R2;
     // a finding raised is judged against the past it was raised against (a plateau of hung requests becomes the
-    // window's past within a minute)
-    const heldBefore = held === undefined ? NaN : Number(held.facts[`before:${n.instance}`]);
-    const before = Number.isNaN(heldBefore) ? pastInFlight(n, inFlight, input, peers.get(n)!) : heldBefore;
+    // window's past within a minute), until it has held level for long
+    const level = held !== undefined && now - held.since >= HELD_PAST_MS && !(linearFit(inFlight, 60).slope >= GROWING_PER_S);
+    const heldBefore = held === undefined || level ? NaN : Number(held.facts[`before:${n.instance}`]);
+    const peer = peers.get(n)!;
+    const before = !Number.isNaN(heldBefore) ? heldBefore : climbing ? (Number.isNaN(peer) ? 0 : peer) : pastInFlight(n, inFlight, input, peer);
     if (Number.isNaN(before)) continue;
     const expected = littleExpected(n);
     const line = k * Math.max(MIN_STUCK, PAST_MULTIPLE * before + PAST_GAP);
