@@ -439,6 +439,21 @@ describe('sicknesses', () => {
     assert.equal(ioWait(input).status, 'none');
   });
 
+  // outside audit Q: an idle node whose only requests hung (no request finished: no p50) was named alone for a route it
+  // never served (the live store has no per-node routes: every node of the service was taken to serve it)
+  it('io-wait on a route: not the nodes that finish no request', () => {
+    const input = healthyFleet({ seed: 18, nodes: 4 });
+    for (const n of input.nodes) {
+      delete n.routes;
+      sickenNode(input, n.instance, 'latencyP50', -6, () => 0.3);
+    }
+    sickenRoute(input, null, '/api/users/:id', 'latencyP50', -6, () => 0.3);
+    sickenRoute(input, null, '/api/users/:id', 'latencyP99', -6, () => 0.6);
+    for (const key of ['rps', 'latencyP50', 'latencyP99'] as const) sickenNode(input, 'node-3', key, -6, () => (key === 'rps' ? 0 : NaN));
+    const [f] = issues(ioWait, input).filter((x) => x.variant === 'route');
+    assert.ok(f.nodes.length > 0 && !f.nodes.includes('node-3'), f.nodes.join(', '));
+  });
+
   // outside audit: one node of three with an exhausted connection pool (p99 2.5 s against 30 ms, loop 9% busy) was
   // only an anonymous hot-route regression; the route's fleet-wide p50 hardly moved
   it('io-wait: one node waits while its peers do not (the live store has no per-node routes)', () => {

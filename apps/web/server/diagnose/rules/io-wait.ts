@@ -138,14 +138,18 @@ export function ioWait(input: DiagnosisInput): Verdict {
     const name = routeName(r);
     const rise = risen(r, input.active?.get(`io-wait|route|${r.service}|${name}`));
     if (!rise) continue;
-    // the nodes that serve the route (per-node detail when present, else every node of its service)
-    const serving = input.nodes.filter((n) => n.service === r.service && (n.routes === undefined || n.routes.some((x) => routeName(x) === name && recent(x.rps) > 0)));
+    // the nodes that serve the route (per-node detail when present, else every node of its service that finishes
+    // requests: an outside audit saw an idle node whose only requests hung named alone for a route it never served)
+    const serving = input.nodes.filter(
+      (n) => n.service === r.service && (n.routes === undefined ? recent(n.rps) > 0 : n.routes.some((x) => routeName(x) === name && recent(x.rps) > 0)),
+    );
     if (serving.length === 0) continue;
     const idleNodes = serving.filter(idle);
     if (idleNodes.length * 2 <= serving.length) continue; // mostly busy nodes: a CPU or event-loop finding explains it
     const slowOn = idleNodes
       .map((n) => ({ n, p50: recent(n.routes?.find((x) => routeName(x) === name)?.latencyP50 ?? n.latencyP50) }))
-      .filter((x) => !(x.p50 < rise.before * 2))
+      // (a node with no finished request has no p50: not slow on it)
+      .filter((x) => x.p50 >= rise.before * 2)
       .sort((a, b) => b.p50 - a.p50);
     const elu = median(idleNodes.map((n) => recent(n.elu)).filter((v) => !Number.isNaN(v)));
     const evidence: EvidenceItem[] = [
