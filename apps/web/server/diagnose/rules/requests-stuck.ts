@@ -7,8 +7,8 @@
 // by no rule (requests-abandoned judges a route against its past).
 //
 // The agent counts in-flight requests per method (a route is known only once the app has routed the request), so
-// the finding names the node; a route whose clients mostly give up on it is named with it. A service whose requests
-// stay open on purpose (server-sent events, long polls, streams) holds them in its past too, and is its own normal.
+// the finding names the node; a route whose clients give up on many of its requests is named with it. A service whose
+// requests stay open on purpose (server-sent events, long polls, streams) holds them in its past (or its peers') too.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Series, Verdict } from '../types.js';
 import { HOLD, RECENT_SECONDS, baseline, hasRecent, lastValues, linearFit, median, routeName, sustained } from '../window.js';
@@ -39,11 +39,12 @@ const GROWING_SECONDS = 15;
 const CLIMB_PER_S = 1;
 const CLIMB_SECONDS = 30;
 /**
- * A finding raised is judged against the past it was raised against, until the count has held level (no climb) for
- * this long after 5 minutes: then it is the node's normal (a server-sent-events node's streams stayed "stuck" for as
- * long as they were open in an outside audit), and its own past again
+ * A finding raised is judged against the past it was raised against until it has lived 5 minutes and its count has held
+ * level through the last minute (no climb of 0.5 a second): then that level is the node's normal, and its own past
+ * again (a server-sent-events node's streams stayed "stuck" for as long as they were open in an outside audit)
  */
 const HELD_PAST_MS = 5 * 60_000;
+const LEVEL_SECONDS = 60;
 /**
  * a route is named with the node when its clients gave up on a fifth of its requests or more lately (≥ 0.2 a second):
  * 1 request in 3 hung until its client's timeout is a third
@@ -133,7 +134,7 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
     const climbing = climb.slope >= CLIMB_PER_S && climb.r2 >= GROWING_R2;
     // a finding raised is judged against the past it was raised against (a plateau of hung requests becomes the
     // window's past within a minute), until it has held level for long
-    const level = held !== undefined && now - held.since >= HELD_PAST_MS && !(linearFit(inFlight, 60).slope >= GROWING_PER_S);
+    const level = held !== undefined && now - held.since >= HELD_PAST_MS && !(linearFit(inFlight, LEVEL_SECONDS).slope >= GROWING_PER_S);
     const heldBefore = held === undefined || level ? NaN : Number(held.facts[`before:${n.instance}`]);
     const peer = peers.get(n)!;
     const before = !Number.isNaN(heldBefore) ? heldBefore : climbing ? (Number.isNaN(peer) ? 0 : peer) : pastInFlight(n, inFlight, input, peer);
