@@ -10,8 +10,8 @@
 // the finding names the node; a route whose clients give up on many of its requests is named with it. A service whose
 // requests stay open on purpose (server-sent events, long polls, streams) holds them in its past (or its peers') too.
 
-import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Series, Verdict } from '../types.js';
-import { HOLD, RECENT_SECONDS, baseline, hasRecent, lastValues, linearFit, median, routeName, sustained } from '../window.js';
+import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
+import { HOLD, RECENT_SECONDS, baseline, hasRecent, lastValues, linearFit, max, median, routeName, sustained } from '../window.js';
 
 /** at least 10 requests held: a handful in flight is any busy moment */
 const MIN_STUCK = 10;
@@ -94,50 +94,80 @@ function littleOver(n: NodeWindow, span: number): Float64Array {
 }
 
 /**
- * What the node held in flight before the judged seconds: its own past, or as much as the other nodes of its service
- * held in theirs (the median of those with a past) when that is more. A node restarted or added by a deploy of a
- * service whose requests stay open on purpose (server-sent events, streams) fills up to its peers' level again: an
- * outside audit saw each such node named while its clients reconnected, against "0 before". A node started within the
- * window with no peer past held none before it (a route hung from its first request); otherwise NaN: nothing known.
+ * What the node held in flight before the judged seconds: its own past (`own`), or as much as the other nodes of its
+ * service held in theirs (`peers`: the median of those with a past) when that is more. A node restarted or added by a
+ * deploy of a service whose requests stay open on purpose (server-sent events, streams) fills up to its peers' level
+ * again: an outside audit saw each such node named while its clients reconnected, against "0 before". A node started
+ * within the window with no peer past held none before it (a route hung from its first request); otherwise NaN.
  */
-function pastInFlight(n: NodeWindow, inFlight: Series, input: DiagnosisInput, peers: number): number {
-  const own = baseline(inFlight);
+function pastInFlight(n: NodeWindow, input: DiagnosisInput, own: number, peers: number): number {
   if (!Number.isNaN(own) || !Number.isNaN(peers)) return Math.max(Number.isNaN(own) ? 0 : own, Number.isNaN(peers) ? 0 : peers);
   const first = input.times[0];
   return n.startedAt !== undefined && first !== undefined && n.startedAt > first ? 0 : NaN;
 }
 
-/** The median of the other nodes' past in-flight counts (those with a past), by node; NaN for a node with none. */
-function peersPast(reporting: readonly NodeWindow[]): Map<NodeWindow, number> {
-  const pasts = new Map<NodeWindow, number>();
-  for (const n of reporting) pasts.set(n, baseline(n.inFlight!));
-  const out = new Map<NodeWindow, number>();
-  for (const n of reporting) {
-    const others: number[] = [];
-    for (const m of reporting) if (m !== n && m.service === n.service && !Number.isNaN(pasts.get(m)!)) others.push(pasts.get(m)!);
-    out.set(n, others.length > 0 ? median(others) : NaN);
+/** Each node's own past in flight (NaN without one) and, per service, those pasts sorted: made once a service needs them. */
+class Pasts {
+  readonly #own = new Map<NodeWindow, number>();
+  readonly #sorted = new Map<string, number[]>();
+  constructor(private readonly reporting: readonly NodeWindow[]) {}
+
+  own(n: NodeWindow): number {
+    this.#service(n.service);
+    return this.#own.get(n)!;
   }
-  return out;
+
+  /** The median of the other nodes' pasts in n's service (those with one); NaN when none has. */
+  peers(n: NodeWindow): number {
+    const sorted = this.#service(n.service);
+    const mine = this.#own.get(n)!;
+    // the sorted pasts without one occurrence of n's own
+    const skip = Number.isNaN(mine) ? sorted.length : sorted.indexOf(mine);
+    const len = skip < sorted.length ? sorted.length - 1 : sorted.length;
+    if (len === 0) return NaN;
+    const at = (i: number) => sorted[i < skip ? i : i + 1];
+    const mid = len >> 1;
+    return len % 2 === 1 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
+  }
+
+  #service(service: string): number[] {
+    let sorted = this.#sorted.get(service);
+    if (sorted === undefined) {
+      sorted = [];
+      for (const m of this.reporting) {
+        if (m.service !== service) continue;
+        const past = baseline(m.inFlight!);
+        this.#own.set(m, past);
+        if (!Number.isNaN(past)) sorted.push(past);
+      }
+      sorted.sort((a, b) => a - b);
+      this.#sorted.set(service, sorted);
+    }
+    return sorted;
+  }
 }
 
 export function requestsStuck(input: DiagnosisInput): Verdict {
   const reporting = input.nodes.filter((n) => n.inFlight !== undefined && hasRecent(n.inFlight));
   if (reporting.length === 0) return { status: 'insufficient-data', reason: 'no node reports its requests in flight' };
   const byService = new Map<string, { node: NodeWindow; inFlight: number; expected: number; before: number; growth: number; growing: boolean }[]>();
-  const peers = peersPast(reporting);
+  const pasts = new Pasts(reporting);
   const now = input.times.at(-1) ?? 0;
   for (const n of reporting) {
     const inFlight = n.inFlight!;
     const held = input.active?.get(`requests-stuck|nodes|${n.service}`);
     const k = held?.nodes.includes(n.instance) ? HOLD : 1;
+    // its line is never under k × MIN_STUCK: a node holding fewer in every recent second is not judged further (most
+    // nodes, every second)
+    if (!(max(lastValues(inFlight, RECENT_SECONDS)) >= k * MIN_STUCK)) continue;
     const climb = linearFit(inFlight, CLIMB_SECONDS);
     const climbing = climb.slope >= CLIMB_PER_S && climb.r2 >= GROWING_R2;
     // a finding raised is judged against the past it was raised against (a plateau of hung requests becomes the
     // window's past within a minute), until it has held level for long
     const level = held !== undefined && now - held.since >= HELD_PAST_MS && !(linearFit(inFlight, LEVEL_SECONDS).slope >= GROWING_PER_S);
     const heldBefore = held === undefined || level ? NaN : Number(held.facts[`before:${n.instance}`]);
-    const peer = peers.get(n)!;
-    const before = !Number.isNaN(heldBefore) ? heldBefore : climbing ? (Number.isNaN(peer) ? 0 : peer) : pastInFlight(n, inFlight, input, peer);
+    const peer = pasts.peers(n);
+    const before = !Number.isNaN(heldBefore) ? heldBefore : climbing ? (Number.isNaN(peer) ? 0 : peer) : pastInFlight(n, input, pasts.own(n), peer);
     if (Number.isNaN(before)) continue;
     const expected = littleExpected(n);
     const line = k * Math.max(MIN_STUCK, PAST_MULTIPLE * before + PAST_GAP);
