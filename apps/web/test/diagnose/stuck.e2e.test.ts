@@ -3,10 +3,10 @@
 // show them, counted exactly on /nodes, /fleet and /series, and the diagnosis names the node (a route hung from its
 // first request has no past of its own, and no rule saw it).
 import assert from 'node:assert/strict';
-import { request, type ClientRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { startAgentApp } from '../e2e/lib/agent-node.js';
-import { HANGING_APP, getPath } from '../e2e/lib/hanging-app.js';
+import { HANGING_APP, getPath, hold } from '../e2e/lib/hanging-app.js';
 import { sleep, testServer, waitFor, type TestServer } from '../server/lib/server.js';
 
 type Finding = { kind: string; severity: string; summary: string; routes: string[]; nodes: string[]; evidence: string[] };
@@ -17,14 +17,6 @@ before(async () => {
   srv = await testServer({ modules: ['diagnose'] });
 });
 after(() => srv.dispose());
-
-/** A GET held open: the client waits for an answer until it is destroyed. */
-function hold(port: number, path: string): ClientRequest {
-  const req = request({ host: '127.0.0.1', port, path, agent: false });
-  req.on('error', () => {});
-  req.end();
-  return req;
-}
 
 test('requests held unanswered: counted in flight exactly, and named as requests-stuck on their node', { timeout: 120_000 }, async () => {
   const node = await startAgentApp(`http://127.0.0.1:${srv.otlpPort}`, 'stuck', HANGING_APP);

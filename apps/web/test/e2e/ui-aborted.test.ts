@@ -3,23 +3,28 @@
 // the error tile counts them, and so does the node's page. Real server, real Chromium, no console errors.
 // Requests held unanswered (their clients wait) show on the node page and the throughput tile as requests in flight.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { test } from 'node:test';
 import type { NodeRow, RouteRow } from '../../server/api/types.js';
 import { startAgentApp } from './lib/agent-node.js';
-import { HANGING_APP, abandon, getPath } from './lib/hanging-app.js';
+import { HANGING_APP, abandon, getPath, hold } from './lib/hanging-app.js';
 import { browserPerFile, openPage, screenshot } from './lib/browser.js';
 import { api, startDashboard, until } from './lib/dashboard.js';
 
 const e2e = browserPerFile();
 
-test('the routes table and the route page show the requests clients aborted on a hung route', async () => {
+/** A dashboard and a real agent process serving HANGING_APP as `service`, after 3 answered requests; closed after the test. */
+async function hangingApp(service: string) {
   const dash = await startDashboard();
   e2e.defer(() => dash.close());
-  const node = await startAgentApp(dash.otlpUrl, 'hung-app', HANGING_APP);
+  const node = await startAgentApp(dash.otlpUrl, service, HANGING_APP);
   e2e.defer(() => node.stop());
-  const N = 4;
   for (let i = 0; i < 3; i++) await getPath(node.port, '/ok');
+  return { dash, node };
+}
+
+test('the routes table and the route page show the requests clients aborted on a hung route', async () => {
+  const { dash, node } = await hangingApp('hung-app');
+  const N = 4;
   await Promise.all(Array.from({ length: N }, () => abandon(node.port, '/hang', 150)));
   await until('the aborted requests in the API', async () => (await api<RouteRow[]>(dash.url, 'routes?window=5m')).find((r) => r.route === '/hang')?.aborted === N);
 
@@ -52,14 +57,9 @@ test('the routes table and the route page show the requests clients aborted on a
 });
 
 test('requests held unanswered show on the node page (In flight tile and chart) and on the throughput tile', async () => {
-  const dash = await startDashboard();
-  e2e.defer(() => dash.close());
-  const node = await startAgentApp(dash.otlpUrl, 'held-app', HANGING_APP);
-  e2e.defer(() => node.stop());
+  const { dash, node } = await hangingApp('held-app');
   const N = 3;
-  for (let i = 0; i < 3; i++) await getPath(node.port, '/ok');
-  const held = Array.from({ length: N }, () => request({ host: '127.0.0.1', port: node.port, path: '/hang', agent: false }).on('error', () => {}));
-  for (const r of held) r.end();
+  const held = Array.from({ length: N }, () => hold(node.port, '/hang'));
   e2e.defer(() => held.forEach((r) => r.destroy()));
   await until('the requests in flight in the API', async () => (await api<NodeRow[]>(dash.url, 'nodes?window=5m'))[0]?.inFlight === N);
 

@@ -1,6 +1,6 @@
 // A node:http app whose /hang route never answers (only its client ends such a request) and whose other paths answer
 // at once, to run under the real agent (startAgentApp); and a client that gives up on a request.
-import { request } from 'node:http';
+import { request, type ClientRequest } from 'node:http';
 
 export const HANGING_APP = `
 import http from 'node:http';
@@ -23,6 +23,14 @@ export function abandon(port: number, path: string, ms: number): Promise<void> {
       resolve();
     }, ms);
   });
+}
+
+/** A GET held open: its client waits for an answer until the request is destroyed. */
+export function hold(port: number, path: string): ClientRequest {
+  const req = request({ host: '127.0.0.1', port, path, agent: false });
+  req.on('error', () => {});
+  req.end();
+  return req;
 }
 
 /** A GET read to its end. */
