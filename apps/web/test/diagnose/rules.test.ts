@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RULES, cpuSaturated, offCpu, errorBurst, eventLoopBlocked, gcPressure, hotRoute, ioWait, loadImbalance, memoryLeak, osLimits, requestsAbandoned } from '../../server/diagnose/rules/index.js';
-import type { DiagnosisInput, FindingDraft, Rule } from '../../server/diagnose/types.js';
+import type { DiagnosisInput, FindingDraft, Rule, RouteWindow } from '../../server/diagnose/types.js';
 import { explain, evidenceLine } from '../../server/diagnose/texts.js';
 import { healthyFleet, poisson, sickenNode, sickenRoute } from './generate.js';
 
@@ -476,6 +476,86 @@ describe('sicknesses', () => {
     // a busy node's slowness is its loop's (event-loop or CPU findings)
     sickenNode(input, 'node-1', 'elu', -6, () => 0.8);
     assert.equal(ioWait(input).status, 'none');
+  });
+
+  /** A long-poll route (25 s) in `input.routes`, finishing 8 polls a second from second `from` on (NaN before). */
+  function longPoll(input: DiagnosisInput, from: number): RouteWindow {
+    const len = input.times.length;
+    const at = (v: number) => Float64Array.from({ length: len }, (_, i) => (i >= from ? v : NaN));
+    const r: RouteWindow = { method: 'GET', route: '/poll', service: 'shop', rps: at(8), errorRate: at(0), latencyP50: at(25), latencyP99: at(25.2), latencyMean: at(25), timeShare: at(0.9) };
+    input.routes.push(r);
+    return r;
+  }
+
+  // outside audit Q: a 25 s long-poll route, new to the dashboard, was raised critical "against 500 ms before" and held
+  // on that line for as long as it ran
+  it('io-wait on a route with no past: a warning on the absolute line, released once its own past accounts for it', () => {
+    const input = healthyFleet({ seed: 18, nodes: 3, noNodeRoutes: true });
+    const poll = longPoll(input, 100);
+    const [f] = issues(ioWait, input).filter((x) => x.variant === 'route');
+    assert.deepEqual(f.routes, ['GET /poll']);
+    assert.equal(f.severity, 'warning');
+    assert.equal(f.facts.baselineKind, 'threshold');
+    assert.match(explain(f).summary, /^GET \/poll waits on something outside the process: p50 25 s with no past here to compare with \(a median of 500 ms or more is a wait\), while/);
+    const held = { ...input, active: new Map([[`io-wait|route|shop|GET /poll`, { since: 0, facts: f.facts, nodes: f.nodes }]]) };
+    assert.equal(ioWait(held).status, 'issue', 'held while the route has no past');
+    // the same route a minute and a half later: its past is what it does now (a route slow by design)
+    input.routes.splice(input.routes.indexOf(poll), 1);
+    longPoll(input, 0);
+    assert.equal(ioWait(held).status, 'none');
+    // …and a route known to have been fast, now slow, holds on its past (a downstream down for minutes)
+    const fast = input.routes.find((x) => x.route === '/poll')!;
+    fast.latencyP50.fill(0.01, 0, 100);
+    const [own] = issues(ioWait, input).filter((x) => x.variant === 'route');
+    assert.equal(own.facts.baselineKind, 'own-past');
+    assert.equal(own.severity, 'critical');
+    fast.latencyP50.fill(25, 0, 100);
+    assert.equal(ioWait({ ...input, active: new Map([[`io-wait|route|shop|GET /poll`, { since: 0, facts: own.facts, nodes: own.nodes }]]) }).status, 'issue');
+  });
+
+  it('io-wait on a route quiet for the window until now: judged against its usual level, not the absolute line', () => {
+    const input = healthyFleet({ seed: 18, nodes: 3, noNodeRoutes: true });
+    const poll = longPoll(input, 100);
+    poll.usual = { p50: 25, p99: 25.2, mean: 25, seconds: 900 };
+    assert.equal(ioWait(input).status, 'none');
+    poll.usual = { p50: 0.02, p99: 0.05, mean: 0.02, seconds: 900 };
+    const [f] = issues(ioWait, input).filter((x) => x.variant === 'route');
+    assert.equal(f.facts.baselineKind, 'usual');
+    assert.equal(f.facts.before, 0.02);
+  });
+
+  // outside audit Q: the node that took a service's long polls (clients pinned to it) had a p99 of 25 s against its
+  // peers' milliseconds and was named waiting (io-wait) and slow at the same load (load-imbalance)
+  it('io-wait and load-imbalance: a node whose excess latency is its share of a slow-by-design route is not named', () => {
+    const input = healthyFleet({ seed: 28, nodes: 3 });
+    for (const n of input.nodes) {
+      delete n.routes;
+      n.latencyMean = Float64Array.from(n.latencyP50, (v) => v * 1.4);
+    }
+    const poll = longPoll(input, 0);
+    const node = input.nodes.find((x) => x.instance === 'node-2')!;
+    sickenNode(input, 'node-2', 'rps', 0, (_, v) => v + 8);
+    sickenNode(input, 'node-2', 'latencyP99', 0, () => 25.2);
+    sickenNode(input, 'node-2', 'latencyP50', 0, (_, v) => v * 2);
+    sickenNode(input, 'node-2', 'latencyMean', 0, (i, v) => ((node.rps[i] - 8) * v + 8 * 25) / node.rps[i]);
+    assert.equal(ioWait(input).status, 'none', JSON.stringify(ioWait(input)).slice(0, 300));
+    assert.equal(loadImbalance(input).status, 'none', JSON.stringify(loadImbalance(input)).slice(0, 300));
+    // the same node when the route rose against its own past (25 ms before): a wait, named
+    for (const k of ['latencyP50', 'latencyMean'] as const) poll[k]!.fill(0.025, 0, 100);
+    poll.latencyP99.fill(0.03, 0, 100);
+    // (as the route's wait: the live store cannot tell which nodes serve it)
+    assert.ok(issues(ioWait, input).some((x) => x.nodes.includes('node-2')));
+    const [l] = issues(loadImbalance, input);
+    assert.equal(l.variant, 'latency');
+    assert.deepEqual(l.nodes, ['node-2']);
+    // a node that has waited for the whole window, with no long polls: its routes are steady (their p50 is their
+    // requests' on the other nodes) and account for none of it
+    input.routes.splice(input.routes.indexOf(poll), 1);
+    sickenNode(input, 'node-2', 'rps', 0, (_, v) => v - 8);
+    sickenNode(input, 'node-2', 'latencyMean', 0, () => 1);
+    const [alone] = issues(ioWait, input);
+    assert.equal(alone.variant, 'node');
+    assert.deepEqual(alone.nodes, ['node-2']);
   });
 
   it('load-imbalance: one node gets most of the traffic', () => {

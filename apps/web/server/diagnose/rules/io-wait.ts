@@ -3,7 +3,7 @@
 
 import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
 import { HOLD, baseline, hasRecent, heldNodes, median, recent, routeName, sustained } from '../window.js';
-import { risingRoutes, standingOut } from './suspects.js';
+import { risingRoutes, routeMixExplains, standingOut } from './suspects.js';
 
 /** "up": at least 3× the route's own recent past and 50 ms more (below that it is noise users do not feel) */
 const RISE_MULTIPLE = 3;
@@ -20,25 +20,38 @@ type Rise = { p50: number; before: number; baselineKind: 'own-past' | 'usual' | 
 /**
  * Whether the route's median rose past its line. A wait raised (`held`) holds on HOLD of the line that raised it,
  * against the baseline it was raised against: a slow downstream lasting more than a minute had become the route's
- * own past and cleared while it went on.
+ * own past and cleared while it went on. A route raised with no past (on the absolute line) is different: nothing
+ * said it was ever faster, and a route slow by design (a long poll, a report) would hold forever. It is released
+ * once it has a past of its own that accounts for its latency (an outside audit's 25 s long poll stayed raised).
  */
 function risen(r: RouteWindow, held: ActiveFinding | undefined): Rise | null {
   if (!(recent(r.rps) >= MIN_RPS)) return null;
+  const past = pastP50(r);
   if (held !== undefined) {
     const limit = HOLD * Number(held.facts.limit);
     const before = Number(held.facts.before);
     const kind = held.facts.baselineKind === 'threshold' ? 'threshold' : held.facts.baselineKind === 'usual' ? 'usual' : 'own-past';
+    if (kind === 'threshold' && !Number.isNaN(past.before) && !sustained(r.latencyP50, (v) => v >= riseLine(past.before))) return null;
     return limit > 0 && sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before, baselineKind: kind, limit: Number(held.facts.limit) } : null;
   }
-  // the lower of the window's past and the route's usual level (the window's past can be an earlier incident's)
-  const windowPast = baseline(r.latencyP50);
-  const fromUsual = (r.usual?.p50 ?? NaN) < windowPast;
-  const before = fromUsual ? r.usual!.p50 : windowPast;
-  if (Number.isNaN(before)) {
+  if (Number.isNaN(past.before)) {
     return sustained(r.latencyP50, (v) => v >= ABSOLUTE_P50_S) ? { p50: recent(r.latencyP50), before: ABSOLUTE_P50_S, baselineKind: 'threshold', limit: ABSOLUTE_P50_S } : null;
   }
-  const limit = Math.max(RISE_MULTIPLE * before, before + RISE_MIN_S);
-  return sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before, baselineKind: fromUsual ? 'usual' : 'own-past', limit } : null;
+  const limit = riseLine(past.before);
+  return sustained(r.latencyP50, (v) => v >= limit) ? { p50: recent(r.latencyP50), before: past.before, baselineKind: past.fromUsual ? 'usual' : 'own-past', limit } : null;
+}
+
+const riseLine = (before: number) => Math.max(RISE_MULTIPLE * before, before + RISE_MIN_S);
+
+/**
+ * The route's past p50: the lower of the window's past and its usual level (the window's past can be an earlier
+ * incident's), either where only one is known (a route quiet for the window's first minutes still has a usual level)
+ */
+function pastP50(r: RouteWindow): { before: number; fromUsual: boolean } {
+  const windowPast = baseline(r.latencyP50);
+  const usual = r.usual?.p50 ?? NaN;
+  const fromUsual = usual < windowPast || (Number.isNaN(windowPast) && !Number.isNaN(usual));
+  return { before: fromUsual ? usual : windowPast, fromUsual };
 }
 
 /**
@@ -99,13 +112,15 @@ function waitingNodes(input: DiagnosisInput, covered: ReadonlySet<string>): Find
     const mean = recent(n.latencyMean ?? []);
     const peerMean = Number.isNaN(mean) ? NaN : medianWithout(svc.mean, mean);
     if (!Number.isNaN(peerMean) && !sustained(n.latencyMean!, (v) => v >= k * Math.max(NODE_MEAN_MULTIPLE * peerMean, peerMean + NODE_MEAN_MIN_S))) continue;
+    const serviceRoutes = input.routes.filter((r) => r.service === n.service);
+    // (its share of the service's slow-by-design routes, e.g. the long polls of clients pinned to it)
+    if (!Number.isNaN(peerMean) && routeMixExplains(recent(n.rps), mean, peerMean, serviceRoutes)) continue;
     // the route: the node's own slowest where the store has it per node, else the service's route whose latency
     // rose most and stands out (a third of one route's requests waiting seconds moves its mean)
     const own = (n.routes ?? [])
       .filter((r) => recent(r.rps) > 0)
       .map((r) => ({ name: routeName(r), p99: recent(r.latencyP99) }))
       .sort((a, b) => b.p99 - a.p99)[0]?.name;
-    const serviceRoutes = input.routes.filter((r) => r.service === n.service);
     const route = own ?? standingOut(risingRoutes(serviceRoutes), serviceRoutes)[0]?.name;
     drafts.push({
       kind: 'io-wait',
@@ -161,7 +176,8 @@ export function ioWait(input: DiagnosisInput): Verdict {
       kind: 'io-wait',
       variant: 'route',
       subject: `${r.service}|${name}`,
-      severity: rise.p50 >= 1 ? 'critical' : 'warning',
+      // (without a past, nothing says the route was ever faster: a warning at most)
+      severity: rise.p50 >= 1 && rise.baselineKind !== 'threshold' ? 'critical' : 'warning',
       nodes: (slowOn.length > 0 ? slowOn.map((x) => x.n) : idleNodes).map((n) => n.instance),
       routes: [name],
       evidence,

@@ -3,6 +3,7 @@
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
 import { countWhere, hasRecent, lastValues, max, medianAcross, recent, RECENT_SECONDS, SUSTAINED_SECONDS } from '../window.js';
+import { routeMixExplains } from './suspects.js';
 
 /** a median comparison needs a few peers: with two nodes "the median" is just their average */
 const MIN_NODES = 3;
@@ -68,7 +69,11 @@ export function loadImbalance(input: DiagnosisInput): Verdict {
           return v >= LATENCY_MULTIPLE * medP99[i] && v - medP99[i] >= LATENCY_GAP_S && n.latencyP50[i] >= P50_MULTIPLE * medP50[i] && r >= SAME_LOAD_LOW && r <= SAME_LOAD_HIGH;
         }).hits;
         const loopExplains = recent(n.elu) >= BUSY_ELU || max(lastValues(n.eventLoopDelayP99, RECENT_SECONDS)) >= Math.max(ELD_MULTIPLE * medEld, ELD_FLOOR_S);
-        if (outlier >= SUSTAINED_SECONDS && !loopExplains) slow.push({ n, p99: recent(n.latencyP99) });
+        if (outlier < SUSTAINED_SECONDS || loopExplains) continue;
+        // nor by its share of the service's slow-by-design routes (long polls of clients pinned to it)
+        const peerMean = recent(medianAcross(nodes.map((x) => x.latencyMean ?? []), len));
+        if (routeMixExplains(recent(n.rps), recent(n.latencyMean ?? []), peerMean, input.routes.filter((r) => r.service === service))) continue;
+        slow.push({ n, p99: recent(n.latencyP99) });
       }
     }
     if (skewed.length > 0) {

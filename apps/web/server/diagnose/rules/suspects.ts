@@ -78,3 +78,28 @@ export function standingOut(suspects: readonly Suspect[], routes?: readonly Rout
   }
   return [top];
 }
+
+/** a node's excess mean latency counts as its route mix when its share of steady slow routes accounts for this much of it */
+const MIX_SLACK = 1.5;
+
+/**
+ * Whether a node's mean latency above its peers' can be its share of the service's routes that are slow by design:
+ * routes steady against their own past (a long poll, a report), each adding at most its typical request (p50) above the
+ * peers' mean, times the part of the node's requests it could be (its service-wide rate against the node's). The live
+ * store has no per-node routes, so a node that takes a service's long polls (sticky sessions, a client pinned to it)
+ * showed a p99 of 25 s against its peers' milliseconds and was named waiting and imbalanced (an outside audit). A node
+ * that waits on its own slows the routes it serves: they rise against their past and explain nothing here, and once
+ * the wait is their past, their p50 is still their requests' on the other nodes (most of them).
+ */
+export function routeMixExplains(rps: number, mean: number, peerMean: number, routes: readonly RouteWindow[]): boolean {
+  if (!(rps > 0) || !(mean > peerMean)) return false;
+  let explained = 0;
+  for (const r of routes) {
+    const s = riseOf(r);
+    if (s === undefined || Number.isNaN(s.before) || s.mean >= Math.max(RISE_MULTIPLE * s.before, s.before + RISE_MIN_S)) continue;
+    const routeRps = recent(r.rps);
+    const typical = recent(r.latencyP50);
+    if (routeRps > 0 && typical > peerMean) explained += (Math.min(routeRps, rps) / rps) * (typical - peerMean);
+  }
+  return mean - peerMean <= MIX_SLACK * explained;
+}
