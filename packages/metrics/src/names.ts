@@ -5,6 +5,13 @@
 export const Metrics = {
   httpServerRequestDuration: 'http.server.request.duration',
   httpServerActiveRequests: 'http.server.active_requests',
+  /**
+   * perf extension: HTTP/1 requests in flight at the export per method and route (a gauge; the route template where
+   * the app has routed the request, else its normalised path), sent only while the process holds 10 or more: the busiest
+   * 20 routes, the rest under method `_OTHER`, route `other`. What `http.server.active_requests` cannot say: which
+   * route holds the requests started and not answered
+   */
+  httpServerActiveRequestsByRoute: 'perf.http.server.active_requests.by_route',
   /** perf extension: requests that ended before their response was complete (the client left, the app destroyed it, a timeout) */
   httpServerAbortedRequests: 'http.server.aborted_requests',
   eventLoopDelay: 'nodejs.eventloop.delay',

@@ -1,10 +1,11 @@
 import dc from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Attrs, Metrics, UNMATCHED_ROUTE } from '@perf/metrics';
+import { Attrs, Metrics, OTHER_ROUTE, UNMATCHED_ROUTE } from '@perf/metrics';
 import { now } from '../clock.js';
 import type { MetricBatch } from '../recording/MetricBatch.js';
 import { METHOD_COUNT, METHOD_NAMES, methodIndex } from '../recording/methods.js';
+import { normalizePath } from '../recording/normalizePath.js';
 import type { Route, RouteTable } from '../recording/RouteTable.js';
 import { expressTemplate, kMount, kTemplate, type ExpressRequest, type ExpressRoute } from './expressRoutes.js';
 import { listeningServers } from './listening.js';
@@ -28,6 +29,10 @@ class Connection {
   first = 0;
   /** the others (pipelined behind the oldest), in order: their start times and requests */
   rest: Pipelined[] | undefined;
+  /** the open connections, linked (HttpCollector.open): walked at collect time to name the routes of requests in flight */
+  prev: Connection | undefined;
+  next: Connection | undefined;
+  constructor(readonly socket: Sock) {}
 }
 interface Pipelined {
   start: number;
@@ -121,6 +126,8 @@ export class HttpCollector implements Collector {
   private readonly fastifyServers = new WeakSet<object>();
   /** one function for every socket: `this` is the socket */
   private readonly onSocketClose: (this: Sock) => void;
+  /** the newest open connection (of those that served a request); each links to the one opened before it */
+  private open: Connection | undefined;
 
   constructor(private readonly table: RouteTable) {
     const started = this.started;
@@ -254,9 +261,15 @@ export class HttpCollector implements Collector {
 
   /** Once per connection (a listener on a fresh socket: ≈ 5–40 ns in micro.ts); with keep-alive, not per request. */
   private watch(socket: Sock): Connection {
-    const c = new Connection();
+    const c = new Connection(socket);
     socket[kConn] = c;
     socket.on('close', this.onSocketClose);
+    const head = this.open;
+    if (head !== undefined) {
+      head.prev = c;
+      c.next = head;
+    }
+    this.open = c;
     return c;
   }
 
@@ -267,7 +280,9 @@ export class HttpCollector implements Collector {
    */
   private socketClosed(socket: Sock): void {
     const c = socket[kConn];
-    if (c === undefined || c.inFlight === 0) return;
+    if (c === undefined) return;
+    this.unlink(c);
+    if (c.inFlight === 0) return;
     const res = socket._httpMessage;
     if (res != null && !res.writableFinished && res.req != null) {
       if (!res.headersSent && (socket.errored as NodeJS.ErrnoException | null)?.code === 'ERR_HTTP_REQUEST_TIMEOUT') this.timedOut(res.req, c.first, socket);
@@ -276,6 +291,25 @@ export class HttpCollector implements Collector {
     if (c.inFlight > 1) for (const p of c.rest!) this.aborted(p.req);
     c.inFlight = 0;
     c.rest = undefined;
+  }
+
+  /**
+   * Unlinks connections whose socket is destroyed without its 'close' having reached the agent (a library that removed
+   * every 'close' listener): the list must not keep a socket alive. At collect time, ≈ 10 ns a connection.
+   */
+  private prune(): void {
+    for (let c = this.open; c !== undefined; ) {
+      const next = c.next;
+      if (c.socket.destroyed && c.socket.closed !== false) this.unlink(c);
+      c = next;
+    }
+  }
+
+  private unlink(c: Connection): void {
+    if (c.prev !== undefined) c.prev.next = c.next;
+    else if (this.open === c) this.open = c.next;
+    if (c.next !== undefined) c.next.prev = c.prev;
+    c.prev = c.next = undefined;
   }
 
   /**
@@ -303,19 +337,8 @@ export class HttpCollector implements Collector {
    * and other redirects and client errors without a template are bounded as RouteTable.byUrlNotFound says.
    */
   private routeOf(req: Req, status = 0, server?: object | null): Route {
-    const explicit = req[kRoute];
-    if (typeof explicit === 'string') return this.table.byTemplate(explicit);
-    const route = req.route;
-    if (route !== undefined && route !== null) {
-      const mount = req.baseUrl ?? '';
-      const template = route[kMount] === mount && route[kTemplate] !== undefined ? route[kTemplate] : expressTemplate(req, route, mount);
-      if (template !== undefined) return this.table.byTemplate(template);
-    }
-    const next = req[kNextMeta];
-    if (next !== undefined) {
-      const pathname = next.match?.definition?.pathname;
-      if (typeof pathname === 'string') return this.table.byTemplate(pathname);
-    }
+    const template = templateOf(req);
+    if (template !== undefined) return this.table.byTemplate(template);
     if (status === 404 && (req.app !== undefined || (server != null && this.fastifyServers.has(server)))) {
       // Express (it sets req.app) or Fastify routed it and found no route: one route for every such path, so a URL
       // scanner's thousands of paths nobody serves neither fill the route cap nor crowd the real routes out
@@ -326,6 +349,37 @@ export class HttpCollector implements Collector {
     // route per path and pushed the real ones into `other`; contract audit): bounded (RouteTable.byUrlNotFound)
     if (status >= 300 && status < 500) return this.table.byUrlNotFound(req.originalUrl ?? req.url ?? '/');
     return this.table.byUrl(req.originalUrl ?? req.url ?? '/');
+  }
+
+  /**
+   * The routes of the HTTP/1 requests in flight (the oldest of each open connection, its current response's request,
+   * and any pipelined behind it), the busiest ROUTED_IN_FLIGHT_TOP as gauge points, the rest under `other`. A request
+   * not routed yet (or on a plain node:http server) goes by its normalised path, which does not enter the route table:
+   * a route hung from its first request is named before any of its requests has finished. At collect time only, and
+   * only with ROUTED_IN_FLIGHT_MIN requests in flight (requests-stuck's least): it walks the open connections
+   * (≈ 10 ns each) and looks up the route of ROUTED_IN_FLIGHT_MAX_REQUESTS requests at most.
+   */
+  private collectInFlightRoutes(batch: MetricBatch): void {
+    const counts = new Map<string, number>();
+    let looked = 0;
+    for (let c = this.open; c !== undefined && looked < ROUTED_IN_FLIGHT_MAX_REQUESTS; c = c.next) {
+      if (c.inFlight === 0) continue;
+      const res = c.socket._httpMessage;
+      if (res?.req != null && !res.writableFinished) {
+        count(counts, res.req);
+        looked++;
+      }
+      if (c.inFlight > 1) for (const p of c.rest!) if (looked++ < ROUTED_IN_FLIGHT_MAX_REQUESTS) count(counts, p.req);
+    }
+    const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+    let other = 0;
+    for (let k = ROUTED_IN_FLIGHT_TOP; k < sorted.length; k++) other += sorted[k][1];
+    const description = 'HTTP/1 server requests in flight per method and route (sent with 10 or more in flight; the busiest 20 routes, the rest as "other").';
+    for (const [key, n] of sorted.slice(0, ROUTED_IN_FLIGHT_TOP)) {
+      const cut = key.indexOf(' ');
+      batch.gauge(Metrics.httpServerActiveRequestsByRoute, '{request}', description, n, { [Attrs.httpMethod]: key.slice(0, cut), [Attrs.httpRoute]: key.slice(cut + 1) });
+    }
+    if (other > 0) batch.gauge(Metrics.httpServerActiveRequestsByRoute, '{request}', description, other, { [Attrs.httpMethod]: '_OTHER', [Attrs.httpRoute]: OTHER_ROUTE });
   }
 
   /** @internal */
@@ -347,12 +401,48 @@ export class HttpCollector implements Collector {
         }
       }
     });
+    this.prune();
+    let inFlight = 0;
     for (let m = 0; m < METHOD_COUNT; m++) {
       if (this.started[m] === 0) continue;
-      batch.sum(Metrics.httpServerActiveRequests, '{request}', 'HTTP server requests in flight.', this.started[m] - finished[m] - this.abortedTotal[m], false, {
+      const active = this.started[m] - finished[m] - this.abortedTotal[m];
+      inFlight += active;
+      batch.sum(Metrics.httpServerActiveRequests, '{request}', 'HTTP server requests in flight.', active, false, {
         [Attrs.httpMethod]: METHOD_NAMES[m],
       });
     }
+    if (inFlight >= ROUTED_IN_FLIGHT_MIN) this.collectInFlightRoutes(batch);
     batch.sum(Metrics.routesFolded, '{request}', 'Requests recorded under the route "other" because the per-process route cap (PERF_MAX_ROUTES) was reached.', this.table.folded, true);
   }
+}
+
+/** in flight at an export before the agent names their routes (requests-stuck's least count) */
+const ROUTED_IN_FLIGHT_MIN = 10;
+/** routes sent by name; the rest are summed under `other` */
+const ROUTED_IN_FLIGHT_TOP = 20;
+/** requests whose route is looked up per export, at most (the count is then a sample of the rest) */
+const ROUTED_IN_FLIGHT_MAX_REQUESTS = 2000;
+
+/** The framework's route template of a request (an explicit symbol, Express, Next.js), if it has one. */
+function templateOf(req: Req): string | undefined {
+  const explicit = req[kRoute];
+  if (typeof explicit === 'string') return explicit;
+  const route = req.route;
+  if (route !== undefined && route !== null) {
+    const mount = req.baseUrl ?? '';
+    const template = route[kMount] === mount && route[kTemplate] !== undefined ? route[kTemplate] : expressTemplate(req, route, mount);
+    if (template !== undefined) return template;
+  }
+  const next = req[kNextMeta];
+  if (next !== undefined) {
+    const pathname = next.match?.definition?.pathname;
+    if (typeof pathname === 'string') return pathname;
+  }
+  return undefined;
+}
+
+/** One request in flight into `counts`, keyed "METHOD route" (its template, else its normalised path). */
+function count(counts: Map<string, number>, req: Req): void {
+  const key = `${METHOD_NAMES[methodIndex(req.method)]} ${templateOf(req) ?? normalizePath(req.originalUrl ?? req.url ?? '/')}`;
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }

@@ -150,6 +150,49 @@ describe('node:http server with --import @perf/agent', () => {
     if (active?.type === 'sum') assert.equal(active.points.find((p) => p.attributes['http.request.method'] === 'GET')?.value, 0);
   });
 
+  test('requests in flight are named by route once the process holds 10 or more (template, else normalised path), and not before', async () => {
+    const byRoute = (x: Received) => {
+      const m = findMetric(x, 'perf.http.server.active_requests.by_route');
+      return m?.type === 'gauge' ? new Map(m.points.map((p) => [`${p.attributes['http.request.method']} ${p.attributes['http.route']}`, p.value])) : undefined;
+    };
+    const held: ReturnType<typeof request>[] = [];
+    const hold = (path: string, method = 'GET') => {
+      const req = request(`${base}${path}`, { method });
+      req.on('error', () => undefined);
+      req.end();
+      held.push(req);
+    };
+    try {
+      for (let i = 0; i < 6; i++) hold('/hang');
+      // below the line, no route is named
+      const few = await sink.waitFor((x) => {
+        const m = findMetric(x, 'http.server.active_requests');
+        return m?.type === 'sum' && m.points.some((p) => p.attributes['http.request.method'] === 'GET' && p.value === 6);
+      });
+      assert.equal(byRoute(few), undefined);
+      for (let i = 0; i < 4; i++) hold(`/hang/${7001 + i}`);
+      for (let i = 0; i < 3; i++) hold(`/hang/${8001 + i}?routed=1`, 'POST');
+      const r = await sink.waitFor((x) => byRoute(x)?.get('POST /hang/{order}') === 3);
+      assert.deepEqual(
+        new Map([...byRoute(r)!].sort()),
+        new Map([
+          ['GET /hang', 6],
+          ['GET /hang/:id', 4],
+          ['POST /hang/{order}', 3],
+        ]),
+      );
+      // and the routes of requests started and not answered do not enter the route table (nothing finished on them)
+      assert.equal([...requestCounts(r).keys()].some((k) => k.includes('/hang')), false);
+    } finally {
+      for (const req of held) req.destroy();
+    }
+    const gone = await sink.waitFor((x) => {
+      const m = findMetric(x, 'http.server.active_requests');
+      return m?.type === 'sum' && m.points.every((p) => p.value === 0);
+    });
+    assert.equal(byRoute(gone), undefined);
+  });
+
   test('pipelined requests on one connection each get their own start: durations from their own arrival', async () => {
     // start times live on the connection (a FIFO, HTTP/1.1 answers in order): the second request arrives
     // 200 ms after the first, while the first still waits for its answer, and is answered right after it

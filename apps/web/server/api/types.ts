@@ -101,6 +101,12 @@ export interface NodeRow {
   aborted: number;
   /** requests in flight (started, not finished nor aborted) at its last export in the window; null when not reported */
   inFlight: number | null;
+  /**
+   * the routes of those requests, busiest first, where the node's agent named them at that export (the perf agent does,
+   * for HTTP/1 requests, with 10 or more in flight: `perf.http.server.active_requests.by_route`; the 20 busiest, the rest
+   * as method `_OTHER`, route `other`); empty when it did not, null when `inFlight` is
+   */
+  inFlightRoutes: { method: string; route: string; count: number }[] | null;
 }
 
 /** One row of `GET /api/v1/routes`. */

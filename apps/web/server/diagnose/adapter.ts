@@ -168,6 +168,7 @@ export class DiagnosisAdapter {
     // for every node every second)
     let chunkKey = NaN;
     let chunk: Float32Array | undefined;
+    let lastInFlight = -1;
     let perChunk = 0;
     for (let i = 0; i < len; i++) {
       const t = start + i;
@@ -234,8 +235,14 @@ export class DiagnosisAdapter {
       if (aborted > 0) (w.aborted ??= new Float64Array(len))[i] = aborted;
       // (likewise only for a node whose agent reports it: the OpenTelemetry SDK's HTTP instrumentation does not)
       const inFlight = row[at + NodeField.inFlight];
-      if (!Number.isNaN(inFlight)) (w.inFlight ??= new Float64Array(len).fill(NaN))[i] = inFlight;
+      if (!Number.isNaN(inFlight)) {
+        (w.inFlight ??= new Float64Array(len).fill(NaN))[i] = inFlight;
+        lastInFlight = t;
+      }
     }
+    // the routes of its requests in flight, when measured in its latest second with any (else they are gone: below 10)
+    const held = node.inFlightRoutes;
+    if (held !== undefined && held.t >= lastInFlight && lastInFlight >= start) w.inFlightRoutes = held.routes.map((r) => ({ name: `${r.method} ${r.route}`, count: r.count }));
     return w;
   }
 

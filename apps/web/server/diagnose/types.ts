@@ -96,6 +96,11 @@ export interface NodeWindow {
   aborted?: Series;
   /** requests in flight at each second's export (optional: only nodes whose agent reports them) */
   inFlight?: Series;
+  /**
+   * its requests in flight by route ("POST /api/orders") at its latest export with requests in flight, where its agent
+   * named them (`perf.http.server.active_requests.by_route`: with 10 or more in flight), busiest first
+   */
+  inFlightRoutes?: { name: string; count: number }[];
   /** this node's routes (optional: fleet-scale inputs may leave it out) */
   routes?: RouteWindow[];
 }

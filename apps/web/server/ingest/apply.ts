@@ -12,7 +12,7 @@ import { histograms } from './histograms.js';
 import { CPU_STATE, PROCESS_CPU_TIME, cpuByState, cpuTime } from './cpu.js';
 import { abortedRequests } from './aborted.js';
 import { COUNTER_FIELDS, counter } from './counters.js';
-import { gauge } from './gauges.js';
+import { gauge, inFlightRoutes } from './gauges.js';
 import { foldedNode } from './folded.js';
 
 // The metrics are applied by kind, one module each: histograms.ts (request, event-loop and GC durations), cpu.ts,
@@ -178,6 +178,10 @@ export class Applier {
     if (m.type === 'gauge' && isProfileMetric(name)) {
       const bad = applyProfile(node, m);
       if (bad !== undefined) this.reject(result, bad.reason, bad.count);
+      return;
+    }
+    if (m.type === 'gauge' && name === Metrics.httpServerActiveRequestsByRoute) {
+      inFlightRoutes(this, node, m, now, result);
       return;
     }
     if (m.type === 'gauge' && name === Metrics.agentStopping) {

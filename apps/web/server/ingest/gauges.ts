@@ -1,9 +1,10 @@
 // Gauges kept in node fields (event-loop utilisation, CPU, heap, memory, handles, file descriptors, …): the
 // last value of each export, or the sum of its points for the gauges reported per heap space or port.
-import { Metrics, type Metric, type NumberDataPoint } from '@perf/metrics';
+import { Attrs, Metrics, type GaugeMetric, type Metric, type NumberDataPoint } from '@perf/metrics';
 import { NodeField, type NodeState } from '../store/node.js';
 import { gaugeInDomain, gaugeReason } from './domain.js';
 import type { Applier, ApplyResult } from './apply.js';
+import { nameOf } from './names.js';
 
 /** gauge metric name → node field */
 const GAUGE_FIELDS = new Map<string, number>([
@@ -60,4 +61,30 @@ export function gauge(applier: Applier, node: NodeState, m: Extract<Metric, { ty
   const t = applier.slotOf(last.timeUnixNano, now, result);
   if (t === undefined) return;
   node.setField(t, field, summed ? total : last.value);
+}
+
+/** routes kept per node from `perf.http.server.active_requests.by_route` (the agent sends at most 21) */
+export const IN_FLIGHT_ROUTES_MAX = 20;
+
+/**
+ * `perf.http.server.active_requests.by_route` (the agent's requests in flight per method and route, sent while it
+ * holds 10 or more) as the node's last list, with the second it was measured in: what the diagnosis names a node's
+ * stuck requests by. An export without it leaves the list to age (readers take it only for the node's latest second).
+ */
+export function inFlightRoutes(applier: Applier, node: NodeState, m: GaugeMetric, now: number, result: ApplyResult): void {
+  const routes: { method: string; route: string; count: number }[] = [];
+  let last: NumberDataPoint | undefined;
+  for (const p of m.points) {
+    if (!Number.isFinite(p.value) || !gaugeInDomain(NodeField.inFlight, p.value)) {
+      applier.reject(result, gaugeReason(NodeField.inFlight));
+      continue;
+    }
+    if (last === undefined || p.timeUnixNano >= last.timeUnixNano) last = p;
+    if (p.value > 0) routes.push({ method: nameOf(p.attributes[Attrs.httpMethod]) ?? '*', route: nameOf(p.attributes[Attrs.httpRoute]) ?? '(no route)', count: p.value });
+  }
+  if (last === undefined) return;
+  const t = applier.slotOf(last.timeUnixNano, now, result);
+  if (t === undefined) return;
+  routes.sort((a, b) => b.count - a.count);
+  node.inFlightRoutes = { t, routes: routes.slice(0, IN_FLIGHT_ROUTES_MAX) };
 }

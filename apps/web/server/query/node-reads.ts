@@ -70,6 +70,14 @@ export function nodeMax(store: FleetStore, n: NodeState, field: number, range: R
 }
 
 /** The latest value of a gauge field at or before range.to (looking back at most the range, or 15 s when it is shorter). */
+/** The second nodeLast reads its value from (-1: none). */
+export function nodeLastAt(n: NodeState, field: number, range: Range): number {
+  const ring = n.tiers[0];
+  const stop = Math.min(range.from, range.to - 15);
+  for (let t = range.to + 1; t >= stop; t--) if (!Number.isNaN(ring.get(t, field))) return t;
+  return -1;
+}
+
 export function nodeLast(n: NodeState, field: number, range: Range): number | null {
   const ring = n.tiers[0];
   const stop = Math.min(range.from, range.to - 15);

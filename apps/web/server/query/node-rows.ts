@@ -7,7 +7,7 @@ import { overlap } from './unknown.js';
 import { nodeStates, type Scope } from './scope.js';
 import { isUp } from './liveness.js';
 import { covered, nodeUnknown } from './known-seconds.js';
-import { nodeHistograms, nodeLast, nodeMax, nodeMean, nodeSum } from './node-reads.js';
+import { nodeHistograms, nodeLast, nodeLastAt, nodeMax, nodeMean, nodeSum } from './node-reads.js';
 import { q } from './quantiles.js';
 
 export function nodeRow(store: FleetStore, n: NodeState, range: Range, now: number): NodeRow {
@@ -47,7 +47,16 @@ export function nodeRow(store: FleetStore, n: NodeState, range: Range, now: numb
     firstSeen: n.firstSeen,
     aborted: nodeSum(store, n, NodeField.aborted, range),
     inFlight: nodeLast(n, NodeField.inFlight, range),
+    inFlightRoutes: inFlightRoutes(n, range),
   };
+}
+
+/** The routes of the node's requests in flight, when its agent named them at the export `inFlight` is from. */
+function inFlightRoutes(n: NodeState, range: Range): NodeRow['inFlightRoutes'] {
+  const at = nodeLastAt(n, NodeField.inFlight, range);
+  if (at < 0) return null;
+  const held = n.inFlightRoutes;
+  return held !== undefined && held.t >= at ? held.routes.map((r) => ({ ...r })) : [];
 }
 
 export function nodes(store: FleetStore, scope: Scope = {}): NodeRow[] {

@@ -263,6 +263,11 @@ export class NodeState {
    * takes a large share of the time: bytes allocated per site, collected or not); persisted like `profile`
    */
   allocationProfile: NodeProfile<HeapSite> | undefined;
+  /**
+   * the node's requests in flight by route at its last export that named them (`perf.http.server.active_requests.by_route`,
+   * sent while it holds 10 or more), busiest first, and the second (Unix s) it was measured in; not persisted
+   */
+  inFlightRoutes: { t: number; routes: { method: string; route: string; count: number }[] } | undefined = undefined;
 
   constructor(
     meta: NodeMeta,

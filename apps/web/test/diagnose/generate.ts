@@ -106,7 +106,7 @@ export function healthyFleet(o: FleetOptions = {}): DiagnosisInput {
   return { times, nodes, routes };
 }
 
-type NodeKey = Exclude<keyof NodeWindow, 'instance' | 'service' | 'host' | 'routes' | 'startedAt'>;
+type NodeKey = Exclude<keyof NodeWindow, 'instance' | 'service' | 'host' | 'routes' | 'startedAt' | 'inFlightRoutes'>;
 type RouteKey = Exclude<keyof RouteWindow, 'route' | 'method' | 'service' | 'latencyMean' | 'usual'>;
 
 /** Overwrites a node's series from second `from` (negative: counted from the end) with `f(i, old)`. */

@@ -42,6 +42,28 @@ describe('requests-stuck', () => {
     assert.match(evidenceLine(f.evidence[0]), /^node-3 requests in flight: \d+ requests \(own recent past [01] requests\)$/);
   });
 
+  it('a route hung from its first request, named by the routes its agent reports requests in flight on', () => {
+    const input = fleet(11);
+    sickenNode(input, 'node-3', 'inFlight', -20, (i, old) => old + 2 * (i - (input.times.length - 20) + 1));
+    const node = input.nodes.find((x) => x.instance === 'node-3')!;
+    node.inFlightRoutes = [
+      { name: 'POST /api/orders', count: 38 },
+      { name: 'GET /api/users/:id', count: 2 },
+      { name: '_OTHER other', count: 1 },
+    ];
+    const [f] = stuck(input);
+    // a route holding a fifth or more of them; not the rest, nor the agent's `other`
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+    assert.match(explain(f).summary, /more each second; most on POST \/api\/orders \(38 of 41 in flight at the last export\)\.$/);
+    // two routes holding them (streams held on purpose beside a hung route): both, busiest first
+    node.inFlightRoutes = [
+      { name: 'GET /events', count: 100 },
+      { name: 'POST /api/orders', count: 40 },
+    ];
+    const [g] = stuck(input);
+    assert.deepEqual(g.routes, ['GET /events', 'POST /api/orders']);
+  });
+
   it('hung requests whose clients give up: a plateau, a warning, naming the route they abandon', () => {
     const input = fleet(12);
     // 3 a second hang for 20 s until their clients leave: 60 in flight, 3 a second aborted on POST /api/orders, none finished

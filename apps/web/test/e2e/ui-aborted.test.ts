@@ -56,9 +56,10 @@ test('the routes table and the route page show the requests clients aborted on a
   assert.deepEqual(errors, []);
 });
 
-test('requests held unanswered show on the node page (In flight tile and chart) and on the throughput tile', async () => {
+test('requests held unanswered show on the node page (In flight tile, by route, and chart) and on the throughput tile', async () => {
   const { dash, node } = await hangingApp('held-app');
-  const N = 3;
+  // (from 10 in flight the agent names their routes)
+  const N = 12;
   const held = Array.from({ length: N }, () => hold(node.port, '/hang'));
   e2e.defer(() => held.forEach((r) => r.destroy()));
   await until('the requests in flight in the API', async () => (await api<NodeRow[]>(dash.url, 'nodes?window=5m'))[0]?.inFlight === N);
@@ -72,6 +73,7 @@ test('requests held unanswered show on the node page (In flight tile and chart) 
   await page.goto(`${dash.url}/nodes/${encodeURIComponent(heldNode.instance)}?range=15m`);
   await page.getByTestId('node-page').waitFor();
   await until("the node's page counts them", async () => (await page.getByTestId('node-in-flight').textContent())?.trim() === String(N));
+  await until('and names their route', async () => (await page.getByTestId('node-in-flight-routes').textContent())?.trim() === `GET /hang: ${N}`);
   await page.getByTestId('chart-in-flight').waitFor();
   await screenshot(page, 'node-in-flight');
   assert.deepEqual(errors, []);

@@ -85,6 +85,17 @@ export function NodeClient({ instance }: { instance: string }) {
             <Info label="Aborted by clients" value={formatInteger(node.aborted)} testId="node-aborted" />
           ) : null}
           {node.inFlight !== null ? <Info label="In flight" value={formatInteger(node.inFlight)} testId="node-in-flight" /> : null}
+          {node.inFlightRoutes && node.inFlightRoutes.length > 0 ? (
+            // where its agent named them (10 or more in flight): which routes hold them
+            <Info
+              label="In flight, by route"
+              value={node.inFlightRoutes
+                .slice(0, 3)
+                .map((r) => `${r.method} ${r.route}: ${formatInteger(r.count)}`)
+                .join(' · ')}
+              testId="node-in-flight-routes"
+            />
+          ) : null}
           <Info label="Loop delay p99" value={formatDuration(node.eventLoopDelay.p99)} />
           <Info label="ELU / CPU" value={`${formatPercent(node.elu)} / ${formatPercent(node.cpu)}`} />
           <Info label="Heap" value={`${formatBytes(node.heapUsed)}${node.heapLimit ? ` of ${formatBytes(node.heapLimit)}` : ''}`} />

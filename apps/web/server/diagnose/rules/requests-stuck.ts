@@ -51,6 +51,8 @@ const LEVEL_SECONDS = 60;
  */
 const ROUTE_ABANDONED_SHARE = 0.2;
 const ROUTE_MIN_ABORTED = 0.2;
+/** a route is named with the node when it holds a fifth or more of the requests in flight its agent named routes for */
+const HELD_ROUTE_SHARE = 0.2;
 
 /**
  * What the node's finished requests account for in flight, each second: requests × mean duration over the last ~10 s,
@@ -183,11 +185,13 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
   for (const [service, rows] of byService) {
     rows.sort((a, b) => b.inFlight - a.inFlight);
     const worst = rows[0];
-    const routes = abandonedRoutes(input, service);
+    const held = heldRoutes(rows.map((r) => r.node));
+    const abandoned = abandonedRoutes(input, service);
+    const routes = [...held.map((r) => r.name), ...abandoned.map((r) => r.name).filter((name) => !held.some((h) => h.name === name))];
     const evidence: EvidenceItem[] = rows
       .slice(0, 5)
       .map((r): EvidenceItem => ({ metric: 'inFlight', value: r.inFlight, baseline: r.before, baselineKind: 'own-past', unit: 'requests', instance: r.node.instance }));
-    for (const r of routes.slice(0, 3)) evidence.push({ metric: 'aborted', value: r.perSecond, baseline: NaN, baselineKind: 'threshold', unit: 'per-s', route: r.name });
+    for (const r of abandoned.slice(0, 3)) evidence.push({ metric: 'aborted', value: r.perSecond, baseline: NaN, baselineKind: 'threshold', unit: 'per-s', route: r.name });
     const facts: Record<string, number | string> = {
       node: worst.node.instance,
       nodeCount: rows.length,
@@ -195,8 +199,11 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
       expected: worst.expected,
       before: worst.before,
       growth: worst.growing ? worst.growth : 0,
-      route: routes[0]?.name ?? '',
-      abandoned: routes[0]?.share ?? 0,
+      route: abandoned[0]?.name ?? '',
+      abandoned: abandoned[0]?.share ?? 0,
+      heldRoute: held[0]?.name ?? '',
+      heldRouteCount: held[0]?.count ?? 0,
+      heldListed: held[0]?.listed ?? 0,
     };
     for (const r of rows) facts[`before:${r.node.instance}`] = r.before;
     drafts.push({
@@ -205,12 +212,33 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
       subject: service,
       severity: rows.some((r) => r.growing) ? 'critical' : 'warning',
       nodes: rows.map((r) => r.node.instance),
-      routes: routes.map((r) => r.name),
+      routes,
       evidence,
       facts,
     });
   }
   return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
+}
+
+/**
+ * The routes holding the stuck nodes' requests in flight, where their agents named them (the perf agent does with 10
+ * or more in flight): those with a fifth of the requests listed or more, busiest first, at most 3. `listed`: the
+ * requests the lists hold in all (the agent names routes only for HTTP/1 requests).
+ */
+function heldRoutes(nodes: readonly NodeWindow[]): { name: string; count: number; listed: number }[] {
+  const counts = new Map<string, number>();
+  let listed = 0;
+  for (const n of nodes) {
+    for (const r of n.inFlightRoutes ?? []) {
+      counts.set(r.name, (counts.get(r.name) ?? 0) + r.count);
+      listed += r.count;
+    }
+  }
+  return [...counts]
+    .filter(([name, count]) => count >= HELD_ROUTE_SHARE * listed && count >= 2 && !name.endsWith(' other'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, count]) => ({ name, count, listed }));
 }
 
 /** The service's routes whose clients gave up on many of their requests lately (a hung route whose clients time out). */

@@ -29,6 +29,7 @@ function node(i: number, p99: number | null, extra: Partial<NodeRow> = {}): Node
     firstSeen: 0,
     aborted: 0,
     inFlight: null,
+    inFlightRoutes: null,
     ...extra,
   };
 }
