@@ -28,13 +28,20 @@ const GAUGE_FIELDS = new Map<string, number>([
 /** gauges reported per heap space (or per listening port, or per request method): the node value is their sum */
 const SUMMED_GAUGES = new Set<string>([Metrics.heapUsed, Metrics.heapLimit, Metrics.listenQueue, Metrics.httpServerActiveRequests]);
 
+const DELTA_LEVEL = 'a level (gauge or up-down counter) sent as a delta sum: its points are changes, not the level; send it cumulative';
+
 /** A gauge (or non-monotonic sum) into its node field, when it is one the node keeps. */
 export function gauge(applier: Applier, node: NodeState, m: Extract<Metric, { type: 'gauge' | 'sum' }>, now: number, result: ApplyResult): void {
   const name = m.name;
   const field = GAUGE_FIELDS.get(name);
   // a delta up-down counter's points are changes, not the level the field keeps (SDKs keep up-down counters cumulative
   // whatever their temporality preference)
-  if (field === undefined || (m.type === 'sum' && m.temporality === 'delta')) return;
+  if (field === undefined) return;
+  if (m.type === 'sum' && m.temporality === 'delta') {
+    // refused, so its sender learns why (outside audit Q: a delta http.server.active_requests left inFlight null silently)
+    if (m.points.length > 0) applier.reject(result, DELTA_LEVEL, m.points.length);
+    return;
+  }
   const summed = SUMMED_GAUGES.has(name);
   let total = 0;
   let last: NumberDataPoint | undefined;

@@ -79,3 +79,18 @@ test('the routes of a node\'s requests in flight: its last list, busiest first, 
   applier.apply(request(resource('svc', 'n2'), [gauge(Metrics.eventLoopUtilization, base + 3000, [{ value: 0.1 }])]), base + 3100);
   assert.equal(view.nodes({ window: 10, now: base + 3900 }).find((n) => n.instance === 'n2')?.inFlightRoutes, null);
 });
+
+// outside audit Q: a true delta http.server.active_requests left inFlight null with nothing said
+test('a level sent as a delta sum (an up-down counter with delta temporality) is refused with the reason', () => {
+  const base = Math.floor(Date.now() / 1000) * 1000 - 30_000;
+  const store = new FleetStore({}, base - 10_000);
+  const stats = new IngestStats();
+  const applier = new Applier(store, stats);
+  const delta = { ...active(base + 1000, 3), temporality: 'delta' } as Metric;
+  const res = applier.apply(request(resource('svc', 'n1'), [delta, gauge(Metrics.eventLoopUtilization, base + 1000, [{ value: 0.2 }])]), base + 1100);
+  assert.equal(res.rejected, 1);
+  assert.ok(Object.keys(stats.rejectedByReason).some((k) => k.includes('sent as a delta sum')), JSON.stringify(stats.rejectedByReason));
+  // the rest of the export is kept
+  assert.equal(res.points - res.rejected, 1);
+  assert.equal(new FleetView(store).nodes({ window: 10, now: base + 1900 })[0].inFlight, null);
+});
