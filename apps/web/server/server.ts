@@ -386,9 +386,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const host = options.host;
   try {
-    await listen(web, options.port ?? 3000, host);
+    await listen(web, options.port ?? 3000, host, 'PORT');
     uiPort = (web.address() as AddressInfo).port;
-    await listen(otlp, options.otlpPort ?? 4318, host);
+    await listen(otlp, options.otlpPort ?? 4318, host, 'PERF_OTLP_PORT');
     otlpPort = (otlp.address() as AddressInfo).port;
   } catch (err) {
     // not started (a port in use): let go of what was opened (the data file's lock with it), so a retry can start
@@ -440,11 +440,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 }
 
-function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+/** Listens; a port in use is said as such, with the variable that moves it (`setting`). */
+function listen(server: Server, port: number, host: string | undefined, setting: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        err.message = `port ${port} (${setting}) is in use: another program listens there, or a dashboard that is still stopping (it saves its data first); stop it, or set ${setting} to another port (${err.message})`;
+      }
+      reject(err);
+    };
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -323,7 +323,7 @@ test('saved states outlive a stop longer than PERF_NODE_RETENTION and a start th
     // a start that fails on a taken port must not use the saved states up
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const taken = (blocker.address() as AddressInfo).port;
-    await assert.rejects(testServer({ dataDir: dir, port: taken, store: { nodeRetentionMs: 2000 } }), /EADDRINUSE/);
+    await assert.rejects(testServer({ dataDir: dir, port: taken, store: { nodeRetentionMs: 2000 } }), /^Error: port \d+ \(PORT\) is in use: another program listens there, or a dashboard that is still stopping .*EADDRINUSE/);
     const b = await testServer({ dataDir: dir, store: { nodeRetentionMs: 2000 } });
     try {
       assert.equal((await cumulative(b, 'n1', start, 250)).status, 200);
