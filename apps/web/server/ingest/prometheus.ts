@@ -33,6 +33,8 @@ const GAUGES = names(false, [
   [Metrics.cpuLimit, '{cpu}'],
   // an up-down counter, a gauge on /metrics (per method, summed by ingest as over OTLP)
   [Metrics.httpServerActiveRequests, '{request}'],
+  // …and per route where the agent names them (from 10 in flight; gone from /metrics, and so stale, below)
+  [Metrics.httpServerActiveRequestsByRoute, '{request}'],
 ]);
 const COUNTERS = names(true, [
   [Metrics.listenOverflows, '{connection}'],

@@ -120,6 +120,16 @@ describe('the dashboard on Prometheus (PERF_PROMETHEUS_URL)', { skip: existsSync
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal((await srv.get<RouteRow[]>('/api/v1/routes?window=5m'))[1].find((r) => r.route === '/hang')!.aborted, 4, 'each once');
     assert.equal(hang.requests, 0);
+    // requests held in flight, and from 10 their route (perf_http_server_active_requests_by_route), through Prometheus too
+    const held = Array.from({ length: 10 }, () => new AbortController());
+    const pending = held.map((ac) => fetch(`http://127.0.0.1:${apps[0].ready.port}/hang/7`, { signal: ac.signal }).catch(() => undefined));
+    try {
+      const holding = await waitFor(async () => (await srv.get<NodeRow[]>('/api/v1/nodes?window=5m'))[1].find((n) => n.inFlight === 10 && (n.inFlightRoutes?.length ?? 0) > 0), 20_000, '10 in flight, by route');
+      assert.deepEqual(holding.inFlightRoutes, [{ method: 'GET', route: '/hang/:id', count: 10 }]);
+    } finally {
+      for (const ac of held) ac.abort();
+      await Promise.all(pending);
+    }
 
     const [, status] = await srv.get<Status>('/api/v1/status');
     assert.ok(status.prometheus && status.prometheus.pulls > 3 && status.prometheus.lastError === null && status.prometheus.lastSeries > 50, JSON.stringify(status.prometheus));
