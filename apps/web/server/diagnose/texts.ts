@@ -84,14 +84,14 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
   'cpu-saturated': {
     nodes: {
       summary: (f) =>
-        `CPU saturated on ${nodes(f)}: ${fmtPercent(n(f, 'cpu'))} of a core, event loop ${fmtPercent(n(f, 'elu'))} busy, against ${fmtPercent(n(f, 'fleetCpu'))} CPU on the other nodes${
+        `${saturated(f)} on ${nodes(f)}: ${fmtPercent(n(f, 'cpu'))} of a core, event loop ${fmtPercent(n(f, 'elu'))} busy, against ${fmtPercent(n(f, 'fleetCpu'))} CPU on the other nodes${
           !s(f, 'route') ? '' : n(f, 'routeShare') >= 0.3 ? `; ${s(f, 'route')} takes ${fmtPercent(n(f, 'routeShare'))} of its request time` : `; the work is mostly in ${s(f, 'route')}`
         }.`,
       advice:
         'One node works much harder than its peers: its share of traffic or of expensive requests is uneven. Check the load balancer and keep-alive distribution, and profile the hot route on that node.',
     },
     fleet: {
-      summary: (f) => `CPU saturated on ${f.facts.nodeCount} of ${f.facts.fleetNodes} nodes (up to ${fmtPercent(n(f, 'cpu'))} of a core, event loop ${fmtPercent(n(f, 'elu'))} busy)${s(f, 'route') ? `; ${s(f, 'route')} takes most of the time` : ''}.`,
+      summary: (f) => `${saturated(f)} on ${f.facts.nodeCount} of ${f.facts.fleetNodes} nodes (up to ${fmtPercent(n(f, 'cpu'))} of a core, event loop ${fmtPercent(n(f, 'elu'))} busy)${s(f, 'route') ? `; ${s(f, 'route')} takes most of the time` : ''}.`,
       advice: 'The fleet is out of CPU: add processes (one per core, e.g. node:cluster or more replicas) or make the hot route cheaper.',
     },
   },
@@ -239,6 +239,14 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
     },
   },
 };
+
+/**
+ * cpu-saturated's headline: "CPU saturated", or "Event loop saturated" when the loop's business tripped it with the
+ * CPU well under a core (a starved host: "CPU saturated … up to 27% of a core" contradicted itself, outside audit V)
+ */
+function saturated(f: FindingDraft): string {
+  return n(f, 'cpu') < 0.9 && n(f, 'elu') >= 0.95 ? 'Event loop saturated' : 'CPU saturated';
+}
 
 /** The one-sentence summary and the advice for a draft. */
 export function explain(f: FindingDraft): { summary: string; advice: string } {

@@ -462,10 +462,13 @@ describe('sicknesses', () => {
       delete n.routes;
       n.latencyMean = Float64Array.from(n.latencyP50, (v) => v * 1.4);
     }
-    sickenNode(input, 'node-1', 'latencyP99', -6, () => 2.5);
+    sickenNode(input, 'node-1', 'latencyP99', -20, () => 2.5);
     // its p99 alone (a long tail's mode) is not enough: its mean must rise too
     assert.equal(ioWait(input).status, 'none');
-    sickenNode(input, 'node-1', 'latencyMean', -6, () => 0.4);
+    // …and in most of the last 20 s, not in the last 10 alone
+    sickenNode(input, 'node-1', 'latencyMean', -10, () => 0.4);
+    assert.equal(ioWait(input).status, 'none');
+    sickenNode(input, 'node-1', 'latencyMean', -20, () => 0.4);
     sickenRoute(input, null, '/api/users/:id', 'latencyP50', -6, () => 0.05);
     const [f] = issues(ioWait, input);
     assert.equal(f.variant, 'node');
@@ -476,6 +479,44 @@ describe('sicknesses', () => {
     // a busy node's slowness is its loop's (event-loop or CPU findings)
     sickenNode(input, 'node-1', 'elu', -6, () => 0.8);
     assert.equal(ioWait(input).status, 'none');
+  });
+
+  // outside audit V: on three identical nodes where 2% of requests take 1–3 s (a cache miss to cold storage), each node
+  // finishes a slow request in about every other second, and "3 of the last 5" named a node in turn: 23 critical in 4 min
+  it('io-wait: not a node whose tail is its peers\' (a long-tail route on a homogeneous fleet), at any moment of 5 minutes', () => {
+    const len = 330;
+    const raised: string[] = [];
+    for (const seed of [7, 11, 13]) {
+      const full = healthyFleet({ seed: 31, nodes: 3, seconds: len, rps: 30, noNodeRoutes: true });
+      let x = seed;
+      const rand = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+      for (const n of full.nodes) {
+        n.latencyMean = new Float64Array(len);
+        for (let i = 0; i < len; i++) {
+          // the second's slow requests (2% of 30 at 1–3 s), Poisson
+          const slow = poisson(rand, 0.6);
+          let time = 30 * 0.004;
+          for (let k = 0; k < slow; k++) time += 1 + 2 * rand();
+          n.latencyMean[i] = time / (30 + slow);
+          n.latencyP99[i] = slow > 0 ? 1 + 2 * rand() : 0.012;
+          n.rps[i] = 30 + slow;
+          n.elu[i] = 0.05;
+          n.cpu[i] = 0.05;
+        }
+      }
+      // the rule at each second of the 5 minutes, on the 60 s before it
+      for (let end = 60; end <= len; end++) {
+        const cut = <T extends Float64Array>(a: T) => a.subarray(end - 60, end);
+        const at: DiagnosisInput = {
+          times: full.times.slice(end - 60, end),
+          nodes: full.nodes.map((n) => Object.fromEntries(Object.entries(n).map(([k, v]) => [k, v instanceof Float64Array ? cut(v) : v])) as unknown as typeof n),
+          routes: full.routes.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Float64Array ? cut(v) : v])) as unknown as typeof r),
+        };
+        const v = ioWait(at);
+        if (v.status === 'issue') raised.push(...v.findings.map((f) => `${seed} ${end}: ${f.variant} ${f.nodes.join(',')}`));
+      }
+    }
+    assert.deepEqual(raised, []);
   });
 
   /** A long-poll route (25 s) in `input.routes`, finishing 8 polls a second from second `from` on (NaN before). */
@@ -565,6 +606,42 @@ describe('sicknesses', () => {
     const f = found.find((x) => x.variant === 'rps')!;
     assert.deepEqual(f.nodes, ['node-4']);
     assert.equal(f.facts.direction, 'high');
+  });
+
+  // outside audit V: nodes out of rotation on purpose (a standby, a pod waiting for its readiness, a drain before its
+  // stop) were named for as long as they served nothing; bursts on a service at under 1 req/s a node were "Infinity×"
+  it('load-imbalance, low side: a node the balancer stopped sending to, sustained; not one never in rotation, nor a short drain', () => {
+    const input = healthyFleet({ seed: 19 });
+    // its traffic stopped 20 s ago (after serving its share): named
+    sickenNode(input, 'node-2', 'rps', -20, () => 0);
+    const [f] = issues(loadImbalance, input);
+    assert.equal(f.facts.direction, 'low');
+    assert.deepEqual(f.nodes, ['node-2']);
+    // stopped 12 s ago: a drain before a stop, not yet
+    const drain = healthyFleet({ seed: 19 });
+    sickenNode(drain, 'node-2', 'rps', -12, () => 0);
+    assert.equal(loadImbalance(drain).status, 'none');
+    // a standby that served only its probes all along: out of rotation, not skewed
+    const standby = healthyFleet({ seed: 19 });
+    sickenNode(standby, 'node-2', 'rps', 0, () => 1);
+    assert.equal(loadImbalance(standby).status, 'none');
+    // nor a process in its start-up, before its readiness
+    const fresh = healthyFleet({ seed: 19 });
+    sickenNode(fresh, 'node-2', 'rps', 0, (i) => (i >= fresh.times.length - 25 ? 100 : NaN));
+    sickenNode(fresh, 'node-2', 'rps', -18, () => 0);
+    fresh.nodes.find((n) => n.instance === 'node-2')!.startedAt = fresh.times.at(-1)! - 10_000;
+    assert.equal(loadImbalance(fresh).status, 'none');
+  });
+
+  it('load-imbalance, high side: not on a service whose median node serves under 1 req/s (bursts)', () => {
+    const input = healthyFleet({ seed: 19, rps: 0.4 });
+    for (const n of input.nodes) sickenNode(input, n.instance, 'rps', -5, () => 0);
+    sickenNode(input, 'node-1', 'rps', -5, (i) => (i % 2 === 0 ? 5 : 6));
+    assert.equal(loadImbalance(input).status, 'none');
+    // the same burst against peers at 2 req/s: named
+    for (const n of input.nodes) if (n.instance !== 'node-1') sickenNode(input, n.instance, 'rps', -5, () => 2);
+    sickenNode(input, 'node-1', 'rps', -5, () => 9);
+    assert.equal(issues(loadImbalance, input)[0].facts.direction, 'high');
   });
 
   it('load-imbalance: a slow node at the same load with an idle loop', () => {

@@ -2,7 +2,7 @@
 // skew), or one node's latency an outlier at the same load without a busy loop to explain it.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
-import { countWhere, hasRecent, lastValues, max, medianAcross, recent, RECENT_SECONDS, SUSTAINED_SECONDS } from '../window.js';
+import { countWhere, hasRecent, lastValues, max, medianAcross, recent, RECENT_SECONDS, SUSTAINED_SECONDS, warmingUp } from '../window.js';
 import { routeMixExplains } from './suspects.js';
 
 /** a median comparison needs a few peers: with two nodes "the median" is just their average */
@@ -12,6 +12,18 @@ const HIGH_MULTIPLE = 2.5;
 const LOW_MULTIPLE = 0.3;
 /** and the gap worth a look: 5 req/s (below it, Poisson noise of small rates produces big ratios) */
 const MIN_GAP_RPS = 5;
+/**
+ * a service whose median node serves under 1 req/s has no balance to judge: bursts of a few requests land on one node
+ * at a time (an outside audit: "serves 5 req/s against a median of 0 req/s (Infinity×)", critical)
+ */
+const MIN_MEDIAN_RPS = 1;
+/**
+ * the low side, sustained longer (15 of the last 20 s: a node taken out of rotation for a drain before its stop, or not
+ * yet added, serves nothing for a while on purpose), and only for a node that served its share at some point in the
+ * window: one that never did (a standby, a pod waiting for its readiness) is out of rotation, not skewed
+ */
+const LOW_SECONDS = 20;
+const LOW_NEED = 15;
 /**
  * latency outlier: p99 at least 3× the service's median and 50 ms more, at "the same load": within
  * 1/3–3× the median rate in that second (an export landing in the next second doubles one second's count)
@@ -43,6 +55,12 @@ function byService(nodes: readonly NodeWindow[]): Map<string, NodeWindow[]> {
   return out;
 }
 
+/** Whether the node served its share (over LOW_MULTIPLE of the median's `median` req/s) in some second of the window. */
+function inRotation(n: NodeWindow, median: number): boolean {
+  for (let i = 0; i < n.rps.length; i++) if (n.rps[i] > LOW_MULTIPLE * median) return true;
+  return false;
+}
+
 export function loadImbalance(input: DiagnosisInput): Verdict {
   const drafts: FindingDraft[] = [];
   let judgedAny = false;
@@ -51,7 +69,7 @@ export function loadImbalance(input: DiagnosisInput): Verdict {
     if (nodes.length < MIN_NODES) continue;
     judgedAny = true;
     const len = input.times.length;
-    const medRps = medianAcross(nodes.map((n) => n.rps), len);
+    const medRps = medianAcross(nodes.map((n) => n.rps), len, len - LOW_SECONDS);
     const medP99 = medianAcross(nodes.map((n) => n.latencyP99), len);
     const medP50 = medianAcross(nodes.map((n) => n.latencyP50), len);
     const medEld = recent(medianAcross(nodes.map((n) => n.eventLoopDelayP99), len));
@@ -59,10 +77,12 @@ export function loadImbalance(input: DiagnosisInput): Verdict {
     const skewed: { n: NodeWindow; rps: number; dir: 'high' | 'low' }[] = [];
     const slow: { n: NodeWindow; p99: number }[] = [];
     for (const n of nodes) {
-      const high = countWhere(n.rps, (v, i) => v >= HIGH_MULTIPLE * medRps[i] && v - medRps[i] >= MIN_GAP_RPS).hits;
-      const low = countWhere(n.rps, (v, i) => v <= LOW_MULTIPLE * medRps[i] && medRps[i] - v >= MIN_GAP_RPS).hits;
+      // a process's first seconds (not yet in the load balancer, warming its caches) are its start-up
+      if (warmingUp(n, input)) continue;
+      const high = countWhere(n.rps, (v, i) => medRps[i] >= MIN_MEDIAN_RPS && v >= HIGH_MULTIPLE * medRps[i] && v - medRps[i] >= MIN_GAP_RPS).hits;
+      const low = countWhere(n.rps, (v, i) => v <= LOW_MULTIPLE * medRps[i] && medRps[i] - v >= MIN_GAP_RPS, LOW_SECONDS).hits;
       if (high >= SUSTAINED_SECONDS) skewed.push({ n, rps: recent(n.rps), dir: 'high' });
-      else if (low >= SUSTAINED_SECONDS) skewed.push({ n, rps: recent(n.rps), dir: 'low' });
+      else if (low >= LOW_NEED && inRotation(n, recent(medRps))) skewed.push({ n, rps: recent(n.rps), dir: 'low' });
       else {
         const outlier = countWhere(n.latencyP99, (v, i) => {
           const r = n.rps[i] / medRps[i];
