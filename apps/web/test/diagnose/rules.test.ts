@@ -225,6 +225,11 @@ describe('sicknesses', () => {
     assert.equal(f.variant, 'nodes');
     assert.deepEqual(f.nodes, ['node-1']);
     assert.equal(f.routes[0], 'POST /api/orders');
+    assert.match(explain(f).summary, /^CPU saturated on node node-1: 97% of a core/);
+    // tripped by the loop's business with the CPU well under a core (a starved host): said so (outside audit V)
+    sickenNode(input, 'node-1', 'cpu', -6, () => 0.27);
+    sickenNode(input, 'node-1', 'elu', -6, () => 0.998);
+    assert.match(explain(issues(cpuSaturated, input)[0]).summary, /^Event loop saturated on node node-1: 27% of a core, event loop 99\.8% busy/);
   });
 
   // outside audit: pbkdf2Sync in GET /api/search saturated one node; every route queued behind it, and the finding
