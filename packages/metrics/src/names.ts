@@ -7,9 +7,10 @@ export const Metrics = {
   httpServerActiveRequests: 'http.server.active_requests',
   /**
    * perf extension: HTTP/1 requests in flight at the export per method and route (a gauge; the route template where
-   * the app has routed the request, else its normalised path), sent only while the process holds 10 or more: the busiest
-   * 20 routes, the rest under method `_OTHER`, route `other`. What `http.server.active_requests` cannot say: which
-   * route holds the requests started and not answered
+   * the app has routed the request, else its normalised path) and `perf.http.response.started` (true: its response has
+   * begun, a stream or a download being answered), sent only while the process holds 10 or more: the busiest 20 routes,
+   * the rest under method `_OTHER`, route `other`. What `http.server.active_requests` cannot say: which route holds the
+   * requests started and not answered
    */
   httpServerActiveRequestsByRoute: 'perf.http.server.active_requests.by_route',
   /** perf extension: requests that ended before their response was complete (the client left, the app destroyed it, a timeout) */
@@ -91,6 +92,8 @@ export const Attrs = {
   httpMethod: 'http.request.method',
   httpRoute: 'http.route',
   httpStatusCode: 'http.response.status_code',
+  /** perf extension, on `perf.http.server.active_requests.by_route`: whether the request's response has begun (its head sent) */
+  responseStarted: 'perf.http.response.started',
   gcType: 'v8js.gc.type',
   heapSpaceName: 'v8js.heap.space.name',
   serverPort: 'server.port',

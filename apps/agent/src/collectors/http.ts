@@ -367,7 +367,7 @@ export class HttpCollector implements Collector {
    * at most (a process with more names those it found).
    */
   private collectInFlightRoutes(batch: MetricBatch, inFlight: number): void {
-    const counts = new Map<string, number>();
+    const counts = new Map<string, { waiting: number; answering: number }>();
     let looked = 0;
     let walked = 0;
     // until every request in flight is found (HTTP/2 streams are not on connections: then to the end), at most
@@ -376,20 +376,31 @@ export class HttpCollector implements Collector {
       if (c.inFlight === 0) continue;
       const res = c.socket._httpMessage;
       if (res?.req != null && !res.writableFinished) {
-        count(counts, res.req);
+        // a response begun (its head sent: a stream, server-sent events, a download) is being answered
+        count(counts, res.req, res.headersSent);
         looked++;
       }
-      if (c.inFlight > 1) for (const p of c.rest!) if (looked++ < ROUTED_IN_FLIGHT_MAX_REQUESTS) count(counts, p.req);
+      // (pipelined behind it: not answered yet)
+      if (c.inFlight > 1) for (const p of c.rest!) if (looked++ < ROUTED_IN_FLIGHT_MAX_REQUESTS) count(counts, p.req, false);
     }
-    const sorted = [...counts].sort((a, b) => b[1] - a[1]);
-    let other = 0;
-    for (let k = ROUTED_IN_FLIGHT_TOP; k < sorted.length; k++) other += sorted[k][1];
-    const description = 'HTTP/1 server requests in flight per method and route (sent with 10 or more in flight; the busiest 20 routes, the rest as "other").';
+    const total = (x: { waiting: number; answering: number }) => x.waiting + x.answering;
+    const sorted = [...counts].sort((a, b) => total(b[1]) - total(a[1]));
+    const other = { waiting: 0, answering: 0 };
+    for (let k = ROUTED_IN_FLIGHT_TOP; k < sorted.length; k++) {
+      other.waiting += sorted[k][1].waiting;
+      other.answering += sorted[k][1].answering;
+    }
+    const description =
+      'HTTP/1 server requests in flight per method and route, and whether their response has begun (perf.http.response.started: a stream or download is being answered); sent with 10 or more in flight, the busiest 20 routes, the rest as "other".';
+    const emit = (method: string, route: string, n: { waiting: number; answering: number }) => {
+      if (n.waiting > 0) batch.gauge(Metrics.httpServerActiveRequestsByRoute, '{request}', description, n.waiting, { [Attrs.httpMethod]: method, [Attrs.httpRoute]: route, [Attrs.responseStarted]: false });
+      if (n.answering > 0) batch.gauge(Metrics.httpServerActiveRequestsByRoute, '{request}', description, n.answering, { [Attrs.httpMethod]: method, [Attrs.httpRoute]: route, [Attrs.responseStarted]: true });
+    };
     for (const [key, n] of sorted.slice(0, ROUTED_IN_FLIGHT_TOP)) {
       const cut = key.indexOf(' ');
-      batch.gauge(Metrics.httpServerActiveRequestsByRoute, '{request}', description, n, { [Attrs.httpMethod]: key.slice(0, cut), [Attrs.httpRoute]: key.slice(cut + 1) });
+      emit(key.slice(0, cut), key.slice(cut + 1), n);
     }
-    if (other > 0) batch.gauge(Metrics.httpServerActiveRequestsByRoute, '{request}', description, other, { [Attrs.httpMethod]: '_OTHER', [Attrs.httpRoute]: OTHER_ROUTE });
+    emit('_OTHER', OTHER_ROUTE, other);
   }
 
   /** @internal */
@@ -455,7 +466,10 @@ function templateOf(req: Req): string | undefined {
 }
 
 /** One request in flight into `counts`, keyed "METHOD route" (its template, else its normalised path). */
-function count(counts: Map<string, number>, req: Req): void {
+function count(counts: Map<string, { waiting: number; answering: number }>, req: Req, answering: boolean): void {
   const key = `${METHOD_NAMES[methodIndex(req.method)]} ${templateOf(req) ?? normalizePath(req.originalUrl ?? req.url ?? '/')}`;
-  counts.set(key, (counts.get(key) ?? 0) + 1);
+  let n = counts.get(key);
+  if (n === undefined) counts.set(key, (n = { waiting: 0, answering: 0 }));
+  if (answering) n.answering++;
+  else n.waiting++;
 }

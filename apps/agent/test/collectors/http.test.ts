@@ -20,6 +20,10 @@ before(async () => {
       // a library that takes the socket over: every 'close' listener removed, then destroyed
       req.socket.removeAllListeners('close');
       req.socket.destroy();
+    } else if (req.url === '/stream') {
+      // a stream being answered: its head and a first event sent, never ended
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
     } else if (!req.url?.startsWith('/hang')) res.end('ok');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -69,6 +73,25 @@ test('requests in flight named by route at collect time, from 10 on; none left l
   // 9 in flight: below the line, no route named
   assert.equal(collect().metrics.get(Metrics.httpServerActiveRequestsByRoute), undefined);
   for (const r of held) r.destroy();
+  await until('every connection unlinked', () => open() === 0);
+});
+
+test('requests whose response has begun (a stream) are told apart from those not answered at all', async () => {
+  const held = [...Array.from({ length: 6 }, (_, i) => send(`/hang/${200 + i}`)), ...Array.from({ length: 4 }, () => send('/stream'))];
+  try {
+    await until('10 connections linked', () => open() === 10);
+    await new Promise((r) => setTimeout(r, 50));
+    const m = collect().metrics.get(Metrics.httpServerActiveRequestsByRoute);
+    assert.deepEqual(
+      new Map(m?.type === 'gauge' ? m.points.map((p) => [`${p.attributes['http.request.method']} ${p.attributes['http.route']} ${p.attributes['perf.http.response.started']}`, p.value]) : []),
+      new Map([
+        ['GET /hang/:id false', 6],
+        ['GET /stream true', 4],
+      ]),
+    );
+  } finally {
+    for (const r of held) r.destroy();
+  }
   await until('every connection unlinked', () => open() === 0);
 });
 

@@ -104,9 +104,10 @@ export interface NodeRow {
   /**
    * the routes of those requests, busiest first, where the node's agent named them at that export (the perf agent does,
    * for HTTP/1 requests, with 10 or more in flight: `perf.http.server.active_requests.by_route`; the 20 busiest, the rest
-   * as method `_OTHER`, route `other`); empty when it did not, null when `inFlight` is
+   * as method `_OTHER`, route `other`), with `answering`: those whose response has begun (streams, server-sent events,
+   * downloads being sent; the rest have had no answer yet); empty when it did not, null when `inFlight` is
    */
-  inFlightRoutes: { method: string; route: string; count: number }[] | null;
+  inFlightRoutes: { method: string; route: string; count: number; answering: number }[] | null;
 }
 
 /** One row of `GET /api/v1/routes`. */

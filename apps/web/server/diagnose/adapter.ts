@@ -242,7 +242,7 @@ export class DiagnosisAdapter {
     }
     // the routes of its requests in flight, when measured in its latest second with any (else they are gone: below 10)
     const held = node.inFlightRoutes;
-    if (held !== undefined && held.t >= lastInFlight && lastInFlight >= start) w.inFlightRoutes = held.routes.map((r) => ({ name: `${r.method} ${r.route}`, count: r.count }));
+    if (held !== undefined && held.t >= lastInFlight && lastInFlight >= start) w.inFlightRoutes = held.routes.map((r) => ({ name: `${r.method} ${r.route}`, count: r.count, answering: r.answering }));
     return w;
   }
 

@@ -232,7 +232,7 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
       summary: (f) =>
         `Requests are started and not answered on ${nodes(f)}: ${Math.round(n(f, 'inFlight'))} in flight, against ${Math.round(n(f, 'before'))} before and ${sig(n(f, 'expected'))} that its finished requests account for` +
         (n(f, 'growth') > 0 ? `, ${sig(n(f, 'growth'))} more each second` : '') +
-        (s(f, 'heldRoute') ? `; ${n(f, 'heldRouteCount') * 2 >= n(f, 'heldListed') ? 'most' : 'many'} on ${s(f, 'heldRoute')} (${Math.round(n(f, 'heldRouteCount'))} of ${Math.round(n(f, 'heldListed'))} in flight at the last export${n(f, 'nodeCount') > 1 ? 's' : ''})` : '') +
+        (s(f, 'heldRoute') ? `; ${n(f, 'heldRouteCount') * 2 >= n(f, 'heldListed') ? 'most' : 'many'} on ${s(f, 'heldRoute')} (${Math.round(n(f, 'heldRouteCount'))} of ${Math.round(n(f, 'heldListed'))} unanswered at the last export${n(f, 'nodeCount') > 1 ? 's' : ''})` : '') +
         (s(f, 'route') ? `; clients give up on ${fmtPercent(n(f, 'abandoned'))} of ${s(f, 'route')}'s requests.` : '.'),
       advice:
         'Requests that never finish show in no latency or error rate: look for a path that never ends its response (a missing res.end() or reply on an error branch), a call without a timeout to a dependency that never answers, a lock or a pool with no free slot. Each held request keeps its socket and memory: set a timeout on outgoing calls and server.requestTimeout. Streams, server-sent events and long polls are held on purpose and count too.',

@@ -98,9 +98,10 @@ export interface NodeWindow {
   inFlight?: Series;
   /**
    * its requests in flight by route ("POST /api/orders") at its latest export with requests in flight, where its agent
-   * named them (`perf.http.server.active_requests.by_route`: with 10 or more in flight), busiest first
+   * named them (`perf.http.server.active_requests.by_route`: with 10 or more in flight), busiest first; `answering`: of
+   * them, those whose response has begun (streams, downloads)
    */
-  inFlightRoutes?: { name: string; count: number }[];
+  inFlightRoutes?: { name: string; count: number; answering: number }[];
   /** this node's routes (optional: fleet-scale inputs may leave it out) */
   routes?: RouteWindow[];
 }

@@ -79,7 +79,8 @@ export const IN_FLIGHT_ROUTES_MAX = 20;
  * stuck requests by. An export without it leaves the list to age (readers take it only for the node's latest second).
  */
 export function inFlightRoutes(applier: Applier, node: NodeState, m: GaugeMetric, now: number, result: ApplyResult): void {
-  const routes: { method: string; route: string; count: number }[] = [];
+  // (method, route) → its requests in flight, and of them those whose response has begun (the agent sends the two apart)
+  const byRoute = new Map<string, { method: string; route: string; count: number; answering: number }>();
   let last: NumberDataPoint | undefined;
   for (const p of m.points) {
     if (!Number.isFinite(p.value) || !gaugeInDomain(NodeField.inFlight, p.value)) {
@@ -87,11 +88,20 @@ export function inFlightRoutes(applier: Applier, node: NodeState, m: GaugeMetric
       continue;
     }
     if (last === undefined || p.timeUnixNano >= last.timeUnixNano) last = p;
-    if (p.value > 0) routes.push({ method: nameOf(p.attributes[Attrs.httpMethod]) ?? '*', route: nameOf(p.attributes[Attrs.httpRoute]) ?? '(no route)', count: p.value });
+    if (!(p.value > 0)) continue;
+    const method = nameOf(p.attributes[Attrs.httpMethod]) ?? '*';
+    const route = nameOf(p.attributes[Attrs.httpRoute]) ?? '(no route)';
+    const key = `${method} ${route}`;
+    let r = byRoute.get(key);
+    if (r === undefined) byRoute.set(key, (r = { method, route, count: 0, answering: 0 }));
+    r.count += p.value;
+    const started = p.attributes[Attrs.responseStarted];
+    // (a boolean over OTLP; "true" as a Prometheus label)
+    if (started === true || started === 'true') r.answering += p.value;
   }
   if (last === undefined) return;
   const t = applier.slotOf(last.timeUnixNano, now, result);
   if (t === undefined) return;
-  routes.sort((a, b) => b.count - a.count);
+  const routes = [...byRoute.values()].sort((a, b) => b.count - a.count);
   node.inFlightRoutes = { t, routes: routes.slice(0, IN_FLIGHT_ROUTES_MAX) };
 }

@@ -53,7 +53,7 @@ function names(counter: boolean, metrics: readonly [name: string, unit: string][
 
 /** Prometheus label → the attribute the store reads (the agent's attributes with `.` turned into `_`). */
 const LABEL_ATTRIBUTES: Record<string, string> = Object.fromEntries(
-  [Attrs.httpMethod, Attrs.httpRoute, Attrs.httpStatusCode, Attrs.gcType, Attrs.serverPort].map((a) => [prometheusLabel(a), a]),
+  [Attrs.httpMethod, Attrs.httpRoute, Attrs.httpStatusCode, Attrs.gcType, Attrs.serverPort, Attrs.responseStarted].map((a) => [prometheusLabel(a), a]),
 );
 
 /** who a target is (OpenTelemetry's convention: resource attributes as labels) and when its counters started */

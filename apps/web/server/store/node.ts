@@ -265,9 +265,10 @@ export class NodeState {
   allocationProfile: NodeProfile<HeapSite> | undefined;
   /**
    * the node's requests in flight by route at its last export that named them (`perf.http.server.active_requests.by_route`,
-   * sent while it holds 10 or more), busiest first, and the second (Unix s) it was measured in; not persisted
+   * sent while it holds 10 or more), busiest first, with those whose response has begun (`answering`: streams, downloads),
+   * and the second (Unix s) it was measured in; not persisted
    */
-  inFlightRoutes: { t: number; routes: { method: string; route: string; count: number }[] } | undefined = undefined;
+  inFlightRoutes: { t: number; routes: { method: string; route: string; count: number; answering: number }[] } | undefined = undefined;
 
   constructor(
     meta: NodeMeta,

@@ -47,21 +47,40 @@ describe('requests-stuck', () => {
     sickenNode(input, 'node-3', 'inFlight', -20, (i, old) => old + 2 * (i - (input.times.length - 20) + 1));
     const node = input.nodes.find((x) => x.instance === 'node-3')!;
     node.inFlightRoutes = [
-      { name: 'POST /api/orders', count: 38 },
-      { name: 'GET /api/users/:id', count: 2 },
-      { name: '_OTHER other', count: 1 },
+      { name: 'POST /api/orders', count: 38, answering: 0 },
+      { name: 'GET /api/users/:id', count: 2, answering: 0 },
+      { name: '_OTHER other', count: 1, answering: 0 },
     ];
     const [f] = stuck(input);
     // a route holding a fifth or more of them; not the rest, nor the agent's `other`
     assert.deepEqual(f.routes, ['POST /api/orders']);
-    assert.match(explain(f).summary, /more each second; most on POST \/api\/orders \(38 of 41 in flight at the last export\)\.$/);
+    assert.match(explain(f).summary, /more each second; most on POST \/api\/orders \(38 of 41 unanswered at the last export\)\.$/);
     // two routes holding them (streams held on purpose beside a hung route): both, busiest first
     node.inFlightRoutes = [
-      { name: 'GET /events', count: 100 },
-      { name: 'POST /api/orders', count: 40 },
+      { name: 'GET /events', count: 100, answering: 0 },
+      { name: 'POST /api/orders', count: 40, answering: 0 },
     ];
     const [g] = stuck(input);
     assert.deepEqual(g.routes, ['GET /events', 'POST /api/orders']);
+  });
+
+  // outside audit V: 100 server-sent-event streams opened on a new service were "started and not answered" for as long
+  // as they were open; their responses had begun (the agent tells such requests apart)
+  it('not for requests being answered (streams, server-sent events: their response begun), only for those left', () => {
+    const input = fleet(11);
+    const n = input.nodes.find((x) => x.instance === 'node-3')!;
+    sickenNode(input, 'node-3', 'inFlight', -20, (i, old) => old + Math.min(100, 10 * (i - (input.times.length - 20) + 1)));
+    n.inFlightRoutes = [{ name: 'GET /events', count: 100, answering: 100 }];
+    assert.equal(requestsStuck(input).status, 'none');
+    // the same node with requests on another route not answered at all beside them: named, by that route
+    sickenNode(input, 'node-3', 'inFlight', -20, (i, old) => old + 2 * (i - (input.times.length - 20) + 1));
+    n.inFlightRoutes = [
+      { name: 'GET /events', count: 100, answering: 100 },
+      { name: 'POST /api/orders', count: 40, answering: 0 },
+    ];
+    const [f] = stuck(input);
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+    assert.match(explain(f).summary, /; most on POST \/api\/orders \(40 of 40 unanswered at the last export\)\.$/);
   });
 
   it('hung requests whose clients give up: a plateau, a warning, naming the route they abandon', () => {

@@ -10,7 +10,7 @@ import { HANGING_APP, getPath, hold } from '../e2e/lib/hanging-app.js';
 import { sleep, testServer, waitFor, type TestServer } from '../server/lib/server.js';
 
 type Finding = { kind: string; severity: string; summary: string; routes: string[]; nodes: string[]; evidence: string[] };
-type NodeRow = { instance: string; inFlight: number | null; inFlightRoutes: { method: string; route: string; count: number }[] | null; aborted: number };
+type NodeRow = { instance: string; inFlight: number | null; inFlightRoutes: { method: string; route: string; count: number; answering: number }[] | null; aborted: number };
 
 let srv: TestServer;
 before(async () => {
@@ -38,14 +38,14 @@ test('requests held unanswered: counted in flight exactly, and named as requests
     await waitFor(async () => (await nodes())[0].inFlight === 15 || undefined, 10_000, '15 requests in flight on /nodes');
     assert.equal((await srv.get<{ inFlight: number | null }>('/api/v1/fleet?service=stuck'))[1].inFlight, 15);
     // …and by route, as the agent names them from 10 in flight (a plain node:http app: its normalised path)
-    assert.deepEqual((await nodes())[0].inFlightRoutes, [{ method: 'GET', route: '/hang', count: 15 }]);
+    assert.deepEqual((await nodes())[0].inFlightRoutes, [{ method: 'GET', route: '/hang', count: 15, answering: 0 }]);
     // (a chart's last step is a settled second: the export that said 15 may be in the one still filling)
     const line = async () => (await srv.get<{ series: { points: [number, number | null][] }[] }>('/api/v1/series?metric=inFlight&by=node&window=30&service=stuck'))[1].series;
     await waitFor(async () => ((await line())[0]?.points.some(([, v]) => v === 15) ? true : undefined), 5000, 'a step of 15 in flight on /series');
     assert.equal((await line()).length, 1);
     const f = await waitFor(async () => (await findings()).find((x) => x.kind === 'requests-stuck'), 20_000, 'a requests-stuck finding');
     assert.deepEqual(f.nodes, [instance]);
-    assert.match(f.summary, new RegExp(`^Requests are started and not answered on node ${instance}: 15 in flight, against 0 before and [\\d.]+ that its finished requests account for; most on GET /hang \\(15 of 15 in flight at the last export\\)\\.$`));
+    assert.match(f.summary, new RegExp(`^Requests are started and not answered on node ${instance}: 15 in flight, against 0 before and [\\d.]+ that its finished requests account for; most on GET /hang \\(15 of 15 unanswered at the last export\\)\\.$`));
     assert.deepEqual(f.routes, ['GET /hang']);
     assert.ok(f.evidence.some((line) => line.startsWith(`${instance} requests in flight: 15 requests`)), f.evidence.join('\n'));
     // the clients give up: nothing in flight, 15 aborted

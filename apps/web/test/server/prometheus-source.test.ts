@@ -125,7 +125,7 @@ describe('the dashboard on Prometheus (PERF_PROMETHEUS_URL)', { skip: existsSync
     const pending = held.map((ac) => fetch(`http://127.0.0.1:${apps[0].ready.port}/hang/7`, { signal: ac.signal }).catch(() => undefined));
     try {
       const holding = await waitFor(async () => (await srv.get<NodeRow[]>('/api/v1/nodes?window=5m'))[1].find((n) => n.inFlight === 10 && (n.inFlightRoutes?.length ?? 0) > 0), 20_000, '10 in flight, by route');
-      assert.deepEqual(holding.inFlightRoutes, [{ method: 'GET', route: '/hang/:id', count: 10 }]);
+      assert.deepEqual(holding.inFlightRoutes, [{ method: 'GET', route: '/hang/:id', count: 10, answering: 0 }]);
     } finally {
       for (const ac of held) ac.abort();
       await Promise.all(pending);

@@ -174,6 +174,11 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
     const expected = littleExpected(n);
     const line = k * Math.max(MIN_STUCK, PAST_MULTIPLE * before + PAST_GAP);
     if (!sustained(inFlight, (v, i) => v >= line && v >= k * (LITTLE_MULTIPLE * expected[i] + PAST_GAP))) continue;
+    // requests whose response has begun (streams, server-sent events, downloads: the agent tells them apart) are being
+    // answered: what is left at its last export must still be over the line (100 SSE streams opened on a new service
+    // were "started and not answered" for as long as they were open: an outside audit)
+    const answering = (n.inFlightRoutes ?? []).reduce((sum, r) => sum + r.answering, 0);
+    if (answering > 0 && !((lastValues(inFlight, RECENT_SECONDS).at(-1) ?? 0) - answering >= line)) continue;
     const fit = linearFit(inFlight, GROWING_SECONDS);
     const growing = fit.slope >= GROWING_PER_S && fit.r2 >= GROWING_R2;
     const row = { node: n, inFlight: median(lastValues(inFlight, RECENT_SECONDS)), expected: expected[expected.length - 1], before, growth: fit.slope, growing };
@@ -221,17 +226,19 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
 }
 
 /**
- * The routes holding the stuck nodes' requests in flight, where their agents named them (the perf agent does with 10
- * or more in flight): those with a fifth of the requests listed or more, busiest first, at most 3. `listed`: the
- * requests the lists hold in all (the agent names routes only for HTTP/1 requests).
+ * The routes holding the stuck nodes' requests in flight not answered yet (no response begun), where their agents named
+ * them (the perf agent does with 10 or more in flight): those with a fifth of such requests listed or more, busiest
+ * first, at most 3. `listed`: the requests the lists hold in all (the agent names routes only for HTTP/1 requests).
  */
 function heldRoutes(nodes: readonly NodeWindow[]): { name: string; count: number; listed: number }[] {
   const counts = new Map<string, number>();
   let listed = 0;
   for (const n of nodes) {
     for (const r of n.inFlightRoutes ?? []) {
-      counts.set(r.name, (counts.get(r.name) ?? 0) + r.count);
-      listed += r.count;
+      // (not answered yet: a stream being sent is not what holds the node)
+      const waiting = r.count - r.answering;
+      counts.set(r.name, (counts.get(r.name) ?? 0) + waiting);
+      listed += waiting;
     }
   }
   return [...counts]

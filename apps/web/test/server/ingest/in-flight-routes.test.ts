@@ -14,14 +14,14 @@ import { request, resource } from '../lib/otlp.js';
 
 const ns = (ms: number) => ms * 1e6;
 
-function gauge(name: string, timeMs: number, points: { method?: string; route?: string; value: number }[]): Metric {
+function gauge(name: string, timeMs: number, points: { method?: string; route?: string; started?: boolean | string; value: number }[]): Metric {
   return {
     name,
     description: '',
     unit: '{request}',
     type: 'gauge',
     points: points.map((p) => ({
-      attributes: { ...(p.method ? { 'http.request.method': p.method } : {}), ...(p.route ? { 'http.route': p.route } : {}) },
+      attributes: { ...(p.method ? { 'http.request.method': p.method } : {}), ...(p.route ? { 'http.route': p.route } : {}), ...(p.started !== undefined ? { 'perf.http.response.started': p.started } : {}) },
       startTimeUnixNano: 0,
       timeUnixNano: ns(timeMs),
       value: p.value,
@@ -55,8 +55,10 @@ test('the routes of a node\'s requests in flight: its last list, busiest first, 
   const res = send(2000, [
     active(base + 2000, 45),
     gauge(Metrics.httpServerActiveRequestsByRoute, base + 2000, [
-      { method: 'GET', route: '/events', value: 3 },
-      { method: 'POST', route: '/api/orders', value: 40 },
+      { method: 'GET', route: '/events', started: true, value: 2 },
+      { method: 'GET', route: '/events', started: 'true', value: 1 },
+      { method: 'POST', route: '/api/orders', started: false, value: 38 },
+      { method: 'POST', route: '/api/orders', value: 2 },
       { method: 'GET', route: '/bad', value: -1 },
       { method: 'GET', route: '/nan', value: NaN },
       { value: 2 },
@@ -64,13 +66,17 @@ test('the routes of a node\'s requests in flight: its last list, busiest first, 
   ]);
   assert.equal(res.rejected, 2);
   assert.ok(Object.keys(stats.rejectedByReason).length > 0);
+  // (a route's points with and without its response begun added up; those begun are `answering`)
   assert.deepEqual(row(2000).inFlightRoutes, [
-    { method: 'POST', route: '/api/orders', count: 40 },
-    { method: 'GET', route: '/events', count: 3 },
-    { method: '*', route: '(no route)', count: 2 },
+    { method: 'POST', route: '/api/orders', count: 40, answering: 0 },
+    { method: 'GET', route: '/events', count: 3, answering: 3 },
+    { method: '*', route: '(no route)', count: 2, answering: 0 },
   ]);
   const w = new DiagnosisAdapter(store).build(base + 3500, 'svc').nodes[0];
-  assert.deepEqual(w.inFlightRoutes?.[0], { name: 'POST /api/orders', count: 40 });
+  assert.deepEqual(w.inFlightRoutes?.slice(0, 2), [
+    { name: 'POST /api/orders', count: 40, answering: 0 },
+    { name: 'GET /events', count: 3, answering: 3 },
+  ]);
   // the next export says 5 in flight and names none: the list is stale, served neither on /nodes nor to the rules
   send(3000, [active(base + 3000, 5)]);
   assert.deepEqual(row(3000).inFlightRoutes, []);
