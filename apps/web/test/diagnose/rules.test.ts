@@ -615,6 +615,28 @@ describe('sicknesses', () => {
 
   // outside audit V: nodes out of rotation on purpose (a standby, a pod waiting for its readiness, a drain before its
   // stop) were named for as long as they served nothing; bursts on a service at under 1 req/s a node were "Infinity×"
+  // outside audit V: a rolling deploy whose new pods answer 503 on their readiness endpoint until warm (the load balancer's
+  // probes, 1.5 a second per pod) raised a critical burst on every new pod, "GET /ready: 40% of requests answered 5xx"
+  it('error-burst: not a new pod answering its readiness probes 503 before it is in rotation; a new pod failing its users is', () => {
+    const deploy = (serves: number) => {
+      const input = healthyFleet({ seed: 41, nodes: 4, noNodeRoutes: true });
+      const len = input.times.length;
+      const from = len - 15;
+      const pod = input.nodes[3];
+      pod.startedAt = input.times[from];
+      for (const key of ['rps', 'errorRate'] as const) sickenNode(input, 'node-3', key, 0, (i) => (i < from ? NaN : key === 'rps' ? serves : 1));
+      // its probes on GET /ready (6 a second from the balancer's checkers over the four pods), all 5xx from it
+      const at = (f: (i: number) => number) => Float64Array.from({ length: len }, (_, i) => f(i));
+      input.routes.push({ method: 'GET', route: '/ready', service: 'shop', rps: at(() => 6), errorRate: at((i) => (i < from ? 0 : 1.5 / 6)), latencyP50: at(() => 0.001), latencyP99: at(() => 0.002), timeShare: at(() => 0.01) });
+      if (serves > 10) sickenRoute(input, null, '/api/users/:id', 'errorRate', from, (_, v) => v + serves / (input.routes[0].rps[len - 1] || 1));
+      return input;
+    };
+    assert.equal(errorBurst(deploy(1.5)).status, 'none');
+    // the same pod given its share of users and failing them: a burst
+    const failing = errorBurst(deploy(100));
+    assert.equal(failing.status, 'issue');
+  });
+
   it('load-imbalance, low side: a node the balancer stopped sending to, sustained; not one never in rotation, nor a short drain', () => {
     const input = healthyFleet({ seed: 19 });
     // its traffic stopped 20 s ago (after serving its share): named

@@ -2,7 +2,7 @@
 // the errors are everywhere; a node when one process fails (its share is diluted in the fleet's routes).
 
 import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Series, Verdict } from '../types.js';
-import { BASELINE_GAP_SECONDS, HOLD, RECENT_SECONDS, baseline, hasRecent, pooled, recent, routeName, sustained } from '../window.js';
+import { BASELINE_GAP_SECONDS, HOLD, RECENT_SECONDS, baseline, hasRecent, medianAcross, pooled, recent, routeName, sustained } from '../window.js';
 
 /** 5% of requests failing is a burst users notice (one page in twenty fails to load) */
 const MIN_RATE = 0.05;
@@ -108,6 +108,62 @@ function serviceErrorRate(routes: readonly RouteWindow[], length: number): Serie
   return out;
 }
 
+/** a node not yet given its share of traffic: under this part of its service's median node's rate, every second */
+const NOT_IN_ROTATION = 0.3;
+/** …since it started, within this long (a pod's start-up, waiting for its readiness) */
+const YOUNG_MS = 120_000;
+
+/**
+ * The service's nodes started lately that have served under NOT_IN_ROTATION of the median node's rate in every second
+ * since: not yet in the load balancer, so what they answer is its probes. A pod whose readiness endpoint answers 503
+ * until it is warm (the mechanism that keeps users away from it) raised a critical burst on every pod of a rolling
+ * deploy, "GET /ready: 40% of requests answered 5xx … on node svcr-1-v2" (an outside audit). A pod that fails its users
+ * serves them first, and is judged.
+ */
+function notYetInRotation(nodes: readonly NodeWindow[], times: readonly number[]): Set<NodeWindow> {
+  const out = new Set<NodeWindow>();
+  const last = times.at(-1) ?? 0;
+  const young = nodes.filter((n) => n.startedAt !== undefined && last + 1000 - n.startedAt < YOUNG_MS);
+  if (young.length === 0 || young.length === nodes.length) return out;
+  const len = times.length;
+  const median = medianAcross(nodes.map((n) => n.rps), len, 0);
+  for (const n of young) {
+    let seen = 0;
+    let inRotation = false;
+    for (let i = 0; i < len && !inRotation; i++) {
+      if (times[i] + 1000 <= n.startedAt! || Number.isNaN(n.rps[i])) continue;
+      seen++;
+      inRotation = n.rps[i] > NOT_IN_ROTATION * median[i];
+    }
+    if (seen > 0 && !inRotation) out.add(n);
+  }
+  return out;
+}
+
+/**
+ * A route's 5xx rate and rate without the errors of nodes not yet in rotation (their probes): each second, up to those
+ * nodes' errors (over all their routes: the store keeps no per-node routes) are taken off its errors and its requests.
+ */
+function withoutProbes(r: RouteWindow, probing: readonly NodeWindow[]): { errorRate: Series; rps: Series } {
+  const len = r.rps.length;
+  const errorRate = new Float64Array(len);
+  const rps = new Float64Array(len);
+  for (let i = 0; i < len; i++) {
+    const requests = r.rps[i];
+    let errors = r.errorRate[i] * requests;
+    let probes = 0;
+    for (const n of probing) {
+      const e = n.errorRate[i] * n.rps[i];
+      if (e > 0) probes += e;
+    }
+    probes = Math.min(probes, Number.isNaN(errors) ? 0 : errors);
+    errors -= probes;
+    rps[i] = requests - probes;
+    errorRate[i] = rps[i] > 0 ? errors / rps[i] : NaN;
+  }
+  return { errorRate, rps };
+}
+
 export function errorBurst(input: DiagnosisInput): Verdict {
   if (!input.routes.some((r) => hasRecent(r.errorRate)) && !input.nodes.some((n) => hasRecent(n.errorRate))) {
     return { status: 'insufficient-data', reason: 'no requests in the last seconds' };
@@ -129,11 +185,18 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     if (v === undefined) servicePast.set(service, (v = baseline(serviceErrorRate(input.routes.filter((r) => r.service === service), input.times.length))));
     return v;
   };
+  const probing = new Map<string, NodeWindow[]>();
+  for (const [service, nodes] of nodesOf) {
+    const set = notYetInRotation(nodes, input.times);
+    if (set.size > 0) probing.set(service, [...set]);
+  }
   for (const r of input.routes) {
     const name = routeName(r);
     const held = input.active?.get(`error-burst|route|${r.service}|${name}`);
     const k = held === undefined ? 1 : HOLD;
-    const b = burst(r.errorRate, r.rps, held, input.times, () => pastOfService(r.service));
+    const probes = probing.get(r.service);
+    const judged = probes === undefined ? r : withoutProbes(r, probes);
+    const b = burst(judged.errorRate, judged.rps, held, input.times, () => pastOfService(r.service));
     if (!b) continue;
     // each node's rate on this route where the input has it, else its rate over all its routes, said as such (the
     // node's overall rate under the route's name read 23% for a route failing 37.5% on every node; contract audit)
@@ -146,6 +209,7 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     const routeErrors = pooled(r.errorRate, r.rps, NAMING_SECONDS).perSecond;
     const nodeRates: { instance: string; rate: number; before: number; route: string | undefined; errors: number }[] = [];
     for (const n of peers) {
+      if (probes?.includes(n)) continue;
       const nr: RouteWindow | undefined = n.routes?.find((x) => routeName(x) === name);
       const series = nr ? nr.errorRate : n.errorRate;
       const own = nr ? { rate: recent(series), perSecond: recent(series) * recent(nr.rps) } : pooled(n.errorRate, n.rps, NAMING_SECONDS);
@@ -185,7 +249,7 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     });
   }
   for (const n of input.nodes) {
-    if (covered.has(n.instance)) continue;
+    if (covered.has(n.instance) || probing.get(n.service)?.includes(n)) continue;
     const held = input.active?.get(`error-burst|node|${n.instance}`);
     const k = held === undefined ? 1 : HOLD;
     const b = burst(n.errorRate, n.rps, held, input.times, () => pastOfService(n.service));
