@@ -694,6 +694,32 @@ describe('sicknesses', () => {
     assert.equal(f.variant, 'heap');
   });
 
+  // outside audit V: a flat app (each request's garbage, a fixed ring) early in its life: every major GC fell back to
+  // 120–134 MiB while V8 grew the heap's budget, so each climb went higher and longer than the last; the third was
+  // raised critical, "full in about 199 s"
+  it('memory-leak: climbs that GC gives back to one floor are not a leak while they last no longer than earlier cycles allow', () => {
+    const input = healthyFleet({ seed: 21 });
+    const len = input.times.length;
+    const mib = [
+      ...Array.from({ length: 9 }, (_, i) => 134 + i * 11.5), // → 226
+      ...Array.from({ length: 11 }, (_, i) => 130 + i * 17), // → 300
+      134, 144, 172, 185, // a short cycle
+      ...Array.from({ length: 17 }, (_, i) => 120 + i * 17), // → 392, steady
+    ];
+    sickenNode(input, 'node-5', 'heapLimit', 0, () => 4.05 * 1024 * MB);
+    sickenNode(input, 'node-5', 'heapUsed', 0, (i, v) => (i < len - mib.length ? 134 * MB + (v % (4 * MB)) : mib[i - (len - mib.length)] * MB));
+    assert.equal(memoryLeak(input).status, 'none', JSON.stringify(memoryLeak(input)).slice(0, 300));
+    // the same climb going on for twice the longest cycle: a leak, a warning (no GC has shown the memory kept: every
+    // one gave it back), though the limit is minutes away
+    const long = healthyFleet({ seed: 21 });
+    const longMib = [...mib.slice(0, 24), ...Array.from({ length: 22 }, (_, i) => 120 + i * 17)];
+    sickenNode(long, 'node-5', 'heapLimit', 0, () => 4.05 * 1024 * MB);
+    sickenNode(long, 'node-5', 'heapUsed', 0, (i, v) => (i < len - longMib.length ? 134 * MB + (v % (4 * MB)) : longMib[i - (len - longMib.length)] * MB));
+    const [f] = issues(memoryLeak, long);
+    assert.deepEqual(f.nodes, ['node-5']);
+    assert.equal(f.severity, 'warning');
+  });
+
   // measured on the zoo's churn node (16 batches of 4,000 rows per request): the heap's first climb before the first
   // major GC, 40 → 122 → 327 → 321 → 423 MiB in 4 s at 10–36% GC, was raised as a leak and linked as gc-pressure's cause
   it('memory-leak: the first climb of allocation churn, the collector at work, is not a leak (measured node)', () => {

@@ -63,6 +63,8 @@ interface Growth {
   rate: number;
   /** the growth outlasted a major GC (what the heap keeps, not garbage still to collect) */
   pastGc?: boolean;
+  /** past major GCs all gave the memory back to one floor: none has shown it kept */
+  reclaimed?: boolean;
 }
 
 /** critical needs growth that is surely kept: past a major GC, or this long (s) */
@@ -99,6 +101,9 @@ function steadyGrowth(s: Series): Growth | null {
   }
   return best;
 }
+
+/** with every trough at one floor, a climb must last this many times the longest cycle (× 1.5 below: 1.8×) */
+const FLAT_FLOOR_CYCLES = 1.2;
 
 function maxOf(s: Series, from: number, to: number): number {
   let max = -Infinity;
@@ -167,9 +172,30 @@ function heapGrowth(s: Series): Growth | null {
   // long again as the last cycle did without the GC that ended it (churn climbs to a new peak now and then too)
   let highest = 0;
   for (const c of cycles) if (c.peak > highest) highest = c.peak;
-  const cycle = cycles.length >= 2 ? last.at - cycles[cycles.length - 2].at : Math.min(last.at, 20);
+  let cycle = cycles.length >= 2 ? last.at - cycles[cycles.length - 2].at : Math.min(last.at, 20);
+  // where every GC in the window gave back to the same floor (troughs within MIN_GROWTH_BYTES), memory is reclaimed:
+  // a climb since is a leak only once it has gone on 1.8× as long as the longest cycle did (not the last: a short one
+  // between two long ones set the bar at 6 s), and no GC has shown it kept (critical only after CRITICAL_MIN_SPAN).
+  // Early in a process V8 grows the heap's budget from cycle to cycle, so each climb goes higher and longer than the
+  // last: a flat app's third climb (troughs 120–134 MiB, peaks 226 → 300 → 404) was raised critical, "full in about
+  // 199 s" (an outside audit)
+  let reclaimed = false;
+  if (cycles.length >= 2) {
+    let low = Infinity;
+    let high = -Infinity;
+    let longest = 0;
+    for (let k = 0; k < cycles.length; k++) {
+      low = Math.min(low, cycles[k].trough);
+      high = Math.max(high, cycles[k].trough);
+      if (k > 0) longest = Math.max(longest, cycles[k].at - cycles[k - 1].at);
+    }
+    reclaimed = high - low < MIN_GROWTH_BYTES;
+    if (reclaimed) cycle = FLAT_FLOOR_CYCLES * longest;
+  }
   const since = steadyGrowth(s.slice(last.at));
-  return since !== null && since.fit.last >= highest + MIN_GROWTH_BYTES && since.span >= 1.5 * cycle ? { ...since, pastGc: true } : null;
+  // (how long it has gone on: the whole climb since the trough where GC gave it all back, else the line's span)
+  const lasted = reclaimed ? s.length - last.at : (since?.span ?? 0);
+  return since !== null && since.fit.last >= highest + MIN_GROWTH_BYTES && lasted >= 1.5 * cycle ? { ...since, pastGc: true, reclaimed } : null;
 }
 
 /**
@@ -225,7 +251,7 @@ function draftFor(n: NodeWindow): FindingDraft | null {
         subject: n.instance,
         // a short climb no major GC has judged yet may still be garbage (an audit's allocation churn read "critical,
         // full in about 74 s" on each rising edge): a warning until it is surely kept
-        severity: toLimit <= HORIZON_CRITICAL_S && (heap.pastGc === true || heap.span >= CRITICAL_MIN_SPAN) ? 'critical' : 'warning',
+        severity: toLimit <= HORIZON_CRITICAL_S && ((heap.pastGc === true && heap.reclaimed !== true) || heap.span >= CRITICAL_MIN_SPAN) ? 'critical' : 'warning',
         nodes: [n.instance],
         routes: [],
         evidence,
