@@ -81,6 +81,16 @@ describe('requests-stuck', () => {
     const [f] = stuck(input);
     assert.deepEqual(f.routes, ['POST /api/orders']);
     assert.match(explain(f).summary, /; most on POST \/api\/orders \(40 of 40 unanswered at the last export\)\.$/);
+    // streams their clients close (aborted, in the agent's count) are not "clients giving up"
+    sickenRoute(input, null, '/health', 'aborted', -10, () => 3);
+    sickenRoute(input, null, '/health', 'rps', -10, () => 0);
+    n.inFlightRoutes = [
+      { name: 'GET /health', count: 100, answering: 100 },
+      { name: 'POST /api/orders', count: 40, answering: 0 },
+    ];
+    const [g] = stuck(input);
+    assert.deepEqual(g.routes, ['POST /api/orders']);
+    assert.doesNotMatch(explain(g).summary, /give up/);
   });
 
   it('hung requests whose clients give up: a plateau, a warning, naming the route they abandon', () => {

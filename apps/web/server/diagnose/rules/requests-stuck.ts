@@ -191,7 +191,10 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
     rows.sort((a, b) => b.inFlight - a.inFlight);
     const worst = rows[0];
     const held = heldRoutes(rows.map((r) => r.node));
-    const abandoned = abandonedRoutes(input, service);
+    // (a stream's client closing it is its normal end, not giving up: the routes the stuck nodes are answering on are
+    // not named as abandoned; an outside audit's SSE route read "clients give up on 100% of GET /events's requests")
+    const streaming = new Set(rows.flatMap((r) => (r.node.inFlightRoutes ?? []).filter((x) => x.answering > 0 && x.answering === x.count).map((x) => x.name)));
+    const abandoned = abandonedRoutes(input, service).filter((r) => !streaming.has(r.name));
     const routes = [...held.map((r) => r.name), ...abandoned.map((r) => r.name).filter((name) => !held.some((h) => h.name === name))];
     const evidence: EvidenceItem[] = rows
       .slice(0, 5)
