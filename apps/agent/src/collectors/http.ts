@@ -432,7 +432,13 @@ export class HttpCollector implements Collector {
         [Attrs.httpMethod]: METHOD_NAMES[m],
       });
     }
-    if (inFlight >= ROUTED_IN_FLIGHT_MIN) this.collectInFlightRoutes(batch, inFlight);
+    if (inFlight >= ROUTED_IN_FLIGHT_MIN) {
+      try {
+        this.collectInFlightRoutes(batch, inFlight);
+      } catch {
+        // a framework's getter that throws on a request (as Express 4's app.router): not named this time, nothing more
+      }
+    }
     batch.sum(Metrics.routesFolded, '{request}', 'Requests recorded under the route "other" because the per-process route cap (PERF_MAX_ROUTES) was reached.', this.table.folded, true);
   }
 }
