@@ -639,14 +639,14 @@ describe('sicknesses', () => {
 
   it('load-imbalance, low side: a node the balancer stopped sending to, sustained; not one never in rotation, nor a short drain', () => {
     const input = healthyFleet({ seed: 19 });
-    // its traffic stopped 20 s ago (after serving its share): named
-    sickenNode(input, 'node-2', 'rps', -20, () => 0);
+    // its traffic stopped 35 s ago (after serving its share): named
+    sickenNode(input, 'node-2', 'rps', -35, () => 0);
     const [f] = issues(loadImbalance, input);
     assert.equal(f.facts.direction, 'low');
     assert.deepEqual(f.nodes, ['node-2']);
-    // stopped 12 s ago: a drain before a stop, not yet
+    // stopped 25 s ago: a drain before a stop (a preStop sleep), not yet
     const drain = healthyFleet({ seed: 19 });
-    sickenNode(drain, 'node-2', 'rps', -12, () => 0);
+    sickenNode(drain, 'node-2', 'rps', -25, () => 0);
     assert.equal(loadImbalance(drain).status, 'none');
     // a standby that served only its probes all along: out of rotation, not skewed
     const standby = healthyFleet({ seed: 19 });

@@ -18,12 +18,13 @@ const MIN_GAP_RPS = 5;
  */
 const MIN_MEDIAN_RPS = 1;
 /**
- * the low side, sustained longer (15 of the last 20 s: a node taken out of rotation for a drain before its stop, or not
- * yet added, serves nothing for a while on purpose), and only for a node that served its share at some point in the
- * window: one that never did (a standby, a pod waiting for its readiness) is out of rotation, not skewed
+ * the low side, sustained longer (30 of the last 40 s: a node taken out of the balancer before its stop, a Kubernetes
+ * preStop sleep or a deregistration delay of 25 s, serves nothing for a while on purpose, and gets no signal to say so
+ * until it is stopped), and only for a node that served its share at some point in the window: one that never did (a
+ * standby, a pod waiting for its readiness) is out of rotation, not skewed
  */
-const LOW_SECONDS = 20;
-const LOW_NEED = 15;
+const LOW_SECONDS = 40;
+const LOW_NEED = 30;
 /**
  * latency outlier: p99 at least 3× the service's median and 50 ms more, at "the same load": within
  * 1/3–3× the median rate in that second (an export landing in the next second doubles one second's count)
