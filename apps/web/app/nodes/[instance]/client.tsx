@@ -91,7 +91,7 @@ export function NodeClient({ instance }: { instance: string }) {
               label="In flight, by route"
               value={node.inFlightRoutes
                 .slice(0, 3)
-                .map((r) => `${r.method} ${r.route}: ${formatInteger(r.count)}`)
+                .map((r) => `${r.method} ${r.route}: ${formatInteger(r.count)}${r.answering > 0 ? ` (${formatInteger(r.answering)} being answered)` : ''}`)
                 .join(' · ')}
               testId="node-in-flight-routes"
             />
