@@ -632,6 +632,16 @@ describe('sicknesses', () => {
       return input;
     };
     assert.equal(errorBurst(deploy(1.5)).status, 'none');
+    // …also when the service itself started a minute before its deploy (every node young)
+    const young = deploy(1.5);
+    for (const n of young.nodes) n.startedAt ??= young.times.at(-1)! - 60_000;
+    assert.equal(errorBurst(young).status, 'none');
+    // …and once it is ready and joins the balancer, its probes' errors still in the seconds judged (the next audit)
+    const joined = deploy(1.5);
+    sickenNode(joined, 'node-3', 'rps', -1, () => 100);
+    sickenNode(joined, 'node-3', 'errorRate', -1, () => 0);
+    joined.routes.at(-1)!.errorRate[joined.times.length - 1] = 0;
+    assert.equal(errorBurst(joined).status, 'none');
     // the same pod given its share of users and failing them: a burst
     const failing = errorBurst(deploy(100));
     assert.equal(failing.status, 'issue');

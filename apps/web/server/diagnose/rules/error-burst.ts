@@ -108,43 +108,55 @@ function serviceErrorRate(routes: readonly RouteWindow[], length: number): Serie
   return out;
 }
 
-/** a node not yet given its share of traffic: under this part of its service's median node's rate, every second */
+/** a node not yet given its share of traffic: under this part of its service's median node's rate */
 const NOT_IN_ROTATION = 0.3;
 /** …since it started, within this long (a pod's start-up, waiting for its readiness) */
 const YOUNG_MS = 120_000;
 
+/** A node's seconds before it was put in rotation: [from, until) of the window. */
+interface Probing {
+  node: NodeWindow;
+  from: number;
+  until: number;
+}
+
 /**
- * The service's nodes started lately that have served under NOT_IN_ROTATION of the median node's rate in every second
- * since: not yet in the load balancer, so what they answer is its probes. A pod whose readiness endpoint answers 503
- * until it is warm (the mechanism that keeps users away from it) raised a critical burst on every pod of a rolling
- * deploy, "GET /ready: 40% of requests answered 5xx … on node svcr-1-v2" (an outside audit). A pod that fails its users
- * serves them first, and is judged.
+ * The service's nodes started lately, with their seconds since their start until the first in which they served
+ * NOT_IN_ROTATION of the median node's rate: not yet in the load balancer, so what they answered then was its probes. A
+ * pod whose readiness endpoint answers 503 until it is warm (the mechanism that keeps users away from it) raised a
+ * critical burst on every pod of a rolling deploy, "GET /ready: 40% of requests answered 5xx … on node svcr-1-v2" (an
+ * outside audit), and again as it joined the balancer with those errors still in the seconds judged (the next audit). A
+ * pod that fails its users serves them first, and those errors count.
  */
-function notYetInRotation(nodes: readonly NodeWindow[], times: readonly number[]): Set<NodeWindow> {
-  const out = new Set<NodeWindow>();
+function probingSeconds(nodes: readonly NodeWindow[], times: readonly number[]): Probing[] {
   const last = times.at(-1) ?? 0;
   const young = nodes.filter((n) => n.startedAt !== undefined && last + 1000 - n.startedAt < YOUNG_MS);
-  if (young.length === 0 || young.length === nodes.length) return out;
+  // (all of them young too: a service started a minute before its first rolling deploy; the next audit)
+  if (young.length === 0) return [];
   const len = times.length;
   const median = medianAcross(nodes.map((n) => n.rps), len, 0);
+  const out: Probing[] = [];
   for (const n of young) {
-    let seen = 0;
-    let inRotation = false;
-    for (let i = 0; i < len && !inRotation; i++) {
+    let from = -1;
+    let until = len;
+    for (let i = 0; i < len; i++) {
       if (times[i] + 1000 <= n.startedAt! || Number.isNaN(n.rps[i])) continue;
-      seen++;
-      inRotation = n.rps[i] > NOT_IN_ROTATION * median[i];
+      if (from < 0) from = i;
+      if (n.rps[i] > NOT_IN_ROTATION * median[i]) {
+        until = i;
+        break;
+      }
     }
-    if (seen > 0 && !inRotation) out.add(n);
+    if (from >= 0 && until > from) out.push({ node: n, from, until });
   }
   return out;
 }
 
 /**
- * A route's 5xx rate and rate without the errors of nodes not yet in rotation (their probes): each second, up to those
- * nodes' errors (over all their routes: the store keeps no per-node routes) are taken off its errors and its requests.
+ * A route's 5xx rate and rate without the probes answered by nodes not yet in rotation: in their probing seconds, up to
+ * those nodes' errors (over all their routes: the store keeps no per-node routes) are taken off its errors and requests.
  */
-function withoutProbes(r: RouteWindow, probing: readonly NodeWindow[]): { errorRate: Series; rps: Series } {
+function withoutProbes(r: RouteWindow, probing: readonly Probing[]): { errorRate: Series; rps: Series } {
   const len = r.rps.length;
   const errorRate = new Float64Array(len);
   const rps = new Float64Array(len);
@@ -152,8 +164,9 @@ function withoutProbes(r: RouteWindow, probing: readonly NodeWindow[]): { errorR
     const requests = r.rps[i];
     let errors = r.errorRate[i] * requests;
     let probes = 0;
-    for (const n of probing) {
-      const e = n.errorRate[i] * n.rps[i];
+    for (const p of probing) {
+      if (i < p.from || i >= p.until) continue;
+      const e = p.node.errorRate[i] * p.node.rps[i];
       if (e > 0) probes += e;
     }
     probes = Math.min(probes, Number.isNaN(errors) ? 0 : errors);
@@ -161,6 +174,16 @@ function withoutProbes(r: RouteWindow, probing: readonly NodeWindow[]): { errorR
     rps[i] = requests - probes;
     errorRate[i] = rps[i] > 0 ? errors / rps[i] : NaN;
   }
+  return { errorRate, rps };
+}
+
+/** A node's 5xx rate and rate with its probing seconds left out (no data), as judged and named. */
+function servedSeconds(n: NodeWindow, probing: Probing | undefined): { errorRate: Series; rps: Series } {
+  if (probing === undefined) return n;
+  const errorRate = Float64Array.from(n.errorRate);
+  const rps = Float64Array.from(n.rps);
+  errorRate.fill(NaN, probing.from, probing.until);
+  rps.fill(NaN, probing.from, probing.until);
   return { errorRate, rps };
 }
 
@@ -185,10 +208,13 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     if (v === undefined) servicePast.set(service, (v = baseline(serviceErrorRate(input.routes.filter((r) => r.service === service), input.times.length))));
     return v;
   };
-  const probing = new Map<string, NodeWindow[]>();
+  const probing = new Map<string, Probing[]>();
+  const served = new Map<NodeWindow, { errorRate: Series; rps: Series }>();
   for (const [service, nodes] of nodesOf) {
-    const set = notYetInRotation(nodes, input.times);
-    if (set.size > 0) probing.set(service, [...set]);
+    const list = probingSeconds(nodes, input.times);
+    if (list.length === 0) continue;
+    probing.set(service, list);
+    for (const p of list) served.set(p.node, servedSeconds(p.node, p));
   }
   for (const r of input.routes) {
     const name = routeName(r);
@@ -209,20 +235,21 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     const routeErrors = pooled(r.errorRate, r.rps, NAMING_SECONDS).perSecond;
     const nodeRates: { instance: string; rate: number; before: number; route: string | undefined; errors: number }[] = [];
     for (const n of peers) {
-      if (probes?.includes(n)) continue;
       const nr: RouteWindow | undefined = n.routes?.find((x) => routeName(x) === name);
-      const series = nr ? nr.errorRate : n.errorRate;
-      const own = nr ? { rate: recent(series), perSecond: recent(series) * recent(nr.rps) } : pooled(n.errorRate, n.rps, NAMING_SECONDS);
+      // (a young node's seconds before it was put in rotation left out: its probes)
+      const node = served.get(n) ?? n;
+      const series = nr ? nr.errorRate : node.errorRate;
+      const own = nr ? { rate: recent(series), perSecond: recent(series) * recent(nr.rps) } : pooled(node.errorRate, node.rps, NAMING_SECONDS);
       // a node named by its pooled errors is shown with its rate over the seconds the burst is judged on (its last
       // second's could be 0%)
-      const rate = nr ? own.rate : pooled(n.errorRate, n.rps, judgedSeconds(held, input.times)).rate || own.rate;
+      const rate = nr ? own.rate : pooled(node.errorRate, node.rps, judgedSeconds(held, input.times)).rate || own.rate;
       const errors = own.perSecond;
       // …by the errors it answers beyond its own past: a node whose other route always fails answers its errors whatever
       // this route does (verification: a burst on one node's GET /api/pay named all four, each with its steady 4% of
       // GET /api/fail). And beyond what it answered on average before, by more than chance (Poisson: 2√ of that count
       // over the seconds + 1): the median of a few errors now and then is 0, and a held burst's last seconds named a node
       // answering its usual 2% of one route, 1 error in 4 s (outside audit O)
-      const nodeErrors = Float64Array.from(n.errorRate, (v, i) => v * n.rps[i]);
+      const nodeErrors = Float64Array.from(node.errorRate, (v, i) => v * node.rps[i]);
       const pastErrors = nr ? 0 : baseline(nodeErrors);
       const beyond = errors - (Number.isNaN(pastErrors) ? 0 : pastErrors);
       const usual = nr ? NaN : pastMean(nodeErrors, held, input.times);
@@ -249,10 +276,11 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     });
   }
   for (const n of input.nodes) {
-    if (covered.has(n.instance) || probing.get(n.service)?.includes(n)) continue;
+    if (covered.has(n.instance)) continue;
     const held = input.active?.get(`error-burst|node|${n.instance}`);
     const k = held === undefined ? 1 : HOLD;
-    const b = burst(n.errorRate, n.rps, held, input.times, () => pastOfService(n.service));
+    const node = served.get(n) ?? n;
+    const b = burst(node.errorRate, node.rps, held, input.times, () => pastOfService(n.service));
     if (!b) continue;
     const routes = (n.routes ?? [])
       .map((r) => ({ name: routeName(r), rate: recent(r.errorRate) }))
