@@ -184,6 +184,21 @@ export function warmingUp(n: NodeWindow, input: DiagnosisInput): boolean {
 }
 
 /**
+ * `s` with the node's start-up seconds (its first WARMUP_MS) left out (NaN), for rules that judge its recent seconds once
+ * it is past its start-up: a replacement node slow for its first 20 s (a cold cache) was named the moment its start-up
+ * ended, on the slow seconds still in the seconds judged (an outside audit). `s` itself when none is in the window.
+ */
+export function afterStartUp(n: NodeWindow, input: DiagnosisInput, s: Series): Series {
+  if (n.startedAt === undefined) return s;
+  const end = n.startedAt + WARMUP_MS;
+  const times = input.times;
+  if (times.length === 0 || times[0] >= end) return s;
+  const out = Float64Array.from(s);
+  for (let i = 0; i < times.length && times[i] < end; i++) out[i] = NaN;
+  return out;
+}
+
+/**
  * A ratio pooled over the last `n` seconds with data, each second weighted by its count (errors over requests, not a
  * median of per-second ratios: a few errors a second come and go from second to second), and the events per second.
  */

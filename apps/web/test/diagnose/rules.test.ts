@@ -486,6 +486,30 @@ describe('sicknesses', () => {
     assert.equal(ioWait(input).status, 'none');
   });
 
+  // outside audit W: a replacement node whose cache is cold for its first 20 s was named waiting (and slow at the same
+  // load) the moment its start-up ended, on the slow seconds still in the seconds judged
+  it('io-wait and load-imbalance: a new node slow in its start-up only is not named after it; one that stays slow is', () => {
+    const make = (slowFor: number, age: number) => {
+      const input = healthyFleet({ seed: 28, nodes: 3 });
+      const len = input.times.length;
+      for (const n of input.nodes) {
+        delete n.routes;
+        n.latencyMean = Float64Array.from(n.latencyP50, (v) => v * 1.4);
+      }
+      const node = input.nodes[1];
+      node.startedAt = input.times[len - age];
+      for (const key of ['rps', 'latencyP50', 'latencyP99', 'latencyMean', 'elu', 'cpu'] as const) sickenNode(input, 'node-1', key, 0, (i, v) => (i < len - age ? NaN : v));
+      const slowUntil = len - age + slowFor;
+      for (const [key, v] of [['latencyP99', 0.13], ['latencyP50', 0.1], ['latencyMean', 0.1]] as const) sickenNode(input, 'node-1', key, len - age, (i, old) => (i < slowUntil ? v : old));
+      return input;
+    };
+    // 22 s old, slow for its first 20 s: quiet
+    assert.equal(ioWait(make(20, 22)).status, 'none');
+    assert.equal(loadImbalance(make(20, 22)).status, 'none');
+    // 40 s old and still slow: named
+    assert.deepEqual(issues(ioWait, make(40, 40))[0].nodes, ['node-1']);
+  });
+
   // outside audit V: on three identical nodes where 2% of requests take 1–3 s (a cache miss to cold storage), each node
   // finishes a slow request in about every other second, and "3 of the last 5" named a node in turn: 23 critical in 4 min
   it('io-wait: not a node whose tail is its peers\' (a long-tail route on a homogeneous fleet), at any moment of 5 minutes', () => {

@@ -1,8 +1,8 @@
 // io-wait (slow downstream): a route's latency is up while the nodes serving it are mostly idle — the time
 // goes to waiting on a database or another service, not to this process's CPU or event loop.
 
-import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
-import { HOLD, baseline, countWhere, hasRecent, heldNodes, median, recent, routeName, sustained, warmingUp } from '../window.js';
+import type { ActiveFinding, DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Series, Verdict } from '../types.js';
+import { HOLD, afterStartUp, baseline, countWhere, hasRecent, heldNodes, median, recent, routeName, sustained, warmingUp } from '../window.js';
 import { risingRoutes, routeMixExplains, standingOut } from './suspects.js';
 
 /** "up": at least 3× the route's own recent past and 50 ms more (below that it is noise users do not feel) */
@@ -128,11 +128,14 @@ function waitingNodes(input: DiagnosisInput, covered: ReadonlySet<string>): Find
     if (Number.isNaN(others)) continue;
     const k = held.has(n.instance) ? HOLD : 1;
     const limit = k * Math.max(NODE_MULTIPLE * others, others + NODE_MIN_S);
-    if (!sustained(n.latencyP99, (v) => v >= limit)) continue;
+    // (judged on its seconds past its start-up only)
+    const p99s = afterStartUp(n, input, n.latencyP99);
+    if (!sustained(p99s, (v) => v >= limit)) continue;
     const mean = recent(n.latencyMean ?? []);
+    const means = n.latencyMean === undefined ? undefined : afterStartUp(n, input, n.latencyMean);
     const peerMean = Number.isNaN(mean) ? NaN : medianWithout(svc.mean, mean);
-    if (!Number.isNaN(peerMean) && !sustained(n.latencyMean!, (v) => v >= k * Math.max(NODE_MEAN_MULTIPLE * peerMean, peerMean + NODE_MEAN_MIN_S))) continue;
-    if (!mostSeconds(n, pooled.get(n.service)!, k)) continue;
+    if (!Number.isNaN(peerMean) && !sustained(means!, (v) => v >= k * Math.max(NODE_MEAN_MULTIPLE * peerMean, peerMean + NODE_MEAN_MIN_S))) continue;
+    if (!mostSeconds(n, means, pooled.get(n.service)!, k)) continue;
     const serviceRoutes = input.routes.filter((r) => r.service === n.service);
     // (its share of the service's slow-by-design routes, e.g. the long polls of clients pinned to it)
     if (!Number.isNaN(peerMean) && routeMixExplains(recent(n.rps), mean, peerMean, serviceRoutes)) continue;
@@ -180,15 +183,17 @@ function pooledTime(n: NodeWindow): { time: number; requests: number } {
  * Whether the node's mean stood over the line of its peers' mean pooled over the last MOST_SECONDS in most of those
  * seconds, and over them all (`k`: HOLD for a node already named). Without means (another SDK), not asked.
  */
-function mostSeconds(n: NodeWindow, service: { time: number; requests: number }, k: number): boolean {
-  if (n.latencyMean === undefined) return true;
+function mostSeconds(n: NodeWindow, means: Series | undefined, service: { time: number; requests: number }, k: number): boolean {
+  if (n.latencyMean === undefined || means === undefined) return true;
   const own = pooledTime(n);
   const peerRequests = service.requests - own.requests;
   if (!(peerRequests > 0) || !(own.requests > 0)) return true;
   const peerMean = (service.time - own.time) / peerRequests;
   const line = k * Math.max(NODE_MEAN_MULTIPLE * peerMean, peerMean + NODE_MEAN_MIN_S);
-  if (!(own.time / own.requests >= line)) return false;
-  const { present, hits } = countWhere(n.latencyMean, (v) => v >= line, MOST_SECONDS);
+  // its own seconds past its start-up (`means`)
+  const judged = pooledTime({ ...n, latencyMean: means });
+  if (!(judged.requests > 0) || !(judged.time / judged.requests >= line)) return false;
+  const { present, hits } = countWhere(means, (v) => v >= line, MOST_SECONDS);
   return hits >= MOST_MIN && hits >= MOST_SHARE * present;
 }
 

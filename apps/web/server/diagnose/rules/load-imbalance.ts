@@ -2,7 +2,7 @@
 // skew), or one node's latency an outlier at the same load without a busy loop to explain it.
 
 import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
-import { countWhere, hasRecent, lastValues, max, medianAcross, recent, RECENT_SECONDS, SUSTAINED_SECONDS, warmingUp } from '../window.js';
+import { afterStartUp, countWhere, hasRecent, lastValues, max, medianAcross, recent, RECENT_SECONDS, SUSTAINED_SECONDS, warmingUp } from '../window.js';
 import { routeMixExplains } from './suspects.js';
 
 /** a median comparison needs a few peers: with two nodes "the median" is just their average */
@@ -85,7 +85,8 @@ export function loadImbalance(input: DiagnosisInput): Verdict {
       if (high >= SUSTAINED_SECONDS) skewed.push({ n, rps: recent(n.rps), dir: 'high' });
       else if (low >= LOW_NEED && inRotation(n, recent(medRps))) skewed.push({ n, rps: recent(n.rps), dir: 'low' });
       else {
-        const outlier = countWhere(n.latencyP99, (v, i) => {
+        // (judged on its seconds past its start-up only: a replacement node's cold cache)
+        const outlier = countWhere(afterStartUp(n, input, n.latencyP99), (v, i) => {
           const r = n.rps[i] / medRps[i];
           return v >= LATENCY_MULTIPLE * medP99[i] && v - medP99[i] >= LATENCY_GAP_S && n.latencyP50[i] >= P50_MULTIPLE * medP50[i] && r >= SAME_LOAD_LOW && r <= SAME_LOAD_HIGH;
         }).hits;
