@@ -671,6 +671,34 @@ describe('sicknesses', () => {
     assert.equal(failing.status, 'issue');
   });
 
+  // outside audit W: a canary weighted at a quarter of its peers' traffic that failed every request was "not yet in
+  // rotation" for as long as it ran, so its errors never counted; and a burst held half a minute stopped naming the node
+  // answering it, its own failing having become its past
+  it('error-burst: a canary at a quarter of the traffic failing every request is a burst after its first 30 s', () => {
+    const input = healthyFleet({ seed: 42, nodes: 4, noNodeRoutes: true });
+    const len = input.times.length;
+    const from = len - 60;
+    input.nodes[3].startedAt = input.times[from];
+    for (const key of ['rps', 'errorRate'] as const) sickenNode(input, 'node-3', key, 0, (i) => (i < from ? NaN : key === 'rps' ? 25 : 1));
+    sickenRoute(input, null, '/api/users/:id', 'errorRate', from, (i) => 25 / input.routes[0].rps[i]);
+    const [f] = issues(errorBurst, input);
+    assert.deepEqual(f.nodes, ['node-3']);
+  });
+
+  it('error-burst: a burst held half a minute still names the node answering it', () => {
+    const input = healthyFleet({ seed: 43, nodes: 4, noNodeRoutes: true });
+    const len = input.times.length;
+    // node-2 seen for 50 s (a replacement), failing 30% of its requests for the last 35
+    for (const key of ['rps', 'errorRate'] as const) sickenNode(input, 'node-2', key, 0, (i, v) => (i < len - 50 ? NaN : v));
+    sickenNode(input, 'node-2', 'errorRate', -35, () => 0.3);
+    sickenRoute(input, null, '/api/users/:id', 'errorRate', -35, (i) => (0.3 * input.nodes[2].rps[i]) / input.routes[0].rps[i]);
+    const [first] = issues(errorBurst, { ...input, times: input.times, nodes: input.nodes.map((n) => ({ ...n })) });
+    const held = new Map([[`error-burst|route|shop|GET /api/users/:id`, { since: input.times[len - 33], facts: first.facts, nodes: first.nodes }]]);
+    const [f] = issues(errorBurst, { ...input, active: held });
+    assert.equal(f.variant, 'route');
+    assert.deepEqual(f.nodes, ['node-2']);
+  });
+
   it('load-imbalance, low side: a node the balancer stopped sending to, sustained; not one never in rotation, nor a short drain', () => {
     const input = healthyFleet({ seed: 19 });
     // its traffic stopped 35 s ago (after serving its share): named

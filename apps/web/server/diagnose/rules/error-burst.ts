@@ -110,8 +110,13 @@ function serviceErrorRate(routes: readonly RouteWindow[], length: number): Serie
 
 /** a node not yet given its share of traffic: under this part of its service's median node's rate */
 const NOT_IN_ROTATION = 0.3;
-/** …since it started, within this long (a pod's start-up, waiting for its readiness) */
+/** …since it started, within this long (the seconds are left out for as long as they are in the window) */
 const YOUNG_MS = 120_000;
+/**
+ * …for its first 30 s at most: a pod is ready within that or fails. A canary weighted at 0.26× its peers' traffic that
+ * failed every request was "not yet in rotation" for as long as it ran, and its errors never counted (outside audit W)
+ */
+const PROBING_MS = 30_000;
 
 /** A node's seconds before it was put in rotation: [from, until) of the window. */
 interface Probing {
@@ -122,7 +127,8 @@ interface Probing {
 
 /**
  * The service's nodes started lately, with their seconds since their start until the first in which they served
- * NOT_IN_ROTATION of the median node's rate: not yet in the load balancer, so what they answered then was its probes. A
+ * NOT_IN_ROTATION of the median node's rate (PROBING_MS at most): not yet in the load balancer, so what they answered
+ * then was its probes. A
  * pod whose readiness endpoint answers 503 until it is warm (the mechanism that keeps users away from it) raised a
  * critical burst on every pod of a rolling deploy, "GET /ready: 40% of requests answered 5xx … on node svcr-1-v2" (an
  * outside audit), and again as it joined the balancer with those errors still in the seconds judged (the next audit). A
@@ -142,7 +148,7 @@ function probingSeconds(nodes: readonly NodeWindow[], times: readonly number[]):
     for (let i = 0; i < len; i++) {
       if (times[i] + 1000 <= n.startedAt! || Number.isNaN(n.rps[i])) continue;
       if (from < 0) from = i;
-      if (n.rps[i] > NOT_IN_ROTATION * median[i]) {
+      if (n.rps[i] > NOT_IN_ROTATION * median[i] || times[i] >= n.startedAt! + PROBING_MS) {
         until = i;
         break;
       }
@@ -250,7 +256,11 @@ export function errorBurst(input: DiagnosisInput): Verdict {
       // over the seconds + 1): the median of a few errors now and then is 0, and a held burst's last seconds named a node
       // answering its usual 2% of one route, 1 error in 4 s (outside audit O)
       const nodeErrors = Float64Array.from(node.errorRate, (v, i) => v * node.rps[i]);
-      const pastErrors = nr ? 0 : baseline(nodeErrors);
+      // (for a burst raised, its past before the burst: its own failing became its baseline within 30 s and the finding
+      // stopped naming the node that answered the errors; outside audit W)
+      // A node started within the window has no past before the errors it answers (a canary failing from its start)
+      const started = n.startedAt !== undefined && n.startedAt > (input.times[0] ?? 0) + BASELINE_GAP_SECONDS * 1000;
+      const pastErrors = nr || started ? 0 : held !== undefined ? pastMean(nodeErrors, held, input.times) : baseline(nodeErrors);
       const beyond = errors - (Number.isNaN(pastErrors) ? 0 : pastErrors);
       const usual = nr ? NaN : pastMean(nodeErrors, held, input.times);
       const chance = Number.isNaN(usual) ? -Infinity : usual + (2 * Math.sqrt(usual * NAMING_SECONDS) + 1) / NAMING_SECONDS;
