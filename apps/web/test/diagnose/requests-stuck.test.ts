@@ -93,6 +93,23 @@ describe('requests-stuck', () => {
     assert.doesNotMatch(explain(g).summary, /give up/);
   });
 
+  // outside audit W: a hang on a node that also held 100 SSE streams all along was named after 78 s instead of 15: the
+  // streams, in its past and in its count, put the line at 3× their number
+  it('a hang beside streams held all along: the streams are not counted in the line three times', () => {
+    const input = fleet(14);
+    const n = input.nodes.find((x) => x.instance === 'node-2')!;
+    sickenNode(input, 'node-2', 'inFlight', 0, (_, old) => old + 100);
+    // 40 requests hung 8 s ago (their clients wait)
+    sickenNode(input, 'node-2', 'inFlight', -8, (_, old) => old + 40);
+    n.inFlightRoutes = [
+      { name: 'GET /events', count: 100, answering: 100 },
+      { name: 'POST /api/orders', count: 40, answering: 0 },
+    ];
+    const [f] = stuck(input);
+    assert.deepEqual(f.nodes, ['node-2']);
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+  });
+
   it('hung requests whose clients give up: a plateau, a warning, naming the route they abandon', () => {
     const input = fleet(12);
     // 3 a second hang for 20 s until their clients leave: 60 in flight, 3 a second aborted on POST /api/orders, none finished

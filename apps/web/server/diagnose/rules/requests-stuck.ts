@@ -172,13 +172,14 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
     const before = !Number.isNaN(heldBefore) ? heldBefore : climbing ? (Number.isNaN(peer) ? 0 : peer) : pastInFlight(n, input, pasts.own(n), peer);
     if (Number.isNaN(before)) continue;
     const expected = littleExpected(n);
-    const line = k * Math.max(MIN_STUCK, PAST_MULTIPLE * before + PAST_GAP);
-    if (!sustained(inFlight, (v, i) => v >= line && v >= k * (LITTLE_MULTIPLE * expected[i] + PAST_GAP))) continue;
-    // requests whose response has begun (streams, server-sent events, downloads: the agent tells them apart) are being
-    // answered: what is left at its last export must still be over the line (100 SSE streams opened on a new service
-    // were "started and not answered" for as long as they were open: an outside audit)
+    // Requests whose response has begun (streams, server-sent events, downloads: the agent tells them apart) are being
+    // answered (100 SSE streams opened on a new service were "started and not answered" for as long as they were open:
+    // an outside audit). Those left must be over the line on their own, and the past is taken to have held the streams
+    // too: counted in both, the streams put the line at 3× their number (a hang beside 100 streams was named after 78 s
+    // instead of 15; the next audit)
     const answering = (n.inFlightRoutes ?? []).reduce((sum, r) => sum + r.answering, 0);
-    if (answering > 0 && !((lastValues(inFlight, RECENT_SECONDS).at(-1) ?? 0) - answering >= line)) continue;
+    const line = answering + k * Math.max(MIN_STUCK, PAST_MULTIPLE * Math.max(0, before - answering) + PAST_GAP);
+    if (!sustained(inFlight, (v, i) => v >= line && v >= k * (LITTLE_MULTIPLE * expected[i] + PAST_GAP))) continue;
     const fit = linearFit(inFlight, GROWING_SECONDS);
     const growing = fit.slope >= GROWING_PER_S && fit.r2 >= GROWING_R2;
     const row = { node: n, inFlight: median(lastValues(inFlight, RECENT_SECONDS)), expected: expected[expected.length - 1], before, growth: fit.slope, growing };
