@@ -153,7 +153,7 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
     },
     node: {
       summary: (f) =>
-        `Node ${s(f, 'node')} waits on something outside the process: p99 ${fmtSeconds(n(f, 'p99'))} against ${fmtSeconds(n(f, 'others'))} on the service's other nodes, while its event loop is ${fmtPercent(n(f, 'elu'))} busy and CPU ${fmtPercent(n(f, 'cpu'))}${s(f, 'route') ? `, mostly in ${s(f, 'route')}` : ''}.`,
+        `Node ${s(f, 'node')} waits on something outside the process: ${s(f, 'stat') || 'p99'} ${fmtSeconds(n(f, 'p99'))} against ${fmtSeconds(n(f, 'others'))} on the service's other nodes, while its event loop is ${fmtPercent(n(f, 'elu'))} busy and CPU ${fmtPercent(n(f, 'cpu'))}${s(f, 'route') ? `, mostly in ${s(f, 'route')}` : ''}.`,
       advice:
         'Only this node waits, so look at what it does not share with its peers: its connection pool to the database or downstream (exhausted, or holding broken connections), the replica or instance it talks to, its DNS, its disk. Draining or restarting it relieves its users while you look; more processes will not help.',
     },

@@ -510,6 +510,29 @@ describe('sicknesses', () => {
     assert.deepEqual(issues(ioWait, make(40, 40))[0].nodes, ['node-1']);
   });
 
+  // outside audit W: beside a report route that every node serves (0.3–2 s: every node's p99 is the report's), a node
+  // whose every fast request waited 400 ms more (median 400 ms against 0.6 ms) was not named
+  it('io-wait: one node waits on every request beside a slow-by-design route every node serves: by its median', () => {
+    const input = healthyFleet({ seed: 44, nodes: 3, noNodeRoutes: true });
+    const len = input.times.length;
+    const at = (v: number) => Float64Array.from({ length: len }, () => v);
+    input.routes.push({ method: 'GET', route: '/api/report', service: 'shop', rps: at(45), errorRate: at(0), latencyP50: at(1), latencyP99: at(2), latencyMean: at(1), timeShare: at(0.9) });
+    for (const n of input.nodes) {
+      sickenNode(input, n.instance, 'latencyP99', 0, () => 2);
+      sickenNode(input, n.instance, 'latencyP50', 0, () => 0.0006);
+      n.latencyMean = at(0.15);
+      n.elu = at(0.05);
+      n.cpu = at(0.05);
+    }
+    assert.equal(ioWait(input).status, 'none');
+    sickenNode(input, 'node-1', 'latencyP50', -25, () => 0.4);
+    sickenNode(input, 'node-1', 'latencyMean', -25, () => 0.49);
+    const [f] = issues(ioWait, input);
+    assert.equal(f.variant, 'node');
+    assert.deepEqual(f.nodes, ['node-1']);
+    assert.match(explain(f).summary, /^Node node-1 waits on something outside the process: p50 400 ms against 600 µs on the service's other nodes/);
+  });
+
   // outside audit V: on three identical nodes where 2% of requests take 1–3 s (a cache miss to cold storage), each node
   // finishes a slow request in about every other second, and "3 of the last 5" named a node in turn: 23 critical in 4 min
   it('io-wait: not a node whose tail is its peers\' (a long-tail route on a homogeneous fleet), at any moment of 5 minutes', () => {

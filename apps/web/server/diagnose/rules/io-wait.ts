@@ -97,17 +97,19 @@ function waitingNodes(input: DiagnosisInput, covered: ReadonlySet<string>): Find
   const drafts: FindingDraft[] = [];
   const held = heldNodes(input, 'io-wait', ['node']);
   // per service, its nodes' recent p99s and means, sorted (the peers of each node are the rest)
-  const services = new Map<string, { p99: number[]; mean: number[] }>();
+  const services = new Map<string, { p99: number[]; p50: number[]; mean: number[] }>();
   for (const n of input.nodes) {
     if (!hasRecent(n.latencyP99)) continue;
-    const v = services.get(n.service) ?? { p99: [], mean: [] };
+    const v = services.get(n.service) ?? { p99: [], p50: [], mean: [] };
     v.p99.push(recent(n.latencyP99));
+    v.p50.push(recent(n.latencyP50));
     const mean = recent(n.latencyMean ?? []);
     if (!Number.isNaN(mean)) v.mean.push(mean);
     services.set(n.service, v);
   }
   for (const v of services.values()) {
     v.p99.sort((a, b) => a - b);
+    v.p50.sort((a, b) => a - b);
     v.mean.sort((a, b) => a - b);
   }
   // per service, its nodes' request time and requests over the last MOST_SECONDS (each node's peers: the rest)
@@ -128,9 +130,14 @@ function waitingNodes(input: DiagnosisInput, covered: ReadonlySet<string>): Find
     if (Number.isNaN(others)) continue;
     const k = held.has(n.instance) ? HOLD : 1;
     const limit = k * Math.max(NODE_MULTIPLE * others, others + NODE_MIN_S);
-    // (judged on its seconds past its start-up only)
-    const p99s = afterStartUp(n, input, n.latencyP99);
-    if (!sustained(p99s, (v) => v >= limit)) continue;
+    // (judged on its seconds past its start-up only) its p99, or its median where its peers' p99 is a slow route's
+    // that every node serves (a report route: every node's p99 is the report's, and a node whose every fast request
+    // waited 400 ms more was missed; an outside audit)
+    const p50 = recent(n.latencyP50);
+    const othersP50 = medianWithout(svc.p50, p50);
+    const p50Limit = k * Math.max(NODE_MULTIPLE * othersP50, othersP50 + NODE_MIN_S);
+    const byP99 = sustained(afterStartUp(n, input, n.latencyP99), (v) => v >= limit);
+    if (!byP99 && !(othersP50 >= 0 && sustained(afterStartUp(n, input, n.latencyP50), (v) => v >= p50Limit))) continue;
     const mean = recent(n.latencyMean ?? []);
     const means = n.latencyMean === undefined ? undefined : afterStartUp(n, input, n.latencyMean);
     const peerMean = Number.isNaN(mean) ? NaN : medianWithout(svc.mean, mean);
@@ -138,7 +145,7 @@ function waitingNodes(input: DiagnosisInput, covered: ReadonlySet<string>): Find
     if (!mostSeconds(n, means, pooled.get(n.service)!, k)) continue;
     const serviceRoutes = input.routes.filter((r) => r.service === n.service);
     // (its share of the service's slow-by-design routes, e.g. the long polls of clients pinned to it)
-    if (!Number.isNaN(peerMean) && routeMixExplains(recent(n.rps), mean, peerMean, serviceRoutes)) continue;
+    if (!Number.isNaN(peerMean) && routeMixExplains(recent(n.rps), mean, peerMean, serviceRoutes, { p50, peers: othersP50 })) continue;
     // the route: the node's own slowest where the store has it per node, else the service's route whose latency
     // rose most and stands out (a third of one route's requests waiting seconds moves its mean)
     const own = (n.routes ?? [])
@@ -150,14 +157,16 @@ function waitingNodes(input: DiagnosisInput, covered: ReadonlySet<string>): Find
       kind: 'io-wait',
       variant: 'node',
       subject: n.instance,
-      severity: p99 >= NODE_CRITICAL_S ? 'critical' : 'warning',
+      severity: (byP99 ? p99 : p50) >= NODE_CRITICAL_S ? 'critical' : 'warning',
       nodes: [n.instance],
       routes: route === undefined ? [] : [route],
       evidence: [
-        { metric: 'latency.p99', value: p99, baseline: others, baselineKind: 'fleet-median', unit: 's', instance: n.instance },
+        byP99
+          ? { metric: 'latency.p99', value: p99, baseline: others, baselineKind: 'fleet-median', unit: 's', instance: n.instance }
+          : { metric: 'latency.p50', value: p50, baseline: othersP50, baselineKind: 'fleet-median', unit: 's', instance: n.instance },
         { metric: 'elu', value: recent(n.elu), baseline: IDLE, baselineKind: 'threshold', unit: 'ratio', instance: n.instance },
       ],
-      facts: { node: n.instance, p99, others, elu: recent(n.elu) || 0, cpu: recent(n.cpu) || 0, route: route ?? '' },
+      facts: { node: n.instance, stat: byP99 ? 'p99' : 'p50', p99: byP99 ? p99 : p50, others: byP99 ? others : othersP50, elu: recent(n.elu) || 0, cpu: recent(n.cpu) || 0, route: route ?? '' },
     });
   }
   return drafts;

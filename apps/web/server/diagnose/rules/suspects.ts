@@ -91,15 +91,24 @@ const MIX_SLACK = 1.5;
  * that waits on its own slows the routes it serves: they rise against their past and explain nothing here, and once
  * the wait is their past, their p50 is still their requests' on the other nodes (most of them).
  */
-export function routeMixExplains(rps: number, mean: number, peerMean: number, routes: readonly RouteWindow[]): boolean {
+export function routeMixExplains(rps: number, mean: number, peerMean: number, routes: readonly RouteWindow[], median?: { p50: number; peers: number }): boolean {
   if (!(rps > 0) || !(mean > peerMean)) return false;
+  // A median raised well past its peers' (3× and 50 ms more) moves only when most of the node's requests could be slow
+  // ones: routes whose typical request is at least half its median, a half of its requests at least. A node whose every
+  // fast request waited 400 ms more (median 400 ms against 0.6 ms) beside a report route was excused (the next audit)
+  const medianUp = median !== undefined && median.p50 >= Math.max(3 * median.peers, median.peers + 0.05);
   let explained = 0;
+  let slowShare = 0;
   for (const r of routes) {
     const s = riseOf(r);
     if (s === undefined || Number.isNaN(s.before) || s.mean >= Math.max(RISE_MULTIPLE * s.before, s.before + RISE_MIN_S)) continue;
     const routeRps = recent(r.rps);
     const typical = recent(r.latencyP50);
-    if (routeRps > 0 && typical > peerMean) explained += (Math.min(routeRps, rps) / rps) * (typical - peerMean);
+    if (!(routeRps > 0)) continue;
+    const share = Math.min(routeRps, rps) / rps;
+    if (typical > peerMean) explained += share * (typical - peerMean);
+    if (medianUp && typical >= 0.5 * median.p50) slowShare += share;
   }
+  if (medianUp && slowShare < 0.5) return false;
   return mean - peerMean <= MIX_SLACK * explained;
 }
