@@ -805,6 +805,17 @@ describe('sicknesses', () => {
     assert.equal(f.severity, 'warning');
   });
 
+  // outside audit W, measured (MiB, a second apart): the same flat app, from its start; the window's cycles were a first
+  // one of 11 s and then one of 4 s, and the next climb was judged against the 4 s one
+  it('memory-leak: the first cycle in the window counts as one (a flat app from its start, measured)', () => {
+    const input = healthyFleet({ seed: 21 });
+    const len = input.times.length;
+    const mib = [12, 12, 12, 13, 36, 46, 69, 92, 107, 128, 142, 114, 137, 153, 170, 187, 205, 221, 244, 265, 284, 297, 123, 144, 165, 189, 120, 148, 170, 187, 206, 225, 247, 266, 279, 300, 317, 340, 364, 377, 397, 421];
+    sickenNode(input, 'node-5', 'heapLimit', 0, () => 4.05 * 1024 * MB);
+    sickenNode(input, 'node-5', 'heapUsed', 0, (i) => (i < len - mib.length ? NaN : mib[i - (len - mib.length)] * MB));
+    assert.equal(memoryLeak(input).status, 'none', JSON.stringify(memoryLeak(input)).slice(0, 300));
+  });
+
   // measured on the zoo's churn node (16 batches of 4,000 rows per request): the heap's first climb before the first
   // major GC, 40 → 122 → 327 → 321 → 423 MiB in 4 s at 10–36% GC, was raised as a leak and linked as gc-pressure's cause
   it('memory-leak: the first climb of allocation churn, the collector at work, is not a leak (measured node)', () => {

@@ -102,6 +102,18 @@ function steadyGrowth(s: Series): Growth | null {
   return best;
 }
 
+/** Where the climb that `drop` ended began: the last second before it at about its trough (10% over), else the first. */
+function climbStart(s: Series, drop: Drop): number {
+  let first = drop.at;
+  for (let j = drop.at - 1; j >= 0; j--) {
+    const v = s[j];
+    if (Number.isNaN(v)) continue;
+    if (v <= drop.trough * 1.1) return j;
+    first = j;
+  }
+  return first;
+}
+
 /** with every trough at one floor, a climb must last this many times the longest cycle (× 1.5 below: 1.8×) */
 const FLAT_FLOOR_CYCLES = 1.2;
 
@@ -183,7 +195,9 @@ function heapGrowth(s: Series): Growth | null {
   if (cycles.length >= 2) {
     let low = Infinity;
     let high = -Infinity;
-    let longest = 0;
+    // the first cycle too, from where the heap last stood at its trough before it (a window holding a 20 s cycle and then
+    // a 4 s one judged the next climb against the 4 s; the next audit)
+    let longest = cycles[0].at - climbStart(s, cycles[0]);
     for (let k = 0; k < cycles.length; k++) {
       low = Math.min(low, cycles[k].trough);
       high = Math.max(high, cycles[k].trough);
