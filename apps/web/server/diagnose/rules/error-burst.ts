@@ -128,11 +128,10 @@ interface Probing {
 /**
  * The service's nodes started lately, with their seconds since their start until the first in which they served
  * NOT_IN_ROTATION of the median node's rate (PROBING_MS at most): not yet in the load balancer, so what they answered
- * then was its probes. A
- * pod whose readiness endpoint answers 503 until it is warm (the mechanism that keeps users away from it) raised a
- * critical burst on every pod of a rolling deploy, "GET /ready: 40% of requests answered 5xx … on node svcr-1-v2" (an
- * outside audit), and again as it joined the balancer with those errors still in the seconds judged (the next audit). A
- * pod that fails its users serves them first, and those errors count.
+ * then was its probes. A pod whose readiness endpoint answers 503 until it is warm (the mechanism that keeps users away
+ * from it) raised a critical burst on every pod of a rolling deploy, "GET /ready: 40% of requests answered 5xx … on node
+ * svcr-1-v2" (an outside audit), and again as it joined the balancer with those errors still in the seconds judged (the
+ * next audit). A pod that fails its users serves them first, and those errors count.
  */
 function probingSeconds(nodes: readonly NodeWindow[], times: readonly number[]): Probing[] {
   const last = times.at(-1) ?? 0;
