@@ -665,10 +665,10 @@ describe('sicknesses', () => {
   // outside audit V: a rolling deploy whose new pods answer 503 on their readiness endpoint until warm (the load balancer's
   // probes, 1.5 a second per pod) raised a critical burst on every new pod, "GET /ready: 40% of requests answered 5xx"
   it('error-burst: not a new pod answering its readiness probes 503 before it is in rotation; a new pod failing its users is', () => {
-    const deploy = (serves: number) => {
+    const deploy = (serves: number, age = 15) => {
       const input = healthyFleet({ seed: 41, nodes: 4, noNodeRoutes: true });
       const len = input.times.length;
-      const from = len - 15;
+      const from = len - age;
       const pod = input.nodes[3];
       pod.startedAt = input.times[from];
       for (const key of ['rps', 'errorRate'] as const) sickenNode(input, 'node-3', key, 0, (i) => (i < from ? NaN : key === 'rps' ? serves : 1));
@@ -679,6 +679,8 @@ describe('sicknesses', () => {
       return input;
     };
     assert.equal(errorBurst(deploy(1.5)).status, 'none');
+    // …also when its readiness takes 50 s: its 5xx are on a health-check route (outside audit X)
+    assert.equal(errorBurst(deploy(1.5, 50)).status, 'none');
     // …also when the service itself started a minute before its deploy (every node young)
     const young = deploy(1.5);
     for (const n of young.nodes) n.startedAt ??= young.times.at(-1)! - 60_000;
@@ -737,6 +739,17 @@ describe('sicknesses', () => {
     const standby = healthyFleet({ seed: 19 });
     sickenNode(standby, 'node-2', 'rps', 0, () => 1);
     assert.equal(loadImbalance(standby).status, 'none');
+    // nor a pod whose readiness took 45 s, the second it joins (outside audit X)
+    const slowReady = healthyFleet({ seed: 19 });
+    slowReady.nodes[2].startedAt = slowReady.times.at(-46);
+    sickenNode(slowReady, 'node-2', 'rps', 0, (i) => (i < slowReady.times.length - 46 ? NaN : 1.5));
+    sickenNode(slowReady, 'node-2', 'rps', -1, () => 100);
+    assert.equal(loadImbalance(slowReady).status, 'none');
+    // nor a canary weighted low once the service's traffic stops ("against a median of 0 req/s (NaN×)")
+    const stopped = healthyFleet({ seed: 19 });
+    sickenNode(stopped, 'node-2', 'rps', -40, () => 20);
+    for (const n of stopped.nodes) sickenNode(stopped, n.instance, 'rps', -5, () => 0);
+    assert.equal(loadImbalance(stopped).status, 'none');
     // nor a process in its start-up, before its readiness
     const fresh = healthyFleet({ seed: 19 });
     sickenNode(fresh, 'node-2', 'rps', 0, (i) => (i >= fresh.times.length - 25 ? 100 : NaN));

@@ -113,10 +113,15 @@ const NOT_IN_ROTATION = 0.3;
 /** …since it started, within this long (the seconds are left out for as long as they are in the window) */
 const YOUNG_MS = 120_000;
 /**
- * …for its first 30 s at most: a pod is ready within that or fails. A canary weighted at 0.26× its peers' traffic that
- * failed every request was "not yet in rotation" for as long as it ran, and its errors never counted (outside audit W)
+ * …for its first 30 s at most, unless its errors then are on health-check routes (a pod whose readiness takes 45 s
+ * answers 503 on GET /ready that long: an outside audit): a canary weighted at 0.26× its peers' traffic that failed
+ * every request was "not yet in rotation" for as long as it ran, and its errors never counted (the audit before)
  */
 const PROBING_MS = 30_000;
+/** health-check routes, by the names they go by (a template's last segment) */
+const HEALTH_ROUTE = /\/(health|healthz|healthcheck|health-check|ready|readyz|readiness|live|livez|liveness|alive|ping|status|_health|_ready|_status)$/i;
+/** a node's errors while it was not in rotation count as probes past PROBING_MS when this share of them was on such routes */
+const HEALTH_SHARE = 0.8;
 
 /** A node's seconds before it was put in rotation: [from, until) of the window. */
 interface Probing {
@@ -133,7 +138,7 @@ interface Probing {
  * svcr-1-v2" (an outside audit), and again as it joined the balancer with those errors still in the seconds judged (the
  * next audit). A pod that fails its users serves them first, and those errors count.
  */
-function probingSeconds(nodes: readonly NodeWindow[], times: readonly number[]): Probing[] {
+function probingSeconds(nodes: readonly NodeWindow[], routes: readonly RouteWindow[], times: readonly number[]): Probing[] {
   const last = times.at(-1) ?? 0;
   const young = nodes.filter((n) => n.startedAt !== undefined && last + 1000 - n.startedAt < YOUNG_MS);
   // (all of them young too: a service started a minute before its first rolling deploy; the next audit)
@@ -144,17 +149,37 @@ function probingSeconds(nodes: readonly NodeWindow[], times: readonly number[]):
   for (const n of young) {
     let from = -1;
     let until = len;
+    let capped = len;
     for (let i = 0; i < len; i++) {
       if (times[i] + 1000 <= n.startedAt! || Number.isNaN(n.rps[i])) continue;
       if (from < 0) from = i;
-      if (n.rps[i] > NOT_IN_ROTATION * median[i] || times[i] >= n.startedAt! + PROBING_MS) {
+      if (capped === len && times[i] >= n.startedAt! + PROBING_MS) capped = i;
+      if (n.rps[i] > NOT_IN_ROTATION * median[i]) {
         until = i;
         break;
       }
     }
+    // past PROBING_MS only while what failed in those seconds was the service's health-check routes
+    if (until > capped && !onHealthRoutes(routes, from, until)) until = capped;
     if (from >= 0 && until > from) out.push({ node: n, from, until });
   }
   return out;
+}
+
+/** Whether HEALTH_SHARE of the service's 5xx in seconds [from, until) were on its health-check routes. */
+function onHealthRoutes(routes: readonly RouteWindow[], from: number, until: number): boolean {
+  let health = 0;
+  let all = 0;
+  for (const r of routes) {
+    let errors = 0;
+    for (let i = from; i < until; i++) {
+      const e = r.errorRate[i] * r.rps[i];
+      if (e > 0) errors += e;
+    }
+    all += errors;
+    if (HEALTH_ROUTE.test(r.route)) health += errors;
+  }
+  return all > 0 && health >= HEALTH_SHARE * all;
 }
 
 /**
@@ -216,7 +241,7 @@ export function errorBurst(input: DiagnosisInput): Verdict {
   const probing = new Map<string, Probing[]>();
   const served = new Map<NodeWindow, { errorRate: Series; rps: Series }>();
   for (const [service, nodes] of nodesOf) {
-    const list = probingSeconds(nodes, input.times);
+    const list = probingSeconds(nodes, input.routes.filter((r) => r.service === service), input.times);
     if (list.length === 0) continue;
     probing.set(service, list);
     for (const p of list) served.set(p.node, servedSeconds(p.node, p));

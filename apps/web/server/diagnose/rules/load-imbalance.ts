@@ -56,9 +56,13 @@ function byService(nodes: readonly NodeWindow[]): Map<string, NodeWindow[]> {
   return out;
 }
 
-/** Whether the node served its share (over LOW_MULTIPLE of the median's `median` req/s) in some second of the window. */
+/**
+ * Whether the node served its share (over LOW_MULTIPLE of the median's `median` req/s) in some second of the window
+ * before its low run: a pod whose readiness took 45 s was named the moment it joined, that second counting as its share
+ * served (an outside audit).
+ */
 function inRotation(n: NodeWindow, median: number): boolean {
-  for (let i = 0; i < n.rps.length; i++) if (n.rps[i] > LOW_MULTIPLE * median) return true;
+  for (let i = 0; i < n.rps.length - LOW_NEED; i++) if (n.rps[i] > LOW_MULTIPLE * median) return true;
   return false;
 }
 
@@ -83,7 +87,9 @@ export function loadImbalance(input: DiagnosisInput): Verdict {
       const high = countWhere(n.rps, (v, i) => medRps[i] >= MIN_MEDIAN_RPS && v >= HIGH_MULTIPLE * medRps[i] && v - medRps[i] >= MIN_GAP_RPS).hits;
       const low = countWhere(n.rps, (v, i) => v <= LOW_MULTIPLE * medRps[i] && medRps[i] - v >= MIN_GAP_RPS, LOW_SECONDS).hits;
       if (high >= SUSTAINED_SECONDS) skewed.push({ n, rps: recent(n.rps), dir: 'high' });
-      else if (low >= LOW_NEED && inRotation(n, recent(medRps))) skewed.push({ n, rps: recent(n.rps), dir: 'low' });
+      // (and while the service serves: when its traffic stops, a low-weighted canary read "against a median of 0 req/s
+      // per node (NaN×)")
+      else if (low >= LOW_NEED && fleetRps >= MIN_MEDIAN_RPS && inRotation(n, fleetRps)) skewed.push({ n, rps: recent(n.rps), dir: 'low' });
       else {
         // (judged on its seconds past its start-up only: a replacement node's cold cache)
         const outlier = countWhere(afterStartUp(n, input, n.latencyP99), (v, i) => {
