@@ -110,6 +110,21 @@ describe('requests-stuck', () => {
     assert.deepEqual(f.routes, ['POST /api/orders']);
   });
 
+  // outside audit W: on a service new to the dashboard, a route whose requests take 20–40 s by design (an export) looked
+  // hung until its first requests finished, critical for 15 s; with nothing known of what the node held before, a warning
+  it('a service new to the dashboard (no past anywhere): a climb is a warning, not critical', () => {
+    const input = fleet(15);
+    const len = input.times.length;
+    for (const n of input.nodes) {
+      n.startedAt = input.times[len - 20];
+      for (const key of ['rps', 'latencyMean', 'inFlight'] as const) sickenNode(input, n.instance, key, 0, (i, old) => (i < len - 20 ? NaN : old));
+    }
+    sickenNode(input, 'node-2', 'inFlight', -18, (i, old) => old + (i - (len - 18) + 1));
+    const [f] = stuck(input);
+    assert.deepEqual(f.nodes, ['node-2']);
+    assert.equal(f.severity, 'warning');
+  });
+
   it('hung requests whose clients give up: a plateau, a warning, naming the route they abandon', () => {
     const input = fleet(12);
     // 3 a second hang for 20 s until their clients leave: 60 in flight, 3 a second aborted on POST /api/orders, none finished

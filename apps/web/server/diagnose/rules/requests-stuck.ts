@@ -152,7 +152,7 @@ class Pasts {
 export function requestsStuck(input: DiagnosisInput): Verdict {
   const reporting = input.nodes.filter((n) => n.inFlight !== undefined && hasRecent(n.inFlight));
   if (reporting.length === 0) return { status: 'insufficient-data', reason: 'no node reports its requests in flight' };
-  const byService = new Map<string, { node: NodeWindow; inFlight: number; expected: number; before: number; growth: number; growing: boolean }[]>();
+  const byService = new Map<string, { node: NodeWindow; inFlight: number; expected: number; before: number; growth: number; growing: boolean; critical: boolean }[]>();
   const pasts = new Pasts(reporting);
   const now = input.times.at(-1) ?? 0;
   for (const n of reporting) {
@@ -182,7 +182,10 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
     if (!sustained(inFlight, (v, i) => v >= line && v >= k * (LITTLE_MULTIPLE * expected[i] + PAST_GAP))) continue;
     const fit = linearFit(inFlight, GROWING_SECONDS);
     const growing = fit.slope >= GROWING_PER_S && fit.r2 >= GROWING_R2;
-    const row = { node: n, inFlight: median(lastValues(inFlight, RECENT_SECONDS)), expected: expected[expected.length - 1], before, growth: fit.slope, growing };
+    // nothing known of what it held before (a node of a service new to the dashboard): a route slow by design, an export of
+    // 20–40 s, looks hung until its first requests finish (outside audit W): a warning, not critical
+    const unknown = Number.isNaN(heldBefore) && Number.isNaN(pasts.own(n)) && Number.isNaN(peer);
+    const row = { node: n, inFlight: median(lastValues(inFlight, RECENT_SECONDS)), expected: expected[expected.length - 1], before, growth: fit.slope, growing, critical: growing && !unknown };
     const list = byService.get(n.service);
     if (list === undefined) byService.set(n.service, [row]);
     else list.push(row);
@@ -219,7 +222,7 @@ export function requestsStuck(input: DiagnosisInput): Verdict {
       kind: 'requests-stuck',
       variant: 'nodes',
       subject: service,
-      severity: rows.some((r) => r.growing) ? 'critical' : 'warning',
+      severity: rows.some((r) => r.critical) ? 'critical' : 'warning',
       nodes: rows.map((r) => r.node.instance),
       routes,
       evidence,
