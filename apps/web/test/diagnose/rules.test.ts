@@ -795,25 +795,30 @@ describe('sicknesses', () => {
   // outside audit V: a flat app (each request's garbage, a fixed ring) early in its life: every major GC fell back to
   // 120–134 MiB while V8 grew the heap's budget, so each climb went higher and longer than the last; the third was
   // raised critical, "full in about 199 s"
-  it('memory-leak: climbs that GC gives back to one floor are not a leak while they last no longer than earlier cycles allow', () => {
+  /**
+   * A fleet whose node-5 has a 4.05 GiB heap limit and, in its last seconds, the heap `mib` (MiB a second); before them
+   * a flat 134 MiB with a young generation's small saw-tooth, or nothing (`fresh`: the process's start)
+   */
+  function heapOf(mib: readonly number[], fresh = false): DiagnosisInput {
     const input = healthyFleet({ seed: 21 });
     const len = input.times.length;
+    sickenNode(input, 'node-5', 'heapLimit', 0, () => 4.05 * 1024 * MB);
+    sickenNode(input, 'node-5', 'heapUsed', 0, (i, v) => (i >= len - mib.length ? mib[i - (len - mib.length)] * MB : fresh ? NaN : 134 * MB + (v % (4 * MB))));
+    return input;
+  }
+
+  it('memory-leak: climbs that GC gives back to one floor are not a leak while they last no longer than earlier cycles allow', () => {
     const mib = [
       ...Array.from({ length: 9 }, (_, i) => 134 + i * 11.5), // → 226
       ...Array.from({ length: 11 }, (_, i) => 130 + i * 17), // → 300
       134, 144, 172, 185, // a short cycle
       ...Array.from({ length: 17 }, (_, i) => 120 + i * 17), // → 392, steady
     ];
-    sickenNode(input, 'node-5', 'heapLimit', 0, () => 4.05 * 1024 * MB);
-    sickenNode(input, 'node-5', 'heapUsed', 0, (i, v) => (i < len - mib.length ? 134 * MB + (v % (4 * MB)) : mib[i - (len - mib.length)] * MB));
+    const input = heapOf(mib);
     assert.equal(memoryLeak(input).status, 'none', JSON.stringify(memoryLeak(input)).slice(0, 300));
     // the same climb going on for twice the longest cycle: a leak, a warning (no GC has shown the memory kept: every
     // one gave it back), though the limit is minutes away
-    const long = healthyFleet({ seed: 21 });
-    const longMib = [...mib.slice(0, 24), ...Array.from({ length: 22 }, (_, i) => 120 + i * 17)];
-    sickenNode(long, 'node-5', 'heapLimit', 0, () => 4.05 * 1024 * MB);
-    sickenNode(long, 'node-5', 'heapUsed', 0, (i, v) => (i < len - longMib.length ? 134 * MB + (v % (4 * MB)) : longMib[i - (len - longMib.length)] * MB));
-    const [f] = issues(memoryLeak, long);
+    const [f] = issues(memoryLeak, heapOf([...mib.slice(0, 24), ...Array.from({ length: 22 }, (_, i) => 120 + i * 17)]));
     assert.deepEqual(f.nodes, ['node-5']);
     assert.equal(f.severity, 'warning');
   });
@@ -821,11 +826,7 @@ describe('sicknesses', () => {
   // outside audit W, measured (MiB, a second apart): the same flat app, from its start; the window's cycles were a first
   // one of 11 s and then one of 4 s, and the next climb was judged against the 4 s one
   it('memory-leak: the first cycle in the window counts as one (a flat app from its start, measured)', () => {
-    const input = healthyFleet({ seed: 21 });
-    const len = input.times.length;
-    const mib = [12, 12, 12, 13, 36, 46, 69, 92, 107, 128, 142, 114, 137, 153, 170, 187, 205, 221, 244, 265, 284, 297, 123, 144, 165, 189, 120, 148, 170, 187, 206, 225, 247, 266, 279, 300, 317, 340, 364, 377, 397, 421];
-    sickenNode(input, 'node-5', 'heapLimit', 0, () => 4.05 * 1024 * MB);
-    sickenNode(input, 'node-5', 'heapUsed', 0, (i) => (i < len - mib.length ? NaN : mib[i - (len - mib.length)] * MB));
+    const input = heapOf([12, 12, 12, 13, 36, 46, 69, 92, 107, 128, 142, 114, 137, 153, 170, 187, 205, 221, 244, 265, 284, 297, 123, 144, 165, 189, 120, 148, 170, 187, 206, 225, 247, 266, 279, 300, 317, 340, 364, 377, 397, 421], true);
     assert.equal(memoryLeak(input).status, 'none', JSON.stringify(memoryLeak(input)).slice(0, 300));
   });
 
