@@ -172,11 +172,10 @@ function waitingNodes(input: DiagnosisInput, covered: ReadonlySet<string>): Find
   return drafts;
 }
 
-/** The node's request time (s) and requests over the last MOST_SECONDS (seconds whose mean and rate are both known). */
-function pooledTime(n: NodeWindow): { time: number; requests: number } {
+/** Request time (s) and requests over the last MOST_SECONDS of a node's `mean` and rate (seconds with both known). */
+function pooledTime(n: NodeWindow, mean: Series | undefined = n.latencyMean): { time: number; requests: number } {
   let time = 0;
   let requests = 0;
-  const mean = n.latencyMean;
   if (mean === undefined) return { time, requests };
   for (let i = Math.max(0, mean.length - MOST_SECONDS); i < mean.length; i++) {
     const m = mean[i];
@@ -200,7 +199,7 @@ function mostSeconds(n: NodeWindow, means: Series | undefined, service: { time: 
   const peerMean = (service.time - own.time) / peerRequests;
   const line = k * Math.max(NODE_MEAN_MULTIPLE * peerMean, peerMean + NODE_MEAN_MIN_S);
   // its own seconds past its start-up (`means`)
-  const judged = pooledTime({ ...n, latencyMean: means });
+  const judged = pooledTime(n, means);
   if (!(judged.requests > 0) || !(judged.time / judged.requests >= line)) return false;
   const { present, hits } = countWhere(means, (v) => v >= line, MOST_SECONDS);
   return hits >= MOST_MIN && hits >= MOST_SHARE * present;

@@ -1,7 +1,7 @@
 // load-imbalance: a node's request rate far from its service's median (a load balancer or keep-alive
 // skew), or one node's latency an outlier at the same load without a busy loop to explain it.
 
-import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, Verdict } from '../types.js';
+import type { DiagnosisInput, EvidenceItem, FindingDraft, NodeWindow, RouteWindow, Verdict } from '../types.js';
 import { afterStartUp, countWhere, hasRecent, lastValues, max, medianAcross, recent, RECENT_SECONDS, SUSTAINED_SECONDS, warmingUp } from '../window.js';
 import { routeMixExplains } from './suspects.js';
 
@@ -79,6 +79,9 @@ export function loadImbalance(input: DiagnosisInput): Verdict {
     const medP50 = medianAcross(nodes.map((n) => n.latencyP50), len);
     const medEld = recent(medianAcross(nodes.map((n) => n.eventLoopDelayP99), len));
     const fleetRps = recent(medRps);
+    // the service's median mean latency, made once the first latency outlier needs it
+    let medMean: number | undefined;
+    let serviceRoutes: RouteWindow[] | undefined;
     const skewed: { n: NodeWindow; rps: number; dir: 'high' | 'low' }[] = [];
     const slow: { n: NodeWindow; p99: number }[] = [];
     for (const n of nodes) {
@@ -99,8 +102,8 @@ export function loadImbalance(input: DiagnosisInput): Verdict {
         const loopExplains = recent(n.elu) >= BUSY_ELU || max(lastValues(n.eventLoopDelayP99, RECENT_SECONDS)) >= Math.max(ELD_MULTIPLE * medEld, ELD_FLOOR_S);
         if (outlier < SUSTAINED_SECONDS || loopExplains) continue;
         // nor by its share of the service's slow-by-design routes (long polls of clients pinned to it)
-        const peerMean = recent(medianAcross(nodes.map((x) => x.latencyMean ?? []), len));
-        if (routeMixExplains(recent(n.rps), recent(n.latencyMean ?? []), peerMean, input.routes.filter((r) => r.service === service))) continue;
+        const peerMean = (medMean ??= recent(medianAcross(nodes.map((x) => x.latencyMean ?? []), len)));
+        if (routeMixExplains(recent(n.rps), recent(n.latencyMean ?? []), peerMean, (serviceRoutes ??= input.routes.filter((r) => r.service === service)))) continue;
         slow.push({ n, p99: recent(n.latencyP99) });
       }
     }
