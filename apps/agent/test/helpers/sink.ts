@@ -58,7 +58,7 @@ export class OtlpSink {
         }
       };
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    await listenOn(this.server, port);
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
@@ -83,6 +83,30 @@ export class OtlpSink {
       for (let i = from; i < this.received.length; i++) if (predicate(this.received[i])) return this.received[i];
       if (Date.now() > deadline) throw new Error(`no matching export within ${timeoutMs} ms (${this.received.length} received)`);
       await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/**
+ * Listens on `port`, or with 0 on a free port under Linux's ephemeral range (32768–60999): a sink stopped and started
+ * again on its port (the dashboard down, then back) found it taken by another process's outgoing connection in CI. A
+ * port taken is tried again for a few seconds (or another one picked).
+ */
+async function listenOn(server: Server, port: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const at = port !== 0 ? port : 20_000 + Math.floor(Math.random() * 12_000);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(at, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 50) throw error;
+      if (port !== 0) await new Promise((r) => setTimeout(r, 200));
     }
   }
 }
