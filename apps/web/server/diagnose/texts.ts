@@ -185,12 +185,14 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
   'error-burst': {
     route: {
       summary: (f) =>
-        `Error burst on ${s(f, 'route')}: ${fmtPercent(n(f, 'rate'))} of requests answered 5xx (${sig(n(f, 'errorsPerSecond'))}/s) against ${fmtPercent(n(f, 'before'))} before${n(f, 'nodeCount') > 0 ? `, on ${nodes(f)}` : ''}.`,
+        `Error burst on ${s(f, 'route')}: ${fmtPercent(n(f, 'rate'))} of requests answered 5xx (${sig(n(f, 'errorsPerSecond'))}/s) against ${fmtPercent(n(f, 'before'))} before${n(f, 'nodeCount') > 0 ? `, on ${nodes(f)}` : ''}` +
+        (n(f, 'nodeRate') > 0 ? `; ${s(f, 'node')} answers ${fmtPercent(n(f, 'nodeRate'))} of its requests${n(f, 'nodeRateOnRoute') === 1 ? ' there' : ''} with 5xx.` : '.'),
       advice: 'Check the route’s logs for the failing requests; a recent deploy, a failing dependency or an exhausted pool are the usual causes.',
     },
     node: {
       summary: (f) =>
-        `Error burst on node ${s(f, 'node')}: ${fmtPercent(n(f, 'rate'))} of its requests answered 5xx against ${fmtPercent(n(f, 'before'))} before${s(f, 'route') ? `, mostly ${s(f, 'route')}` : ''}.`,
+        `Error burst on node ${s(f, 'node')}: ${fmtPercent(n(f, 'rate'))} of its requests answered 5xx against ${fmtPercent(n(f, 'before'))} before` +
+        (s(f, 'route') ? (n(f, 'routeInferred') === 1 ? `, where its service’s 5xx rose most: ${s(f, 'route')}.` : `, mostly ${s(f, 'route')}.`) : '.'),
       advice: 'Only this process fails: check its logs, its dependencies’ connections (a broken pool, a bad DNS answer) and whether it runs a different version; restart or drain it.',
     },
   },

@@ -708,6 +708,39 @@ describe('sicknesses', () => {
     sickenRoute(input, null, '/api/users/:id', 'errorRate', from, (i) => 25 / input.routes[0].rps[i]);
     const [f] = issues(errorBurst, input);
     assert.deepEqual(f.nodes, ['node-3']);
+    // 8% of the route's requests, but one node failing every request it answers: critical, said as such (outside audit X)
+    assert.ok((f.facts.rate as number) < 0.25, `route rate ${f.facts.rate}`);
+    assert.equal(f.severity, 'critical');
+    assert.match(explain(f).summary, /on node node-3; node-3 answers 100% of its requests with 5xx\.$/);
+    // a node at half the traffic failing 30% of what it answers: the route's warning, as before
+    const part = healthyFleet({ seed: 42, nodes: 4, noNodeRoutes: true });
+    part.nodes[3].startedAt = part.times[from];
+    for (const key of ['rps', 'errorRate'] as const) sickenNode(part, 'node-3', key, 0, (i) => (i < from ? NaN : key === 'rps' ? 50 : 0.3));
+    sickenRoute(part, null, '/api/users/:id', 'errorRate', from, (i) => 15 / part.routes[0].rps[i]);
+    const [w] = issues(errorBurst, part);
+    assert.deepEqual([w.nodes, w.severity], [['node-3'], 'warning']);
+    assert.match(explain(w).summary, /on node node-3\.$/);
+  });
+
+  // outside audit X: a canary at 0.12× its peers' traffic failing every request is a burst of its own node (3% of the
+  // service's requests), but without per-node route detail (the live store's) its finding named no route
+  it('error-burst on one node without per-node route detail names the routes its service\'s new 5xx are on', () => {
+    const input = healthyFleet({ seed: 44, nodes: 4, noNodeRoutes: true });
+    const len = input.times.length;
+    // (started 40 s ago: its first 30 s, under 0.3× its peers' rate, are taken for probes and left out)
+    const from = len - 40;
+    input.nodes[3].startedAt = input.times[from];
+    for (const key of ['rps', 'errorRate'] as const) sickenNode(input, 'node-3', key, 0, (i) => (i < from ? NaN : key === 'rps' ? 12 : 1));
+    // its 12 requests a second: 8 on GET /api/users/:id, 4 on POST /api/orders, every one answered 5xx (3% of each route)
+    const orders = input.routes.find((r) => r.route === '/api/orders')!;
+    sickenRoute(input, null, '/api/users/:id', 'errorRate', from, (i) => 8 / input.routes[0].rps[i]);
+    sickenRoute(input, null, '/api/orders', 'errorRate', from, (i) => 4 / orders.rps[i]);
+    const [f] = issues(errorBurst, input);
+    assert.deepEqual([f.variant, f.nodes, f.severity], ['node', ['node-3'], 'critical']);
+    assert.deepEqual(f.routes, ['GET /api/users/:id', 'POST /api/orders']);
+    const byRoute = f.evidence.filter((e) => e.route !== undefined);
+    assert.ok(byRoute.every((e) => e.instance === undefined), 'a route\'s rate over the service is not labelled with the node');
+    assert.match(explain(f).summary, /^Error burst on node node-3: 100% of its requests answered 5xx against .* before, where its service’s 5xx rose most: GET \/api\/users\/:id\.$/);
   });
 
   it('error-burst: a burst held half a minute still names the node answering it', () => {

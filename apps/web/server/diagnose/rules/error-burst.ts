@@ -13,6 +13,12 @@ const PAST_GAP = 0.02;
 const MIN_ERRORS_PER_S = 1;
 /** severe: a quarter of requests failing */
 const CRITICAL_RATE = 0.25;
+/**
+ * …or a node named failing half or more of what it answers: a canary at a small share failing every request read a
+ * warning on its route for as long as it ran (8% of the route's requests; outside audit X), although the fix (take the
+ * node out) is as urgent as it is clear
+ */
+const CRITICAL_NODE_RATE = 0.5;
 /** seconds over which a route's errors are attributed to the nodes answering them */
 const NAMING_SECONDS = 15;
 /** a burst raised is judged over this many seconds pooled… */
@@ -217,6 +223,34 @@ function servedSeconds(n: NodeWindow, probing: Probing | undefined): { errorRate
   return { errorRate, rps };
 }
 
+/** a route's new errors account for the node's when they are at least this part of the node's errors a second */
+const ROUTE_SHARE = 0.2;
+
+/**
+ * Without per-node route detail (the live store keeps none), the routes a failing node's errors are on: its service's
+ * routes whose 5xx a second rose beyond their own past by ROUTE_SHARE or more of the node's (a canary at 0.12× its
+ * peers' traffic failing every request: "Error burst on node canary-1: 100% of its requests answered 5xx" named no
+ * route; outside audit X). Each with the route's rate over the whole service, so not labelled with the node.
+ */
+function routesOfNodeErrors(
+  routes: readonly RouteWindow[],
+  nodeErrorsPerSecond: number,
+  held: ActiveFinding | undefined,
+  times: readonly number[],
+): { name: string; rate: number; instance: undefined }[] {
+  const out: { name: string; rate: number; instance: undefined; beyond: number }[] = [];
+  for (const r of routes) {
+    const now = pooled(r.errorRate, r.rps, RECENT_SECONDS);
+    if (!(now.perSecond > 0)) continue;
+    const errors = Float64Array.from(r.errorRate, (v, i) => v * r.rps[i]);
+    // (its mean before the burst, for one raised: a burst a minute long would otherwise be its own past)
+    const past = pastMean(errors, held, times);
+    const beyond = now.perSecond - (Number.isNaN(past) ? 0 : past);
+    if (beyond >= ROUTE_SHARE * nodeErrorsPerSecond) out.push({ name: routeName(r), rate: now.rate, instance: undefined, beyond });
+  }
+  return out.sort((a, c) => c.beyond - a.beyond).map(({ name, rate }) => ({ name, rate, instance: undefined }));
+}
+
 export function errorBurst(input: DiagnosisInput): Verdict {
   if (!input.routes.some((r) => hasRecent(r.errorRate)) && !input.nodes.some((n) => hasRecent(n.errorRate))) {
     return { status: 'insufficient-data', reason: 'no requests in the last seconds' };
@@ -286,7 +320,9 @@ export function errorBurst(input: DiagnosisInput): Verdict {
       const started = n.startedAt !== undefined && n.startedAt > (input.times[0] ?? 0) + BASELINE_GAP_SECONDS * 1000;
       const pastErrors = nr || started ? 0 : held !== undefined ? pastMean(nodeErrors, held, input.times) : baseline(nodeErrors);
       const beyond = errors - (Number.isNaN(pastErrors) ? 0 : pastErrors);
-      const usual = nr ? NaN : pastMean(nodeErrors, held, input.times);
+      // (none for a node started within the window: a canary at half its peers' traffic failing 30% from its start had
+      // that as its usual, and was never named)
+      const usual = nr || started ? NaN : pastMean(nodeErrors, held, input.times);
       const chance = Number.isNaN(usual) ? -Infinity : usual + (2 * Math.sqrt(usual * NAMING_SECONDS) + 1) / NAMING_SECONDS;
       if (nr ? rate < k * MIN_RATE : !(own.rate > 0 && beyond >= (0.5 * routeErrors) / peers.length && errors >= chance)) continue;
       const past = baseline(series);
@@ -298,15 +334,17 @@ export function errorBurst(input: DiagnosisInput): Verdict {
       { metric: 'errorRate', value: b.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', route: name },
       ...nodeRates.slice(0, 5).map((x): EvidenceItem => ({ metric: 'errorRate', value: x.rate, baseline: x.before, baselineKind: 'own-past', unit: 'ratio', instance: x.instance, ...(x.route !== undefined ? { route: x.route } : {}) })),
     ];
+    const worst = nodeRates[0];
+    const nodeFailing = worst !== undefined && worst.rate >= CRITICAL_NODE_RATE;
     drafts.push({
       kind: 'error-burst',
       variant: 'route',
       subject: `${r.service}|${name}`,
-      severity: b.rate >= CRITICAL_RATE ? 'critical' : 'warning',
+      severity: b.rate >= CRITICAL_RATE || nodeFailing ? 'critical' : 'warning',
       nodes: nodeRates.map((x) => x.instance),
       routes: [name],
       evidence,
-      facts: { route: name, rate: b.rate, before: b.before, errorsPerSecond: b.errorsPerSecond, nodeCount: nodeRates.length, node: nodeRates[0]?.instance ?? '' },
+      facts: { route: name, rate: b.rate, before: b.before, errorsPerSecond: b.errorsPerSecond, nodeCount: nodeRates.length, node: worst?.instance ?? '', nodeRate: nodeFailing ? worst.rate : 0, nodeRateOnRoute: worst?.route !== undefined ? 1 : 0 },
     });
   }
   for (const n of input.nodes) {
@@ -316,10 +354,13 @@ export function errorBurst(input: DiagnosisInput): Verdict {
     const node = served.get(n) ?? n;
     const b = burst(node.errorRate, node.rps, held, input.times, () => pastOfService(n.service));
     if (!b) continue;
-    const routes = (n.routes ?? [])
-      .map((r) => ({ name: routeName(r), rate: recent(r.errorRate) }))
-      .filter((r) => r.rate >= k * MIN_RATE)
-      .sort((a, c) => c.rate - a.rate);
+    const routes =
+      n.routes !== undefined
+        ? n.routes
+            .map((r) => ({ name: routeName(r), rate: recent(r.errorRate), instance: n.instance as string | undefined }))
+            .filter((r) => r.rate >= k * MIN_RATE)
+            .sort((a, c) => c.rate - a.rate)
+        : routesOfNodeErrors(input.routes.filter((r) => r.service === n.service), b.errorsPerSecond, held, input.times);
     drafts.push({
       kind: 'error-burst',
       variant: 'node',
@@ -329,9 +370,9 @@ export function errorBurst(input: DiagnosisInput): Verdict {
       routes: routes.map((r) => r.name),
       evidence: [
         { metric: 'errorRate', value: b.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', instance: n.instance },
-        ...routes.slice(0, 5).map((r): EvidenceItem => ({ metric: 'errorRate', value: r.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', instance: n.instance, route: r.name })),
+        ...routes.slice(0, 5).map((r): EvidenceItem => ({ metric: 'errorRate', value: r.rate, baseline: b.before, baselineKind: 'own-past', unit: 'ratio', ...(r.instance !== undefined ? { instance: r.instance } : {}), route: r.name })),
       ],
-      facts: { node: n.instance, rate: b.rate, before: b.before, errorsPerSecond: b.errorsPerSecond, route: routes[0]?.name ?? '' },
+      facts: { node: n.instance, rate: b.rate, before: b.before, errorsPerSecond: b.errorsPerSecond, route: routes[0]?.name ?? '', routeInferred: routes[0]?.instance === undefined ? 1 : 0 },
     });
   }
   return drafts.length > 0 ? { status: 'issue', findings: drafts } : { status: 'none' };
