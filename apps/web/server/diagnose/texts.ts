@@ -149,7 +149,7 @@ const TEXTS: Record<FindingKind, Record<string, Text>> = {
       summary: (f) =>
         `${s(f, 'route')} waits on something outside the process: p50 ${fmtSeconds(n(f, 'p50'))} ${s(f, 'baselineKind') === 'threshold' ? `with no past here to compare with (a median of ${fmtSeconds(n(f, 'before'))} or more is a wait)` : `against ${fmtSeconds(n(f, 'before'))} before`}, while its nodes' event loop is ${fmtPercent(n(f, 'elu'))} busy and CPU ${fmtPercent(n(f, 'cpu'))}.`,
       advice:
-        'The time goes to a database, cache or downstream service, not to this code: check the downstream’s latency and errors, connection-pool sizes and timeouts. More Node.js processes will not help.',
+        'The time goes to a database, cache or downstream service, not to this code: check the downstream’s latency and errors, connection-pool sizes and timeouts. A route that reads request bodies (uploads, POSTs from slow mobile networks) also waits on its clients sending them: if its downstream calls are fast, the wait is the clients’ network. More Node.js processes will not help.',
     },
     node: {
       summary: (f) =>
