@@ -12,6 +12,11 @@ import { MAX_BYTES, MAX_CORES, MAX_CUMULATIVE_COUNT, MAX_DELTA_COUNT, MAX_DURATI
 export const COUNT_OVER_2_53 = 'cumulative count over 2^53 (counts past it lose precision: a sender bug or a wrapped counter)';
 export const DELTA_TOO_LARGE = 'count grew by more than 10^12 in one interval';
 export const DURATION_OUT_OF_DOMAIN = `duration histogram with values below 0 or above ${MAX_DURATION} s (116 days)`;
+export const DURATION_BELOW_1NS = 'duration histogram with values below 1 ns (no clock measures them: a zero duration belongs in the zero bucket)';
+export const SCALE_OUT_OF_RANGE =
+  'exponential histogram scale outside 0..20 (OTLP allows -10..20; below 0 a bucket spans more than a doubling, and merged with other nodes\' histograms it would make every percentile as coarse)';
+export const ZERO_THRESHOLD_BAD = 'exponential histogram zero_threshold negative or not a number';
+export const EXTREMES_OUT_OF_DOMAIN = 'histogram min or max negative, not a number, min above max, or outside the point\'s own populated buckets';
 export const SUM_OUT_OF_DOMAIN = 'histogram sum not finite, negative, or larger than its count times its highest populated bucket bound';
 export const SUM_WENT_DOWN = 'cumulative histogram sum went down while its count did not';
 export const COUNTER_OUT_OF_DOMAIN = 'counter value over 2^53, or grew by more than 10^12 in one interval';
@@ -56,9 +61,17 @@ export function gaugeReason(field: number): string {
 const BUCKET_WIDTH_LOG2 = Float64Array.from({ length: 31 }, (_, i) => Math.pow(2, -(i - 10)));
 /** 2^e for the integers e of a double's range, by e + 1074 */
 const POW2 = Float64Array.from({ length: 1074 + 1024 }, (_, i) => Math.pow(2, i - 1074));
-/** log2(MAX_DURATION / factor) for the last unit factor seen (one per metric: the same every call in practice) */
+/**
+ * Shortest duration a histogram's buckets may hold (s): no clock measures less than a nanosecond. Besides being
+ * impossible, values far below it spread a series over billions of bucket indexes (an outside audit: a cumulative
+ * series whose first point held one count at offset −2^31 at scale 6, "about 0 s", stalled the receiver 25 s on each
+ * point and its state could not be saved).
+ */
+const MIN_DURATION = 1e-9;
+/** log2(MAX_DURATION / factor) and log2(MIN_DURATION / factor) for the last unit factor seen (one per metric: the same every call in practice) */
 let limitFactor = 1;
 let limitLog2 = Math.log2(MAX_DURATION);
+let floorLog2 = Math.log2(MIN_DURATION);
 
 /**
  * Why a duration histogram point (request, event-loop delay or GC durations; values × `factor` are seconds) cannot be,
@@ -70,23 +83,43 @@ export function histogramProblem(p: HistogramDataPoint | ExponentialHistogramDat
   if (delta ? count > MAX_DELTA_COUNT : count > MAX_CUMULATIVE_COUNT) return delta ? DELTA_TOO_LARGE : COUNT_OVER_2_53;
   // an upper bound on the point's values (in its unit): the highest populated bucket's, for exponential buckets rounded
   // up to a power of two (at most 2× more slack on the sum)
+  if (factor !== limitFactor) {
+    limitFactor = factor;
+    limitLog2 = Math.log2(MAX_DURATION / factor);
+    floorLog2 = Math.log2(MIN_DURATION / factor);
+  }
+  const min = p.min;
+  const max = p.max;
+  // min and max where a point has them and values: in the domain, in order (NaN fails every comparison)
+  const extremes = count > 0 && (min !== undefined || max !== undefined);
+  if (extremes && ((min !== undefined && !(min >= 0)) || (max !== undefined && !(max >= 0)) || (min !== undefined && max !== undefined && !(min <= max)))) return EXTREMES_OUT_OF_DOMAIN;
   let top: number;
   if (exponential) {
     const ep = p as ExponentialHistogramDataPoint;
+    // (the decoder gives an integer; JSON may give anything)
+    if (!(Number.isInteger(ep.scale) && ep.scale >= 0 && ep.scale <= 20)) return SCALE_OUT_OF_RANGE;
+    if (!(ep.zeroThreshold >= 0)) return ZERO_THRESHOLD_BAD;
     const neg = ep.negative.bucketCounts;
     for (let i = 0; i < neg.length; i++) if (neg[i] !== 0) return DURATION_OUT_OF_DOMAIN;
     const pc = ep.positive.bucketCounts;
     let i = pc.length - 1;
     while (i >= 0 && pc[i] === 0) i--;
     if (i >= 0) {
-      const width = BUCKET_WIDTH_LOG2[ep.scale + 10] ?? Math.pow(2, -ep.scale);
+      const width = BUCKET_WIDTH_LOG2[ep.scale + 10];
+      const offset = ep.positive.offset;
       // log2 of the bucket's upper bound, compared exactly with the limit's
-      const e = (ep.positive.offset + i + 1) * width;
-      if (factor !== limitFactor) {
-        limitFactor = factor;
-        limitLog2 = Math.log2(MAX_DURATION / factor);
-      }
+      const e = (offset + i + 1) * width;
       if (e > limitLog2) return DURATION_OUT_OF_DOMAIN;
+      let j = 0;
+      while (pc[j] === 0) j++;
+      // the lowest populated bucket's upper bound: a bucket wholly under a nanosecond
+      if ((offset + j + 1) * width < floorLog2) return DURATION_BELOW_1NS;
+      // the extremes within a bucket of the populated ones (an SDK's index of a value at a bound may be one off): a min
+      // and max of 1 ns beside one bucket of 8–16 ms made the route's percentiles 1 ns (an outside audit)
+      if (extremes) {
+        if (max !== undefined && Math.log2(max) < (offset + i - 1) * width) return EXTREMES_OUT_OF_DOMAIN;
+        if (min !== undefined && (ep.zeroCount > 0 ? min > ep.zeroThreshold : Math.log2(min) > (offset + j + 2) * width)) return EXTREMES_OUT_OF_DOMAIN;
+      }
       const k = Math.ceil(e);
       top = k < -1074 ? 0 : POW2[k + 1074];
     } else top = ep.zeroCount > 0 ? ep.zeroThreshold : 0;
@@ -96,13 +129,21 @@ export function histogramProblem(p: HistogramDataPoint | ExponentialHistogramDat
     const bounds = hp.explicitBounds;
     let i = counts.length - 1;
     while (i >= 0 && counts[i] === 0) i--;
-    if (i < 0) top = counts.length === 0 ? (hp.max ?? MAX_DURATION / factor) : 0;
-    // the overflow bucket is bounded by the point's max; without one, by nothing this side of the domain (a 60 s request
-    // above a last bound of 10 s is real: its sum must not make the point refused)
-    else if (i === bounds.length) top = hp.max ?? MAX_DURATION / factor;
-    else top = bounds[i];
+    if (i < 0) top = counts.length === 0 ? (max ?? MAX_DURATION / factor) : 0;
+    else {
+      let j = 0;
+      while (counts[j] === 0) j++;
+      // a bucket whose upper bound is below 0 holds negative durations; one whose lower bound is over the domain
+      // (the overflow bucket above a last bound of 1e300: its route read 2.25e300 s; an outside audit), longer ones
+      if (j < bounds.length && bounds[j] < 0) return DURATION_OUT_OF_DOMAIN;
+      if (i > 0 && bounds[i - 1] * factor > MAX_DURATION) return DURATION_OUT_OF_DOMAIN;
+      if (extremes && ((max !== undefined && i > 0 && max < bounds[i - 1]) || (min !== undefined && j < bounds.length && min > bounds[j]))) return EXTREMES_OUT_OF_DOMAIN;
+      // the overflow bucket is bounded by the point's max; without one, by nothing this side of the domain (a 60 s
+      // request above a last bound of 10 s is real: its sum must not make the point refused)
+      top = i === bounds.length ? (max ?? MAX_DURATION / factor) : bounds[i];
+    }
   }
-  if (top * factor > MAX_DURATION * (exponential ? 2 : 1) || (p.max !== undefined && p.max * factor > MAX_DURATION)) return DURATION_OUT_OF_DOMAIN;
+  if (top * factor > MAX_DURATION * (exponential ? 2 : 1) || (max !== undefined && max * factor > MAX_DURATION)) return DURATION_OUT_OF_DOMAIN;
   const sum = p.sum;
   if (sum !== undefined && !(sum >= 0 && sum <= count * Math.max(top, 0) * SUM_SLACK)) return SUM_OUT_OF_DOMAIN;
   return undefined;

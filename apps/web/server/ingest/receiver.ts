@@ -207,18 +207,46 @@ export class OtlpReceiver {
 
   private refuse(req: IncomingMessage, res: ServerResponse, status: number, json: boolean, grpc: number, message: string, retryAfter?: number): void {
     this.stats.refuse(status);
-    if (res.headersSent) return;
+    if (res.headersSent || refusing.has(res)) return;
     const headers: Record<string, string | number> = {};
     if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
-    if (!req.complete) {
-      // the rest of the body is not wanted: answer, then drop the connection
-      headers.connection = 'close';
-      req.resume();
-      res.once('finish', () => setTimeout(() => req.socket.destroy(), 1000).unref());
-    }
-    send(res, status, json, statusBody(json, grpc, message), headers);
+    const body = statusBody(json, grpc, message);
+    if (req.complete) return send(res, status, json, body, headers);
+    // The rest of the body is not wanted, but a client still sending it reads no answer until it has (node:http sends no
+    // Expect: 100-continue): answered at once and the connection closed, a 9 MiB export met EPIPE, never its 413 (an
+    // outside audit). So it is read to its end and dropped, then answered and the connection closed; past LINGER_BYTES
+    // or LINGER_MS, answered and cut.
+    refusing.add(res);
+    headers.connection = 'close';
+    let left = LINGER_BYTES;
+    let answered = false;
+    const answer = (cut: boolean): void => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      req.off('data', drop);
+      req.off('end', ended);
+      send(res, status, json, body, headers);
+      if (cut) res.once('finish', () => setTimeout(() => req.socket.destroy(), 1000).unref());
+    };
+    const drop = (chunk: Buffer): void => {
+      left -= chunk.length;
+      if (left < 0) answer(true);
+    };
+    const ended = (): void => answer(false);
+    const timer = setTimeout(() => answer(true), LINGER_MS).unref();
+    req.on('data', drop);
+    req.once('end', ended);
+    req.once('close', () => clearTimeout(timer));
+    req.resume();
   }
 }
+
+/** Refusals waiting for their request's body to end (see refuse()). */
+const refusing = new WeakSet<ServerResponse>();
+/** How much more of a refused body is read and dropped before the answer, and for how long at most. */
+const LINGER_BYTES = 64 * 1024 * 1024;
+const LINGER_MS = 5000;
 
 function send(res: ServerResponse, status: number, json: boolean, body: Buffer, headers: Record<string, string | number> = {}): void {
   if (res.headersSent || res.destroyed) return;

@@ -48,6 +48,9 @@ export interface CumulativeBuckets {
   zeroCount: number;
 }
 
+/** Most buckets a cumulative series' state spans: 256 KiB of counts. */
+const MAX_STATE_BUCKETS = 1 << 16;
+
 /** `invalid`: negative, non-finite or inconsistent counts (the point is rejected; the series re-baselines). */
 export type DeltaOutcome = 'delta' | 'baseline' | 'duplicate' | 'outOfOrder' | 'reset' | 'invalid';
 
@@ -115,6 +118,7 @@ export function expDelta(
     out.boundFromBuckets();
     return 'delta';
   }
+  if (!firstSeen && st.explicit !== undefined) switchedKind(st, p);
   let sb = st.exp;
   if (
     sb !== undefined &&
@@ -156,7 +160,17 @@ export function expDelta(
       sb.counts[j - sb.offset] = 0;
     }
   }
-  if (n > 0 && (sb.length === 0 || lo < sb.offset || hi >= sb.offset + sb.length)) ensureStateRange(sb, lo, hi);
+  if (n > 0 && (sb.length === 0 || lo < sb.offset || hi >= sb.offset + sb.length)) {
+    // (ingest's domain bounds a series to ≈ 3,500 buckets at scale 6: this guards the state against anything past it)
+    const from = sb.length === 0 ? lo : Math.min(lo, sb.offset);
+    const to = sb.length === 0 ? hi : Math.max(hi, sb.offset + sb.length - 1);
+    if (to - from >= MAX_STATE_BUCKETS) {
+      st.exp = undefined;
+      st.rebase = true;
+      return 'invalid';
+    }
+    ensureStateRange(sb, lo, hi);
+  }
   out.reset(scale);
   const sc = sb.counts;
   const so = sb.offset;
@@ -242,6 +256,19 @@ export function expDelta(
   st.min = p.min ?? NaN;
   st.max = p.max ?? NaN;
   return outcome;
+}
+
+/**
+ * A cumulative series whose points changed kind (exponential ↔ explicit buckets): the other kind's state is let go, and
+ * unless the series restarted (a new start, a count that went down: then the whole point is new, a reset) the point
+ * only re-establishes the state. It was counted whole as a reset, and the series' 30 requests read 40 (an outside
+ * audit: exponential 10, explicit 20, exponential 30).
+ */
+function switchedKind(st: SeriesState, p: { startTimeUnixNano: number; count: number }): void {
+  st.exp = undefined;
+  st.explicit = undefined;
+  st.bounds = undefined;
+  if (p.startTimeUnixNano === st.start && p.count >= st.count) st.rebase = true;
 }
 
 /**
@@ -366,8 +393,12 @@ export function explicitDelta(
     out.boundFromBuckets();
     return 'delta';
   }
+  if (!firstSeen && st.exp !== undefined) switchedKind(st, p);
   const prev = st.explicit;
   const sameBounds = st.bounds !== undefined && st.bounds.length === p.explicitBounds.length && st.bounds.every((b, i) => b === p.explicitBounds[i]);
+  // other bounds in the same run of the series (same start, count not down): its buckets cannot be subtracted from the
+  // last ones and its count holds what was counted already, so it only re-establishes the state, as a change of kind
+  if (!firstSeen && prev !== undefined && !sameBounds && p.startTimeUnixNano === st.start && p.count >= st.count) st.rebase = true;
   let outcome: DeltaOutcome;
   const isReset = !firstSeen && (p.startTimeUnixNano !== st.start || p.count < st.count || !sameBounds);
   let minusPrev: Float64Array | undefined;

@@ -27,7 +27,10 @@ const attrs = (status: number) => [
   { key: 'http.response.status_code', value: { intValue: String(status) } },
 ];
 /** An exponential point at scale 0; counts and sum as JSON gives them (64-bit integers may be decimal strings). */
-const expMetric = (temporality: 1 | 2, p: { start: number; time: number; offset: number; counts: (number | string)[]; count: number | string; sum?: number; status?: number }): Json => ({
+const expMetric = (
+  temporality: 1 | 2,
+  p: { start: number; time: number; offset: number; counts: (number | string)[]; count: number | string; sum?: number; status?: number; scale?: number; min?: number; max?: number; zeroThreshold?: number },
+): Json => ({
   name: HTTP,
   unit: 's',
   exponentialHistogram: {
@@ -39,9 +42,31 @@ const expMetric = (temporality: 1 | 2, p: { start: number; time: number; offset:
         timeUnixNano: String(p.time),
         count: String(p.count),
         ...(p.sum !== undefined ? { sum: p.sum } : {}),
-        scale: 0,
+        ...(p.min !== undefined ? { min: p.min } : {}),
+        ...(p.max !== undefined ? { max: p.max } : {}),
+        ...(p.zeroThreshold !== undefined ? { zeroThreshold: p.zeroThreshold } : {}),
+        scale: p.scale ?? 0,
         zeroCount: '0',
         positive: { offset: p.offset, bucketCounts: p.counts.map(String) },
+      },
+    ],
+  },
+});
+/** A delta explicit-bucket point of one request duration histogram. */
+const explicitMetric = (time: number, bounds: number[], counts: number[], sum: number): Json => ({
+  name: HTTP,
+  unit: 's',
+  histogram: {
+    aggregationTemporality: 1,
+    dataPoints: [
+      {
+        attributes: attrs(200),
+        startTimeUnixNano: String(time - ns(1000)),
+        timeUnixNano: String(time),
+        count: String(counts.reduce((a, b) => a + b, 0)),
+        sum,
+        bucketCounts: counts.map(String),
+        explicitBounds: bounds,
       },
     ],
   },
@@ -76,6 +101,32 @@ test('out-of-domain values get partial success naming them, counted by reason; a
       { what: '2·10^12 requests in one delta', metric: (time) => expMetric(1, { start: time - ns(1000), time, offset: -5, counts: [2e12], count: 2e12, sum: 2e12 * 0.04 }), reason: /grew by more than 10\^12/ },
       { what: 'a sum of 1e308', metric: (time) => expMetric(1, { start: time - ns(1000), time, offset: -5, counts: [1], count: 1, sum: 1e308 }), reason: /histogram sum not finite, negative, or larger/ },
       { what: 'a request of 2^40 s', metric: (time) => expMetric(1, { start: time - ns(1000), time, offset: 40, counts: [1], count: 1 }), reason: /duration histogram with values below 0 or above/ },
+      // outside audit Z: points each valid as OTLP that wrecked others' figures or the receiver
+      {
+        what: 'one request in the bucket (2^−1024, 1] s at scale −10 (made the fleet\'s p50…p999 1.1e−308 s)',
+        metric: (time) => expMetric(1, { start: time - ns(1000), time, offset: -1, counts: [1], count: 1, sum: 0.01, scale: -10 }),
+        reason: /scale outside 0\.\.20/,
+      },
+      { what: 'scale 21', metric: (time) => expMetric(1, { start: time - ns(1000), time, offset: 0, counts: [1], count: 1, sum: 1, scale: 21 }), reason: /scale outside 0\.\.20/ },
+      {
+        what: 'a count 2^26 buckets below 1 s at scale 6 (stalled the receiver on each later point of its series)',
+        metric: (time) => expMetric(2, { start: ns(now), time, offset: -(2 ** 26), counts: [1], count: 1, sum: 0, scale: 6 }),
+        reason: /values below 1 ns/,
+      },
+      {
+        what: 'min = max = 1 ns beside one bucket of 7.8–15.6 ms (made the route\'s percentiles 1 ns)',
+        metric: (time) => expMetric(1, { start: time - ns(1000), time, offset: -7, counts: [1], count: 1, sum: 0.01, min: 1e-9, max: 1e-9 }),
+        reason: /min or max .* outside the point's own populated buckets/,
+      },
+      { what: 'a min of −5', metric: (time) => expMetric(1, { start: time - ns(1000), time, offset: -7, counts: [1], count: 1, sum: 0.01, min: -5, max: 0.01 }), reason: /min or max negative/ },
+      { what: 'min above max', metric: (time) => expMetric(1, { start: time - ns(1000), time, offset: -7, counts: [1], count: 1, sum: 0.01, min: 5, max: 0.001 }), reason: /min above max/ },
+      { what: 'a zero threshold of −1', metric: (time) => expMetric(1, { start: time - ns(1000), time, offset: -7, counts: [1], count: 1, sum: 0.01, zeroThreshold: -1 }), reason: /zero_threshold negative/ },
+      {
+        what: 'explicit counts above a last bound of 1e300 s (the route read 2.25e300 s)',
+        metric: (time) => explicitMetric(time, [0.1, 1e300], [1, 0, 2], 0.01),
+        reason: /duration histogram with values below 0 or above/,
+      },
+      { what: 'a count in the explicit bucket (−∞, −5] s', metric: (time) => explicitMetric(time, [-5, 0.1, 0.2], [1, 1, 1, 0], 0.15), reason: /duration histogram with values below 0 or above/ },
       { what: 'an ELU of −5', metric: (time) => gauge('nodejs.eventloop.utilization', '1', -5, time), reason: /nodejs\.eventloop\.utilization .*below 0 or above 1\.001/ },
       { what: 'a CPU of 1e300', metric: (time) => gauge('process.cpu.utilization', '1', 1e300, time), reason: /process\.cpu\.utilization .*below 0 or above 1024/ },
       { what: 'an RSS of 1e18 bytes', metric: (time) => gauge('process.memory.usage', 'By', 1e18, time), reason: /process\.memory\.usage bytes below 0 or above/ },
@@ -114,7 +165,8 @@ test('out-of-domain values get partial success naming them, counted by reason; a
     assert.equal(fleet.requests, goodExports * 100 + 10, 'exactly the good node and the jumpy series before its jump');
     assert.equal(fleet.errors, goodExports * 3);
     assert.ok(Math.abs(fleet.errorRate - (goodExports * 3) / (goodExports * 100 + 10)) < 1e-12, `errorRate ${fleet.errorRate}`);
-    assert.ok(fleet.latency.p50 > 2 ** -5 && fleet.latency.p99 <= 2 ** -4, `latency ${JSON.stringify(fleet.latency)} in the good node's bucket`);
+    assert.ok(fleet.latency.p50 > 2 ** -5 && fleet.latency.p99 <= 2 ** -4 && fleet.latency.p999 <= 2 ** -4, `latency ${JSON.stringify(fleet.latency)} in the good node's bucket`);
+    assert.ok(typeof fleet.relativeError === 'number' && fleet.relativeError < 0.34, `relativeError ${fleet.relativeError}: the good node's scale 0`);
     assert.ok(Math.abs(fleet.elu - 0.4) < 1e-6, `fleet ELU ${fleet.elu}`);
     assert.ok(Math.abs(fleet.cpu - 0.5) < 1e-6, `fleet CPU ${fleet.cpu}`);
     const [, shop] = await srv.get('/api/v1/fleet?service=shop&window=1m');

@@ -224,3 +224,69 @@ test('gzip bombs arriving together hold at most the receiver\'s byte budget; ref
     await srv.dispose();
   }
 });
+
+// outside audit Z: a plain node:http client posting a body over PERF_MAX_BODY_BYTES met EPIPE, never the 413: the
+// receiver answered at once with the connection closed while the client was still sending (curl, which asks with
+// Expect: 100-continue, saw the 413). The same for any refusal before the body is read (a wrong token, a wrong path)
+test('a client still sending a refused body gets the answer, not a broken pipe', async () => {
+  const token = 'ingest-secret';
+  const srv = await testServer({ ingestToken: token });
+  const post = (size: number, headers: Record<string, string>, path = '/v1/metrics', whole = false) =>
+    new Promise<{ status: number; body: string } | { error: string }>((resolve) => {
+      const req = httpRequest(new URL(path, srv.otlpUrl), { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-length': String(size), ...headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('latin1') }));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+      if (whole) return void req.end(Buffer.alloc(size, 0x0a));
+      // written in pieces a few ms apart, as a slow link delivers a body: the answer comes while it still sends
+      const chunk = Buffer.alloc(256 * 1024, 0x0a);
+      let left = size;
+      const write = () => {
+        if (left <= 0) return void req.end();
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+        left -= piece.length;
+        if (req.write(piece)) setTimeout(write, 5);
+        else req.once('drain', () => setTimeout(write, 5));
+      };
+      write();
+    });
+  try {
+    const auth = { authorization: `Bearer ${token}` };
+    for (const size of [(8 << 20) + 1, 9 << 20, 16 << 20]) {
+      for (const whole of [true, false]) {
+        const r = await post(size, auth, '/v1/metrics', whole);
+        assert.ok('status' in r && r.status === 413 && /over the limit/.test(r.body), `${size} bytes${whole ? ' in one write' : ''}: ${JSON.stringify(r).slice(0, 200)}`);
+      }
+    }
+    const wrongToken = await post(3 << 20, { authorization: 'Bearer nope' }, '/v1/metrics', true);
+    assert.ok('status' in wrongToken && wrongToken.status === 401, JSON.stringify(wrongToken).slice(0, 200));
+    const wrongPath = await post(3 << 20, auth, '/v1/traces', true);
+    assert.ok('status' in wrongPath && wrongPath.status === 404, JSON.stringify(wrongPath).slice(0, 200));
+    // what makes it hold: the connection stays open while the client sends, and the answer follows the body's end (a raw
+    // socket: half the body, a pause, then the rest); before, the answer and the connection's end came at once and the
+    // rest of the body met a reset
+    const { port } = new URL(srv.otlpUrl);
+    const sock = connect(Number(port), '127.0.0.1');
+    const received: Buffer[] = [];
+    let ended = false;
+    sock.on('data', (c: Buffer) => received.push(c));
+    sock.on('end', () => (ended = true));
+    sock.on('error', () => {});
+    await new Promise((resolve) => sock.once('connect', resolve));
+    const size = 9 << 20;
+    sock.write(`POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${size}\r\n\r\n`);
+    sock.write(Buffer.alloc(size / 2, 0x0a));
+    await sleep(300);
+    assert.deepEqual([Buffer.concat(received).length, ended], [0, false], 'no answer, no end, while the body is still coming');
+    sock.write(Buffer.alloc(size / 2, 0x0a));
+    await waitFor(async () => ended || undefined, 5000, 'the answer and the connection\'s end');
+    assert.match(Buffer.concat(received).toString('latin1'), /^HTTP\/1\.1 413 [^]*over the limit/);
+    sock.destroy();
+    // …and a good export right after is taken as ever
+    assert.equal((await postOtlp(srv.otlpUrl, goodBody(), { headers: auth })).status, 200);
+  } finally {
+    await srv.dispose();
+  }
+});

@@ -133,3 +133,76 @@ test('cumulative points: min and max are exact where they are the interval\'s (t
   assert.equal(hist.max, 0.04);
   assert.equal(hist.min, 0.03);
 });
+
+// outside audit Z: one cumulative series, same start, exponential 10 → explicit 20 → exponential 30 read 40 requests:
+// the explicit point found no explicit state and was counted whole, and the next exponential point took its count from
+// the explicit point and its buckets from the exponential one
+test('a cumulative series that changes kind (exponential ↔ explicit) is never counted twice: the change only re-baselines', () => {
+  const exp = (count: number, time: number, start = 1): ExponentialHistogramDataPoint => {
+    const h = new ExponentialHistogram();
+    for (let i = 0; i < count; i++) h.record(0.01);
+    return point(h, start, time);
+  };
+  const explicit = (count: number, time: number, start = 1) => ({
+    attributes: {},
+    startTimeUnixNano: start,
+    timeUnixNano: time,
+    flags: 0,
+    count,
+    sum: count * 0.01,
+    min: 0.01,
+    max: 0.01,
+    bucketCounts: Float64Array.from([0, count, 0]),
+    explicitBounds: [0.005, 0.025],
+  });
+  const st = newState();
+  const out = new SparseDelta();
+  const spread = new StoreHistogram(6);
+  let counted = 0;
+  const add = (outcome: string, count: number) => {
+    if (outcome === 'delta' || outcome === 'reset') counted += count;
+    return outcome;
+  };
+  assert.equal(add(expDelta(exp(10, 10), 'cumulative', st, true, true, out, 6), out.count), 'delta');
+  assert.equal(add(explicitDelta(explicit(20, 20), 'cumulative', st, false, true, 1, spread, 6), spread.count), 'baseline');
+  assert.equal(add(expDelta(exp(30, 30), 'cumulative', st, false, true, out, 6), out.count), 'baseline');
+  // …and goes on from there, buckets and count alike
+  assert.equal(add(expDelta(exp(35, 40), 'cumulative', st, false, true, out, 6), out.count), 'delta');
+  assert.equal([out.count, totals(out)].join(), '5,5');
+  assert.equal(counted, 15, 'never more than the 35 served');
+  // a change of kind with a new start (the process restarted with another configuration) is a reset: all of it is new
+  assert.equal(add(explicitDelta(explicit(4, 50, 45), 'cumulative', st, false, true, 1, spread, 6), spread.count), 'reset');
+  assert.equal(counted, 19);
+  // other explicit bounds in the same run: re-baselined as well, not counted whole
+  const rebounded = { ...explicit(9, 60, 45), explicitBounds: [0.001, 0.025] };
+  assert.equal(add(explicitDelta(rebounded, 'cumulative', st, false, true, 1, spread, 6), spread.count), 'baseline');
+  assert.equal(add(explicitDelta({ ...explicit(12, 70, 45), explicitBounds: [0.001, 0.025] }, 'cumulative', st, false, true, 1, spread, 6), spread.count), 'delta');
+  assert.equal(counted, 22);
+});
+
+test('a cumulative series spread over more bucket indexes than its state may hold is refused, not allocated', () => {
+  const st = newState();
+  const out = new SparseDelta();
+  const at = (offset: number, count: number, time: number): ExponentialHistogramDataPoint => ({
+    attributes: {},
+    startTimeUnixNano: 1,
+    timeUnixNano: time,
+    flags: 0,
+    count,
+    sum: undefined,
+    min: undefined,
+    max: undefined,
+    scale: 6,
+    zeroCount: 0,
+    zeroThreshold: 0,
+    positive: { offset, bucketCounts: Float64Array.from([count]) },
+    negative: { offset: 0, bucketCounts: new Float64Array(0) },
+  });
+  assert.equal(expDelta(at(-68_000, 1, 10), 'cumulative', st, true, true, out, 6), 'delta');
+  assert.equal(expDelta(at(0, 2, 20), 'cumulative', st, false, true, out, 6), 'invalid');
+  assert.equal(st.exp, undefined, 'the state let go');
+  // the series goes on from its next point
+  assert.equal(expDelta(at(0, 5, 30), 'cumulative', st, false, true, out, 6), 'baseline');
+  assert.equal(expDelta(at(0, 7, 40), 'cumulative', st, false, true, out, 6), 'delta');
+  assert.equal(out.count, 2);
+});
