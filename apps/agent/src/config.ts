@@ -176,13 +176,21 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
   return c;
 }
 
-function parseBool(name: string, raw: string | undefined, dflt: boolean): boolean {
+function parseBool(name: string, raw: string | undefined, dflt: boolean, quiet = false): boolean {
   if (raw === undefined || raw.trim() === '') return dflt;
   const v = raw.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
   if (['false', '0', 'no', 'off'].includes(v)) return false;
-  warnOnce(`PERF_AGENT_BAD_${name}`, `${name}="${raw}" is not true or false; using ${dflt}.`);
+  if (!quiet) warnOnce(`PERF_AGENT_BAD_${name}`, `${name}="${raw}" is not true or false; using ${dflt}.`);
   return dflt;
+}
+
+/**
+ * PERF_WORKER_THREADS, read as every other switch (`on` was false here alone, and a bad value said nothing: an outside
+ * audit). The main thread warns about a bad value (`quiet` in workers: one warning a process, not one a thread).
+ */
+export function workerThreadsEnabled(quiet: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  return parseBool('PERF_WORKER_THREADS', env.PERF_WORKER_THREADS, false, quiet);
 }
 
 /** A whole number (ms, counts, ports) in [min, max]; `fraction`: any number there (ratios such as 0.7, MB such as 2.5). */

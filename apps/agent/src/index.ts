@@ -7,6 +7,7 @@ import { isMainThread, workerData } from 'node:worker_threads';
 import { start } from './api.js';
 import { WORKER_MARKER } from './export/ExportWorker.js';
 import { isLauncher } from './launcher.js';
+import { workerThreadsEnabled } from './config.js';
 
 export { start, shutdown, flush, setRoute, getAgent, type AgentOptions, type Agent } from './api.js';
 
@@ -16,6 +17,8 @@ export { start, shutdown, flush, setRoute, getAgent, type AgentOptions, type Age
 // themselves (each thread's diagnostics channels are its own). Never inside the agent's own export thread.
 // Nor in package managers and launchers that inherit it through NODE_OPTIONS (npm start, npx, tsx's CLI, next build).
 if (isMainThread) {
-  if (!isLauncher()) start();
-}
-else if (!(workerData as Record<string, unknown> | null)?.[WORKER_MARKER] && /^(true|1|yes)$/i.test(process.env.PERF_WORKER_THREADS ?? '')) start();
+  if (!isLauncher()) {
+    workerThreadsEnabled(false);
+    start();
+  }
+} else if (!(workerData as Record<string, unknown> | null)?.[WORKER_MARKER] && workerThreadsEnabled(true)) start();

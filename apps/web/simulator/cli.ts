@@ -21,6 +21,7 @@ const HELP = `perf fleet simulator: N virtual Node.js servers exporting OTLP onc
   --token T            bearer token (PERF_INGEST_TOKEN)
   --api URL            also query the dashboard's API (e.g. http://127.0.0.1:3000) and print its error
                        against the exact answer
+  --api-token T        bearer token for --api (PERF_API_TOKEN; default: the PERF_API_TOKEN environment variable)
   --answers-port N     serve the exact answers at http://127.0.0.1:N/expected?window=10
   --seed N             random seed (default 42)
 `;
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
       gzip: { type: 'boolean', default: false },
       token: { type: 'string' },
       api: { type: 'string' },
+      'api-token': { type: 'string' },
       'answers-port': { type: 'string' },
       seed: { type: 'string', default: '42' },
       help: { type: 'boolean', default: false },
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
         console.log(
           `${new Date(second * 1000).toISOString().slice(11, 19)} exact last 10 s: ${exp.rps.toFixed(0)} req/s, errors ${(exp.errorRate * 100).toFixed(2)}%, p50 ${ms(exp.p50)} p90 ${ms(exp.p90)} p99 ${ms(exp.p99)} p99.9 ${ms(exp.p999)} (mean of node p99s: ${ms(exp.meanOfNodeP99)})  exports ${statuses}`,
         );
-        if (values.api) void compare(values.api, second, exp);
+        if (values.api) void compare(values.api, values['api-token'] ?? process.env.PERF_API_TOKEN, second, exp);
       },
     },
   );
@@ -110,14 +112,27 @@ async function main(): Promise<void> {
   run.sender.close();
 }
 
-async function compare(api: string, second: number, exp: { p50: number; p99: number; rps: number }): Promise<void> {
+async function compare(api: string, token: string | undefined, second: number, exp: { p50: number; p99: number; rps: number }): Promise<void> {
+  let res: Response;
   try {
-    const res = await fetch(`${api}/api/v1/fleet?window=10s`);
+    res = await fetch(`${api}/api/v1/fleet?window=10s`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  } catch (err) {
+    console.log(`         dashboard API not reachable: ${(err as Error).message}`);
+    return;
+  }
+  try {
+    if (!res.ok) {
+      // its answer, not a parse of it as a fleet ("Invalid time value" for a 401: an outside audit)
+      const body = ((await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }).error ?? {};
+      const hint = res.status === 401 ? ' (pass its PERF_API_TOKEN with --api-token)' : '';
+      console.log(`         dashboard API answered ${res.status}${body.code ? ` ${body.code}` : ''}${body.message ? `: ${body.message}` : ''}${hint}`);
+      return;
+    }
     const f = (await res.json()) as { rps: number; latency: { p50: number; p99: number }; at: number };
     const rel = (a: number, b: number) => ((Math.abs(a - b) / b) * 100).toFixed(2) + '%';
     console.log(`         dashboard (window ending ${new Date(f.at).toISOString().slice(11, 19)} vs ${new Date((second + 1) * 1000).toISOString().slice(11, 19)}): rps ${f.rps.toFixed(0)} (${rel(f.rps, exp.rps)}), p50 ${rel(f.latency.p50, exp.p50)}, p99 ${rel(f.latency.p99, exp.p99)}`);
   } catch (err) {
-    console.log(`         dashboard API not reachable: ${(err as Error).message}`);
+    console.log(`         dashboard API answer unreadable: ${(err as Error).message}`);
   }
 }
 

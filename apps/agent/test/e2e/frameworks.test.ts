@@ -296,9 +296,10 @@ describe('worker threads', () => {
     new Set(sink.received.filter((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === service).map((x) => String(x.request.resourceMetrics[0].resource.attributes['service.instance.id'])));
 
   for (const on of [false, true]) {
-    test(on ? 'PERF_WORKER_THREADS=true: a worker serving HTTP is an instance of its own, counted' : 'by default the agent runs in the main thread only (workers inherit --import)', async () => {
+    // (`on`, as every other switch takes: it was false here alone; outside audit Y)
+    test(on ? 'PERF_WORKER_THREADS=on: a worker serving HTTP is an instance of its own, counted' : 'by default the agent runs in the main thread only (workers inherit --import)', async () => {
       const service = `workers-${on}`;
-      const app = await startFixture('worker-threads.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: service, ...(on ? { PERF_WORKER_THREADS: 'true' } : {}) });
+      const app = await startFixture('worker-threads.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: service, ...(on ? { PERF_WORKER_THREADS: 'on' } : {}) });
       try {
         await hit(`http://127.0.0.1:${app.ready.port}`, ['/m', '/m', '/m']);
         await hit(`http://127.0.0.1:${app.ready.workerPort}`, ['/w', '/w']);

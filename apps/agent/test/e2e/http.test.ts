@@ -421,6 +421,7 @@ describe('activation', () => {
       OTEL_METRIC_EXPORT_INTERVAL: 'soon',
       PERF_MAX_ROUTES: '-5',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      PERF_WORKER_THREADS: 'maybe',
     });
     try {
       await hit(`http://127.0.0.1:${app.ready.port}`, ['/x']);
@@ -430,6 +431,8 @@ describe('activation', () => {
       assert.equal(err.match(/PERF_AGENT_BAD_OTEL_METRIC_EXPORT_INTERVAL/g)?.length, 1, err);
       assert.match(err, /PERF_AGENT_BAD_PERF_MAX_ROUTES/);
       assert.match(err, /PERF_AGENT_BAD_OTEL_EXPORTER_OTLP_PROTOCOL/);
+      // (it said nothing: outside audit Y)
+      assert.equal(err.match(/PERF_AGENT_BAD_PERF_WORKER_THREADS/g)?.length, 1, err);
     } finally {
       await app.kill();
     }

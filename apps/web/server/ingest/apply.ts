@@ -185,7 +185,7 @@ export class Applier {
       return;
     }
     if (m.type === 'gauge' && name === Metrics.agentStopping) {
-      if (m.points.some((p) => p.value >= 1)) node.stoppedAt = now;
+      if (m.points.some((p) => p.value >= 1)) this.store.stopped(service, node, now);
       return;
     }
     if (m.type === 'gauge' || (m.type === 'sum' && !m.monotonic)) gauge(this, node, m, now, result);

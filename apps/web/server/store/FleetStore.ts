@@ -108,6 +108,9 @@ export const FOLDED_ROUTE = 'other';
  * The in-memory fleet store. Writes come from ingest (already de-cumulated deltas); reads from query/.
  * Time: `t` are Unix seconds, slot numbers are `floor(t / step)` per tier.
  */
+/** How long after its process said it stopped a node of that process is still taken as stopping when it exports (ms). */
+const PROCESS_STOP_MS = 10_000;
+
 export class FleetStore {
   readonly options: StoreOptions;
   readonly services = new Map<string, ServiceState>();
@@ -226,10 +229,32 @@ export class FleetStore {
     }
     n.noteExport(now);
     n.lastSeen = now;
-    // an export: the node runs (a restarted process reusing its instance id included), until one says it stops
-    n.stoppedAt = undefined;
+    // an export: the node runs (a restarted process reusing its instance id included), until one says it stops; but
+    // a worker thread's regular export in its process's last seconds does not undo the stop its main thread said
+    if (n.stoppedAt === undefined || !(n.stoppedWithProcess && now - n.stoppedAt < PROCESS_STOP_MS)) {
+      n.stoppedAt = undefined;
+      n.stoppedWithProcess = false;
+    }
     if (now > service.lastSeen) service.lastSeen = now;
     return n;
+  }
+
+  /**
+   * The node's agent said it is stopping (`perf.agent.stopping`): it is stopped, and so are the other nodes of its
+   * process (same host and pid: worker threads that serve HTTP, with PERF_WORKER_THREADS), which end with it and whose
+   * agents get no signal to say so (an outside audit: each worker thread of a process stopped by SIGTERM was shown
+   * down, and would fire `nodeDown` on every deploy). One of those that exports again PROCESS_STOP_MS later runs on.
+   */
+  stopped(service: ServiceState, node: NodeState, now: number): void {
+    node.stoppedAt = now;
+    node.stoppedWithProcess = false;
+    const { host, pid } = node.meta;
+    if (pid === null) return;
+    for (const other of service.nodes.values()) {
+      if (other === node || other.stoppedAt !== undefined || other.meta.pid !== pid || other.meta.host !== host) continue;
+      other.stoppedAt = now;
+      other.stoppedWithProcess = true;
+    }
   }
 
   /**

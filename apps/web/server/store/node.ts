@@ -194,6 +194,8 @@ export class NodeState {
    * shutdown, SIGTERM, the process's exit); undefined while it exports. A stopped node is neither up nor down.
    */
   stoppedAt: number | undefined = undefined;
+  /** stopped because another node of its process said so (see FleetStore.stopped) */
+  stoppedWithProcess = false;
   /** deltas that caught up on an interruption, spread over their seconds by reads (see catch-up.ts) */
   catchUps: CatchUp[] | undefined = undefined;
   /**

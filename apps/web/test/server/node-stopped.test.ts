@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
-import { startAgentNode } from '../e2e/lib/agent-node.js';
+import { startAgentApp, startAgentNode } from '../e2e/lib/agent-node.js';
 import { sleep, testServer, waitFor, type TestServer } from './lib/server.js';
 import type { Fleet, NodeRow, Services } from '../../server/api/types.js';
 
@@ -47,5 +47,34 @@ test('SIGTERM: stopped at once, not down, also after the down delay; SIGKILL: do
   } finally {
     await graceful.stop();
     await killed.stop();
+  }
+});
+
+// outside audit Y: with PERF_WORKER_THREADS=true each worker thread serving HTTP is a node of its own, whose agent gets
+// no signal: after a SIGTERM the main thread's node was stopped and the worker's down (a nodeDown alert each deploy)
+const WITH_WORKER = `
+import http from 'node:http';
+import { Worker } from 'node:worker_threads';
+// (evaluated as a module: the worker inherits --input-type=module)
+const worker = new Worker("import http from 'node:http'; import { parentPort } from 'node:worker_threads'; const s = http.createServer((q, r) => r.end('worker')); s.listen(0, '127.0.0.1', () => parentPort.postMessage(s.address().port));", { eval: true });
+await new Promise((resolve) => worker.once('message', resolve));
+worker.unref();
+const server = http.createServer((q, r) => r.end('main'));
+server.listen(0, '127.0.0.1', () => console.log('PORT ' + server.address().port));
+`;
+
+test('SIGTERM to a process with an HTTP worker thread: both its nodes stopped, neither down', async () => {
+  const app = await startAgentApp(`http://127.0.0.1:${srv.otlpPort}`, 'threads', WITH_WORKER, { PERF_WORKER_THREADS: 'true' });
+  try {
+    const nodes = async () => (await srv.get<NodeRow[]>('/api/v1/nodes?service=threads'))[1];
+    await waitFor(async () => (await nodes()).filter((n) => n.up && n.pid === app.child.pid).length === 2 || undefined, 20_000, 'the main thread\'s node and the worker\'s up');
+    app.child.kill('SIGTERM');
+    await once(app.child, 'exit');
+    await waitFor(async () => (await nodes()).every((n) => n.stopped) || undefined, 3000, 'both shown stopped');
+    await sleep(3500); // past the 2 s down delay
+    const [, fleet] = await srv.get<Fleet>('/api/v1/fleet?service=threads');
+    assert.deepEqual([fleet.nodesUp, fleet.nodesDown, fleet.nodesStopped], [0, 0, 2]);
+  } finally {
+    await app.stop();
   }
 });
