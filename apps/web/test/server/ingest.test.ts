@@ -243,6 +243,33 @@ test('the fleet-wide series cap: past PERF_MAX_SERIES, new series of any service
   }
 });
 
+// outside audit Z: six services flooding routes (each within its own cap) filled PERF_MAX_SERIES in 4 s, after which
+// a new service's requests were all folded and read 0
+test('past the fleet-wide cap a service still gets its first hundredth of it, up to a quarter over in all', async () => {
+  const srv = await testServer({ store: { maxSeries: 1000 } });
+  try {
+    const now = Date.now();
+    const body = (service: string, routes: string[]) =>
+      encodeProtobuf(request(resource(service, 'n1'), [httpExp('delta', routes.map((route) => expPoint({ start: ns(now - 1000), time: ns(now), offset: -6, counts: [2], route })))]));
+    const routes = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `/${prefix}/${i}`);
+    assert.equal((await postOtlp(srv.otlpUrl, body('flood-a', routes('a', 1000)))).status, 200);
+    assert.equal((await postOtlp(srv.otlpUrl, body('flood-a', routes('more', 5)))).status, 200);
+    assert.equal((await postOtlp(srv.otlpUrl, body('late', routes('l', 15)))).status, 200);
+    const [, services] = await srv.get('/api/v1/services');
+    const of = (name: string) => services.find((s: { name: string }) => s.name === name);
+    assert.deepEqual([of('flood-a').series, of('flood-a').foldedSeries], [1000, 5], 'the flooding service folded past the cap');
+    assert.deepEqual([of('late').series, of('late').foldedSeries], [10, 5], 'a new service: its first 10 series (a hundredth of 1,000)');
+    const [, fleet] = await srv.get('/api/v1/fleet?service=late&window=1m');
+    assert.equal(fleet.requests, 30, 'all of its requests counted (folded delta points in its other route)');
+    // and the quarter over the cap bounds them all: 30 more services of 10 reach 1,250
+    for (let k = 0; k < 30; k++) await postOtlp(srv.otlpUrl, body(`svc-${k}`, routes('r', 10)));
+    const [, all] = await srv.get('/api/v1/services');
+    assert.equal(all.reduce((a: number, s: { series: number }) => a + s.series, 0), 1250);
+  } finally {
+    await srv.dispose();
+  }
+});
+
 // security audit: a 1 MB service name and a 2 MB route were kept (every live-stream client then got 1.8 MB/s), and
 // a direction override made the instance "inst\u202egnp.exe" read "instexe.png" on /nodes
 // outside audit: a process restarted under the same service.instance.id (systemd, a named host) kept the dead one's
