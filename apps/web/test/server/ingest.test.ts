@@ -259,7 +259,11 @@ test('past the fleet-wide cap a service still gets its first hundredth of it, up
     const of = (name: string) => services.find((s: { name: string }) => s.name === name);
     assert.deepEqual([of('flood-a').series, of('flood-a').foldedSeries], [1000, 5], 'the flooding service folded past the cap');
     assert.deepEqual([of('late').series, of('late').foldedSeries], [10, 5], 'a new service: its first 10 series (a hundredth of 1,000)');
-    const [, fleet] = await srv.get('/api/v1/fleet?service=late&window=1m');
+    // (once the store has settled their second)
+    const fleet = await waitFor(async () => {
+      const [, f] = await srv.get('/api/v1/fleet?service=late&window=1m');
+      return f.requests >= 30 ? f : undefined;
+    }, 10_000, 'the late service counted');
     assert.equal(fleet.requests, 30, 'all of its requests counted (folded delta points in its other route)');
     // and the quarter over the cap bounds them all: 30 more services of 10 reach 1,250
     for (let k = 0; k < 30; k++) await postOtlp(srv.otlpUrl, body(`svc-${k}`, routes('r', 10)));
