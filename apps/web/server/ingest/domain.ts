@@ -68,6 +68,10 @@ const POW2 = Float64Array.from({ length: 1074 + 1024 }, (_, i) => Math.pow(2, i 
  * point and its state could not be saved).
  */
 const MIN_DURATION = 1e-9;
+/** 2^k for an integer k, 0 below a double's range and Infinity above */
+function pow2(k: number): number {
+  return k < -1074 ? 0 : k > 1023 ? Infinity : POW2[k + 1074];
+}
 /** log2(MAX_DURATION / factor) and log2(MIN_DURATION / factor) for the last unit factor seen (one per metric: the same every call in practice) */
 let limitFactor = 1;
 let limitLog2 = Math.log2(MAX_DURATION);
@@ -114,11 +118,12 @@ export function histogramProblem(p: HistogramDataPoint | ExponentialHistogramDat
       while (pc[j] === 0) j++;
       // the lowest populated bucket's upper bound: a bucket wholly under a nanosecond
       if ((offset + j + 1) * width < floorLog2) return DURATION_BELOW_1NS;
-      // the extremes within a bucket of the populated ones (an SDK's index of a value at a bound may be one off): a min
-      // and max of 1 ns beside one bucket of 8–16 ms made the route's percentiles 1 ns (an outside audit)
+      // the extremes within a bucket of the populated ones (an SDK's index of a value at a bound may be one off), to the
+      // power of two outside (a table lookup: Math.log2 of each made this check 40 → 106 ns a point): a min and max of
+      // 1 ns beside one bucket of 8–16 ms made the route's percentiles 1 ns (an outside audit)
       if (extremes) {
-        if (max !== undefined && Math.log2(max) < (offset + i - 1) * width) return EXTREMES_OUT_OF_DOMAIN;
-        if (min !== undefined && (ep.zeroCount > 0 ? min > ep.zeroThreshold : Math.log2(min) > (offset + j + 2) * width)) return EXTREMES_OUT_OF_DOMAIN;
+        if (max !== undefined && max < pow2(Math.floor((offset + i - 1) * width))) return EXTREMES_OUT_OF_DOMAIN;
+        if (min !== undefined && (ep.zeroCount > 0 ? min > ep.zeroThreshold : min > pow2(Math.ceil((offset + j + 2) * width)))) return EXTREMES_OUT_OF_DOMAIN;
       }
       const k = Math.ceil(e);
       top = k < -1074 ? 0 : POW2[k + 1074];
