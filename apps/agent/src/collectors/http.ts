@@ -96,6 +96,12 @@ interface H2Stream {
    */
   readonly aborted?: boolean;
 }
+/** An HTTP/2 stream in flight: its method index, its `:path`, the stream (whether its response has begun). */
+interface H2InFlight {
+  method: number;
+  path: string;
+  stream: H2Stream;
+}
 type H2Server = { constructor?: { name?: string }; on(event: 'stream', fn: (stream: H2Stream, headers: Record<string, unknown>) => void): unknown; [kH2Watched]?: true };
 
 /**
@@ -130,6 +136,8 @@ export class HttpCollector implements Collector {
   private open: Connection | undefined;
   /** where the next prune() goes on from (undefined: the newest) */
   private pruneAt: Connection | undefined;
+  /** HTTP/2 streams in flight (they are on no HTTP/1 connection): named by route at collect time as those are */
+  private readonly h2Open = new Set<H2InFlight>();
 
   constructor(private readonly table: RouteTable) {
     const started = this.started;
@@ -236,7 +244,10 @@ export class HttpCollector implements Collector {
     const method = methodIndex(typeof headers[':method'] === 'string' ? headers[':method'] : 'GET');
     const path = typeof headers[':path'] === 'string' ? headers[':path'] : '/';
     this.started[method]++;
+    const open: H2InFlight = { method, path, stream };
+    this.h2Open.add(open);
     stream.once('close', () => {
+      this.h2Open.delete(open);
       try {
         const status = Number(stream.sentHeaders?.[':status']);
         // closed before its response headers, closed before the app ended its response (`aborted`: a reset, a session
@@ -370,9 +381,10 @@ export class HttpCollector implements Collector {
     const counts = new Map<string, { waiting: number; answering: number }>();
     let looked = 0;
     let walked = 0;
-    // until every request in flight is found (HTTP/2 streams are not on connections: then to the end), at most
+    // until every HTTP/1 request in flight is found (HTTP/2 streams are not on connections: counted after), at most
     // ROUTED_IN_FLIGHT_MAX_REQUESTS of them and WALK_MAX connections
-    for (let c = this.open; c !== undefined && looked < Math.min(inFlight, ROUTED_IN_FLIGHT_MAX_REQUESTS) && walked++ < WALK_MAX; c = c.next) {
+    const onConnections = Math.min(inFlight - this.h2Open.size, ROUTED_IN_FLIGHT_MAX_REQUESTS);
+    for (let c = this.open; c !== undefined && looked < onConnections && walked++ < WALK_MAX; c = c.next) {
       if (c.inFlight === 0) continue;
       const res = c.socket._httpMessage;
       if (res?.req != null && !res.writableFinished) {
@@ -383,6 +395,12 @@ export class HttpCollector implements Collector {
       // (pipelined behind it: not answered yet)
       if (c.inFlight > 1) for (const p of c.rest!) if (looked++ < ROUTED_IN_FLIGHT_MAX_REQUESTS) count(counts, p.req, false);
     }
+    // HTTP/2 streams: their path normalised (an h2 framework's template is not on the stream), answering once their
+    // response headers are sent
+    for (const h of this.h2Open) {
+      if (looked++ >= ROUTED_IN_FLIGHT_MAX_REQUESTS) break;
+      countKey(counts, `${METHOD_NAMES[h.method]} ${normalizePath(h.path)}`, h.stream.headersSent);
+    }
     const total = (x: { waiting: number; answering: number }) => x.waiting + x.answering;
     const sorted = [...counts].sort((a, b) => total(b[1]) - total(a[1]));
     const other = { waiting: 0, answering: 0 };
@@ -391,7 +409,7 @@ export class HttpCollector implements Collector {
       other.answering += sorted[k][1].answering;
     }
     const description =
-      'HTTP/1 server requests in flight per method and route, and whether their response has begun (perf.http.response.started: a stream or download is being answered); sent with 10 or more in flight, the busiest 20 routes, the rest as "other".';
+      'HTTP server requests in flight per method and route, and whether their response has begun (perf.http.response.started: a stream or download is being answered); sent with 10 or more in flight, the busiest 20 routes, the rest as "other".';
     const emit = (method: string, route: string, n: { waiting: number; answering: number }) => {
       if (n.waiting > 0) batch.gauge(Metrics.httpServerActiveRequestsByRoute, '{request}', description, n.waiting, { [Attrs.httpMethod]: method, [Attrs.httpRoute]: route, [Attrs.responseStarted]: false });
       if (n.answering > 0) batch.gauge(Metrics.httpServerActiveRequestsByRoute, '{request}', description, n.answering, { [Attrs.httpMethod]: method, [Attrs.httpRoute]: route, [Attrs.responseStarted]: true });
@@ -473,7 +491,10 @@ function templateOf(req: Req): string | undefined {
 
 /** One request in flight into `counts`, keyed "METHOD route" (its template, else its normalised path). */
 function count(counts: Map<string, { waiting: number; answering: number }>, req: Req, answering: boolean): void {
-  const key = `${METHOD_NAMES[methodIndex(req.method)]} ${templateOf(req) ?? normalizePath(req.originalUrl ?? req.url ?? '/')}`;
+  countKey(counts, `${METHOD_NAMES[methodIndex(req.method)]} ${templateOf(req) ?? normalizePath(req.originalUrl ?? req.url ?? '/')}`, answering);
+}
+
+function countKey(counts: Map<string, { waiting: number; answering: number }>, key: string, answering: boolean): void {
   let n = counts.get(key);
   if (n === undefined) counts.set(key, (n = { waiting: 0, answering: 0 }));
   if (answering) n.answering++;

@@ -381,6 +381,34 @@ describe('HTTP/2', () => {
     }
   });
 
+  // HTTP/2 streams were in http.server.active_requests but never named by route (they are on no HTTP/1 connection)
+  test('node:http2 streams in flight are named by route too, a streaming response as being answered', async () => {
+    const app = await startFixture('http2-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'h2-inflight' });
+    const { connect } = await import('node:http2');
+    const session = connect(`http://127.0.0.1:${Number(app.ready.port)}`);
+    session.on('error', () => undefined);
+    try {
+      const open = (path: string) => {
+        const req = session.request({ ':method': 'GET', ':path': path });
+        req.on('error', () => undefined);
+        req.resume();
+        req.end();
+      };
+      for (let i = 0; i < 10; i++) open('/slow');
+      for (let i = 0; i < 2; i++) open('/stream');
+      const named = (x: Received) => {
+        const m = findMetric(x, 'perf.http.server.active_requests.by_route');
+        if (x.request.resourceMetrics[0].resource.attributes['service.name'] !== 'h2-inflight' || m?.type !== 'gauge') return undefined;
+        return new Map(m.points.map((p) => [`${p.attributes['http.request.method']} ${p.attributes['http.route']} ${p.attributes['perf.http.response.started']}`, p.value]));
+      };
+      const r = await sink.waitFor((x) => named(x)?.get('GET /slow false') === 10 && named(x)?.get('GET /stream true') === 2);
+      assert.deepEqual(new Map([...named(r)!].sort()), new Map([['GET /slow false', 10], ['GET /stream true', 2]]));
+    } finally {
+      session.destroy();
+      await app.kill();
+    }
+  });
+
   /**
    * One stream to `path` on a session of its own, left once its response has started and some of it arrived: the
    * stream reset with RST_STREAM CANCEL (`cancel`), as a browser or a gRPC client cancelling a call does, or the whole
