@@ -125,8 +125,7 @@ export function histogramProblem(p: HistogramDataPoint | ExponentialHistogramDat
         if (max !== undefined && max < pow2(Math.floor((offset + i - 1) * width))) return EXTREMES_OUT_OF_DOMAIN;
         if (min !== undefined && (ep.zeroCount > 0 ? min > ep.zeroThreshold : min > pow2(Math.ceil((offset + j + 2) * width)))) return EXTREMES_OUT_OF_DOMAIN;
       }
-      const k = Math.ceil(e);
-      top = k < -1074 ? 0 : POW2[k + 1074];
+      top = pow2(Math.ceil(e));
     } else top = ep.zeroCount > 0 ? ep.zeroThreshold : 0;
   } else {
     const hp = p as HistogramDataPoint;

@@ -96,6 +96,11 @@ function pastMean(s: Series, held: ActiveFinding | undefined, times: readonly nu
   return n >= 10 ? sum / n : NaN;
 }
 
+/** A subject's 5xx a second (its rate × its requests a second; NaN in seconds without data). */
+function errorsPerSecond(s: { errorRate: Series; rps: Series }): Series {
+  return Float64Array.from(s.errorRate, (v, i) => v * s.rps[i]);
+}
+
 /** A service's 5xx rate each second, over its routes (NaN in seconds without requests). */
 function serviceErrorRate(routes: readonly RouteWindow[], length: number): Series {
   const out = new Float64Array(length);
@@ -242,7 +247,7 @@ function routesOfNodeErrors(
   for (const r of routes) {
     const now = pooled(r.errorRate, r.rps, RECENT_SECONDS);
     if (!(now.perSecond > 0)) continue;
-    const errors = Float64Array.from(r.errorRate, (v, i) => v * r.rps[i]);
+    const errors = errorsPerSecond(r);
     // (its mean before the burst, for one raised: a burst a minute long would otherwise be its own past)
     const past = pastMean(errors, held, times);
     const beyond = now.perSecond - (Number.isNaN(past) ? 0 : past);
@@ -313,7 +318,7 @@ export function errorBurst(input: DiagnosisInput): Verdict {
       // GET /api/fail). And beyond what it answered on average before, by more than chance (Poisson: 2√ of that count
       // over the seconds + 1): the median of a few errors now and then is 0, and a held burst's last seconds named a node
       // answering its usual 2% of one route, 1 error in 4 s (outside audit O)
-      const nodeErrors = Float64Array.from(node.errorRate, (v, i) => v * node.rps[i]);
+      const nodeErrors = errorsPerSecond(node);
       // (for a burst raised, its past before the burst: its own failing became its baseline within 30 s and the finding
       // stopped naming the node that answered the errors; outside audit W)
       // A node started within the window has no past before the errors it answers (a canary failing from its start)
