@@ -70,6 +70,8 @@ describe('sicknesses', () => {
     sickenNode(input, 'node-2', 'elu', -6, () => 0.75);
     sickenRoute(input, 'node-2', '/api/orders', 'latencyP50', -6, () => 0.2);
     sickenRoute(input, 'node-2', '/api/orders', 'latencyP99', -6, () => 0.45);
+    // 3.5 orders a second of 0.2 s on a loop busy 75% of the time (its 30 a second could not all take 0.2 s of work)
+    sickenRoute(input, 'node-2', '/api/orders', 'rps', -6, () => 3.5);
     sickenRoute(input, 'node-2', '/api/users/:id', 'latencyP50', -6, () => 0.04);
     sickenRoute(input, 'node-2', '/api/users/:id', 'latencyP99', -6, () => 0.3);
     const [f] = issues(eventLoopBlocked, input);
@@ -95,10 +97,37 @@ describe('sicknesses', () => {
       r.latencyP99 = r.latencyP99.map((_v, i) => (i >= r.latencyP99.length - 6 ? p99[1] : p99[0]));
     };
     route('/api/orders', [0.043, 0.043 + 0.15 / 3], [0.2, 0.3]);
+    // 4 orders a second on each node: node-2's 0.15 s of work on each holds its loop 60% of the time (its ELU)
+    input.routes.find((x) => x.route === '/api/orders')!.rps.fill(12);
     route('/api/users/:id', [0.0085, 0.0085 + 0.028 / 3], [0.04, 0.15]);
     route('/health', [0.001, 0.001 + 0.01 / 3], [0.004, 0.05]);
     const [f] = issues(eventLoopBlocked, input);
     assert.deepEqual(f.nodes, ['node-2']);
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+  });
+
+  // the zoo's blocking scenario on a CPU-starved machine (a CI run): node a-1's loop held all the time (ELU 1, its process
+  // on a core 70% of the time), so every request there waited; GET /api/users/:id, a timer waiting on the stalls, rose
+  // more in the fleet's mean than GET /api/report doing the work (+137 ms against +99 ms), and no route was named for
+  // 10 s. 60 requests a second adding 137 ms is 8 s of waiting a second: a loop held 1 s a second did at most 1 of it.
+  it('event-loop-blocked on a CPU-starved loop names the route doing the work, not the route waiting for it', () => {
+    const input = healthyFleet({ seed: 13, nodes: 3 });
+    for (const n of input.nodes) delete n.routes;
+    sickenNode(input, 'node-1', 'eventLoopDelayP99', -6, () => 0.68);
+    sickenNode(input, 'node-1', 'eventLoopDelayMax', -6, () => 1.0);
+    sickenNode(input, 'node-1', 'elu', -6, () => 1.0);
+    sickenNode(input, 'node-1', 'cpu', -6, () => 0.7);
+    const route = (name: string, rps: number, mean: [number, number], p99: [number, number]) => {
+      const r = input.routes.find((x) => x.route === name)!;
+      r.rps.fill(rps);
+      r.latencyMean = r.latencyP50.map((_v, i) => (i >= r.latencyP50.length - 6 ? mean[1] : mean[0]));
+      r.latencyP99 = r.latencyP99.map((_v, i) => (i >= r.latencyP99.length - 6 ? p99[1] : p99[0]));
+    };
+    route('/api/users/:id', 60, [0.0048, 0.137], [0.02, 1.0]);
+    route('/api/orders', 12, [0.0005, 0.099], [0.004, 0.35]);
+    route('/health', 6, [0.0003, 0.0004], [0.001, 0.001]);
+    const [f] = issues(eventLoopBlocked, input);
+    assert.deepEqual(f.nodes, ['node-1']);
     assert.deepEqual(f.routes, ['POST /api/orders']);
   });
 

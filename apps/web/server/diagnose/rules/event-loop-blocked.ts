@@ -38,13 +38,17 @@ const SATURATED_ELU = 0.9;
  * stalls per second), and their mean doubled (risingRoutes). Not that their tail doubled: the route doing the work
  * may have a long tail of its own (an outside audit's GET /api/report, 30 ms with 200 ms on one call in 20, spun 100 ms
  * and its p99 could not double; the route left, a 5 ms timer waiting on the stalls, was named for 27 s instead). Named
- * when it stands out from every route with data, the more so on a saturated loop (`saturated`).
+ * when it stands out from every route with data, the more so on a saturated loop (`saturated`), each rise counted up to
+ * what the loops' busy time (`loopSeconds` a second: the ELU of the node, or summed over the nodes named) could add as
+ * work (standingOut): on a loop held all the time every request waits, and the routes waiting rose more than the route
+ * doing the work (a CPU-starved CI run).
  */
-function suspectRoutes(routes: readonly RouteWindow[], stall: number, saturated: boolean) {
+function suspectRoutes(routes: readonly RouteWindow[], stall: number, saturated: boolean, loopSeconds: number) {
   return standingOut(
     risingRoutes(routes, (r) => recent(r.latencyP99) >= stall * 0.25),
     routes,
     saturated ? STAND_OUT_SATURATED : STAND_OUT,
+    loopSeconds > 0 ? loopSeconds : undefined,
   ).slice(0, MAX_ROUTES);
 }
 
@@ -119,13 +123,13 @@ export function eventLoopBlocked(input: DiagnosisInput): Verdict {
       evidence.push({ metric: 'eventLoopDelay.max', value: stall, baseline: MAX_BLOCKED_S, baselineKind: 'threshold', unit: 's', instance: n.instance });
       evidence.push({ metric: 'elu', value: recent(n.elu), baseline: MIN_ELU, baselineKind: 'threshold', unit: 'ratio', instance: n.instance });
     }
-    for (const r of suspectRoutes(n.routes ?? [], Math.max(p99, stall || 0), saturated(n))) {
+    for (const r of suspectRoutes(n.routes ?? [], Math.max(p99, stall || 0), saturated(n), recent(n.elu))) {
       if (!routes.includes(r.name)) routes.push(r.name);
       if (evidence.length < 12) evidence.push({ metric: 'latency.p50', value: r.mean, baseline: r.before, baselineKind: 'own-past', unit: 's', instance: n.instance, route: r.name });
     }
   }
   if (routes.length === 0) {
-    for (const r of suspectRoutes(input.routes, worstMax, sick.some(saturated))) {
+    for (const r of suspectRoutes(input.routes, worstMax, sick.some(saturated), sick.reduce((sum, n) => sum + (recent(n.elu) || 0), 0))) {
       routes.push(r.name);
       if (evidence.length < 12) evidence.push({ metric: 'latency.p50', value: r.mean, baseline: r.before, baselineKind: 'own-past', unit: 's', route: r.name });
     }
