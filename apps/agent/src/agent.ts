@@ -1,3 +1,4 @@
+import dc from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { Metrics, type Metric } from '@perf/metrics';
@@ -12,6 +13,7 @@ import { GcCollector } from './collectors/gc.js';
 import { HandlesCollector } from './collectors/handles.js';
 import { HttpCollector } from './collectors/http.js';
 import { ListenQueueCollector } from './collectors/listenQueue.js';
+import { listeningServers } from './collectors/listening.js';
 import { MemoryCollector } from './collectors/memory.js';
 import { NetstatCollector } from './collectors/netstat.js';
 import { RssCollector } from './collectors/rss.js';
@@ -26,6 +28,10 @@ import { RouteTable } from './recording/RouteTable.js';
 
 /** The most a process's exit waits for the agent's last export (ms): an exit is not a shutdown the app planned. */
 const EXIT_EXPORT_MAX_MS = 1000;
+/** a process ending this soon after its start, having served nothing and listened on nothing, sends nothing (isShortScript) */
+const SCRIPT_MS = 5000;
+/** published by node:net once a server listens */
+const NET_LISTENING = 'tracing:net.server.listen:asyncEnd';
 
 /** Bucket layout of every histogram the agent records: scale 6 (≤ 0.54% error), up to 1024 buckets (4.8 decades). */
 export const HISTOGRAM_SCALE = 6;
@@ -64,6 +70,8 @@ export class Agent {
   private readonly startTimeUnixNano = nowUnixNano();
   private exportWorker: ExportWorker | undefined;
   private stopped = false;
+  /** clock.now() at start() */
+  private startedAt = 0;
   /** whether a snapshot went to the export thread (the dashboard may know this process) */
   private exported = false;
   private readonly heartbeat: Heartbeat;
@@ -102,10 +110,31 @@ export class Agent {
   }
 
   start(): void {
+    this.startedAt = now();
     for (const c of this.collectors) c.start();
-    // the export thread exports OTLP and serves /metrics; with neither (OTEL_METRICS_EXPORTER=none) there is none,
-    // and without OTLP no periodic snapshots and no export deadline (a scrape asks for its own snapshot)
-    if (this.config.otlp || this.config.prometheusPort !== undefined) {
+    // the export thread starts as the app starts serving (its first listen, or now if it listens already, or with
+    // /metrics to serve), else with the first export (exporter())
+    if (this.config.prometheusPort !== undefined || listeningServers().length > 0) this.exporter();
+    else dc.subscribe(NET_LISTENING, this.onFirstListen);
+    if (this.config.otlp) {
+      this.nextExportAt = now() + this.config.exportIntervalMillis;
+      process.on('exit', this.onProcessExit);
+    }
+    this.heartbeat.start();
+  }
+
+  /**
+   * The export thread, started on first use: it exports OTLP and serves /metrics; with neither
+   * (OTEL_METRICS_EXPORTER=none) there is none, and without OTLP no periodic snapshots and no export deadline (a scrape
+   * asks for its own snapshot). Started as the app listens, else at the first export, not at start: loading the OTLP
+   * exporter takes a core ≈ 0.3 s, and a process ending with that thread still loading waits for it (Node stops its
+   * threads), so a script ending before its first export (a Node child of an app started with NODE_OPTIONS="--import
+   * @perf/agent") paid both (outside audit AA3: `node -p` 0.16 → 0.53 s). Starting the thread holds the app's loop
+   * 1–6 ms once: at its start-up for a server, at the first export for a process that never listens. A stopped agent
+   * starts none, but for its last export (`forLastExport`).
+   */
+  private exporter(forLastExport = false): ExportWorker | undefined {
+    if (this.exportWorker === undefined && (!this.stopped || forLastExport) && (this.config.otlp || this.config.prometheusPort !== undefined)) {
       this.exportWorker = new ExportWorker(
         this.config,
         this.resource,
@@ -116,22 +145,39 @@ export class Agent {
       );
       this.prometheusPort = this.exportWorker.prometheusPort;
     }
-    if (this.config.otlp) {
-      this.nextExportAt = now() + this.config.exportIntervalMillis;
-      process.on('exit', this.onProcessExit);
+    return this.exportWorker;
+  }
+
+  /** The app's first listen (its start-up): the export thread starts then, not in the middle of its work. */
+  private readonly onFirstListen = (): void => {
+    dc.unsubscribe(NET_LISTENING, this.onFirstListen);
+    try {
+      this.exporter();
+    } catch {
+      // the first export tries again
     }
-    this.heartbeat.start();
+  };
+
+  /**
+   * Whether this process has nothing for the dashboard: it exported nothing yet, served no request, listens on no
+   * port and is ending within SCRIPT_MS of its start (a script, a build step, a CLI run as a child of an app started
+   * with NODE_OPTIONS; each was a node of the service for a minute, and its exit waited for the export thread).
+   */
+  private isShortScript(): boolean {
+    return !this.exported && this.requestsStarted() === 0 && this.listenQueues.ports().length === 0 && now() - this.startedAt < SCRIPT_MS;
   }
 
   /**
    * The process exits (process.exit(), the end of the program, or an app's own SIGTERM handler that exits at once
    * while the agent's shutdown export is still on its way): one last export, which this thread waits for, at most
    * PERF_SHUTDOWN_TIMEOUT and never more than EXIT_EXPORT_MAX_MS, so what the last interval counted is not lost.
+   * A short script's (isShortScript) exit sends nothing and waits for nothing.
    */
   private readonly onProcessExit = (): void => {
     try {
+      if (this.exportWorker === undefined && this.isShortScript()) return;
       const snapshot = this.stopped ? undefined : this.snapshot(true);
-      this.exportWorker?.exitExport(snapshot, Math.min(this.config.shutdownTimeoutMillis, EXIT_EXPORT_MAX_MS));
+      this.exporter()?.exitExport(snapshot, Math.min(this.config.shutdownTimeoutMillis, EXIT_EXPORT_MAX_MS));
     } catch {
       // never into the app's exit
     }
@@ -211,7 +257,7 @@ export class Agent {
       const snapshot = this.finishSnapshot(packing);
       if (packing.scrapes !== undefined) this.exportWorker?.scrape(packing.scrapes, snapshot);
       else {
-        this.exportWorker?.export(snapshot);
+        this.exporter()?.export(snapshot);
         this.exported = true;
       }
     } catch {
@@ -280,7 +326,7 @@ export class Agent {
   /** Collects and exports now (outside the interval); resolves when the export is done or failed. */
   async flush(): Promise<void> {
     this.exported = true;
-    await this.exportWorker?.flush(this.snapshot());
+    await this.exporter()?.flush(this.snapshot());
   }
 
   /** Requests this process has begun serving, all methods (HTTP/1 and HTTP/2). */
@@ -298,6 +344,7 @@ export class Agent {
     if (this.exported) return this.shutdown();
     if (this.stopped) return;
     this.stopped = true;
+    dc.unsubscribe(NET_LISTENING, this.onFirstListen);
     this.heartbeat.stop();
     for (const c of this.collectors) c.stop();
     process.off('exit', this.onProcessExit);
@@ -313,9 +360,13 @@ export class Agent {
   async shutdown(timeoutMs = this.config.shutdownTimeoutMillis): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    dc.unsubscribe(NET_LISTENING, this.onFirstListen);
     this.heartbeat.stop();
     for (const c of this.collectors) c.stop();
-    if (this.exportWorker === undefined) return;
+    if (this.exportWorker === undefined && this.isShortScript()) {
+      process.off('exit', this.onProcessExit);
+      return;
+    }
     const last = this.snapshot(true);
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
@@ -323,7 +374,9 @@ export class Agent {
       timer.unref();
     });
     let finished = false;
-    await Promise.race([this.exportWorker?.shutdown(last, timeoutMs).then(() => (finished = true)), limit]);
+    const worker = this.exporter(true);
+    if (worker === undefined) return;
+    await Promise.race([worker.shutdown(last, timeoutMs).then(() => (finished = true)), limit]);
     clearTimeout(timer);
     process.off('exit', this.onProcessExit);
     if (!finished) this.exportWorker?.terminate();

@@ -138,7 +138,9 @@ export function resolveConfig(options: AgentOptions = {}, env: NodeJS.ProcessEnv
     serviceName: env.OTEL_SERVICE_NAME?.trim() || resourceAttributes['service.name'] || appPackageName() || 'unknown_service:node',
     resourceAttributes,
     endpoint: checkUrl(endpoint),
-    headers: parseHeaders(env.OTEL_EXPORTER_OTLP_METRICS_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
+    // the metrics headers over the general ones, merged as the OTLP exporter merges them (it is no longer given the
+    // variables themselves: see exportThreadEnv)
+    headers: { ...parseHeaders('OTEL_EXPORTER_OTLP_HEADERS', env.OTEL_EXPORTER_OTLP_HEADERS), ...parseHeaders('OTEL_EXPORTER_OTLP_METRICS_HEADERS', env.OTEL_EXPORTER_OTLP_METRICS_HEADERS) },
     protocol: parseEnum('OTEL_EXPORTER_OTLP_PROTOCOL', env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL, ['http/protobuf', 'http/json'], 'http/protobuf'),
     compression: parseEnum('OTEL_EXPORTER_OTLP_COMPRESSION', env.OTEL_EXPORTER_OTLP_METRICS_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION, ['auto', 'gzip', 'none'], 'auto'),
     exportIntervalMillis: parseNumber('OTEL_METRIC_EXPORT_INTERVAL', env.OTEL_METRIC_EXPORT_INTERVAL, 1000, 1, 3_600_000),
@@ -194,9 +196,13 @@ export function workerThreadsEnabled(quiet: boolean, env: NodeJS.ProcessEnv = pr
 }
 
 /** A whole number (ms, counts, ports) in [min, max]; `fraction`: any number there (ratios such as 0.7, MB such as 2.5). */
+/** a decimal number as people write one in a variable: 1000, -1, 0.5, .5, 1e3 */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function parseNumber(name: string, raw: string | undefined, dflt: number, min: number, max: number, fraction = false): number {
   if (raw === undefined || raw.trim() === '') return dflt;
-  const n = Number(raw.trim());
+  // decimal only: Number() also reads "0x10" as 16, "0b11" as 3 (outside audit AA5)
+  const n = DECIMAL.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (Number.isFinite(n) && n >= min && n <= max) return fraction ? n : Math.round(n);
   warnOnce(`PERF_AGENT_BAD_${name}`, `${name}="${raw}" is not a number between ${min} and ${max}; using ${dflt === -1 ? 'none' : dflt}.`);
   return dflt;
@@ -226,6 +232,11 @@ function parseExporters(raw: string | undefined): { otlp: boolean; prometheus: b
     .map((n) => n.trim().toLowerCase())
     .filter((n) => n !== '');
   const unknown = names.filter((n) => n !== 'otlp' && n !== 'prometheus' && n !== 'none');
+  if (names.length === 0) {
+    // only commas (","): no exporter named at all, which turned every export off without a word (outside audit AA4)
+    warnOnce('PERF_AGENT_BAD_OTEL_METRICS_EXPORTER', `OTEL_METRICS_EXPORTER="${raw}" names no exporter (use otlp, prometheus or none, comma-separated); using otlp.`);
+    return dflt;
+  }
   if (unknown.length > 0) {
     warnOnce('PERF_AGENT_BAD_OTEL_METRICS_EXPORTER', `OTEL_METRICS_EXPORTER="${raw}" names an exporter the perf agent does not have (${unknown.join(', ')}; use otlp, prometheus or none, comma-separated); using otlp.`);
     return dflt;
@@ -259,23 +270,31 @@ function parseKeyValues(name: string, raw: string | undefined): Record<string, s
   return out;
 }
 
+/** Headers the exporter sets for each body it sends: one from the environment would break every export. */
+const BODY_HEADERS = new Set(['content-length', 'content-type', 'content-encoding', 'transfer-encoding']);
+
 /**
- * OTEL_EXPORTER_OTLP_HEADERS, each checked as node:http checks headers: one it would refuse (a CR/LF in a value, a
- * space in a name) failed every export, so it is left out with a warning and the others are sent.
+ * OTEL_EXPORTER_OTLP_(METRICS_)HEADERS, each checked as node:http checks headers: one it would refuse (a CR/LF in a
+ * value, a space in a name) failed every export, so it is left out with a warning and the others are sent; so is one of
+ * the body's own (a content-length of 5 cut every body short).
  */
-function parseHeaders(raw: string | undefined): Record<string, string> {
-  const out = parseKeyValues('OTEL_EXPORTER_OTLP_HEADERS', raw);
+function parseHeaders(variable: string, raw: string | undefined): Record<string, string> {
+  const out = parseKeyValues(variable, raw);
   for (const [name, value] of Object.entries(out)) {
     try {
       validateHeaderName(name);
       validateHeaderValue(name, value);
+      if (BODY_HEADERS.has(name.toLowerCase())) throw new Error('the exporter sets it for each body it sends');
     } catch (error) {
       delete out[name];
-      warnOnce(`PERF_AGENT_BAD_HEADER_${name}`, `OTEL_EXPORTER_OTLP_HEADERS: header "${name}" cannot be sent (${(error as Error).message}); it is left out.`);
+      warnOnce(`PERF_AGENT_BAD_HEADER_${name}`, `${variable}: header "${name}" cannot be sent (${(error as Error).message}); it is left out.`);
     }
   }
   return out;
 }
+
+/** The variables the OTLP exporter would read on its own beside the options it is given (it merges their headers in). */
+export const EXPORTER_READS_ITSELF = ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'] as const;
 
 function checkUrl(url: string): string {
   try {

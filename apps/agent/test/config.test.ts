@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveConfig } from '../src/config.js';
+import { resourceAttributes } from '../src/export/resource.js';
 
 test('defaults: localhost:4318/v1/metrics, protobuf, gzip when it pays, 1 s, cumulative, 200 routes, no Prometheus, GC sampled above 10/s', () => {
   const c = resolveConfig({}, {});
@@ -64,6 +65,15 @@ test('bad values fall back to safe defaults', () => {
   assert.equal(c.endpoint, 'http://localhost:4318/v1/metrics');
   assert.equal(c.prometheusPort, undefined);
   assert.equal(c.enabled, true);
+  // decimal only: Number() read "0x10" as 16 (outside audit AA5)
+  const hex = resolveConfig({}, { OTEL_METRIC_EXPORT_INTERVAL: '0x10', PERF_MAX_ROUTES: '0b11', PERF_GC_SAMPLE_ABOVE: '0o7' });
+  assert.equal(hex.exportIntervalMillis, 1000);
+  assert.equal(hex.maxRoutes, 200);
+  assert.equal(hex.gcSampleAbove, 10);
+  const decimal = resolveConfig({}, { OTEL_METRIC_EXPORT_INTERVAL: ' 2e3 ', PERF_MAX_ROUTES: '+50', PERF_PROFILE_ELU: '.5' });
+  assert.equal(decimal.exportIntervalMillis, 2000);
+  assert.equal(decimal.maxRoutes, 50);
+  assert.equal(decimal.profileElu, 0.5);
 });
 
 test('OTEL_METRICS_EXPORTER: otlp by default; prometheus serves /metrics (on 9464 unless PERF_PROMETHEUS_PORT says otherwise); none exports nothing; unknown names keep the default', () => {
@@ -84,11 +94,18 @@ test('OTEL_METRICS_EXPORTER: otlp by default; prometheus serves /metrics (on 946
   assert.equal(bad.otlp, true);
   assert.equal(bad.prometheusPort, undefined);
   assert.equal(resolveConfig({ otlp: false }, {}).otlp, false);
+  // only commas name no exporter: the default with a warning, not every export off (outside audit AA4)
+  assert.equal(resolveConfig({}, { OTEL_METRICS_EXPORTER: ',' }).otlp, true);
+  assert.equal(resolveConfig({}, { OTEL_METRICS_EXPORTER: ' , , ' }).otlp, true);
 });
 
 test('OTEL_EXPORTER_OTLP_HEADERS: a header node:http would refuse (CR/LF in a value, a space in a name) is left out with a warning; the others are sent', () => {
   const c = resolveConfig({}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc,x-odd=line1%0D%0Ainjected: yes,bad name=1' });
   assert.deepEqual(c.headers, { authorization: 'Bearer abc' });
+  // the body's own headers are the exporter's (a content-length of 5 cut every body short); the metrics variable's over
+  // the general one's, merged as the OTLP exporter merges them
+  const d = resolveConfig({}, { OTEL_EXPORTER_OTLP_HEADERS: 'Content-Length=5,content-type=text/plain,x-a=1,x-b=2', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-b=3,Transfer-Encoding=chunked' });
+  assert.deepEqual(d.headers, { 'x-a': '1', 'x-b': '3' });
 });
 
 test('ratios and sizes keep their fractions: PERF_PROFILE_ELU=0.4 is 0.4 (it was rounded to 0: profile always), PERF_ALLOC_PROFILE_GC=0.2, PERF_HEAP_PROFILE_GROWTH=2.5', () => {
@@ -97,4 +114,12 @@ test('ratios and sizes keep their fractions: PERF_PROFILE_ELU=0.4 is 0.4 (it was
   assert.equal(c.allocProfileGcShare, 0.2);
   assert.equal(c.heapProfileGrowthMB, 2.5);
   assert.equal(c.shutdownTimeoutMillis, 1501, 'milliseconds stay whole');
+});
+
+test('an empty service.instance.id in OTEL_RESOURCE_ATTRIBUTES gets a fresh id (every process so configured was one instance)', () => {
+  const c = resolveConfig({}, { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=,team=core' });
+  const id = resourceAttributes(c)['service.instance.id'];
+  assert.match(String(id), /^[0-9a-f-]{36}$/);
+  assert.notEqual(resourceAttributes(c)['service.instance.id'], id, 'each process its own');
+  assert.equal(resourceAttributes(resolveConfig({}, { OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=web-1' }))['service.instance.id'], 'web-1');
 });

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Config } from '../config.js';
+import { EXPORTER_READS_ITSELF, type Config } from '../config.js';
 import { warnOnce } from '../warn.js';
 import type { Snapshot } from './snapshot.js';
 import { originalsInThisThread, type Place } from './sourceMaps.js';
@@ -101,6 +101,7 @@ export class ExportWorker {
       workerData: data,
       // never preload the agent (or anything else the app preloads) into the export thread
       execArgv: [],
+      env: exportThreadEnv(),
       stdout: false,
       stderr: false,
       // a small heap is plenty for one export at a time; a CPU profile of a large app can take tens of MB while
@@ -230,4 +231,16 @@ export class ExportWorker {
   terminate(): void {
     void this.worker.terminate().catch(() => 0);
   }
+}
+
+/**
+ * The export thread's environment: the process's, less the variables the agent has read and checked for the exporter
+ * (EXPORTER_READS_ITSELF): the OTLP exporter also reads OTEL_EXPORTER_OTLP_HEADERS itself and merges it into the headers
+ * it is given, so a header the agent left out with a warning was sent anyway and failed every export (outside audit
+ * AA2: "bad name=1" — the node never reached the dashboard).
+ */
+function exportThreadEnv(): NodeJS.Dict<string> {
+  const env = { ...process.env };
+  for (const name of EXPORTER_READS_ITSELF) delete env[name];
+  return env;
 }

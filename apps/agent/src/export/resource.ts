@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { Attrs } from '@perf/metrics';
 import type { Config } from '../config.js';
+import { warnOnce } from '../warn.js';
 
 /**
  * The process's resource attributes: OTEL_RESOURCE_ATTRIBUTES, then service.name, a per-process
@@ -28,6 +29,11 @@ export function resourceAttributes(config: Config): Record<string, string | numb
 
 function instanceId(given: string | undefined): string {
   if (given === undefined) return randomUUID();
+  if (given.trim() === '') {
+    // every process so configured would be one instance (outside audit AA5)
+    warnOnce('PERF_AGENT_EMPTY_INSTANCE_ID', 'OTEL_RESOURCE_ATTRIBUTES sets service.instance.id to nothing; using a fresh id for this process.');
+    return randomUUID();
+  }
   if (!isMainThread) return `${given}-t${threadId}`;
   return cluster.isWorker && cluster.worker !== undefined ? `${given}-w${cluster.worker.id}` : given;
 }

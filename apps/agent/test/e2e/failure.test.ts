@@ -106,3 +106,29 @@ test('a dashboard that wants an ingest token (401): the one warning says to set 
     await locked.stop();
   }
 });
+
+// outside audit AA2: the agent left a header node:http refuses out with a warning, but the OTLP exporter read the
+// variable itself and merged it back in: every export failed ("Header name must be a valid HTTP token") and the node
+// never reached the dashboard; a content-length of the user's cut every body short, without a word
+test('bad headers in OTEL_EXPORTER_OTLP_HEADERS are left out with a warning each; the good ones go with every export', async () => {
+  const sink = await new OtlpSink().start();
+  const app = await startFixture('http-server.mjs', {
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+    OTEL_METRIC_EXPORT_INTERVAL: '100',
+    OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc,bad name=1,content-length=5,x-team=core',
+    OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-team=metrics',
+  });
+  try {
+    const r = await sink.waitFor(() => true, 5000);
+    assert.equal(r.headers.authorization, 'Bearer abc');
+    assert.equal(r.headers['x-team'], 'metrics', 'the metrics headers over the general ones');
+    assert.equal(r.headers['bad name'], undefined);
+    await sink.waitFor(() => true, 5000, true);
+    assert.match(app.stderr(), /header "bad name" cannot be sent/);
+    assert.match(app.stderr(), /header "content-length" cannot be sent \(the exporter sets it/);
+    assert.doesNotMatch(app.stderr(), /PERF_AGENT_EXPORT_FAILED/);
+  } finally {
+    await app.kill();
+    await sink.stop();
+  }
+});

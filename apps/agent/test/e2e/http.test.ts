@@ -234,6 +234,30 @@ describe('node:http server with --import @perf/agent', () => {
     if (active?.type === 'sum') assert.equal(active.points.find((p) => p.attributes['http.request.method'] === 'GET')?.value, 0);
   });
 
+  // outside audit AA1: a client that pipelines and resets its connection right after an answer went out. node:http had
+  // written the whole answer (writableFinished) but never emits its 'finish' once the socket is gone, so the request was
+  // neither finished nor aborted: 475 of 5,540 stayed "in flight" for good, and the dashboard saw a node holding
+  // hundreds of requests with no connection open (a requests-stuck finding)
+  test('clients that pipeline and reset their connections leave no request in flight: each one finished or aborted', async () => {
+    const port = Number(app.ready.port);
+    const one = () =>
+      new Promise<void>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => {});
+        socket.on('close', () => resolve());
+        socket.resume();
+        socket.write('GET /sleep?ms=1 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(4));
+        setTimeout(() => socket.destroy(), 3 * Math.random());
+      });
+    for (let i = 0; i < 150; i++) await Promise.all([one(), one(), one(), one()]);
+    const activeGet = (x: Received) => {
+      const m = findMetric(x, 'http.server.active_requests');
+      return m?.type === 'sum' ? m.points.find((p) => p.attributes['http.request.method'] === 'GET')?.value : undefined;
+    };
+    const settled = await sink.waitFor((x) => activeGet(x) === 0, 6000, true).catch(() => undefined);
+    assert.ok(settled, `requests left in flight with every connection closed: ${activeGet(sink.received.at(-1)!)}`);
+  });
+
   test('a URL scanner hitting 10,000 random paths leaves at most the route cap in series, the rest in "other"', async () => {
     const before = await sink.waitFor((x) => x.at > Date.now() - 100, 5000, true);
     const word = () => Math.random().toString(36).slice(2, 8).replace(/\d/g, 'q');

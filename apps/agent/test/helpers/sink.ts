@@ -14,6 +14,8 @@ export interface Received {
   bytes: number;
   gzip: boolean;
   at: number;
+  /** the request's headers */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export class OtlpSink {
@@ -51,7 +53,7 @@ export class OtlpSink {
         const contentType = String(req.headers['content-type'] ?? '');
         try {
           const request = contentType.startsWith('application/json') ? decodeJson(body) : decodeProtobuf(body);
-          this.received.push({ request, contentType, wireBytes: wire.length, bytes: body.length, gzip, at: Date.now() });
+          this.received.push({ request, contentType, wireBytes: wire.length, bytes: body.length, gzip, at: Date.now(), headers: req.headers });
           res.writeHead(200, { 'content-type': contentType }).end(contentType.startsWith('application/json') ? '{}' : '');
         } catch (error) {
           res.writeHead(400, { 'content-type': 'text/plain' }).end(String(error));

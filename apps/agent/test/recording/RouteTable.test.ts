@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RouteTable } from '../../src/recording/RouteTable.js';
+import { MAX_SERIES_PER_ROUTE, RouteTable } from '../../src/recording/RouteTable.js';
 
 test('at most maxRoutes distinct routes; the rest go to "other"; URLs are cached per raw string', () => {
   const table = new RouteTable({ maxRoutes: 5, maxScale: 6, maxSize: 1024 });
@@ -40,4 +40,24 @@ test('"unmatched" is there even once the cap is full (404s went to "other" with 
   assert.equal(table.byTemplate('unmatched').name, 'unmatched');
   assert.equal(table.byUrlNotFound('/scan/1').name, 'unmatched');
   assert.equal(table.routes.size, 4, 'the cap, plus unmatched');
+});
+
+test('a route answering every status a client asks for holds at most its cap of series; the rest are counted under their class, none lost', () => {
+  const table = new RouteTable({ maxRoutes: 10, maxScale: 6, maxSize: 1024 });
+  const r = table.byTemplate('/echo-status');
+  let sent = 0;
+  for (let method = 0; method < 6; method++) {
+    for (let status = 200; status < 1000; status++) {
+      r.record(method, status, 0.001);
+      sent++;
+    }
+  }
+  assert.ok(r.series.size <= MAX_SERIES_PER_ROUTE + 9 * 16, `${r.series.size} series`);
+  let counted = 0;
+  for (const s of r.series.values()) counted += s.histogram.count;
+  assert.equal(counted, sent);
+  // the first statuses keep their own series; later ones are under their class
+  assert.equal(r.series.get(201 * 16 + 0)?.histogram.count, 1);
+  assert.equal(r.series.get(437 * 16 + 5), undefined);
+  assert.equal(r.series.get(900 * 16 + 5)?.histogram.count, 100);
 });
