@@ -176,6 +176,7 @@ export class Agent {
   private readonly onProcessExit = (): void => {
     try {
       if (this.exportWorker === undefined && this.isShortScript()) return;
+      if (!this.stopped) this.http.settleEnded();
       const snapshot = this.stopped ? undefined : this.snapshot(true);
       this.exporter()?.exitExport(snapshot, Math.min(this.config.shutdownTimeoutMillis, EXIT_EXPORT_MAX_MS));
     } catch {

@@ -29,6 +29,21 @@ for (const how of ['SIGTERM to an app whose own handler exits at once', 'process
   });
 }
 
+// outside audit AA6: res.end() then process.exit() in one handler: the last export said that request was still in flight
+test('a handler that answers and exits the process at once: its request is counted answered in the last export, none in flight', async () => {
+  const app = await startFixture('exit-app.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '60000', OTEL_SERVICE_NAME: 'exit-in-handler' });
+  const base = `http://127.0.0.1:${app.ready.port}`;
+  await hit(base, ['/a', '/b', '/c']);
+  await fetch(`${base}/exit/3`).catch(() => undefined);
+  assert.equal(await app.exited, 3);
+  const mine = sink.received.filter((r) => r.request.resourceMetrics[0].resource.attributes['service.name'] === 'exit-in-handler');
+  const last = mine.at(-1);
+  assert.ok(last, 'a last export');
+  assert.equal(totalRequests(last), 4);
+  const active = findMetric(last, 'http.server.active_requests');
+  assert.equal(active?.type === 'sum' ? active.points.find((p) => p.attributes['http.request.method'] === 'GET')?.value : undefined, 0);
+});
+
 test('the dashboard unreachable: an exiting app waits for its last export at most a second', async () => {
   const app = await startFixture('exit-app.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_METRIC_EXPORT_INTERVAL: '60000' });
   await hit(`http://127.0.0.1:${app.ready.port}`, ['/a']);
