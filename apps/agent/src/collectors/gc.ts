@@ -18,6 +18,13 @@ const GC_TYPES: Record<number, string> = {
 const MAX_EVERY = 10;
 /** Observed time (ms) needed before the GC rate is re-estimated. */
 const MIN_OBSERVED_MS = 50;
+/**
+ * …and at least this many observed windows a second whatever the beat's length: on a loop that stalls (beats 1–2 s
+ * apart: a collector thrashing on a process short of CPU), 1 in 10 beats was one window in 10–20 s, weighted 10, so the
+ * GC share read 0% and 100% by turns from second to second and the dashboard never saw a sustained 10% (the zoo's
+ * gc-churn on a crowded CI machine: no gc-pressure finding in 60 s while a CPU profile gave GC 63% of the time)
+ */
+const MIN_OBSERVED_PER_SECOND = 4;
 
 /**
  * GC pause durations by type (seconds), from the 'gc' performance entries.
@@ -32,7 +39,8 @@ const MIN_OBSERVED_MS = 50;
  * bytes promoted at every scavenge while an observer is connected, none without).
  * With `sampleAbove` (PERF_GC_SAMPLE_ABOVE, default 10), the probe observes at most that many GCs a second on
  * average (0.25% in the same benchmark): below that rate every pause is recorded; above it, the
- * probe observes 1 in N of the agent's heartbeat windows (N = rate / sampleAbove, ≤ 10; stratified: one
+ * probe observes 1 in N of the agent's heartbeat windows (N = rate / sampleAbove, ≤ 10, and small enough that 4
+ * windows a second are observed when beats are far apart; stratified: one
  * window at a random place in each run of N, so every second gets its share of observed windows and no
  * workload rhythm can line up with them) and records each pause it sees N times, so counts, sums and the
  * distribution stay unbiased estimates
@@ -49,6 +57,10 @@ export class GcCollector implements Collector {
   private observedMs = 0;
   private observedCount = 0;
   private lastEstimate = 0;
+  /** beats since the last estimate (their mean length bounds `every`: MIN_OBSERVED_PER_SECOND) */
+  private beats = 0;
+  /** 1 in this many windows keeps the observed GCs near `sampleAbove` a second (the last estimate of the rate) */
+  private byRate = 1;
   /** stratified sampling: position in the current run of `every` windows, and the one observed in it */
   private position = 0;
   private chosen = 0;
@@ -87,15 +99,24 @@ export class GcCollector implements Collector {
     if (!this.running) return;
     if (this.observing) this.observedMs += t - this.windowStart;
     this.windowStart = t;
-    if (t - this.lastEstimate >= 1000 && this.observedMs >= MIN_OBSERVED_MS) {
-      const rate = this.observedCount / (this.observedMs / 1000);
-      const every = Math.min(MAX_EVERY, Math.max(1, Math.ceil(rate / this.sampleAbove)));
+    this.beats++;
+    if (t - this.lastEstimate >= 1000) {
+      // the rate from enough observed time (it may take several seconds when few windows are observed); the beats'
+      // length from the last second, observed or not (a loop that starts stalling is seen at its next beat)
+      if (this.observedMs >= MIN_OBSERVED_MS) {
+        const rate = this.observedCount / (this.observedMs / 1000);
+        this.byRate = Math.max(1, Math.ceil(rate / this.sampleAbove));
+        this.observedMs = 0;
+        this.observedCount = 0;
+      }
+      const beatMs = (t - this.lastEstimate) / this.beats;
+      const byTime = Math.max(1, Math.floor(1000 / (beatMs * MIN_OBSERVED_PER_SECOND)));
+      const every = Math.min(MAX_EVERY, byTime, this.byRate);
       if (every !== this.every) {
         this.every = every;
         this.position = this.every; // start a new run at once
       }
-      this.observedMs = 0;
-      this.observedCount = 0;
+      this.beats = 0;
       this.lastEstimate = t;
     }
     if (this.position >= this.every) {

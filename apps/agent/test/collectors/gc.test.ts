@@ -67,3 +67,23 @@ test('PERF_GC_SAMPLE_ABOVE=0 turns the probe off: nothing is observed, nothing e
   assert.equal(total(gc), 0);
   assert.equal(gc.byType.size, 0);
 });
+
+// the zoo's gc-churn on a crowded CI machine: the loop stalled 1–2 s at a time, 1 in 10 such beats was one observed
+// window in 10–20 s weighted 10, and the per-second GC share read 0% and 100% by turns (no finding for a minute)
+test('beats far apart (a stalling loop): every window is observed, so each second gets its own GC share', async () => {
+  const gc = new GcCollector(1);
+  gc.start();
+  await churn(gc, 1200); // many GCs a second against a limit of 1: sampled at 20 ms beats
+  assert.ok(gc.every > 1, `every ${gc.every}`);
+  // beats 400 ms apart, the loop allocating throughout
+  for (let k = 0; k < 6; k++) {
+    const end = now() + 400;
+    let keep: unknown[] = [];
+    while (now() < end) keep = Array.from({ length: 2000 }, (_, i) => ({ i, s: `x${i}` }));
+    assert.ok(keep.length > 0);
+    gc.beat(now());
+    await sleep(1);
+  }
+  gc.stop();
+  assert.equal(gc.every, 1, 'at beats 400 ms apart, 1 in 1 windows: ≥ 4 observed a second would need beats ≤ 250 ms');
+});

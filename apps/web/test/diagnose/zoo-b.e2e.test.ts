@@ -87,8 +87,9 @@ describe('bottleneck zoo B: cpu-heavy, leaking cache, GC churn, fd exhaustion', 
     try {
       // the agent takes a 3 s allocation profile at the first export whose GC pauses take ≥ 10% of it
       const churnWorkIn = (f: { name: string; caller: { name: string } | null }) => f.name === 'churnWork' || f.caller?.name === 'churnWork';
-      const found = await waitFor(async () => (await findings(server, '?service=zoo-b&kind=gc-pressure')).find((f) => f.nodes[0] === instance && f.allocations?.functions.some(churnWorkIn)), 60_000);
-      assert.ok(found, 'no gc-pressure finding with an allocation profile naming churnWork');
+      let seen: Awaited<ReturnType<typeof findings>> = [];
+      const found = await waitFor(async () => (seen = await findings(server, '?service=zoo-b')).find((f) => f.kind === 'gc-pressure' && f.nodes[0] === instance && f.allocations?.functions.some(churnWorkIn)), 60_000);
+      assert.ok(found, `no gc-pressure finding with an allocation profile naming churnWork; at the end: ${JSON.stringify(seen.map((f) => [f.kind, f.nodes, f.summary, f.allocations && [f.allocations.instance, f.allocations.functions.slice(0, 2).map((x) => x.name)]]))}`);
       console.log(`allocation profiled in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${found.summary}`);
       const p = found.allocations!;
       assert.equal(p.instance, instance);
