@@ -20,10 +20,15 @@ export function startsEarlier(startNs: number, st: SeriesState): boolean {
 
 /**
  * Whether a cumulative series first seen now, started at `startNs`, is new traffic (its first point counts whole):
- * started after this receiver, or on a node whose baselines this receiver holds (see NodeState.baselined).
+ * started after this receiver, or on a node whose baselines this receiver holds (see NodeState.baselined); on a node
+ * forgotten and back (NodeState.lastSeenBefore), started after it was last seen.
  */
 export function isFresh(applier: Applier, startNs: number, node: NodeState): boolean {
-  return startNs >= applier.startNs || startNs === 0 || node.baselined;
+  if (startNs === 0 || node.baselined) return true;
+  // a node forgotten and back: a series its process had before then was counted up to then (the requests of its
+  // silence are lost, none is counted twice); one started since is a new process's
+  if (node.lastSeenBefore !== undefined) return startNs > node.lastSeenBefore * 1e6;
+  return startNs >= applier.startNs;
 }
 
 /**

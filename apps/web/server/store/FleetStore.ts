@@ -94,6 +94,9 @@ export const ROUTE_SUBJECT = 'r:';
 export const NODE_SUBJECT = 'n:';
 /** a node silent this long (ms) may be forgotten to let a new one in at an instance cap */
 export const EVICT_SILENT_MS = 60_000;
+/** forgotten nodes remembered (FleetStore.#forgotten): a day of them, 100,000 at most (≈ 10 MB) */
+const FORGOTTEN_MS = 24 * 3600_000;
+const FORGOTTEN_MAX = 100_000;
 /** default FleetStore.recentSeconds: the diagnosis' 120 s window and the settle delay, with room */
 const RECENT_SECONDS = 180;
 /**
@@ -147,6 +150,11 @@ export class FleetStore {
   /** nodes forgotten to let new ones in at an instance cap (see evictSilent) */
   evictedNodes = 0;
   #evictBlockedUntil = 0;
+  /**
+   * Nodes forgotten (silent past PERF_NODE_RETENTION, or evicted at a cap) → when each was last seen (ms), in order of
+   * forgetting, at most FORGOTTEN_MAX of the last FORGOTTEN_MS: one that comes back is not new (NodeState.lastSeenBefore)
+   */
+  readonly #forgotten = new Map<string, number>();
   /** services forgotten to let a new one in at PERF_MAX_SERVICES (see serviceAllowed) */
   evictedServices = 0;
   /** moves whenever a route is created or dropped (with its service too): per-route caches are rebuilt when it has */
@@ -218,6 +226,9 @@ export class FleetStore {
       const full = service.nodes.size >= this.options.maxNodesPerService;
       if ((full || this.nodeCount() >= this.options.maxNodes) && !this.evictSilent(full ? service : undefined, now)) return undefined;
       n = new NodeState(meta, this.options.tiers, this.options.nodeScale, now);
+      const forgottenKey = `${service.name}\u0000${meta.instance}`;
+      n.lastSeenBefore = this.#forgotten.get(forgottenKey);
+      this.#forgotten.delete(forgottenKey);
       service.nodes.set(meta.instance, n);
     } else if (meta.pid !== null && meta.pid !== n.meta.pid) {
       // a process restarted under the same instance id (systemd, a named host): the node is the new process (an
@@ -285,6 +296,14 @@ export class FleetStore {
   /** Drops a node and its ingest states (its series no longer count toward the caps). */
   private forgetNode(svc: ServiceState, id: string, node: NodeState): void {
     svc.nodes.delete(id);
+    // remembered (a while, a number of them) for the case it comes back: see NodeState.lastSeenBefore
+    const key = `${svc.name}\u0000${id}`;
+    this.#forgotten.delete(key);
+    this.#forgotten.set(key, node.lastSeen);
+    for (const [k, at] of this.#forgotten) {
+      if (this.#forgotten.size <= FORGOTTEN_MAX && node.lastSeen - at <= FORGOTTEN_MS) break;
+      this.#forgotten.delete(k);
+    }
     svc.series -= node.states.size;
     for (const key of node.states.keys()) {
       const refs = (svc.seriesKeys.get(key) ?? 1) - 1;

@@ -248,6 +248,13 @@ export class NodeState {
    * before, a series started before this receiver is only a baseline.
    */
   baselined = false;
+  /**
+   * When this node was last seen before it was forgotten (silent past PERF_NODE_RETENTION, or evicted at a cap), if it
+   * was: its process's series that started before then were counted up to then, so their first points now are
+   * baselines, not new traffic (an outside audit's node, quiet for 16 min and back with its counter at 2,000 + 1,500,
+   * was counted 5,500 for 3,500 requests)
+   */
+  lastSeenBefore: number | undefined = undefined;
   /** ingest's cache of those states by metric name and position in the node's export; owned by ingest */
   readonly seriesCache = new Map<string, unknown[]>();
   /**
