@@ -205,6 +205,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         evictedNodes: store.evictedNodes,
         evictedServices: store.evictedServices,
         lastFlush: persistence?.lastFlush ?? null,
+        flushError: persistence?.flushError ?? null,
+        lostRows: persistence?.lostRows ?? 0,
         persistence: persistence ? 'sqlite' : 'memory',
         dataDir: dataDir ?? null,
       },

@@ -273,6 +273,10 @@ export interface Status {
     evictedServices: number;
     /** Unix ms of the last successful SQLite flush, null before the first */
     lastFlush: number | null;
+    /** the data file's writes failing now (a full disk): the error and since when (Unix ms); null while they succeed */
+    flushError: { message: string; since: number } | null;
+    /** rows of history dropped because writes kept failing past 1,000,000 waiting */
+    lostRows: number;
     persistence: 'sqlite' | 'memory';
     dataDir: string | null;
   };

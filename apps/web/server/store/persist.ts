@@ -100,8 +100,26 @@ export class Persistence {
 
   /** Writes everything buffered in one transaction. */
   flush(now = Date.now()): void {
-    this.writer.flush();
+    try {
+      this.writer.flush();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      // said once per error, and in /api/v1/status for as long as it lasts
+      if (this.flushError?.message !== message) console.error(`perf: writing the data file failed (${message}); what was not written is kept in memory and written once it can be (up to 1,000,000 rows)`);
+      this.flushError = { message, since: this.flushError?.since ?? now };
+      return;
+    }
+    if (this.flushError !== undefined) console.error(`perf: the data file is written again (it failed from ${new Date(this.flushError.since).toISOString()})`);
+    this.flushError = undefined;
     this.lastFlush = now;
+  }
+
+  /** the flush failing now: its error and since when (ms), undefined while flushes succeed */
+  flushError: { message: string; since: number } | undefined = undefined;
+
+  /** rows dropped because flushes kept failing (see Writer.flush) */
+  get lostRows(): number {
+    return this.writer.lostRows;
   }
 
   /** Deletes rows past each tier's retention. */

@@ -244,3 +244,36 @@ test('the alerts list names the rules at their cap of alerts and how many more s
     tmp.cleanup();
   }
 });
+
+// outside audit AB2: with the alerts file's disk full, the evaluator moved an alert to firing, recording it failed, and
+// its notification was gone: 50 nodeDown alerts firing with no delivery, none sent once there was room. Here SQLite
+// refuses every write (query_only), as it does on a full disk or a read-only file.
+test('the alerts file cannot be written (a full disk): a firing is held, and recorded and sent once it can be, then its resolved', async () => {
+  const tmp = tempDir();
+  const rx = await new Receiver().start();
+  const src = new TestSource();
+  const { engine, db, close } = openEngine(join(tmp.dir, 'a.sqlite'), src);
+  try {
+    engine.queue.start();
+    engine.createRule({ name: 'r', scope: 'fleet', metric: 'errorRate', op: '>', threshold: 0.01, targets: [{ type: 'webhook', url: rx.url, secret: 'x', format: 'alertmanager' }] });
+    // the file cannot be written (as on a full disk; query_only makes SQLite refuse every write)
+    db.pragma('query_only = ON');
+    src.set('fleet', 'errorRate', 0.5);
+    const t0 = Date.now();
+    for (let k = 0; k < 3; k++) engine.tick(t0 + k * S);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(rx.received.length, 0, 'nothing recorded, nothing sent');
+    db.pragma('query_only = OFF');
+    engine.tick(t0 + 3 * S);
+    await rx.waitFor(1);
+    assert.equal(rx.received[0].json.status, 'firing');
+    src.set('fleet', 'errorRate', 0);
+    engine.tick(t0 + 4 * S);
+    await rx.waitFor(2);
+    assert.deepEqual(rx.received.map((r) => r.json.status), ['firing', 'resolved']);
+  } finally {
+    await close();
+    await rx.stop();
+    tmp.cleanup();
+  }
+});

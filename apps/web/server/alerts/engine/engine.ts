@@ -25,6 +25,9 @@ import type { RulesFileStatus } from '../../api/types.js';
 /** Stands for a webhook secret in API answers; sending it back in a PUT keeps the stored secret. */
 export const REDACTED = HIDDEN;
 
+/** notifications held while the alerts file cannot be written, at most (the oldest go first) */
+const MAX_UNRECORDED = 10_000;
+
 export interface AlertEngineOptions {
   db: Database.Database;
   source: MetricSource;
@@ -189,6 +192,9 @@ export class AlertEngine {
     await this.queue.stop();
   }
 
+  /** notifications the evaluator made that could not be recorded yet (see tick) */
+  private unrecorded: Notification[] = [];
+
   /** One evaluation. Public for tests and benchmarks; returns the notifications it queued. */
   tick(nowMs = Date.now()): Notification[] {
     this.lastTickMs = nowMs;
@@ -199,16 +205,32 @@ export class AlertEngine {
       this.log('error', `alert evaluation failed: ${(e as Error).stack ?? e}`);
       return [];
     }
-    if (notifications.length > 0) {
-      this.store.transaction(() => {
-        for (const n of notifications) this.record(n, nowMs);
-      });
+    // notifications the alerts file could not take before (a full disk) go first: the evaluator has moved on, so
+    // dropping them lost a firing (or resolved) for good (outside audit AB2: 50 nodeDown alerts firing, no delivery)
+    const toRecord = this.unrecorded.length > 0 ? [...this.unrecorded, ...notifications] : notifications;
+    let recorded = false;
+    if (toRecord.length > 0) {
+      try {
+        this.store.transaction(() => {
+          for (const n of toRecord) this.record(n, nowMs);
+        });
+        if (this.unrecorded.length > 0) this.log('info', `${this.unrecorded.length} alert notifications held while the alerts file could not be written are recorded and sent`);
+        this.unrecorded = [];
+        recorded = true;
+      } catch (e) {
+        if (this.unrecorded.length === 0) this.log('error', `alert notifications could not be recorded (${(e as Error).message}); they are held (up to ${MAX_UNRECORDED}) and recorded and sent once the alerts file can be written`);
+        this.unrecorded = toRecord.slice(-MAX_UNRECORDED);
+      }
     }
     this.resendToAlertmanager(nowMs);
-    if (notifications.length > 0) this.queue.pump();
+    if (recorded) this.queue.pump();
     if (nowMs - this.lastPrune > 3_600_000) {
       this.lastPrune = nowMs;
-      this.store.prune(nowMs - (this.options.retentionMs ?? 7 * 86_400_000));
+      try {
+        this.store.prune(nowMs - (this.options.retentionMs ?? 7 * 86_400_000));
+      } catch (e) {
+        this.log('error', `pruning old alerts and deliveries failed (${(e as Error).message}); tried again in an hour`);
+      }
     }
     return notifications;
   }

@@ -23,6 +23,8 @@ export class Writer {
   /** node window histograms written (a row) or gone into a coarser one (no blobs), in order */
   private histRows: Row[] = [];
   private readonly touchedNodes = new Map<string, NodeState>();
+  /** nodes forgotten since the last flush (service, instance): their rows go first in its transaction */
+  private removedNodes: [string, string][] = [];
   /** the end of each node's profile last written, by service, instance and kind: a profile is written once */
   readonly profilesWritten = new Map<string, number>();
   private readonly insRoute: Database.Statement;
@@ -72,9 +74,8 @@ export class Writer {
     },
     nodeRemoved: (n: NodeState) => {
       this.touchedNodes.delete(n.meta.service + '\0' + n.meta.instance);
-      this.delNode.run(n.meta.service, n.meta.instance);
-      this.delProfiles.run(n.meta.service, n.meta.instance);
-      this.delHists.run(n.meta.service, n.meta.instance);
+      // deleted at the next flush, in its transaction (a write here, on a full disk, threw out of the store's tick)
+      this.removedNodes.push([n.meta.service, n.meta.instance]);
       for (const kind of PROFILE_KINDS) this.profilesWritten.delete(profileKey(n.meta.service, n.meta.instance, kind));
     },
   };
@@ -84,7 +85,14 @@ export class Writer {
     return this.routeRows.length + this.nodeRows.length + this.elRows.length;
   }
 
-  /** Writes everything buffered in one transaction. */
+  /** Rows dropped because writes kept failing past MAX_PENDING_ROWS (oldest first), since the start. */
+  lostRows = 0;
+
+  /**
+   * Writes everything buffered in one transaction. When it fails (a full disk, an I/O error) the rows stay buffered for
+   * the next flush, the oldest dropped past MAX_PENDING_ROWS (counted in lostRows): they were dropped before the
+   * transaction ran, so a full disk lost every second it lasted, which read 0 req/s after a restart (outside audit AB2).
+   */
   flush(): void {
     const routes = this.routeRows;
     const nodes = this.nodeRows;
@@ -92,29 +100,57 @@ export class Writer {
     const touched = [...this.touchedNodes.values()];
     const catchUps = [...this.catchUpRows.values()];
     const hists = this.histRows;
+    const profiles: [string, number][] = [];
+    const removed = this.removedNodes;
+    try {
+      this.db.transaction(() => {
+        for (const [service, instance] of removed) {
+          this.delNode.run(service, instance);
+          this.delProfiles.run(service, instance);
+          this.delHists.run(service, instance);
+        }
+        for (const r of routes) this.insRoute.run(...r);
+        for (const r of nodes) this.insNode.run(...r);
+        for (const r of els) this.insEl.run(...r);
+        for (const r of catchUps) this.insCatchUp.run(...r);
+        for (const r of hists) (r.length === 4 ? this.delHist : this.insHist).run(...r);
+        for (const n of touched) {
+          this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen, n.stoppedAt ?? null);
+          // the node's last profiles, each once (a restarted dashboard shows them until the agent takes new ones)
+          for (const kind of PROFILE_KINDS) {
+            const p = n[PROFILE_FIELDS[kind]];
+            const key = profileKey(n.meta.service, n.meta.instance, kind);
+            if (p === undefined || this.profilesWritten.get(key) === p.end) continue;
+            this.upProfile.run(n.meta.service, n.meta.instance, kind, p.end, JSON.stringify(p));
+            profiles.push([key, p.end]);
+          }
+        }
+      })();
+    } catch (err) {
+      this.trim();
+      throw err;
+    }
+    for (const [key, end] of profiles) this.profilesWritten.set(key, end);
+    this.removedNodes = [];
     this.histRows = [];
     this.catchUpRows = new Map();
     this.routeRows = [];
     this.nodeRows = [];
     this.elRows = [];
     this.touchedNodes.clear();
-    this.db.transaction(() => {
-      for (const r of routes) this.insRoute.run(...r);
-      for (const r of nodes) this.insNode.run(...r);
-      for (const r of els) this.insEl.run(...r);
-      for (const r of catchUps) this.insCatchUp.run(...r);
-      for (const r of hists) (r.length === 4 ? this.delHist : this.insHist).run(...r);
-      for (const n of touched) {
-        this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen, n.stoppedAt ?? null);
-        // the node's last profiles, each once (a restarted dashboard shows them until the agent takes new ones)
-        for (const kind of PROFILE_KINDS) {
-          const p = n[PROFILE_FIELDS[kind]];
-          const key = profileKey(n.meta.service, n.meta.instance, kind);
-          if (p === undefined || this.profilesWritten.get(key) === p.end) continue;
-          this.upProfile.run(n.meta.service, n.meta.instance, kind, p.end, JSON.stringify(p));
-          this.profilesWritten.set(key, p.end);
-        }
-      }
-    })();
+  }
+
+  /** Past MAX_PENDING_ROWS rows waiting, the oldest go (slots first: they are most of them). */
+  private trim(): void {
+    for (const rows of [this.nodeRows, this.routeRows, this.elRows, this.histRows]) {
+      const over = this.pending + this.histRows.length - MAX_PENDING_ROWS;
+      if (over <= 0) return;
+      const n = Math.min(over, rows.length);
+      rows.splice(0, n);
+      this.lostRows += n;
+    }
   }
 }
+
+/** rows kept for a flush that keeps failing, at most (≈ 100–200 MB; an hour of 1,000 nodes' seconds is 3.6 million) */
+const MAX_PENDING_ROWS = 1_000_000;
