@@ -61,6 +61,20 @@ function durationEnv(name: string, raw: string, fallbackSeconds: number): number
   return fallbackSeconds;
 }
 
+/**
+ * A token, without the whitespace around it (a token read from a secrets file ends in a newline: every agent and API
+ * call was then refused, outside audit AB6), said once; one that is only whitespace stops the start (it locked every
+ * client out).
+ */
+function tokenEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const token = raw.trim();
+  if (token === '') throw new Error(`${name} is only whitespace: set the token itself, or unset the variable`);
+  if (token !== raw) console.error(`perf: ${name} has whitespace around it (a newline at the end of a secrets file?); using the token without it`);
+  return token;
+}
+
 /** Options from PORT, PERF_* variables and `--no-ui`. */
 export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)): ServerOptions {
   let ui = !argv.includes('--no-ui') && env.PERF_UI !== 'false';
@@ -82,8 +96,8 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
     host: env.HOST || undefined,
     dataDir: env.PERF_DATA_DIR === 'memory' ? null : (env.PERF_DATA_DIR ?? './data'),
     ui,
-    apiToken: env.PERF_API_TOKEN || undefined,
-    ingestToken: env.PERF_INGEST_TOKEN || undefined,
+    apiToken: tokenEnv(env, 'PERF_API_TOKEN'),
+    ingestToken: tokenEnv(env, 'PERF_INGEST_TOKEN'),
     maxBodyBytes: intEnv(env, 'PERF_MAX_BODY_BYTES', 8 * 1024 * 1024, 1),
     ingestQueue: intEnv(env, 'PERF_INGEST_QUEUE', 256, 1),
     apiShedAfterMs: intEnv(env, 'PERF_API_SHED_AFTER', 1000, 0),

@@ -67,3 +67,23 @@ test('a UI build that did not finish (BUILD_ID written, its last files not) is n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// outside audit AB6: a token read from a secrets file ends in a newline; every agent and API call was refused (401)
+test('tokens: whitespace around one is taken off, with a message; one that is only whitespace stops the start', () => {
+  const messages: string[] = [];
+  const error = console.error;
+  const warn = console.warn;
+  console.error = (m: string) => messages.push(m);
+  console.warn = () => {};
+  try {
+    const o = optionsFromEnv(env({ PERF_INGEST_TOKEN: 'ing1\n', PERF_API_TOKEN: ' tok1 ' }), ['--no-ui']);
+    assert.equal(o.ingestToken, 'ing1');
+    assert.equal(o.apiToken, 'tok1');
+    assert.equal(messages.filter((m) => /has whitespace around it/.test(m)).length, 2);
+    assert.throws(() => optionsFromEnv(env({ PERF_INGEST_TOKEN: ' ' }), ['--no-ui']), /^Error: PERF_INGEST_TOKEN is only whitespace/);
+    assert.equal(optionsFromEnv(env({ PERF_API_TOKEN: '' }), ['--no-ui']).apiToken, undefined);
+  } finally {
+    console.error = error;
+    console.warn = warn;
+  }
+});
