@@ -9,7 +9,7 @@ import { parseRulesFile, fileRuleId } from '../../server/alerts/rules/file.js';
 import { AlertError } from '../../server/alerts/errors.js';
 import { TestSource } from './lib/rules.js';
 import { openEngine, tempDir } from './lib/engine.js';
-import { until } from './lib/receiver.js';
+import { Receiver, until } from './lib/receiver.js';
 
 const q = new URLSearchParams();
 const rule = {
@@ -257,6 +257,42 @@ test('a bad rules file at startup does not stop the engine: none of it loads, ru
     assert.match(second.engine.rulesFileStatus()!.error!.message, /rules\[0\]\.name "Fleet p99" is the name of API rule rule-/);
   } finally {
     await second.close();
+    tmp.cleanup();
+  }
+});
+
+// outside audit AB3: two file rules firing; the dashboard stopped; one removed from the file and the other given a
+// label; started again: the removed rule's alert vanished without a resolved, the changed one kept its old labels
+test('a rules file edited while the dashboard is stopped: a removed rule\'s alert is resolved, a relabelled one resolved and fired anew', async () => {
+  const tmp = tempDir();
+  const rx = await new Receiver().start();
+  const file = join(tmp.dir, 'rules.json');
+  const rule = (name: string, labels?: Record<string, string>) => ({ name, scope: 'fleet', metric: 'errorRate', op: '>', threshold: 0.01, ...(labels ? { labels } : {}), targets: [{ type: 'webhook', url: rx.url, secret: 'x', format: 'alertmanager' }] });
+  writeFileSync(file, JSON.stringify({ rules: [rule('gone'), rule('relabelled')] }));
+  const src = new TestSource();
+  src.set('fleet', 'errorRate', 0.5);
+  const db = join(tmp.dir, 'a.sqlite');
+  const first = openEngine(db, src, { rulesFile: file });
+  try {
+    first.engine.queue.start();
+    first.engine.tick(Date.now());
+    await rx.waitFor(2);
+  } finally {
+    await first.close();
+  }
+  writeFileSync(file, JSON.stringify({ rules: [rule('relabelled', { severity: 'page' })] }));
+  const second = openEngine(db, src, { rulesFile: file });
+  try {
+    second.engine.queue.start();
+    second.engine.tick(Date.now() + 1000);
+    await rx.waitFor(5);
+    const seen = rx.received.slice(2).map((r) => `${r.json.commonLabels.alertname} ${r.json.status} ${r.json.commonLabels.severity ?? '-'}`).sort();
+    assert.deepEqual(seen, ['gone resolved -', 'relabelled firing page', 'relabelled resolved -']);
+    const active = second.engine.listAlerts().active.map((a) => `${a.labels.alertname} ${a.state} ${a.labels.severity ?? '-'}`);
+    assert.deepEqual(active, ['relabelled firing page']);
+  } finally {
+    await second.close();
+    await rx.stop();
     tmp.cleanup();
   }
 });

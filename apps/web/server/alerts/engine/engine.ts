@@ -150,7 +150,11 @@ export class AlertEngine {
       },
     });
     this.rulesFile = options.rulesFile ?? (process.env.PERF_ALERT_RULES_FILE || undefined);
-    if (this.rulesFile) this.loadFile(this.rulesFile, true);
+    // the rules as they were when the alerts were recorded: the firing alerts are restored against those, and the
+    // rules file read after, so an edit made while the dashboard was stopped is a change like one made while it runs
+    // (a rule removed: its alerts resolved; its labels changed: resolved and fired anew). Restored against the edited
+    // file, a removed rule's alerts vanished without a resolved and a changed rule's kept their old labels (outside
+    // audit AB3)
     this.rules = this.store.listRules();
     // firing alerts survive a restart: same startsAt, not announced again
     const longestWindow = this.rules.reduce((m, r) => Math.max(m, r.windowMs), 0);
@@ -162,6 +166,7 @@ export class AlertEngine {
     const refill = Math.min(60_000, Math.max(10_000, longestWindow));
     const judged = options.source.restartGraceMs === undefined ? 0 : options.source.restartGraceMs + RESTORE_MARGIN_MS;
     this.evaluator.restore(firing, this.rules, Date.now(), options.restoreGraceMs ?? Math.max(refill, judged));
+    if (this.rulesFile) this.loadFile(this.rulesFile, true);
   }
 
   /** Starts the per-second evaluation and the delivery queue. */
