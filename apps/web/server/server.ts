@@ -206,6 +206,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         evictedServices: store.evictedServices,
         lastFlush: persistence?.lastFlush ?? null,
         flushError: persistence?.flushError ?? null,
+        fileGone: persistence?.fileGone ?? null,
         lostRows: persistence?.lostRows ?? 0,
         persistence: persistence ? 'sqlite' : 'memory',
         dataDir: dataDir ?? null,

@@ -275,6 +275,8 @@ export interface Status {
     lastFlush: number | null;
     /** the data file's writes failing now (a full disk): the error and since when (Unix ms); null while they succeed */
     flushError: { message: string; since: number } | null;
+    /** the data file deleted or replaced while the dashboard runs: what that means, and since when (Unix ms) */
+    fileGone: { message: string; since: number } | null;
     /** rows of history dropped because writes kept failing past 1,000,000 waiting */
     lostRows: number;
     persistence: 'sqlite' | 'memory';

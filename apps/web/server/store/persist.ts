@@ -46,7 +46,19 @@ export class Persistence {
     this.file = file;
     this.writer = new Writer(db);
     this.sink = this.writer.sink;
+    this.fileId = fileIdOf(file);
   }
+
+  /** the data file's device and inode as opened: one deleted or replaced while running is told by them */
+  private readonly fileId: string | undefined;
+
+  /**
+   * Set when the data file was found deleted or replaced while the dashboard runs (checked at each flush): the history
+   * is still written, to the file as it was opened, which nothing can open once this process ends, and the folder's
+   * lock went with it (outside audit AB5: the files deleted under a running dashboard, no word; a second dashboard then
+   * started on the folder, and a restart found no history and no rules)
+   */
+  fileGone: { message: string; since: number } | undefined = undefined;
 
   /** Opens (or creates) PERF_DATA_DIR/perf.db; a file that fails its integrity check is moved aside. */
   static open(dataDir: string, log: (msg: string) => void = console.warn): Persistence {
@@ -100,6 +112,11 @@ export class Persistence {
 
   /** Writes everything buffered in one transaction. */
   flush(now = Date.now()): void {
+    if (this.fileGone === undefined && this.fileId !== undefined && fileIdOf(this.file) !== this.fileId) {
+      const message = `the data file ${this.file} was deleted or replaced while the dashboard runs: its history is kept only until the dashboard stops, and the folder is no longer locked against a second dashboard; stop it and restore the file from a backup, or accept the loss`;
+      console.error(`perf: ${message}`);
+      this.fileGone = { message, since: now };
+    }
     try {
       this.writer.flush();
     } catch (err) {
@@ -149,5 +166,15 @@ export class Persistence {
 
   close(): void {
     this.db.close();
+  }
+}
+
+/** A file's device and inode ("dev:ino"), undefined when it is not there. */
+function fileIdOf(file: string): string | undefined {
+  try {
+    const st = statSync(file);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
   }
 }

@@ -4,7 +4,7 @@
 // max_page_count: the rows wait in memory, the status says why, and once there is room they are all written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExponentialHistogram } from '@perf/metrics';
@@ -65,6 +65,29 @@ test('a full disk: the unwritten seconds wait in memory, the status says why, an
     const view = new FleetView(again);
     assert.equal(view.fleet({ window: 200, now: now + 1000 }).requests, 110 * 100);
     q.close();
+  } finally {
+    console.error = log;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// outside audit AB5: the data files deleted under a running dashboard: no word, a second dashboard could start on the
+// folder, and a restart found no history
+test('the data file deleted while the dashboard runs: said once, and in the status', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perf-gone-'));
+  const errors: string[] = [];
+  const log = console.error;
+  console.error = (...args: unknown[]) => errors.push(args.join(' '));
+  try {
+    const p = Persistence.open(dir);
+    p.flush();
+    assert.equal(p.fileGone, undefined);
+    for (const f of readdirSync(dir)) rmSync(join(dir, f));
+    p.flush();
+    p.flush();
+    assert.match((p.fileGone as { message: string } | undefined)?.message ?? '', /was deleted or replaced while the dashboard runs/);
+    assert.equal(errors.filter((e) => e.includes('was deleted or replaced')).length, 1);
+    p.close();
   } finally {
     console.error = log;
     rmSync(dir, { recursive: true, force: true });
