@@ -19,12 +19,13 @@ const MAX_EVERY = 10;
 /** Observed time (ms) needed before the GC rate is re-estimated. */
 const MIN_OBSERVED_MS = 50;
 /**
- * …and at least this many observed windows a second whatever the beat's length: on a loop that stalls (beats 1–2 s
+ * …and at least this many observed windows a second whatever the beat's length (2: a calm loop's beats, stretched to
+ * 100 ms, are then observed 1 in 5 at most, against 1 in 10 before; more would cost it more observed GCs): on a loop that stalls (beats 1–2 s
  * apart: a collector thrashing on a process short of CPU), 1 in 10 beats was one window in 10–20 s, weighted 10, so the
  * GC share read 0% and 100% by turns from second to second and the dashboard never saw a sustained 10% (the zoo's
  * gc-churn on a crowded CI machine: no gc-pressure finding in 60 s while a CPU profile gave GC 63% of the time)
  */
-const MIN_OBSERVED_PER_SECOND = 4;
+const MIN_OBSERVED_PER_SECOND = 2;
 
 /**
  * GC pause durations by type (seconds), from the 'gc' performance entries.
@@ -39,8 +40,8 @@ const MIN_OBSERVED_PER_SECOND = 4;
  * bytes promoted at every scavenge while an observer is connected, none without).
  * With `sampleAbove` (PERF_GC_SAMPLE_ABOVE, default 10), the probe observes at most that many GCs a second on
  * average (0.25% in the same benchmark): below that rate every pause is recorded; above it, the
- * probe observes 1 in N of the agent's heartbeat windows (N = rate / sampleAbove, ≤ 10, and small enough that 4
- * windows a second are observed when beats are far apart; stratified: one
+ * probe observes 1 in N of the agent's heartbeat windows (N = rate / sampleAbove, ≤ 10, and small enough that 2
+ * windows a second are observed when beats are far apart, as on a loop that stalls; stratified: one
  * window at a random place in each run of N, so every second gets its share of observed windows and no
  * workload rhythm can line up with them) and records each pause it sees N times, so counts, sums and the
  * distribution stay unbiased estimates

@@ -7,31 +7,38 @@ import { optionsFromEnv } from '../../server/main.js';
 
 const env = (vars: Record<string, string>) => vars as unknown as NodeJS.ProcessEnv;
 
-test('bad durations and zero limits: a message each, and the defaults', () => {
+/** Runs `fn` with console.error collected into the list it is given and console.warn silenced. */
+function withMessages(fn: (messages: string[]) => void): void {
   const messages: string[] = [];
   const error = console.error;
   const warn = console.warn;
   console.error = (m: string) => messages.push(m);
   console.warn = () => {};
   try {
-    const o = optionsFromEnv(env({ PERF_NODE_RETENTION: '15min', PERF_INGEST_QUEUE: '0', PERF_MAX_BODY_BYTES: '0', PERF_MAX_SERIES_PER_SERVICE: '0', PORT: '0' }), ['--no-ui']);
-    assert.equal(o.store?.nodeRetentionMs, 15 * 60_000);
-    assert.equal(o.ingestQueue, 256);
-    assert.equal(o.maxBodyBytes, 8 * 1024 * 1024);
-    assert.equal(o.store?.maxSeriesPerService, 10_000);
-    assert.equal(o.port, 0, 'port 0 picks a free port: allowed');
-    assert.deepEqual(
-      messages.map((m) => m.split('=')[0]),
-      ['perf: PERF_MAX_SERIES_PER_SERVICE', 'perf: PERF_NODE_RETENTION', 'perf: PERF_MAX_BODY_BYTES', 'perf: PERF_INGEST_QUEUE'],
-    );
-    assert.match(messages[1], /PERF_NODE_RETENTION="15min" is not a duration \(e\.g\. 15m, 90s, 2h\); using 15m/);
-    const good = optionsFromEnv(env({ PERF_NODE_RETENTION: '90s', PERF_INGEST_QUEUE: '16' }), ['--no-ui']);
-    assert.equal(good.store?.nodeRetentionMs, 90_000);
-    assert.equal(good.ingestQueue, 16);
+    fn(messages);
   } finally {
     console.error = error;
     console.warn = warn;
   }
+}
+
+test('bad durations and zero limits: a message each, and the defaults', () => {
+  withMessages((messages) => {
+  const o = optionsFromEnv(env({ PERF_NODE_RETENTION: '15min', PERF_INGEST_QUEUE: '0', PERF_MAX_BODY_BYTES: '0', PERF_MAX_SERIES_PER_SERVICE: '0', PORT: '0' }), ['--no-ui']);
+  assert.equal(o.store?.nodeRetentionMs, 15 * 60_000);
+  assert.equal(o.ingestQueue, 256);
+  assert.equal(o.maxBodyBytes, 8 * 1024 * 1024);
+  assert.equal(o.store?.maxSeriesPerService, 10_000);
+  assert.equal(o.port, 0, 'port 0 picks a free port: allowed');
+  assert.deepEqual(
+    messages.map((m) => m.split('=')[0]),
+    ['perf: PERF_MAX_SERIES_PER_SERVICE', 'perf: PERF_NODE_RETENTION', 'perf: PERF_MAX_BODY_BYTES', 'perf: PERF_INGEST_QUEUE'],
+  );
+  assert.match(messages[1], /PERF_NODE_RETENTION="15min" is not a duration \(e\.g\. 15m, 90s, 2h\); using 15m/);
+  const good = optionsFromEnv(env({ PERF_NODE_RETENTION: '90s', PERF_INGEST_QUEUE: '16' }), ['--no-ui']);
+  assert.equal(good.store?.nodeRetentionMs, 90_000);
+  assert.equal(good.ingestQueue, 16);
+  });
 });
 
 // outside audit (hostile input): PERF_OTLP_PORT=99999 stopped the start with "options.port should be >= 0 and < 65536"
@@ -70,20 +77,12 @@ test('a UI build that did not finish (BUILD_ID written, its last files not) is n
 
 // outside audit AB6: a token read from a secrets file ends in a newline; every agent and API call was refused (401)
 test('tokens: whitespace around one is taken off, with a message; one that is only whitespace stops the start', () => {
-  const messages: string[] = [];
-  const error = console.error;
-  const warn = console.warn;
-  console.error = (m: string) => messages.push(m);
-  console.warn = () => {};
-  try {
-    const o = optionsFromEnv(env({ PERF_INGEST_TOKEN: 'ing1\n', PERF_API_TOKEN: ' tok1 ' }), ['--no-ui']);
-    assert.equal(o.ingestToken, 'ing1');
-    assert.equal(o.apiToken, 'tok1');
-    assert.equal(messages.filter((m) => /has whitespace around it/.test(m)).length, 2);
-    assert.throws(() => optionsFromEnv(env({ PERF_INGEST_TOKEN: ' ' }), ['--no-ui']), /^Error: PERF_INGEST_TOKEN is only whitespace/);
-    assert.equal(optionsFromEnv(env({ PERF_API_TOKEN: '' }), ['--no-ui']).apiToken, undefined);
-  } finally {
-    console.error = error;
-    console.warn = warn;
-  }
+  withMessages((messages) => {
+  const o = optionsFromEnv(env({ PERF_INGEST_TOKEN: 'ing1\n', PERF_API_TOKEN: ' tok1 ' }), ['--no-ui']);
+  assert.equal(o.ingestToken, 'ing1');
+  assert.equal(o.apiToken, 'tok1');
+  assert.equal(messages.filter((m) => /has whitespace around it/.test(m)).length, 2);
+  assert.throws(() => optionsFromEnv(env({ PERF_INGEST_TOKEN: ' ' }), ['--no-ui']), /^Error: PERF_INGEST_TOKEN is only whitespace/);
+  assert.equal(optionsFromEnv(env({ PERF_API_TOKEN: '' }), ['--no-ui']).apiToken, undefined);
+  });
 });
