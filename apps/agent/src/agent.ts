@@ -368,6 +368,8 @@ export class Agent {
       process.off('exit', this.onProcessExit);
       return;
     }
+    const worker = this.exporter(true);
+    if (worker === undefined) return;
     const last = this.snapshot(true);
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
@@ -375,11 +377,9 @@ export class Agent {
       timer.unref();
     });
     let finished = false;
-    const worker = this.exporter(true);
-    if (worker === undefined) return;
     await Promise.race([worker.shutdown(last, timeoutMs).then(() => (finished = true)), limit]);
     clearTimeout(timer);
     process.off('exit', this.onProcessExit);
-    if (!finished) this.exportWorker?.terminate();
+    if (!finished) worker.terminate();
   }
 }

@@ -195,10 +195,10 @@ export function workerThreadsEnabled(quiet: boolean, env: NodeJS.ProcessEnv = pr
   return parseBool('PERF_WORKER_THREADS', env.PERF_WORKER_THREADS, false, quiet);
 }
 
-/** A whole number (ms, counts, ports) in [min, max]; `fraction`: any number there (ratios such as 0.7, MB such as 2.5). */
 /** a decimal number as people write one in a variable: 1000, -1, 0.5, .5, 1e3 */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
+/** A whole number (ms, counts, ports) in [min, max]; `fraction`: any number there (ratios such as 0.7, MB such as 2.5). */
 function parseNumber(name: string, raw: string | undefined, dflt: number, min: number, max: number, fraction = false): number {
   if (raw === undefined || raw.trim() === '') return dflt;
   // decimal only: Number() also reads "0x10" as 16, "0b11" as 3 (outside audit AA5)

@@ -19,11 +19,12 @@ const MAX_EVERY = 10;
 /** Observed time (ms) needed before the GC rate is re-estimated. */
 const MIN_OBSERVED_MS = 50;
 /**
- * …and at least this many observed windows a second whatever the beat's length (2: a calm loop's beats, stretched to
- * 100 ms, are then observed 1 in 5 at most, against 1 in 10 before; more would cost it more observed GCs): on a loop that stalls (beats 1–2 s
+ * …and at least this many observed windows a second whatever the beat's length: on a loop that stalls (beats 1–2 s
  * apart: a collector thrashing on a process short of CPU), 1 in 10 beats was one window in 10–20 s, weighted 10, so the
  * GC share read 0% and 100% by turns from second to second and the dashboard never saw a sustained 10% (the zoo's
- * gc-churn on a crowded CI machine: no gc-pressure finding in 60 s while a CPU profile gave GC 63% of the time)
+ * gc-churn on a crowded CI machine: no gc-pressure finding in 60 s while a CPU profile gave GC 63% of the time). 2, not
+ * more: a calm loop's beats, stretched to 100 ms, are then observed 1 in 5 at most (1 in 10 before), each observed GC
+ * costing it CPU.
  */
 const MIN_OBSERVED_PER_SECOND = 2;
 

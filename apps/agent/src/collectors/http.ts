@@ -303,7 +303,11 @@ export class HttpCollector implements Collector {
       // tenth of such requests stayed in flight for good); the app answered it: finished (a late 'finish' finds the
       // connection's count at 0 and is ignored)
       if (res.writableFinished) this.answered(res.req, res.statusCode, c.first, socket);
-      else if (!res.headersSent && (socket.errored as NodeJS.ErrnoException | null)?.code === 'ERR_HTTP_REQUEST_TIMEOUT') this.timedOut(res.req, c.first, socket);
+      // the server's `requestTimeout` expired before the request was all received (a slow upload, a slow-loris client):
+      // node:http then destroys the socket with ERR_HTTP_REQUEST_TIMEOUT and, when no response headers were sent yet,
+      // writes `408 Request Timeout` on it itself (so does Fastify's clientError handler), with no ServerResponse and no
+      // response.finish message. The client saw a 408: a finished 408 (audit F5: it was counted as aborted by the client)
+      else if (!res.headersSent && (socket.errored as NodeJS.ErrnoException | null)?.code === 'ERR_HTTP_REQUEST_TIMEOUT') this.answered(res.req, 408, c.first, socket);
       else this.aborted(res.req);
     }
     if (c.inFlight > 1) for (const p of c.rest!) this.aborted(p.req);
@@ -350,18 +354,7 @@ export class HttpCollector implements Collector {
     c.prev = c.next = undefined;
   }
 
-  /**
-   * The server's `requestTimeout` expired before the request was all received (a slow upload, a slow-loris client):
-   * node:http then destroys the socket with ERR_HTTP_REQUEST_TIMEOUT and, when no response headers were sent yet,
-   * writes `408 Request Timeout` on it itself (so does Fastify's clientError handler), with no ServerResponse and no
-   * response.finish message. The client saw a 408, so it is recorded as a finished 408 (audit F5: it was counted
-   * as aborted by the client), its duration from its start to now.
-   */
-  private timedOut(req: Req, start: number, socket: Sock): void {
-    this.answered(req, 408, start, socket);
-  }
-
-  /** A request answered with `status` whose response.finish message did not come: recorded from its start to now. */
+  /** A request answered with `status` whose response.finish message did not (or will not) come: recorded from its start to now. */
   private answered(req: Req, status: number, start: number, socket: Sock): void {
     const route = this.routeOf(req, status, (socket as { server?: object | null }).server);
     if (route === this.table.other) this.table.folded++;

@@ -97,6 +97,7 @@ export const EVICT_SILENT_MS = 60_000;
 /** forgotten nodes remembered (FleetStore.#forgotten): a day of them, 100,000 at most (≈ 10 MB) */
 const FORGOTTEN_MS = 24 * 3600_000;
 const FORGOTTEN_MAX = 100_000;
+const forgottenKey = (service: string, instance: string) => `${service}\u0000${instance}`;
 /** default FleetStore.recentSeconds: the diagnosis' 120 s window and the settle delay, with room */
 const RECENT_SECONDS = 180;
 /**
@@ -226,9 +227,9 @@ export class FleetStore {
       const full = service.nodes.size >= this.options.maxNodesPerService;
       if ((full || this.nodeCount() >= this.options.maxNodes) && !this.evictSilent(full ? service : undefined, now)) return undefined;
       n = new NodeState(meta, this.options.tiers, this.options.nodeScale, now);
-      const forgottenKey = `${service.name}\u0000${meta.instance}`;
-      n.lastSeenBefore = this.#forgotten.get(forgottenKey);
-      this.#forgotten.delete(forgottenKey);
+      const key = forgottenKey(service.name, meta.instance);
+      n.lastSeenBefore = this.#forgotten.get(key);
+      this.#forgotten.delete(key);
       service.nodes.set(meta.instance, n);
     } else if (meta.pid !== null && meta.pid !== n.meta.pid) {
       // a process restarted under the same instance id (systemd, a named host): the node is the new process (an
@@ -297,7 +298,7 @@ export class FleetStore {
   private forgetNode(svc: ServiceState, id: string, node: NodeState): void {
     svc.nodes.delete(id);
     // remembered (a while, a number of them) for the case it comes back: see NodeState.lastSeenBefore
-    const key = `${svc.name}\u0000${id}`;
+    const key = forgottenKey(svc.name, id);
     this.#forgotten.delete(key);
     this.#forgotten.set(key, node.lastSeen);
     for (const [k, at] of this.#forgotten) {

@@ -11,6 +11,17 @@ import { healthyFleet, poisson, sickenNode, sickenRoute } from './generate.js';
 const MB = 1024 * 1024;
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 
+/**
+ * A fleet route's mean latency and p99 before and in the last 6 s (`[before, now]`), and its requests a second
+ * throughout when given.
+ */
+function fleetRoute(input: DiagnosisInput, name: string, mean: [number, number], p99: [number, number], rps?: number): void {
+  const r = input.routes.find((x) => x.route === name)!;
+  if (rps !== undefined) r.rps.fill(rps);
+  r.latencyMean = r.latencyP50.map((_v, i) => (i >= r.latencyP50.length - 6 ? mean[1] : mean[0]));
+  r.latencyP99 = r.latencyP99.map((_v, i) => (i >= r.latencyP99.length - 6 ? p99[1] : p99[0]));
+}
+
 function issues(rule: Rule, input: DiagnosisInput): FindingDraft[] {
   const v = rule(input);
   assert.equal(v.status, 'issue', `expected an issue, got ${JSON.stringify(v)}`);
@@ -90,17 +101,11 @@ describe('sicknesses', () => {
     sickenNode(input, 'node-2', 'eventLoopDelayP99', -6, () => 0.16);
     sickenNode(input, 'node-2', 'eventLoopDelayMax', -6, () => 0.21);
     sickenNode(input, 'node-2', 'elu', -6, () => 0.6);
-    // fleet-wide means (a third of each route's requests on node-2) and tails, before and in the last 6 s
-    const route = (name: string, mean: [number, number], p99: [number, number]) => {
-      const r = input.routes.find((x) => x.route === name)!;
-      r.latencyMean = r.latencyP50.map((_v, i) => (i >= r.latencyP50.length - 6 ? mean[1] : mean[0]));
-      r.latencyP99 = r.latencyP99.map((_v, i) => (i >= r.latencyP99.length - 6 ? p99[1] : p99[0]));
-    };
-    route('/api/orders', [0.043, 0.043 + 0.15 / 3], [0.2, 0.3]);
-    // 4 orders a second on each node: node-2's 0.15 s of work on each holds its loop 60% of the time (its ELU)
-    input.routes.find((x) => x.route === '/api/orders')!.rps.fill(12);
-    route('/api/users/:id', [0.0085, 0.0085 + 0.028 / 3], [0.04, 0.15]);
-    route('/health', [0.001, 0.001 + 0.01 / 3], [0.004, 0.05]);
+    // fleet-wide means (a third of each route's requests on node-2) and tails, before and in the last 6 s; 4 orders a
+    // second on each node: node-2's 0.15 s of work on each holds its loop 60% of the time (its ELU)
+    fleetRoute(input, '/api/orders', [0.043, 0.043 + 0.15 / 3], [0.2, 0.3], 12);
+    fleetRoute(input, '/api/users/:id', [0.0085, 0.0085 + 0.028 / 3], [0.04, 0.15]);
+    fleetRoute(input, '/health', [0.001, 0.001 + 0.01 / 3], [0.004, 0.05]);
     const [f] = issues(eventLoopBlocked, input);
     assert.deepEqual(f.nodes, ['node-2']);
     assert.deepEqual(f.routes, ['POST /api/orders']);
@@ -117,15 +122,9 @@ describe('sicknesses', () => {
     sickenNode(input, 'node-1', 'eventLoopDelayMax', -6, () => 1.0);
     sickenNode(input, 'node-1', 'elu', -6, () => 1.0);
     sickenNode(input, 'node-1', 'cpu', -6, () => 0.7);
-    const route = (name: string, rps: number, mean: [number, number], p99: [number, number]) => {
-      const r = input.routes.find((x) => x.route === name)!;
-      r.rps.fill(rps);
-      r.latencyMean = r.latencyP50.map((_v, i) => (i >= r.latencyP50.length - 6 ? mean[1] : mean[0]));
-      r.latencyP99 = r.latencyP99.map((_v, i) => (i >= r.latencyP99.length - 6 ? p99[1] : p99[0]));
-    };
-    route('/api/users/:id', 60, [0.0048, 0.137], [0.02, 1.0]);
-    route('/api/orders', 12, [0.0005, 0.099], [0.004, 0.35]);
-    route('/health', 6, [0.0003, 0.0004], [0.001, 0.001]);
+    fleetRoute(input, '/api/users/:id', [0.0048, 0.137], [0.02, 1.0], 60);
+    fleetRoute(input, '/api/orders', [0.0005, 0.099], [0.004, 0.35], 12);
+    fleetRoute(input, '/health', [0.0003, 0.0004], [0.001, 0.001], 6);
     const [f] = issues(eventLoopBlocked, input);
     assert.deepEqual(f.nodes, ['node-1']);
     assert.deepEqual(f.routes, ['POST /api/orders']);
