@@ -6,7 +6,7 @@ import { MAX_DELTA_COUNT } from '../store/domain.js';
 import { sumDelta } from './sum-delta.js';
 import { COUNTER_OUT_OF_DOMAIN } from './domain.js';
 import { cachedState, seriesCacheOf } from './series-cache.js';
-import { SHARED_SERIES, acrossDowntime, isFresh, startsEarlier } from './series-start.js';
+import { SHARED_SERIES, acrossDowntime, dashboardSec, isFresh, startsEarlier } from './series-start.js';
 import { isCatchUp } from '../store/catch-up.js';
 import { counterSlot } from './counters.js';
 import { foldedAborted } from './folded.js';
@@ -40,7 +40,7 @@ export function abortedRequests(applier: Applier, service: ServiceState, node: N
       continue;
     }
     const fresh = isFresh(applier, p.startTimeUnixNano, node);
-    const prevSec = firstSeen || isDelta ? 0 : Math.floor(st.time / 1e9);
+    const prevSec = firstSeen || isDelta ? 0 : dashboardSec(node, st.time);
     const outcome = sumDelta(p, m.temporality, st, firstSeen, fresh, applier.sum);
     applier.count(outcome);
     if (outcome !== 'delta' && outcome !== 'reset') continue;
@@ -58,7 +58,7 @@ export function abortedRequests(applier: Applier, service: ServiceState, node: N
     }
     applier.store.addAborted(route, node, t, n);
     // after an interruption, spread over the seconds since the series' previous point as the requests are (catch-up.ts)
-    const pointSec = Math.floor(p.timeUnixNano / 1e9);
+    const pointSec = dashboardSec(node, p.timeUnixNano);
     if (outcome === 'delta' && isCatchUp(prevSec, pointSec, node.exportIntervalMs, acrossDowntime(applier, node, prevSec))) {
       applier.store.noteCatchUp(route, node, prevSec + 1, pointSec, t, 0, 0, n);
     }

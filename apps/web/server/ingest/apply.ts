@@ -70,7 +70,14 @@ export class Applier {
       const sdkVersion = nameOf(ra['telemetry.sdk.version']);
       const version = nameOf(ra['perf.agent.version']) ?? (sdk ? `${sdk}${sdkVersion ? ' ' + sdkVersion : ''}` : null);
       let points = 0;
-      for (const sm of rm.scopeMetrics) for (const m of sm.metrics) points += 'points' in m ? m.points.length : 0;
+      let timeNs = 0;
+      for (const sm of rm.scopeMetrics) {
+        for (const m of sm.metrics) {
+          if (!('points' in m) || m.points.length === 0) continue;
+          points += m.points.length;
+          if (timeNs === 0) timeNs = m.points[0].timeUnixNano;
+        }
+      }
       result.points += points;
       if (!this.store.serviceAllowed(serviceName, now)) {
         // a sender naming a new service per resource escaped every per-service cap (40,000 services: 3 GB)
@@ -98,6 +105,8 @@ export class Applier {
           }
         }
       }
+      // an export's points are taken together: the first one's time against the arrival tells the node's clock
+      if (timeNs > 0) node.noteClock(Math.floor(timeNs / 1e9), Math.floor(now / 1000));
       const skipLegacy = this.stableHttp.has(node);
       const hadBaselines = node.baselined;
       for (const sm of rm.scopeMetrics) {

@@ -11,7 +11,7 @@ import { DELTA_TOO_LARGE, SUM_WENT_DOWN, histogramProblem } from './domain.js';
 import { INVALID, explicitProblem, noteSpreadError } from './explicit-buckets.js';
 import { LEGACY_HTTP_DURATION, rescale, unitFactor } from './units.js';
 import { cachedState, seriesCacheOf } from './series-cache.js';
-import { SHARED_SERIES, acrossDowntime, isFresh, startsEarlier } from './series-start.js';
+import { SHARED_SERIES, acrossDowntime, dashboardSec, isFresh, startsEarlier } from './series-start.js';
 import { foldedHttp } from './folded.js';
 import type { Applier, ApplyResult } from './apply.js';
 
@@ -52,7 +52,7 @@ export function histograms(applier: Applier, service: ServiceState, node: NodeSt
       continue;
     }
     // the series' previous point, before the delta moves it on: a delta spanning an interruption is spread by reads
-    const prevSec = !isHttp || firstSeen || m.temporality === 'delta' ? 0 : Math.floor(st.time / 1e9);
+    const prevSec = !isHttp || firstSeen || m.temporality === 'delta' ? 0 : dashboardSec(node, st.time);
     let outcome: DeltaOutcome;
     let delta: SparseDelta;
     if (m.type === 'exponentialHistogram') {
@@ -83,7 +83,8 @@ export function histograms(applier: Applier, service: ServiceState, node: NodeSt
     // (every series of the node's first export with deltas: their previous points are before it is counted again);
     // a delta across the dashboard's downtime (series-start.ts) is spread from 1 s on
     const spansDowntime = isHttp && acrossDowntime(applier, node, prevSec);
-    if (isHttp && node.countedFrom === undefined) node.countedFrom = countedFrom(prevSec, p.timeUnixNano, t, node.exportIntervalMs, spansDowntime);
+    const pointSec = dashboardSec(node, p.timeUnixNano);
+    if (isHttp && node.countedFrom === undefined) node.countedFrom = countedFrom(prevSec, pointSec, t, node.exportIntervalMs, spansDowntime);
     if (!(delta.count > 0)) continue;
     if (isHttp) {
       // the route is resolved once per series; a route dropped by the store (no data left) is re-resolved
@@ -98,7 +99,6 @@ export function histograms(applier: Applier, service: ServiceState, node: NodeSt
       applier.store.addRequests(route, node, t, delta, st.isError);
       // spread over the seconds from the previous point to its own (not to where it arrived: an export retried across
       // a restart arrives late, and the next one's span begins at its time)
-      const pointSec = Math.floor(p.timeUnixNano / 1e9);
       if (outcome === 'delta' && isCatchUp(prevSec, pointSec, node.exportIntervalMs, spansDowntime)) applier.store.noteCatchUp(route, node, prevSec + 1, pointSec, t, delta.count, st.isError ? delta.count : 0);
     } else if (isEl) {
       applier.store.addEventLoop(service, node, t, delta);

@@ -32,11 +32,21 @@ export function isFresh(applier: Applier, startNs: number, node: NodeState): boo
 }
 
 /**
- * Whether a node's cumulative delta whose previous point was at `prevSec` (Unix s) spans the dashboard's own downtime:
- * the node's first delta after a crash of the dashboard (its seconds before are unknown, see query/unknown.ts), or one
- * whose previous point is from before this process started (an export retried from before a graceful restart, and
- * the next one). Such a delta is spread from 1 s on (catch-up.ts).
+ * A point time (ns) of the node's as a second of the dashboard's clock: a node whose clock is behind or ahead of the
+ * dashboard's is judged by the same seconds as the others (NodeState.clockLagSec).
+ */
+export function dashboardSec(node: NodeState, timeNs: number): number {
+  return Math.floor(timeNs / 1e9) + node.clockLagSec;
+}
+
+/**
+ * Whether a node's cumulative delta whose previous point was at `prevSec` (Unix s of the dashboard's clock, see
+ * dashboardSec; 0: none) spans the dashboard's own downtime: the node's first delta after a crash of the dashboard
+ * (its seconds before are unknown, see query/unknown.ts), or one whose previous point arrived before this process
+ * started or was taken before it (an export retried from before a graceful restart, and the next one). Such a delta is
+ * spread from 1 s on (catch-up.ts). Judged by the node's own clock, a node 60 s behind had every delta taken for one
+ * for 60 s after each start and spread a minute into the past: it read idle (outside audit AB4).
  */
 export function acrossDowntime(applier: Applier, node: NodeState, prevSec: number): boolean {
-  return (node.unknownFrom !== undefined && (node.countedFrom === undefined || prevSec < node.countedFrom)) || (prevSec > 0 && prevSec < applier.openedSec);
+  return (node.unknownFrom !== undefined && (node.countedFrom === undefined || prevSec < node.countedFrom)) || (prevSec > 0 && (node.firstSinceOpen || prevSec < applier.openedSec));
 }

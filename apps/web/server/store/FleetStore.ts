@@ -240,6 +240,7 @@ export class FleetStore {
       n.meta.host = meta.host;
     }
     n.noteExport(now);
+    n.firstSinceOpen = n.lastSeen < this.openedAt;
     n.lastSeen = now;
     // an export: the node runs (a restarted process reusing its instance id included), until one says it stops; but
     // a worker thread's regular export in its process's last seconds does not undo the stop its main thread said

@@ -44,11 +44,11 @@ export function isCatchUp(prevSec: number, t: number, intervalMs: number, across
 
 /**
  * The first second a node's requests are counted from, for its first cumulative delta after an interruption (previous
- * point at `prevSec`, 0: none; its own time `timeNs`, added to second `t`): where the delta is spread from when it
+ * point at `prevSec`, 0: none; its own at `pointSec`, added to second `t`): where the delta is spread from when it
  * catches up, else the second it was added to (the seconds before hold none of it).
  */
-export function countedFrom(prevSec: number, timeNs: number, t: number, intervalMs: number, acrossDowntime = false): number {
-  return isCatchUp(prevSec, Math.floor(timeNs / 1e9), intervalMs, acrossDowntime) ? Math.min(prevSec + 1, t) : t;
+export function countedFrom(prevSec: number, pointSec: number, t: number, intervalMs: number, acrossDowntime = false): number {
+  return isCatchUp(prevSec, pointSec, intervalMs, acrossDowntime) ? Math.min(prevSec + 1, t) : t;
 }
 
 /** Adds a delta's span to a subject's list (merged with one of the same span: a node's series all land together). */

@@ -227,6 +227,38 @@ export class NodeState {
     const sorted = [...this.gaps].sort((a, b) => a - b);
     this.exportIntervalMs = sorted[Math.floor((sorted.length - 1) / 2)];
   }
+  /**
+   * Whether the export being applied is the node's first since this dashboard started, on a node it knew before (its
+   * states restored): every cumulative delta of it spans the dashboard's downtime (see ingest/series-start.ts)
+   */
+  firstSinceOpen = false;
+  /**
+   * How many seconds the node's clock is behind this dashboard's (negative: ahead), where that is 2 s or more, else 0:
+   * the least lag of its recent exports (a point's time against its arrival: a retried export arrives late, never
+   * early). A point's time plus this is a second of the dashboard's clock (ingest/series-start.ts dashboardSec).
+   */
+  clockLagSec = 0;
+  private leastLag = Infinity;
+  private lagExports = 0;
+
+  /** Notes an export taken at `pointSec` by the node's clock that arrived at `nowSec` (Unix s). */
+  noteClock(pointSec: number, nowSec: number): void {
+    const lag = nowSec - pointSec;
+    // the least over about the last 16 exports: a clock set right again is followed within that
+    if (lag <= this.leastLag || ++this.lagExports > 16) this.restoreClock(lag);
+  }
+
+  /** The node's clock lag as last estimated (s), undefined before its first export; saved with the node. */
+  get clockLag(): number | undefined {
+    return Number.isFinite(this.leastLag) ? this.leastLag : undefined;
+  }
+
+  /** Sets the clock lag estimate (a saved one at load, or a new least). */
+  restoreClock(lagSec: number): void {
+    this.leastLag = lagSec;
+    this.lagExports = 0;
+    this.clockLagSec = Math.abs(lagSec) >= 2 ? lagSec : 0;
+  }
   /** one FieldRing per tier */
   readonly tiers: FieldRing[];
   /** open seconds (not yet settled): histograms per second */

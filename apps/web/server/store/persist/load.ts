@@ -32,6 +32,7 @@ export function loadHistory(db: Database.Database, store: FleetStore, now: numbe
     first_seen: number;
     last_seen: number;
     stopped_at: number | null;
+    clock_lag: number | null;
   }[];
   for (const r of nodeRows) {
     const svc = store.service(r.service);
@@ -40,6 +41,7 @@ export function loadHistory(db: Database.Database, store: FleetStore, now: numbe
     if (firstSec < svc.dataSince) svc.dataSince = firstSec;
     n.lastSeen = r.last_seen;
     if (r.stopped_at !== null && r.stopped_at !== undefined) n.stoppedAt = r.stopped_at;
+    if (typeof r.clock_lag === 'number') n.restoreClock(r.clock_lag);
     svc.nodes.set(r.instance, n);
     if (r.last_seen > svc.lastSeen) svc.lastSeen = r.last_seen;
   }

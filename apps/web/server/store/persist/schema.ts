@@ -35,6 +35,9 @@ export function migrate(db: Database.Database): void {
   // a column added since: whether a node said it stops (a stopped node stays stopped across a restart)
   const columns = db.prepare('PRAGMA table_info(nodes)').all() as { name: string }[];
   if (!columns.some((c) => c.name === 'stopped_at')) db.exec('ALTER TABLE nodes ADD COLUMN stopped_at INTEGER');
+  // and how far its clock is behind the dashboard's (s): a restarted dashboard judges its first exports by it, which
+  // may be retried ones arriving late (NodeState.noteClock)
+  if (!columns.some((c) => c.name === 'clock_lag')) db.exec('ALTER TABLE nodes ADD COLUMN clock_lag INTEGER');
   // and since: each route slot's aborted requests (a file written before holds none: 0)
   const slotColumns = db.prepare('PRAGMA table_info(route_slots)').all() as { name: string }[];
   if (!slotColumns.some((c) => c.name === 'aborted')) db.exec('ALTER TABLE route_slots ADD COLUMN aborted REAL NOT NULL DEFAULT 0');

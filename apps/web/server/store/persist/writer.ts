@@ -47,7 +47,7 @@ export class Writer {
     this.insHist = db.prepare('INSERT OR REPLACE INTO node_hists VALUES (?, ?, ?, ?, ?, ?)');
     this.delHist = db.prepare('DELETE FROM node_hists WHERE coarse = ? AND slot = ? AND service = ? AND instance = ?');
     this.delHists = db.prepare('DELETE FROM node_hists WHERE service = ? AND instance = ?');
-    this.upNode = db.prepare('INSERT OR REPLACE INTO nodes (service, instance, host, pid, version, first_seen, last_seen, stopped_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.upNode = db.prepare('INSERT OR REPLACE INTO nodes (service, instance, host, pid, version, first_seen, last_seen, stopped_at, clock_lag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.delNode = db.prepare('DELETE FROM nodes WHERE service = ? AND instance = ?');
     this.upProfile = db.prepare('INSERT OR REPLACE INTO profiles VALUES (?, ?, ?, ?, ?)');
     this.delProfiles = db.prepare('DELETE FROM profiles WHERE service = ? AND instance = ?');
@@ -115,7 +115,7 @@ export class Writer {
         for (const r of catchUps) this.insCatchUp.run(...r);
         for (const r of hists) (r.length === 4 ? this.delHist : this.insHist).run(...r);
         for (const n of touched) {
-          this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen, n.stoppedAt ?? null);
+          this.upNode.run(n.meta.service, n.meta.instance, n.meta.host, n.meta.pid, n.meta.version, n.firstSeen, n.lastSeen, n.stoppedAt ?? null, n.clockLag ?? null);
           // the node's last profiles, each once (a restarted dashboard shows them until the agent takes new ones)
           for (const kind of PROFILE_KINDS) {
             const p = n[PROFILE_FIELDS[kind]];
