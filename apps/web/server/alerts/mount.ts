@@ -75,6 +75,7 @@ export async function mount(ctx: DashboardContext): Promise<MountedModule> {
     firing: engine.firingCount(),
     lastEvaluation: engine.lastEvaluation || null,
     rulesFile: engine.rulesFileStatus(),
+    fileGone: engine.fileGone ?? null,
   }));
 
   const maxWindowSeconds = Math.max(...ctx.store.options.tiers.map((t) => t.retention));

@@ -311,6 +311,8 @@ export interface AlertsStatus {
   lastEvaluation: number | null;
   /** PERF_ALERT_RULES_FILE; null when none is set */
   rulesFile: RulesFileStatus | null;
+  /** alerts.sqlite deleted or replaced while the dashboard runs (what it holds since is lost at the next stop); null while it is there */
+  fileGone: { message: string; since: number } | null;
 }
 
 /** The rules file (PERF_ALERT_RULES_FILE) as last read: which version is in effect and why a newer one is not. */

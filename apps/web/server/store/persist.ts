@@ -1,5 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { isDamagedFile, moveAside } from './sqlite-file.js';
+import { fileIdOf, isDamagedFile, moveAside } from './sqlite-file.js';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FleetStore, StoreSink } from './FleetStore.js';
@@ -166,15 +166,5 @@ export class Persistence {
 
   close(): void {
     this.db.close();
-  }
-}
-
-/** A file's device and inode ("dev:ino"), undefined when it is not there. */
-function fileIdOf(file: string): string | undefined {
-  try {
-    const st = statSync(file);
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return undefined;
   }
 }

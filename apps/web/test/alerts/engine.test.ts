@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Receiver, until } from './lib/receiver.js';
 import { TestSource } from './lib/rules.js';
 import { openEngine, tempDir } from './lib/engine.js';
@@ -277,3 +278,36 @@ test('the alerts file cannot be written (a full disk): a firing is held, and rec
     tmp.cleanup();
   }
 });
+
+// outside audit AB: a deleted perf.db was said, a deleted alerts.sqlite was not; SQLite goes on writing to the unlinked
+// file, and the next start found no rule made through the API, no alert history, no pending delivery
+for (const how of ['deleted', 'replaced'] as const) {
+  test(`the alerts file ${how} while the dashboard runs is said once and kept for the status (alerts.fileGone); the engine goes on`, async () => {
+    const tmp = tempDir();
+    const src = new TestSource();
+    const file = join(tmp.dir, 'alerts.sqlite');
+    const logged: string[] = [];
+    const { engine, close } = openEngine(file, src, { log: (level, message) => logged.push(`${level}: ${message}`) });
+    try {
+      engine.createRule({ name: 'r', scope: 'fleet', metric: 'errorRate', op: '>', threshold: 0.01, targets: [] });
+      const t0 = Date.now();
+      engine.tick(t0);
+      assert.equal(engine.fileGone, undefined);
+      if (how === 'deleted') rmSync(file);
+      else {
+        renameSync(file, file + '.old');
+        writeFileSync(file, '');
+      }
+      src.set('fleet', 'errorRate', 0.5);
+      for (let k = 1; k <= 3; k++) engine.tick(t0 + k * S);
+      const gone = engine.fileGone as { message: string; since: number } | undefined;
+      assert.ok(gone?.message.includes(file), `said: ${gone?.message}`);
+      assert.equal(gone?.since, t0 + S);
+      assert.equal(logged.filter((l) => l.startsWith('error: ') && l.includes('deleted or replaced')).length, 1, logged.join('\n'));
+      assert.equal(engine.firingCount(), 1, 'evaluation goes on');
+    } finally {
+      await close();
+      tmp.cleanup();
+    }
+  });
+}
