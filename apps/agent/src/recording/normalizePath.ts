@@ -18,6 +18,8 @@ export function normalizePath(url: string): string {
   const h = url.indexOf('#');
   if (h !== -1 && h < end) end = h;
   let path = url.slice(0, end);
+  // the asterisk form (`OPTIONS *`, a request about the server, not a resource) is its own route, not `/`
+  if (path === '*') return path;
   // absolute-form request targets (proxies): keep the path only
   if (!path.startsWith('/')) {
     const scheme = path.indexOf('://');

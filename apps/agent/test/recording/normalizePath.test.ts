@@ -18,6 +18,8 @@ test('folds identifiers to :id and drops query and fragment', () => {
     ['/static/app.js', '/static/app.js'],
     ['/decade', '/decade'], // hex letters only, no digit: a word, not a hash
     ['http://example.com/users/7?x', '/users/:id'],
+    ['*', '*'], // OPTIONS * asks about the server: not the root resource
+    ['example.com:443', '/'], // an authority form that reached a handler: no path
   ];
   for (const [input, expected] of cases) assert.equal(normalizePath(input), expected, input);
 });
