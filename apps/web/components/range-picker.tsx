@@ -1,9 +1,11 @@
 'use client';
 // Time range (live 5/15 min from the stream, 1 h … 7 d from the rollup tiers) and pause/resume of live updates.
 import { RANGES, RANGE_SPECS, type RangeKey, type ViewState } from '../lib/url-state.js';
+import { rangeFits, useLongestRetention } from '../lib/retention.js';
 
 export function RangePicker({ view, setView }: { view: ViewState; setView: (p: Partial<ViewState>) => void }) {
   const live = RANGE_SPECS[view.range].live;
+  const retention = useLongestRetention();
   return (
     <>
       <label>
@@ -15,7 +17,7 @@ export function RangePicker({ view, setView }: { view: ViewState; setView: (p: P
           onChange={(e) => setView({ range: e.target.value as RangeKey, paused: false })}
         >
           {RANGES.map((r) => (
-            <option key={r} value={r}>
+            <option key={r} value={r} disabled={!rangeFits(r, retention)} title={rangeFits(r, retention) ? undefined : 'longer than this dashboard keeps data (PERF_TIERS)'}>
               {RANGE_SPECS[r].label}
             </option>
           ))}

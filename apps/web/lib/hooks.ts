@@ -6,11 +6,19 @@ import { apiGet, type Params } from './api.js';
 import { serverStreamState, stream, type StreamState } from './stream.js';
 import { parseViewState, RANGE_SPECS, serializeViewState, type ViewState } from './url-state.js';
 import { serverNow } from './server-clock.js';
+import { fittingRange, useLongestRetention } from './retention.js';
 
-/** The view selected in the URL and a setter that rewrites the URL (history entry for service/range). */
+/**
+ * The view selected in the URL and a setter that rewrites the URL (history entry for service/range). A range longer
+ * than the dashboard keeps data for reads as the longest one that fits (lib/retention.ts).
+ */
 export function useView(): [ViewState, (patch: Partial<ViewState>) => void] {
   const params = useSearchParams();
-  const view = useMemo(() => parseViewState(new URLSearchParams(params?.toString() ?? '')), [params]);
+  const retention = useLongestRetention();
+  const view = useMemo(() => {
+    const v = parseViewState(new URLSearchParams(params?.toString() ?? ''));
+    return { ...v, range: fittingRange(v.range, retention) };
+  }, [params, retention]);
   const setView = useCallback(
     (patch: Partial<ViewState>) => {
       const next = { ...parseViewState(new URLSearchParams(window.location.search)), ...patch };

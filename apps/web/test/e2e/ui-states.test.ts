@@ -8,6 +8,7 @@ import { startAgentNode, type AgentNode } from './lib/agent-node.js';
 import { browserPerFile, openPage, screenshot } from './lib/browser.js';
 import { api, startDashboard, until } from './lib/dashboard.js';
 import { freePort } from '../server/lib/server.js';
+import { parseTiers } from '../../server/store/config.js';
 
 const e2e = browserPerFile();
 
@@ -239,5 +240,32 @@ test('the nodes table keeps its filter, state, sort and page in the URL: Back fr
   assert.equal(await page.getByTestId('node-row').first().getAttribute('data-instance'), instance);
   await page.reload();
   await until('restored after a reload', async () => (await page.getByTestId('nodes-filter').inputValue()) === name);
+  assert.deepEqual(errors, []);
+});
+
+// outside audit AB7: with PERF_TIERS keeping a day (the README's own example for many routes), "Last 7 d" answered 400
+// on every request of the page
+test('ranges longer than the data is kept are not offered; a link to one opens the longest that fits', async () => {
+  const dash = await startDashboard({ store: { tiers: parseTiers('1s:15m,10s:6h,1m:1d') } });
+  e2e.defer(() => dash.close());
+  const sim = runSimulation({ nodes: 2, rpsPerNode: 50, routes: 3, service: 'short', seed: 5, samplesPerNode: 20 }, { target: dash.otlpUrl });
+  e2e.defer(() => sim.stop());
+  await until('data', async () => (await api<Services>(dash.url, 'services')).length > 0);
+  const { page, context, errors } = await openPage(e2e.browser);
+  e2e.defer(() => context.close());
+  const refused: string[] = [];
+  page.on('response', (r) => {
+    if (r.status() === 400 && new URL(r.url()).pathname.startsWith('/api/')) refused.push(r.url());
+  });
+  await page.goto(`${dash.url}/?range=7d`);
+  const select = page.getByTestId('range-select');
+  await until('the longest range that fits', async () => (await select.inputValue()) === '24h');
+  assert.equal(await select.locator('option[value="7d"]').isDisabled(), true, '7 d not offered');
+  assert.equal(await select.locator('option[value="24h"]').isDisabled(), false);
+  await until('tiles over the day', async () => Number(await page.getByTestId('kpi-nodes').getAttribute('data-value')) === 2);
+  // and the other pages, which read the same view
+  await page.getByRole('link', { name: 'Routes', exact: true }).click();
+  await page.getByTestId('routes-table').waitFor();
+  assert.deepEqual(refused, [], 'no request for more than the data kept');
   assert.deepEqual(errors, []);
 });
