@@ -71,6 +71,9 @@ export function defaultStoreOptions(overrides: Partial<StoreOptions> = {}): Stor
   };
 }
 
+/** The shortest longest retention PERF_TIERS may give (s): the UI's shortest range. */
+const MIN_RETENTION = 300;
+
 /** Parses `PERF_TIERS` like `1s:15m,10s:6h,1m:7d`. Throws with a sentence on bad input. */
 export function parseTiers(text: string): Tier[] {
   const tiers = text.split(',').map((part) => {
@@ -82,6 +85,10 @@ export function parseTiers(text: string): Tier[] {
   for (let i = 1; i < tiers.length; i++) {
     if (tiers[i].step % tiers[i - 1].step !== 0) throw new Error('PERF_TIERS: each step must be a multiple of the previous one');
   }
+  // the live views, ingest and the diagnosis read the finest tier second by second; the UI's shortest range is 5 min
+  // (with 1s:10s every page read 400: outside audit AB7)
+  if (tiers[0].step !== 1) throw new Error(`PERF_TIERS: the finest tier's step must be 1s (the live views and the diagnosis read seconds), not ${text.split(',')[0].split(':')[0]}`);
+  if (Math.max(...tiers.map((t) => t.retention)) < MIN_RETENTION) throw new Error('PERF_TIERS: the longest retention must be at least 5m (the UI\'s shortest range)');
   return tiers;
 }
 

@@ -86,3 +86,15 @@ test('tokens: whitespace around one is taken off, with a message; one that is on
   assert.equal(optionsFromEnv(env({ PERF_API_TOKEN: '' }), ['--no-ui']).apiToken, undefined);
   });
 });
+
+// outside audit AB7: PERF_TIERS=1s:10s was taken, and every page of the UI then read 400 (its shortest range is 5 min)
+test('PERF_TIERS: a finest tier coarser than 1 s, or a longest retention under 5 min, stops the start with a sentence', () => {
+  assert.throws(() => optionsFromEnv(env({ PERF_TIERS: '1s:10s' }), ['--no-ui']), /^Error: PERF_TIERS: the longest retention must be at least 5m/);
+  assert.throws(() => optionsFromEnv(env({ PERF_TIERS: '10s:1h,1m:1d' }), ['--no-ui']), /^Error: PERF_TIERS: the finest tier's step must be 1s .*not 10s/);
+  assert.throws(() => optionsFromEnv(env({ PERF_TIERS: '1s:15m,10s:1h,15s:1d' }), ['--no-ui']), /multiple of the previous one/);
+  assert.deepEqual(optionsFromEnv(env({ PERF_TIERS: '1s:5m' }), ['--no-ui']).store?.tiers, [{ step: 1, retention: 300 }]);
+  assert.deepEqual(optionsFromEnv(env({ PERF_TIERS: '1s:2m,10s:1h' }), ['--no-ui']).store?.tiers, [
+    { step: 1, retention: 120 },
+    { step: 10, retention: 3600 },
+  ]);
+});
