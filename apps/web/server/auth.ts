@@ -1,5 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 
 /** Constant-time comparison of an `Authorization: Bearer …` header (or a raw token) with the expected token. */
 export function tokenMatches(header: string | undefined, expected: string): boolean {
@@ -119,4 +121,30 @@ export class LoginLimiter {
     if (times.length === 0) this.failures.delete(address);
     return times;
   }
+}
+
+/** Whether a peer address is this machine's loopback (127.0.0.0/8, ::1, either as an IPv4-mapped IPv6 address). */
+function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
+}
+
+/**
+ * Why a request to a dashboard without PERF_API_TOKEN is refused as DNS rebinding, or undefined. A page of another
+ * site that re-points its own name at 127.0.0.1 reaches the dashboard as a same-origin page of that name: it could
+ * read everything and create alert rules sending the fleet's data anywhere. Such a request comes from this machine
+ * with a Host that is none of its names, so from a loopback peer only these Hosts are taken: IP addresses,
+ * `localhost` and `*.localhost`, this machine's host name, and the names in PERF_ALLOWED_HOSTS (`*`: any). Other
+ * machines reach it by whatever name their DNS gives (Docker service names, a LAN name): not refused.
+ */
+export function rebindingRefusal(req: IncomingMessage, allowedHosts: readonly string[]): string | undefined {
+  const host = req.headers.host;
+  if (host === undefined || !isLoopback(req.socket.remoteAddress) || allowedHosts.includes('*')) return undefined;
+  // the name without its port ([::1]:3000, 127.0.0.1:3000, name:3000) and a trailing dot
+  const name = (host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d*$/, '')).replace(/\.$/, '').toLowerCase();
+  if (isIP(name) !== 0 || name === 'localhost' || name.endsWith('.localhost')) return undefined;
+  const own = hostname().toLowerCase();
+  if (name === own || name === own.split('.')[0] || allowedHosts.includes(name)) return undefined;
+  return `Host "${host}" is not a name of this dashboard: a request from this machine by another name is what a page of another site does after re-pointing its name here (DNS rebinding); add the name to PERF_ALLOWED_HOSTS, or set PERF_API_TOKEN`;
 }

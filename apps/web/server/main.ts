@@ -105,6 +105,7 @@ export function optionsFromEnv(env = process.env, argv = process.argv.slice(2)):
     ingestMaxConnections: env.PERF_INGEST_MAX_CONNECTIONS ? intEnv(env, 'PERF_INGEST_MAX_CONNECTIONS', 10_000, 1) : undefined,
     maxStreams: intEnv(env, 'PERF_MAX_STREAMS', 500, 1),
     trustProxy: boolEnv(env, 'PERF_TRUST_PROXY', false),
+    allowedHosts: env.PERF_ALLOWED_HOSTS ? env.PERF_ALLOWED_HOSTS.split(',') : undefined,
     prometheusUrl: urlEnv(env, 'PERF_PROMETHEUS_URL'),
     prometheusHeaders: parseHeaders(env.PERF_PROMETHEUS_HEADERS),
     store,

@@ -17,7 +17,7 @@ import { ingestConnectionLimit, openFileLimit } from './ingest/connections.js';
 import { OtlpReceiver } from './ingest/receiver.js';
 import { stateBytes, type SeriesState } from './ingest/series.js';
 import { SelfMonitor } from './status.js';
-import { authorized, clientAddress, crossSiteRefusal, LoginLimiter } from './auth.js';
+import { authorized, clientAddress, crossSiteRefusal, LoginLimiter, rebindingRefusal } from './auth.js';
 import { mountModules, type ModuleStates } from './modules.js';
 import type { DashboardContext, MountedModule } from './context.js';
 
@@ -57,6 +57,11 @@ export interface ServerOptions {
   ingestQueueBytes?: number;
   /** PERF_TRUST_PROXY: a reverse proxy in front; the login limit counts X-Forwarded-For's last address */
   trustProxy?: boolean;
+  /**
+   * PERF_ALLOWED_HOSTS: more names this machine's own clients may use for the dashboard without PERF_API_TOKEN (its
+   * IP addresses, localhost and its host name always; `*`: any), see auth.ts rebindingRefusal
+   */
+  allowedHosts?: string[];
   /** live stream clients at once before 503 (PERF_MAX_STREAMS), default 500 */
   maxStreams?: number;
   store?: Partial<StoreOptions>;
@@ -265,8 +270,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       else res.end();
     }
   });
+  // without a token, and without a proxy in front that names the dashboard itself, this machine's requests by a name
+  // that is not the dashboard's are DNS rebinding (auth.ts)
+  const rebindingGuard = apiToken === undefined && !options.trustProxy;
+  const allowedHosts = (options.allowedHosts ?? []).map((h) => h.trim().toLowerCase().replace(/\.$/, '')).filter((h) => h !== '');
   const serveWeb = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
+    const rebinding = rebindingGuard ? rebindingRefusal(req, allowedHosts) : undefined;
+    if (rebinding !== undefined) {
+      sendJson(res, 403, { error: { code: 'PERF_HOST_REFUSED', message: rebinding } });
+      return;
+    }
     if (path.startsWith('/api/')) {
       const crossSite = crossSiteRefusal(req);
       if (crossSite !== undefined) {

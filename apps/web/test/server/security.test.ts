@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { hostname } from 'node:os';
 import { testServer } from './lib/server.js';
 import { uiBuilt } from '../../server/server.js';
 
@@ -142,5 +143,38 @@ test('Next.js paths open without a session are its static files only (/_next/%2e
     assert.equal((await raw(srv.url, 'GET', '/nodes/%E0%A4%A', { authorization: 'Bearer tok' })).status, 400);
   } finally {
     await srv.dispose();
+  }
+});
+
+// DNS rebinding (the README said it was open without a token): a page of evil.example re-points its name at 127.0.0.1
+// after loading, and its script's requests reach the dashboard as same-origin ones, Host "evil.example:3000"
+test('without a token, this machine\'s requests by a name that is not the dashboard\'s are refused (DNS rebinding); its own names, PERF_ALLOWED_HOSTS, a token or a proxy in front are not', async () => {
+  const port = (srv: { url: string }) => new URL(srv.url).port;
+  const srv = await testServer({ modules: ['alerts'], allowedHosts: ['perf.internal', ' Grafana.Example. '] });
+  try {
+    for (const host of [`evil.example:${port(srv)}`, 'evil.example', `EVIL.example.:${port(srv)}`, `localhost.evil.example:${port(srv)}`]) {
+      for (const [method, path, body] of [['GET', '/api/v1/fleet'], ['POST', '/api/v1/alerts/rules', RULE], ['GET', '/']] as const) {
+        const r = await raw(srv.url, method, path, { host, 'content-type': 'text/plain' }, body);
+        assert.equal(r.status, 403, `${method} ${path} as ${host}`);
+        assert.equal(JSON.parse(r.text).error.code, 'PERF_HOST_REFUSED');
+        assert.match(JSON.parse(r.text).error.message, /DNS rebinding.*PERF_ALLOWED_HOSTS/);
+      }
+    }
+    const [, rules] = await srv.get('/api/v1/alerts/rules');
+    assert.deepEqual(rules, [], 'nothing was created');
+    for (const host of [`127.0.0.1:${port(srv)}`, `localhost:${port(srv)}`, 'LOCALHOST.', `app.localhost:${port(srv)}`, `[::1]:${port(srv)}`, `10.1.2.3:${port(srv)}`, `${hostname()}:${port(srv)}`, 'perf.internal', `grafana.example:${port(srv)}`]) {
+      assert.equal((await raw(srv.url, 'GET', '/api/v1/fleet', { host })).status, 200, host);
+    }
+  } finally {
+    await srv.dispose();
+  }
+  for (const options of [{ apiToken: 'tok' }, { trustProxy: true }, { allowedHosts: ['*'] }]) {
+    const other = await testServer(options);
+    try {
+      const r = await raw(other.url, 'GET', '/api/v1/fleet', { host: 'evil.example', authorization: 'Bearer tok' });
+      assert.equal(r.status, 200, JSON.stringify(options));
+    } finally {
+      await other.dispose();
+    }
   }
 });
