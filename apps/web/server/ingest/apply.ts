@@ -57,7 +57,12 @@ export class Applier {
     this.openedSec = Math.floor(store.openedAt / 1000);
   }
 
-  apply(req: ExportMetricsRequest, now = Date.now()): ApplyResult {
+  /**
+   * Applies one export at `now` (Unix ms). `arrivedAt`: when it arrived (before waiting in the receiver's queue), which
+   * against its points' times tells each node's clock (NodeState.noteClock); null where the times are not the node's
+   * own (read from Prometheus: its scrape times, up to an interval old).
+   */
+  apply(req: ExportMetricsRequest, now = Date.now(), arrivedAt: number | null = now): ApplyResult {
     const result: ApplyResult = { points: 0, rejected: 0, reasons: [] };
     for (const rm of req.resourceMetrics) {
       const ra = rm.resource.attributes;
@@ -106,7 +111,7 @@ export class Applier {
         }
       }
       // an export's points are taken together: the first one's time against the arrival tells the node's clock
-      if (timeNs > 0) node.noteClock(Math.floor(timeNs / 1e9), Math.floor(now / 1000));
+      if (timeNs > 0 && arrivedAt !== null) node.noteClock(Math.floor(timeNs / 1e9), Math.floor(arrivedAt / 1000));
       const skipLegacy = this.stableHttp.has(node);
       const hadBaselines = node.baselined;
       for (const sm of rm.scopeMetrics) {

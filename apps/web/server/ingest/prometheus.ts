@@ -294,7 +294,7 @@ export class PrometheusPuller {
         throw new Error(`${this.status.url} answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
       }
       const samples = body.data.result ?? [];
-      const result = this.applier.apply(samplesToRequest(samples), now);
+      const result = this.applier.apply(samplesToRequest(samples), now, null);
       this.options.stats?.countRequest(result.points, now);
       this.status.pulls++;
       this.status.lastSeries = samples.length;

@@ -13,6 +13,9 @@ import { postOtlp, sleep, testServer } from '../server/lib/server.js';
 import { expPoint, httpExp, request, resource } from '../server/lib/otlp.js';
 import { NodeState } from '../../server/store/node.js';
 import { DEFAULT_TIERS } from '../../server/store/config.js';
+import { FleetStore } from '../../server/store/FleetStore.js';
+import { Applier } from '../../server/ingest/apply.js';
+import { IngestStats } from '../../server/ingest/stats.js';
 
 const RATE = 100;
 
@@ -95,4 +98,23 @@ test('a node\'s clock lag is the least of its recent exports: a retried export a
   assert.equal(node.clockLagSec, 0, 'set right again: at once');
   node.restoreClock(-30);
   assert.deepEqual([node.clockLag, node.clockLagSec], [-30, -30], 'restored from the data file');
+});
+
+test('the clock is judged by when an export arrived, not when it was applied (a backlog in the queue), and not for points read from Prometheus', () => {
+  const t0 = Date.UTC(2026, 0, 1);
+  const store = new FleetStore({}, t0);
+  const applier = new Applier(store, new IngestStats());
+  const start = (t0 - 60_000) * 1e6;
+  const exportOf = (instance: string, ms: number, n: number) =>
+    request(resource('s', instance), [httpExp('cumulative', [expPoint({ start, time: ms * 1e6, offset: -7, counts: [n], sum: n / 100 })])]);
+  for (let s = 1; s <= 20; s++) {
+    // applied 6 s after they arrived, for 20 s: the receiver was behind, the nodes' clocks are right
+    applier.apply(exportOf('queued', t0 + s * 1000, s), t0 + s * 1000 + 6000, t0 + s * 1000 + 100);
+    // Prometheus' samples are up to a scrape interval old when read
+    applier.apply(exportOf('scraped', t0 + s * 1000 - 30_000, s), t0 + s * 1000, null);
+    // behind by 40 s
+    applier.apply(exportOf('behind', t0 + s * 1000 - 40_000, s), t0 + s * 1000);
+  }
+  const lag = (instance: string) => store.services.get('s')!.nodes.get(instance)!.clockLagSec;
+  assert.deepEqual([lag('queued'), lag('scraped'), lag('behind')], [0, 0, 40]);
 });
