@@ -10,9 +10,10 @@
  */
 import cluster from 'node:cluster';
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import { Agent } from './agent.js';
 import { resolveConfig, type AgentOptions } from './config.js';
-import { kRoute } from './collectors/http.js';
+import { markRoute } from './collectors/http.js';
 import { warnOnce } from './warn.js';
 
 export type { AgentOptions } from './config.js';
@@ -61,10 +62,11 @@ export function getAgent(): Agent | undefined {
 
 /**
  * Tells the agent which route template a request matched, for frameworks it does not know (Express and
- * Fastify are detected): `setRoute(req, '/users/:id')`. Same as `req[Symbol.for('perf.route')] = …`.
+ * Fastify are detected): `setRoute(req, '/users/:id')`. Same as `req[Symbol.for('perf.route')] = …`; an HTTP/2
+ * request of node:http2's compatibility API is taken too.
  */
-export function setRoute(req: IncomingMessage, template: string): void {
-  (req as unknown as Record<symbol, string>)[kRoute] = template;
+export function setRoute(req: IncomingMessage | Http2ServerRequest, template: string): void {
+  markRoute(req, template);
 }
 
 /**

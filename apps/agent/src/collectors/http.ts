@@ -45,6 +45,17 @@ interface Pipelined {
 export const kRoute = Symbol.for('perf.route');
 
 /**
+ * Sets a request's route template (markRoute(req, '/users/:id')): on the request and, for an HTTP/2 request of the
+ * compatibility API (Fastify with `http2: true`, Hono's node server on http2), on its stream, which the agent measures
+ * (before, such requests went by their normalised `:path` whatever the framework had matched).
+ */
+export function markRoute(req: object, template: string): void {
+  (req as { [kRoute]?: string })[kRoute] = template;
+  const stream = (req as { stream?: unknown }).stream;
+  if (typeof stream === 'object' && stream !== null) (stream as { [kRoute]?: string })[kRoute] = template;
+}
+
+/**
  * Next.js (`next start`) keeps its request metadata on the IncomingMessage under this symbol; the matched
  * route's definition (`match.definition.pathname`, e.g. `/blog/[slug]`) is there once Next has routed it.
  */
@@ -95,6 +106,8 @@ interface H2Stream {
    * then ends the writable side itself, so `writableFinished` is true for such a stream too
    */
   readonly aborted?: boolean;
+  /** the route template a framework or the app gave its request (markRoute) */
+  [kRoute]?: string;
 }
 /** An HTTP/2 stream in flight: its method index, its `:path`, the stream (whether its response has begun). */
 interface H2InFlight {
@@ -179,7 +192,7 @@ export class HttpCollector implements Collector {
       try {
         const m = message as FastifyHandlerStart;
         const url = m.route?.url;
-        if (typeof url === 'string' && m.request?.raw) m.request.raw[kRoute] = url;
+        if (typeof url === 'string' && m.request?.raw) markRoute(m.request.raw, url);
       } catch {
         // the route falls back to the normalised path
       }
@@ -260,10 +273,12 @@ export class HttpCollector implements Collector {
           (stream.rstCode !== undefined && stream.rstCode !== 0 && stream.writableFinished !== true)
         ) {
           this.abortedTotal[method]++;
-          this.table.byUrl(path).aborted[method]++;
+          const template = stream[kRoute];
+          (typeof template === 'string' ? this.table.byTemplate(template) : this.table.byUrl(path)).aborted[method]++;
           return;
         }
-        const route = status >= 300 && status < 500 ? this.table.byUrlNotFound(path) : this.table.byUrl(path);
+        const template = stream[kRoute];
+        const route = typeof template === 'string' ? this.table.byTemplate(template) : status >= 300 && status < 500 ? this.table.byUrlNotFound(path) : this.table.byUrl(path);
         if (route === this.table.other) this.table.folded++;
         route.record(method, status, (now() - t) / 1000);
       } catch {
@@ -418,7 +433,8 @@ export class HttpCollector implements Collector {
     // response headers are sent
     for (const h of this.h2Open) {
       if (looked++ >= ROUTED_IN_FLIGHT_MAX_REQUESTS) break;
-      countKey(counts, `${METHOD_NAMES[h.method]} ${normalizePath(h.path)}`, h.stream.headersSent);
+      const template = h.stream[kRoute];
+      countKey(counts, `${METHOD_NAMES[h.method]} ${typeof template === 'string' ? template : normalizePath(h.path)}`, h.stream.headersSent);
     }
     const total = (x: { waiting: number; answering: number }) => x.waiting + x.answering;
     const sorted = [...counts].sort((a, b) => total(b[1]) - total(a[1]));

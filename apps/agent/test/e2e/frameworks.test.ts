@@ -381,6 +381,46 @@ describe('HTTP/2', () => {
     }
   });
 
+  // Fastify with http2: true set its template on the compatibility request, and the agent measures the stream: every
+  // request went by its normalised :path (/users/alice, /users/bob), in flight too
+  test('HTTP/2 route templates: Fastify with http2: true, and setRoute on a node:http2 compatibility request; in flight too', async () => {
+    const app = await startFixture('http2-routes.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'h2-routes' });
+    const { connect } = await import('node:http2');
+    const session = connect(`http://127.0.0.1:${Number(app.ready.port)}`);
+    session.on('error', () => undefined);
+    try {
+      await h2(Number(app.ready.port), ['/users/alice', '/users/bob', '/users/carol']);
+      await h2(Number(app.ready.compatPort), ['/things/red', '/things/blue']);
+      for (let i = 0; i < 10; i++) {
+        const req = session.request({ ':method': 'GET', ':path': `/slow/s${'abcdefghij'[i]}` });
+        req.on('error', () => undefined);
+        req.resume();
+        req.end();
+      }
+      const named = (x: Received) => {
+        const m = findMetric(x, 'perf.http.server.active_requests.by_route');
+        if (x.request.resourceMetrics[0].resource.attributes['service.name'] !== 'h2-routes' || m?.type !== 'gauge') return undefined;
+        return new Map(m.points.map((p) => [`${p.attributes['http.request.method']} ${p.attributes['http.route']}`, p.value]));
+      };
+      const inFlight = await sink.waitFor((x) => named(x)?.get('GET /slow/:id') === 10);
+      assert.deepEqual([...named(inFlight)!.keys()], ['GET /slow/:id']);
+      const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'h2-routes' && totalRequests(x) === 15);
+      assert.deepEqual(
+        new Map([...requestCounts(r)].sort()),
+        new Map(
+          [
+            ['GET /users/:id 200', 3],
+            ['GET /things/:name 200', 2],
+            ['GET /slow/:id 200', 10],
+          ].sort() as [string, number][],
+        ),
+      );
+    } finally {
+      session.close();
+      await app.kill();
+    }
+  });
+
   // HTTP/2 streams were in http.server.active_requests but never named by route (they are on no HTTP/1 connection)
   test('node:http2 streams in flight are named by route too, a streaming response as being answered', async () => {
     const app = await startFixture('http2-server.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_SERVICE_NAME: 'h2-inflight' });
