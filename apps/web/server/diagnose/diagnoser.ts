@@ -7,7 +7,7 @@ import { Hysteresis, type HysteresisOptions } from './hysteresis.js';
 import { RULES } from './rules/index.js';
 import { evidenceLine, explain } from './texts.js';
 import type { CpuProfile, HeapProfile } from '../api/types.js';
-import type { ActiveFinding, DiagnosisFinding, DiagnosisInput, FindingDraft, Rule, Severity, Verdict } from './types.js';
+import type { ActiveFinding, DiagnosisFinding, DiagnosisInput, FindingDraft, NodeWindow, Rule, Severity, Verdict } from './types.js';
 
 export interface DiagnoserOptions extends Partial<HysteresisOptions> {
   /** the rules to run (default: all of rules/index.ts) */
@@ -39,6 +39,23 @@ export function byService(input: DiagnosisInput): Map<string, DiagnosisInput> {
 
 /** how long a node's quiet time is remembered (profiles older than this are not fresh anyway) */
 const QUIET_MEMORY_MS = 10 * 60_000;
+/**
+ * A finding about nodes that sent nothing in the window's last 2 seconds is held, neither seen nor missed, while they
+ * sent something within this many seconds: a loop blocked or collecting for seconds at a time exports late (its
+ * seconds stay empty), and the rules cannot see there what they saw; counted as misses, a node blocked throughout had
+ * its finding cleared and raised again every few seconds, and a `finding` alert resolved and fired 5 times in 2 min
+ * (outside soak audit). Past this, its silence is its own matter (nodeDown) and the finding clears as usual.
+ */
+const HOLD_SILENT_SECONDS = 30;
+
+/** Whether a node sent nothing in the window's last 2 seconds but something within HOLD_SILENT_SECONDS. */
+function silentJustNow(n: NodeWindow): boolean {
+  const rps = n.rps;
+  const last = rps.length - 1;
+  if (last < 1 || !Number.isNaN(rps[last]) || !Number.isNaN(rps[last - 1])) return false;
+  for (let i = last - 2; i >= Math.max(0, last - HOLD_SILENT_SECONDS); i--) if (!Number.isNaN(rps[i])) return true;
+  return false;
+}
 
 export class Diagnoser {
   readonly #rules: readonly { name: string; rule: Rule }[];
@@ -105,9 +122,18 @@ export class Diagnoser {
         for (const draft of verdict.findings) seen.set(`${service}|${draft.kind}|${draft.variant}|${draft.subject}`, { draft, service, order });
       });
     }
+    // findings about nodes silent just now are held (HOLD_SILENT_SECONDS)
+    const held = new Set<string>();
+    const byInstance = new Map<string, NodeWindow>();
+    for (const n of input.allNodes ?? input.nodes) byInstance.set(n.instance, n);
+    for (const [service, findings] of this.#active) {
+      for (const [k, f] of findings) {
+        if (f.nodes.length > 0 && f.nodes.every((i) => { const n = byInstance.get(i); return n !== undefined && silentJustNow(n); })) held.add(`${service}|${k}`);
+      }
+    }
     // a node's off-cpu finding, no longer seen and only held by the hysteresis, is gone once its host's names it (both
     // showed for the 5 s it took to clear: outside UI audit)
-    const raised = this.#hysteresis.update(seen, now);
+    const raised = this.#hysteresis.update(seen, now, held);
     const hosts = raised.filter(({ value: { draft } }) => draft.kind === 'off-cpu' && draft.variant === 'host');
     const live = raised.filter(
       ({ key, value: { draft } }) => !(draft.kind === 'off-cpu' && draft.variant === 'node' && !seen.has(key) && hosts.some((h) => draft.nodes.every((n) => h.value.draft.nodes.includes(n)))),

@@ -33,9 +33,10 @@ export class Hysteresis<T> {
 
   /**
    * One evaluation: `seen` maps each candidate key to its latest value. Returns the active entries with
-   * the time they were first seen; an active entry not seen keeps its last value until it clears.
+   * the time they were first seen; an active entry not seen keeps its last value until it clears. An active entry in
+   * `held` and not seen is neither seen nor missed this evaluation (nothing could be told about it).
    */
-  update(seen: ReadonlyMap<string, T>, now: number): { key: string; value: T; since: number }[] {
+  update(seen: ReadonlyMap<string, T>, now: number, held?: ReadonlySet<string>): { key: string; value: T; since: number }[] {
     for (const [key, value] of seen) {
       const s = this.#states.get(key);
       if (!s) {
@@ -48,7 +49,7 @@ export class Hysteresis<T> {
       if (s.hits >= this.#raiseAfter) s.active = true;
     }
     for (const [key, s] of this.#states) {
-      if (seen.has(key)) continue;
+      if (seen.has(key) || (s.active && held?.has(key) === true)) continue;
       s.misses++;
       s.hits = 0;
       // pending candidates vanish at once; active ones only after clearAfter quiet evaluations

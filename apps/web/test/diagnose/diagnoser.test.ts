@@ -105,6 +105,34 @@ describe('Diagnoser', () => {
     assert.equal(d.findings('other-service').length, 0);
   });
 
+  // outside soak audit: a node blocked (or collecting) for seconds at a time exports late, its seconds stay empty, and
+  // counted as misses its finding cleared and was raised again every few seconds (a finding alert fired 5 times in 2 min)
+  it('a node blocked throughout whose seconds go empty now and then: one finding, one since; silent past 30 s, it clears', () => {
+    const full = healthyFleet({ seed: 7, nodes: 6, seconds: 400 });
+    const sickFrom = 180;
+    const silentFrom = 320;
+    sickenNode(full, 'node-3', 'eventLoopDelayP99', sickFrom, () => 0.2);
+    sickenNode(full, 'node-3', 'eventLoopDelayMax', sickFrom, () => 0.25);
+    sickenNode(full, 'node-3', 'elu', sickFrom, () => 0.7);
+    sickenRoute(full, 'node-3', '/api/orders', 'latencyP50', sickFrom, () => 0.2);
+    sickenRoute(full, 'node-3', '/api/orders', 'latencyP99', sickFrom, () => 0.4);
+    // from 200 on it sends nothing for 7 s of every 12 (flapping every 12 s before), and nothing at all from silentFrom
+    const node = full.nodes.find((n) => n.instance === 'node-3')!;
+    const blank = (x: NodeWindow | RouteWindow, i: number) => {
+      for (const v of Object.values(x)) if (v instanceof Float64Array) v[i] = NaN;
+    };
+    for (let i = 200; i < full.times.length; i++) {
+      if (i < silentFrom && (i - 200) % 12 >= 7) continue;
+      blank(node, i);
+      for (const r of node.routes ?? []) blank(r, i);
+    }
+    const changes = raisedAndCleared(full, 400, (f) => f.kind === 'event-loop-blocked' && f.nodes.includes('node-3'));
+    assert.equal(changes.length, 2, changes.join(', '));
+    assert.ok(Number(changes[0].split(' at ')[1]) <= sickFrom + 6, changes.join(', '));
+    const cleared = Number(changes[1].split(' at ')[1]);
+    assert.ok(cleared > silentFrom + 30 && cleared <= silentFrom + 40, changes.join(', '));
+  });
+
   it('a loop stalling now and then says so: its stalls lead the summary, not a p99 lower than the fleet\'s', () => {
     const input = healthyFleet({ seed: 43, nodes: 4 });
     const n = input.nodes.find((x) => x.instance === 'node-2')!;
