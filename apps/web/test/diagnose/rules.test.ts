@@ -271,11 +271,14 @@ describe('sicknesses', () => {
     const [f] = issues(cpuSaturated, queued);
     assert.deepEqual(f.nodes, ['node-1']);
     assert.deepEqual(f.routes, [], 'no route rather than a wrong one');
-    // one route rising by its whole work, the others a little: that one
-    const working = healthyFleet({ seed: 38 });
+    // one route rising by its whole work, the others a little: that one (node-1 of three serves 4 orders a second
+    // doing 0.15 s of work each, 0.05 s in the fleet's mean; its loop busy all the time; the other routes queue a little)
+    const working = healthyFleet({ seed: 38, nodes: 3 });
     sickenNode(working, 'node-1', 'cpu', -6, () => 0.97);
+    sickenNode(working, 'node-1', 'elu', -6, () => 1);
     for (const n of working.nodes) delete n.routes;
-    for (const r of working.routes) sickenRoute(working, null, r.route, 'latencyP50', -6, (_i, v) => v + (r.route === '/api/orders' ? 0.15 : 0.02));
+    sickenRoute(working, null, '/api/orders', 'rps', 0, () => 12);
+    for (const r of working.routes) sickenRoute(working, null, r.route, 'latencyP50', -6, (_i, v) => v + (r.route === '/api/orders' ? 0.05 : 0.005));
     assert.deepEqual(issues(cpuSaturated, working)[0].routes, ['POST /api/orders']);
   });
 
@@ -291,6 +294,22 @@ describe('sicknesses', () => {
     const [f] = issues(cpuSaturated, input);
     assert.deepEqual(f.nodes, ['node-1']);
     assert.deepEqual(f.routes, [], 'no route rather than the one that waits twice');
+  });
+
+  // outside soak audit: the zoo's cpu-heavy node on a crowded host (10.6% of a core, its loop 100% busy); GET
+  // /api/users/:id, 60 requests a second waiting for the loop, rose 4× as much as POST /api/orders doing the work, and
+  // was named as the work for 45 s. 60 requests adding 400 ms is 24 s of waiting a second: a loop held 1 s did 1 of it
+  it('cpu-saturated on a starved loop names the route doing the work, not the route waiting for it', () => {
+    const input = healthyFleet({ seed: 40, nodes: 3 });
+    for (const n of input.nodes) delete n.routes;
+    sickenNode(input, 'node-1', 'cpu', -6, () => 0.106);
+    sickenNode(input, 'node-1', 'elu', -6, () => 1);
+    fleetRoute(input, '/api/users/:id', [0.0048, 0.4], [0.02, 1.2], 60);
+    fleetRoute(input, '/api/orders', [0.0005, 0.099], [0.004, 0.35], 12);
+    fleetRoute(input, '/health', [0.0003, 0.0004], [0.001, 0.001], 6);
+    const [f] = issues(cpuSaturated, input);
+    assert.deepEqual(f.nodes, ['node-1']);
+    assert.deepEqual(f.routes, ['POST /api/orders']);
   });
 
   it('cpu-saturated on most nodes is a fleet finding', () => {

@@ -52,8 +52,11 @@ export function cpuSaturated(input: DiagnosisInput): Verdict {
   let routes = [...routeShare.entries()].sort((a, b) => b[1] - a[1]);
   if (routes.length === 0 && !fleetWide) {
     // no per-node detail: the route whose latency rose most with the saturation, by far (see suspects.ts), is the work;
-    // its share of the fleet's request time says nothing of this node's (0: "the work is mostly in …")
-    routes = standingOut(risingRoutes(input.routes), input.routes, STAND_OUT_SATURATED).map((r): [string, number] => [r.name, 0]);
+    // its share of the fleet's request time says nothing of this node's (0: "the work is mostly in …"). Each rise counts
+    // up to what the saturated loops' busy time could add as work: on a crowded host the routes waiting for the loop rose
+    // more than the one doing the work (outside soak audit: GET /api/users/:id named for 45 s for POST /api/orders)
+    const loopSeconds = hot.reduce((sum, n) => sum + (recent(n.elu) || 0), 0);
+    routes = standingOut(risingRoutes(input.routes), input.routes, STAND_OUT_SATURATED, loopSeconds > 0 ? loopSeconds : undefined).map((r): [string, number] => [r.name, 0]);
   }
   // the fleet's time shares say where the work is only when the whole fleet does it (one saturated node's routes
   // are a sliver of the fleet's)
