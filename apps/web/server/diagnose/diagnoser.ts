@@ -46,7 +46,7 @@ const QUIET_MEMORY_MS = 10 * 60_000;
  * its finding cleared and raised again every few seconds, and a `finding` alert resolved and fired 5 times in 2 min
  * (outside soak audit). Past this, its silence is its own matter (nodeDown) and the finding clears as usual.
  */
-const HOLD_SILENT_SECONDS = 30;
+const HOLD_SILENT_SECONDS = 10;
 
 /** Whether a node sent nothing in the window's last 2 seconds but something within HOLD_SILENT_SECONDS. */
 function silentJustNow(n: NodeWindow): boolean {
