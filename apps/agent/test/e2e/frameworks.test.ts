@@ -325,6 +325,14 @@ describe('HTTP/2', () => {
   before(() => sink.start());
   after(() => sink.stop());
 
+  /** A service's requests in flight by "METHOD route" (and whether begun, with `started`) in an export, if it is one of its. */
+  function inFlightByRoute(x: Received, service: string, started = false): Map<string, number> | undefined {
+    const m = findMetric(x, 'perf.http.server.active_requests.by_route');
+    if (x.request.resourceMetrics[0].resource.attributes['service.name'] !== service || m?.type !== 'gauge') return undefined;
+    const key = (a: Record<string, unknown>) => `${a['http.request.method']} ${a['http.route']}${started ? ` ${a['perf.http.response.started']}` : ''}`;
+    return new Map(m.points.map((p) => [key(p.attributes), p.value]));
+  }
+
   /** `n` requests to `path` over one h2c session; `cancel`: reset each stream before its answer */
   async function h2(port: number, paths: string[], method = 'GET', cancel = false): Promise<void> {
     const { connect } = await import('node:http2');
@@ -397,11 +405,7 @@ describe('HTTP/2', () => {
         req.resume();
         req.end();
       }
-      const named = (x: Received) => {
-        const m = findMetric(x, 'perf.http.server.active_requests.by_route');
-        if (x.request.resourceMetrics[0].resource.attributes['service.name'] !== 'h2-routes' || m?.type !== 'gauge') return undefined;
-        return new Map(m.points.map((p) => [`${p.attributes['http.request.method']} ${p.attributes['http.route']}`, p.value]));
-      };
+      const named = (x: Received) => inFlightByRoute(x, 'h2-routes');
       const inFlight = await sink.waitFor((x) => named(x)?.get('GET /slow/:id') === 10);
       assert.deepEqual([...named(inFlight)!.keys()], ['GET /slow/:id']);
       const r = await sink.waitFor((x) => x.request.resourceMetrics[0].resource.attributes['service.name'] === 'h2-routes' && totalRequests(x) === 15);
@@ -436,11 +440,7 @@ describe('HTTP/2', () => {
       };
       for (let i = 0; i < 10; i++) open('/slow');
       for (let i = 0; i < 2; i++) open('/stream');
-      const named = (x: Received) => {
-        const m = findMetric(x, 'perf.http.server.active_requests.by_route');
-        if (x.request.resourceMetrics[0].resource.attributes['service.name'] !== 'h2-inflight' || m?.type !== 'gauge') return undefined;
-        return new Map(m.points.map((p) => [`${p.attributes['http.request.method']} ${p.attributes['http.route']} ${p.attributes['perf.http.response.started']}`, p.value]));
-      };
+      const named = (x: Received) => inFlightByRoute(x, 'h2-inflight', true);
       const r = await sink.waitFor((x) => named(x)?.get('GET /slow false') === 10 && named(x)?.get('GET /stream true') === 2);
       assert.deepEqual(new Map([...named(r)!].sort()), new Map([['GET /slow false', 10], ['GET /stream true', 2]]));
     } finally {
