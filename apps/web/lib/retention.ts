@@ -7,7 +7,16 @@ import type { Status } from '../server/api/types.js';
 import { apiGet } from './api.js';
 import { RANGES, RANGE_SPECS, type RangeKey } from './url-state.js';
 
-let longest: number | null = null;
+const STORAGE_KEY = 'perf.retention';
+/** the last answer this tab had (a reload knows it at once); asked again all the same */
+let longest: number | null = (() => {
+  try {
+    const v = Number(typeof window === 'undefined' ? NaN : window.sessionStorage.getItem(STORAGE_KEY));
+    return v > 0 ? v : null;
+  } catch {
+    return null;
+  }
+})();
 let asked = false;
 const listeners = new Set<() => void>();
 
@@ -20,6 +29,11 @@ function subscribe(listener: () => void): () => void {
         const tiers = s.store?.tiers ?? [];
         if (tiers.length === 0) return;
         longest = Math.max(...tiers.map((t) => t.retention));
+        try {
+          window.sessionStorage.setItem(STORAGE_KEY, String(longest));
+        } catch {
+          // storage off: asked again on the next load
+        }
         for (const l of listeners) l();
       },
       // unknown (the server unreachable, a token not given yet): every range is offered, as before; asked again later
@@ -45,8 +59,16 @@ export function rangeFits(range: RangeKey, retention: number | null): boolean {
   return retention === null || RANGE_SPECS[range].seconds <= retention;
 }
 
-/** The range itself when it fits, else the longest one that does (the shortest when none does). */
+/** Every dashboard keeps at least this much (PERF_TIERS refuses less): the ranges read while the retention is not known. */
+const SURE_RETENTION = 300;
+
+/**
+ * The range itself when it fits, else the longest one that does (the shortest when none does). While the retention is
+ * not known (the first moments of a tab), only what every dashboard keeps: a link to "Last 7 d" reads the last 5 min
+ * until the answer comes, not 400s.
+ */
 export function fittingRange(range: RangeKey, retention: number | null): RangeKey {
+  if (retention === null) return RANGE_SPECS[range].seconds <= SURE_RETENTION ? range : fittingRange(range, SURE_RETENTION);
   if (rangeFits(range, retention)) return range;
   const fitting = RANGES.filter((r) => rangeFits(r, retention));
   return fitting.length > 0 ? fitting[fitting.length - 1] : RANGES[0];
