@@ -5,6 +5,7 @@
 import { useSyncExternalStore } from 'react';
 import type { Status } from '../server/api/types.js';
 import { apiGet } from './api.js';
+import { MIN_RETENTION } from '../server/store/config.js';
 import { RANGES, RANGE_SPECS, type RangeKey } from './url-state.js';
 
 const STORAGE_KEY = 'perf.retention';
@@ -59,17 +60,13 @@ export function rangeFits(range: RangeKey, retention: number | null): boolean {
   return retention === null || RANGE_SPECS[range].seconds <= retention;
 }
 
-/** Every dashboard keeps at least this much (PERF_TIERS refuses less): the ranges read while the retention is not known. */
-const SURE_RETENTION = 300;
-
 /**
  * The range itself when it fits, else the longest one that does (the shortest when none does). While the retention is
- * not known (the first moments of a tab), only what every dashboard keeps: a link to "Last 7 d" reads the last 5 min
- * until the answer comes, not 400s.
+ * not known (the first moments of a tab), what every dashboard keeps (PERF_TIERS refuses less): a link to "Last 7 d"
+ * reads the last 5 min until the answer comes, not 400s.
  */
 export function fittingRange(range: RangeKey, retention: number | null): RangeKey {
-  if (retention === null) return RANGE_SPECS[range].seconds <= SURE_RETENTION ? range : fittingRange(range, SURE_RETENTION);
-  if (rangeFits(range, retention)) return range;
-  const fitting = RANGES.filter((r) => rangeFits(r, retention));
-  return fitting.length > 0 ? fitting[fitting.length - 1] : RANGES[0];
+  const kept = retention ?? MIN_RETENTION;
+  if (rangeFits(range, kept)) return range;
+  return RANGES.filter((r) => rangeFits(r, kept)).at(-1) ?? RANGES[0];
 }

@@ -71,8 +71,8 @@ export function defaultStoreOptions(overrides: Partial<StoreOptions> = {}): Stor
   };
 }
 
-/** The shortest longest retention PERF_TIERS may give (s): the UI's shortest range. */
-const MIN_RETENTION = 300;
+/** The shortest longest retention PERF_TIERS may give (s): the UI's shortest range, read before it knows the tiers. */
+export const MIN_RETENTION = 300;
 
 /** Parses `PERF_TIERS` like `1s:15m,10s:6h,1m:7d`. Throws with a sentence on bad input. */
 export function parseTiers(text: string): Tier[] {

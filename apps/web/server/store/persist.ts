@@ -1,5 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { fileIdOf, isDamagedFile, moveAside } from './sqlite-file.js';
+import { OpenedFile, isDamagedFile, moveAside } from './sqlite-file.js';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FleetStore, StoreSink } from './FleetStore.js';
@@ -46,19 +46,24 @@ export class Persistence {
     this.file = file;
     this.writer = new Writer(db);
     this.sink = this.writer.sink;
-    this.fileId = fileIdOf(file);
+    this.opened = new OpenedFile(
+      file,
+      `the data file ${file} was deleted or replaced while the dashboard runs: its history is kept only until the dashboard stops, and the folder is no longer locked against a second dashboard; stop it and restore the file from a backup, or accept the loss`,
+    );
   }
 
-  /** the data file's device and inode as opened: one deleted or replaced while running is told by them */
-  private readonly fileId: string | undefined;
+  /** the data file as opened (checked at each flush) */
+  private readonly opened: OpenedFile;
 
   /**
-   * Set when the data file was found deleted or replaced while the dashboard runs (checked at each flush): the history
-   * is still written, to the file as it was opened, which nothing can open once this process ends, and the folder's
-   * lock went with it (outside audit AB5: the files deleted under a running dashboard, no word; a second dashboard then
-   * started on the folder, and a restart found no history and no rules)
+   * Set when the data file was found deleted or replaced while the dashboard runs: the history is still written, to the
+   * file as it was opened, which nothing can open once this process ends, and the folder's lock went with it (outside
+   * audit AB5: the files deleted under a running dashboard, no word; a second dashboard then started on the folder, and
+   * a restart found no history and no rules)
    */
-  fileGone: { message: string; since: number } | undefined = undefined;
+  get fileGone(): { message: string; since: number } | undefined {
+    return this.opened.gone;
+  }
 
   /** Opens (or creates) PERF_DATA_DIR/perf.db; a file that fails its integrity check is moved aside. */
   static open(dataDir: string, log: (msg: string) => void = console.warn): Persistence {
@@ -112,11 +117,7 @@ export class Persistence {
 
   /** Writes everything buffered in one transaction. */
   flush(now = Date.now()): void {
-    if (this.fileGone === undefined && this.fileId !== undefined && fileIdOf(this.file) !== this.fileId) {
-      const message = `the data file ${this.file} was deleted or replaced while the dashboard runs: its history is kept only until the dashboard stops, and the folder is no longer locked against a second dashboard; stop it and restore the file from a backup, or accept the loss`;
-      console.error(`perf: ${message}`);
-      this.fileGone = { message, since: now };
-    }
+    this.opened.check(now, (message) => console.error(`perf: ${message}`));
     try {
       this.writer.flush();
     } catch (err) {

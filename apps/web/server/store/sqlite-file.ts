@@ -16,8 +16,34 @@ export function moveAside(file: string): string {
   return aside;
 }
 
-/** A file's device and inode ("dev:ino"), undefined when it is not there: one deleted or replaced is told by them. */
-export function fileIdOf(file: string): string | undefined {
+/**
+ * A file of the dashboard's as it was opened, told apart from one deleted or replaced since by its device and inode:
+ * SQLite goes on writing to an unlinked file, so what it holds since is gone once the process ends, unannounced
+ * (outside audit AB5: perf.db; alerts.sqlite likewise).
+ */
+export class OpenedFile {
+  readonly #id: string | undefined;
+  /** when the file was found deleted or replaced, and what was said then; undefined while it is there */
+  gone: { message: string; since: number } | undefined = undefined;
+
+  /** `message`: what to say when it is found gone (a file not there when opened, e.g. in memory, is never). */
+  constructor(
+    readonly path: string,
+    private readonly message: string,
+  ) {
+    this.#id = fileIdOf(path);
+  }
+
+  /** Looks again (a stat); the first time it is gone or replaced, says so through `say` and keeps it in `gone`. */
+  check(now: number, say: (message: string) => void): void {
+    if (this.gone !== undefined || this.#id === undefined || fileIdOf(this.path) === this.#id) return;
+    say(this.message);
+    this.gone = { message: this.message, since: now };
+  }
+}
+
+/** A file's device and inode ("dev:ino"), undefined when it is not there. */
+function fileIdOf(file: string): string | undefined {
   try {
     const st = statSync(file);
     return `${st.dev}:${st.ino}`;

@@ -8,7 +8,7 @@ import { AlertError } from '../errors.js';
 import { parseDuration } from '../duration.js';
 import { validateRule } from '../rules/validate.js';
 import { loadRulesFile } from '../rules/file.js';
-import { fileIdOf } from '../../store/sqlite-file.js';
+import { OpenedFile } from '../../store/sqlite-file.js';
 import { AlertStore, alertId } from '../store/alert-store.js';
 import { DeliveryQueue } from '../notify/queue.js';
 import { alertmanagerWebhookBody } from '../notify/payload/alertmanager-webhook.js';
@@ -129,15 +129,16 @@ export class AlertEngine {
   private readonly rulesFile: string | undefined;
   private fileLoadedAt: number | null = null;
   private fileError: RulesFileStatus['error'] = null;
-  /** the alerts file's device and inode as opened (undefined in memory): one deleted or replaced is told by them */
-  private readonly dbFileId: string | undefined;
-  /** when and how the alerts file was found deleted or replaced while running (said once; in /api/v1/status) */
-  fileGone: { message: string; since: number } | undefined = undefined;
+  /** the alerts file as opened (checked at each tick; never for one in memory) */
+  private readonly dbFile: OpenedFile;
 
   constructor(options: AlertEngineOptions) {
     this.options = options;
     this.store = new AlertStore(options.db);
-    this.dbFileId = options.db.memory ? undefined : fileIdOf(options.db.name);
+    this.dbFile = new OpenedFile(
+      options.db.name,
+      `the alerts file ${options.db.name} was deleted or replaced while the dashboard runs: rules made through the API, alert history and pending deliveries are kept only until the dashboard stops; stop it and restore the file from a backup, or accept the loss`,
+    );
     const external = options.externalURL ?? defaultExternalURL();
     if (typeof external === 'function') this.externalURLOf = () => external().replace(/\/+$/, '');
     else {
@@ -204,15 +205,11 @@ export class AlertEngine {
   }
 
   /**
-   * Says once when the alerts file was deleted or replaced while the dashboard runs: SQLite goes on writing to the
-   * unlinked file, so every rule, alert and pending delivery since would be gone at the next start, unannounced
-   * (outside audit AB: only perf.db was watched).
+   * When the alerts file was found deleted or replaced while the dashboard runs (said once; in /api/v1/status): every
+   * rule, alert and pending delivery since is gone at the next start (outside audit AB: only perf.db was watched)
    */
-  private checkFile(nowMs: number): void {
-    if (this.fileGone !== undefined || this.dbFileId === undefined || fileIdOf(this.options.db.name) === this.dbFileId) return;
-    const message = `the alerts file ${this.options.db.name} was deleted or replaced while the dashboard runs: rules made through the API, alert history and pending deliveries are kept only until the dashboard stops; stop it and restore the file from a backup, or accept the loss`;
-    this.log('error', message);
-    this.fileGone = { message, since: nowMs };
+  get fileGone(): { message: string; since: number } | undefined {
+    return this.dbFile.gone;
   }
 
   /** notifications the evaluator made that could not be recorded yet (see tick) */
@@ -221,7 +218,7 @@ export class AlertEngine {
   /** One evaluation. Public for tests and benchmarks; returns the notifications it queued. */
   tick(nowMs = Date.now()): Notification[] {
     this.lastTickMs = nowMs;
-    this.checkFile(nowMs);
+    this.dbFile.check(nowMs, (message) => this.log('error', message));
     let notifications: Notification[];
     try {
       notifications = this.evaluator.evaluate(this.rules, this.options.source, nowMs);
