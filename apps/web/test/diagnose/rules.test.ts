@@ -312,6 +312,29 @@ describe('sicknesses', () => {
     assert.deepEqual(f.routes, ['POST /api/orders']);
   });
 
+  // CI, the zoo's cpu-heavy node (100 ms of CPU per order in 2 ms slices that yield to each other): each order waits for
+  // the others' slices, so POST /api/orders rose 200 ms in the fleet's mean, GET /api/users/:id (two waits for a loop
+  // turn) 13 ms; counted up to what work could add (1 s a second over 27 and 58 requests) that was 37 ms against 13 ms,
+  // under 4×, and no route was named
+  it('cpu-saturated on a loop shared by slices of work names the route whose every request waits for its own work', () => {
+    const sliced = (usersNow: number, healthNow: number) => {
+      const input = healthyFleet({ seed: 41, nodes: 3 });
+      for (const n of input.nodes) delete n.routes;
+      sickenNode(input, 'node-1', 'cpu', -6, () => 0.97);
+      sickenNode(input, 'node-1', 'elu', -6, () => 1);
+      fleetRoute(input, '/api/orders', [0.0015, 0.2], [0.004, 0.9], 27);
+      fleetRoute(input, '/api/users/:id', [0.0066, usersNow], [0.02, 0.06], 58);
+      fleetRoute(input, '/health', [0.0005, healthNow], [0.001, 0.03], 6);
+      return issues(cpuSaturated, input)[0];
+    };
+    const f = sliced(0.02, 0.008);
+    assert.deepEqual(f.nodes, ['node-1']);
+    assert.deepEqual(f.routes, ['POST /api/orders']);
+    // the rises decide only for the route that could also have done the most work: /health, 6 requests a second
+    // 44 ms slower (under a quarter of the orders' rise), could add 44 ms of work against the orders' 37
+    assert.deepEqual(sliced(0.02, 0.045).routes, [], 'no route rather than a guess');
+  });
+
   it('cpu-saturated on most nodes is a fleet finding', () => {
     const input = healthyFleet({ seed: 14 });
     for (const n of input.nodes.slice(0, 5)) sickenNode(input, n.instance, 'cpu', -6, (_, v) => 0.93 + v / 10);

@@ -74,10 +74,27 @@ function workPart(x: Suspect, loopSeconds: number | undefined): number {
  * whichever route was fastest before (an outside audit was sent to GET /api/users/:id for pbkdf2 in GET /api/search).
  * A route is named only when it rose `factor`× as much as any other of `routes` (every route with data, candidate or
  * not: a route that blocks the loop rises by its whole work on every request; the others only when they arrive during
- * a stall). Against the other suspects only when `routes` is not given. With `loopSeconds` (the seconds a second the
- * loops in question were busy), a rise counts up to what work on those loops could add (workPart).
+ * a stall). Against the other suspects only when `routes` is not given.
+ *
+ * With `loopSeconds` (the seconds a second the loops in question were busy), a rise counts up to what work on those
+ * loops could add (workPart) first. When that names none, every rise went past what work could add, and the rises
+ * themselves decide, as long as the route they name is also the one that could have done the most work: work done in
+ * slices that yield to each other (a loop shared by many requests each needing 100 ms) makes each request wait in
+ * proportion to its own work, so the working route's rise is many times the others' but past its cap, as theirs are
+ * (the zoo's cpu-heavy node on a slower machine: POST /api/orders +200 ms and GET /api/users/:id +13 ms in the fleet's
+ * mean counted 37 ms against 13 ms, and no route was named).
  */
 export function standingOut(suspects: readonly Suspect[], routes?: readonly RouteWindow[], factor = STAND_OUT, loopSeconds?: number): Suspect[] {
+  const byWork = standsOut(suspects, routes, factor, loopSeconds);
+  if (byWork.length > 0 || loopSeconds === undefined) return byWork;
+  const [top] = standsOut(suspects, routes, factor, undefined);
+  if (top === undefined) return [];
+  const cap = workPart(top, loopSeconds);
+  const others = routes === undefined ? suspects : routes.map((r) => riseOf(r));
+  return others.every((o) => o === undefined || o.name === top.name || workPart(o, loopSeconds) <= cap) ? [top] : [];
+}
+
+function standsOut(suspects: readonly Suspect[], routes: readonly RouteWindow[] | undefined, factor: number, loopSeconds: number | undefined): Suspect[] {
   const sorted = [...suspects].sort((a, b) => workPart(b, loopSeconds) - workPart(a, loopSeconds));
   const top = sorted[0];
   if (top === undefined) return [];
