@@ -216,7 +216,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         persistence: persistence ? 'sqlite' : 'memory',
         dataDir: dataDir ?? null,
       },
-      process: { rss: mem.rss, heapUsed: mem.heapUsed, eventLoopDelay: monitor.eventLoopDelay(), elu: monitor.utilization() },
+      process: { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers, eventLoopDelay: monitor.eventLoopDelay(), elu: monitor.utilization() },
       stream: { clients: live.clientCount, lastEventId: live.lastEventId },
       auth: { apiToken: Boolean(options.apiToken) },
       otlp: { port: otlpPort },

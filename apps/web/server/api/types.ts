@@ -285,6 +285,9 @@ export interface Status {
   process: {
     rss: number;
     heapUsed: number;
+    /** memory of C++ objects bound to JS objects, and of that the ArrayBuffers and Buffers (the store's rows, request bodies) */
+    external: number;
+    arrayBuffers: number;
     /** the dashboard's own event-loop delay over the last ~10 s, seconds */
     eventLoopDelay: { p50: number; p99: number; max: number };
     elu: number;

@@ -34,6 +34,11 @@ test('cumulative points become deltas; duplicates and out-of-order points change
     assert.equal(status.ingest.duplicatePoints, 1);
     assert.equal(status.ingest.outOfOrderPoints, 1);
     assert.equal(status.ingest.resets, 2);
+    // the process's memory as process.memoryUsage() gives it: the resident set, the JS heap, and off the heap the
+    // ArrayBuffers (the store's rows, request bodies, decoded counts) within what C++ objects hold
+    const m = status.process;
+    assert.ok(m.rss > m.heapUsed && m.heapUsed > 0, JSON.stringify(m));
+    assert.ok(m.external >= m.arrayBuffers && m.arrayBuffers > 0, JSON.stringify(m));
   } finally {
     await srv.dispose();
   }
