@@ -77,12 +77,12 @@ function workPart(x: Suspect, loopSeconds: number | undefined): number {
  * a stall). Against the other suspects only when `routes` is not given.
  *
  * With `loopSeconds` (the seconds a second the loops in question were busy), a rise counts up to what work on those
- * loops could add (workPart) first. When that names none, every rise went past what work could add, and the rises
- * themselves decide, as long as the route they name is also the one that could have done the most work: work done in
- * slices that yield to each other (a loop shared by many requests each needing 100 ms) makes each request wait in
- * proportion to its own work, so the working route's rise is many times the others' but past its cap, as theirs are
- * (the zoo's cpu-heavy node on a slower machine: POST /api/orders +200 ms and GET /api/users/:id +13 ms in the fleet's
- * mean counted 37 ms against 13 ms, and no route was named).
+ * loops could add (workPart) first. When that names none, the whole rises decide, as long as the route they name is
+ * also the one that could have done the most work: work done in slices that yield to each other (a loop shared by many
+ * requests each needing 100 ms) makes each request wait in proportion to its own work, so the working route's rise is
+ * many times the others' but, like theirs, past its cap, where only the routes' rates then tell the caps apart (the
+ * zoo's cpu-heavy node on a slower machine: POST /api/orders +200 ms and GET /api/users/:id +13 ms in the fleet's mean
+ * counted 37 ms against 13 ms, and no route was named).
  */
 export function standingOut(suspects: readonly Suspect[], routes?: readonly RouteWindow[], factor = STAND_OUT, loopSeconds?: number): Suspect[] {
   const byWork = standsOut(suspects, routes, factor, loopSeconds);
@@ -94,6 +94,7 @@ export function standingOut(suspects: readonly Suspect[], routes?: readonly Rout
   return others.every((o) => o === undefined || o.name === top.name || workPart(o, loopSeconds) <= cap) ? [top] : [];
 }
 
+/** The suspect that rose `factor`× as much as every other route (each rise counted up to its cap with `loopSeconds`), or none. */
 function standsOut(suspects: readonly Suspect[], routes: readonly RouteWindow[] | undefined, factor: number, loopSeconds: number | undefined): Suspect[] {
   const sorted = [...suspects].sort((a, b) => workPart(b, loopSeconds) - workPart(a, loopSeconds));
   const top = sorted[0];
