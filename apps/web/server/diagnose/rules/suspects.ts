@@ -88,28 +88,30 @@ export function standingOut(suspects: readonly Suspect[], routes?: readonly Rout
   const byWork = standsOut(suspects, routes, factor, loopSeconds);
   if (byWork.length > 0 || loopSeconds === undefined) return byWork;
   const [top] = standsOut(suspects, routes, factor, undefined);
-  if (top === undefined) return [];
-  const cap = workPart(top, loopSeconds);
-  const others = routes === undefined ? suspects : routes.map((r) => riseOf(r));
-  return others.every((o) => o === undefined || o.name === top.name || workPart(o, loopSeconds) <= cap) ? [top] : [];
+  return top !== undefined && noneAbove(top, workPart(top, loopSeconds), suspects, routes, loopSeconds) ? [top] : [];
 }
 
 /** The suspect that rose `factor`× as much as every other route (each rise counted up to its cap with `loopSeconds`), or none. */
 function standsOut(suspects: readonly Suspect[], routes: readonly RouteWindow[] | undefined, factor: number, loopSeconds: number | undefined): Suspect[] {
-  const sorted = [...suspects].sort((a, b) => workPart(b, loopSeconds) - workPart(a, loopSeconds));
-  const top = sorted[0];
-  if (top === undefined) return [];
-  const bar = workPart(top, loopSeconds) / factor;
-  if (routes === undefined) return sorted.length >= 2 && workPart(sorted[1], loopSeconds) > bar ? [] : [top];
-  // the suspects' rises are known; the other routes' are read here, and only until one rose too much
+  let top: Suspect | undefined;
+  for (const x of suspects) if (top === undefined || workPart(x, loopSeconds) > workPart(top, loopSeconds)) top = x;
+  return top !== undefined && noneAbove(top, workPart(top, loopSeconds) / factor, suspects, routes, loopSeconds) ? [top] : [];
+}
+
+/**
+ * Whether no route but `top` counts more than `bar` (workPart): every other of `routes`, or of the suspects when `routes`
+ * is not given. The suspects' rises are known; the other routes' are read here, and only until one counts too much.
+ */
+function noneAbove(top: Suspect, bar: number, suspects: readonly Suspect[], routes: readonly RouteWindow[] | undefined, loopSeconds: number | undefined): boolean {
+  if (routes === undefined) return suspects.every((o) => o === top || workPart(o, loopSeconds) <= bar);
   const known = new Map(suspects.map((x) => [x.name, x]));
   for (const r of routes) {
     const name = routeName(r);
     if (name === top.name) continue;
     const o = known.get(name) ?? riseOf(r);
-    if (o !== undefined && workPart(o, loopSeconds) > bar) return [];
+    if (o !== undefined && workPart(o, loopSeconds) > bar) return false;
   }
-  return [top];
+  return true;
 }
 
 /** a node's excess mean latency counts as its route mix when its share of steady slow routes accounts for this much of it */
