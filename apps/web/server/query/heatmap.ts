@@ -26,6 +26,7 @@ export function heatmap(store: FleetStore, query: HeatmapQuery = {}): Heatmap {
   if (query.instance !== undefined) step = Math.max(step ?? hstep, hstep);
   const range = rangeFor(store, now, query.instance !== undefined ? Math.min(window, tiers[0].retention) : window, step);
   const firstStep = Math.floor(range.from / range.step) * range.step;
+  const SCALE = 2;
   const stepHists: StoreHistogram[] = [];
   const times: number[] = [];
   // the routes with data in the range, looked up once (every route for every step: the overview's heatmap took
@@ -49,30 +50,34 @@ export function heatmap(store: FleetStore, query: HeatmapQuery = {}): Heatmap {
     }
     stepHists.push(h);
   }
-  // bucket edges at scale 2 (2^(1/4) apart) over the range that has data
-  const SCALE = 2;
-  let lo = Infinity;
-  let hi = -Infinity;
+  // rows at scale 2 (2^(1/4) apart) over the range that has data. A bucket of a histogram at scale s ≥ 2 lies inside
+  // row index >> (s − 2): mapped by its index, not by its bounds (two Math.pow per bucket were a third of a 15 min
+  // heatmap's time). The zero bucket goes in the first row; a histogram coarser than the rows (never at the store's
+  // scales) by its buckets' geometric middles
+  const rowOf = (h: StoreHistogram, index: number) => {
+    if (h.scale >= SCALE) return index >> (h.scale - SCALE);
+    const lower = h.lowerBound(index);
+    return Math.floor(Math.log2(Math.sqrt(lower * h.lowerBound(index + 1))) * 2 ** SCALE + 1e-9);
+  };
+  let first = Infinity;
+  let last = -Infinity;
   for (const h of stepHists) {
-    h.forEachBucket((lower, upper) => {
-      if (upper === 0) return;
-      if (lower < lo) lo = lower;
-      if (upper > hi) hi = upper;
-    });
+    const [a, b] = h.usedIndexes();
+    if (a <= b) {
+      first = Math.min(first, rowOf(h, a));
+      last = Math.max(last, rowOf(h, b));
+    }
   }
-  if (!(lo < hi)) return { step: range.step, window: range.to - range.from + 1, times, bounds: [], counts: times.map(() => []), maxCount: 0, p50: times.map(() => null), p99: times.map(() => null) };
-  const idx = (v: number) => Math.floor(Math.log2(v) * 2 ** SCALE + 1e-9);
-  const first = idx(lo);
-  let last = Math.ceil(Math.log2(hi) * 2 ** SCALE - 1e-9);
-  if (last - first > 160) last = first + 160;
+  if (!(first <= last)) return { step: range.step, window: range.to - range.from + 1, times, bounds: [], counts: times.map(() => []), maxCount: 0, p50: times.map(() => null), p99: times.map(() => null) };
+  if (last - first >= 160) last = first + 159;
   const bounds: number[] = [];
-  for (let i = first; i <= last; i++) bounds.push(2 ** (i / 2 ** SCALE));
+  for (let i = first; i <= last + 1; i++) bounds.push(2 ** (i / 2 ** SCALE));
   let maxCount = 0;
   const counts = stepHists.map((h) => {
     const row = new Array<number>(bounds.length - 1).fill(0);
-    h.forEachBucket((lower, upper, n) => {
-      const mid = upper === 0 ? lo : Math.sqrt(lower * upper);
-      const i = Math.min(Math.max(idx(mid) - first, 0), row.length - 1);
+    if (h.zeroCount > 0) row[0] += h.zeroCount;
+    h.forEachIndex((index, n) => {
+      const i = Math.min(Math.max(rowOf(h, index) - first, 0), row.length - 1);
       row[i] += n;
     });
     for (const c of row) if (c > maxCount) maxCount = c;

@@ -58,6 +58,38 @@ test('merge equals recording everything into one histogram, across scales and of
   }
 });
 
+test('a read\'s merges of stored slots (sealed, at one scale) into one scratch histogram equal recording everything; the non-empty buckets walked by index', () => {
+  const rnd = new Random(3);
+  const scratch = new StoreHistogram(6);
+  for (let trial = 0; trial < 50; trial++) {
+    scratch.resetTo(6);
+    const all = new StoreHistogram(6);
+    for (let k = 0; k < 8; k++) {
+      const slot = new StoreHistogram(6);
+      // gaps inside the range (zeros between used buckets) and slots far apart
+      for (let i = 0; i < 40; i++) {
+        const v = rnd.lognormal(k % 2 ? 2e-3 : 0.3, 0.8);
+        slot.recordMany(v, 1 + (i % 3));
+        all.recordMany(v, 1 + (i % 3));
+      }
+      slot.seal();
+      scratch.merge(slot);
+    }
+    assert.equal(scratch.scale, 6);
+    assert.equal(scratch.count, all.count);
+    const buckets = (h: StoreHistogram) => {
+      const out: [number, number][] = [];
+      h.forEachIndex((index, n) => out.push([index, n]));
+      return out;
+    };
+    assert.deepEqual(buckets(scratch), buckets(all), `trial ${trial}`);
+    const used = buckets(all);
+    assert.deepEqual(scratch.usedIndexes(), [used[0][0], used[used.length - 1][0]]);
+    for (const [index] of used) assert.ok(index >= scratch.offset && index < scratch.offset + scratch.length);
+  }
+  assert.deepEqual(new StoreHistogram(6).usedIndexes(), [0, -1], 'none');
+});
+
 test('sealed (Uint16 / Uint32) histograms read the same and accept later writes', () => {
   for (const [per, kind] of [
     [3, Uint16Array],
