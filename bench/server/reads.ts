@@ -1,8 +1,9 @@
 // Long-window reads: what the overview and a node page ask the API for when opened on a range (every chart's
 // whole range, the heatmap, the tables), timed against a store holding `--seconds` of a simulated fleet
 // (default 40 nodes × 20 routes for an hour, filled in-process with a simulated clock, as bench:memory does).
-// Reports each read's time (median of --runs) and a page's total: all of it is work on the dashboard's one
-// event loop, where OTLP ingest and the live stream also run. Baseline in the same run: the live 5 min range.
+// Reports each read's time (median of --runs), a page's total, and the longest the reads hold the dashboard's one
+// event loop, where OTLP ingest and the live stream also run (the API reads a chart's range and the heatmap in
+// slices). Baseline in the same run: the live 5 min range.
 //   pnpm bench:reads [--nodes 40] [--routes 20] [--seconds 3600] [--runs 5] [--only heatmap]
 import { parseArgs } from 'node:util';
 import { FleetSimulator } from '../../apps/web/simulator/fleet.js';
@@ -11,6 +12,7 @@ import { FleetView } from '../../apps/web/server/query/FleetView.js';
 import { Applier } from '../../apps/web/server/ingest/apply.js';
 import { IngestStats } from '../../apps/web/server/ingest/stats.js';
 import type { SeriesMetric } from '../../apps/web/server/api/types.js';
+import { SLICE_MS, type Sliced } from '../../apps/web/server/query/sliced.js';
 import { machine, table } from '../lib/report.js';
 
 const { values } = parseArgs({
@@ -50,11 +52,41 @@ const instance = [...store.services.values()][0].nodes.values().next().value!.me
 const service = [...store.services.values()][0].name;
 
 /** The reads a page makes when opened on a range (the same parameters as the UI's components). */
-function pageReads(page: 'overview' | 'node', window: number, step: number, live: boolean): [string, () => unknown][] {
+/** A read: an answer at once, or a generator the API runs in slices (server/query/sliced.ts). */
+type Read = [string, () => unknown];
+
+/**
+ * One read, ms: its whole time and the longest it holds the event loop, run as the API runs it (a sliced read gives
+ * the loop back once a slice has taken SLICE_MS; the time between slices is not counted).
+ */
+function timeRead(read: () => unknown): { whole: number; hold: number } {
+  const a = performance.now();
+  const r = read();
+  if (!(typeof r === 'object' && r !== null && 'next' in r)) {
+    const whole = performance.now() - a;
+    return { whole, hold: whole };
+  }
+  const g = r as Sliced<unknown>;
+  let whole = 0;
+  let hold = 0;
+  let sliceStart = a;
+  for (;;) {
+    const done = g.next().done;
+    const t = performance.now();
+    if (done || t - sliceStart >= SLICE_MS) {
+      whole += t - sliceStart;
+      hold = Math.max(hold, t - sliceStart);
+      sliceStart = performance.now();
+    }
+    if (done) return { whole, hold };
+  }
+}
+
+function pageReads(page: 'overview' | 'node', window: number, step: number, live: boolean): Read[] {
   const at = { now: end, window };
   // the tiles and tables: the last 10 s on a live range (the overview's come from the stream then), else the range
   const stats = { now: end, window: live ? 10 : window };
-  const s = (metric: SeriesMetric, extra: object = {}) => [`series ${metric}`, () => view.series({ ...at, step, metric, ...extra })] as [string, () => unknown];
+  const s = (metric: SeriesMetric, extra: object = {}) => [`series ${metric}`, () => view.seriesSliced({ ...at, step, metric, ...extra })] as Read;
   if (page === 'overview') {
     return [
       s('rps'),
@@ -65,16 +97,16 @@ function pageReads(page: 'overview' | 'node', window: number, step: number, live
       s('errorRate'),
       s('eventLoopDelay.p99'),
       s('eventLoopDelay.max'),
-      ['heatmap', () => view.heatmap({ ...at, step })],
-      ...(live ? [] : [['fleet', () => view.fleet(stats)] as [string, () => unknown]]),
+      ['heatmap', () => view.heatmapSliced({ ...at, step })],
+      ...(live ? [] : [['fleet', () => view.fleet(stats)] as Read]),
     ];
   }
   const node = { by: 'node' as const, instance };
   const metrics: SeriesMetric[] = ['rps', 'errorRate', 'latency.p50', 'latency.p90', 'latency.p99', 'latency.p999', 'inFlight', 'eventLoopDelay.p99', 'eventLoopDelay.max', 'elu', 'cpu', 'heapUsed', 'gcShare', 'rss', 'handles', 'listenQueue', 'runDelay', 'cpuThrottled'];
   return [
     ...metrics.map((m) => s(m, node)),
-    ['series latency.p99 by route', () => view.series({ ...at, step, metric: 'latency.p99', by: 'route', service })],
-    ['heatmap (node)', () => view.heatmap({ ...at, step, instance })],
+    ['series latency.p99 by route', () => view.seriesSliced({ ...at, step, metric: 'latency.p99', by: 'route', service })],
+    ['heatmap (node)', () => view.heatmapSliced({ ...at, step, instance })],
     ['nodes', () => view.nodes(stats).filter((r) => r.instance === instance)],
     ['routes', () => view.routes({ ...stats, service })],
   ];
@@ -91,19 +123,19 @@ for (const page of ['overview', 'node'] as const) {
     if (window > seconds) continue;
     const reads = pageReads(page, window, step, live).filter(([name]) => values.only === undefined || name.includes(values.only));
     if (reads.length === 0) continue;
+    const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
     const times = reads.map(([, read]) => {
-      const t: number[] = [];
-      for (let k = 0; k < runs; k++) {
-        const a = performance.now();
-        read();
-        t.push(performance.now() - a);
-      }
-      return t.sort((x, y) => x - y)[Math.floor(t.length / 2)];
+      const t = Array.from({ length: runs }, () => timeRead(read));
+      return { whole: median(t.map((x) => x.whole)), hold: median(t.map((x) => x.hold)) };
     });
-    const total = times.reduce((x, y) => x + y, 0);
+    const total = times.reduce((x, y) => x + y.whole, 0);
     let worst = 0;
-    for (let i = 1; i < times.length; i++) if (times[i] > times[worst]) worst = i;
-    rows.push([page, label, reads.length, total.toFixed(1), times[worst].toFixed(1), reads[worst][0]]);
+    let held = 0;
+    for (let i = 1; i < times.length; i++) {
+      if (times[i].whole > times[worst].whole) worst = i;
+      if (times[i].hold > times[held].hold) held = i;
+    }
+    rows.push([page, label, reads.length, total.toFixed(1), `${times[worst].whole.toFixed(1)} (${reads[worst][0]})`, `${times[held].hold.toFixed(1)} (${reads[held][0]})`]);
   }
 }
-table(['page', 'range', 'reads', 'all reads, ms (medians summed)', 'longest read, ms', 'which'], rows);
+table(['page', 'range', 'reads', 'all reads, ms (medians summed)', 'longest read, ms', `longest hold of the loop, ms (series and heatmap in slices of ${SLICE_MS} ms)`], rows);

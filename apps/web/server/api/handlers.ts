@@ -6,6 +6,7 @@ import { byParam, durationParam, intParam, metricParam, stringParam } from './pa
 import { clientAddress, LoginLimiter, SESSION_COOKIE, sessionValue, tokenMatches } from '../auth.js';
 import { cpuProfiles, heapProfiles } from '../query/profiles.js';
 import { ROUTE_METRICS } from '../query/FleetView.js';
+import { runSliced } from '../query/sliced.js';
 
 export interface ApiDeps {
   view: FleetView;
@@ -47,14 +48,16 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
   router.get('/api/v1/profiles', ({ query }) => cpuProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }));
   router.get('/api/v1/heap-profiles', ({ query }) => heapProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }));
   router.get('/api/v1/allocation-profiles', ({ query }) => heapProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }, 'allocated'));
-  router.get('/api/v1/series', ({ query }) => {
+  // a chart's range and the heatmap are read in slices, the event loop free between them (ingest, the stream, the
+  // alerts go on); a read whose asker has gone (the browser aborted it: the range changed) stops there
+  router.get('/api/v1/series', ({ query, res }) => {
     const metric = metricParam(query);
     const by = byParam(query);
     // a node's gauges and the event loop have no route: one fleet line labelled by=route misled
     if (by === 'route' && !ROUTE_METRICS.includes(metric)) {
       throw new ApiHttpError(400, 'PERF_API_BAD_PARAM', `metric="${metric}" has no route (by=route splits ${ROUTE_METRICS.join(', ')}): use by=node, by=service or no by=`);
     }
-    return view.series({
+    const read = view.seriesSliced({
       ...scope(query, 300),
       metric,
       by,
@@ -64,16 +67,18 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
       method: stringParam(query, 'method'),
       limit: intParam(query, 'limit', 50, 1, 1000),
     });
+    return runSliced(read, () => res.destroyed);
   });
-  router.get('/api/v1/heatmap', ({ query }) =>
-    view.heatmap({
+  router.get('/api/v1/heatmap', ({ query, res }) => {
+    const read = view.heatmapSliced({
       ...scope(query, 300),
       step: durationParam(query, 'step', undefined, maxWindow),
       route: stringParam(query, 'route'),
       method: stringParam(query, 'method'),
       instance: stringParam(query, 'instance'),
-    }),
-  );
+    });
+    return runSliced(read, () => res.destroyed);
+  });
   router.get('/api/v1/services', ({ query }) => {
     const service = unwindowed(query);
     const all = view.services();

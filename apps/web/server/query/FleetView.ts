@@ -11,9 +11,10 @@ import { fleet } from './fleet-summary.js';
 import { nodeRow, nodes } from './node-rows.js';
 import { routes } from './route-rows.js';
 import { services } from './service-rows.js';
-import { series, type SeriesQuery } from './series.js';
+import { series, seriesSliced, type SeriesQuery } from './series.js';
 import { nodeSeconds, routeSeconds, type NodeSeconds, type RouteSeconds } from './per-second.js';
-import { heatmap, type HeatmapQuery } from './heatmap.js';
+import { heatmap, heatmapSliced, type HeatmapQuery } from './heatmap.js';
+import type { Sliced } from './sliced.js';
 
 export type { Scope } from './scope.js';
 export type { SeriesQuery } from './series.js';
@@ -126,6 +127,11 @@ export class FleetView {
     return series(this.store, query);
   }
 
+  /** series() as a read in steps, for runSliced (sliced.ts): a long range without holding the event loop. */
+  seriesSliced(query: SeriesQuery): Sliced<Series> {
+    return seriesSliced(this.store, query);
+  }
+
   /** Per-second rows of each node in scope over the window (at most the finest tier's retention). */
   nodeSeconds(scope: Scope & { instance?: string } = {}): NodeSeconds[] {
     return nodeSeconds(this.store, scope);
@@ -139,5 +145,10 @@ export class FleetView {
   /** Request counts per latency bucket per step (log-spaced buckets, 4 per doubling), from merged histograms. */
   heatmap(query: HeatmapQuery = {}): Heatmap {
     return heatmap(this.store, query);
+  }
+
+  /** heatmap() as a read in steps, for runSliced (sliced.ts). */
+  heatmapSliced(query: HeatmapQuery = {}): Sliced<Heatmap> {
+    return heatmapSliced(this.store, query);
   }
 }

@@ -8,6 +8,7 @@ import { nodeStates, routeStates, type Scope } from './scope.js';
 import { accRoute, readsFrom } from './route-reads.js';
 import { nodeHistograms } from './node-reads.js';
 import { q } from './quantiles.js';
+import { runSync, type Sliced } from './sliced.js';
 
 export interface HeatmapQuery extends Scope {
   step?: number;
@@ -18,6 +19,11 @@ export interface HeatmapQuery extends Scope {
 
 /** Request counts per latency bucket per step (log-spaced buckets, 4 per doubling), from merged histograms. */
 export function heatmap(store: FleetStore, query: HeatmapQuery = {}): Heatmap {
+  return runSync(heatmapSliced(store, query));
+}
+
+/** heatmap() as a read that yields after each step (sliced.ts): what the API runs, in slices. */
+export function* heatmapSliced(store: FleetStore, query: HeatmapQuery = {}): Sliced<Heatmap> {
   const now = query.now ?? Date.now();
   const window = query.window ?? 300;
   const tiers = store.options.tiers;
@@ -49,6 +55,7 @@ export function heatmap(store: FleetStore, query: HeatmapQuery = {}): Heatmap {
       for (const r of routes) accRoute(store, r, range, a, b, acc, h);
     }
     stepHists.push(h);
+    yield;
   }
   // rows at scale 2 (2^(1/4) apart) over the range that has data. A bucket of a histogram at scale s ≥ 2 lies inside
   // row index >> (s − 2): mapped by its index, not by its bounds (two Math.pow per bucket were a third of a 15 min

@@ -13,6 +13,7 @@ import { nodeStep } from './node-step.js';
 import { GAUGE_FIELD } from './series-metrics.js';
 import { TopLines } from './top-lines.js';
 import { QUANTILE, q } from './quantiles.js';
+import { runSync, type Sliced } from './sliced.js';
 
 export interface SeriesQuery extends Scope {
   metric: SeriesMetric;
@@ -32,6 +33,11 @@ export const SERIES_MAX_POINTS = 200_000;
 
 /** Chart series: one line per fleet / service / node / route, one point per step. */
 export function series(store: FleetStore, query: SeriesQuery): Series {
+  return runSync(seriesSliced(store, query));
+}
+
+/** series() as a read that yields after each point (sliced.ts): what the API runs, in slices. */
+export function* seriesSliced(store: FleetStore, query: SeriesQuery): Sliced<Series> {
   const now = query.now ?? Date.now();
   const window = query.window ?? 300;
   const range = rangeFor(store, now, window, query.step);
@@ -61,29 +67,37 @@ export function series(store: FleetStore, query: SeriesQuery): Series {
       if (g === undefined) groups.set(id, (g = { key, nodes: [] }));
       g.nodes.push(n);
     }
-    for (const g of groups.values()) lines.add({ key: g.key, points: steps.map((t) => [t * 1000, nodeStep(store, g.nodes, metric, range, t, unknown)]) });
+    for (const g of groups.values()) {
+      const points: [number, number | null][] = [];
+      for (const t of steps) {
+        points.push([t * 1000, nodeStep(store, g.nodes, metric, range, t, unknown)]);
+        yield;
+      }
+      lines.add({ key: g.key, points });
+    }
   } else if (metric === 'eventLoopDelay.p99' || metric === 'eventLoopDelay.max') {
     const groups = by === 'service' ? servicesOf(store, query.service).map((s) => [s]) : [servicesOf(store, query.service)];
+    const scratch = new StoreHistogram(store.options.fleetScale, 2048, 0);
     for (const g of groups) {
       const key: Record<string, string> = by === 'service' ? { service: g[0]?.name ?? '' } : {};
-      lines.add({
-        key,
-        points: steps.map((t) => {
-          const h = new StoreHistogram(store.options.fleetScale, 2048, 0);
-          for (const s of g) {
-            forEachSlot(store, range.tier, Math.max(t, range.from), Math.min(t + range.step - 1, range.to), (k, slot) => {
-              const e = s.el[k].get(slot);
-              if (e !== undefined) h.merge(e);
-            });
-          }
-          if (h.count === 0) {
-            // no histogram (nodes of instrumentation-runtime-node send percentiles as gauges): the worst node's
-            const sub = { ...range, from: Math.max(t, range.from), to: Math.min(t + range.step - 1, range.to) };
-            return [t * 1000, worstNode(store, g, metric === 'eventLoopDelay.max' ? NodeField.elMax : NodeField.elP99, sub)];
-          }
-          return [t * 1000, metric === 'eventLoopDelay.max' ? (Number.isFinite(h.max) ? h.max : null) : q(h, 0.99)];
-        }),
-      });
+      const points: [number, number | null][] = [];
+      for (const t of steps) {
+        const a = Math.max(t, range.from);
+        const b = Math.min(t + range.step - 1, range.to);
+        const h = scratch.resetTo(store.options.fleetScale);
+        for (const s of g) {
+          forEachSlot(store, range.tier, a, b, (k, slot) => {
+            const e = s.el[k].get(slot);
+            if (e !== undefined) h.merge(e);
+          });
+        }
+        if (h.count === 0) {
+          // no histogram (nodes of instrumentation-runtime-node send percentiles as gauges): the worst node's
+          points.push([t * 1000, worstNode(store, g, metric === 'eventLoopDelay.max' ? NodeField.elMax : NodeField.elP99, { ...range, from: a, to: b })]);
+        } else points.push([t * 1000, metric === 'eventLoopDelay.max' ? (Number.isFinite(h.max) ? h.max : null) : q(h, 0.99)]);
+        yield;
+      }
+      lines.add({ key, points });
     }
   } else {
     const groups = new Map<string, { key: Record<string, string>; routes: RouteState[] }>();
@@ -115,6 +129,7 @@ export function series(store: FleetStore, query: SeriesQuery): Series {
         h?.resetTo(store.options.fleetScale);
         for (const r of g.routes) if (r.lastData >= readsFromSecond) accRoute(store, r, range, range.from, range.to, acc, h);
         score.set(g, metric === 'rps' ? acc.requests : metric === 'errorRate' ? acc.errors : metric === 'aborted' ? acc.aborted : h !== undefined && h.count > 0 ? (q(h, QUANTILE[metric]) ?? -1) : -1);
+        yield;
       }
       built.sort((x, y) => score.get(y)! - score.get(x)!);
       lines.skipped = built.length - lines.limit;
@@ -132,34 +147,37 @@ export function series(store: FleetStore, query: SeriesQuery): Series {
       // the line's routes with data in the range: the others add nothing to any step (a live chart's few steps would
       // otherwise walk every route the coarse tiers keep)
       const reading = g.routes.filter((r) => r.lastData >= readsFromSecond);
-      lines.add({
-        key: g.key,
-        points: steps.map((t) => {
-          // a step the store's data starts within is a rate over the part with data (a 30 min step of a 7 d view
-          // on a dashboard started 5 min ago read 109 req/s beside the tile's 685), and one before it is null, not
-          // a rate of 0 (a chart must tell "not running yet" from "no traffic"); nodeStep does the same
-          const a = Math.max(t, range.from, store.dataSince);
-          const b = Math.min(t + range.step - 1, range.to);
-          if (b < a) return [t * 1000, null];
-          // a second some node is unknown in has no rate, not the rate of the others (see unknown.ts); percentiles
-          // are of the requests counted, as with any node that does not report
-          const parts = metric === 'rps' || metric === 'errorRate' || metric === 'aborted' ? readable(unknown, a, b, range.tier) : [[a, b] as const];
-          if (parts.length === 0) return [t * 1000, null];
-          const acc = { requests: 0, errors: 0, aborted: 0 };
-          const h = scratch?.resetTo(store.options.fleetScale);
-          let seconds = 0;
-          for (const [x, y] of parts) {
-            for (const r of reading) accRoute(store, r, range, x, y, acc, h);
-            seconds += y - x + 1;
-          }
-          // a step the dashboard was down for and nothing was spread back into: no rate, not a rate of 0
-          if (acc.requests === 0 && acc.aborted === 0 && inDowntime(store, a, b)) return [t * 1000, null];
-          if (metric === 'rps') return [t * 1000, acc.requests / seconds];
-          if (metric === 'aborted') return [t * 1000, acc.aborted / seconds];
-          if (metric === 'errorRate') return [t * 1000, acc.requests > 0 ? acc.errors / acc.requests : null];
-          return [t * 1000, h !== undefined && h.count > 0 ? q(h, QUANTILE[metric]) : null];
-        }),
-      });
+      const point = (t: number): [number, number | null] => {
+        // a step the store's data starts within is a rate over the part with data (a 30 min step of a 7 d view
+        // on a dashboard started 5 min ago read 109 req/s beside the tile's 685), and one before it is null, not
+        // a rate of 0 (a chart must tell "not running yet" from "no traffic"); nodeStep does the same
+        const a = Math.max(t, range.from, store.dataSince);
+        const b = Math.min(t + range.step - 1, range.to);
+        if (b < a) return [t * 1000, null];
+        // a second some node is unknown in has no rate, not the rate of the others (see unknown.ts); percentiles
+        // are of the requests counted, as with any node that does not report
+        const parts = metric === 'rps' || metric === 'errorRate' || metric === 'aborted' ? readable(unknown, a, b, range.tier) : [[a, b] as const];
+        if (parts.length === 0) return [t * 1000, null];
+        const acc = { requests: 0, errors: 0, aborted: 0 };
+        const h = scratch?.resetTo(store.options.fleetScale);
+        let seconds = 0;
+        for (const [x, y] of parts) {
+          for (const r of reading) accRoute(store, r, range, x, y, acc, h);
+          seconds += y - x + 1;
+        }
+        // a step the dashboard was down for and nothing was spread back into: no rate, not a rate of 0
+        if (acc.requests === 0 && acc.aborted === 0 && inDowntime(store, a, b)) return [t * 1000, null];
+        if (metric === 'rps') return [t * 1000, acc.requests / seconds];
+        if (metric === 'aborted') return [t * 1000, acc.aborted / seconds];
+        if (metric === 'errorRate') return [t * 1000, acc.requests > 0 ? acc.errors / acc.requests : null];
+        return [t * 1000, h !== undefined && h.count > 0 ? q(h, QUANTILE[metric]) : null];
+      };
+      const points: [number, number | null][] = [];
+      for (const t of steps) {
+        points.push(point(t));
+        yield;
+      }
+      lines.add({ key: g.key, points });
     }
   }
   const { series, truncated } = lines.result();
