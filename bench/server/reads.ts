@@ -107,7 +107,7 @@ function pageReads(page: 'overview' | 'node', window: number, step: number, live
     ...metrics.map((m) => s(m, node)),
     ['series latency.p99 by route', () => view.seriesSliced({ ...at, step, metric: 'latency.p99', by: 'route', service })],
     ['heatmap (node)', () => view.heatmapSliced({ ...at, step, instance })],
-    ['nodes', () => view.nodes(stats).filter((r) => r.instance === instance)],
+    ['nodes', () => view.nodesSliced({ ...stats, instance })],
     ['routes', () => view.routes({ ...stats, service })],
   ];
 }

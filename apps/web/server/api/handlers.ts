@@ -33,23 +33,20 @@ export function mountApi(router: ApiRouter, deps: ApiDeps): void {
     return stringParam(query, 'service');
   };
 
-  router.get('/api/v1/fleet', ({ query }) => view.fleet(scope(query)));
-  router.get('/api/v1/nodes', ({ query }) => {
-    const rows = view.nodes(scope(query));
-    const instance = stringParam(query, 'instance');
-    return instance === undefined ? rows : rows.filter((r) => r.instance === instance);
+  // every windowed read runs in slices, the event loop free between them (ingest, the stream, the alerts go on); a read
+  // whose asker has gone (the browser aborted it: the range changed) stops there and answers nothing
+  router.get('/api/v1/fleet', ({ query, res }) => runSliced(view.fleetSliced(scope(query)), () => res.destroyed));
+  router.get('/api/v1/nodes', ({ query, res }) => runSliced(view.nodesSliced({ ...scope(query), instance: stringParam(query, 'instance') }), () => res.destroyed));
+  router.get('/api/v1/nodes/:instance', async ({ query, params, res }) => {
+    const rows = await runSliced(view.nodesSliced({ ...scope(query), instance: params.instance }), () => res.destroyed);
+    if (rows === undefined) return undefined;
+    if (rows.length === 0) throw new ApiHttpError(404, 'PERF_API_UNKNOWN_NODE', `no node "${params.instance}" (nodes are dropped after the retention without data)`);
+    return rows[0];
   });
-  router.get('/api/v1/nodes/:instance', ({ query, params }) => {
-    const row = view.nodes(scope(query)).find((r) => r.instance === params.instance);
-    if (row === undefined) throw new ApiHttpError(404, 'PERF_API_UNKNOWN_NODE', `no node "${params.instance}" (nodes are dropped after the retention without data)`);
-    return row;
-  });
-  router.get('/api/v1/routes', ({ query }) => view.routes(scope(query)));
+  router.get('/api/v1/routes', ({ query, res }) => runSliced(view.routesSliced(scope(query)), () => res.destroyed));
   router.get('/api/v1/profiles', ({ query }) => cpuProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }));
   router.get('/api/v1/heap-profiles', ({ query }) => heapProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }));
   router.get('/api/v1/allocation-profiles', ({ query }) => heapProfiles(view.store, { service: unwindowed(query), instance: stringParam(query, 'instance') }, 'allocated'));
-  // a chart's range and the heatmap are read in slices, the event loop free between them (ingest, the stream, the
-  // alerts go on); a read whose asker has gone (the browser aborted it: the range changed) stops there
   router.get('/api/v1/series', ({ query, res }) => {
     const metric = metricParam(query);
     const by = byParam(query);

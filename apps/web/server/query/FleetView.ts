@@ -7,9 +7,9 @@ import { nodeStates, routeStates, type Scope } from './scope.js';
 import { downAfterMs, downAtStop, isDown, isUp, restartGraceMs, silenceMs, silentPast } from './liveness.js';
 import { eventLoopHistogram, latencyHistogram } from './scope-histograms.js';
 import { nodeHistograms } from './node-reads.js';
-import { fleet } from './fleet-summary.js';
-import { nodeRow, nodes } from './node-rows.js';
-import { routes } from './route-rows.js';
+import { fleet, fleetSliced } from './fleet-summary.js';
+import { nodeRow, nodes, nodesSliced } from './node-rows.js';
+import { routes, routesSliced } from './route-rows.js';
 import { services } from './service-rows.js';
 import { series, seriesSliced, type SeriesQuery } from './series.js';
 import { nodeSeconds, routeSeconds, type NodeSeconds, type RouteSeconds } from './per-second.js';
@@ -101,6 +101,11 @@ export class FleetView {
     return fleet(this.store, scope);
   }
 
+  /** fleet() as a read in steps, for runSliced (sliced.ts). */
+  fleetSliced(scope: Scope = {}): Sliced<Fleet> {
+    return fleetSliced(this.store, scope);
+  }
+
   /** The node's merged latency and event-loop histograms over the range (10 s granularity, plus open seconds). */
   nodeHistograms(n: NodeState, range: Range): { lat: StoreHistogram; el: StoreHistogram } {
     return nodeHistograms(this.store, n, range);
@@ -114,8 +119,18 @@ export class FleetView {
     return nodes(this.store, scope);
   }
 
+  /** nodes() as a read in steps, for runSliced (sliced.ts). */
+  nodesSliced(scope: Scope & { instance?: string } = {}): Sliced<NodeRow[]> {
+    return nodesSliced(this.store, scope);
+  }
+
   routes(scope: Scope = {}): RouteRow[] {
     return routes(this.store, scope);
+  }
+
+  /** routes() as a read in steps, for runSliced (sliced.ts). */
+  routesSliced(scope: Scope = {}): Sliced<RouteRow[]> {
+    return routesSliced(this.store, scope);
   }
 
   services(now = Date.now()): ServiceInfo[] {

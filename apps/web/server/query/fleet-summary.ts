@@ -11,6 +11,7 @@ import { knownRequests, scopeUnknown, serviceSince } from './known-seconds.js';
 import { nodeLast, nodeMax, nodeMean, worstNode } from './node-reads.js';
 import { eventLoopHistogram } from './scope-histograms.js';
 import { q, quantiles } from './quantiles.js';
+import { runSync, type Sliced } from './sliced.js';
 
 /**
  * Event-loop percentiles and the max: an estimate from a histogram's bucket never shown above the exact max the
@@ -22,6 +23,11 @@ function atMost(p: { p50: number | null; p99: number | null }, max: number | nul
 }
 
 export function fleet(store: FleetStore, scope: Scope = {}): Fleet {
+  return runSync(fleetSliced(store, scope));
+}
+
+/** fleet() as a read that yields after each route and node (sliced.ts): what the API runs, in slices. */
+export function* fleetSliced(store: FleetStore, scope: Scope = {}): Sliced<Fleet> {
   const now = scope.now ?? Date.now();
   const window = scope.window ?? 60;
   const range = rangeFor(store, now, window);
@@ -34,6 +40,7 @@ export function fleet(store: FleetStore, scope: Scope = {}): Fleet {
   for (const r of routes) {
     accRoute(store, r, range, range.from, range.to, acc, h);
     if (r.spreadErrorAt >= range.from && r.spreadError > spreadError) spreadError = r.spreadError;
+    yield;
   }
   // the rate is over the seconds every node is known in (after a crash of the dashboard, some are not for a while)
   const known = knownRequests(store, routes, range, since, scopeUnknown(store, servicesOf(store, scope.service), now), acc);
@@ -52,6 +59,7 @@ export function fleet(store: FleetStore, scope: Scope = {}): Fleet {
   for (const s of servicesOf(store, scope.service)) {
     folded += s.foldedSeries;
     for (const n of s.nodes.values()) {
+      yield;
       const m = nodeMax(store, n, NodeField.elMax, range);
       if (m !== null && (elMax === null || m > elMax)) elMax = m;
       if (!isUp(store, n, now)) {

@@ -8,8 +8,14 @@ import { routeStates, servicesOf, type Scope } from './scope.js';
 import { accRoute, readsFrom } from './route-reads.js';
 import { knownRequests, scopeUnknown, serviceSince } from './known-seconds.js';
 import { q } from './quantiles.js';
+import { runSync, type Sliced } from './sliced.js';
 
 export function routes(store: FleetStore, scope: Scope = {}): RouteRow[] {
+  return runSync(routesSliced(store, scope));
+}
+
+/** routes() as a read that yields after each route (sliced.ts): what the API runs, in slices. */
+export function* routesSliced(store: FleetStore, scope: Scope = {}): Sliced<RouteRow[]> {
   const now = scope.now ?? Date.now();
   const range = rangeFor(store, now, scope.window ?? 60);
   const since = serviceSince(store, scope.service);
@@ -20,6 +26,7 @@ export function routes(store: FleetStore, scope: Scope = {}): RouteRow[] {
   const unknown = new Map<string, Span | undefined>();
   for (const s of servicesOf(store, scope.service)) unknown.set(s.name, scopeUnknown(store, [s], now));
   for (const r of routeStates(store, scope.service, readsFrom(store, range))) {
+    yield;
     const h = new StoreHistogram(store.options.fleetScale, 2048, 0);
     const acc = { requests: 0, errors: 0, aborted: 0 };
     accRoute(store, r, range, range.from, range.to, acc, h);

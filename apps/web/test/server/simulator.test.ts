@@ -113,6 +113,15 @@ test('series, heatmap and services answer from the same data', async () => {
     assert.equal(err.error.code, 'PERF_API_BAD_PARAM');
     const [s404] = await srv.get('/api/v1/nodes/unknown-node');
     assert.equal(s404, 404);
+    // one node's row (a node page's): the row /nodes lists for it
+    const [, one] = await srv.get('/api/v1/nodes?instance=svc-a-1&window=60s');
+    const [, byPath] = await srv.get('/api/v1/nodes/svc-a-1?window=60s');
+    assert.equal(one.length, 1);
+    assert.equal(one[0].instance, 'svc-a-1');
+    assert.equal(byPath.instance, 'svc-a-1');
+    assert.equal(byPath.service, 'svc-a');
+    const [, none] = await srv.get('/api/v1/nodes?instance=unknown-node');
+    assert.deepEqual(none, []);
   } finally {
     run.stop();
     run.sender.close();

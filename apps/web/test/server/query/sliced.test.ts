@@ -1,6 +1,5 @@
 // Reads in slices (server/query/sliced.ts): a long read gives the event loop back every SLICE_MS and answers what the
-// whole read answers; a read whose asker has gone stops; through the API, a chart's range read in slices answers the
-// same as the read in one go.
+// whole read answers; a read whose asker has gone stops; each windowed read in slices answers the same as in one go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSliced, runSync, type Sliced } from '../../../server/query/sliced.js';
@@ -54,7 +53,7 @@ test('a read whose asker has gone stops after the slice it is in, and its genera
   assert.ok(done.closed, 'its finally ran');
 });
 
-test('a chart\'s range and the heatmap read in slices answer what the reads in one go answer', async () => {
+test('every windowed read in slices (a chart\'s range, the heatmap, the tiles and tables) answers what the read in one go answers', async () => {
   const T0 = Math.floor(Date.now() / 1000) * 1000 - 600_000;
   const ms = (s: number) => T0 + s * 1000 + 300;
   const store = new FleetStore({}, ms(0) - 300);
@@ -77,4 +76,15 @@ test('a chart\'s range and the heatmap read in slices answer what the reads in o
     assert.deepEqual(await runSliced(view.seriesSliced(q), () => false, 0), view.series(q), q.metric);
   }
   assert.deepEqual(await runSliced(view.heatmapSliced({ window: 300, step: 2, now }), () => false, 0), view.heatmap({ window: 300, step: 2, now }));
+  // the tiles and tables
+  for (const window of [10, 300]) {
+    assert.deepEqual(await runSliced(view.fleetSliced({ window, now }), () => false, 0), view.fleet({ window, now }));
+    assert.deepEqual(await runSliced(view.routesSliced({ window, now }), () => false, 0), view.routes({ window, now }));
+    const all = view.nodes({ window, now });
+    assert.equal(all.length, 2);
+    assert.deepEqual(await runSliced(view.nodesSliced({ window, now }), () => false, 0), all);
+    // one node's row, built alone (a node page asks for it every second)
+    assert.deepEqual(await runSliced(view.nodesSliced({ window, now, instance: 'b' }), () => false, 0), all.filter((r) => r.instance === 'b'));
+    assert.deepEqual(await runSliced(view.nodesSliced({ window, now, instance: 'nope' }), () => false, 0), []);
+  }
 });
