@@ -98,7 +98,7 @@ function pageReads(page: 'overview' | 'node', window: number, step: number, live
       s('eventLoopDelay.p99'),
       s('eventLoopDelay.max'),
       ['heatmap', () => view.heatmapSliced({ ...at, step })],
-      ...(live ? [] : [['fleet', () => view.fleet(stats)] as Read]),
+      ...(live ? [] : [['fleet', () => view.fleetSliced(stats)] as Read]),
     ];
   }
   const node = { by: 'node' as const, instance };
@@ -108,7 +108,7 @@ function pageReads(page: 'overview' | 'node', window: number, step: number, live
     ['series latency.p99 by route', () => view.seriesSliced({ ...at, step, metric: 'latency.p99', by: 'route', service })],
     ['heatmap (node)', () => view.heatmapSliced({ ...at, step, instance })],
     ['nodes', () => view.nodesSliced({ ...stats, instance })],
-    ['routes', () => view.routes({ ...stats, service })],
+    ['routes', () => view.routesSliced({ ...stats, service })],
   ];
 }
 
@@ -138,4 +138,4 @@ for (const page of ['overview', 'node'] as const) {
     rows.push([page, label, reads.length, total.toFixed(1), `${times[worst].whole.toFixed(1)} (${reads[worst][0]})`, `${times[held].hold.toFixed(1)} (${reads[held][0]})`]);
   }
 }
-table(['page', 'range', 'reads', 'all reads, ms (medians summed)', 'longest read, ms', `longest hold of the loop, ms (series and heatmap in slices of ${SLICE_MS} ms)`], rows);
+table(['page', 'range', 'reads', 'all reads, ms (medians summed)', 'longest read, ms', `longest hold of the loop, ms (in slices of ${SLICE_MS} ms)`], rows);
