@@ -31,6 +31,23 @@ export interface SeriesQuery extends Scope {
 /** most points in one /series answer (lines × steps): ≈ 5 MB of JSON */
 export const SERIES_MAX_POINTS = 200_000;
 
+/** The nodes of each line of a node metric, and the seconds each node's requests are unknown in (after a crash of the dashboard). */
+function nodeGroups(store: FleetStore, query: SeriesQuery, by: SeriesBy, now: number) {
+  const unknown = new Map<NodeState, Span>();
+  const groups = new Map<string, { key: Record<string, string>; nodes: NodeState[] }>();
+  for (const n of nodeStates(store, query.service)) {
+    if (query.instance !== undefined && n.meta.instance !== query.instance) continue;
+    const span = nodeUnknown(store, n, now);
+    if (span !== undefined) unknown.set(n, span);
+    const id = by === 'node' ? n.meta.service + '\0' + n.meta.instance : by === 'service' ? n.meta.service : '';
+    const key: Record<string, string> = by === 'node' ? { instance: n.meta.instance, service: n.meta.service } : by === 'service' ? { service: n.meta.service } : {};
+    let g = groups.get(id);
+    if (g === undefined) groups.set(id, (g = { key, nodes: [] }));
+    g.nodes.push(n);
+  }
+  return { unknown, groups };
+}
+
 /** Chart series: one line per fleet / service / node / route, one point per step. */
 export function series(store: FleetStore, query: SeriesQuery): Series {
   return runSync(seriesSliced(store, query));
@@ -53,24 +70,16 @@ export function* seriesSliced(store: FleetStore, query: SeriesQuery): Sliced<Ser
   const metric = query.metric;
   const nodeMetric = GAUGE_FIELD[metric] !== undefined || metric === 'gcShare' || metric === 'cpuThrottled' || metric === 'runDelay' || by === 'node';
   if (nodeMetric) {
-    // the seconds each node's requests are unknown in (after a crash of the dashboard)
-    const unknown = new Map<NodeState, Span>();
-    const groups = new Map<string, { key: Record<string, string>; nodes: NodeState[] }>();
-    for (const n of nodeStates(store, query.service)) {
-      if (query.instance !== undefined && n.meta.instance !== query.instance) continue;
-      const span = nodeUnknown(store, n, now);
-      if (span !== undefined) unknown.set(n, span);
-      const id = by === 'node' ? n.meta.service + '\0' + n.meta.instance : by === 'service' ? n.meta.service : '';
-      const key: Record<string, string> =
-        by === 'node' ? { instance: n.meta.instance, service: n.meta.service } : by === 'service' ? { service: n.meta.service } : {};
-      let g = groups.get(id);
-      if (g === undefined) groups.set(id, (g = { key, nodes: [] }));
-      g.nodes.push(n);
-    }
+    const { unknown, groups } = nodeGroups(store, query, by, now);
+    // a node's point is cheap (a few of its rows): 32 at a time, in a plain function (V8 runs a generator's own loops
+    // unoptimised: by=node over 1,000 nodes took 1.6× the time with this loop in the generator's body)
+    const nodePoints = (nodes: NodeState[], i: number, end: number, out: [number, number | null][]) => {
+      for (; i < end; i++) out.push([steps[i] * 1000, nodeStep(store, nodes, metric, range, steps[i], unknown)]);
+    };
     for (const g of groups.values()) {
       const points: [number, number | null][] = [];
-      for (const t of steps) {
-        points.push([t * 1000, nodeStep(store, g.nodes, metric, range, t, unknown)]);
+      for (let i = 0; i < steps.length; i += 32) {
+        nodePoints(g.nodes, i, Math.min(i + 32, steps.length), points);
         yield;
       }
       lines.add({ key: g.key, points });
