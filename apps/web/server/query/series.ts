@@ -31,7 +31,10 @@ export interface SeriesQuery extends Scope {
 /** most points in one /series answer (lines × steps): ≈ 5 MB of JSON */
 export const SERIES_MAX_POINTS = 200_000;
 
-/** The nodes of each line of a node metric, and the seconds each node's requests are unknown in (after a crash of the dashboard). */
+/**
+ * The nodes of each line of a node metric, and the seconds each node's requests are unknown in (after a crash of the
+ * dashboard). Outside the generator, as routeGroups.
+ */
 function nodeGroups(store: FleetStore, query: SeriesQuery, by: SeriesBy, now: number) {
   const unknown = new Map<NodeState, Span>();
   const groups = new Map<string, { key: Record<string, string>; nodes: NodeState[] }>();
@@ -46,6 +49,25 @@ function nodeGroups(store: FleetStore, query: SeriesQuery, by: SeriesBy, now: nu
     g.nodes.push(n);
   }
   return { unknown, groups };
+}
+
+/**
+ * The routes of each line of a route metric (a fleet line even without any), those with data from `since` on (Unix s).
+ * Outside the generator: V8 runs a generator's own loops unoptimised, and a flood leaves 50,000 routes to walk.
+ */
+function routeGroups(store: FleetStore, query: SeriesQuery, by: SeriesBy, since: number) {
+  const groups = new Map<string, { key: Record<string, string>; routes: RouteState[] }>();
+  for (const r of routeStates(store, query.service, since)) {
+    if (query.route !== undefined && r.route !== query.route) continue;
+    if (query.method !== undefined && r.method !== query.method) continue;
+    const id = by === 'route' ? r.service + '\0' + r.method + ' ' + r.route : by === 'service' ? r.service : '';
+    const key: Record<string, string> = by === 'route' ? { route: r.route, method: r.method, service: r.service } : by === 'service' ? { service: r.service } : {};
+    let g = groups.get(id);
+    if (g === undefined) groups.set(id, (g = { key, routes: [] }));
+    g.routes.push(r);
+  }
+  if (groups.size === 0 && by === 'fleet') groups.set('', { key: {}, routes: [] });
+  return groups;
 }
 
 /** Chart series: one line per fleet / service / node / route, one point per step. */
@@ -109,21 +131,11 @@ export function* seriesSliced(store: FleetStore, query: SeriesQuery): Sliced<Ser
       lines.add({ key, points });
     }
   } else {
-    const groups = new Map<string, { key: Record<string, string>; routes: RouteState[] }>();
     const readsFromSecond = readsFrom(store, range);
     // the fleet's one line needs only the routes with data in the range (a live chart asks for its last few steps every
     // second); lines by service or route are listed whether or not they have data, so those walk every route
     const wholeFleet = by === 'fleet' && query.route === undefined && query.method === undefined;
-    for (const r of routeStates(store, query.service, wholeFleet ? readsFromSecond : -Infinity)) {
-      if (query.route !== undefined && r.route !== query.route) continue;
-      if (query.method !== undefined && r.method !== query.method) continue;
-      const id = by === 'route' ? r.service + '\0' + r.method + ' ' + r.route : by === 'service' ? r.service : '';
-      const key: Record<string, string> = by === 'route' ? { route: r.route, method: r.method, service: r.service } : by === 'service' ? { service: r.service } : {};
-      let g = groups.get(id);
-      if (g === undefined) groups.set(id, (g = { key, routes: [] }));
-      g.routes.push(r);
-    }
-    if (groups.size === 0 && by === 'fleet') groups.set('', { key: {}, routes: [] });
+    const groups = routeGroups(store, query, by, wholeFleet ? readsFromSecond : -Infinity);
     // a line's requests are a sum over its services' nodes: partial in the seconds one of them is unknown in
     const unknownOf = new Map<string, Span | undefined>();
     for (const s of servicesOf(store, query.service)) unknownOf.set(s.name, scopeUnknown(store, [s], now));
