@@ -114,7 +114,7 @@ function measureFlood(routes: number, cap: number): { firstMs: number; msPerTick
     const tNs = (t0 + 1000) * 1e6;
     const points = Array.from({ length: perService }, (_, i) => ({
       attributes: { [Attrs.httpMethod]: 'GET', [Attrs.httpRoute]: `/flood/${s}/${i}`, [Attrs.httpStatusCode]: 200 },
-      startTimeUnixNano: tNs - 1e9, timeUnixNano: tNs, count: 1, sum: 0.02, scale: 6, zeroCount: 0,
+      startTimeUnixNano: tNs - 1e9, timeUnixNano: tNs, count: 1, sum: 0.02, scale: 6, zeroCount: 0, zeroThreshold: 0,
       positive: { offset: -362, bucketCounts: new Float64Array([1]) }, negative: { offset: 0, bucketCounts: new Float64Array(0) }, min: 0.02, max: 0.02, flags: 0,
     }));
     const req = { resourceMetrics: [{ resource: { attributes: { 'service.name': `flood${s}`, 'service.instance.id': 'a' } }, scopeMetrics: [{ scope: { name: 'bench' }, metrics: [{ name: Metrics.httpServerRequestDuration, description: '', unit: 's', type: 'exponentialHistogram', temporality: 'delta', points }] }] }] };
