@@ -297,15 +297,14 @@ export class StoreHistogram {
   /** Drops empty buckets at both ends of the used range (in place). */
   private trimZeros(): void {
     const c = this.counts;
-    let first = 0;
-    let last = this.length - 1;
-    while (first <= last && c[first] === 0) first++;
-    while (last >= first && c[last] === 0) last--;
-    if (first > last) {
+    const [a, b] = this.usedIndexes();
+    if (a > b) {
       this.offset = 0;
       this.length = 0;
       return;
     }
+    const first = a - this.offset;
+    const last = b - this.offset;
     if (first > 0) {
       c.copyWithin(0, first, last + 1);
       c.fill(0, last - first + 1, this.length);
